@@ -1,0 +1,30 @@
+/**
+ * Import direction between modules (docs/architecture.md): core at the bottom, cli at the top,
+ * ingest / worker / api never import each other and meet only through bus and storage.
+ */
+const mod = (name) => `^src/${name}/`;
+module.exports = {
+  forbidden: [
+    { name: 'core-is-pure', severity: 'error', from: { path: mod('core') }, to: { path: '^src/(?!core/)' } },
+    { name: 'query-imports-core-only', severity: 'error', from: { path: mod('query') }, to: { path: '^src/(?!core/|query/)' } },
+    {
+      name: 'infra-imports-core-and-config',
+      severity: 'error',
+      from: { path: '^src/(bus|storage|telemetry|http)/' },
+      to: { path: '^src/(ingest|worker|api|cli|query)/' },
+    },
+    { name: 'ingest-isolated', severity: 'error', from: { path: mod('ingest') }, to: { path: '^src/(worker|api|cli)/' } },
+    { name: 'worker-isolated', severity: 'error', from: { path: mod('worker') }, to: { path: '^src/(ingest|api|cli)/' } },
+    { name: 'api-isolated', severity: 'error', from: { path: mod('api') }, to: { path: '^src/(ingest|worker|cli)/' } },
+    { name: 'http-is-plumbing', severity: 'error', from: { path: mod('http') }, to: { path: '^src/(bus|storage|config)/' } },
+    { name: 'config-below-roles', severity: 'error', from: { path: mod('config') }, to: { path: '^src/(ingest|worker|api|cli|bus|storage|telemetry|http|query)/' } },
+    { name: 'only-cli-wires', severity: 'error', from: { pathNot: '^src/cli/' }, to: { path: mod('cli') } },
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '\\.test\\.ts$' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+  },
+};

@@ -1,0 +1,30 @@
+import { Counter, Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
+
+/** The query API's self-metrics, with the seed's names. */
+export interface ApiMetrics {
+  readonly requests: Counter<'route' | 'status'>;
+  readonly requestDuration: Histogram<'route'>;
+  readonly queryDuration: Histogram<'query' | 'tier'>;
+}
+
+export function createApiMetrics(registry: Registry): ApiMetrics {
+  const registers = [registry];
+  return {
+    requests: new Counter({ name: 'vantage_api_requests_total', help: 'API requests by route and status', labelNames: ['route', 'status'], registers }),
+    requestDuration: new Histogram({
+      name: 'vantage_api_request_duration_seconds',
+      help: 'API request duration by route',
+      labelNames: ['route'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    queryDuration: new Histogram({
+      name: 'vantage_api_database_query_duration_seconds',
+      help: 'Store query duration by query kind and tier',
+      labelNames: ['query', 'tier'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+  };
+}

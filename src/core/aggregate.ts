@@ -1,0 +1,94 @@
+import { QuantileSketch } from './quantile-sketch.js';
+import type { MetricType } from './sample.js';
+
+/**
+ * The partial aggregate of one series over one time bucket: a minute as the collector builds it,
+ * an hour or a day in the rollups. Any two partials of the same series and bucket merge exactly
+ * (see mergeAggregate), whatever order they arrive in.
+ */
+export interface Aggregate {
+  readonly service: string;
+  readonly name: string;
+  readonly type: MetricType;
+  /** Canonical tag text (canonicalTags). */
+  readonly tags: string;
+  /** Bucket start, epoch ms. */
+  readonly start: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  /** The value of the latest sample; ties on time go to the larger value so merges commute. */
+  last: number;
+  lastTimestamp: number;
+  /** Quantile sketch of gauge values; counters (deltas) carry none. */
+  sketch: QuantileSketch | null;
+}
+
+export function newAggregate(
+  service: string,
+  name: string,
+  type: MetricType,
+  tags: string,
+  start: number,
+): Aggregate {
+  return {
+    service,
+    name,
+    type,
+    tags,
+    start,
+    count: 0,
+    sum: 0,
+    min: Number.POSITIVE_INFINITY,
+    max: Number.NEGATIVE_INFINITY,
+    last: 0,
+    lastTimestamp: Number.NEGATIVE_INFINITY,
+    sketch: type === 'gauge' ? new QuantileSketch() : null,
+  };
+}
+
+export function addSample(agg: Aggregate, value: number, timestamp: number): void {
+  agg.count += 1;
+  agg.sum += value;
+  if (value < agg.min) agg.min = value;
+  if (value > agg.max) agg.max = value;
+  if (timestamp > agg.lastTimestamp || (timestamp === agg.lastTimestamp && value > agg.last)) {
+    agg.last = value;
+    agg.lastTimestamp = timestamp;
+  }
+  agg.sketch?.add(value);
+}
+
+/** Folds `from` into `into`. Both must describe the same series and bucket. */
+export function mergeAggregate(into: Aggregate, from: Aggregate): void {
+  into.count += from.count;
+  into.sum += from.sum;
+  if (from.min < into.min) into.min = from.min;
+  if (from.max > into.max) into.max = from.max;
+  if (
+    from.lastTimestamp > into.lastTimestamp ||
+    (from.lastTimestamp === into.lastTimestamp && from.last > into.last)
+  ) {
+    into.last = from.last;
+    into.lastTimestamp = from.lastTimestamp;
+  }
+  if (from.sketch) {
+    if (into.sketch) into.sketch.merge(from.sketch);
+    else {
+      into.sketch = new QuantileSketch();
+      into.sketch.merge(from.sketch);
+    }
+  }
+}
+
+/** The same aggregate moved to a coarser bucket, for rollups. Shares nothing with the input. */
+export function rebucket(agg: Aggregate, start: number): Aggregate {
+  const out = newAggregate(agg.service, agg.name, agg.type, agg.tags, start);
+  mergeAggregate(out, agg);
+  return out;
+}
+
+export function aggregateKey(agg: Pick<Aggregate, 'service' | 'name' | 'type' | 'tags' | 'start'>): string {
+  return `${agg.service}\u0000${agg.name}\u0000${agg.type}\u0000${agg.tags}\u0000${agg.start}`;
+}

@@ -1,0 +1,55 @@
+import type { MetricType } from './sample.js';
+import type { QuantileSketch } from './quantile-sketch.js';
+
+/** What a query can ask of each step of a series. */
+export const AGGREGATIONS = ['avg', 'sum', 'min', 'max', 'count', 'last', 'rate', 'p50', 'p90', 'p95', 'p99'] as const;
+export type Aggregation = (typeof AGGREGATIONS)[number];
+
+export function isAggregation(text: string): text is Aggregation {
+  return (AGGREGATIONS as readonly string[]).includes(text);
+}
+
+const QUANTILES: Partial<Record<Aggregation, number>> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
+
+export function quantileOf(agg: Aggregation): number | undefined {
+  return QUANTILES[agg];
+}
+
+/** The merged statistics of one step. */
+export interface StepStats {
+  readonly count: number;
+  readonly sum: number;
+  readonly min: number;
+  readonly max: number;
+  readonly last: number | undefined;
+  readonly sketch: QuantileSketch | undefined;
+}
+
+/**
+ * The value of one step. `rate` is per second over the step: for a counter the sum of its deltas,
+ * for a gauge the number of samples (a latency sent once per request gives requests per second).
+ * Percentiles come from the merged sketch, clamped into [min, max]; a counter has none (undefined).
+ */
+export function stepValue(agg: Aggregation, stats: StepStats, type: MetricType, stepMs: number): number | undefined {
+  switch (agg) {
+    case 'avg':
+      return stats.count > 0 ? stats.sum / stats.count : undefined;
+    case 'sum':
+      return stats.sum;
+    case 'min':
+      return stats.min;
+    case 'max':
+      return stats.max;
+    case 'count':
+      return stats.count;
+    case 'last':
+      return stats.last;
+    case 'rate':
+      return (type === 'counter' ? stats.sum : stats.count) / (stepMs / 1000);
+    default: {
+      const q = quantileOf(agg);
+      if (q === undefined || stats.sketch === undefined || stats.sketch.count === 0) return undefined;
+      return Math.min(stats.max, Math.max(stats.min, stats.sketch.quantile(q)));
+    }
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * A mergeable quantile sketch with a relative-error guarantee, in the manner of DDSketch
+ * (Masson, Rim, Lee, VLDB 2019): values fall into logarithmic buckets, bucket i holding
+ * (gamma^(i-1), gamma^i], gamma = (1 + alpha) / (1 - alpha). Every quantile it returns is within
+ * `alpha` relative error of the exact sample at that rank, and two sketches merge by adding bucket
+ * counts, which is exact and order-independent: partial aggregates of one series-minute from any
+ * number of requests, flushes or collectors merge to the same sketch.
+ *
+ * Ours rather than @datadog/sketches-js because the sketch is the storage format of every stored
+ * aggregate: we need a compact, stable binary encoding that SQLite and ClickHouse rows hold, and a
+ * sparse layout that costs nothing for the many aggregates that hold a single sample.
+ */
+
+export const SKETCH_RELATIVE_ACCURACY = 0.01;
+const GAMMA = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
+const LN_GAMMA = Math.log(GAMMA);
+/** Magnitudes below this count as zero; keeps bucket indexes inside int16. */
+const MIN_INDEXABLE = 1e-9;
+const MAX_INDEX = 32767;
+const ENCODING_VERSION = 1;
+const HEADER_BYTES = 1 + 8 + 4 + 4;
+const BUCKET_BYTES = 2 + 8;
+
+export class QuantileSketch {
+  private readonly positive = new Map<number, number>();
+  private readonly negative = new Map<number, number>();
+  private zeroCount = 0;
+  private total = 0;
+
+  get count(): number {
+    return this.total;
+  }
+
+  add(value: number, weight = 1): void {
+    const magnitude = Math.abs(value);
+    if (magnitude < MIN_INDEXABLE) {
+      this.zeroCount += weight;
+    } else {
+      const index = Math.min(MAX_INDEX, Math.ceil(Math.log(magnitude) / LN_GAMMA));
+      const store = value > 0 ? this.positive : this.negative;
+      store.set(index, (store.get(index) ?? 0) + weight);
+    }
+    this.total += weight;
+  }
+
+  merge(other: QuantileSketch): void {
+    for (const [index, n] of other.positive) this.positive.set(index, (this.positive.get(index) ?? 0) + n);
+    for (const [index, n] of other.negative) this.negative.set(index, (this.negative.get(index) ?? 0) + n);
+    this.zeroCount += other.zeroCount;
+    this.total += other.total;
+  }
+
+  /** The value at rank q * (count - 1); NaN for an empty sketch. */
+  quantile(q: number): number {
+    if (this.total === 0) return Number.NaN;
+    const rank = Math.min(Math.max(q, 0), 1) * (this.total - 1);
+    let seen = 0;
+    // Negative values, most negative (largest magnitude index) first.
+    for (const index of [...this.negative.keys()].sort((a, b) => b - a)) {
+      seen += this.negative.get(index) ?? 0;
+      if (seen > rank) return -bucketValue(index);
+    }
+    seen += this.zeroCount;
+    if (seen > rank) return 0;
+    for (const index of [...this.positive.keys()].sort((a, b) => a - b)) {
+      seen += this.positive.get(index) ?? 0;
+      if (seen > rank) return bucketValue(index);
+    }
+    // Only reachable through floating-point weights; the top bucket holds the maximum.
+    const top = Math.max(...this.positive.keys());
+    return Number.isFinite(top) ? bucketValue(top) : 0;
+  }
+
+  /** Binary form: version, zero count, then sorted (int16 index, float64 count) pairs per sign. */
+  encode(): Buffer {
+    const pos = [...this.positive.keys()].sort((a, b) => a - b);
+    const neg = [...this.negative.keys()].sort((a, b) => a - b);
+    const buf = Buffer.allocUnsafe(HEADER_BYTES + (pos.length + neg.length) * BUCKET_BYTES);
+    buf.writeUInt8(ENCODING_VERSION, 0);
+    buf.writeDoubleLE(this.zeroCount, 1);
+    buf.writeUInt32LE(pos.length, 9);
+    buf.writeUInt32LE(neg.length, 13);
+    let at = HEADER_BYTES;
+    for (const [keys, store] of [
+      [pos, this.positive],
+      [neg, this.negative],
+    ] as const) {
+      for (const index of keys) {
+        buf.writeInt16LE(index, at);
+        buf.writeDoubleLE(store.get(index) ?? 0, at + 2);
+        at += BUCKET_BYTES;
+      }
+    }
+    return buf;
+  }
+
+  static decode(buf: Uint8Array): QuantileSketch {
+    const view = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    if (view.length < HEADER_BYTES || view.readUInt8(0) !== ENCODING_VERSION) {
+      throw new RangeError('not a version-1 quantile sketch');
+    }
+    const sketch = new QuantileSketch();
+    sketch.zeroCount = view.readDoubleLE(1);
+    sketch.total = sketch.zeroCount;
+    const nPos = view.readUInt32LE(9);
+    const nNeg = view.readUInt32LE(13);
+    if (view.length !== HEADER_BYTES + (nPos + nNeg) * BUCKET_BYTES) {
+      throw new RangeError('quantile sketch length does not match its header');
+    }
+    let at = HEADER_BYTES;
+    for (const [n, store] of [
+      [nPos, sketch.positive],
+      [nNeg, sketch.negative],
+    ] as const) {
+      for (let i = 0; i < n; i++) {
+        const count = view.readDoubleLE(at + 2);
+        store.set(view.readInt16LE(at), count);
+        sketch.total += count;
+        at += BUCKET_BYTES;
+      }
+    }
+    return sketch;
+  }
+}
+
+/** The value a bucket stands for: the point whose relative distance to both edges is alpha. */
+function bucketValue(index: number): number {
+  return (2 * Math.pow(GAMMA, index)) / (GAMMA + 1);
+}

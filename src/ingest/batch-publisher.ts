@@ -1,0 +1,118 @@
+import { encodeAggregateBatch } from '../core/aggregate-codec.js';
+import { VantageError } from '../core/errors.js';
+import { MinuteAggregator } from '../core/minute-aggregator.js';
+import type { Sample } from '../core/sample.js';
+import type { BusProducer } from '../bus/bus.js';
+import type { CollectorMetrics } from './collector-metrics.js';
+
+export interface BatchPublisherOptions {
+  /** Samples held at once, waiting to be durable; past it, requests get 503. */
+  readonly maxPendingSamples: number;
+  /** Longest a request waits for the bus before 503. */
+  readonly timeoutMs: number;
+}
+
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+/**
+ * Pre-aggregates by minute and publishes with group commit: samples from every request that arrives
+ * while a publish is in flight fold into one set of minute aggregates, published as one bus message
+ * when the previous publish completes. Each request's promise resolves only when the message that
+ * holds its samples is durable in the bus: that is when the collector may answer 202.
+ */
+export class BatchPublisher {
+  private aggregator = new MinuteAggregator();
+  private waiters: Waiter[] = [];
+  private pendingSamples = 0;
+  private publishing = false;
+  private closed = false;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: () => void = () => undefined;
+
+  constructor(
+    private readonly producer: BusProducer,
+    private readonly options: BatchPublisherOptions,
+    private readonly metrics: CollectorMetrics,
+    private readonly busName: string,
+  ) {}
+
+  /** Samples accepted but not yet durable. */
+  get pending(): number {
+    return this.pendingSamples;
+  }
+
+  submit(samples: readonly Sample[]): Promise<void> {
+    if (this.closed) return Promise.reject(new VantageError('VTG_SERVICE_UNAVAILABLE', { params: { reason: 'shutting down' }, retryAfter: 1 }));
+    if (this.pendingSamples + samples.length > this.options.maxPendingSamples) {
+      this.metrics.bufferRejections.inc();
+      return Promise.reject(
+        new VantageError('VTG_INGEST_OVERLOADED', { params: { pending: this.pendingSamples, retryAfter: 1 }, retryAfter: 1 }),
+      );
+    }
+    for (const s of samples) this.aggregator.add(s);
+    this.pendingSamples += samples.length;
+    this.metrics.bufferSamples.set(this.pendingSamples);
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (!this.publishing) this.startPublishing();
+    return done;
+  }
+
+  /** Publishes what is pending, then refuses new samples. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.idle;
+  }
+
+  private startPublishing(): void {
+    this.publishing = true;
+    this.idle = new Promise((resolve) => (this.markIdle = resolve));
+    // Let the requests already parsed in this turn of the event loop join the first message.
+    setImmediate(() => void this.publishLoop());
+  }
+
+  private async publishLoop(): Promise<void> {
+    while (this.waiters.length > 0) {
+      const { aggregates, samples } = this.aggregator.drain();
+      const waiters = this.waiters;
+      this.waiters = [];
+      const payload = encodeAggregateBatch({ samples, createdAt: Date.now(), aggregates });
+      const stopTimer = this.metrics.publishDuration.startTimer({ bus: this.busName });
+      try {
+        await withTimeout(this.producer.publish(payload), this.options.timeoutMs);
+        stopTimer();
+        this.metrics.publishedMessages.inc({ bus: this.busName });
+        for (const w of waiters) w.resolve();
+      } catch (cause) {
+        stopTimer();
+        this.metrics.publishFailures.inc({ bus: this.busName });
+        const reason = cause instanceof Error ? cause.message : String(cause);
+        const err = new VantageError('VTG_INGEST_BUS_UNAVAILABLE', { params: { reason }, cause, retryAfter: 1 });
+        for (const w of waiters) w.reject(err);
+      } finally {
+        this.pendingSamples -= samples;
+        this.metrics.bufferSamples.set(this.pendingSamples);
+      }
+    }
+    this.publishing = false;
+    this.markIdle();
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no acknowledgement from the bus within ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}

@@ -1,0 +1,63 @@
+import type { Database } from 'better-sqlite3';
+import { TIERS } from '../../core/tiers.js';
+
+/** Name of the aggregate table of a tier: agg_1m, agg_5m, agg_1h, agg_1d. */
+export function tierTable(tier: string): string {
+  return `agg_${tier}`;
+}
+
+const SCHEMA_VERSION = 1;
+
+/**
+ * The embedded schema. Aggregate rows are clustered by (metric, bucket start, series), so that a
+ * query of one metric over a time range reads one contiguous run of each tier's B-tree.
+ */
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`the store was written by a newer Vantage (schema ${current}, this one knows ${SCHEMA_VERSION})`);
+  }
+  if (current === SCHEMA_VERSION) return;
+  db.transaction(() => {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS metric (
+        id INTEGER PRIMARY KEY,
+        service TEXT NOT NULL,
+        name TEXT NOT NULL,
+        last_seen INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (service, name)
+      );
+      CREATE TABLE IF NOT EXISTS series (
+        id INTEGER PRIMARY KEY,
+        metric_id INTEGER NOT NULL REFERENCES metric (id),
+        type TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        UNIQUE (metric_id, type, tags)
+      );
+      CREATE TABLE IF NOT EXISTS checkpoint (
+        source TEXT NOT NULL,
+        partition INTEGER NOT NULL,
+        "offset" INTEGER NOT NULL,
+        PRIMARY KEY (source, partition)
+      ) WITHOUT ROWID;
+    `);
+    for (const tier of TIERS) {
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS ${tierTable(tier.name)} (
+          metric_id INTEGER NOT NULL,
+          start INTEGER NOT NULL,
+          series_id INTEGER NOT NULL,
+          count REAL NOT NULL,
+          sum REAL NOT NULL,
+          min REAL NOT NULL,
+          max REAL NOT NULL,
+          last REAL NOT NULL,
+          last_ts INTEGER NOT NULL,
+          sketch BLOB,
+          PRIMARY KEY (metric_id, start, series_id)
+        ) WITHOUT ROWID;
+      `);
+    }
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}

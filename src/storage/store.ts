@@ -1,0 +1,89 @@
+import type { Aggregate } from '../core/aggregate.js';
+import type { QuantileSketch } from '../core/quantile-sketch.js';
+import type { MetricType } from '../core/sample.js';
+import type { Tier } from '../core/tiers.js';
+
+/** How far a consumer of the bus got, saved with the data it produced. */
+export interface Checkpoint {
+  readonly source: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export interface ServiceSummary {
+  readonly name: string;
+  readonly metricCount: number;
+  /** Epoch ms of the newest sample. */
+  readonly lastSeen: number;
+}
+
+export interface MetricSummary {
+  readonly name: string;
+  readonly types: MetricType[];
+  readonly tagKeys: string[];
+  readonly seriesCount: number;
+  readonly lastSeen: number;
+}
+
+export interface SeriesSelector {
+  readonly service: string;
+  readonly metric: string;
+  /** Tag equality filters, all of which must hold. */
+  readonly tagFilters: ReadonlyArray<readonly [string, string]>;
+  /** Tag keys to group by; no keys merges every selected series into one. */
+  readonly groupBy: readonly string[];
+}
+
+export interface BucketQuery extends SeriesSelector {
+  /** Inclusive, aligned to step. */
+  readonly from: number;
+  /** Exclusive. */
+  readonly to: number;
+  readonly stepMs: number;
+  readonly tier: Tier;
+  readonly needLast: boolean;
+  readonly needSketch: boolean;
+}
+
+/** One step of one group: every selected aggregate in it, merged. */
+export interface Bucket {
+  readonly start: number;
+  readonly count: number;
+  readonly sum: number;
+  readonly min: number;
+  readonly max: number;
+  readonly last: number | undefined;
+  readonly sketch: QuantileSketch | undefined;
+}
+
+export interface BucketGroup {
+  /** Values of the group_by tags ('' where a series lacks the tag). */
+  readonly tags: Record<string, string>;
+  /** Counter when every series in the group is a counter. */
+  readonly type: MetricType;
+  readonly buckets: Bucket[];
+}
+
+export interface RetentionReport {
+  readonly deletedRows: Record<string, number>;
+  readonly deletedSeries: number;
+}
+
+export interface StoreStats {
+  readonly series: number;
+  readonly bytesOnDisk: number;
+}
+
+/** Where aggregates live: SQLite embedded, ClickHouse distributed. */
+export interface Store {
+  readonly kind: string;
+  /** Merges aggregates into every tier and saves the checkpoints, atomically. */
+  write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<void>;
+  checkpoints(source: string): Promise<Checkpoint[]>;
+  services(): Promise<ServiceSummary[]>;
+  metrics(service: string): Promise<MetricSummary[]>;
+  queryBuckets(query: BucketQuery): Promise<BucketGroup[]>;
+  applyRetention(now: number): Promise<RetentionReport>;
+  stats(): Promise<StoreStats>;
+  close(): Promise<void>;
+}

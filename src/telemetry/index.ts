@@ -1,0 +1,4 @@
+export { createLogger } from './logger.js';
+export type { Logger } from './logger.js';
+export { createRoleRegistry } from './registry.js';
+export type { Role } from './registry.js';

@@ -1,0 +1,142 @@
+import type { Logger } from 'pino';
+import { aggregateKey, mergeAggregate } from '../core/aggregate.js';
+import type { Aggregate } from '../core/aggregate.js';
+import { decodeAggregateBatch } from '../core/aggregate-codec.js';
+import { retryWithBackoff } from '../core/backoff.js';
+import type { BackoffPolicy } from '../core/backoff.js';
+import { failed, ok, retryable } from '../core/outcome.js';
+import type { Outcome } from '../core/outcome.js';
+import type { BusConsumer, BusMessage } from '../bus/bus.js';
+import type { Checkpoint, Store } from '../storage/store.js';
+import type { WorkerMetrics } from './worker-metrics.js';
+
+export interface PipelineWorkerOptions {
+  /** Names the bus in checkpoints (the embedded log's id, or a Kafka topic). */
+  readonly source: string;
+  readonly busName: string;
+  readonly batchMaxMessages: number;
+  readonly lingerMs: number;
+  readonly backoff: BackoffPolicy;
+}
+
+/**
+ * Consumes aggregate batches from the bus, folds a batch of messages into one set of aggregates and
+ * writes it to the store together with the bus position it reached. The store's checkpoint is
+ * where a restarted worker resumes, so a message is applied once even if the worker dies between
+ * the write and the bus commit.
+ */
+export class PipelineWorker {
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | undefined;
+  private draining = false;
+  private lastError: string | undefined;
+
+  constructor(
+    private readonly consumer: BusConsumer,
+    private readonly store: Store,
+    private readonly metrics: WorkerMetrics,
+    private readonly logger: Logger,
+    private readonly options: PipelineWorkerOptions,
+  ) {}
+
+  /** Why the last write failed, while it keeps failing. */
+  get problem(): string | undefined {
+    return this.lastError;
+  }
+
+  async start(): Promise<void> {
+    for (const c of await this.store.checkpoints(this.options.source)) {
+      await this.consumer.seekAfter(c.partition, c.offset);
+    }
+    this.loop = this.run();
+  }
+
+  /** Writes what the bus holds (for up to `drainMs`), then stops. */
+  async stop(drainMs = 5_000): Promise<void> {
+    this.draining = true;
+    const timer = setTimeout(() => this.abort.abort(), drainMs);
+    await this.loop;
+    clearTimeout(timer);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      const messages = await this.consumer.poll(this.options.batchMaxMessages, this.draining ? 0 : this.options.lingerMs);
+      if (messages.length === 0) {
+        if (this.draining) return;
+        continue;
+      }
+      const outcome = await retryWithBackoff(() => this.writeBatch(messages), this.options.backoff, {
+        signal: this.abort.signal,
+        onRetry: (error, attempt, delayMs) => {
+          this.metrics.inserts.inc({ store: this.store.kind, outcome: 'retry' });
+          this.logger.warn({ err: error, attempt, delayMs }, 'store write failed; retrying');
+        },
+      });
+      if (outcome.kind !== 'ok') {
+        // Only reachable when stopping: the messages stay uncommitted and are read again at start.
+        this.logger.error({ err: outcome.error }, 'stopping with a batch not written; it will be replayed');
+        return;
+      }
+      this.lastError = undefined;
+      for (const [partition, offset] of lastOffsets(messages)) await this.consumer.commit(partition, offset);
+    }
+  }
+
+  private async writeBatch(messages: readonly BusMessage[]): Promise<Outcome> {
+    const merged = new Map<string, Aggregate>();
+    let samples = 0;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const m of messages) {
+      let batch;
+      try {
+        batch = decodeAggregateBatch(m.payload);
+      } catch (err) {
+        // Cannot succeed on retry: count it, log where it is, and go on.
+        this.metrics.decodeFailures.inc();
+        this.logger.error({ err, partition: m.partition, offset: m.offset }, 'undecodable bus message skipped');
+        continue;
+      }
+      samples += batch.samples;
+      oldest = Math.min(oldest, batch.createdAt);
+      for (const a of batch.aggregates) {
+        const key = aggregateKey(a);
+        const existing = merged.get(key);
+        if (existing) mergeAggregate(existing, a);
+        else merged.set(key, a);
+      }
+    }
+    const checkpoints: Checkpoint[] = [...lastOffsets(messages)].map(([partition, offset]) => ({ source: this.options.source, partition, offset }));
+    const stopTimer = this.metrics.writeDuration.startTimer({ store: this.store.kind });
+    try {
+      await this.store.write([...merged.values()], checkpoints);
+    } catch (err) {
+      stopTimer();
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.lastError = error.message;
+      return isPermanent(error) ? failed(error) : retryable(error);
+    }
+    stopTimer();
+    this.metrics.inserts.inc({ store: this.store.kind, outcome: 'ok' });
+    this.metrics.messagesConsumed.inc({ bus: this.options.busName }, messages.length);
+    this.metrics.batchSize.set(messages.length);
+    this.metrics.samplesStored.inc(samples);
+    this.metrics.rowsWritten.inc(merged.size);
+    if (Number.isFinite(oldest)) this.metrics.lagSeconds.set(Math.max(0, (Date.now() - oldest) / 1000));
+    return ok();
+  }
+}
+
+function lastOffsets(messages: readonly BusMessage[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const m of messages) out.set(m.partition, Math.max(out.get(m.partition) ?? -1, m.offset));
+  return out;
+}
+
+/**
+ * Store errors are retried: a full disk, a locked file or an unreachable server all pass. None is
+ * treated as permanent today, since giving up would drop acknowledged data.
+ */
+function isPermanent(_error: Error): boolean {
+  return false;
+}

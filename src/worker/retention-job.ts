@@ -1,0 +1,36 @@
+import type { Logger } from 'pino';
+import type { Store } from '../storage/store.js';
+
+/** Runs the store's retention every `intervalMs` (the seed: the worker executes retention). */
+export class RetentionJob {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly intervalMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.runOnce();
+    this.timer = setInterval(() => this.runOnce(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private runOnce(): void {
+    this.running = this.running.then(async () => {
+      try {
+        const report = await this.store.applyRetention(Date.now());
+        this.logger.info({ ...report }, 'retention applied');
+      } catch (err) {
+        this.logger.error({ err }, 'retention failed; will try again');
+      }
+    });
+  }
+}
