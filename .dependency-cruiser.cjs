@@ -19,6 +19,13 @@ module.exports = {
     { name: 'http-is-plumbing', severity: 'error', from: { path: mod('http') }, to: { path: '^src/(bus|storage|config)/' } },
     { name: 'config-below-roles', severity: 'error', from: { path: mod('config') }, to: { path: '^src/(ingest|worker|api|cli|bus|storage|telemetry|http|query)/' } },
     { name: 'only-cli-wires', severity: 'error', from: { pathNot: '^src/cli/' }, to: { path: mod('cli') } },
+    {
+      name: 'through-module-index',
+      comment: "Another module is used through its index.ts, which names what it exports.",
+      severity: 'error',
+      from: { path: '^src/([^/]+)/' },
+      to: { path: '^src/', pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$'] },
+    },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],
   options: {

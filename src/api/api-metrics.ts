@@ -11,7 +11,12 @@ export interface ApiMetrics {
 export function createApiMetrics(registry: Registry): ApiMetrics {
   const registers = [registry];
   return {
-    requests: new Counter({ name: 'vantage_api_requests_total', help: 'API requests by route and status', labelNames: ['route', 'status'], registers }),
+    requests: new Counter({
+      name: 'vantage_api_requests_total',
+      help: 'API requests by route and status',
+      labelNames: ['route', 'status'],
+      registers,
+    }),
     requestDuration: new Histogram({
       name: 'vantage_api_request_duration_seconds',
       help: 'API request duration by route',

@@ -27,10 +27,18 @@ export interface ApiServerOptions {
 export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? Date.now;
   const logger: FastifyBaseLogger = options.logger.child({ component: 'api' });
-  const app = Fastify({ loggerInstance: logger, logController: quietRequestLogs(), forceCloseConnections: 'idle' });
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: quietRequestLogs(),
+    forceCloseConnections: 'idle',
+  });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Vantage query API', version: '1', description: 'Services, metrics and time series. See docs/api.md.' },
+      info: {
+        title: 'Vantage query API',
+        version: '1',
+        description: 'Services, metrics and time series. See docs/api.md.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
@@ -39,7 +47,8 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
 
   app.addHook('onRequest', async (request) => {
     const open = ['/health', '/ready', '/live', '/openapi.json'];
-    if (options.apiKeys.enabled && !open.includes(request.url.split('?')[0] ?? '')) options.apiKeys.authenticate(request.headers);
+    if (options.apiKeys.enabled && !open.includes(request.url.split('?')[0] ?? ''))
+      options.apiKeys.authenticate(request.headers);
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown';
@@ -49,7 +58,18 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
 
   app.get(
     '/v1/services',
-    { schema: { summary: 'Services that sent metrics', response: { 200: Type.Object({ services: Type.Array(Type.Object({ name: Type.String(), metricCount: Type.Integer(), lastSeen: Type.Number() })) }) } } },
+    {
+      schema: {
+        summary: 'Services that sent metrics',
+        response: {
+          200: Type.Object({
+            services: Type.Array(
+              Type.Object({ name: Type.String(), metricCount: Type.Integer(), lastSeen: Type.Number() }),
+            ),
+          }),
+        },
+      },
+    },
     async (): Promise<ServicesResponse> => {
       const stop = metrics.queryDuration.startTimer({ query: 'services', tier: '' });
       const services = await store.services();
@@ -76,9 +96,19 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
 
   app.get<{ Querystring: TimeseriesQueryParams }>(
     '/metrics/timeseries',
-    { schema: { summary: 'One metric as time series, aggregated per step', querystring: TimeseriesQuerySchema } },
+    {
+      schema: {
+        summary: 'One metric as time series, aggregated per step',
+        querystring: TimeseriesQuerySchema,
+      },
+    },
     async (request): Promise<TimeseriesResponse> => {
-      const { bucketQuery: q, agg } = parseTimeseriesQuery(request.query, clock(), options.retention, options.maxPointsPerSeries);
+      const { bucketQuery: q, agg } = parseTimeseriesQuery(
+        request.query,
+        clock(),
+        options.retention,
+        options.maxPointsPerSeries,
+      );
       const stop = metrics.queryDuration.startTimer({ query: 'timeseries', tier: q.tier.name });
       const groups = await store.queryBuckets(q);
       stop();
@@ -105,9 +135,15 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
 function mapFrameworkError(err: FastifyError): VantageError | undefined {
   if (err.validation !== undefined) {
     const first = err.validation[0];
-    const field = first?.instancePath.replace(/^\//, '') || (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const field =
+      first?.instancePath.replace(/^\//, '') ||
+      (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
     return new VantageError('VTG_QUERY_INVALID_PARAMETER', {
-      params: { reason: `${err.validationContext ?? 'request'} ${field ?? ''} ${first?.message ?? 'is invalid'}`.replace(/\s+/g, ' ').trim() },
+      params: {
+        reason: `${err.validationContext ?? 'request'} ${field ?? ''} ${first?.message ?? 'is invalid'}`
+          .replace(/\s+/g, ' ')
+          .trim(),
+      },
       ...(field ? { field } : {}),
       cause: err,
     });

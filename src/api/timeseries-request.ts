@@ -1,19 +1,37 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { AGGREGATIONS, MINUTE_MS, VantageError, chooseTier, isAggregation, parseDuration, parseTimePoint } from '../core/index.js';
+import {
+  AGGREGATIONS,
+  MINUTE_MS,
+  VantageError,
+  chooseTier,
+  isAggregation,
+  parseDuration,
+  parseTimePoint,
+} from '../core/index.js';
 import type { Aggregation, TierRetention } from '../core/index.js';
 import type { BucketQuery } from '../storage/index.js';
 
 export const TimeseriesQuerySchema = Type.Object({
   service: Type.String({ minLength: 1, description: 'Service name' }),
   metric: Type.String({ minLength: 1, description: 'Metric name' }),
-  from: Type.Optional(Type.String({ description: 'Start: epoch ms, RFC 3339, now, or relative (-1h). Default -1h' })),
+  from: Type.Optional(
+    Type.String({ description: 'Start: epoch ms, RFC 3339, now, or relative (-1h). Default -1h' }),
+  ),
   to: Type.Optional(Type.String({ description: 'End (exclusive), same forms. Default now' })),
-  step: Type.Optional(Type.String({ description: 'Step: a whole number of minutes, as 5m, 1h or ms. Default: about 300 points' })),
-  agg: Type.Optional(Type.String({ enum: [...AGGREGATIONS], description: 'Aggregation per step. Default avg' })),
+  step: Type.Optional(
+    Type.String({
+      description: 'Step: a whole number of minutes, as 5m, 1h or ms. Default: about 300 points',
+    }),
+  ),
+  agg: Type.Optional(
+    Type.String({ enum: [...AGGREGATIONS], description: 'Aggregation per step. Default avg' }),
+  ),
   group_by: Type.Optional(Type.String({ description: 'Comma-separated tag keys to split series by' })),
   tags: Type.Optional(
-    Type.Union([Type.String(), Type.Array(Type.String())], { description: 'Tag filters key:value, comma-separated or repeated' }),
+    Type.Union([Type.String(), Type.Array(Type.String())], {
+      description: 'Tag filters key:value, comma-separated or repeated',
+    }),
   ),
 });
 
@@ -37,7 +55,10 @@ export function parseTimeseriesQuery(
   const to = time(p.to ?? 'now', 'to', now);
   const fromRaw = time(p.from ?? '-1h', 'from', now);
   if (fromRaw >= to) {
-    throw new VantageError('VTG_QUERY_INVALID_RANGE', { params: { reason: '"from" must be before "to"' }, field: 'from' });
+    throw new VantageError('VTG_QUERY_INVALID_RANGE', {
+      params: { reason: '"from" must be before "to"' },
+      field: 'from',
+    });
   }
   let stepMs: number;
   if (p.step !== undefined) {
@@ -56,7 +77,10 @@ export function parseTimeseriesQuery(
   const from = Math.floor(fromRaw / stepMs) * stepMs;
   const points = Math.ceil((to - from) / stepMs);
   if (points > maxPoints) {
-    throw new VantageError('VTG_QUERY_TOO_MANY_POINTS', { params: { points, limit: maxPoints }, field: 'step' });
+    throw new VantageError('VTG_QUERY_TOO_MANY_POINTS', {
+      params: { points, limit: maxPoints },
+      field: 'step',
+    });
   }
   const agg = p.agg ?? 'avg';
   if (!isAggregation(agg)) {

@@ -8,7 +8,12 @@ import type { TierRetention } from '../core/index.js';
 import type { VantageConfig } from '../config/index.js';
 import { EmbeddedConsumer, EmbeddedProducer, SegmentLog } from '../bus/index.js';
 import { SqliteStore } from '../storage/index.js';
-import { BatchPublisher, SampleValidator, buildCollectorServer, createCollectorMetrics } from '../ingest/index.js';
+import {
+  BatchPublisher,
+  SampleValidator,
+  buildCollectorServer,
+  createCollectorMetrics,
+} from '../ingest/index.js';
 import { PipelineWorker, RetentionJob, createWorkerMetrics } from '../worker/index.js';
 import { buildApiServer, createApiMetrics } from '../api/index.js';
 import { ApiKeyVerifier, buildMetricsServer } from '../http/index.js';
@@ -22,37 +27,61 @@ export interface EmbeddedVantage {
 }
 
 export function tierRetention(config: VantageConfig): TierRetention {
-  return { '1m': config.retentionRaw, '5m': config.retentionRaw, '1h': config.retentionHourly, '1d': config.retentionDaily };
+  return {
+    '1m': config.retentionRaw,
+    '5m': config.retentionRaw,
+    '1h': config.retentionHourly,
+    '1d': config.retentionDaily,
+  };
 }
 
 export async function startEmbedded(config: VantageConfig, logger: Logger): Promise<EmbeddedVantage> {
   await mkdir(config.dataDir, { recursive: true });
   const log = await SegmentLog.open({ dir: join(config.dataDir, 'bus') });
-  const store = new SqliteStore({ path: join(config.dataDir, 'vantage.db'), retention: tierRetention(config) });
+  const store = new SqliteStore({
+    path: join(config.dataDir, 'vantage.db'),
+    retention: tierRetention(config),
+  });
   const apiKeys = new ApiKeyVerifier(config.apiKeys);
 
   const workerRegistry = createRoleRegistry('worker', { processMetrics: false });
-  const worker = new PipelineWorker(await EmbeddedConsumer.open(log, 'worker'), store, createWorkerMetrics(workerRegistry), logger.child({ component: 'worker' }), {
-    source: `embedded:${log.id}`,
-    busName: 'embedded',
-    batchMaxMessages: config.workerBatchMaxMessages,
-    lingerMs: config.workerLinger,
-    backoff: SEED_BACKOFF,
-  });
+  const worker = new PipelineWorker(
+    await EmbeddedConsumer.open(log, 'worker'),
+    store,
+    createWorkerMetrics(workerRegistry),
+    logger.child({ component: 'worker' }),
+    {
+      source: `embedded:${log.id}`,
+      busName: 'embedded',
+      batchMaxMessages: config.workerBatchMaxMessages,
+      lingerMs: config.workerLinger,
+      backoff: SEED_BACKOFF,
+    },
+  );
   await worker.start();
-  const retention = new RetentionJob(store, config.retentionInterval, logger.child({ component: 'retention' }));
+  const retention = new RetentionJob(
+    store,
+    config.retentionInterval,
+    logger.child({ component: 'retention' }),
+  );
   retention.start();
 
   const collectorRegistry = createRoleRegistry('collector', { processMetrics: true });
   const collectorMetrics = createCollectorMetrics(collectorRegistry);
-  const publisher = new BatchPublisher(new EmbeddedProducer(log), { maxPendingSamples: config.bufferMaxSamples, timeoutMs: config.bufferTimeout }, collectorMetrics, 'embedded');
+  const publisher = new BatchPublisher(
+    new EmbeddedProducer(log),
+    { maxPendingSamples: config.bufferMaxSamples, timeoutMs: config.bufferTimeout },
+    collectorMetrics,
+    'embedded',
+  );
   const limits = {
     maxTags: config.maxTags,
     maxBatchSize: config.maxBatchSize,
     maxSampleAgeMs: config.maxSampleAge,
     maxFutureSkewMs: config.maxFutureSkew,
   };
-  const workerProblem = (): string | undefined => (worker.problem ? `store writes failing: ${worker.problem}` : undefined);
+  const workerProblem = (): string | undefined =>
+    worker.problem ? `store writes failing: ${worker.problem}` : undefined;
   const collector = await buildCollectorServer({
     logger,
     registry: collectorRegistry,

@@ -11,11 +11,15 @@ import { runSendTestMetrics } from './send-test-metrics.js';
 const program = new Command();
 program
   .name('vantage')
-  .description('Vantage: metrics collection, storage and queries. `vantage start` runs everything on one machine.')
+  .description(
+    'Vantage: metrics collection, storage and queries. `vantage start` runs everything on one machine.',
+  )
   .showHelpAfterError();
 
 addSettingOptions(
-  program.command('start').description('Run embedded Vantage: collector, worker and query API in one process, storing in SQLite'),
+  program
+    .command('start')
+    .description('Run embedded Vantage: collector, worker and query API in one process, storing in SQLite'),
   Object.keys(SETTINGS) as SettingKey[],
 ).action(async (flags: Record<string, unknown>) => {
   const config = resolveConfig(flags, process.env);
@@ -42,14 +46,27 @@ addSettingOptions(
 program
   .command('send-test-metrics')
   .description('Send demo data: a few services over the last hours, then live until stopped')
-  .option('--endpoint <url>', 'Collector URL; env VANTAGE_ENDPOINT', process.env.VANTAGE_ENDPOINT ?? 'http://localhost:8000')
-  .option('--api-key <key>', 'API key, when the collector requires one; env VANTAGE_API_KEY', process.env.VANTAGE_API_KEY)
+  .option(
+    '--endpoint <url>',
+    'Collector URL; env VANTAGE_ENDPOINT',
+    process.env.VANTAGE_ENDPOINT ?? 'http://localhost:8000',
+  )
+  .option(
+    '--api-key <key>',
+    'API key, when the collector requires one; env VANTAGE_API_KEY',
+    process.env.VANTAGE_API_KEY,
+  )
   .option('--hours <n>', 'Hours of history to backfill', '3')
-  .option('--live <duration>', 'How long to keep sending live data (e.g. 10m; 0 for none; default: until Ctrl-C)')
+  .option(
+    '--live <duration>',
+    'How long to keep sending live data (e.g. 10m; 0 for none; default: until Ctrl-C)',
+  )
   .option('--interval <duration>', 'Resolution of the generated data', '10s')
-  .action(async (opts: { endpoint: string; apiKey?: string; hours: string; live?: string; interval: string }) => {
-    await runSendTestMetrics(opts);
-  });
+  .action(
+    async (opts: { endpoint: string; apiKey?: string; hours: string; live?: string; interval: string }) => {
+      await runSendTestMetrics(opts);
+    },
+  );
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -19,7 +19,8 @@ export async function runSendTestMetrics(opts: Options): Promise<void> {
   const intervalMs = parseDuration(opts.interval);
   const hours = Number(opts.hours);
   const liveMs = opts.live === undefined ? Number.POSITIVE_INFINITY : parseDuration(opts.live);
-  if (intervalMs === undefined || intervalMs < 1000) throw new Error(`--interval ${opts.interval}: use a duration of at least 1s`);
+  if (intervalMs === undefined || intervalMs < 1000)
+    throw new Error(`--interval ${opts.interval}: use a duration of at least 1s`);
   if (!Number.isFinite(hours) || hours < 0) throw new Error(`--hours ${opts.hours}: use a number of hours`);
   if (liveMs === undefined) throw new Error(`--live ${opts.live}: use a duration such as 10m`);
   const url = new URL('/v1/metrics', opts.endpoint).toString();
@@ -33,7 +34,10 @@ export async function runSendTestMetrics(opts: Options): Promise<void> {
   let sent = 0;
   if (intervals > 0) {
     console.log(`Backfilling ${hours} h of demo data to ${url}`);
-    const bar = new SingleBar({ format: ' {bar} {percentage}% | {value}/{total} intervals | {samples} samples', hideCursor: true }, Presets.shades_classic);
+    const bar = new SingleBar(
+      { format: ' {bar} {percentage}% | {value}/{total} intervals | {samples} samples', hideCursor: true },
+      Presets.shades_classic,
+    );
     bar.start(intervals, 0, { samples: 0 });
     let pending: DemoMetric[] = [];
     for (let i = 1; i <= intervals && !stop.signal.aborted; i++) {
@@ -50,7 +54,9 @@ export async function runSendTestMetrics(opts: Options): Promise<void> {
     console.log(`Sent ${sent} samples.`);
     return;
   }
-  console.log(`Sending live data every ${opts.interval}${Number.isFinite(liveMs) ? ` for ${opts.live}` : ''}; Ctrl-C stops.`);
+  console.log(
+    `Sending live data every ${opts.interval}${Number.isFinite(liveMs) ? ` for ${opts.live}` : ''}; Ctrl-C stops.`,
+  );
   const until = Date.now() + liveMs;
   while (!stop.signal.aborted && Date.now() < until) {
     const wait = intervalMs - (Date.now() % intervalMs);
@@ -64,7 +70,12 @@ export async function runSendTestMetrics(opts: Options): Promise<void> {
 }
 
 /** Posts one batch, retrying on 429/503 and network errors; returns how many were accepted. */
-async function send(url: string, metrics: DemoMetric[], apiKey: string | undefined, signal: AbortSignal): Promise<number> {
+async function send(
+  url: string,
+  metrics: DemoMetric[],
+  apiKey: string | undefined,
+  signal: AbortSignal,
+): Promise<number> {
   const body = gzipSync(JSON.stringify({ metrics }));
   const headers: Record<string, string> = { 'content-type': 'application/json', 'content-encoding': 'gzip' };
   if (apiKey) headers.authorization = `Bearer ${apiKey}`;
@@ -74,7 +85,8 @@ async function send(url: string, metrics: DemoMetric[], apiKey: string | undefin
       const res = await fetch(url, { method: 'POST', headers, body, signal });
       const text = await res.text();
       if (res.status === 202) return (JSON.parse(text) as { accepted: number }).accepted;
-      if (res.status !== 429 && res.status < 500) throw new Error(`the collector refused the batch (${res.status}): ${text}`);
+      if (res.status !== 429 && res.status < 500)
+        throw new Error(`the collector refused the batch (${res.status}): ${text}`);
       const after = Number(res.headers.get('retry-after'));
       if (after > 0) retryAfterMs = after * 1000;
     } catch (err) {

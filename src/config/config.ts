@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { SETTINGS } from './settings.js';
 import type { SettingKey } from './settings.js';
 
@@ -33,12 +33,13 @@ export function parseConfig(raw: Partial<Record<SettingKey, string | undefined>>
   }
   const config = out as VantageConfig;
   if (problems.length === 0) {
-    const ports: [SettingKey, number][] = (['collectorPort', 'apiPort', 'apiMetricsPort', 'workerMetricsPort'] as const).map(
-      (k) => [k, config[k]],
-    );
+    const ports: [SettingKey, number][] = (
+      ['collectorPort', 'apiPort', 'apiMetricsPort', 'workerMetricsPort'] as const
+    ).map((k) => [k, config[k]]);
     for (const [i, [key, value]] of ports.entries()) {
       const clash = ports.slice(0, i).find(([, v]) => v === value && v !== 0);
-      if (clash) problems.push(`${SETTINGS[key].flag} = ${value} is already taken by ${SETTINGS[clash[0]].flag}`);
+      if (clash)
+        problems.push(`${SETTINGS[key].flag} = ${value} is already taken by ${SETTINGS[clash[0]].flag}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

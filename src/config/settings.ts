@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../core/time.js';
+import { parseDuration } from '../core/index.js';
 
 /**
  * Every setting Vantage has, once: its flag, its VANTAGE_* variable, its default and its schema.
@@ -17,49 +17,184 @@ export interface SettingSpec {
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
-const duration = z
-  .string()
-  .transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined || ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration such as 500ms, 30s, 5m, 90d` });
-      return z.NEVER;
-    }
-    return ms;
-  });
-const list = z
-  .string()
-  .transform((text) =>
-    text
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0),
-  );
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration such as 500ms, 30s, 5m, 90d` });
+    return z.NEVER;
+  }
+  return ms;
+});
+const list = z.string().transform((text) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0),
+);
 
 export const SETTINGS = {
-  dataDir: { flag: '--data-dir', env: 'VANTAGE_DATA_DIR', default: './vantage-data', schema: z.string().min(1), description: 'Directory for the embedded log and the SQLite store' },
-  host: { flag: '--host', env: 'VANTAGE_HOST', default: '0.0.0.0', schema: z.string().min(1), description: 'Address the HTTP servers listen on' },
-  collectorPort: { flag: '--collector-port', env: 'VANTAGE_COLLECTOR_PORT', default: '8000', schema: port, description: 'Collector HTTP port (POST /v1/metrics, its /metrics)' },
-  apiPort: { flag: '--api-port', env: 'VANTAGE_API_PORT', default: '5000', schema: port, description: 'Query API HTTP port' },
-  apiMetricsPort: { flag: '--api-metrics-port', env: 'VANTAGE_API_METRICS_PORT', default: '9091', schema: port, description: "Port of the query API's Prometheus /metrics" },
-  workerMetricsPort: { flag: '--worker-metrics-port', env: 'VANTAGE_WORKER_METRICS_PORT', default: '9092', schema: port, description: "Port of the worker's Prometheus /metrics" },
-  apiKeys: { flag: '--api-keys', env: 'VANTAGE_API_KEYS', default: '', schema: list, secret: true, description: 'Comma-separated API keys; empty means no authentication' },
-  rateLimitPerMinute: { flag: '--rate-limit-per-minute', env: 'VANTAGE_RATE_LIMIT_PER_MINUTE', default: '1000', schema: positiveInt, description: 'Requests per minute per client IP and per API key (token bucket)' },
-  maxBodyBytes: { flag: '--max-body-bytes', env: 'VANTAGE_MAX_BODY_BYTES', default: String(5 * 1024 * 1024), schema: positiveInt, description: 'Largest request body, after gunzip' },
-  maxBatchSize: { flag: '--max-batch-size', env: 'VANTAGE_MAX_BATCH_SIZE', default: '10000', schema: positiveInt, description: 'Most metrics in one request' },
-  maxTags: { flag: '--max-tags', env: 'VANTAGE_MAX_TAGS', default: '32', schema: positiveInt, description: 'Most tags on one metric' },
-  maxSampleAge: { flag: '--max-sample-age', env: 'VANTAGE_MAX_SAMPLE_AGE', default: '7d', schema: duration, description: 'Oldest timestamp accepted, before now' },
-  maxFutureSkew: { flag: '--max-future-skew', env: 'VANTAGE_MAX_FUTURE_SKEW', default: '10m', schema: duration, description: 'Furthest timestamp accepted, after now' },
-  bufferMaxSamples: { flag: '--buffer-max-samples', env: 'VANTAGE_BUFFER_MAX_SAMPLES', default: '100000', schema: positiveInt, description: 'Samples the collector holds while waiting for the bus; beyond it, 503' },
-  bufferTimeout: { flag: '--buffer-timeout', env: 'VANTAGE_BUFFER_TIMEOUT', default: '10s', schema: duration, description: 'Longest a request waits for the bus before 503' },
-  workerBatchMaxMessages: { flag: '--worker-batch-max-messages', env: 'VANTAGE_WORKER_BATCH_MAX_MESSAGES', default: '100', schema: positiveInt, description: 'Most bus messages the worker folds into one store write' },
-  workerLinger: { flag: '--worker-linger', env: 'VANTAGE_WORKER_LINGER', default: '200ms', schema: duration, description: 'How long the worker waits for more messages before writing a small batch' },
-  retentionRaw: { flag: '--retention-raw', env: 'VANTAGE_RETENTION_RAW', default: '90d', schema: duration, description: 'Retention of 1-minute and 5-minute aggregates' },
-  retentionHourly: { flag: '--retention-hourly', env: 'VANTAGE_RETENTION_HOURLY', default: '365d', schema: duration, description: 'Retention of 1-hour rollups' },
-  retentionDaily: { flag: '--retention-daily', env: 'VANTAGE_RETENTION_DAILY', default: '1095d', schema: duration, description: 'Retention of 1-day rollups' },
-  retentionInterval: { flag: '--retention-interval', env: 'VANTAGE_RETENTION_INTERVAL', default: '1h', schema: duration, description: 'How often the retention job runs' },
-  maxPointsPerSeries: { flag: '--max-points-per-series', env: 'VANTAGE_MAX_POINTS_PER_SERIES', default: '11000', schema: positiveInt, description: 'Most points one query series may return' },
-  logLevel: { flag: '--log-level', env: 'VANTAGE_LOG_LEVEL', default: 'info', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), description: 'Log level' },
+  dataDir: {
+    flag: '--data-dir',
+    env: 'VANTAGE_DATA_DIR',
+    default: './vantage-data',
+    schema: z.string().min(1),
+    description: 'Directory for the embedded log and the SQLite store',
+  },
+  host: {
+    flag: '--host',
+    env: 'VANTAGE_HOST',
+    default: '0.0.0.0',
+    schema: z.string().min(1),
+    description: 'Address the HTTP servers listen on',
+  },
+  collectorPort: {
+    flag: '--collector-port',
+    env: 'VANTAGE_COLLECTOR_PORT',
+    default: '8000',
+    schema: port,
+    description: 'Collector HTTP port (POST /v1/metrics, its /metrics)',
+  },
+  apiPort: {
+    flag: '--api-port',
+    env: 'VANTAGE_API_PORT',
+    default: '5000',
+    schema: port,
+    description: 'Query API HTTP port',
+  },
+  apiMetricsPort: {
+    flag: '--api-metrics-port',
+    env: 'VANTAGE_API_METRICS_PORT',
+    default: '9091',
+    schema: port,
+    description: "Port of the query API's Prometheus /metrics",
+  },
+  workerMetricsPort: {
+    flag: '--worker-metrics-port',
+    env: 'VANTAGE_WORKER_METRICS_PORT',
+    default: '9092',
+    schema: port,
+    description: "Port of the worker's Prometheus /metrics",
+  },
+  apiKeys: {
+    flag: '--api-keys',
+    env: 'VANTAGE_API_KEYS',
+    default: '',
+    schema: list,
+    secret: true,
+    description: 'Comma-separated API keys; empty means no authentication',
+  },
+  rateLimitPerMinute: {
+    flag: '--rate-limit-per-minute',
+    env: 'VANTAGE_RATE_LIMIT_PER_MINUTE',
+    default: '1000',
+    schema: positiveInt,
+    description: 'Requests per minute per client IP and per API key (token bucket)',
+  },
+  maxBodyBytes: {
+    flag: '--max-body-bytes',
+    env: 'VANTAGE_MAX_BODY_BYTES',
+    default: String(5 * 1024 * 1024),
+    schema: positiveInt,
+    description: 'Largest request body, after gunzip',
+  },
+  maxBatchSize: {
+    flag: '--max-batch-size',
+    env: 'VANTAGE_MAX_BATCH_SIZE',
+    default: '10000',
+    schema: positiveInt,
+    description: 'Most metrics in one request',
+  },
+  maxTags: {
+    flag: '--max-tags',
+    env: 'VANTAGE_MAX_TAGS',
+    default: '32',
+    schema: positiveInt,
+    description: 'Most tags on one metric',
+  },
+  maxSampleAge: {
+    flag: '--max-sample-age',
+    env: 'VANTAGE_MAX_SAMPLE_AGE',
+    default: '7d',
+    schema: duration,
+    description: 'Oldest timestamp accepted, before now',
+  },
+  maxFutureSkew: {
+    flag: '--max-future-skew',
+    env: 'VANTAGE_MAX_FUTURE_SKEW',
+    default: '10m',
+    schema: duration,
+    description: 'Furthest timestamp accepted, after now',
+  },
+  bufferMaxSamples: {
+    flag: '--buffer-max-samples',
+    env: 'VANTAGE_BUFFER_MAX_SAMPLES',
+    default: '100000',
+    schema: positiveInt,
+    description: 'Samples the collector holds while waiting for the bus; beyond it, 503',
+  },
+  bufferTimeout: {
+    flag: '--buffer-timeout',
+    env: 'VANTAGE_BUFFER_TIMEOUT',
+    default: '10s',
+    schema: duration,
+    description: 'Longest a request waits for the bus before 503',
+  },
+  workerBatchMaxMessages: {
+    flag: '--worker-batch-max-messages',
+    env: 'VANTAGE_WORKER_BATCH_MAX_MESSAGES',
+    default: '100',
+    schema: positiveInt,
+    description: 'Most bus messages the worker folds into one store write',
+  },
+  workerLinger: {
+    flag: '--worker-linger',
+    env: 'VANTAGE_WORKER_LINGER',
+    default: '200ms',
+    schema: duration,
+    description: 'How long the worker waits for more messages before writing a small batch',
+  },
+  retentionRaw: {
+    flag: '--retention-raw',
+    env: 'VANTAGE_RETENTION_RAW',
+    default: '90d',
+    schema: duration,
+    description: 'Retention of 1-minute and 5-minute aggregates',
+  },
+  retentionHourly: {
+    flag: '--retention-hourly',
+    env: 'VANTAGE_RETENTION_HOURLY',
+    default: '365d',
+    schema: duration,
+    description: 'Retention of 1-hour rollups',
+  },
+  retentionDaily: {
+    flag: '--retention-daily',
+    env: 'VANTAGE_RETENTION_DAILY',
+    default: '1095d',
+    schema: duration,
+    description: 'Retention of 1-day rollups',
+  },
+  retentionInterval: {
+    flag: '--retention-interval',
+    env: 'VANTAGE_RETENTION_INTERVAL',
+    default: '1h',
+    schema: duration,
+    description: 'How often the retention job runs',
+  },
+  maxPointsPerSeries: {
+    flag: '--max-points-per-series',
+    env: 'VANTAGE_MAX_POINTS_PER_SERIES',
+    default: '11000',
+    schema: positiveInt,
+    description: 'Most points one query series may return',
+  },
+  logLevel: {
+    flag: '--log-level',
+    env: 'VANTAGE_LOG_LEVEL',
+    default: 'info',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    description: 'Log level',
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;

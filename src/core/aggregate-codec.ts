@@ -54,7 +54,9 @@ export function encodeAggregateBatch(batch: AggregateBatch): Buffer {
 }
 
 export function decodeAggregateBatch(payload: Uint8Array): AggregateBatch {
-  const parsed: unknown = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString());
+  const parsed: unknown = JSON.parse(
+    Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString(),
+  );
   if (!isWireBatch(parsed)) throw new TypeError('not a version-1 aggregate batch');
   const aggregates = parsed.a.map((w): Aggregate => {
     if (!Array.isArray(w) || w.length !== 12 || !METRIC_TYPES.includes(w[2])) {
@@ -81,5 +83,10 @@ export function decodeAggregateBatch(payload: Uint8Array): AggregateBatch {
 function isWireBatch(x: unknown): x is { v: number; samples: number; createdAt: number; a: WireAggregate[] } {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as Record<string, unknown>;
-  return o.v === FORMAT_VERSION && typeof o.samples === 'number' && typeof o.createdAt === 'number' && Array.isArray(o.a);
+  return (
+    o.v === FORMAT_VERSION &&
+    typeof o.samples === 'number' &&
+    typeof o.createdAt === 'number' &&
+    Array.isArray(o.a)
+  );
 }

@@ -2,7 +2,19 @@ import type { MetricType } from './sample.js';
 import type { QuantileSketch } from './quantile-sketch.js';
 
 /** What a query can ask of each step of a series. */
-export const AGGREGATIONS = ['avg', 'sum', 'min', 'max', 'count', 'last', 'rate', 'p50', 'p90', 'p95', 'p99'] as const;
+export const AGGREGATIONS = [
+  'avg',
+  'sum',
+  'min',
+  'max',
+  'count',
+  'last',
+  'rate',
+  'p50',
+  'p90',
+  'p95',
+  'p99',
+] as const;
 export type Aggregation = (typeof AGGREGATIONS)[number];
 
 export function isAggregation(text: string): text is Aggregation {
@@ -30,7 +42,12 @@ export interface StepStats {
  * for a gauge the number of samples (a latency sent once per request gives requests per second).
  * Percentiles come from the merged sketch, clamped into [min, max]; a counter has none (undefined).
  */
-export function stepValue(agg: Aggregation, stats: StepStats, type: MetricType, stepMs: number): number | undefined {
+export function stepValue(
+  agg: Aggregation,
+  stats: StepStats,
+  type: MetricType,
+  stepMs: number,
+): number | undefined {
   switch (agg) {
     case 'avg':
       return stats.count > 0 ? stats.sum / stats.count : undefined;

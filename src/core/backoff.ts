@@ -10,9 +10,18 @@ export interface BackoffPolicy {
   readonly jitter: number;
 }
 
-export const SEED_BACKOFF: BackoffPolicy = { initialDelayMs: 2_000, maxDelayMs: 60_000, maxAttempts: Infinity, jitter: 0.2 };
+export const SEED_BACKOFF: BackoffPolicy = {
+  initialDelayMs: 2_000,
+  maxDelayMs: 60_000,
+  maxAttempts: Infinity,
+  jitter: 0.2,
+};
 
-export function backoffDelay(policy: BackoffPolicy, retry: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  policy: BackoffPolicy,
+  retry: number,
+  random: () => number = Math.random,
+): number {
   const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** retry);
   return Math.round(base * (1 - policy.jitter + 2 * policy.jitter * random()));
 }

@@ -3,29 +3,60 @@
  * message template. docs/errors.md lists the same codes; src/core/errors.test.ts keeps them in step.
  */
 export const ERRORS = {
-  VTG_INGEST_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than {limit} bytes (after decompression)' },
+  VTG_INGEST_PAYLOAD_TOO_LARGE: {
+    status: 413,
+    message: 'The request body is larger than {limit} bytes (after decompression)',
+  },
   VTG_INGEST_BATCH_TOO_LARGE: { status: 413, message: 'A request may carry at most {limit} metrics' },
   VTG_INGEST_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the body as application/json' },
-  VTG_INGEST_UNSUPPORTED_ENCODING: { status: 415, message: 'Content-Encoding {encoding} is not supported; use gzip or none' },
-  VTG_INGEST_MALFORMED_BODY: { status: 400, message: 'The body is not valid JSON or not valid gzip: {reason}' },
+  VTG_INGEST_UNSUPPORTED_ENCODING: {
+    status: 415,
+    message: 'Content-Encoding {encoding} is not supported; use gzip or none',
+  },
+  VTG_INGEST_MALFORMED_BODY: {
+    status: 400,
+    message: 'The body is not valid JSON or not valid gzip: {reason}',
+  },
   VTG_INGEST_INVALID_ENVELOPE: { status: 400, message: 'The body must be {"metrics": [...]}: {reason}' },
   VTG_INGEST_INVALID_SAMPLE: { status: 400, message: '{reason}' },
   VTG_INGEST_NON_FINITE_VALUE: { status: 400, message: 'The value must be a finite number' },
   VTG_INGEST_TOO_MANY_TAGS: { status: 400, message: 'A metric may carry at most {limit} tags' },
   VTG_INGEST_NAME_TOO_LONG: { status: 400, message: 'The name is longer than {limit} characters' },
   VTG_INGEST_VALUE_TOO_LONG: { status: 400, message: 'The tag value is longer than {limit} characters' },
-  VTG_INGEST_TIMESTAMP_INVALID: { status: 400, message: 'The timestamp must be epoch milliseconds or RFC 3339' },
+  VTG_INGEST_TIMESTAMP_INVALID: {
+    status: 400,
+    message: 'The timestamp must be epoch milliseconds or RFC 3339',
+  },
   VTG_INGEST_TIMESTAMP_TOO_OLD: { status: 400, message: 'The timestamp is more than {limit} in the past' },
-  VTG_INGEST_TIMESTAMP_IN_FUTURE: { status: 400, message: 'The timestamp is more than {limit} in the future' },
-  VTG_INGEST_OVERLOADED: { status: 503, message: 'The collector is saturated ({pending} metrics waiting); retry after {retryAfter} s' },
+  VTG_INGEST_TIMESTAMP_IN_FUTURE: {
+    status: 400,
+    message: 'The timestamp is more than {limit} in the future',
+  },
+  VTG_INGEST_OVERLOADED: {
+    status: 503,
+    message: 'The collector is saturated ({pending} metrics waiting); retry after {retryAfter} s',
+  },
   VTG_INGEST_BUS_UNAVAILABLE: { status: 503, message: 'The pipeline could not store the batch: {reason}' },
-  VTG_AUTH_MISSING_KEY: { status: 401, message: 'An API key is required: send Authorization: Bearer <key> or X-API-Key' },
+  VTG_AUTH_MISSING_KEY: {
+    status: 401,
+    message: 'An API key is required: send Authorization: Bearer <key> or X-API-Key',
+  },
   VTG_AUTH_INVALID_KEY: { status: 401, message: 'The API key is not valid' },
-  VTG_RATE_LIMITED: { status: 429, message: 'Rate limit of {limit} requests per minute exceeded; retry after {retryAfter} s' },
+  VTG_RATE_LIMITED: {
+    status: 429,
+    message: 'Rate limit of {limit} requests per minute exceeded; retry after {retryAfter} s',
+  },
   VTG_QUERY_INVALID_PARAMETER: { status: 400, message: '{reason}' },
-  VTG_QUERY_INVALID_TIME: { status: 400, message: 'Not a time: {value} (use epoch ms, RFC 3339, now or a relative time such as -1h)' },
+  VTG_QUERY_INVALID_TIME: {
+    status: 400,
+    message: 'Not a time: {value} (use epoch ms, RFC 3339, now or a relative time such as -1h)',
+  },
   VTG_QUERY_INVALID_RANGE: { status: 400, message: '{reason}' },
-  VTG_QUERY_TOO_MANY_POINTS: { status: 400, message: 'The query would return {points} points per series; the limit is {limit}: raise step or narrow the range' },
+  VTG_QUERY_TOO_MANY_POINTS: {
+    status: 400,
+    message:
+      'The query would return {points} points per series; the limit is {limit}: raise step or narrow the range',
+  },
   VTG_NOT_FOUND: { status: 404, message: 'No route {method} {url}' },
   VTG_SERVICE_UNAVAILABLE: { status: 503, message: 'Not ready: {reason}' },
   VTG_INTERNAL: { status: 500, message: 'Internal error' },
@@ -51,7 +82,13 @@ export class VantageError extends Error {
 
   constructor(
     code: ErrorCode,
-    options: { params?: ErrorParams; field?: string; cause?: unknown; retryAfter?: number; message?: string } = {},
+    options: {
+      params?: ErrorParams;
+      field?: string;
+      cause?: unknown;
+      retryAfter?: number;
+      message?: string;
+    } = {},
   ) {
     super(options.message ?? formatMessage(code, options.params), { cause: options.cause });
     Object.setPrototypeOf(this, new.target.prototype);

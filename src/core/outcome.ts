@@ -14,7 +14,9 @@ export function ok<T>(value?: T): Outcome<T | undefined> {
 }
 
 export function retryable(error: Error, retryAfterMs?: number): Outcome<never> {
-  return retryAfterMs === undefined ? { kind: 'retryable', error } : { kind: 'retryable', error, retryAfterMs };
+  return retryAfterMs === undefined
+    ? { kind: 'retryable', error }
+    : { kind: 'retryable', error, retryAfterMs };
 }
 
 export function failed(error: Error): Outcome<never> {

@@ -6,7 +6,8 @@
  * Ours rather than @fastify/rate-limit, which counts fixed windows: a token bucket lets a client
  * that was quiet burst, and never admits two windows' worth at a window edge.
  */
-export type TakeResult = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
+export type TakeResult =
+  { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
 
 interface Bucket {
   tokens: number;
@@ -52,7 +53,8 @@ export class TokenBucketLimiter {
   private sweep(now: number): void {
     this.lastSweep = now;
     for (const [key, bucket] of this.buckets) {
-      if (bucket.tokens + (now - bucket.updatedAt) * this.refillPerMs >= this.capacity) this.buckets.delete(key);
+      if (bucket.tokens + (now - bucket.updatedAt) * this.refillPerMs >= this.capacity)
+        this.buckets.delete(key);
     }
   }
 }

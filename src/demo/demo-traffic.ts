@@ -53,18 +53,53 @@ export class DemoTraffic {
       const requests = Math.max(0, Math.round(r.peakRps * daily * seconds * (0.85 + 0.3 * this.random())));
       const errors = this.binomial(requests, affected ? r.errorRate * 8 : r.errorRate);
       const tags = { route: r.route, method: r.route === '/query' || r.route === '/stock' ? 'GET' : 'POST' };
-      out.push({ service: r.service, name: 'http_requests_total', value: requests, timestamp: end, type: 'counter', tags });
-      out.push({ service: r.service, name: 'http_errors_total', value: errors, timestamp: end, type: 'counter', tags });
+      out.push({
+        service: r.service,
+        name: 'http_requests_total',
+        value: requests,
+        timestamp: end,
+        type: 'counter',
+        tags,
+      });
+      out.push({
+        service: r.service,
+        name: 'http_errors_total',
+        value: errors,
+        timestamp: end,
+        type: 'counter',
+        tags,
+      });
       const samples = Math.min(requests, MAX_LATENCY_SAMPLES);
       for (let i = 0; i < samples; i++) {
         const latency = r.medianMs * (affected ? 4 : 1) * Math.exp(0.45 * this.normal());
         const at = end - Math.floor(this.random() * intervalMs);
-        out.push({ service: r.service, name: 'http_request_duration_ms', value: round(latency), timestamp: at, type: 'gauge', tags });
+        out.push({
+          service: r.service,
+          name: 'http_request_duration_ms',
+          value: round(latency),
+          timestamp: at,
+          type: 'gauge',
+          tags,
+        });
       }
     }
     for (const service of new Set(ROUTES.map((r) => r.service))) {
-      out.push({ service, name: 'process_cpu_percent', value: round(15 + 50 * daily + 8 * this.normal()), timestamp: end, type: 'gauge', tags: { instance: `${service}-0` } });
-      out.push({ service, name: 'process_memory_mb', value: round(300 + 40 * daily + 5 * this.random()), timestamp: end, type: 'gauge', tags: { instance: `${service}-0` } });
+      out.push({
+        service,
+        name: 'process_cpu_percent',
+        value: round(15 + 50 * daily + 8 * this.normal()),
+        timestamp: end,
+        type: 'gauge',
+        tags: { instance: `${service}-0` },
+      });
+      out.push({
+        service,
+        name: 'process_memory_mb',
+        value: round(300 + 40 * daily + 5 * this.random()),
+        timestamp: end,
+        type: 'gauge',
+        tags: { instance: `${service}-0` },
+      });
     }
     return out;
   }

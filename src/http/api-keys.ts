@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { VantageError } from '../core/errors.js';
+import { VantageError } from '../core/index.js';
 
 /**
  * Checks API keys against SHA-256 hashes of the configured keys; the keys themselves are not kept.

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { VantageError, errorBody } from '../core/errors.js';
+import { errorBody, VantageError } from '../core/index.js';
 
 /** Turns a framework error (body parsing, schema validation) into a catalog error, or undefined. */
 export type FrameworkErrorMapper = (err: FastifyError) => VantageError | undefined;
@@ -16,7 +16,8 @@ export function registerErrorHandling(app: FastifyInstance, mapFrameworkError: F
         : (mapFrameworkError(raw) ?? new VantageError('VTG_INTERNAL', { cause: raw }));
     if (err.statusCode >= 500) request.log.error({ err: raw, code: err.code }, err.message);
     else request.log.warn({ code: err.code, field: err.field }, err.message);
-    if (err.retryAfter !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfter))));
+    if (err.retryAfter !== undefined)
+      void reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfter))));
     return reply.code(err.statusCode).send(errorBody(err));
   });
   app.setNotFoundHandler((request, reply) => {

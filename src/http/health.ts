@@ -7,7 +7,11 @@ export type ReadinessCheck = () => string | undefined;
  * /live: the process answers. /ready: it can do its work now (storage open, bus reachable).
  * /health: both, with details, for people.
  */
-export function registerHealthRoutes(app: FastifyInstance, role: string, checks: Record<string, ReadinessCheck>): void {
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  role: string,
+  checks: Record<string, ReadinessCheck>,
+): void {
   const evaluate = (): { ready: boolean; checks: Record<string, string> } => {
     const results: Record<string, string> = {};
     let ready = true;
@@ -27,6 +31,11 @@ export function registerHealthRoutes(app: FastifyInstance, role: string, checks:
     const { ready, checks: results } = evaluate();
     return reply
       .code(ready ? 200 : 503)
-      .send({ status: ready ? 'ok' : 'degraded', role, uptimeSeconds: Math.round(process.uptime()), checks: results });
+      .send({
+        status: ready ? 'ok' : 'degraded',
+        role,
+        uptimeSeconds: Math.round(process.uptime()),
+        checks: results,
+      });
   });
 }

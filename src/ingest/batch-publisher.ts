@@ -1,8 +1,6 @@
-import { encodeAggregateBatch } from '../core/aggregate-codec.js';
-import { VantageError } from '../core/errors.js';
-import { MinuteAggregator } from '../core/minute-aggregator.js';
-import type { Sample } from '../core/sample.js';
-import type { BusProducer } from '../bus/bus.js';
+import { encodeAggregateBatch, MinuteAggregator, VantageError } from '../core/index.js';
+import type { Sample } from '../core/index.js';
+import type { BusProducer } from '../bus/index.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 
 export interface BatchPublisherOptions {
@@ -45,11 +43,17 @@ export class BatchPublisher {
   }
 
   submit(samples: readonly Sample[]): Promise<void> {
-    if (this.closed) return Promise.reject(new VantageError('VTG_SERVICE_UNAVAILABLE', { params: { reason: 'shutting down' }, retryAfter: 1 }));
+    if (this.closed)
+      return Promise.reject(
+        new VantageError('VTG_SERVICE_UNAVAILABLE', { params: { reason: 'shutting down' }, retryAfter: 1 }),
+      );
     if (this.pendingSamples + samples.length > this.options.maxPendingSamples) {
       this.metrics.bufferRejections.inc();
       return Promise.reject(
-        new VantageError('VTG_INGEST_OVERLOADED', { params: { pending: this.pendingSamples, retryAfter: 1 }, retryAfter: 1 }),
+        new VantageError('VTG_INGEST_OVERLOADED', {
+          params: { pending: this.pendingSamples, retryAfter: 1 },
+          retryAfter: 1,
+        }),
       );
     }
     for (const s of samples) this.aggregator.add(s);
@@ -89,7 +93,11 @@ export class BatchPublisher {
         stopTimer();
         this.metrics.publishFailures.inc({ bus: this.busName });
         const reason = cause instanceof Error ? cause.message : String(cause);
-        const err = new VantageError('VTG_INGEST_BUS_UNAVAILABLE', { params: { reason }, cause, retryAfter: 1 });
+        const err = new VantageError('VTG_INGEST_BUS_UNAVAILABLE', {
+          params: { reason },
+          cause,
+          retryAfter: 1,
+        });
         for (const w of waiters) w.reject(err);
       } finally {
         this.pendingSamples -= samples;

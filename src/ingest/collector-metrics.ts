@@ -18,7 +18,12 @@ export interface CollectorMetrics {
 export function createCollectorMetrics(registry: Registry): CollectorMetrics {
   const registers = [registry];
   return {
-    requests: new Counter({ name: 'vantage_collector_requests_total', help: 'Ingestion requests by HTTP status', labelNames: ['status'], registers }),
+    requests: new Counter({
+      name: 'vantage_collector_requests_total',
+      help: 'Ingestion requests by HTTP status',
+      labelNames: ['status'],
+      registers,
+    }),
     requestDuration: new Histogram({
       name: 'vantage_collector_request_duration_seconds',
       help: 'Ingestion request duration, until the data is durable',
@@ -26,8 +31,18 @@ export function createCollectorMetrics(registry: Registry): CollectorMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
-    errors: new Counter({ name: 'vantage_collector_errors_total', help: 'Rejected requests and metrics by error code', labelNames: ['code'], registers }),
-    samples: new Counter({ name: 'vantage_collector_samples_total', help: 'Metrics received, by outcome (accepted, rejected)', labelNames: ['outcome'], registers }),
+    errors: new Counter({
+      name: 'vantage_collector_errors_total',
+      help: 'Rejected requests and metrics by error code',
+      labelNames: ['code'],
+      registers,
+    }),
+    samples: new Counter({
+      name: 'vantage_collector_samples_total',
+      help: 'Metrics received, by outcome (accepted, rejected)',
+      labelNames: ['outcome'],
+      registers,
+    }),
     publishDuration: new Histogram({
       name: 'vantage_collector_kafka_publish_duration_seconds',
       help: 'Time to publish one batch to the bus until it is durable (label bus: embedded log or kafka)',
@@ -35,9 +50,27 @@ export function createCollectorMetrics(registry: Registry): CollectorMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
       registers,
     }),
-    publishedMessages: new Counter({ name: 'vantage_collector_bus_messages_published_total', help: 'Aggregate batches published to the bus', labelNames: ['bus'], registers }),
-    publishFailures: new Counter({ name: 'vantage_collector_bus_publish_failures_total', help: 'Publishes the bus did not acknowledge', labelNames: ['bus'], registers }),
-    bufferSamples: new Gauge({ name: 'vantage_collector_buffer_samples', help: 'Samples accepted and waiting to be durable in the bus', registers }),
-    bufferRejections: new Counter({ name: 'vantage_collector_buffer_rejections_total', help: 'Requests refused with 503 because the buffer was full', registers }),
+    publishedMessages: new Counter({
+      name: 'vantage_collector_bus_messages_published_total',
+      help: 'Aggregate batches published to the bus',
+      labelNames: ['bus'],
+      registers,
+    }),
+    publishFailures: new Counter({
+      name: 'vantage_collector_bus_publish_failures_total',
+      help: 'Publishes the bus did not acknowledge',
+      labelNames: ['bus'],
+      registers,
+    }),
+    bufferSamples: new Gauge({
+      name: 'vantage_collector_buffer_samples',
+      help: 'Samples accepted and waiting to be durable in the bus',
+      registers,
+    }),
+    bufferRejections: new Counter({
+      name: 'vantage_collector_buffer_rejections_total',
+      help: 'Requests refused with 503 because the buffer was full',
+      registers,
+    }),
   };
 }

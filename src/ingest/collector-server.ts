@@ -5,9 +5,13 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyRequest }
 import swagger from '@fastify/swagger';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import { VantageError } from '../core/errors.js';
-import { TokenBucketLimiter } from '../core/token-bucket.js';
-import { quietRequestLogs, registerErrorHandling, registerHealthRoutes, registerMetricsRoute } from '../http/index.js';
+import { TokenBucketLimiter, VantageError } from '../core/index.js';
+import {
+  quietRequestLogs,
+  registerErrorHandling,
+  registerHealthRoutes,
+  registerMetricsRoute,
+} from '../http/index.js';
 import type { ApiKeyVerifier, ReadinessCheck } from '../http/index.js';
 import type { BatchPublisher } from './batch-publisher.js';
 import type { CollectorMetrics } from './collector-metrics.js';
@@ -88,7 +92,8 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
       onRequest: async (request) => {
         if (options.apiKeys.enabled) request.apiKeyId = options.apiKeys.authenticate(request.headers);
         limit(perClient, `ip:${request.ip}`, options.rateLimitPerMinute);
-        if (request.apiKeyId !== undefined) limit(perClient, `key:${request.apiKeyId}`, options.rateLimitPerMinute);
+        if (request.apiKeyId !== undefined)
+          limit(perClient, `key:${request.apiKeyId}`, options.rateLimitPerMinute);
       },
       preParsing: async (request, _reply, payload) => decode(request, payload),
     },
@@ -99,7 +104,9 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
       const first = rejected[0];
       if (samples.length === 0 && first !== undefined) {
         const err = new VantageError(first.code, { field: first.field, message: first.message });
-        return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message, field: first.field }, rejected });
+        return reply
+          .code(err.statusCode)
+          .send({ error: { code: err.code, message: err.message, field: first.field }, rejected });
       }
       if (samples.length > 0) await publisher.submit(samples);
       metrics.samples.inc({ outcome: 'accepted' }, samples.length);
@@ -112,7 +119,10 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
   registerHealthRoutes(app, 'collector', options.readiness);
   registerMetricsRoute(app, options.registry);
   app.addHook('onError', async (_request, _reply, error) => {
-    const code = error instanceof VantageError ? error.code : (mapFrameworkError(options.maxBodyBytes)(error as FastifyError)?.code ?? 'VTG_INTERNAL');
+    const code =
+      error instanceof VantageError
+        ? error.code
+        : (mapFrameworkError(options.maxBodyBytes)(error as FastifyError)?.code ?? 'VTG_INTERNAL');
     metrics.errors.inc({ code });
   });
   return app;
@@ -131,7 +141,10 @@ function decode(request: FastifyRequest, payload: NodeJS.ReadableStream): NodeJS
   const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
   if (encoding === 'identity' || encoding === '') return payload;
   if (encoding !== 'gzip' && encoding !== 'x-gzip') {
-    throw new VantageError('VTG_INGEST_UNSUPPORTED_ENCODING', { params: { encoding }, field: 'content-encoding' });
+    throw new VantageError('VTG_INGEST_UNSUPPORTED_ENCODING', {
+      params: { encoding },
+      field: 'content-encoding',
+    });
   }
   const gunzip: Transform & { receivedEncodedLength?: number } = createGunzip();
   gunzip.receivedEncodedLength = 0;
@@ -146,20 +159,33 @@ function mapFrameworkError(maxBodyBytes: number) {
   return (err: FastifyError): VantageError | undefined => {
     switch (err.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return new VantageError('VTG_INGEST_PAYLOAD_TOO_LARGE', { params: { limit: maxBodyBytes }, cause: err });
+        return new VantageError('VTG_INGEST_PAYLOAD_TOO_LARGE', {
+          params: { limit: maxBodyBytes },
+          cause: err,
+        });
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
         return err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
           ? new VantageError('VTG_INGEST_UNSUPPORTED_MEDIA_TYPE', { field: 'content-type', cause: err })
-          : new VantageError('VTG_INGEST_MALFORMED_BODY', { params: { reason: 'Content-Length does not match the body' }, cause: err });
+          : new VantageError('VTG_INGEST_MALFORMED_BODY', {
+              params: { reason: 'Content-Length does not match the body' },
+              cause: err,
+            });
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
         return new VantageError('VTG_INGEST_MALFORMED_BODY', { params: { reason: err.message }, cause: err });
       default:
         if (err instanceof SyntaxError || err.code === 'Z_DATA_ERROR' || err.code === 'Z_BUF_ERROR') {
-          return new VantageError('VTG_INGEST_MALFORMED_BODY', { params: { reason: err.message }, cause: err });
+          return new VantageError('VTG_INGEST_MALFORMED_BODY', {
+            params: { reason: err.message },
+            cause: err,
+          });
         }
-        if (err.statusCode === 400) return new VantageError('VTG_INGEST_MALFORMED_BODY', { params: { reason: err.message }, cause: err });
+        if (err.statusCode === 400)
+          return new VantageError('VTG_INGEST_MALFORMED_BODY', {
+            params: { reason: err.message },
+            cause: err,
+          });
         return undefined;
     }
   };

@@ -35,13 +35,20 @@ export function metricSchema(limits: MetricLimits) {
       }),
       value: Type.Number({ description: 'A finite number' }),
       timestamp: Type.Optional(
-        Type.Union([Type.Integer({ minimum: 0, description: 'Epoch milliseconds' }), Type.String({ maxLength: 64, description: 'RFC 3339' })], {
-          description: 'When the value was measured; server time when absent',
-        }),
+        Type.Union(
+          [
+            Type.Integer({ minimum: 0, description: 'Epoch milliseconds' }),
+            Type.String({ maxLength: 64, description: 'RFC 3339' }),
+          ],
+          {
+            description: 'When the value was measured; server time when absent',
+          },
+        ),
       ),
       type: Type.Optional(
         Type.Union([Type.Literal('gauge'), Type.Literal('counter')], {
-          description: 'gauge (default): a measurement, aggregated into count/sum/min/max/last/quantiles; counter: a delta, summed per minute',
+          description:
+            'gauge (default): a measurement, aggregated into count/sum/min/max/last/quantiles; counter: a delta, summed per minute',
         }),
       ),
       tags: Type.Optional(

@@ -1,10 +1,14 @@
 import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { VantageError } from '../core/errors.js';
-import type { ErrorCode } from '../core/errors.js';
-import { formatDuration, parseRfc3339 } from '../core/time.js';
-import type { Sample } from '../core/sample.js';
-import { MAX_NAME_LENGTH, MAX_SERVICE_LENGTH, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, metricSchema } from './metric-schema.js';
+import { formatDuration, parseRfc3339, VantageError } from '../core/index.js';
+import type { ErrorCode, Sample } from '../core/index.js';
+import {
+  MAX_NAME_LENGTH,
+  MAX_SERVICE_LENGTH,
+  MAX_TAG_KEY_LENGTH,
+  MAX_TAG_VALUE_LENGTH,
+  metricSchema,
+} from './metric-schema.js';
 import type { MetricInput, MetricLimits } from './metric-schema.js';
 
 export interface ValidationLimits extends MetricLimits {
@@ -39,14 +43,23 @@ export class SampleValidator {
 
   validate(body: unknown, now: number): ValidatedBatch {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new VantageError('VTG_INGEST_INVALID_ENVELOPE', { params: { reason: 'the body is not an object' }, field: 'metrics' });
+      throw new VantageError('VTG_INGEST_INVALID_ENVELOPE', {
+        params: { reason: 'the body is not an object' },
+        field: 'metrics',
+      });
     }
     const metrics = (body as Record<string, unknown>).metrics;
     if (!Array.isArray(metrics)) {
-      throw new VantageError('VTG_INGEST_INVALID_ENVELOPE', { params: { reason: '"metrics" must be an array' }, field: 'metrics' });
+      throw new VantageError('VTG_INGEST_INVALID_ENVELOPE', {
+        params: { reason: '"metrics" must be an array' },
+        field: 'metrics',
+      });
     }
     if (metrics.length > this.limits.maxBatchSize) {
-      throw new VantageError('VTG_INGEST_BATCH_TOO_LARGE', { params: { limit: this.limits.maxBatchSize }, field: 'metrics' });
+      throw new VantageError('VTG_INGEST_BATCH_TOO_LARGE', {
+        params: { limit: this.limits.maxBatchSize },
+        field: 'metrics',
+      });
     }
     const samples: Sample[] = [];
     const rejected: Rejection[] = [];
@@ -73,18 +86,37 @@ export class SampleValidator {
       timestamp = parsed;
     }
     if (timestamp < now - this.limits.maxSampleAgeMs) {
-      const looksLikeSeconds = typeof m.timestamp === 'number' && m.timestamp < 1e11 && m.timestamp * 1000 > now - this.limits.maxSampleAgeMs;
-      return reject(index, 'VTG_INGEST_TIMESTAMP_TOO_OLD', 'timestamp', { limit: formatDuration(this.limits.maxSampleAgeMs) }, looksLikeSeconds ? ' (it looks like seconds: send milliseconds)' : '');
+      const looksLikeSeconds =
+        typeof m.timestamp === 'number' &&
+        m.timestamp < 1e11 &&
+        m.timestamp * 1000 > now - this.limits.maxSampleAgeMs;
+      return reject(
+        index,
+        'VTG_INGEST_TIMESTAMP_TOO_OLD',
+        'timestamp',
+        { limit: formatDuration(this.limits.maxSampleAgeMs) },
+        looksLikeSeconds ? ' (it looks like seconds: send milliseconds)' : '',
+      );
     }
     if (timestamp > now + this.limits.maxFutureSkewMs) {
-      return reject(index, 'VTG_INGEST_TIMESTAMP_IN_FUTURE', 'timestamp', { limit: formatDuration(this.limits.maxFutureSkewMs) });
+      return reject(index, 'VTG_INGEST_TIMESTAMP_IN_FUTURE', 'timestamp', {
+        limit: formatDuration(this.limits.maxFutureSkewMs),
+      });
     }
-    return { service: m.service, name: m.name, value: m.value, timestamp, type: m.type ?? 'gauge', tags: m.tags ?? {} };
+    return {
+      service: m.service,
+      name: m.name,
+      value: m.value,
+      timestamp,
+      type: m.type ?? 'gauge',
+      tags: m.tags ?? {},
+    };
   }
 
   private schemaRejection(index: number, error: ErrorObject | undefined): Rejection {
     const base = `metrics[${index}]`;
-    if (error === undefined) return { index, code: 'VTG_INGEST_INVALID_SAMPLE', field: base, message: 'invalid metric' };
+    if (error === undefined)
+      return { index, code: 'VTG_INGEST_INVALID_SAMPLE', field: base, message: 'invalid metric' };
     const path = error.instancePath
       .split('/')
       .slice(1)
@@ -101,26 +133,54 @@ export class SampleValidator {
       if (top === 'tags' && propertyName === undefined) {
         return withField(index, 'VTG_INGEST_VALUE_TOO_LONG', field, { limit: MAX_TAG_VALUE_LENGTH });
       }
-      const limit = top === 'service' ? MAX_SERVICE_LENGTH : top === 'tags' ? MAX_TAG_KEY_LENGTH : MAX_NAME_LENGTH;
+      const limit =
+        top === 'service' ? MAX_SERVICE_LENGTH : top === 'tags' ? MAX_TAG_KEY_LENGTH : MAX_NAME_LENGTH;
       return withField(index, 'VTG_INGEST_NAME_TOO_LONG', field, { limit });
     }
     if (error.keyword === 'required') {
       const missing = (error.params as { missingProperty?: string }).missingProperty ?? '';
-      return { index, code: 'VTG_INGEST_INVALID_SAMPLE', field: `${field}.${missing}`, message: `"${missing}" is required` };
+      return {
+        index,
+        code: 'VTG_INGEST_INVALID_SAMPLE',
+        field: `${field}.${missing}`,
+        message: `"${missing}" is required`,
+      };
     }
     if (error.keyword === 'additionalProperties') {
       const extra = (error.params as { additionalProperty?: string }).additionalProperty ?? '';
-      return { index, code: 'VTG_INGEST_INVALID_SAMPLE', field: `${field}.${extra}`, message: `unknown field "${extra}"` };
+      return {
+        index,
+        code: 'VTG_INGEST_INVALID_SAMPLE',
+        field: `${field}.${extra}`,
+        message: `unknown field "${extra}"`,
+      };
     }
     const what = propertyName !== undefined ? `tag key "${propertyName}"` : field;
-    return { index, code: 'VTG_INGEST_INVALID_SAMPLE', field, message: `${what} ${error.message ?? 'is invalid'}` };
+    return {
+      index,
+      code: 'VTG_INGEST_INVALID_SAMPLE',
+      field,
+      message: `${what} ${error.message ?? 'is invalid'}`,
+    };
   }
 }
 
-function reject(index: number, code: ErrorCode, field: string, params: Record<string, string | number> = {}, hint = ''): Rejection {
+function reject(
+  index: number,
+  code: ErrorCode,
+  field: string,
+  params: Record<string, string | number> = {},
+  hint = '',
+): Rejection {
   return withField(index, code, `metrics[${index}].${field}`, params, hint);
 }
 
-function withField(index: number, code: ErrorCode, field: string, params: Record<string, string | number>, hint = ''): Rejection {
+function withField(
+  index: number,
+  code: ErrorCode,
+  field: string,
+  params: Record<string, string | number>,
+  hint = '',
+): Rejection {
   return { index, code, field, message: new VantageError(code, { params }).message + hint };
 }

@@ -1,7 +1,4 @@
-import type { Aggregate } from '../core/aggregate.js';
-import type { QuantileSketch } from '../core/quantile-sketch.js';
-import type { MetricType } from '../core/sample.js';
-import type { Tier } from '../core/tiers.js';
+import type { Aggregate, MetricType, QuantileSketch, Tier } from '../core/index.js';
 
 /** How far a consumer of the bus got, saved with the data it produced. */
 export interface Checkpoint {

@@ -1,13 +1,16 @@
 import type { Logger } from 'pino';
-import { aggregateKey, mergeAggregate } from '../core/aggregate.js';
-import type { Aggregate } from '../core/aggregate.js';
-import { decodeAggregateBatch } from '../core/aggregate-codec.js';
-import { retryWithBackoff } from '../core/backoff.js';
-import type { BackoffPolicy } from '../core/backoff.js';
-import { failed, ok, retryable } from '../core/outcome.js';
-import type { Outcome } from '../core/outcome.js';
-import type { BusConsumer, BusMessage } from '../bus/bus.js';
-import type { Checkpoint, Store } from '../storage/store.js';
+import {
+  aggregateKey,
+  decodeAggregateBatch,
+  failed,
+  mergeAggregate,
+  ok,
+  retryable,
+  retryWithBackoff,
+} from '../core/index.js';
+import type { Aggregate, BackoffPolicy, Outcome } from '../core/index.js';
+import type { BusConsumer, BusMessage } from '../bus/index.js';
+import type { Checkpoint, Store } from '../storage/index.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface PipelineWorkerOptions {
@@ -61,7 +64,10 @@ export class PipelineWorker {
 
   private async run(): Promise<void> {
     while (!this.abort.signal.aborted) {
-      const messages = await this.consumer.poll(this.options.batchMaxMessages, this.draining ? 0 : this.options.lingerMs);
+      const messages = await this.consumer.poll(
+        this.options.batchMaxMessages,
+        this.draining ? 0 : this.options.lingerMs,
+      );
       if (messages.length === 0) {
         if (this.draining) return;
         continue;
@@ -94,7 +100,10 @@ export class PipelineWorker {
       } catch (err) {
         // Cannot succeed on retry: count it, log where it is, and go on.
         this.metrics.decodeFailures.inc();
-        this.logger.error({ err, partition: m.partition, offset: m.offset }, 'undecodable bus message skipped');
+        this.logger.error(
+          { err, partition: m.partition, offset: m.offset },
+          'undecodable bus message skipped',
+        );
         continue;
       }
       samples += batch.samples;
@@ -106,7 +115,11 @@ export class PipelineWorker {
         else merged.set(key, a);
       }
     }
-    const checkpoints: Checkpoint[] = [...lastOffsets(messages)].map(([partition, offset]) => ({ source: this.options.source, partition, offset }));
+    const checkpoints: Checkpoint[] = [...lastOffsets(messages)].map(([partition, offset]) => ({
+      source: this.options.source,
+      partition,
+      offset,
+    }));
     const stopTimer = this.metrics.writeDuration.startTimer({ store: this.store.kind });
     try {
       await this.store.write([...merged.values()], checkpoints);

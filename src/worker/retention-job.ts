@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Store } from '../storage/store.js';
+import type { Store } from '../storage/index.js';
 
 /** Runs the store's retention every `intervalMs` (the seed: the worker executes retention). */
 export class RetentionJob {

@@ -17,12 +17,38 @@ export interface WorkerMetrics {
 export function createWorkerMetrics(registry: Registry): WorkerMetrics {
   const registers = [registry];
   return {
-    messagesConsumed: new Counter({ name: 'vantage_worker_kafka_messages_consumed_total', help: 'Bus messages consumed (label bus: embedded log or kafka)', labelNames: ['bus'], registers }),
-    inserts: new Counter({ name: 'vantage_worker_database_inserts_total', help: 'Store writes by outcome (ok, retry, failed)', labelNames: ['store', 'outcome'], registers }),
-    lagSeconds: new Gauge({ name: 'vantage_worker_processing_lag_seconds', help: 'Age of the oldest message in the last batch written', registers }),
-    batchSize: new Gauge({ name: 'vantage_worker_batch_size', help: 'Messages in the last batch written', registers }),
-    samplesStored: new Counter({ name: 'vantage_worker_samples_stored_total', help: 'Samples whose aggregates were written to the store', registers }),
-    rowsWritten: new Counter({ name: 'vantage_worker_aggregates_written_total', help: 'Minute aggregates written (before rollups)', registers }),
+    messagesConsumed: new Counter({
+      name: 'vantage_worker_kafka_messages_consumed_total',
+      help: 'Bus messages consumed (label bus: embedded log or kafka)',
+      labelNames: ['bus'],
+      registers,
+    }),
+    inserts: new Counter({
+      name: 'vantage_worker_database_inserts_total',
+      help: 'Store writes by outcome (ok, retry, failed)',
+      labelNames: ['store', 'outcome'],
+      registers,
+    }),
+    lagSeconds: new Gauge({
+      name: 'vantage_worker_processing_lag_seconds',
+      help: 'Age of the oldest message in the last batch written',
+      registers,
+    }),
+    batchSize: new Gauge({
+      name: 'vantage_worker_batch_size',
+      help: 'Messages in the last batch written',
+      registers,
+    }),
+    samplesStored: new Counter({
+      name: 'vantage_worker_samples_stored_total',
+      help: 'Samples whose aggregates were written to the store',
+      registers,
+    }),
+    rowsWritten: new Counter({
+      name: 'vantage_worker_aggregates_written_total',
+      help: 'Minute aggregates written (before rollups)',
+      registers,
+    }),
     writeDuration: new Histogram({
       name: 'vantage_worker_database_insert_duration_seconds',
       help: 'Time of one store write',
@@ -30,6 +56,10 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
-    decodeFailures: new Counter({ name: 'vantage_worker_decode_failures_total', help: 'Bus messages that could not be decoded (skipped, logged)', registers }),
+    decodeFailures: new Counter({
+      name: 'vantage_worker_decode_failures_total',
+      help: 'Bus messages that could not be decoded (skipped, logged)',
+      registers,
+    }),
   };
 }

@@ -84,7 +84,8 @@ export class SegmentLog {
   /** Appends one record; resolves with its offset once it is on disk. */
   append(payload: Buffer): Promise<number> {
     if (this.closed) return Promise.reject(new Error('the log is closed'));
-    if (payload.length > MAX_RECORD_BYTES) return Promise.reject(new RangeError('record too large for the log'));
+    if (payload.length > MAX_RECORD_BYTES)
+      return Promise.reject(new RangeError('record too large for the log'));
     const frame = Buffer.allocUnsafe(FRAME_HEADER + payload.length);
     frame.writeUInt32LE(payload.length, 0);
     frame.writeUInt32LE(crc32(payload), 4);
@@ -196,10 +197,16 @@ export class SegmentLog {
         try {
           if (this.end - this.activeBase >= this.segmentBytes) await this.roll();
           const fh = this.active as FileHandle;
-          const data = batch.length === 1 ? (batch[0] as PendingAppend).frame : Buffer.concat(batch.map((p) => p.frame));
+          const data =
+            batch.length === 1 ? (batch[0] as PendingAppend).frame : Buffer.concat(batch.map((p) => p.frame));
           let written = 0;
           while (written < data.length) {
-            const { bytesWritten } = await fh.write(data, written, data.length - written, this.end - this.activeBase + written);
+            const { bytesWritten } = await fh.write(
+              data,
+              written,
+              data.length - written,
+              this.end - this.activeBase + written,
+            );
             written += bytesWritten;
           }
           await fh.datasync();

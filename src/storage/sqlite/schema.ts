@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { TIERS } from '../../core/tiers.js';
+import { TIERS } from '../../core/index.js';
 
 /** Name of the aggregate table of a tier: agg_1m, agg_5m, agg_1h, agg_1d. */
 export function tierTable(tier: string): string {
@@ -15,7 +15,9 @@ const SCHEMA_VERSION = 1;
 export function migrate(db: Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
-    throw new Error(`the store was written by a newer Vantage (schema ${current}, this one knows ${SCHEMA_VERSION})`);
+    throw new Error(
+      `the store was written by a newer Vantage (schema ${current}, this one knows ${SCHEMA_VERSION})`,
+    );
   }
   if (current === SCHEMA_VERSION) return;
   db.transaction(() => {

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Aggregate } from '../../core/aggregate.js';
-import { seriesKey } from '../../core/series-key.js';
+import type { Aggregate } from '../../core/index.js';
+import { seriesKey } from '../../core/index.js';
 
 /** Ids of metrics and series, created on first sight and cached. Used inside write transactions. */
 export class SeriesCatalog {
@@ -14,7 +14,9 @@ export class SeriesCatalog {
     this.insertMetric = db.prepare('INSERT OR IGNORE INTO metric (service, name) VALUES (?, ?)');
     this.selectMetric = db.prepare('SELECT id FROM metric WHERE service = ? AND name = ?').pluck();
     this.insertSeries = db.prepare('INSERT OR IGNORE INTO series (metric_id, type, tags) VALUES (?, ?, ?)');
-    this.selectSeries = db.prepare('SELECT id FROM series WHERE metric_id = ? AND type = ? AND tags = ?').pluck();
+    this.selectSeries = db
+      .prepare('SELECT id FROM series WHERE metric_id = ? AND type = ? AND tags = ?')
+      .pluck();
   }
 
   resolve(a: Pick<Aggregate, 'service' | 'name' | 'type' | 'tags'>): { metricId: number; seriesId: number } {

@@ -1,13 +1,8 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { aggregateKey, mergeAggregate, rebucket } from '../../core/aggregate.js';
-import type { Aggregate } from '../../core/aggregate.js';
-import { QuantileSketch } from '../../core/quantile-sketch.js';
-import { floorTo } from '../../core/sample.js';
-import type { MetricType } from '../../core/sample.js';
-import { TIERS } from '../../core/tiers.js';
-import type { TierRetention } from '../../core/tiers.js';
+import { aggregateKey, floorTo, mergeAggregate, QuantileSketch, rebucket, TIERS } from '../../core/index.js';
+import type { Aggregate, MetricType, TierRetention } from '../../core/index.js';
 import type {
   Bucket,
   BucketGroup,
@@ -44,7 +39,9 @@ export class SqliteStore implements Store {
     this.writer = openDatabase(options.path);
     migrate(this.writer);
     this.reader = openDatabase(options.path);
-    this.reader.exec('CREATE TEMP TABLE IF NOT EXISTS query_selection (series_id INTEGER PRIMARY KEY, grp INTEGER NOT NULL)');
+    this.reader.exec(
+      'CREATE TEMP TABLE IF NOT EXISTS query_selection (series_id INTEGER PRIMARY KEY, grp INTEGER NOT NULL)',
+    );
     this.catalog = new SeriesCatalog(this.writer);
     this.upserts = TIERS.map((t) =>
       this.writer.prepare(`
@@ -70,12 +67,27 @@ export class SqliteStore implements Store {
     this.writer.transaction(() => {
       const lastSeen = new Map<number, number>();
       for (const [tierIndex, tier] of TIERS.entries()) {
-        const rows = tierIndex === 0 ? mergeByKey(aggregates, (a) => a) : mergeByKey(aggregates, (a) => rebucket(a, floorTo(a.start, tier.resolutionMs)));
+        const rows =
+          tierIndex === 0
+            ? mergeByKey(aggregates, (a) => a)
+            : mergeByKey(aggregates, (a) => rebucket(a, floorTo(a.start, tier.resolutionMs)));
         const upsert = this.upserts[tierIndex] as Statement;
         for (const a of rows) {
           const { metricId, seriesId } = this.catalog.resolve(a);
-          upsert.run(metricId, a.start, seriesId, a.count, a.sum, a.min, a.max, a.last, a.lastTimestamp, a.sketch?.encode() ?? null);
-          if (tierIndex === 0 && a.lastTimestamp > (lastSeen.get(metricId) ?? 0)) lastSeen.set(metricId, a.lastTimestamp);
+          upsert.run(
+            metricId,
+            a.start,
+            seriesId,
+            a.count,
+            a.sum,
+            a.min,
+            a.max,
+            a.last,
+            a.lastTimestamp,
+            a.sketch?.encode() ?? null,
+          );
+          if (tierIndex === 0 && a.lastTimestamp > (lastSeen.get(metricId) ?? 0))
+            lastSeen.set(metricId, a.lastTimestamp);
         }
       }
       for (const [metricId, ts] of lastSeen) this.touchMetric.run(ts, metricId);
@@ -91,7 +103,9 @@ export class SqliteStore implements Store {
 
   async services(): Promise<ServiceSummary[]> {
     return this.reader
-      .prepare('SELECT service AS name, count(*) AS metricCount, max(last_seen) AS lastSeen FROM metric GROUP BY service ORDER BY service')
+      .prepare(
+        'SELECT service AS name, count(*) AS metricCount, max(last_seen) AS lastSeen FROM metric GROUP BY service ORDER BY service',
+      )
       .all() as ServiceSummary[];
   }
 
@@ -102,10 +116,14 @@ export class SqliteStore implements Store {
          WHERE m.service = ? ORDER BY m.name`,
       )
       .all(service) as { name: string; lastSeen: number; type: MetricType; tags: string }[];
-    const byName = new Map<string, { types: Set<MetricType>; keys: Set<string>; series: number; lastSeen: number }>();
+    const byName = new Map<
+      string,
+      { types: Set<MetricType>; keys: Set<string>; series: number; lastSeen: number }
+    >();
     for (const r of rows) {
       let m = byName.get(r.name);
-      if (!m) byName.set(r.name, (m = { types: new Set(), keys: new Set(), series: 0, lastSeen: r.lastSeen }));
+      if (!m)
+        byName.set(r.name, (m = { types: new Set(), keys: new Set(), series: 0, lastSeen: r.lastSeen }));
       m.types.add(r.type);
       for (const k of Object.keys(JSON.parse(r.tags) as object)) m.keys.add(k);
       m.series += 1;
@@ -120,9 +138,13 @@ export class SqliteStore implements Store {
   }
 
   async queryBuckets(q: BucketQuery): Promise<BucketGroup[]> {
-    const metric = this.reader.prepare('SELECT id FROM metric WHERE service = ? AND name = ?').get(q.service, q.metric) as { id: number } | undefined;
+    const metric = this.reader
+      .prepare('SELECT id FROM metric WHERE service = ? AND name = ?')
+      .get(q.service, q.metric) as { id: number } | undefined;
     if (!metric) return [];
-    const series = this.reader.prepare('SELECT id, type, tags FROM series WHERE metric_id = ?').all(metric.id) as {
+    const series = this.reader
+      .prepare('SELECT id, type, tags FROM series WHERE metric_id = ?')
+      .all(metric.id) as {
       id: number;
       type: MetricType;
       tags: string;
@@ -145,13 +167,27 @@ export class SqliteStore implements Store {
       selection.push([s.id, g]);
     }
     if (selection.length === 0) return [];
-    const rows = this.readBuckets(q, metric.id, selection, selection.length === series.length && groups.length === 1);
-    const out: BucketGroup[] = groups.map((g) => ({ tags: g.tags, type: g.types.size === 1 && g.types.has('counter') ? 'counter' : 'gauge', buckets: [] }));
+    const rows = this.readBuckets(
+      q,
+      metric.id,
+      selection,
+      selection.length === series.length && groups.length === 1,
+    );
+    const out: BucketGroup[] = groups.map((g) => ({
+      tags: g.tags,
+      type: g.types.size === 1 && g.types.has('counter') ? 'counter' : 'gauge',
+      buckets: [],
+    }));
     for (const r of rows) out[r.grp]?.buckets.push(r.bucket);
     return out.filter((g) => g.buckets.length > 0);
   }
 
-  private readBuckets(q: BucketQuery, metricId: number, selection: [number, number][], everySeries: boolean): { grp: number; bucket: Bucket }[] {
+  private readBuckets(
+    q: BucketQuery,
+    metricId: number,
+    selection: [number, number][],
+    everySeries: boolean,
+  ): { grp: number; bucket: Bucket }[] {
     const table = tierTable(q.tier.name);
     const columns = [
       'sum(a.count)',
@@ -161,7 +197,8 @@ export class SqliteStore implements Store {
       q.needLast ? 'last_by_time(a.last, a.last_ts)' : 'NULL',
       q.needSketch ? 'sketch_union(a.sketch)' : 'NULL',
     ].join(', ');
-    const bucket = '(a.start / @step) * @step';
+    // % works on integers (a bound JS number arrives as REAL, so / would not truncate).
+    const bucket = '(a.start - a.start % @step)';
     const params = { metric: metricId, from: q.from, to: q.to, step: q.stepMs };
     let sql: string;
     if (everySeries) {
@@ -178,19 +215,40 @@ export class SqliteStore implements Store {
              ON s.series_id = a.series_id
              WHERE a.metric_id = @metric AND a.start >= @from AND a.start < @to GROUP BY s.grp, b ORDER BY s.grp, b`;
     }
-    const rows = this.reader.prepare(sql).raw(true).all(params) as [number, number, number, number, number, number, number | null, Buffer | null][];
+    const rows = this.reader.prepare(sql).raw(true).all(params) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number | null,
+      Buffer | null,
+    ][];
     return rows.map(([grp, start, count, sum, min, max, last, sketch]) => ({
       grp,
-      bucket: { start, count, sum, min, max, last: last ?? undefined, sketch: sketch ? QuantileSketch.decode(sketch) : undefined },
+      bucket: {
+        start,
+        count,
+        sum,
+        min,
+        max,
+        last: last ?? undefined,
+        sketch: sketch ? QuantileSketch.decode(sketch) : undefined,
+      },
     }));
   }
 
   async applyRetention(now: number): Promise<RetentionReport> {
     const deletedRows: Record<string, number> = {};
-    const metricIds = (this.writer.prepare('SELECT id FROM metric').all() as { id: number }[]).map((r) => r.id);
+    const metricIds = (this.writer.prepare('SELECT id FROM metric').all() as { id: number }[]).map(
+      (r) => r.id,
+    );
     for (const tier of TIERS) {
       const cutoff = now - this.options.retention[tier.name];
-      const del = this.writer.prepare(`DELETE FROM ${tierTable(tier.name)} WHERE metric_id = ? AND start < ?`);
+      const del = this.writer.prepare(
+        `DELETE FROM ${tierTable(tier.name)} WHERE metric_id = ? AND start < ?`,
+      );
       let n = 0;
       this.writer.transaction(() => {
         for (const id of metricIds) n += del.run(id, cutoff).changes;
@@ -200,7 +258,9 @@ export class SqliteStore implements Store {
     // A metric silent for longer than the longest retention has no rows left in any tier.
     const longest = Math.max(...Object.values(this.options.retention));
     const stale = this.writer.transaction((cutoff: number) => {
-      const gone = this.writer.prepare('DELETE FROM series WHERE metric_id IN (SELECT id FROM metric WHERE last_seen < ?)').run(cutoff).changes;
+      const gone = this.writer
+        .prepare('DELETE FROM series WHERE metric_id IN (SELECT id FROM metric WHERE last_seen < ?)')
+        .run(cutoff).changes;
       this.writer.prepare('DELETE FROM metric WHERE last_seen < ?').run(cutoff);
       return gone;
     })(now - longest);

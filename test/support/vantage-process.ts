@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
+
+/** A port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface VantageProcess {
+  readonly child: ChildProcess;
+  readonly collector: string;
+  readonly api: string;
+  readonly output: () => string;
+  /** Resolves with the exit code (or signal). */
+  readonly exited: Promise<number | string>;
+}
+
+/** Runs the built `vantage start` as a child process and waits until the collector is ready. */
+export async function startVantageProcess(dataDir: string, extraArgs: string[] = []): Promise<VantageProcess> {
+  const [collectorPort, apiPort, apiMetricsPort, workerMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'start',
+      '--host', '127.0.0.1',
+      '--data-dir', dataDir,
+      '--collector-port', String(collectorPort),
+      '--api-port', String(apiPort),
+      '--api-metrics-port', String(apiMetricsPort),
+      '--worker-metrics-port', String(workerMetricsPort),
+      '--log-level', 'warn',
+      ...extraArgs,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  const collector = `http://127.0.0.1:${collectorPort}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`vantage exited early:\n${output}`);
+    try {
+      if ((await fetch(`${collector}/ready`)).ok) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`vantage did not become ready:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, collector, api: `http://127.0.0.1:${apiPort}`, output: () => output, exited };
+}
