@@ -37,17 +37,18 @@ export function parseRfc3339(text: string): number | undefined {
 }
 
 /**
- * A point in time for queries: epoch ms, RFC 3339, `now`, `now-1h`, or a relative `-1h`.
+ * A point in time for queries: epoch ms, RFC 3339, `now`, `now-1h`, or relative to now (`-1h`, `+5m`).
  * Undefined when it is none of those.
  */
 export function parseTimePoint(text: string, now: number): number | undefined {
   const t = text.trim();
   if (t === 'now') return now;
   if (/^\d+$/.test(t)) return Number(t);
-  const relative = /^(?:now)?\s*-\s*(.+)$/.exec(t);
+  const relative = /^(?:now)?\s*([+-])\s*(.+)$/.exec(t);
   if (relative) {
-    const d = parseDuration(relative[1] as string);
-    return d === undefined ? undefined : now - d;
+    const d = parseDuration(relative[2] as string);
+    if (d === undefined) return undefined;
+    return relative[1] === '-' ? now - d : now + d;
   }
   return parseRfc3339(t);
 }

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventually, postMetrics, timeseries } from './support/http.js';
+import { startVantageProcess } from './support/vantage-process.js';
+
+/**
+ * `kill -9` of embedded Vantage while clients send: every sample that got a 202 is stored after a
+ * restart, exactly once. Each request carries its own series (tag req), so the check is per
+ * request: an acknowledged request must be there whole; one cut off without an answer may be there
+ * whole or not at all (a request is one bus message); none may be there twice.
+ */
+const ROUNDS = 3;
+const CLIENTS = 4;
+const SAMPLES_PER_REQUEST = 200;
+
+interface Sent {
+  count: number;
+  sum: number;
+  acked: boolean;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'vantage-kill9-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('durability under kill -9', () => {
+  it('stores every acknowledged sample once, across repeated kills', async () => {
+    const sent = new Map<string, Sent>();
+    let next = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const vantage = await startVantageProcess(dir, ['--rate-limit-per-minute', '1000000', '--worker-linger', '10ms']);
+      let killed = false;
+      const client = async (): Promise<void> => {
+        while (!killed) {
+          const req = `r${next++}`;
+          const now = Date.now();
+          const metrics = Array.from({ length: SAMPLES_PER_REQUEST }, (_, i) => ({
+            service: 'durability',
+            name: 'work_ms',
+            value: (i % 17) + 0.25,
+            timestamp: now - (i % 50),
+            tags: { req },
+          }));
+          const entry: Sent = { count: metrics.length, sum: metrics.reduce((a, m) => a + m.value, 0), acked: false };
+          sent.set(req, entry);
+          try {
+            const res = await postMetrics(vantage.collector, metrics);
+            if (res.status === 202 && !killed) entry.acked = true;
+            else if (res.status !== 202) throw new Error(`unexpected ${res.status}: ${await res.text()}`);
+          } catch (err) {
+            if (!killed) throw err;
+          }
+        }
+      };
+      const clients = Array.from({ length: CLIENTS }, client);
+      // Kill at a different moment each round, while requests are in flight.
+      await new Promise((r) => setTimeout(r, 400 + 350 * round));
+      killed = vantage.child.kill('SIGKILL');
+      expect(killed).toBe(true);
+      await Promise.all(clients);
+      expect(await vantage.exited).toBe('SIGKILL');
+    }
+
+    const acked = [...sent.values()].filter((s) => s.acked);
+    expect(acked.length).toBeGreaterThan(ROUNDS * 5);
+    const vantage = await startVantageProcess(dir);
+    try {
+      const expectedCount = acked.reduce((a, s) => a + s.count, 0);
+      const query = { service: 'durability', metric: 'work_ms', from: '-1h', to: '+1m', step: '1d', group_by: 'req' };
+      const stored = await eventually(async () => {
+        const counts = await timeseries(vantage.api, { ...query, agg: 'count' });
+        const total = counts.reduce((a, s) => a + s.points.reduce((b, [, v]) => b + v, 0), 0);
+        return total >= expectedCount ? counts : undefined;
+      }, 30_000, 'the restarted worker to store the acknowledged samples');
+      const sums = await timeseries(vantage.api, { ...query, agg: 'sum' });
+      const perRequest = (series: typeof stored) =>
+        new Map(series.map((s) => [s.tags.req as string, s.points.reduce((a, [, v]) => a + v, 0)]));
+      const storedCount = perRequest(stored);
+      const storedSum = perRequest(sums);
+      for (const [req, s] of sent) {
+        const count = storedCount.get(req) ?? 0;
+        if (s.acked) {
+          expect({ req, count, sum: storedSum.get(req) }).toEqual({ req, count: s.count, sum: expect.closeTo(s.sum, 6) });
+        } else {
+          expect([0, s.count]).toContain(count);
+        }
+      }
+      // Conservation over the acknowledged requests: less is loss, more is duplication.
+      const ackedReqs = [...sent].filter(([, s]) => s.acked).map(([r]) => r);
+      expect(ackedReqs.reduce((a, r) => a + (storedCount.get(r) ?? 0), 0)).toBe(expectedCount);
+      expect(ackedReqs.reduce((a, r) => a + (storedSum.get(r) ?? 0), 0)).toBeCloseTo(acked.reduce((a, s) => a + s.sum, 0), 4);
+    } finally {
+      vantage.child.kill('SIGTERM');
+      expect(await vantage.exited).toBe(0);
+    }
+  });
+});
