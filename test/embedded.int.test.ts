@@ -2,48 +2,41 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
-import { parseConfig } from '../src/config/index.js';
-import { startEmbedded } from '../src/cli/embedded.js';
-import type { EmbeddedVantage } from '../src/cli/embedded.js';
 import { eventually, postMetrics, timeseries } from './support/http.js';
 import type { TestMetric } from './support/http.js';
+import { startVantageProcess } from './support/vantage-process.js';
+import type { VantageProcess } from './support/vantage-process.js';
 
 /**
- * Embedded Vantage in this process, on real ports and a real SQLite file: what a user sends comes
+ * `vantage start` as a user runs it, on real ports and a real SQLite file: what a user sends comes
  * back from the query API with the right numbers.
  */
 const MINUTE = 60_000;
 let dir: string;
-let vantage: EmbeddedVantage;
+let vantage: VantageProcess;
 let collector: string;
 let api: string;
 // Whole minutes well inside the retention and the accepted age window.
 const base = Math.floor((Date.now() - 30 * MINUTE) / (10 * MINUTE)) * (10 * MINUTE);
 
-function start(): Promise<EmbeddedVantage> {
-  const config = parseConfig({
-    dataDir: dir,
-    host: '127.0.0.1',
-    collectorPort: '0',
-    apiPort: '0',
-    apiMetricsPort: '0',
-    workerMetricsPort: '0',
-    rateLimitPerMinute: '100000',
-    workerLinger: '20ms',
-  });
-  return startEmbedded(config, pino({ level: 'silent' }));
+async function start(): Promise<void> {
+  vantage = await startVantageProcess(dir, ['--rate-limit-per-minute', '100000', '--worker-linger', '20ms']);
+  collector = vantage.collector;
+  api = vantage.api;
+}
+
+async function stop(): Promise<void> {
+  vantage.child.kill('SIGTERM');
+  expect(await vantage.exited).toBe(0);
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vantage-int-'));
-  vantage = await start();
-  collector = `http://127.0.0.1:${vantage.ports.collector}`;
-  api = `http://127.0.0.1:${vantage.ports.api}`;
+  await start();
 });
 
 afterAll(async () => {
-  await vantage.close();
+  await stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -160,10 +153,8 @@ describe('embedded Vantage end to end', () => {
   });
 
   it('keeps the data across a restart and merges later partials of the same minute exactly', async () => {
-    await vantage.close();
-    vantage = await start();
-    collector = `http://127.0.0.1:${vantage.ports.collector}`;
-    api = `http://127.0.0.1:${vantage.ports.api}`;
+    await stop();
+    await start();
     const late = await postMetrics(collector, [{ service: 'checkout', name: 'http_request_duration_ms', value: 1000, timestamp: base + 5, tags: { route: '/pay' } }]);
     expect(late.status).toBe(202);
     const key = `/pay|${base}`;
@@ -180,11 +171,11 @@ describe('embedded Vantage end to end', () => {
   it('exposes the seed metrics of each role on its own port', async () => {
     const collectorMetrics = await (await fetch(`${collector}/metrics`)).text();
     expect(collectorMetrics).toMatch(/vantage_collector_requests_total\{status="202",role="collector"\} \d+/);
-    const worker = await (await fetch(`http://127.0.0.1:${vantage.ports.workerMetrics}/metrics`)).text();
+    const worker = await (await fetch(vantage.workerMetrics)).text();
     for (const name of ['vantage_worker_kafka_messages_consumed_total', 'vantage_worker_database_inserts_total', 'vantage_worker_processing_lag_seconds', 'vantage_worker_batch_size']) {
       expect(worker).toContain(name);
     }
-    const apiMetrics = await (await fetch(`http://127.0.0.1:${vantage.ports.apiMetrics}/metrics`)).text();
+    const apiMetrics = await (await fetch(vantage.apiMetrics)).text();
     expect(apiMetrics).toContain('vantage_api_requests_total');
     expect(apiMetrics).toContain('vantage_api_database_query_duration_seconds');
   });

@@ -1,70 +1,38 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { SEED_BACKOFF } from '../core/index.js';
-import type { TierRetention } from '../core/index.js';
 import type { VantageConfig } from '../config/index.js';
-import { EmbeddedConsumer, EmbeddedProducer, SegmentLog } from '../bus/index.js';
+import { EmbeddedProducer, SegmentLog } from '../bus/index.js';
 import { SqliteStore } from '../storage/index.js';
-import {
-  BatchPublisher,
-  SampleValidator,
-  buildCollectorServer,
-  createCollectorMetrics,
-} from '../ingest/index.js';
-import { PipelineWorker, RetentionJob, createWorkerMetrics } from '../worker/index.js';
+import { BatchPublisher, SampleValidator, buildCollectorServer, createCollectorMetrics } from '../ingest/index.js';
 import { buildApiServer, createApiMetrics } from '../api/index.js';
 import { ApiKeyVerifier, buildMetricsServer } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
+import type { FromWorkerThread, ToWorkerThread, WorkerThreadData } from './embedded-worker-thread.js';
+import { tierRetention } from './tier-retention.js';
 
-/** A running embedded Vantage: every role in this process, the bus and the store on local disk. */
+/** A running embedded Vantage: every role on this machine, the bus and the store on local disk. */
 export interface EmbeddedVantage {
   readonly ports: { collector: number; api: number; apiMetrics: number; workerMetrics: number };
   /** Drains requests, publishes and writes what is pending, then closes storage. */
   close(): Promise<void>;
 }
 
-export function tierRetention(config: VantageConfig): TierRetention {
-  return {
-    '1m': config.retentionRaw,
-    '5m': config.retentionRaw,
-    '1h': config.retentionHourly,
-    '1d': config.retentionDaily,
-  };
-}
-
+/**
+ * Starts the collector and the query API in this thread and the worker in a worker thread. They
+ * meet only through the log (bus) and the SQLite file (store), as the roles of a distributed
+ * deployment meet through Kafka and ClickHouse.
+ */
 export async function startEmbedded(config: VantageConfig, logger: Logger): Promise<EmbeddedVantage> {
   await mkdir(config.dataDir, { recursive: true });
   const log = await SegmentLog.open({ dir: join(config.dataDir, 'bus') });
-  const store = new SqliteStore({
-    path: join(config.dataDir, 'vantage.db'),
-    retention: tierRetention(config),
-  });
+  // Opened (and migrated) before the worker thread opens it too.
+  const store = new SqliteStore({ path: join(config.dataDir, 'vantage.db'), retention: tierRetention(config) });
+  const worker = await startWorkerThread(config, log, logger);
   const apiKeys = new ApiKeyVerifier(config.apiKeys);
-
-  const workerRegistry = createRoleRegistry('worker', { processMetrics: false });
-  const worker = new PipelineWorker(
-    await EmbeddedConsumer.open(log, 'worker'),
-    store,
-    createWorkerMetrics(workerRegistry),
-    logger.child({ component: 'worker' }),
-    {
-      source: `embedded:${log.id}`,
-      busName: 'embedded',
-      batchMaxMessages: config.workerBatchMaxMessages,
-      lingerMs: config.workerLinger,
-      backoff: SEED_BACKOFF,
-    },
-  );
-  await worker.start();
-  const retention = new RetentionJob(
-    store,
-    config.retentionInterval,
-    logger.child({ component: 'retention' }),
-  );
-  retention.start();
 
   const collectorRegistry = createRoleRegistry('collector', { processMetrics: true });
   const collectorMetrics = createCollectorMetrics(collectorRegistry);
@@ -80,8 +48,6 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     maxSampleAgeMs: config.maxSampleAge,
     maxFutureSkewMs: config.maxFutureSkew,
   };
-  const workerProblem = (): string | undefined =>
-    worker.problem ? `store writes failing: ${worker.problem}` : undefined;
   const collector = await buildCollectorServer({
     logger,
     registry: collectorRegistry,
@@ -102,7 +68,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     apiKeys,
     retention: tierRetention(config),
     maxPointsPerSeries: config.maxPointsPerSeries,
-    readiness: { store: workerProblem },
+    readiness: { store: () => (worker.problem ? `store writes failing: ${worker.problem}` : undefined) },
   });
 
   const servers: FastifyInstance[] = [];
@@ -115,7 +81,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     collector: await listen(collector, config.collectorPort),
     api: await listen(api, config.apiPort),
     apiMetrics: await listen(await buildMetricsServer(apiRegistry), config.apiMetricsPort),
-    workerMetrics: await listen(await buildMetricsServer(workerRegistry), config.workerMetricsPort),
+    workerMetrics: worker.metricsPort,
   };
   logger.info({ ports, dataDir: config.dataDir }, 'embedded Vantage started');
 
@@ -127,11 +93,60 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
         await collector.close();
         await publisher.close();
         await worker.stop();
-        await retention.stop();
         for (const s of servers) await s.close();
         await store.close();
         await log.close();
         logger.info('embedded Vantage stopped');
       })()),
+  };
+}
+
+interface WorkerThread {
+  readonly metricsPort: number;
+  readonly problem: string | undefined;
+  stop(): Promise<void>;
+}
+
+async function startWorkerThread(config: VantageConfig, log: SegmentLog, logger: Logger): Promise<WorkerThread> {
+  const data: WorkerThreadData = { config, logDir: log.directory, logId: log.id, durableEnd: log.durableEnd };
+  const thread = new Worker(new URL('./embedded-worker-thread.js', import.meta.url), { workerData: data });
+  const send = (m: ToWorkerThread): void => thread.postMessage(m);
+  log.onDurable((end) => send({ type: 'durable', end }));
+  let problem: string | undefined;
+  let stopped: () => void = () => undefined;
+  const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+  const metricsPort = await new Promise<number>((resolve, reject) => {
+    thread.on('message', (m: FromWorkerThread) => {
+      if (m.type === 'started') resolve(m.metricsPort);
+      else if (m.type === 'status') problem = m.problem;
+      else if (m.type === 'stopped') stopped();
+      else if (m.type === 'failed') {
+        logger.fatal({ error: m.message }, 'the worker thread failed');
+        reject(new Error(`the worker thread failed: ${m.message}`));
+      }
+    });
+    thread.once('error', reject);
+    thread.once('exit', (code) => reject(new Error(`the worker thread exited (${code}) before it started`)));
+  });
+  let stopping = false;
+  thread.on('error', (err) => {
+    problem = `the worker thread failed: ${err.message}`;
+    logger.error({ err }, 'the worker thread failed; samples are kept in the log until a restart');
+  });
+  thread.on('exit', (code) => {
+    if (!stopping) problem ??= `the worker thread exited (${code})`;
+  });
+  return {
+    metricsPort,
+    get problem() {
+      return problem;
+    },
+    stop: async () => {
+      stopping = true;
+      const done = new Promise<void>((resolve) => (stopped = resolve));
+      send({ type: 'stop' });
+      await Promise.race([done, exited]);
+      await thread.terminate();
+    },
   };
 }

@@ -24,6 +24,8 @@ export interface VantageProcess {
   readonly child: ChildProcess;
   readonly collector: string;
   readonly api: string;
+  readonly apiMetrics: string;
+  readonly workerMetrics: string;
   readonly output: () => string;
   /** Resolves with the exit code (or signal). */
   readonly exited: Promise<number | string>;
@@ -67,5 +69,13 @@ export async function startVantageProcess(dataDir: string, extraArgs: string[] =
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { child, collector, api: `http://127.0.0.1:${apiPort}`, output: () => output, exited };
+  return {
+    child,
+    collector,
+    api: `http://127.0.0.1:${apiPort}`,
+    apiMetrics: `http://127.0.0.1:${apiMetricsPort}/metrics`,
+    workerMetrics: `http://127.0.0.1:${workerMetricsPort}/metrics`,
+    output: () => output,
+    exited,
+  };
 }

@@ -1,5 +1,9 @@
 import type { BusConsumer, BusMessage, BusProducer } from '../bus.js';
 import type { SegmentLog } from './segment-log.js';
+import type { SegmentLogReader } from './segment-log-reader.js';
+
+/** What the consumer needs of the log: the writer itself in one thread, a reader in another. */
+export type LogView = Pick<SegmentLogReader, 'start' | 'durableEnd' | 'waitFor' | 'read' | 'nextAfter' | 'truncateBefore' | 'readMeta' | 'writeMeta'>;
 
 /** The embedded bus has one partition: the log. */
 const PARTITION = 0;
@@ -25,11 +29,11 @@ export class EmbeddedConsumer implements BusConsumer {
   private lastCommitted = -1;
 
   private constructor(
-    private readonly log: SegmentLog,
+    private readonly log: LogView,
     private readonly group: string,
   ) {}
 
-  static async open(log: SegmentLog, group: string): Promise<EmbeddedConsumer> {
+  static async open(log: LogView, group: string): Promise<EmbeddedConsumer> {
     const consumer = new EmbeddedConsumer(log, group);
     const saved = await log.readMeta(consumer.metaName());
     consumer.position = saved === undefined ? log.start : Number(saved);

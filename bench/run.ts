@@ -1,0 +1,67 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { runIngestBench } from './ingest-bench.js';
+import { runQueryBench } from './query-bench.js';
+import { fmt, startServer } from './support.js';
+
+/**
+ * `npm run bench`: embedded ingestion end to end (202 = durable) and timeseries query latency.
+ * Shapes come from the issue; BENCH_DURATION_S shortens the ingest run for a quick look.
+ */
+const log = (s: string): void => console.error(s);
+
+async function main(): Promise<void> {
+  const durationS = Number(process.env.BENCH_DURATION_S ?? 30);
+  const only = process.env.BENCH_ONLY;
+  const lines: string[] = [];
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}`;
+  lines.push(`Machine: ${machine}. Run at ${new Date().toISOString()}.`, '');
+
+  if (only === undefined || only === 'ingest') {
+    const dir = mkdtempSync(join(tmpdir(), 'vantage-bench-ingest-'));
+    const server = await startServer(dir);
+    log(`ingest: 10,000 series, batches of 1,000, 4 connections, ${durationS} s`);
+    const r = await runIngestBench(server, { series: 10_000, batch: 1_000, connections: 4, durationMs: durationS * 1000 }, log);
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+    lines.push(
+      '### Embedded ingestion (202 = durable on local disk)',
+      '',
+      `Load: ${fmt(r.shape.series)} series, batches of ${fmt(r.shape.batch)} samples, ${r.shape.connections} connections, ${durationS} s; server in its own process.`,
+      '',
+      '| samples/s acknowledged | requests | errors | p50 ms | p99 ms | max ms | peak RSS MB | stored when load stopped | worker catch-up s |',
+      '|---|---|---|---|---|---|---|---|---|',
+      `| ${fmt(r.acceptedPerSecond, 0)} | ${fmt(r.requests)} | ${r.errors} | ${fmt(r.latencyMs.p50)} | ${fmt(r.latencyMs.p99)} | ${fmt(r.latencyMs.max)} | ${fmt(r.peakRssMb, 0)} | ${fmt(r.storedAtEnd, 0)} | ${fmt(r.drainMs / 1000)} |`,
+      '',
+    );
+  }
+
+  if (only === undefined || only === 'query') {
+    const dir = mkdtempSync(join(tmpdir(), 'vantage-bench-query-'));
+    const server = await startServer(dir);
+    log('query: 1,000 series x 24 h, step 5 min');
+    const cases = await runQueryBench(server, { series: 1_000, hours: 24, queries: 30 }, log);
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+    lines.push(
+      '### Timeseries queries (embedded, SQLite)',
+      '',
+      'Data: one metric, 1,000 series (host tag, 4 regions), one sample per series-minute over 24 h. Query: the whole 24 h at step 5 min; 30 runs each, one at a time.',
+      '',
+      '| query | series returned | points | p50 ms | p99 ms |',
+      '|---|---|---|---|---|',
+      ...cases.map((c) => `| ${c.name} | ${c.seriesReturned} | ${fmt(c.pointsReturned)} | ${fmt(c.p50)} | ${fmt(c.p99)} |`),
+      '',
+    );
+  }
+  const text = lines.join('\n');
+  mkdirSync('.cache', { recursive: true });
+  writeFileSync('.cache/bench-results.md', text);
+  console.log(text);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,52 @@
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+
+/**
+ * The on-disk layout of the embedded log: segment files named by the offset of their first byte
+ * (20 digits + .log), records framed as [u32 length][u32 crc32][payload], small metadata files
+ * beside them (the log's id, consumer positions).
+ */
+export const FRAME_HEADER = 8;
+export const MAX_RECORD_BYTES = 256 * 1024 * 1024;
+const SEGMENT_SUFFIX = '.log';
+
+export function frame(payload: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER + payload.length);
+  out.writeUInt32LE(payload.length, 0);
+  out.writeUInt32LE(crc32(payload), 4);
+  payload.copy(out, FRAME_HEADER);
+  return out;
+}
+
+export function checksumMatches(header: Buffer, payload: Buffer): boolean {
+  return crc32(payload) === header.readUInt32LE(4);
+}
+
+export function segmentPath(dir: string, base: number): string {
+  return join(dir, `${String(base).padStart(20, '0')}${SEGMENT_SUFFIX}`);
+}
+
+/** Base offsets of the segments in `dir`, ascending. */
+export async function listSegments(dir: string): Promise<number[]> {
+  return (await readdir(dir))
+    .filter((n) => n.endsWith(SEGMENT_SUFFIX))
+    .map((n) => Number(n.slice(0, -SEGMENT_SUFFIX.length)))
+    .filter((n) => Number.isSafeInteger(n))
+    .sort((a, b) => a - b);
+}
+
+/** Writes a small file atomically (rename over the old one). */
+export async function writeMeta(dir: string, name: string, text: string): Promise<void> {
+  const path = join(dir, name);
+  await writeFile(`${path}.tmp`, text);
+  await rename(`${path}.tmp`, path);
+}
+
+export async function readMeta(dir: string, name: string): Promise<string | undefined> {
+  try {
+    return await readFile(join(dir, name), 'utf8');
+  } catch {
+    return undefined;
+  }
+}

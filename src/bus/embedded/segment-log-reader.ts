@@ -1,0 +1,146 @@
+import { open, rm } from 'node:fs/promises';
+import { FRAME_HEADER, checksumMatches, listSegments, readMeta, segmentPath, writeMeta } from './log-files.js';
+
+export interface LogRecord {
+  readonly offset: number;
+  /** Offset of the record after this one. */
+  readonly next: number;
+  readonly payload: Buffer;
+}
+
+/**
+ * Reads the embedded log: records up to the durable end it has been told of, never past it, so it
+ * never sees a record whose append has not completed. It may live in another thread than the
+ * writer: the writer's durable end reaches it through `advance`.
+ */
+export class SegmentLogReader {
+  private segments: number[] = [];
+  private end: number;
+  private readonly waiters = new Set<() => void>();
+  private closed = false;
+
+  constructor(
+    private readonly dir: string,
+    durableEnd: number,
+  ) {
+    this.end = durableEnd;
+  }
+
+  get durableEnd(): number {
+    return this.end;
+  }
+
+  /** Offset of the first record still on disk (as of the last read or truncation). */
+  get start(): number {
+    return this.segments[0] ?? this.end;
+  }
+
+  async refresh(): Promise<void> {
+    this.segments = await listSegments(this.dir);
+  }
+
+  /** The writer made records up to `end` durable. */
+  advance(end: number): void {
+    if (end <= this.end) return;
+    this.end = end;
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  /** Resolves when a record past `offset` is durable, or after `timeoutMs`. */
+  waitFor(offset: number, timeoutMs: number): Promise<void> {
+    if (this.end > offset || this.closed || timeoutMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.waiters.add(done);
+    });
+  }
+
+  /**
+   * Records from `offset` on, up to `maxRecords` or about `maxBytes`. An offset below the start
+   * of the log (its segment deleted) resumes at the start.
+   */
+  async read(offset: number, maxRecords: number, maxBytes = 16 * 1024 * 1024): Promise<LogRecord[]> {
+    if (offset >= this.end) return [];
+    await this.refresh();
+    let at = Math.max(offset, this.start);
+    const records: LogRecord[] = [];
+    let bytes = 0;
+    while (at < this.end && records.length < maxRecords && bytes < maxBytes) {
+      const base = this.segmentFor(at);
+      const segmentEnd = this.segmentEnd(base);
+      const fh = await open(segmentPath(this.dir, base), 'r');
+      try {
+        while (at < segmentEnd && records.length < maxRecords && bytes < maxBytes) {
+          const header = Buffer.allocUnsafe(FRAME_HEADER);
+          await fh.read(header, 0, FRAME_HEADER, at - base);
+          const length = header.readUInt32LE(0);
+          const payload = Buffer.allocUnsafe(length);
+          await fh.read(payload, 0, length, at - base + FRAME_HEADER);
+          if (!checksumMatches(header, payload)) throw new Error(`log record at offset ${at} fails its checksum`);
+          const next = at + FRAME_HEADER + length;
+          records.push({ offset: at, next, payload });
+          bytes += length;
+          at = next;
+        }
+      } finally {
+        await fh.close();
+      }
+    }
+    return records;
+  }
+
+  /** Offset of the record after the one at `offset`. */
+  async nextAfter(offset: number): Promise<number> {
+    await this.refresh();
+    const base = this.segmentFor(offset);
+    const fh = await open(segmentPath(this.dir, base), 'r');
+    try {
+      const header = Buffer.allocUnsafe(FRAME_HEADER);
+      await fh.read(header, 0, FRAME_HEADER, offset - base);
+      return offset + FRAME_HEADER + header.readUInt32LE(0);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Deletes whole segments that end at or before `offset`; the active segment always stays. */
+  async truncateBefore(offset: number): Promise<void> {
+    await this.refresh();
+    while (this.segments.length > 1 && (this.segments[1] as number) <= offset) {
+      const base = this.segments.shift() as number;
+      await rm(segmentPath(this.dir, base), { force: true });
+    }
+  }
+
+  readMeta(name: string): Promise<string | undefined> {
+    return readMeta(this.dir, name);
+  }
+
+  writeMeta(name: string, text: string): Promise<void> {
+    return writeMeta(this.dir, name, text);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  private segmentFor(offset: number): number {
+    let base = this.segments[0] ?? 0;
+    for (const s of this.segments) {
+      if (s <= offset) base = s;
+      else break;
+    }
+    return base;
+  }
+
+  private segmentEnd(base: number): number {
+    const i = this.segments.indexOf(base);
+    return i + 1 < this.segments.length ? (this.segments[i + 1] as number) : this.end;
+  }
+}

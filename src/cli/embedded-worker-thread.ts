@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { VantageConfig } from '../config/index.js';
+import { EmbeddedConsumer, SegmentLogReader } from '../bus/index.js';
+import { SqliteStore } from '../storage/index.js';
+import { createLogger } from '../telemetry/index.js';
+import { tierRetention } from './tier-retention.js';
+import { startWorkerRole } from './worker-role.js';
+
+/**
+ * The worker role of embedded Vantage, in a thread of its own: it tails the log the collector
+ * writes in the main thread and writes the SQLite store, so that store writes never stall
+ * ingestion and the machine's second core does them.
+ */
+export interface WorkerThreadData {
+  readonly config: VantageConfig;
+  readonly logDir: string;
+  readonly logId: string;
+  readonly durableEnd: number;
+}
+
+export type ToWorkerThread = { type: 'durable'; end: number } | { type: 'stop' };
+export type FromWorkerThread =
+  | { type: 'started'; metricsPort: number }
+  | { type: 'status'; problem: string | undefined }
+  | { type: 'stopped' }
+  | { type: 'failed'; message: string };
+
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (port === null) throw new Error('embedded-worker-thread runs only as a worker thread');
+  const data = workerData as WorkerThreadData;
+  const post = (m: FromWorkerThread): void => port.postMessage(m);
+  const logger = createLogger(data.config.logLevel);
+  const reader = new SegmentLogReader(data.logDir, data.durableEnd);
+  await reader.refresh();
+  port.on('message', (m: ToWorkerThread) => {
+    if (m.type === 'durable') reader.advance(m.end);
+  });
+  const store = new SqliteStore({ path: join(data.config.dataDir, 'vantage.db'), retention: tierRetention(data.config) });
+  const role = await startWorkerRole({
+    config: data.config,
+    logger,
+    consumer: await EmbeddedConsumer.open(reader, 'worker'),
+    store,
+    source: `embedded:${data.logId}`,
+    busName: 'embedded',
+    processMetrics: false,
+  });
+  let lastProblem: string | undefined;
+  const status = setInterval(() => {
+    if (role.worker.problem !== lastProblem) {
+      lastProblem = role.worker.problem;
+      post({ type: 'status', problem: lastProblem });
+    }
+  }, 500);
+  port.on('message', (m: ToWorkerThread) => {
+    if (m.type !== 'stop') return;
+    clearInterval(status);
+    void (async () => {
+      await role.stop();
+      reader.close();
+      await store.close();
+      post({ type: 'stopped' });
+      port.close();
+    })();
+  });
+  post({ type: 'started', metricsPort: role.metricsPort });
+}
+
+main().catch((err: unknown) => {
+  parentPort?.postMessage({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies FromWorkerThread);
+});

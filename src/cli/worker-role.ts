@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { SEED_BACKOFF } from '../core/index.js';
+import type { VantageConfig } from '../config/index.js';
+import type { BusConsumer } from '../bus/index.js';
+import type { Store } from '../storage/index.js';
+import { PipelineWorker, RetentionJob, createWorkerMetrics } from '../worker/index.js';
+import { buildMetricsServer } from '../http/index.js';
+import { createRoleRegistry } from '../telemetry/index.js';
+
+/** The worker role: consume the bus into the store, run retention, serve its metrics (9092). */
+export interface RunningWorker {
+  readonly worker: PipelineWorker;
+  readonly registry: Registry;
+  readonly metricsPort: number;
+  stop(): Promise<void>;
+}
+
+export interface WorkerRoleOptions {
+  readonly config: VantageConfig;
+  readonly logger: Logger;
+  readonly consumer: BusConsumer;
+  readonly store: Store;
+  readonly source: string;
+  readonly busName: string;
+  readonly processMetrics: boolean;
+}
+
+export async function startWorkerRole(o: WorkerRoleOptions): Promise<RunningWorker> {
+  const registry = createRoleRegistry('worker', { processMetrics: o.processMetrics });
+  const worker = new PipelineWorker(o.consumer, o.store, createWorkerMetrics(registry), o.logger.child({ component: 'worker' }), {
+    source: o.source,
+    busName: o.busName,
+    batchMaxMessages: o.config.workerBatchMaxMessages,
+    lingerMs: o.config.workerLinger,
+    backoff: SEED_BACKOFF,
+  });
+  await worker.start();
+  const retention = new RetentionJob(o.store, o.config.retentionInterval, o.logger.child({ component: 'retention' }));
+  retention.start();
+  const metricsServer: FastifyInstance = await buildMetricsServer(registry);
+  await metricsServer.listen({ host: o.config.host, port: o.config.workerMetricsPort });
+  const address = metricsServer.server.address();
+  return {
+    worker,
+    registry,
+    metricsPort: typeof address === 'object' && address ? address.port : 0,
+    stop: async () => {
+      await worker.stop();
+      await retention.stop();
+      await metricsServer.close();
+    },
+  };
+}
