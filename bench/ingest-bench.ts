@@ -26,7 +26,11 @@ export interface IngestResult {
  * round-robin over `series` series (a `host` tag), and measures what got a 202 (durable).
  * Bodies are made before the clock starts so that the load generator costs little.
  */
-export async function runIngestBench(server: Server, shape: IngestShape, log: (s: string) => void): Promise<IngestResult> {
+export async function runIngestBench(
+  server: Server,
+  shape: IngestShape,
+  log: (s: string) => void,
+): Promise<IngestResult> {
   const blocks = Math.ceil(shape.series / shape.batch);
   const now = Date.now();
   const bodies: string[] = [];
@@ -35,7 +39,13 @@ export async function runIngestBench(server: Server, shape: IngestShape, log: (s
       const metrics = [];
       for (let i = 0; i < shape.batch; i++) {
         const s = (b * shape.batch + i) % shape.series;
-        metrics.push({ service: `svc-${s % 10}`, name: 'http_request_duration_ms', value: Math.round(Math.random() * 5000) / 10, timestamp: now + variant, tags: { host: `host-${s}`, region: `r${s % 4}` } });
+        metrics.push({
+          service: `svc-${s % 10}`,
+          name: 'http_request_duration_ms',
+          value: Math.round(Math.random() * 5000) / 10,
+          timestamp: now + variant,
+          tags: { host: `host-${s}`, region: `r${s % 4}` },
+        });
       }
       bodies.push(JSON.stringify({ metrics }));
     }
@@ -57,7 +67,12 @@ export async function runIngestBench(server: Server, shape: IngestShape, log: (s
     while (performance.now() < deadline) {
       const body = bodies[next++ % bodies.length] as string;
       const t0 = performance.now();
-      const res = await pool.request({ path: '/v1/metrics', method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const res = await pool.request({
+        path: '/v1/metrics',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       const text = await res.body.text();
       latencies.push(performance.now() - t0);
       requests++;
@@ -65,7 +80,9 @@ export async function runIngestBench(server: Server, shape: IngestShape, log: (s
       else errors++;
       if (performance.now() - lastReport > 5_000) {
         lastReport = performance.now();
-        log(`  ${fmt((lastReport - started) / 1000, 0)} s: ${fmt(accepted / ((lastReport - started) / 1000), 0)} samples/s acknowledged`);
+        log(
+          `  ${fmt((lastReport - started) / 1000, 0)} s: ${fmt(accepted / ((lastReport - started) / 1000), 0)} samples/s acknowledged`,
+        );
       }
     }
   };
@@ -86,7 +103,11 @@ export async function runIngestBench(server: Server, shape: IngestShape, log: (s
     acceptedPerSecond: accepted / (elapsed / 1000),
     requests,
     errors,
-    latencyMs: { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: latencies[latencies.length - 1] ?? 0 },
+    latencyMs: {
+      p50: percentile(latencies, 0.5),
+      p99: percentile(latencies, 0.99),
+      max: latencies[latencies.length - 1] ?? 0,
+    },
     peakRssMb: peakRss / 1024 / 1024,
     storedAtEnd,
     drainMs,

@@ -21,7 +21,11 @@ export interface QueryCase {
  * Loads one metric with `series` series, one sample per series-minute over `hours`, then times
  * timeseries queries over the whole range at step 5 min, one at a time.
  */
-export async function runQueryBench(server: Server, shape: QueryShape, log: (s: string) => void): Promise<QueryCase[]> {
+export async function runQueryBench(
+  server: Server,
+  shape: QueryShape,
+  log: (s: string) => void,
+): Promise<QueryCase[]> {
   const end = Math.floor(Date.now() / 60_000) * 60_000;
   const start = end - shape.hours * 3_600_000;
   const pool = new Pool(server.collector, { connections: 4 });
@@ -40,7 +44,12 @@ export async function runQueryBench(server: Server, shape: QueryShape, log: (s: 
       tags: { host: `host-${s}`, region: `r${s % 4}` },
     }));
     const p = pool
-      .request({ path: '/v1/metrics', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metrics }) })
+      .request({
+        path: '/v1/metrics',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ metrics }),
+      })
       .then(async (res) => {
         await res.body.text();
         if (res.statusCode !== 202) throw new Error(`load failed: ${res.statusCode}`);
@@ -58,7 +67,13 @@ export async function runQueryBench(server: Server, shape: QueryShape, log: (s: 
   }
   log(`  loaded ${fmt(sent)} samples`);
 
-  const base = { service: 'query-bench', metric: 'latency_ms', from: String(start), to: String(end), step: '5m' };
+  const base = {
+    service: 'query-bench',
+    metric: 'latency_ms',
+    from: String(start),
+    to: String(end),
+    step: '5m',
+  };
   const cases: { name: string; params: Record<string, string> }[] = [
     { name: 'avg over all series', params: { ...base, agg: 'avg' } },
     { name: 'p99 over all series', params: { ...base, agg: 'p99' } },
@@ -81,7 +96,14 @@ export async function runQueryBench(server: Server, shape: QueryShape, log: (s: 
       pointsReturned = body.series.reduce((a, s) => a + s.points.length, 0);
     }
     times.sort((a, b) => a - b);
-    out.push({ name: c.name, params: c.params, p50: percentile(times, 0.5), p99: percentile(times, 0.99), seriesReturned, pointsReturned });
+    out.push({
+      name: c.name,
+      params: c.params,
+      p50: percentile(times, 0.5),
+      p99: percentile(times, 0.99),
+      seriesReturned,
+      pointsReturned,
+    });
     log(`  ${c.name}: p50 ${fmt(percentile(times, 0.5))} ms`);
   }
   return out;

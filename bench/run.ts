@@ -22,7 +22,11 @@ async function main(): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'vantage-bench-ingest-'));
     const server = await startServer(dir);
     log(`ingest: 10,000 series, batches of 1,000, 4 connections, ${durationS} s`);
-    const r = await runIngestBench(server, { series: 10_000, batch: 1_000, connections: 4, durationMs: durationS * 1000 }, log);
+    const r = await runIngestBench(
+      server,
+      { series: 10_000, batch: 1_000, connections: 4, durationMs: durationS * 1000 },
+      log,
+    );
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
     lines.push(
@@ -51,7 +55,10 @@ async function main(): Promise<void> {
       '',
       '| query | series returned | points | p50 ms | p99 ms |',
       '|---|---|---|---|---|',
-      ...cases.map((c) => `| ${c.name} | ${c.seriesReturned} | ${fmt(c.pointsReturned)} | ${fmt(c.p50)} | ${fmt(c.p99)} |`),
+      ...cases.map(
+        (c) =>
+          `| ${c.name} | ${c.seriesReturned} | ${fmt(c.pointsReturned)} | ${fmt(c.p50)} | ${fmt(c.p99)} |`,
+      ),
       '',
     );
   }

@@ -34,7 +34,28 @@ export async function startServer(dataDir: string, extra: string[] = []): Promis
   const [c, a, am, wm] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const child = spawn(
     process.execPath,
-    [CLI, 'start', '--host', '127.0.0.1', '--data-dir', dataDir, '--collector-port', String(c), '--api-port', String(a), '--api-metrics-port', String(am), '--worker-metrics-port', String(wm), '--log-level', 'warn', '--rate-limit-per-minute', '100000000', ...extra],
+    [
+      CLI,
+      'start',
+      '--host',
+      '127.0.0.1',
+      '--data-dir',
+      dataDir,
+      '--collector-port',
+      String(c),
+      '--api-port',
+      String(a),
+      '--api-metrics-port',
+      String(am),
+      '--worker-metrics-port',
+      String(wm),
+      '--log-level',
+      'warn',
+      '--rate-limit-per-minute',
+      '100000000',
+      ...extra,
+      ...(process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean),
+    ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const collector = `http://127.0.0.1:${c}`;
@@ -72,7 +93,8 @@ export async function promValue(url: string, name: string): Promise<number> {
   const text = await (await fetch(url)).text();
   let total = 0;
   for (const line of text.split('\n')) {
-    if (line.startsWith(name + '{') || line.startsWith(name + ' ')) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith(name + '{') || line.startsWith(name + ' '))
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return total;
 }

@@ -27,6 +27,8 @@
 #   VANTAGE_TEST_SERVICE_TIMEOUT        seconds to wait for readiness (default 90)
 #   VANTAGE_PYTHON                      Python used to create the venv (default python3)
 #   VANTAGE_MAVEN_REPO_LOCAL            Maven local repository (default: Maven's, ~/.m2/repository)
+#   CHDB_HTTP_USER / CHDB_HTTP_PASSWORD if set, the ClickHouse shim only accepts these credentials
+#                                       (default: any credentials are accepted)
 set -euo pipefail
 
 # ---- pinned versions -------------------------------------------------------
@@ -183,18 +185,29 @@ service_pid() {
   [[ -f "$f" ]] || return 0
   pid="$(cat "$f" 2>/dev/null || true)"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 0
-  if [[ -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$(service_marker "$1")"; then
+  if pid_alive "$pid" && [[ -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$(service_marker "$1")"; then
     echo "$pid"
   fi
+}
+
+# True while the process exists and is not a zombie (an exited child is reaped by init with some delay).
+pid_alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  local state
+  state="$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null || true)"
+  [[ -n "$state" && "$state" != Z ]]
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # http_get PORT PATH: prints the response body; succeeds only on HTTP 200.
 http_get() {
-  local port="$1" path="$2" resp
+  local port="$1" path="$2" resp auth=""
+  if [[ -n "${CHDB_HTTP_USER:-}" ]]; then
+    auth="Authorization: Basic $(printf '%s:%s' "$CHDB_HTTP_USER" "${CHDB_HTTP_PASSWORD:-}" | base64 -w0)"$'\r\n'
+  fi
   resp="$( { exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
-            printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$path" >&3
+            printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n%s\r\n' "$path" "$auth" >&3
             timeout 10 cat <&3; } 2>/dev/null )" || return 1
   [[ "$resp" == "HTTP/1."?" 200"* ]] || return 1
   printf '%s' "${resp#*$'\r\n\r\n'}"
@@ -248,6 +261,10 @@ transaction.state.log.num.partitions=8
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+# After a hard kill the restarted broker must wait for its old registration to expire:
+# keep that short so kill/restart failure tests are quick (defaults: 2000 / 9000 ms).
+broker.heartbeat.interval.ms=500
+broker.session.timeout.ms=3000
 num.network.threads=2
 num.io.threads=4
 log.retention.hours=24
@@ -400,7 +417,7 @@ stop_service() {
   log "stopping $name (pid $pid, SIG$signal)"
   kill "-$signal" "$pid" 2>/dev/null || true
   local deadline=$(( $(now) + 45 ))
-  while kill -0 "$pid" 2>/dev/null; do
+  while pid_alive "$pid"; do
     if (( $(now) >= deadline )); then
       log "$name did not stop in 45s; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
@@ -430,6 +447,9 @@ valid_name() { [[ "${1:-}" == kafka || "${1:-}" == clickhouse ]] || die "expecte
 cmd_up() {
   local t0; t0=$(now)
   check_java
+  # Fail before starting anything if a port is taken by a foreign process.
+  [[ -n "$(service_pid kafka)" ]] || check_port_free kafka
+  [[ -n "$(service_pid clickhouse)" ]] || check_port_free clickhouse
   install_all
   launch kafka
   launch clickhouse
@@ -457,8 +477,11 @@ cmd_stop() {
 }
 
 cmd_down() {
-  stop_service kafka
+  local kafka_stop
+  stop_service kafka &
+  kafka_stop=$!
   stop_service clickhouse
+  wait "$kafka_stop" || true
   if [[ "${1:-}" == "--purge" ]]; then
     log "purging service data and logs under ${SVC#"$ROOT"/}"
     rm -rf "$SVC"

@@ -23,6 +23,12 @@ npx depcruise src --config .dependency-cruiser.cjs
 step "build"
 npm run build --silent
 
+step "starting Kafka and ClickHouse for the integration tests (scripts/services.sh)"
+services_env=$(scripts/services.sh up)
+eval "$services_env"
+export KAFKA_BROKERS CLICKHOUSE_URL
+trap 'scripts/services.sh down >/dev/null 2>&1 || true' EXIT
+
 step "unit and integration tests"
 vitest_status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-report.json || vitest_status=$?

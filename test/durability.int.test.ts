@@ -29,7 +29,12 @@ describe('durability under kill -9', () => {
     const sent = new Map<string, Sent>();
     let next = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      const vantage = await startVantageProcess(dir, ['--rate-limit-per-minute', '1000000', '--worker-linger', '10ms']);
+      const vantage = await startVantageProcess(dir, [
+        '--rate-limit-per-minute',
+        '1000000',
+        '--worker-linger',
+        '10ms',
+      ]);
       let killed = false;
       const client = async (): Promise<void> => {
         while (!killed) {
@@ -42,7 +47,11 @@ describe('durability under kill -9', () => {
             timestamp: now - (i % 50),
             tags: { req },
           }));
-          const entry: Sent = { count: metrics.length, sum: metrics.reduce((a, m) => a + m.value, 0), acked: false };
+          const entry: Sent = {
+            count: metrics.length,
+            sum: metrics.reduce((a, m) => a + m.value, 0),
+            acked: false,
+          };
           sent.set(req, entry);
           try {
             const res = await postMetrics(vantage.collector, metrics);
@@ -67,12 +76,23 @@ describe('durability under kill -9', () => {
     const vantage = await startVantageProcess(dir);
     try {
       const expectedCount = acked.reduce((a, s) => a + s.count, 0);
-      const query = { service: 'durability', metric: 'work_ms', from: '-1h', to: '+1m', step: '1d', group_by: 'req' };
-      const stored = await eventually(async () => {
-        const counts = await timeseries(vantage.api, { ...query, agg: 'count' });
-        const total = counts.reduce((a, s) => a + s.points.reduce((b, [, v]) => b + v, 0), 0);
-        return total >= expectedCount ? counts : undefined;
-      }, 30_000, 'the restarted worker to store the acknowledged samples');
+      const query = {
+        service: 'durability',
+        metric: 'work_ms',
+        from: '-1h',
+        to: '+1m',
+        step: '1d',
+        group_by: 'req',
+      };
+      const stored = await eventually(
+        async () => {
+          const counts = await timeseries(vantage.api, { ...query, agg: 'count' });
+          const total = counts.reduce((a, s) => a + s.points.reduce((b, [, v]) => b + v, 0), 0);
+          return total >= expectedCount ? counts : undefined;
+        },
+        30_000,
+        'the restarted worker to store the acknowledged samples',
+      );
       const sums = await timeseries(vantage.api, { ...query, agg: 'sum' });
       const perRequest = (series: typeof stored) =>
         new Map(series.map((s) => [s.tags.req as string, s.points.reduce((a, [, v]) => a + v, 0)]));
@@ -81,7 +101,11 @@ describe('durability under kill -9', () => {
       for (const [req, s] of sent) {
         const count = storedCount.get(req) ?? 0;
         if (s.acked) {
-          expect({ req, count, sum: storedSum.get(req) }).toEqual({ req, count: s.count, sum: expect.closeTo(s.sum, 6) });
+          expect({ req, count, sum: storedSum.get(req) }).toEqual({
+            req,
+            count: s.count,
+            sum: expect.closeTo(s.sum, 6),
+          });
         } else {
           expect([0, s.count]).toContain(count);
         }
@@ -89,7 +113,10 @@ describe('durability under kill -9', () => {
       // Conservation over the acknowledged requests: less is loss, more is duplication.
       const ackedReqs = [...sent].filter(([, s]) => s.acked).map(([r]) => r);
       expect(ackedReqs.reduce((a, r) => a + (storedCount.get(r) ?? 0), 0)).toBe(expectedCount);
-      expect(ackedReqs.reduce((a, r) => a + (storedSum.get(r) ?? 0), 0)).toBeCloseTo(acked.reduce((a, s) => a + s.sum, 0), 4);
+      expect(ackedReqs.reduce((a, r) => a + (storedSum.get(r) ?? 0), 0)).toBeCloseTo(
+        acked.reduce((a, s) => a + s.sum, 0),
+        4,
+      );
     } finally {
       vantage.child.kill('SIGTERM');
       expect(await vantage.exited).toBe(0);

@@ -53,7 +53,7 @@ describe('embedded Vantage end to end', () => {
 
   beforeAll(async () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const batches: TestMetric[][] = [];
     for (let tick = 0; tick < 60; tick++) {
       const t0 = base + tick * 10_000;
@@ -62,11 +62,24 @@ describe('embedded Vantage end to end', () => {
         const n = route === '/pay' ? 20 + (tick % 7) : 40;
         for (let i = 0; i < n; i++) {
           const v = Math.round(route === '/pay' ? 50 + 400 * rand() ** 3 : 5 + 20 * rand());
-          batch.push({ service: 'checkout', name: 'http_request_duration_ms', value: v, timestamp: t0 + i * 100, tags: { route } });
+          batch.push({
+            service: 'checkout',
+            name: 'http_request_duration_ms',
+            value: v,
+            timestamp: t0 + i * 100,
+            tags: { route },
+          });
           const key = `${route}|${Math.floor((t0 + i * 100) / MINUTE) * MINUTE}`;
           latencies.set(key, [...(latencies.get(key) ?? []), v]);
         }
-        batch.push({ service: 'checkout', name: 'http_requests_total', type: 'counter', value: n, timestamp: t0 + 9_999, tags: { route } });
+        batch.push({
+          service: 'checkout',
+          name: 'http_requests_total',
+          type: 'counter',
+          value: n,
+          timestamp: t0 + 9_999,
+          tags: { route },
+        });
         const minute = Math.floor((t0 + 9_999) / MINUTE) * MINUTE;
         requestsPerMinute.set(minute, (requestsPerMinute.get(minute) ?? 0) + n);
       }
@@ -74,16 +87,45 @@ describe('embedded Vantage end to end', () => {
     }
     const results = await Promise.all(batches.map((b) => postMetrics(collector, b)));
     expect(results.map((r) => r.status)).toEqual(batches.map(() => 202));
-    await eventually(async () => {
-      const s = await timeseries(api, { service: 'checkout', metric: 'http_requests_total', from: String(base), to: String(base + 10 * MINUTE), step: '10m', agg: 'sum' });
-      return s[0]?.points[0]?.[1] === [...requestsPerMinute.values()].reduce((a, b) => a + b, 0) ? true : undefined;
-    }, 10_000, 'the worker to store every sample');
+    await eventually(
+      async () => {
+        const s = await timeseries(api, {
+          service: 'checkout',
+          metric: 'http_requests_total',
+          from: String(base),
+          to: String(base + 10 * MINUTE),
+          step: '10m',
+          agg: 'sum',
+        });
+        return s[0]?.points[0]?.[1] === [...requestsPerMinute.values()].reduce((a, b) => a + b, 0)
+          ? true
+          : undefined;
+      },
+      10_000,
+      'the worker to store every sample',
+    );
   });
 
   it('answers avg and p99 latency per minute and route', async () => {
-    const series = await timeseries(api, { service: 'checkout', metric: 'http_request_duration_ms', from: String(base), to: String(base + 10 * MINUTE), step: '1m', agg: 'avg', group_by: 'route' });
+    const series = await timeseries(api, {
+      service: 'checkout',
+      metric: 'http_request_duration_ms',
+      from: String(base),
+      to: String(base + 10 * MINUTE),
+      step: '1m',
+      agg: 'avg',
+      group_by: 'route',
+    });
     expect(series.map((s) => s.tags.route).sort()).toEqual(['/cart', '/pay']);
-    const p99 = await timeseries(api, { service: 'checkout', metric: 'http_request_duration_ms', from: String(base), to: String(base + 10 * MINUTE), step: '1m', agg: 'p99', group_by: 'route' });
+    const p99 = await timeseries(api, {
+      service: 'checkout',
+      metric: 'http_request_duration_ms',
+      from: String(base),
+      to: String(base + 10 * MINUTE),
+      step: '1m',
+      agg: 'p99',
+      group_by: 'route',
+    });
     for (const s of series) {
       expect(s.points).toHaveLength(10);
       for (const [ts, avg] of s.points) {
@@ -99,9 +141,16 @@ describe('embedded Vantage end to end', () => {
   });
 
   it('answers requests per second from the counter and from the per-request latency alike', async () => {
-    const q = { service: 'checkout', from: String(base), to: String(base + 10 * MINUTE), step: '1m', agg: 'rate' };
+    const q = {
+      service: 'checkout',
+      from: String(base),
+      to: String(base + 10 * MINUTE),
+      step: '1m',
+      agg: 'rate',
+    };
     const fromCounter = (await timeseries(api, { ...q, metric: 'http_requests_total' }))[0]?.points ?? [];
-    const fromLatency = (await timeseries(api, { ...q, metric: 'http_request_duration_ms' }))[0]?.points ?? [];
+    const fromLatency =
+      (await timeseries(api, { ...q, metric: 'http_request_duration_ms' }))[0]?.points ?? [];
     expect(fromCounter).toHaveLength(10);
     for (const [ts, rps] of fromCounter) expect(rps).toBeCloseTo((requestsPerMinute.get(ts) ?? 0) / 60, 9);
     // Each request's latency sample lands in the minute it happened; the counter's delta at the
@@ -116,8 +165,13 @@ describe('embedded Vantage end to end', () => {
     const to = from + 2 * 24 * 60 * MINUTE;
     const totals: Record<string, number> = {};
     for (const step of ['1m', '5m', '1h', '1d']) {
-      const res = await fetch(`${api}/metrics/timeseries?${new URLSearchParams({ ...params, step, from: String(from), to: String(to) }).toString()}`);
-      const body = (await res.json()) as { series: { points: [number, number][] }[]; query: { tier: string } };
+      const res = await fetch(
+        `${api}/metrics/timeseries?${new URLSearchParams({ ...params, step, from: String(from), to: String(to) }).toString()}`,
+      );
+      const body = (await res.json()) as {
+        series: { points: [number, number][] }[];
+        query: { tier: string };
+      };
       expect(body.query.tier).toBe(step);
       totals[step] = body.series[0]?.points.reduce((a, [, v]) => a + v, 0) ?? 0;
     }
@@ -126,14 +180,30 @@ describe('embedded Vantage end to end', () => {
   });
 
   it('filters by tag and lists services and metrics', async () => {
-    const pay = await timeseries(api, { service: 'checkout', metric: 'http_request_duration_ms', from: String(base), to: String(base + 10 * MINUTE), step: '10m', agg: 'count', tags: 'route:/pay' });
-    const expected = [...latencies].filter(([k]) => k.startsWith('/pay|')).reduce((a, [, v]) => a + v.length, 0);
+    const pay = await timeseries(api, {
+      service: 'checkout',
+      metric: 'http_request_duration_ms',
+      from: String(base),
+      to: String(base + 10 * MINUTE),
+      step: '10m',
+      agg: 'count',
+      tags: 'route:/pay',
+    });
+    const expected = [...latencies]
+      .filter(([k]) => k.startsWith('/pay|'))
+      .reduce((a, [, v]) => a + v.length, 0);
     expect(pay).toHaveLength(1);
     expect(pay[0]?.points[0]?.[1]).toBe(expected);
-    const services = (await (await fetch(`${api}/v1/services`)).json()) as { services: { name: string; metricCount: number }[] };
+    const services = (await (await fetch(`${api}/v1/services`)).json()) as {
+      services: { name: string; metricCount: number }[];
+    };
     expect(services.services).toContainEqual(expect.objectContaining({ name: 'checkout', metricCount: 2 }));
-    const metrics = (await (await fetch(`${api}/v1/metrics?service=checkout`)).json()) as { metrics: { name: string; types: string[]; tagKeys: string[] }[] };
-    expect(metrics.metrics).toContainEqual(expect.objectContaining({ name: 'http_requests_total', types: ['counter'], tagKeys: ['route'] }));
+    const metrics = (await (await fetch(`${api}/v1/metrics?service=checkout`)).json()) as {
+      metrics: { name: string; types: string[]; tagKeys: string[] }[];
+    };
+    expect(metrics.metrics).toContainEqual(
+      expect.objectContaining({ name: 'http_requests_total', types: ['counter'], tagKeys: ['route'] }),
+    );
   });
 
   it('answers bad queries with a coded 400 naming the parameter', async () => {
@@ -155,16 +225,44 @@ describe('embedded Vantage end to end', () => {
   it('keeps the data across a restart and merges later partials of the same minute exactly', async () => {
     await stop();
     await start();
-    const late = await postMetrics(collector, [{ service: 'checkout', name: 'http_request_duration_ms', value: 1000, timestamp: base + 5, tags: { route: '/pay' } }]);
+    const late = await postMetrics(collector, [
+      {
+        service: 'checkout',
+        name: 'http_request_duration_ms',
+        value: 1000,
+        timestamp: base + 5,
+        tags: { route: '/pay' },
+      },
+    ]);
     expect(late.status).toBe(202);
     const key = `/pay|${base}`;
     const values = [...(latencies.get(key) as number[]), 1000];
-    const max = await eventually(async () => {
-      const s = await timeseries(api, { service: 'checkout', metric: 'http_request_duration_ms', from: String(base), to: String(base + MINUTE), step: '1m', agg: 'max', tags: 'route:/pay' });
-      return s[0]?.points[0]?.[1] === 1000 ? s : undefined;
-    }, 10_000, 'the late sample');
+    const max = await eventually(
+      async () => {
+        const s = await timeseries(api, {
+          service: 'checkout',
+          metric: 'http_request_duration_ms',
+          from: String(base),
+          to: String(base + MINUTE),
+          step: '1m',
+          agg: 'max',
+          tags: 'route:/pay',
+        });
+        return s[0]?.points[0]?.[1] === 1000 ? s : undefined;
+      },
+      10_000,
+      'the late sample',
+    );
     expect(max).toHaveLength(1);
-    const count = await timeseries(api, { service: 'checkout', metric: 'http_request_duration_ms', from: String(base), to: String(base + MINUTE), step: '1m', agg: 'count', tags: 'route:/pay' });
+    const count = await timeseries(api, {
+      service: 'checkout',
+      metric: 'http_request_duration_ms',
+      from: String(base),
+      to: String(base + MINUTE),
+      step: '1m',
+      agg: 'count',
+      tags: 'route:/pay',
+    });
     expect(count[0]?.points[0]?.[1]).toBe(values.length);
   });
 
@@ -172,7 +270,12 @@ describe('embedded Vantage end to end', () => {
     const collectorMetrics = await (await fetch(`${collector}/metrics`)).text();
     expect(collectorMetrics).toMatch(/vantage_collector_requests_total\{status="202",role="collector"\} \d+/);
     const worker = await (await fetch(vantage.workerMetrics)).text();
-    for (const name of ['vantage_worker_kafka_messages_consumed_total', 'vantage_worker_database_inserts_total', 'vantage_worker_processing_lag_seconds', 'vantage_worker_batch_size']) {
+    for (const name of [
+      'vantage_worker_kafka_messages_consumed_total',
+      'vantage_worker_database_inserts_total',
+      'vantage_worker_processing_lag_seconds',
+      'vantage_worker_batch_size',
+    ]) {
       expect(worker).toContain(name);
     }
     const apiMetrics = await (await fetch(vantage.apiMetrics)).text();

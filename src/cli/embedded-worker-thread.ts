@@ -37,7 +37,10 @@ async function main(): Promise<void> {
   port.on('message', (m: ToWorkerThread) => {
     if (m.type === 'durable') reader.advance(m.end);
   });
-  const store = new SqliteStore({ path: join(data.config.dataDir, 'vantage.db'), retention: tierRetention(data.config) });
+  const store = new SqliteStore({
+    path: join(data.config.dataDir, 'vantage.db'),
+    retention: tierRetention(data.config),
+  });
   const role = await startWorkerRole({
     config: data.config,
     logger,
@@ -69,5 +72,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  parentPort?.postMessage({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies FromWorkerThread);
+  parentPort?.postMessage({
+    type: 'failed',
+    message: err instanceof Error ? (err.stack ?? err.message) : String(err),
+  } satisfies FromWorkerThread);
 });

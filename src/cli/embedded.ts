@@ -7,7 +7,12 @@ import type { Logger } from 'pino';
 import type { VantageConfig } from '../config/index.js';
 import { EmbeddedProducer, SegmentLog } from '../bus/index.js';
 import { SqliteStore } from '../storage/index.js';
-import { BatchPublisher, SampleValidator, buildCollectorServer, createCollectorMetrics } from '../ingest/index.js';
+import {
+  BatchPublisher,
+  SampleValidator,
+  buildCollectorServer,
+  createCollectorMetrics,
+} from '../ingest/index.js';
 import { buildApiServer, createApiMetrics } from '../api/index.js';
 import { ApiKeyVerifier, buildMetricsServer } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
@@ -30,7 +35,10 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
   await mkdir(config.dataDir, { recursive: true });
   const log = await SegmentLog.open({ dir: join(config.dataDir, 'bus') });
   // Opened (and migrated) before the worker thread opens it too.
-  const store = new SqliteStore({ path: join(config.dataDir, 'vantage.db'), retention: tierRetention(config) });
+  const store = new SqliteStore({
+    path: join(config.dataDir, 'vantage.db'),
+    retention: tierRetention(config),
+  });
   const worker = await startWorkerThread(config, log, logger);
   const apiKeys = new ApiKeyVerifier(config.apiKeys);
 
@@ -107,7 +115,11 @@ interface WorkerThread {
   stop(): Promise<void>;
 }
 
-async function startWorkerThread(config: VantageConfig, log: SegmentLog, logger: Logger): Promise<WorkerThread> {
+async function startWorkerThread(
+  config: VantageConfig,
+  log: SegmentLog,
+  logger: Logger,
+): Promise<WorkerThread> {
   const data: WorkerThreadData = { config, logDir: log.directory, logId: log.id, durableEnd: log.durableEnd };
   const thread = new Worker(new URL('./embedded-worker-thread.js', import.meta.url), { workerData: data });
   const send = (m: ToWorkerThread): void => thread.postMessage(m);

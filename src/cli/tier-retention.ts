@@ -3,5 +3,10 @@ import type { VantageConfig } from '../config/index.js';
 
 /** Retention per storage tier from the settings: raw covers the 1-minute and 5-minute tiers. */
 export function tierRetention(config: VantageConfig): TierRetention {
-  return { '1m': config.retentionRaw, '5m': config.retentionRaw, '1h': config.retentionHourly, '1d': config.retentionDaily };
+  return {
+    '1m': config.retentionRaw,
+    '5m': config.retentionRaw,
+    '1h': config.retentionHourly,
+    '1d': config.retentionDaily,
+  };
 }

@@ -29,15 +29,25 @@ export interface WorkerRoleOptions {
 
 export async function startWorkerRole(o: WorkerRoleOptions): Promise<RunningWorker> {
   const registry = createRoleRegistry('worker', { processMetrics: o.processMetrics });
-  const worker = new PipelineWorker(o.consumer, o.store, createWorkerMetrics(registry), o.logger.child({ component: 'worker' }), {
-    source: o.source,
-    busName: o.busName,
-    batchMaxMessages: o.config.workerBatchMaxMessages,
-    lingerMs: o.config.workerLinger,
-    backoff: SEED_BACKOFF,
-  });
+  const worker = new PipelineWorker(
+    o.consumer,
+    o.store,
+    createWorkerMetrics(registry),
+    o.logger.child({ component: 'worker' }),
+    {
+      source: o.source,
+      busName: o.busName,
+      batchMaxMessages: o.config.workerBatchMaxMessages,
+      lingerMs: o.config.workerLinger,
+      backoff: SEED_BACKOFF,
+    },
+  );
   await worker.start();
-  const retention = new RetentionJob(o.store, o.config.retentionInterval, o.logger.child({ component: 'retention' }));
+  const retention = new RetentionJob(
+    o.store,
+    o.config.retentionInterval,
+    o.logger.child({ component: 'retention' }),
+  );
   retention.start();
   const metricsServer: FastifyInstance = await buildMetricsServer(registry);
   await metricsServer.listen({ host: o.config.host, port: o.config.workerMetricsPort });

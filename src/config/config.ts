@@ -32,15 +32,14 @@ export function parseConfig(raw: Partial<Record<SettingKey, string | undefined>>
     }
   }
   const config = out as VantageConfig;
-  if (problems.length === 0) {
-    const ports: [SettingKey, number][] = (
-      ['collectorPort', 'apiPort', 'apiMetricsPort', 'workerMetricsPort'] as const
-    ).map((k) => [k, config[k]]);
-    for (const [i, [key, value]] of ports.entries()) {
-      const clash = ports.slice(0, i).find(([, v]) => v === value && v !== 0);
-      if (clash)
-        problems.push(`${SETTINGS[key].flag} = ${value} is already taken by ${SETTINGS[clash[0]].flag}`);
-    }
+  // Among the ports that parsed, whatever else failed, so that one run names every problem.
+  const ports = (['collectorPort', 'apiPort', 'apiMetricsPort', 'workerMetricsPort'] as const)
+    .filter((k) => typeof out[k] === 'number')
+    .map((k): [SettingKey, number] => [k, config[k]]);
+  for (const [i, [key, value]] of ports.entries()) {
+    const clash = ports.slice(0, i).find(([, v]) => v === value && v !== 0);
+    if (clash)
+      problems.push(`${SETTINGS[key].flag} = ${value} is already taken by ${SETTINGS[clash[0]].flag}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

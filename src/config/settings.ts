@@ -15,8 +15,10 @@ export interface SettingSpec {
   readonly secret?: boolean;
 }
 
-const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = z.coerce.number().int().positive();
+// Digits only: coercion would read '' as 0 (a random port) and accept 0x1F90 or 1e3.
+const digits = z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number);
+const port = digits.pipe(z.number().int().min(0).max(65535));
+const positiveInt = digits.pipe(z.number().int().positive());
 const duration = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
   if (ms === undefined || ms <= 0) {
@@ -142,16 +144,17 @@ export const SETTINGS = {
   workerBatchMaxMessages: {
     flag: '--worker-batch-max-messages',
     env: 'VANTAGE_WORKER_BATCH_MAX_MESSAGES',
-    default: '100',
+    default: '1000',
     schema: positiveInt,
     description: 'Most bus messages the worker folds into one store write',
   },
   workerLinger: {
     flag: '--worker-linger',
     env: 'VANTAGE_WORKER_LINGER',
-    default: '200ms',
+    default: '500ms',
     schema: duration,
-    description: 'How long the worker waits for more messages before writing a small batch',
+    description:
+      'How long the worker gathers messages into one store write (data is queryable after about this long)',
   },
   retentionRaw: {
     flag: '--retention-raw',

@@ -40,13 +40,29 @@ function validWire(): unknown[] {
 
 describe('aggregate batch codec', () => {
   it('round-trips gauges with sketches and counters without', () => {
-    const batch: AggregateBatch = { samples: 6, createdAt: MINUTE + 30_000, aggregates: [gauge(), counter()] };
+    const batch: AggregateBatch = {
+      samples: 6,
+      createdAt: MINUTE + 30_000,
+      aggregates: [gauge(), counter()],
+    };
     const back = decodeAggregateBatch(encodeAggregateBatch(batch));
     expect(back.samples).toBe(6);
     expect(back.createdAt).toBe(MINUTE + 30_000);
     expect(back.aggregates.map(plain)).toEqual(batch.aggregates.map(plain));
     expect(back.aggregates[1]?.sketch).toBeNull();
     expect(back.aggregates[0]?.sketch?.count).toBe(4);
+  });
+
+  it('round-trips single-sample gauges, whose sketch the wire leaves implicit', () => {
+    const singles = [-3.5, 0, 1e-12, 42, 1e15].map((v, i) => {
+      const a = newAggregate('checkout', `single_${i}`, 'gauge', '{}', MINUTE);
+      addSample(a, v, MINUTE + i);
+      return a;
+    });
+    const bytes = encodeAggregateBatch({ samples: 5, createdAt: 1, aggregates: singles });
+    const back = decodeAggregateBatch(bytes);
+    expect(back.aggregates.map(plain)).toEqual(singles.map(plain));
+    for (const a of back.aggregates) expect(a.sketch?.count).toBe(1);
   });
 
   it('round-trips an empty batch', () => {
@@ -102,9 +118,21 @@ describe('aggregate batch codec', () => {
     expect(() => decodeAggregateBatch(wire([row]))).toThrow(RangeError);
   });
 
-  // Values in numeric positions must be numbers: a string count would concatenate in
-  // mergeAggregate, and a null min/max breaks the store's NOT NULL columns, so the worker
-  // would retry the poison message forever instead of skipping it as undecodable.
+  // Finite samples can still sum past Number.MAX_VALUE (two values of 1e308 pass the collector's
+  // validation); JSON.stringify writes Infinity as null, which decodes as a null sum that the
+  // worker's and store's merges then coerce to 0.
+  it('round-trips an aggregate whose sum overflowed to Infinity', () => {
+    const a = newAggregate('checkout', 'big', 'gauge', '{}', MINUTE);
+    addSample(a, 1e308, MINUTE + 1);
+    addSample(a, 1e308, MINUTE + 2);
+    expect(a.sum).toBe(Number.POSITIVE_INFINITY);
+    const back = decodeAggregateBatch(encodeAggregateBatch({ samples: 2, createdAt: 1, aggregates: [a] }));
+    expect(back.aggregates[0]?.sum).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  // Values in numeric positions must be numbers: a string count concatenates in mergeAggregate,
+  // and a null min/max ends up in the store's NOT NULL columns, so the store write fails and the
+  // worker retries the message forever instead of skipping it as undecodable.
   it('rejects aggregates whose fields have the wrong types', () => {
     const good = validWire();
     const stringCount = [...good];

@@ -25,12 +25,12 @@ type WireAggregate = [
   string, // canonical tags
   number, // start
   number, // count
-  number, // sum
+  number | string, // sum; a sum that overflowed is sent as "Infinity" or "-Infinity" (JSON has no infinities)
   number, // min
   number, // max
   number, // last
   number, // lastTimestamp
-  string | null, // sketch, base64
+  string | 0 | null, // sketch: base64; 0 for a gauge of one sample (the sketch of its value); null for counters
 ];
 
 export function encodeAggregateBatch(batch: AggregateBatch): Buffer {
@@ -41,12 +41,12 @@ export function encodeAggregateBatch(batch: AggregateBatch): Buffer {
     a.tags,
     a.start,
     a.count,
-    a.sum,
+    Number.isFinite(a.sum) ? a.sum : String(a.sum),
     a.min,
     a.max,
     a.last,
     a.lastTimestamp,
-    a.sketch ? a.sketch.encode().toString('base64') : null,
+    a.sketch === null ? null : a.count === 1 ? 0 : a.sketch.encode().toString('base64'),
   ]);
   return Buffer.from(
     JSON.stringify({ v: FORMAT_VERSION, samples: batch.samples, createdAt: batch.createdAt, a: wire }),
@@ -59,9 +59,8 @@ export function decodeAggregateBatch(payload: Uint8Array): AggregateBatch {
   );
   if (!isWireBatch(parsed)) throw new TypeError('not a version-1 aggregate batch');
   const aggregates = parsed.a.map((w): Aggregate => {
-    if (!Array.isArray(w) || w.length !== 12 || !METRIC_TYPES.includes(w[2])) {
-      throw new TypeError('malformed aggregate in batch');
-    }
+    if (!isWireAggregate(w)) throw new TypeError('malformed aggregate in batch');
+    const sum = typeof w[6] === 'string' ? Number(w[6]) : w[6];
     return {
       service: w[0],
       name: w[1],
@@ -69,15 +68,41 @@ export function decodeAggregateBatch(payload: Uint8Array): AggregateBatch {
       tags: w[3],
       start: w[4],
       count: w[5],
-      sum: w[6],
+      sum,
       min: w[7],
       max: w[8],
       last: w[9],
       lastTimestamp: w[10],
-      sketch: w[11] === null ? null : QuantileSketch.decode(Buffer.from(w[11], 'base64')),
+      sketch:
+        w[11] === null
+          ? null
+          : w[11] === 0
+            ? singleValueSketch(sum)
+            : QuantileSketch.decode(Buffer.from(w[11], 'base64')),
     };
   });
   return { samples: parsed.samples, createdAt: parsed.createdAt, aggregates };
+}
+
+function isWireAggregate(w: unknown): w is WireAggregate {
+  if (!Array.isArray(w) || w.length !== 12) return false;
+  const [service, name, type, tags, ...rest] = w as unknown[];
+  const [start, count, sum, min, max, last, lastTimestamp, sketch] = rest;
+  return (
+    typeof service === 'string' &&
+    typeof name === 'string' &&
+    METRIC_TYPES.includes(type as MetricType) &&
+    typeof tags === 'string' &&
+    [start, count, min, max, last, lastTimestamp].every((n) => typeof n === 'number') &&
+    (typeof sum === 'number' || sum === 'Infinity' || sum === '-Infinity') &&
+    (sketch === null || sketch === 0 || typeof sketch === 'string')
+  );
+}
+
+function singleValueSketch(value: number): QuantileSketch {
+  const sketch = new QuantileSketch();
+  sketch.add(value);
+  return sketch;
 }
 
 function isWireBatch(x: unknown): x is { v: number; samples: number; createdAt: number; a: WireAggregate[] } {

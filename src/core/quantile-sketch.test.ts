@@ -115,6 +115,12 @@ describe('QuantileSketch accuracy', () => {
     );
   });
 
+  // Finite values pass the collector's validation up to Number.MAX_VALUE, but bucket indexes are
+  // clamped at int16's 32767, i.e. gamma^32767 ~ 1.3e284: every larger value lands in that bucket.
+  it('is within the relative accuracy for very large finite values', () => {
+    expectAccurate([1e290, 5e295, 1e300, 1.5e307]);
+  });
+
   it('counts weights', () => {
     const s = new QuantileSketch();
     s.add(10, 99);
@@ -137,7 +143,9 @@ describe('QuantileSketch merge', () => {
   it('of parts equals the sketch of the whole, in any split and order (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }), { maxLength: 200 }),
+        fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }), {
+          maxLength: 200,
+        }),
         fc.array(fc.nat(), { maxLength: 200 }),
         fc.integer({ min: 1, max: 6 }),
         fc.array(fc.nat(), { minLength: 6, maxLength: 6 }),
@@ -185,7 +193,9 @@ describe('QuantileSketch encoding', () => {
   it('round-trips through encode/decode (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.double({ min: -1e12, max: 1e12, noNaN: true, noDefaultInfinity: true }), { maxLength: 200 }),
+        fc.array(fc.double({ min: -1e12, max: 1e12, noNaN: true, noDefaultInfinity: true }), {
+          maxLength: 200,
+        }),
         (values) => {
           const s = sketchOf(values);
           const back = QuantileSketch.decode(s.encode());
@@ -209,6 +219,30 @@ describe('QuantileSketch encoding', () => {
     expect(back.encode().equals(bytes)).toBe(true);
   });
 
+  // Stored rows (SQLite `sketch` blobs, bus messages in flight) hold the version-1 layout: a
+  // change of layout needs a new version byte and a decoder that still reads this one.
+  it('decodes the version-1 layout that stored sketches hold', () => {
+    const v1 = Buffer.alloc(17 + 3 * 10);
+    v1.writeUInt8(1, 0);
+    v1.writeDoubleLE(2, 1); // two zeros
+    v1.writeUInt32LE(2, 9); // positive buckets
+    v1.writeUInt32LE(1, 13); // negative buckets
+    let at = 17;
+    for (const [index, count] of [
+      [187, 1], // 42
+      [346, 1], // 1000
+      [277, 1], // -250
+    ]) {
+      v1.writeInt16LE(index as number, at);
+      v1.writeDoubleLE(count as number, at + 2);
+      at += 10;
+    }
+    const s = QuantileSketch.decode(v1);
+    expect(s.count).toBe(5);
+    const sorted = [-250, 0, 0, 42, 1000];
+    for (const q of QS) expectWithinAccuracy(s.quantile(q), exactQuantile(sorted, q));
+  });
+
   it('encodes an empty sketch as a bare header', () => {
     const bytes = new QuantileSketch().encode();
     expect(bytes.length).toBe(17);
@@ -220,7 +254,7 @@ describe('QuantileSketch encoding', () => {
   it('rejects garbage', () => {
     const good = sketchOf([1, 2, 3, -4]).encode();
     const wrongVersion = Buffer.from(good);
-    wrongVersion[0] = 2;
+    wrongVersion[0] = 99;
     expect(() => QuantileSketch.decode(Buffer.alloc(0))).toThrow(RangeError);
     expect(() => QuantileSketch.decode(Buffer.from('hello'))).toThrow(RangeError);
     expect(() => QuantileSketch.decode(wrongVersion)).toThrow(RangeError);

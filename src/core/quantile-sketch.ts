@@ -14,16 +14,17 @@
 export const SKETCH_RELATIVE_ACCURACY = 0.01;
 const GAMMA = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
 const LN_GAMMA = Math.log(GAMMA);
-/** Magnitudes below this count as zero; keeps bucket indexes inside int16. */
+/** Magnitudes below this count as zero. */
 const MIN_INDEXABLE = 1e-9;
-const MAX_INDEX = 32767;
-const ENCODING_VERSION = 1;
+/** Version 2 holds int32 bucket indexes (values up to Number.MAX_VALUE); version 1 held int16. */
+const ENCODING_VERSION = 2;
 const HEADER_BYTES = 1 + 8 + 4 + 4;
-const BUCKET_BYTES = 2 + 8;
+const BUCKET_BYTES: Readonly<Record<number, number>> = { 1: 2 + 8, 2: 4 + 8 };
 
 export class QuantileSketch {
-  private readonly positive = new Map<number, number>();
-  private readonly negative = new Map<number, number>();
+  // Created on first use: most aggregates hold one value, often positive.
+  private positive: Map<number, number> | undefined;
+  private negative: Map<number, number> | undefined;
   private zeroCount = 0;
   private total = 0;
 
@@ -36,16 +37,22 @@ export class QuantileSketch {
     if (magnitude < MIN_INDEXABLE) {
       this.zeroCount += weight;
     } else {
-      const index = Math.min(MAX_INDEX, Math.ceil(Math.log(magnitude) / LN_GAMMA));
-      const store = value > 0 ? this.positive : this.negative;
+      const index = Math.ceil(Math.log(magnitude) / LN_GAMMA);
+      const store = value > 0 ? (this.positive ??= new Map()) : (this.negative ??= new Map());
       store.set(index, (store.get(index) ?? 0) + weight);
     }
     this.total += weight;
   }
 
   merge(other: QuantileSketch): void {
-    for (const [index, n] of other.positive) this.positive.set(index, (this.positive.get(index) ?? 0) + n);
-    for (const [index, n] of other.negative) this.negative.set(index, (this.negative.get(index) ?? 0) + n);
+    if (other.positive) {
+      const into = (this.positive ??= new Map());
+      for (const [index, n] of other.positive) into.set(index, (into.get(index) ?? 0) + n);
+    }
+    if (other.negative) {
+      const into = (this.negative ??= new Map());
+      for (const [index, n] of other.negative) into.set(index, (into.get(index) ?? 0) + n);
+    }
     this.zeroCount += other.zeroCount;
     this.total += other.total;
   }
@@ -55,40 +62,45 @@ export class QuantileSketch {
     if (this.total === 0) return Number.NaN;
     const rank = Math.min(Math.max(q, 0), 1) * (this.total - 1);
     let seen = 0;
+    const negative = this.negative ?? new Map<number, number>();
+    const positive = this.positive ?? new Map<number, number>();
     // Negative values, most negative (largest magnitude index) first.
-    for (const index of [...this.negative.keys()].sort((a, b) => b - a)) {
-      seen += this.negative.get(index) ?? 0;
+    for (const index of [...negative.keys()].sort((a, b) => b - a)) {
+      seen += negative.get(index) ?? 0;
       if (seen > rank) return -bucketValue(index);
     }
     seen += this.zeroCount;
     if (seen > rank) return 0;
-    for (const index of [...this.positive.keys()].sort((a, b) => a - b)) {
-      seen += this.positive.get(index) ?? 0;
+    for (const index of [...positive.keys()].sort((a, b) => a - b)) {
+      seen += positive.get(index) ?? 0;
       if (seen > rank) return bucketValue(index);
     }
     // Only reachable through floating-point weights; the top bucket holds the maximum.
-    const top = Math.max(...this.positive.keys());
+    const top = Math.max(...positive.keys());
     return Number.isFinite(top) ? bucketValue(top) : 0;
   }
 
-  /** Binary form: version, zero count, then sorted (int16 index, float64 count) pairs per sign. */
+  /** Binary form: version, zero count, then sorted (int32 index, float64 count) pairs per sign. */
   encode(): Buffer {
-    const pos = [...this.positive.keys()].sort((a, b) => a - b);
-    const neg = [...this.negative.keys()].sort((a, b) => a - b);
-    const buf = Buffer.allocUnsafe(HEADER_BYTES + (pos.length + neg.length) * BUCKET_BYTES);
+    const positive = this.positive ?? new Map<number, number>();
+    const negative = this.negative ?? new Map<number, number>();
+    const pos = [...positive.keys()].sort((a, b) => a - b);
+    const neg = [...negative.keys()].sort((a, b) => a - b);
+    const bucketBytes = BUCKET_BYTES[ENCODING_VERSION] as number;
+    const buf = Buffer.allocUnsafe(HEADER_BYTES + (pos.length + neg.length) * bucketBytes);
     buf.writeUInt8(ENCODING_VERSION, 0);
     buf.writeDoubleLE(this.zeroCount, 1);
     buf.writeUInt32LE(pos.length, 9);
     buf.writeUInt32LE(neg.length, 13);
     let at = HEADER_BYTES;
     for (const [keys, store] of [
-      [pos, this.positive],
-      [neg, this.negative],
+      [pos, positive],
+      [neg, negative],
     ] as const) {
       for (const index of keys) {
-        buf.writeInt16LE(index, at);
-        buf.writeDoubleLE(store.get(index) ?? 0, at + 2);
-        at += BUCKET_BYTES;
+        buf.writeInt32LE(index, at);
+        buf.writeDoubleLE(store.get(index) ?? 0, at + 4);
+        at += bucketBytes;
       }
     }
     return buf;
@@ -96,27 +108,33 @@ export class QuantileSketch {
 
   static decode(buf: Uint8Array): QuantileSketch {
     const view = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-    if (view.length < HEADER_BYTES || view.readUInt8(0) !== ENCODING_VERSION) {
-      throw new RangeError('not a version-1 quantile sketch');
-    }
+    const version = view.length >= HEADER_BYTES ? view.readUInt8(0) : 0;
+    const bucketBytes = BUCKET_BYTES[version];
+    if (bucketBytes === undefined) throw new RangeError('not a quantile sketch (unknown encoding version)');
+    const indexBytes = bucketBytes - 8;
     const sketch = new QuantileSketch();
     sketch.zeroCount = view.readDoubleLE(1);
     sketch.total = sketch.zeroCount;
     const nPos = view.readUInt32LE(9);
     const nNeg = view.readUInt32LE(13);
-    if (view.length !== HEADER_BYTES + (nPos + nNeg) * BUCKET_BYTES) {
+    if (view.length !== HEADER_BYTES + (nPos + nNeg) * bucketBytes) {
       throw new RangeError('quantile sketch length does not match its header');
     }
     let at = HEADER_BYTES;
-    for (const [n, store] of [
-      [nPos, sketch.positive],
-      [nNeg, sketch.negative],
+    for (const [n, sign] of [
+      [nPos, 1],
+      [nNeg, -1],
     ] as const) {
+      if (n === 0) continue;
+      const store = sign > 0 ? (sketch.positive = new Map()) : (sketch.negative = new Map());
       for (let i = 0; i < n; i++) {
-        const count = view.readDoubleLE(at + 2);
-        store.set(view.readInt16LE(at), count);
+        const count = view.readDoubleLE(at + indexBytes);
+        const index = indexBytes === 4 ? view.readInt32LE(at) : view.readInt16LE(at);
+        if (!(count > 0) || store.has(index))
+          throw new RangeError('quantile sketch with a bad or repeated bucket');
+        store.set(index, count);
         sketch.total += count;
-        at += BUCKET_BYTES;
+        at += bucketBytes;
       }
     }
     return sketch;

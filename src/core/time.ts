@@ -10,7 +10,7 @@ const UNIT_MS: Readonly<Record<string, number>> = {
 };
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 
 /** `5m` -> 300000; a bare number is milliseconds. Undefined when it is not a duration. */
 export function parseDuration(text: string): number | undefined {
@@ -29,9 +29,22 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-/** RFC 3339 text to epoch ms; undefined when it is not RFC 3339. */
+/** RFC 3339 text to epoch ms; undefined when it is not RFC 3339 or names no real date. */
 export function parseRfc3339(text: string): number | undefined {
-  if (!RFC3339.test(text)) return undefined;
+  const m = RFC3339.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  // Date.parse rolls impossible dates over (February 30th becomes March 1st); refuse them instead.
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60)
+    return undefined;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : ms;
 }

@@ -47,7 +47,8 @@ export class TokenBucketLimiter {
       bucket.tokens -= 1;
       return { allowed: true };
     }
-    return { allowed: false, retryAfterMs: Math.ceil((1 - bucket.tokens) / this.refillPerMs) };
+    // The epsilon keeps float noise (3999.9999...) from rounding a whole wait up by one.
+    return { allowed: false, retryAfterMs: Math.ceil((1 - bucket.tokens) / this.refillPerMs - 1e-6) };
   }
 
   private sweep(now: number): void {

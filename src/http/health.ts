@@ -29,13 +29,11 @@ export function registerHealthRoutes(
   });
   app.get('/health', { schema: { hide: true } }, async (_req, reply) => {
     const { ready, checks: results } = evaluate();
-    return reply
-      .code(ready ? 200 : 503)
-      .send({
-        status: ready ? 'ok' : 'degraded',
-        role,
-        uptimeSeconds: Math.round(process.uptime()),
-        checks: results,
-      });
+    return reply.code(ready ? 200 : 503).send({
+      status: ready ? 'ok' : 'degraded',
+      role,
+      uptimeSeconds: Math.round(process.uptime()),
+      checks: results,
+    });
   });
 }

@@ -38,7 +38,9 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function collector(setup: Setup = {}): Promise<{ app: FastifyInstance; bus: RecordingProducer; registry: Registry }> {
+async function collector(
+  setup: Setup = {},
+): Promise<{ app: FastifyInstance; bus: RecordingProducer; registry: Registry }> {
   const registry = new Registry();
   const metrics = createCollectorMetrics(registry);
   const bus = new RecordingProducer();
@@ -49,7 +51,12 @@ async function collector(setup: Setup = {}): Promise<{ app: FastifyInstance; bus
     metrics,
     validator: new SampleValidator(limits),
     limits,
-    publisher: new BatchPublisher(bus, { maxPendingSamples: setup.maxPendingSamples ?? 1_000, timeoutMs: 1_000 }, metrics, 'test'),
+    publisher: new BatchPublisher(
+      bus,
+      { maxPendingSamples: setup.maxPendingSamples ?? 1_000, timeoutMs: 1_000 },
+      metrics,
+      'test',
+    ),
     apiKeys: new ApiKeyVerifier(setup.apiKeys ?? []),
     rateLimitPerMinute: setup.rateLimitPerMinute ?? 1_000,
     maxBodyBytes: setup.maxBodyBytes ?? 64 * 1024,
@@ -59,24 +66,50 @@ async function collector(setup: Setup = {}): Promise<{ app: FastifyInstance; bus
   return { app, bus, registry };
 }
 
-const metric = (over: Record<string, unknown> = {}) => ({ service: 'checkout', name: 'latency_ms', value: 10, timestamp: NOW, tags: { route: '/pay' }, ...over });
+const metric = (over: Record<string, unknown> = {}) => ({
+  service: 'checkout',
+  name: 'latency_ms',
+  value: 10,
+  timestamp: NOW,
+  tags: { route: '/pay' },
+  ...over,
+});
 
 describe('POST /v1/metrics', () => {
   it('answers 202 with the count once the batch is on the bus, pre-aggregated by minute', async () => {
     const { app, bus } = await collector();
-    const res = await app.inject({ method: 'POST', url: '/v1/metrics', payload: { metrics: [metric({ value: 10 }), metric({ value: 30 }), metric({ tags: { route: '/cart' } })] } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/metrics',
+      payload: {
+        metrics: [metric({ value: 10 }), metric({ value: 30 }), metric({ tags: { route: '/cart' } })],
+      },
+    });
     expect(res.statusCode).toBe(202);
     expect(res.json()).toEqual({ accepted: 3, rejected: [] });
     const aggregates = bus.batches.flatMap((b) => b.aggregates);
     expect(aggregates).toHaveLength(2);
     const pay = aggregates.find((a) => a.tags === '{"route":"/pay"}');
-    expect(pay).toMatchObject({ count: 2, sum: 40, min: 10, max: 30, start: Date.UTC(2026, 10, 27, 12, 0, 0) });
+    expect(pay).toMatchObject({
+      count: 2,
+      sum: 40,
+      min: 10,
+      max: 30,
+      start: Date.UTC(2026, 10, 27, 12, 0, 0),
+    });
   });
 
   it('accepts gzip bodies and RFC 3339 timestamps', async () => {
     const { app, bus } = await collector();
-    const body = gzipSync(JSON.stringify({ metrics: [metric({ timestamp: '2026-11-27T12:00:10Z', type: 'counter', value: 5 })] }));
-    const res = await app.inject({ method: 'POST', url: '/v1/metrics', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: body });
+    const body = gzipSync(
+      JSON.stringify({ metrics: [metric({ timestamp: '2026-11-27T12:00:10Z', type: 'counter', value: 5 })] }),
+    );
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/metrics',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload: body,
+    });
     expect(res.statusCode).toBe(202);
     expect(bus.batches[0]?.aggregates[0]).toMatchObject({ type: 'counter', sum: 5, sketch: null });
   });
@@ -102,7 +135,10 @@ describe('POST /v1/metrics', () => {
       },
     });
     expect(res.statusCode).toBe(202);
-    const body = res.json() as { accepted: number; rejected: { index: number; code: string; field: string }[] };
+    const body = res.json() as {
+      accepted: number;
+      rejected: { index: number; code: string; field: string }[];
+    };
     expect(body.accepted).toBe(1);
     expect(body.rejected.map((r) => [r.index, r.code, r.field])).toEqual([
       [1, 'VTG_INGEST_INVALID_SAMPLE', 'metrics[1].value'],
@@ -121,18 +157,55 @@ describe('POST /v1/metrics', () => {
   it('refuses a batch with no valid metric with 400, naming the field', async () => {
     const { app, bus } = await collector();
     // 1e999 parses to Infinity.
-    const res = await app.inject({ method: 'POST', url: '/v1/metrics', headers: { 'content-type': 'application/json' }, payload: `{"metrics":[{"service":"a","name":"b","value":1e999}]}` });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/metrics',
+      headers: { 'content-type': 'application/json' },
+      payload: `{"metrics":[{"service":"a","name":"b","value":1e999}]}`,
+    });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ error: { code: 'VTG_INGEST_NON_FINITE_VALUE', field: 'metrics[0].value' } });
+    expect(res.json()).toMatchObject({
+      error: { code: 'VTG_INGEST_NON_FINITE_VALUE', field: 'metrics[0].value' },
+    });
     expect(bus.batches).toHaveLength(0);
   });
 
   it.each([
-    ['malformed JSON', { 'content-type': 'application/json' }, '{"metrics": [', 400, 'VTG_INGEST_MALFORMED_BODY'],
-    ['wrong content type', { 'content-type': 'text/plain' }, 'hello', 415, 'VTG_INGEST_UNSUPPORTED_MEDIA_TYPE'],
-    ['unknown encoding', { 'content-type': 'application/json', 'content-encoding': 'br' }, '{}', 415, 'VTG_INGEST_UNSUPPORTED_ENCODING'],
-    ['bad gzip', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, 'not gzip', 400, 'VTG_INGEST_MALFORMED_BODY'],
-    ['no metrics array', { 'content-type': 'application/json' }, '{"metric": []}', 400, 'VTG_INGEST_INVALID_ENVELOPE'],
+    [
+      'malformed JSON',
+      { 'content-type': 'application/json' },
+      '{"metrics": [',
+      400,
+      'VTG_INGEST_MALFORMED_BODY',
+    ],
+    [
+      'wrong content type',
+      { 'content-type': 'text/plain' },
+      'hello',
+      415,
+      'VTG_INGEST_UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'unknown encoding',
+      { 'content-type': 'application/json', 'content-encoding': 'br' },
+      '{}',
+      415,
+      'VTG_INGEST_UNSUPPORTED_ENCODING',
+    ],
+    [
+      'bad gzip',
+      { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      'not gzip',
+      400,
+      'VTG_INGEST_MALFORMED_BODY',
+    ],
+    [
+      'no metrics array',
+      { 'content-type': 'application/json' },
+      '{"metric": []}',
+      400,
+      'VTG_INGEST_INVALID_ENVELOPE',
+    ],
   ])('%s gets a coded 4xx', async (_what, headers, payload, status, code) => {
     const { app } = await collector();
     const res = await app.inject({ method: 'POST', url: '/v1/metrics', headers, payload });
@@ -143,20 +216,34 @@ describe('POST /v1/metrics', () => {
   it('answers 413 to a body over the limit, and to a gzip bomb that inflates past it', async () => {
     const { app } = await collector({ maxBodyBytes: 100_000 });
     const big = JSON.stringify({ metrics: [metric({ name: 'x'.repeat(200_000) })] });
-    const plain = await app.inject({ method: 'POST', url: '/v1/metrics', headers: { 'content-type': 'application/json' }, payload: big });
+    const plain = await app.inject({
+      method: 'POST',
+      url: '/v1/metrics',
+      headers: { 'content-type': 'application/json' },
+      payload: big,
+    });
     expect(plain.statusCode).toBe(413);
     expect(plain.json()).toMatchObject({ error: { code: 'VTG_INGEST_PAYLOAD_TOO_LARGE' } });
     const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20));
     // Deflate tops out near 1000:1: 50 MiB of spaces is about 50 KB on the wire, under the limit.
     expect(bomb.length).toBeLessThan(100_000);
-    const res = await app.inject({ method: 'POST', url: '/v1/metrics', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: bomb });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/metrics',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload: bomb,
+    });
     expect(res.statusCode).toBe(413);
     expect(res.json()).toMatchObject({ error: { code: 'VTG_INGEST_PAYLOAD_TOO_LARGE' } });
   });
 
   it('answers 413 to more metrics than a request may carry', async () => {
     const { app } = await collector();
-    const res = await app.inject({ method: 'POST', url: '/v1/metrics', payload: { metrics: Array.from({ length: 101 }, () => metric()) } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/metrics',
+      payload: { metrics: Array.from({ length: 101 }, () => metric()) },
+    });
     expect(res.statusCode).toBe(413);
     expect(res.json()).toMatchObject({ error: { code: 'VTG_INGEST_BATCH_TOO_LARGE', field: 'metrics' } });
   });
@@ -167,11 +254,26 @@ describe('POST /v1/metrics', () => {
     const none = await app.inject({ method: 'POST', url: '/v1/metrics', payload });
     expect(none.statusCode).toBe(401);
     expect(none.json()).toMatchObject({ error: { code: 'VTG_AUTH_MISSING_KEY' } });
-    const wrong = await app.inject({ method: 'POST', url: '/v1/metrics', payload, headers: { authorization: 'Bearer nope' } });
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/v1/metrics',
+      payload,
+      headers: { authorization: 'Bearer nope' },
+    });
     expect(wrong.json()).toMatchObject({ error: { code: 'VTG_AUTH_INVALID_KEY' } });
-    const bearer = await app.inject({ method: 'POST', url: '/v1/metrics', payload, headers: { authorization: 'Bearer s3cret' } });
+    const bearer = await app.inject({
+      method: 'POST',
+      url: '/v1/metrics',
+      payload,
+      headers: { authorization: 'Bearer s3cret' },
+    });
     expect(bearer.statusCode).toBe(202);
-    const header = await app.inject({ method: 'POST', url: '/v1/metrics', payload, headers: { 'x-api-key': 'other' } });
+    const header = await app.inject({
+      method: 'POST',
+      url: '/v1/metrics',
+      payload,
+      headers: { 'x-api-key': 'other' },
+    });
     expect(header.statusCode).toBe(202);
   });
 
@@ -183,7 +285,9 @@ describe('POST /v1/metrics', () => {
     expect(limited.statusCode).toBe(429);
     expect(limited.json()).toMatchObject({ error: { code: 'VTG_RATE_LIMITED' } });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(await registry.getSingleMetricAsString('vantage_collector_requests_total')).toContain('status="429"} 1');
+    expect(await registry.getSingleMetricAsString('vantage_collector_requests_total')).toContain(
+      'status="429"} 1',
+    );
   });
 
   it('answers 503 with Retry-After when the bus does not take the batch, and keeps serving', async () => {
@@ -194,12 +298,18 @@ describe('POST /v1/metrics', () => {
     expect(res.json()).toMatchObject({ error: { code: 'VTG_INGEST_BUS_UNAVAILABLE' } });
     expect(res.headers['retry-after']).toBe('1');
     bus.fail = false;
-    expect((await app.inject({ method: 'POST', url: '/v1/metrics', payload: { metrics: [metric()] } })).statusCode).toBe(202);
+    expect(
+      (await app.inject({ method: 'POST', url: '/v1/metrics', payload: { metrics: [metric()] } })).statusCode,
+    ).toBe(202);
   });
 
   it('answers 503 when more samples wait than the buffer holds', async () => {
     const { app } = await collector({ maxPendingSamples: 2 });
-    const res = await app.inject({ method: 'POST', url: '/v1/metrics', payload: { metrics: [metric(), metric(), metric()] } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/metrics',
+      payload: { metrics: [metric(), metric(), metric()] },
+    });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ error: { code: 'VTG_INGEST_OVERLOADED' } });
   });
@@ -207,12 +317,22 @@ describe('POST /v1/metrics', () => {
   it('serves health, Prometheus metrics with the seed names, and an OpenAPI document', async () => {
     const { app } = await collector();
     await app.inject({ method: 'POST', url: '/v1/metrics', payload: { metrics: [metric()] } });
-    for (const url of ['/health', '/ready', '/live']) expect((await app.inject({ url })).statusCode).toBe(200);
+    for (const url of ['/health', '/ready', '/live'])
+      expect((await app.inject({ url })).statusCode).toBe(200);
     const prom = (await app.inject({ url: '/metrics' })).body;
-    for (const name of ['vantage_collector_requests_total', 'vantage_collector_request_duration_seconds', 'vantage_collector_errors_total', 'vantage_collector_kafka_publish_duration_seconds', 'vantage_collector_buffer_samples']) {
+    for (const name of [
+      'vantage_collector_requests_total',
+      'vantage_collector_request_duration_seconds',
+      'vantage_collector_errors_total',
+      'vantage_collector_kafka_publish_duration_seconds',
+      'vantage_collector_buffer_samples',
+    ]) {
       expect(prom).toContain(name);
     }
-    const spec = (await app.inject({ url: '/openapi.json' })).json() as { openapi: string; paths: Record<string, unknown> };
+    const spec = (await app.inject({ url: '/openapi.json' })).json() as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
     expect(spec.openapi).toMatch(/^3\./);
     expect(Object.keys(spec.paths)).toContain('/v1/metrics');
   });

@@ -452,6 +452,9 @@ class Handler(BaseHTTPRequestHandler):
     display_name: str = socket.gethostname()
 
     # ------------------------------------------------------------------
+    def version_string(self) -> str:
+        return self.server_version
+
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
         log.debug("%s %s", self.address_string(), format % args)
 
@@ -551,14 +554,14 @@ class Handler(BaseHTTPRequestHandler):
             return
 
         status = 500
-        sql_preview = ""
+        self._preview = ""
         try:
             self._check_auth(params)
-            out, headers, sql_preview = self._run_query(method, params, body, query_id)
-            if not out and not sql_preview and method in ("GET", "HEAD"):
+            out, headers, is_empty = self._run_query(method, params, body, query_id)
+            status = 200
+            if is_empty:
                 self._send(200, b"Ok.\n", {})
                 return
-            status = 200
             self._send(200, out, headers)
         except Exception as exc:  # noqa: BLE001 - everything becomes a ClickHouse-style error
             err = to_shim_error(exc)
@@ -574,7 +577,7 @@ class Handler(BaseHTTPRequestHandler):
                 status,
                 (time.monotonic() - started) * 1000,
                 query_id,
-                sql_preview[:300].replace("\n", " "),
+                self._preview.replace("\n", " "),
             )
 
     def _check_auth(self, params: list[tuple[str, str]]) -> None:
@@ -604,7 +607,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _run_query(
         self, method: str, params: list[tuple[str, str]], body: bytes, query_id: str
-    ) -> tuple[bytes, dict[str, str], str]:
+    ) -> tuple[bytes, dict[str, str], bool]:
         body = decode_request_body(body, self.headers.get("Content-Encoding", ""))
 
         query_text: str | None = None
@@ -673,10 +676,11 @@ class Handler(BaseHTTPRequestHandler):
             sql = body
         if not sql.strip():
             if method in ("GET", "HEAD"):
-                return b"", {}, ""
+                return b"", {}, True  # like ClickHouse: GET / without a query answers "Ok."
             raise ShimError(62, "SYNTAX_ERROR", "Empty query")
 
         head_text = sql[:65536].decode("utf-8", "replace")
+        self._preview = head_text[:300]
         keyword = first_keyword(head_text)
         is_insert = keyword == "INSERT"
         if not is_insert:
@@ -736,7 +740,7 @@ class Handler(BaseHTTPRequestHandler):
             headers["X-ClickHouse-Format"] = out_format
             headers["Content-Type"] = content_type_for(out_format)
         out = self._maybe_compress(out, settings, headers)
-        return out, headers, head_text[:300]
+        return out, headers, False
 
     def _maybe_compress(self, out: bytes, settings: dict[str, str], headers: dict[str, str]) -> bytes:
         if settings.get("enable_http_compression", "0") in ("", "0", "false"):

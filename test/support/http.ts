@@ -9,7 +9,11 @@ export interface TestMetric {
   tags?: Record<string, string>;
 }
 
-export async function postMetrics(collector: string, metrics: TestMetric[], headers: Record<string, string> = {}): Promise<Response> {
+export async function postMetrics(
+  collector: string,
+  metrics: TestMetric[],
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(`${collector}/v1/metrics`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -31,7 +35,11 @@ export async function timeseries(api: string, params: Record<string, string>): P
 }
 
 /** Polls `check` until it returns a value, or throws with the last reason after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

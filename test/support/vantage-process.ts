@@ -32,20 +32,35 @@ export interface VantageProcess {
 }
 
 /** Runs the built `vantage start` as a child process and waits until the collector is ready. */
-export async function startVantageProcess(dataDir: string, extraArgs: string[] = []): Promise<VantageProcess> {
-  const [collectorPort, apiPort, apiMetricsPort, workerMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+export async function startVantageProcess(
+  dataDir: string,
+  extraArgs: string[] = [],
+): Promise<VantageProcess> {
+  const [collectorPort, apiPort, apiMetricsPort, workerMetricsPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const child = spawn(
     process.execPath,
     [
       CLI,
       'start',
-      '--host', '127.0.0.1',
-      '--data-dir', dataDir,
-      '--collector-port', String(collectorPort),
-      '--api-port', String(apiPort),
-      '--api-metrics-port', String(apiMetricsPort),
-      '--worker-metrics-port', String(workerMetricsPort),
-      '--log-level', 'warn',
+      '--host',
+      '127.0.0.1',
+      '--data-dir',
+      dataDir,
+      '--collector-port',
+      String(collectorPort),
+      '--api-port',
+      String(apiPort),
+      '--api-metrics-port',
+      String(apiMetricsPort),
+      '--worker-metrics-port',
+      String(workerMetricsPort),
+      '--log-level',
+      'warn',
       ...extraArgs,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -53,7 +68,9 @@ export async function startVantageProcess(dataDir: string, extraArgs: string[] =
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
   const collector = `http://127.0.0.1:${collectorPort}`;
   const deadline = Date.now() + 20_000;
   for (;;) {

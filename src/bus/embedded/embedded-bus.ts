@@ -3,7 +3,10 @@ import type { SegmentLog } from './segment-log.js';
 import type { SegmentLogReader } from './segment-log-reader.js';
 
 /** What the consumer needs of the log: the writer itself in one thread, a reader in another. */
-export type LogView = Pick<SegmentLogReader, 'start' | 'durableEnd' | 'waitFor' | 'read' | 'nextAfter' | 'truncateBefore' | 'readMeta' | 'writeMeta'>;
+export type LogView = Pick<
+  SegmentLogReader,
+  'start' | 'durableEnd' | 'waitFor' | 'read' | 'nextAfter' | 'truncateBefore' | 'readMeta' | 'writeMeta'
+>;
 
 /** The embedded bus has one partition: the log. */
 const PARTITION = 0;

@@ -14,13 +14,21 @@ const SEGMENT_SUFFIX = '.log';
 export function frame(payload: Buffer): Buffer {
   const out = Buffer.allocUnsafe(FRAME_HEADER + payload.length);
   out.writeUInt32LE(payload.length, 0);
-  out.writeUInt32LE(crc32(payload), 4);
+  out.writeUInt32LE(checksum(out.subarray(0, 4), payload), 4);
   payload.copy(out, FRAME_HEADER);
   return out;
 }
 
 export function checksumMatches(header: Buffer, payload: Buffer): boolean {
-  return crc32(payload) === header.readUInt32LE(4);
+  return checksum(header.subarray(0, 4), payload) === header.readUInt32LE(4);
+}
+
+/**
+ * CRC-32 of the length bytes and the payload. The length is covered (and the CRC seeded with
+ * them) so that a run of zeros a crash left at the end of a file never reads as empty records.
+ */
+function checksum(lengthBytes: Buffer, payload: Buffer): number {
+  return crc32(payload, crc32(lengthBytes, 0xffffffff));
 }
 
 export function segmentPath(dir: string, base: number): string {

@@ -1,5 +1,12 @@
 import { open, rm } from 'node:fs/promises';
-import { FRAME_HEADER, checksumMatches, listSegments, readMeta, segmentPath, writeMeta } from './log-files.js';
+import {
+  FRAME_HEADER,
+  checksumMatches,
+  listSegments,
+  readMeta,
+  segmentPath,
+  writeMeta,
+} from './log-files.js';
 
 export interface LogRecord {
   readonly offset: number;
@@ -81,7 +88,8 @@ export class SegmentLogReader {
           const length = header.readUInt32LE(0);
           const payload = Buffer.allocUnsafe(length);
           await fh.read(payload, 0, length, at - base + FRAME_HEADER);
-          if (!checksumMatches(header, payload)) throw new Error(`log record at offset ${at} fails its checksum`);
+          if (!checksumMatches(header, payload))
+            throw new Error(`log record at offset ${at} fails its checksum`);
           const next = at + FRAME_HEADER + length;
           records.push({ offset: at, next, payload });
           bytes += length;

@@ -1,7 +1,16 @@
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import { FRAME_HEADER, MAX_RECORD_BYTES, checksumMatches, frame, listSegments, readMeta, segmentPath, writeMeta } from './log-files.js';
+import {
+  FRAME_HEADER,
+  MAX_RECORD_BYTES,
+  checksumMatches,
+  frame,
+  listSegments,
+  readMeta,
+  segmentPath,
+  writeMeta,
+} from './log-files.js';
 import { SegmentLogReader } from './segment-log-reader.js';
 import type { LogRecord } from './segment-log-reader.js';
 
@@ -86,7 +95,8 @@ export class SegmentLog {
   /** Appends one record; resolves with its offset once it is on disk. */
   append(payload: Buffer): Promise<number> {
     if (this.closed) return Promise.reject(new Error('the log is closed'));
-    if (payload.length > MAX_RECORD_BYTES) return Promise.reject(new RangeError('record too large for the log'));
+    if (payload.length > MAX_RECORD_BYTES)
+      return Promise.reject(new RangeError('record too large for the log'));
     return new Promise((resolve, reject) => {
       this.queue.push({ frame: frame(payload), resolve, reject });
       this.writing ??= this.writeLoop();
@@ -133,10 +143,16 @@ export class SegmentLog {
         try {
           if (this.end - this.activeBase >= this.segmentBytes) await this.roll();
           const fh = this.active as FileHandle;
-          const data = batch.length === 1 ? (batch[0] as PendingAppend).frame : Buffer.concat(batch.map((p) => p.frame));
+          const data =
+            batch.length === 1 ? (batch[0] as PendingAppend).frame : Buffer.concat(batch.map((p) => p.frame));
           let written = 0;
           while (written < data.length) {
-            const { bytesWritten } = await fh.write(data, written, data.length - written, this.end - this.activeBase + written);
+            const { bytesWritten } = await fh.write(
+              data,
+              written,
+              data.length - written,
+              this.end - this.activeBase + written,
+            );
             written += bytesWritten;
           }
           await fh.datasync();
