@@ -57,9 +57,9 @@ export const ERRORS = {
     message:
       'The query would return {points} points per series; the limit is {limit}: raise step or narrow the range',
   },
-  VTG_NOT_FOUND: { status: 404, message: 'No route {method} {url}' },
+  VTG_HTTP_NOT_FOUND: { status: 404, message: 'No route {method} {url}' },
   VTG_SERVICE_UNAVAILABLE: { status: 503, message: 'Not ready: {reason}' },
-  VTG_INTERNAL: { status: 500, message: 'Internal error' },
+  VTG_SERVER_INTERNAL_ERROR: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -13,7 +13,7 @@ export function registerErrorHandling(app: FastifyInstance, mapFrameworkError: F
     const err =
       raw instanceof VantageError
         ? raw
-        : (mapFrameworkError(raw) ?? new VantageError('VTG_INTERNAL', { cause: raw }));
+        : (mapFrameworkError(raw) ?? new VantageError('VTG_SERVER_INTERNAL_ERROR', { cause: raw }));
     if (err.statusCode >= 500) request.log.error({ err: raw, code: err.code }, err.message);
     else request.log.warn({ code: err.code, field: err.field }, err.message);
     if (err.retryAfter !== undefined)
@@ -21,7 +21,7 @@ export function registerErrorHandling(app: FastifyInstance, mapFrameworkError: F
     return reply.code(err.statusCode).send(errorBody(err));
   });
   app.setNotFoundHandler((request, reply) => {
-    const err = new VantageError('VTG_NOT_FOUND', { params: { method: request.method, url: request.url } });
+    const err = new VantageError('VTG_HTTP_NOT_FOUND', { params: { method: request.method, url: request.url } });
     return reply.code(404).send(errorBody(err));
   });
 }

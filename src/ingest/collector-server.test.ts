@@ -341,6 +341,6 @@ describe('POST /v1/metrics', () => {
     const { app } = await collector();
     const res = await app.inject({ url: '/nope' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toMatchObject({ error: { code: 'VTG_NOT_FOUND' } });
+    expect(res.json()).toMatchObject({ error: { code: 'VTG_HTTP_NOT_FOUND' } });
   });
 });

@@ -122,7 +122,7 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
     const code =
       error instanceof VantageError
         ? error.code
-        : (mapFrameworkError(options.maxBodyBytes)(error as FastifyError)?.code ?? 'VTG_INTERNAL');
+        : (mapFrameworkError(options.maxBodyBytes)(error as FastifyError)?.code ?? 'VTG_SERVER_INTERNAL_ERROR');
     metrics.errors.inc({ code });
   });
   return app;
