@@ -71,12 +71,12 @@ export function cpuPercentBetween(previous: ProcStat, current: ProcStat): CpuPer
   for (const [cpu, now] of current.cpus) {
     const before = previous.cpus.get(cpu);
     if (!before) continue;
-    const deltas = CPU_MODES.map((mode) => Math.max(0, now[mode] - before[mode]));
-    const elapsed = deltas.reduce((a, b) => a + b, 0);
+    const delta = (mode: CpuMode): number => Math.max(0, now[mode] - before[mode]);
+    const elapsed = CPU_MODES.reduce((sum, mode) => sum + delta(mode), 0);
     if (elapsed <= 0) continue;
     const modes = {} as Record<CpuMode, number>;
-    for (const [i, mode] of CPU_MODES.entries()) modes[mode] = round2((100 * (deltas[i] ?? 0)) / elapsed);
-    const idle = ((deltas[3] ?? 0) + (deltas[4] ?? 0)) / elapsed;
+    for (const mode of CPU_MODES) modes[mode] = round2((100 * delta(mode)) / elapsed);
+    const idle = (delta('idle') + delta('iowait')) / elapsed;
     out.push({ cpu, modes, busy: round2(100 * (1 - idle)) });
   }
   return out;

@@ -6,6 +6,7 @@ import { redactedConfig } from '../config/index.js';
 import { createLogger } from '../telemetry/index.js';
 import { startEmbedded } from './embedded.js';
 import { ConfigError, addSettingOptions, resolveConfig } from './options.js';
+import { runInspectBus } from './inspect-bus.js';
 import { runSendTestMetrics } from './send-test-metrics.js';
 
 const program = new Command();
@@ -67,6 +68,16 @@ program
       await runSendTestMetrics(opts);
     },
   );
+
+program
+  .command('inspect-bus')
+  .description('Print the messages of the embedded log as JSON lines (read-only; safe while Vantage runs)')
+  .option('--data-dir <dir>', 'Data directory; env VANTAGE_DATA_DIR', process.env.VANTAGE_DATA_DIR ?? './vantage-data')
+  .option('--from <offset>', 'Start at this offset (default: the oldest record kept)')
+  .option('--limit <n>', 'Most messages to print', '10')
+  .action(async (opts: { dataDir: string; from?: string; limit: string }) => {
+    await runInspectBus(opts);
+  });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -15,7 +15,7 @@ describe("the README's configuration table", () => {
   });
 
   it('lists no setting that does not exist', () => {
-    const flags = new Set(Object.values(SETTINGS).map((s) => s.flag));
+    const flags = new Set<string>(Object.values(SETTINGS).map((s) => s.flag));
     const listed = [...readme.matchAll(/^\|\s*`(--[a-z-]+)`/gm)].map((m) => m[1]);
     expect(listed.filter((f) => !flags.has(f as string))).toEqual([]);
   });

@@ -15,7 +15,11 @@ export interface SeriesIdentity {
 export function canonicalTags(tags: Tags): string {
   const keys = Object.keys(tags);
   if (keys.length === 0) return '{}';
-  if (keys.length > 1) keys.sort();
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = (keys[i - 1] as string) < (keys[i] as string);
+  // Clients usually send keys in one order; then the engine's own JSON text is already canonical.
+  if (sorted) return JSON.stringify(tags);
+  keys.sort();
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;

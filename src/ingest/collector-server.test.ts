@@ -154,6 +154,23 @@ describe('POST /v1/metrics', () => {
     expect(bus.batches.flatMap((b) => b.aggregates).reduce((n, a) => n + a.count, 0)).toBe(1);
   });
 
+  it('refuses prototype keys as tag keys', async () => {
+    const { app } = await collector();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/metrics',
+      headers: { 'content-type': 'application/json' },
+      payload:
+        '{"metrics":[{"service":"a","name":"b","value":1,"tags":{"__proto__":"x"}},{"service":"a","name":"b","value":1,"tags":{"constructor":"y"}}]}',
+    });
+    expect(res.statusCode).toBe(400);
+    const body = res.json() as { rejected: { field: string }[] };
+    expect(body.rejected.map((r) => r.field)).toEqual([
+      'metrics[0].tags.__proto__',
+      'metrics[1].tags.constructor',
+    ]);
+  });
+
   it('refuses a batch with no valid metric with 400, naming the field', async () => {
     const { app, bus } = await collector();
     // 1e999 parses to Infinity.

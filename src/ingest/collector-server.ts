@@ -47,6 +47,10 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
     loggerInstance: logger,
     logController: quietRequestLogs(),
     bodyLimit: options.maxBodyBytes,
+    // Plain JSON.parse: the poisoning scan reads every body twice more, and nothing here merges
+    // parsed objects into others (the schema refuses __proto__ and constructor as keys).
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
     // Close idle keep-alive sockets at shutdown so that close() only waits for real requests.
     forceCloseConnections: 'idle',
   });
@@ -122,7 +126,8 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
     const code =
       error instanceof VantageError
         ? error.code
-        : (mapFrameworkError(options.maxBodyBytes)(error as FastifyError)?.code ?? 'VTG_SERVER_INTERNAL_ERROR');
+        : (mapFrameworkError(options.maxBodyBytes)(error as FastifyError)?.code ??
+          'VTG_SERVER_INTERNAL_ERROR');
     metrics.errors.inc({ code });
   });
   return app;

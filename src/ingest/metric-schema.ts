@@ -54,7 +54,11 @@ export function metricSchema(limits: MetricLimits) {
       tags: Type.Optional(
         Type.Record(Type.String(), Type.String({ maxLength: MAX_TAG_VALUE_LENGTH }), {
           maxProperties: limits.maxTags,
-          propertyNames: { pattern: TAG_KEY_PATTERN, maxLength: MAX_TAG_KEY_LENGTH },
+          propertyNames: {
+            pattern: TAG_KEY_PATTERN,
+            maxLength: MAX_TAG_KEY_LENGTH,
+            not: { enum: ['__proto__', 'constructor', 'prototype'] },
+          },
           description: `Up to ${limits.maxTags} string tags`,
         }),
       ),

@@ -14,6 +14,7 @@ export const VQL_ERRORS = {
   VTG_VQL_SELECT_STAR: { status: 400, message: '{reason} at line {line}, column {column}' },
   VTG_VQL_UNAGGREGATED_VALUE: { status: 400, message: '{reason} at line {line}, column {column}' },
   VTG_VQL_NOT_GROUPED: { status: 400, message: '{reason} at line {line}, column {column}' },
+  VTG_VQL_DUPLICATE_COLUMN: { status: 400, message: '{reason} at line {line}, column {column}' },
   VTG_VQL_INVALID_ARGUMENT: { status: 400, message: '{reason} at line {line}, column {column}' },
   VTG_VQL_INVALID_CONDITION: { status: 400, message: '{reason} at line {line}, column {column}' },
   VTG_VQL_INVALID_TIME: { status: 400, message: '{reason} at line {line}, column {column}' },

@@ -21,7 +21,7 @@ export interface LogRecord {
  * writer: the writer's durable end reaches it through `advance`.
  */
 export class SegmentLogReader {
-  private segments: number[] = [];
+  private segmentList: number[] = [];
   private end: number;
   private readonly waiters = new Set<() => void>();
   private closed = false;
@@ -37,13 +37,18 @@ export class SegmentLogReader {
     return this.end;
   }
 
+  /** Base offsets of the segment files, as of the last refresh. */
+  get segments(): readonly number[] {
+    return this.segmentList;
+  }
+
   /** Offset of the first record still on disk (as of the last read or truncation). */
   get start(): number {
-    return this.segments[0] ?? this.end;
+    return this.segmentList[0] ?? this.end;
   }
 
   async refresh(): Promise<void> {
-    this.segments = await listSegments(this.dir);
+    this.segmentList = await listSegments(this.dir);
   }
 
   /** The writer made records up to `end` durable. */
@@ -119,8 +124,8 @@ export class SegmentLogReader {
   /** Deletes whole segments that end at or before `offset`; the active segment always stays. */
   async truncateBefore(offset: number): Promise<void> {
     await this.refresh();
-    while (this.segments.length > 1 && (this.segments[1] as number) <= offset) {
-      const base = this.segments.shift() as number;
+    while (this.segmentList.length > 1 && (this.segmentList[1] as number) <= offset) {
+      const base = this.segmentList.shift() as number;
       await rm(segmentPath(this.dir, base), { force: true });
     }
   }
@@ -139,8 +144,8 @@ export class SegmentLogReader {
   }
 
   private segmentFor(offset: number): number {
-    let base = this.segments[0] ?? 0;
-    for (const s of this.segments) {
+    let base = this.segmentList[0] ?? 0;
+    for (const s of this.segmentList) {
       if (s <= offset) base = s;
       else break;
     }
@@ -148,7 +153,7 @@ export class SegmentLogReader {
   }
 
   private segmentEnd(base: number): number {
-    const i = this.segments.indexOf(base);
-    return i + 1 < this.segments.length ? (this.segments[i + 1] as number) : this.end;
+    const i = this.segmentList.indexOf(base);
+    return i + 1 < this.segmentList.length ? (this.segmentList[i + 1] as number) : this.end;
   }
 }

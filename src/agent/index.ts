@@ -1,0 +1,13 @@
+export { AGENT_BACKOFF, HostAgent, previewCollection, startHostAgent } from './host-agent.js';
+export type { HostAgentOptions, RunningAgent, StartAgentOptions } from './host-agent.js';
+export { createAgentMetrics } from './agent-metrics.js';
+export type { AgentMetrics } from './agent-metrics.js';
+export { HostCollector } from './host-collector.js';
+export type { HostCollectorOptions } from './host-collector.js';
+export { CollectorRefusedError, MetricsSender, parseRetryAfter } from './metrics-sender.js';
+export type { CollectorRejection, MetricsSenderOptions, SendResult } from './metrics-sender.js';
+export { SampleBuffer } from './sample-buffer.js';
+export { SampleShipper } from './sample-shipper.js';
+export type { SampleShipperOptions } from './sample-shipper.js';
+export { WIRE_LIMITS, formatBodyForPeople, wireLimitProblem } from './wire-format.js';
+export type { MetricsRequestBody } from './wire-format.js';

@@ -1,0 +1,54 @@
+export type {
+  ArithExpr,
+  BetweenCondition,
+  CallExpr,
+  ColumnRef,
+  CompareCondition,
+  CompareOp,
+  Condition,
+  DurationLiteral,
+  Identifier,
+  InCondition,
+  IntervalLiteral,
+  LikeCondition,
+  LimitClause,
+  LogicalCondition,
+  NotCondition,
+  NumberLiteral,
+  OrderItem,
+  Predicate,
+  QueryAst,
+  SelectItem,
+  StarExpr,
+  StringLiteral,
+  TableRef,
+  ValueExpr,
+} from './ast.js';
+export { VQL_EXAMPLES } from './examples.js';
+export type { VqlExample } from './examples.js';
+export { tokenize } from './lexer.js';
+export type { Token, TokenKind } from './lexer.js';
+export { MAX_NESTING, MAX_QUERY_LENGTH, parseVql } from './parser.js';
+export type {
+  ColumnSource,
+  Filter,
+  FilterField,
+  GroupKey,
+  LogicalPlan,
+  OutputColumn,
+  PlanAggregate,
+  PlanGroupKey,
+  SortKey,
+  TimeRange,
+  ValidatedQuery,
+} from './plan.js';
+export { planQuery } from './planner.js';
+export type { PlanOptions } from './planner.js';
+export { SQLITE_FUNCTIONS, SQLITE_TABLES, compileSqlite, likeToGlob } from './sqlite-compiler.js';
+export type { CompiledSql, SqlParam, SqliteColumn } from './sqlite-compiler.js';
+export { DEFAULT_VQL_LIMITS, validateVql } from './validator.js';
+export type { VqlLimits } from './validator.js';
+export { prepareVql } from './vql.js';
+export type { PrepareOptions } from './vql.js';
+export { VQL_ERRORS, VqlError, positionAt } from './vql-error.js';
+export type { Position, VqlErrorCode } from './vql-error.js';
