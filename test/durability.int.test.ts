@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, postMetrics, timeseries } from './support/http.js';
 import { startVantageProcess } from './support/vantage-process.js';
@@ -120,6 +121,57 @@ describe('durability under kill -9', () => {
     } finally {
       vantage.child.kill('SIGTERM');
       expect(await vantage.exited).toBe(0);
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('on SIGTERM answers the requests in flight, then writes everything acknowledged to the store before exiting', async () => {
+    const shutdownDir = mkdtempSync(join(tmpdir(), 'vantage-sigterm-'));
+    try {
+      // A long linger: without the drain at shutdown, the last batch would still be waiting.
+      const vantage = await startVantageProcess(shutdownDir, [
+        '--rate-limit-per-minute',
+        '1000000',
+        '--worker-linger',
+        '3s',
+      ]);
+      let acked = 0;
+      let stopping = false;
+      const client = async (): Promise<void> => {
+        for (let i = 0; !stopping || i < 1; i++) {
+          const metrics = Array.from({ length: 100 }, (_, j) => ({
+            service: 'shutdown',
+            name: 'n',
+            value: j,
+            tags: { c: String(i % 3) },
+          }));
+          try {
+            const res = await postMetrics(vantage.collector, metrics);
+            if (res.status === 202) acked += metrics.length;
+          } catch {
+            return; // refused once the server closed: never acknowledged
+          }
+        }
+      };
+      const clients = Array.from({ length: 4 }, client);
+      await new Promise((r) => setTimeout(r, 500));
+      vantage.child.kill('SIGTERM');
+      stopping = true;
+      await Promise.all(clients);
+      expect(await vantage.exited).toBe(0);
+      expect(acked).toBeGreaterThan(0);
+      // Read the SQLite file the process left: everything acknowledged is there, once.
+      const db = new Database(join(shutdownDir, 'vantage.db'), { readonly: true });
+      const stored = db
+        .prepare(
+          "SELECT sum(a.count) AS n FROM agg_1m a JOIN metric m ON m.id = a.metric_id WHERE m.service = 'shutdown'",
+        )
+        .get() as { n: number };
+      db.close();
+      expect(stored.n).toBe(acked);
+    } finally {
+      rmSync(shutdownDir, { recursive: true, force: true });
     }
   });
 });

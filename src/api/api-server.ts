@@ -5,7 +5,12 @@ import { Type } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import { VantageError, stepValue } from '../core/index.js';
 import type { MetricsResponse, ServicesResponse, TierRetention, TimeseriesResponse } from '../core/index.js';
-import { quietRequestLogs, registerErrorHandling, registerHealthRoutes } from '../http/index.js';
+import {
+  quietRequestLogs,
+  registerErrorHandling,
+  registerGracefulClose,
+  registerHealthRoutes,
+} from '../http/index.js';
 import type { ApiKeyVerifier, ReadinessCheck } from '../http/index.js';
 import type { Store } from '../storage/index.js';
 import type { ApiMetrics } from './api-metrics.js';
@@ -42,6 +47,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
+  registerGracefulClose(app);
   registerErrorHandling(app, mapFrameworkError);
   const { store, metrics } = options;
 

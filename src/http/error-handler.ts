@@ -21,7 +21,9 @@ export function registerErrorHandling(app: FastifyInstance, mapFrameworkError: F
     return reply.code(err.statusCode).send(errorBody(err));
   });
   app.setNotFoundHandler((request, reply) => {
-    const err = new VantageError('VTG_HTTP_NOT_FOUND', { params: { method: request.method, url: request.url } });
+    const err = new VantageError('VTG_HTTP_NOT_FOUND', {
+      params: { method: request.method, url: request.url },
+    });
     return reply.code(404).send(errorBody(err));
   });
 }

@@ -5,3 +5,4 @@ export type { ReadinessCheck } from './health.js';
 export { registerMetricsRoute, buildMetricsServer } from './metrics-server.js';
 export { ApiKeyVerifier } from './api-keys.js';
 export { quietRequestLogs } from './quiet-request-logs.js';
+export { registerGracefulClose } from './graceful-close.js';

@@ -9,6 +9,7 @@ import { TokenBucketLimiter, VantageError } from '../core/index.js';
 import {
   quietRequestLogs,
   registerErrorHandling,
+  registerGracefulClose,
   registerHealthRoutes,
   registerMetricsRoute,
 } from '../http/index.js';
@@ -65,6 +66,7 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
       },
     },
   });
+  registerGracefulClose(app);
   registerErrorHandling(app, mapFrameworkError(options.maxBodyBytes));
   // Only JSON is accepted; anything else is a 415.
   app.removeContentTypeParser('text/plain');

@@ -13,6 +13,9 @@ import type { BusConsumer, BusMessage } from '../bus/index.js';
 import type { Checkpoint, Store } from '../storage/index.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
+/** The longest a batch gathers, however slow writes get: data is queryable within about this. */
+const MAX_WINDOW_MS = 5_000;
+
 export interface PipelineWorkerOptions {
   /** Names the bus in checkpoints (the embedded log's id, or a Kafka topic). */
   readonly source: string;
@@ -33,6 +36,7 @@ export class PipelineWorker {
   private loop: Promise<void> | undefined;
   private draining = false;
   private lastError: string | undefined;
+  private lastWriteMs = 0;
 
   constructor(
     private readonly consumer: BusConsumer,
@@ -91,14 +95,16 @@ export class PipelineWorker {
   }
 
   /**
-   * One store write's worth of messages: after the first, keep gathering for `lingerMs` or up to
-   * `batchMaxMessages`. Under load a write then carries many messages, so the writes per second
-   * stay flat while throughput grows (the store's cost follows distinct series, not samples).
+   * One store write's worth of messages: after the first, keep gathering for the batch window or
+   * up to `batchMaxMessages`. The window is `lingerMs`, stretched to four times the last write's
+   * duration when writes get slow (backpressure): a write's cost follows the distinct series in it,
+   * not the samples, so under load larger batches keep writes to about a fifth of the time while
+   * throughput grows. Capped at MAX_WINDOW_MS so data stays fresh.
    */
   private async gather(): Promise<BusMessage[]> {
-    const linger = this.draining ? 0 : this.options.lingerMs;
-    const batch = await this.consumer.poll(this.options.batchMaxMessages, linger);
-    const deadline = Date.now() + linger;
+    const window = this.draining ? 0 : Math.min(MAX_WINDOW_MS, Math.max(this.options.lingerMs, 4 * this.lastWriteMs));
+    const batch = await this.consumer.poll(this.options.batchMaxMessages, this.draining ? 0 : this.options.lingerMs);
+    const deadline = Date.now() + window;
     while (batch.length > 0 && batch.length < this.options.batchMaxMessages && !this.abort.signal.aborted) {
       const left = deadline - Date.now();
       if (left <= 0) break;
@@ -146,6 +152,7 @@ export class PipelineWorker {
       offset,
     }));
     const stopTimer = this.metrics.writeDuration.startTimer({ store: this.store.kind });
+    const started = Date.now();
     try {
       await this.store.write(aggregates, checkpoints);
     } catch (err) {
@@ -155,6 +162,7 @@ export class PipelineWorker {
       return isPermanent(error) ? failed(error) : retryable(error);
     }
     stopTimer();
+    this.lastWriteMs = Date.now() - started;
     this.metrics.inserts.inc({ store: this.store.kind, outcome: 'ok' });
     this.metrics.messagesConsumed.inc({ bus: this.options.busName }, messages.length);
     this.metrics.batchSize.set(messages.length);
