@@ -36,7 +36,11 @@ const AGENT_SETTINGS = {
   apiKey: {
     flag: '--api-key',
     env: 'VANTAGE_API_KEY',
-    schema: z.string().min(1, 'must not be empty').optional(),
+    // An empty variable (`VANTAGE_API_KEY=` in a compose file) means no key, as an unset one does.
+    schema: z
+      .string()
+      .optional()
+      .transform((key) => (key === '' ? undefined : key)),
     secret: true,
     description: 'API key, when the collector requires one',
   },
@@ -62,13 +66,13 @@ const AGENT_SETTINGS = {
       .string()
       .max(WIRE_LIMITS.serviceMaxLength, `must be at most ${WIRE_LIMITS.serviceMaxLength} characters`)
       .regex(WIRE_LIMITS.servicePattern, 'may hold only letters, digits and _ . : / -'),
-    description: 'Service name the host metrics are filed under (default host:<hostname>)',
+    description: 'Service name the host metrics are filed under',
   },
   metricsPort: {
     flag: '--metrics-port',
     env: 'VANTAGE_AGENT_METRICS_PORT',
     default: () => '9100',
-    schema: digits.pipe(z.number().int().min(0).max(65535)),
+    schema: digits.pipe(z.number().int().max(65535, 'must be a port number, 0 to 65535')),
     description: "Port of the agent's Prometheus /metrics (0: any free port)",
   },
   root: {
@@ -79,7 +83,7 @@ const AGENT_SETTINGS = {
       .string()
       .min(1)
       .transform((p) => resolve(p)),
-    description: 'Directory holding the host\'s /proc and /sys (e.g. /host in a container)',
+    description: "Directory holding the host's /proc and /sys (e.g. /host in a container)",
   },
   bufferMaxSamples: {
     flag: '--buffer-max-samples',
@@ -98,7 +102,9 @@ const AGENT_SETTINGS = {
 } as const satisfies Record<string, AgentSettingSpec>;
 
 type AgentSettingKey = keyof typeof AGENT_SETTINGS;
-export type AgentConfig = { -readonly [K in AgentSettingKey]: z.output<(typeof AGENT_SETTINGS)[K]['schema']> } & {
+export type AgentConfig = {
+  -readonly [K in AgentSettingKey]: z.output<(typeof AGENT_SETTINGS)[K]['schema']>;
+} & {
   once: boolean;
 };
 
@@ -127,7 +133,7 @@ export function registerAgentCommand(program: Command): void {
   const command = program
     .command('agent')
     .description(
-      'Collect this host\'s metrics (CPU, memory, load, disks, network) every interval and send them to a collector',
+      "Collect this host's metrics (CPU, memory, load, disks, network) every interval and send them to a collector",
     );
   for (const spec of Object.values(AGENT_SETTINGS) as AgentSettingSpec[]) {
     const shown = spec.default && !spec.secret ? ` (default: ${spec.default()})` : '';

@@ -9,6 +9,10 @@ import { ConfigError, addSettingOptions, resolveConfig } from './options.js';
 import { runInspectBus } from './inspect-bus.js';
 import { runSendTestMetrics } from './send-test-metrics.js';
 
+function settingKeyOf(flag: string): SettingKey {
+  return (Object.keys(SETTINGS) as SettingKey[]).find((k) => SETTINGS[k].flag === flag) as SettingKey;
+}
+
 const program = new Command();
 program
   .name('vantage')
@@ -26,7 +30,22 @@ addSettingOptions(
   const config = resolveConfig(flags, process.env);
   const logger = createLogger(config.logLevel);
   logger.info({ config: redactedConfig(config) }, 'starting embedded Vantage');
-  const vantage = await startEmbedded(config, logger);
+  let vantage;
+  try {
+    vantage = await startEmbedded(config, logger);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { port?: number };
+    if (e.code === 'EADDRINUSE') {
+      const flag = Object.values(SETTINGS).find(
+        (s) => s.flag.endsWith('-port') && config[settingKeyOf(s.flag)] === e.port,
+      );
+      console.error(
+        `Port ${e.port} is already in use${flag ? `: choose another with ${flag.flag} or ${flag.env}` : ''}.`,
+      );
+      process.exit(2);
+    }
+    throw err;
+  }
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -72,7 +91,11 @@ program
 program
   .command('inspect-bus')
   .description('Print the messages of the embedded log as JSON lines (read-only; safe while Vantage runs)')
-  .option('--data-dir <dir>', 'Data directory; env VANTAGE_DATA_DIR', process.env.VANTAGE_DATA_DIR ?? './vantage-data')
+  .option(
+    '--data-dir <dir>',
+    'Data directory; env VANTAGE_DATA_DIR',
+    process.env.VANTAGE_DATA_DIR ?? './vantage-data',
+  )
   .option('--from <offset>', 'Start at this offset (default: the oldest record kept)')
   .option('--limit <n>', 'Most messages to print', '10')
   .action(async (opts: { dataDir: string; from?: string; limit: string }) => {
