@@ -279,3 +279,24 @@ describe('QuantileSketch encoding', () => {
     );
   });
 });
+
+describe('QuantileSketch.mergeEncoded', () => {
+  it('gives the same sketch as decoding and merging', () => {
+    const random = rng(11);
+    const parts = [0, 1, 2].map(() => {
+      const s = new QuantileSketch();
+      for (let i = 0; i < 500; i++) s.add((random() - 0.2) * 1000);
+      s.add(0);
+      return s;
+    });
+    const viaDecode = new QuantileSketch();
+    const viaEncoded = new QuantileSketch();
+    for (const p of parts) {
+      viaDecode.merge(QuantileSketch.decode(p.encode()));
+      viaEncoded.mergeEncoded(p.encode());
+    }
+    expect(viaEncoded.encode().equals(viaDecode.encode())).toBe(true);
+    expect(viaEncoded.count).toBe(1503);
+    expect(() => viaEncoded.mergeEncoded(Buffer.from('junk'))).toThrow(RangeError);
+  });
+});

@@ -106,6 +106,36 @@ export class QuantileSketch {
     return buf;
   }
 
+  /**
+   * Adds an encoded sketch into this one without building it first: the query path merges
+   * thousands of stored sketches per answer.
+   */
+  mergeEncoded(buf: Uint8Array): void {
+    const view = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    const version = view.length >= HEADER_BYTES ? view.readUInt8(0) : 0;
+    const bucketBytes = BUCKET_BYTES[version];
+    if (bucketBytes === undefined) throw new RangeError('not a quantile sketch (unknown encoding version)');
+    const indexBytes = bucketBytes - 8;
+    const nPos = view.readUInt32LE(9);
+    const nNeg = view.readUInt32LE(13);
+    if (view.length !== HEADER_BYTES + (nPos + nNeg) * bucketBytes) {
+      throw new RangeError('quantile sketch length does not match its header');
+    }
+    const zeros = view.readDoubleLE(1);
+    this.zeroCount += zeros;
+    this.total += zeros;
+    let at = HEADER_BYTES;
+    for (let i = 0; i < nPos + nNeg; i++) {
+      const index = indexBytes === 4 ? view.readInt32LE(at) : view.readInt16LE(at);
+      const count = view.readDoubleLE(at + indexBytes);
+      if (!(count > 0)) throw new RangeError('quantile sketch with a bad bucket count');
+      const store = i < nPos ? (this.positive ??= new Map()) : (this.negative ??= new Map());
+      store.set(index, (store.get(index) ?? 0) + count);
+      this.total += count;
+      at += bucketBytes;
+    }
+  }
+
   static decode(buf: Uint8Array): QuantileSketch {
     const view = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     const version = view.length >= HEADER_BYTES ? view.readUInt8(0) : 0;

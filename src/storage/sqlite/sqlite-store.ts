@@ -299,20 +299,18 @@ function openDatabase(path: string): Db {
   db.function('sketch_merge', { deterministic: true }, (a: unknown, b: unknown) => {
     if (!Buffer.isBuffer(a)) return Buffer.isBuffer(b) ? b : null;
     if (!Buffer.isBuffer(b)) return a;
-    const merged = QuantileSketch.decode(a);
-    merged.merge(QuantileSketch.decode(b));
+    const merged = new QuantileSketch();
+    merged.mergeEncoded(a);
+    merged.mergeEncoded(b);
     return merged.encode();
   });
   db.aggregate('sketch_union', {
-    start: () => null as QuantileSketch | null,
-    step: (acc: QuantileSketch | null, blob: unknown) => {
-      if (!Buffer.isBuffer(blob)) return acc;
-      const s = QuantileSketch.decode(blob);
-      if (acc === null) return s;
-      acc.merge(s);
+    start: () => new QuantileSketch(),
+    step: (acc: QuantileSketch, blob: unknown) => {
+      if (Buffer.isBuffer(blob)) acc.mergeEncoded(blob);
       return acc;
     },
-    result: (acc: QuantileSketch | null) => (acc === null ? null : acc.encode()),
+    result: (acc: QuantileSketch) => (acc.count === 0 ? null : acc.encode()),
   });
   // The typings allow one argument per step; SQLite passes two here (value, time).
   const lastByTime = {
