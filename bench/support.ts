@@ -1,82 +1,22 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startVantageProcess } from '../test/support/vantage-process.js';
+import type { VantageProcess } from '../test/support/vantage-process.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** The built CLI; the bench runs from .cache/bench-build/bench, the CLI from dist/. */
-export const CLI = join(here, '..', '..', '..', 'dist', 'cli', 'main.js');
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-export interface Server {
-  readonly child: ChildProcess;
-  readonly collector: string;
-  readonly api: string;
-  readonly workerMetrics: string;
-  stop(): Promise<void>;
-}
+export type Server = VantageProcess & { stop(): Promise<void> };
 
 /** Embedded Vantage in its own process, so that the load generator does not share its core. */
-export async function startServer(dataDir: string, extra: string[] = []): Promise<Server> {
-  const [c, a, am, wm] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'start',
-      '--host',
-      '127.0.0.1',
-      '--data-dir',
-      dataDir,
-      '--collector-port',
-      String(c),
-      '--api-port',
-      String(a),
-      '--api-metrics-port',
-      String(am),
-      '--worker-metrics-port',
-      String(wm),
-      '--log-level',
-      'warn',
-      '--rate-limit-per-minute',
-      '100000000',
-      ...extra,
-      ...(process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean),
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
+export async function startServer(dataDir: string): Promise<Server> {
+  const extra = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
+  const server = await startVantageProcess(
+    dataDir,
+    ['--rate-limit-per-minute', '100000000', ...extra],
+    'inherit',
   );
-  const collector = `http://127.0.0.1:${c}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${collector}/ready`)).ok) break;
-    } catch {
-      // starting
-    }
-    if (i > 200) throw new Error('server did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
-    child,
-    collector,
-    api: `http://127.0.0.1:${a}`,
-    workerMetrics: `http://127.0.0.1:${wm}/metrics`,
+    ...server,
     stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
+      server.child.kill('SIGTERM');
+      await server.exited;
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Aggregate, MetricType, QuantileSketch, Tier } from '../core/index.js';
+import type { Aggregate, MetricType, StepStats, Tier } from '../core/index.js';
 
 /** How far a consumer of the bus got, saved with the data it produced. */
 export interface Checkpoint {
@@ -43,14 +43,8 @@ export interface BucketQuery extends SeriesSelector {
 }
 
 /** One step of one group: every selected aggregate in it, merged. */
-export interface Bucket {
+export interface Bucket extends StepStats {
   readonly start: number;
-  readonly count: number;
-  readonly sum: number;
-  readonly min: number;
-  readonly max: number;
-  readonly last: number | undefined;
-  readonly sketch: QuantileSketch | undefined;
 }
 
 export interface BucketGroup {

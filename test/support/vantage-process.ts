@@ -1,10 +1,22 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The checkout this file is in, found upward (the benchmarks run a compiled copy of it). */
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'src', 'cli'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the repository root');
+    dir = up;
+  }
+  return dir;
+}
+
+export const REPO_ROOT = repoRoot();
 export const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
 
 /** A port nobody listens on right now. */
@@ -35,6 +47,7 @@ export interface VantageProcess {
 export async function startVantageProcess(
   dataDir: string,
   extraArgs: string[] = [],
+  stdio: 'pipe' | 'inherit' = 'pipe',
 ): Promise<VantageProcess> {
   const [collectorPort, apiPort, apiMetricsPort, workerMetricsPort] = await Promise.all([
     freePort(),
@@ -63,7 +76,7 @@ export async function startVantageProcess(
       'warn',
       ...extraArgs,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', stdio, stdio] },
   );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
