@@ -23,14 +23,30 @@ def free_port():
         return s.getsockname()[1]
 
 
+def record_backoffs(client):
+    """Wraps the client's backoff so a test can check the delays it chose, not wall-clock time."""
+    delays = []
+    original = client._backoff
+
+    def recording(retry_after):
+        delay = original(retry_after)
+        delays.append(delay)
+        return delay
+
+    client._backoff = recording
+    return delays
+
+
 def test_429_retry_after_is_honoured_then_202(collector, make_client):
     collector.script = [error(429, "VTG_RATE_LIMITED", "slow down", Retry_After="1")]
     client = make_client(backoff_base=0.01)
+    delays = record_backoffs(client)
     client.counter("c").inc(5)
     assert client.flush(timeout=5)
     assert len(collector.requests) == 2
-    gap = collector.requests[1].at - collector.requests[0].at
-    assert 1.0 <= gap < 2.0, gap  # waited for Retry-After, not the 10 ms backoff
+    # Waited for Retry-After (plus a little jitter), not the 10 ms backoff.
+    assert len(delays) == 1 and 1.0 <= delays[0] <= 1.15, delays
+    assert collector.requests[1].at - collector.requests[0].at >= 1.0
     assert collector.requests[1].metrics == collector.requests[0].metrics
     stats = client.stats()
     assert stats["sent"] == 1 and stats["retries"] == 1 and stats["failed"] == 0
@@ -45,13 +61,15 @@ def test_retryable_statuses_back_off_then_succeed(collector, make_client, status
         Reply(202, {"accepted": 1}),
     ]
     client = make_client(backoff_base=0.05, backoff_max=1.0)
+    delays = record_backoffs(client)
     client.counter("c").inc()
     assert client.flush(timeout=5)
     assert len(collector.requests) == 3
-    gaps = [b.at - a.at for a, b in zip(collector.requests, collector.requests[1:])]
     # Jittered exponential backoff: 1st wait in [25, 50] ms, 2nd in [50, 100] ms.
-    assert 0.02 <= gaps[0] <= 0.2, gaps
-    assert 0.045 <= gaps[1] <= 0.3, gaps
+    assert len(delays) == 2, delays
+    assert 0.025 <= delays[0] <= 0.05 and 0.05 <= delays[1] <= 0.1, delays
+    gaps = [b.at - a.at for a, b in zip(collector.requests, collector.requests[1:])]
+    assert gaps[0] >= 0.025 and gaps[1] >= 0.05, gaps
     assert client.stats()["sent"] == 1 and client.stats()["retries"] == 2
 
 
@@ -84,7 +102,7 @@ def test_400_is_not_retried_and_logged_once_with_code_and_field(collector, make_
     assert errors[0].name == "vantage"
 
 
-@pytest.mark.parametrize("status,code", [(401, "VTG_UNAUTHORIZED"), (415, "VTG_UNSUPPORTED_MEDIA_TYPE"), (500, "VTG_INTERNAL")])
+@pytest.mark.parametrize("status,code", [(401, "VTG_UNAUTHORIZED"), (415, "VTG_UNSUPPORTED_MEDIA_TYPE"), (500, "VTG_SERVER_INTERNAL_ERROR")])
 def test_other_errors_are_not_retried(collector, make_client, caplog, status, code):
     collector.script = [error(status, code, "nope")]
     client = make_client()
@@ -180,13 +198,13 @@ def test_stale_keepalive_connection_is_reopened_without_backoff(collector, make_
     # The server closes the connection after answering, without telling the client.
     collector.script = [Reply(202, {"accepted": 1}, close=True)]
     client = make_client(backoff_base=5, backoff_max=5)
+    delays = record_backoffs(client)
     client.counter("c").inc()
     assert client.flush(timeout=2)
     time.sleep(0.05)
     client.counter("c").inc()
-    t0 = time.monotonic()
     assert client.flush(timeout=2)
-    assert time.monotonic() - t0 < 1  # no 5 s backoff
+    assert delays == []  # reconnected at once: no 5 s backoff
     assert client.stats()["sent"] == 2 and client.stats()["retries"] == 0
 
 
@@ -230,7 +248,7 @@ def test_close_gives_up_after_timeout_when_unreachable(make_client):
     client.counter("c").inc()
     t0 = time.monotonic()
     assert client.close(timeout=0.5) is False
-    assert time.monotonic() - t0 < 1.5
+    assert time.monotonic() - t0 < 10  # gave up rather than hang
     assert client.stats()["buffered"] == 1
 
 
