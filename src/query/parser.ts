@@ -27,10 +27,16 @@ const RESERVED: ReadonlyMap<string, string> = new Map([
   ['INTERSECT', 'INTERSECT is not supported: a VQL request is one SELECT'],
   ['EXCEPT', 'EXCEPT is not supported: a VQL request is one SELECT'],
   ['JOIN', 'Joins are not supported: VQL reads the one table metrics'],
-  ['HAVING', 'HAVING is not supported: filter on service_name, metric_name, type, tags or timestamp in WHERE'],
+  [
+    'HAVING',
+    'HAVING is not supported: filter on service_name, metric_name, type, tags or timestamp in WHERE',
+  ],
   ['OFFSET', 'OFFSET is not supported: narrow the query with WHERE or ORDER BY ... LIMIT'],
   ['DISTINCT', 'DISTINCT is not supported: GROUP BY gives one row per distinct key'],
-  ['IS', 'IS NULL is not supported: a missing tag reads as the empty string, so compare with tags.key = ' + "''"],
+  [
+    'IS',
+    'IS NULL is not supported: a missing tag reads as the empty string, so compare with tags.key = ' + "''",
+  ],
   ['NULL', "NULL is not supported: a missing tag reads as the empty string ''"],
   ['CASE', 'CASE is not supported'],
   ['EXISTS', 'Subqueries are not supported'],
@@ -118,12 +124,14 @@ class Parser {
       return 'Clauses go in the order WHERE, GROUP BY, ORDER BY, LIMIT';
     }
     const next = [
-      where === undefined && groupBy.length === 0 && orderBy.length === 0 && limit === undefined ? 'WHERE' : '',
+      where === undefined && groupBy.length === 0 && orderBy.length === 0 && limit === undefined
+        ? 'WHERE'
+        : '',
       groupBy.length === 0 && orderBy.length === 0 && limit === undefined ? 'GROUP BY' : '',
       orderBy.length === 0 && limit === undefined ? 'ORDER BY' : '',
       limit === undefined ? 'LIMIT' : '',
     ].filter((s) => s !== '');
-    return `Unexpected ${describe(t)}: expected ${[...next, 'the end of the query'].join(', ')}`;
+    return `Did not expect ${describe(t)} here: expected ${[...next, 'the end of the query'].join(', ')}`;
   }
 
   private selectItem(): SelectItem {
@@ -175,7 +183,8 @@ class Parser {
       return this.nested(t, () => ({ kind: 'not', pos: t.pos, operand: this.not() }));
     }
     if (this.acceptPunct('(')) {
-      if (this.isKeyword(this.peek(), 'SELECT')) throw this.error(this.peek(), 'Subqueries are not supported');
+      if (this.isKeyword(this.peek(), 'SELECT'))
+        throw this.error(this.peek(), 'Subqueries are not supported');
       const inner = this.nested(t, () => this.or());
       this.expectPunct(')', 'to close the parenthesis');
       return inner;
@@ -195,7 +204,8 @@ class Parser {
     if (this.acceptKeyword('IN')) {
       const open = this.peek();
       this.expectPunct('(', 'after IN');
-      if (this.isKeyword(this.peek(), 'SELECT')) throw this.error(this.peek(), 'Subqueries are not supported');
+      if (this.isKeyword(this.peek(), 'SELECT'))
+        throw this.error(this.peek(), 'Subqueries are not supported');
       const values = this.nested(open, () => this.list(() => this.value()));
       this.expectPunct(')', 'to close the IN list');
       return { kind: 'in', pos: subject.pos, negated, subject, values };
@@ -387,7 +397,7 @@ function describe(t: Token): string {
     case 'eof':
       return 'the end of the query';
     case 'string':
-      return 'a string';
+      return `the string ${t.text.length > 24 ? t.text.slice(0, 20) + "...'" : t.text}`;
     case 'number':
     case 'duration':
       return `'${t.text}'`;
@@ -395,4 +405,3 @@ function describe(t: Token): string {
       return `'${t.text}'`;
   }
 }
-

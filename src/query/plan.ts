@@ -42,7 +42,8 @@ export type Filter =
   | { readonly kind: 'in' | 'not_in'; readonly field: FilterField; readonly values: readonly string[] }
   | { readonly kind: 'like' | 'not_like'; readonly field: FilterField; readonly pattern: string };
 
-export type ColumnSource = { readonly kind: 'key'; readonly id: string } | { readonly kind: 'aggregate'; readonly id: string };
+export type ColumnSource =
+  { readonly kind: 'key'; readonly id: string } | { readonly kind: 'aggregate'; readonly id: string };
 
 /** A column of the answer, in SELECT order, named by its alias or by what it computes. */
 export interface OutputColumn {

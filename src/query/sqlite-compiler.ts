@@ -66,7 +66,8 @@ export function compileSqlite(plan: LogicalPlan): CompiledSql {
   for (const a of plan.aggregates) {
     select.push(`${aggregateSql(a, plan, bind)} AS ${a.id}`);
     const q = quantileOf(a.fn);
-    columns[a.id] = q === undefined ? { alias: a.id, kind: 'value' } : { alias: a.id, kind: 'sketch', quantile: q };
+    columns[a.id] =
+      q === undefined ? { alias: a.id, kind: 'value' } : { alias: a.id, kind: 'sketch', quantile: q };
     if (q !== undefined) sketches = true;
   }
   if (sketches) select.push('min(a.min) AS qmin', 'max(a.max) AS qmax');

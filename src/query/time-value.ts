@@ -60,7 +60,11 @@ export function timeOf(expr: ValueExpr, now: number): number {
   switch (expr.kind) {
     case 'number':
       if (!Number.isInteger(expr.value)) {
-        throw new VqlError('VTG_VQL_INVALID_TIME', `A time in epoch milliseconds is a whole number`, expr.pos);
+        throw new VqlError(
+          'VTG_VQL_INVALID_TIME',
+          `A time in epoch milliseconds is a whole number`,
+          expr.pos,
+        );
       }
       return checkRange(expr.value, expr);
     case 'string': {

@@ -11,7 +11,7 @@ import type {
   TimeRange,
   ValidatedQuery,
 } from './plan.js';
-import { durationOf } from './time-value.js';
+import { aggregateOf, refuseUnknownFunctions, timeBucketOf } from './functions.js';
 import { VqlError, type Position } from './vql-error.js';
 import { analyzeWhere } from './where-analysis.js';
 
@@ -39,9 +39,6 @@ export const DEFAULT_VQL_LIMITS: Omit<VqlLimits, 'now'> = {
   maxBuckets: 10_000,
 };
 
-const MINUTE_MS = 60_000;
-const FUNCTION_LIST = [...AGGREGATIONS, 'time_bucket', 'now'].join(', ');
-
 /** Checks names, types and limits, and resolves the query into group keys, aggregates, filter and range. */
 export function validateVql(ast: QueryAst, limits: Partial<VqlLimits> = {}): ValidatedQuery {
   const lim: VqlLimits = { ...DEFAULT_VQL_LIMITS, now: Date.now(), ...limits };
@@ -57,13 +54,17 @@ export function validateVql(ast: QueryAst, limits: Partial<VqlLimits> = {}): Val
     throw new VqlError('VTG_VQL_TOO_COMPLEX', `SELECT lists at most ${lim.maxColumns} columns`, extra.pos);
   }
 
+  refuseUnknownFunctions(ast);
   const where = ast.where ? analyzeWhere(ast.where, lim) : undefined;
   const notices = [...(where?.notices ?? [])];
 
   const keys = new Keyed<GroupKey>('k');
   for (const expr of ast.groupBy) {
     const key = groupKeyOf(expr, ast, 'GROUP BY');
-    if (key.kind === 'time_bucket' && keys.items.some((k) => k.value.kind === 'time_bucket' && !same(k.value, key))) {
+    if (
+      key.kind === 'time_bucket' &&
+      keys.items.some((k) => k.value.kind === 'time_bucket' && !same(k.value, key))
+    ) {
       throw new VqlError('VTG_VQL_INVALID_ARGUMENT', 'GROUP BY holds one time_bucket', expr.pos);
     }
     keys.add(key);
@@ -143,14 +144,20 @@ function resolveRange(
   let from = Number.NEGATIVE_INFINITY;
   let to = Number.POSITIVE_INFINITY;
   if (time) {
-    const [first, second] = time.set;
+    // Times before 1970 hold no data: `NOT BETWEEN 0 AND t` leaves only what follows t.
+    const set = time.set.filter(([, end]) => end > 0);
+    const [first, second] = set;
     if (first === undefined) {
-      throw new VqlError('VTG_VQL_INVALID_TIME_RANGE', 'The conditions on timestamp select no time at all', time.pos);
+      throw new VqlError(
+        'VTG_VQL_INVALID_TIME_RANGE',
+        'The conditions on timestamp select no time at all',
+        time.pos,
+      );
     }
     if (second !== undefined) {
       throw new VqlError(
         'VTG_VQL_INVALID_TIME_RANGE',
-        `The conditions on timestamp select ${time.set.length} separate ranges; a query reads one`,
+        `The conditions on timestamp select ${set.length} separate ranges; a query reads one`,
         time.pos,
       );
     }
@@ -234,25 +241,6 @@ function aggregateName(fn: Aggregation, call: CallExpr): string {
   return fn === 'count' && call.args[0]?.kind === 'star' ? 'count(*)' : `${fn}(value)`;
 }
 
-function aggregateOf(call: CallExpr): Aggregation {
-  const fn = call.name as Aggregation;
-  const [arg, extra] = call.args;
-  if (extra !== undefined) {
-    throw new VqlError('VTG_VQL_INVALID_ARGUMENT', `${fn}() takes one argument, value`, extra.pos);
-  }
-  const ok =
-    (arg?.kind === 'column' && arg.name === 'value' && arg.tagKey === undefined) ||
-    (fn === 'count' && arg?.kind === 'star');
-  if (!ok) {
-    throw new VqlError(
-      'VTG_VQL_INVALID_ARGUMENT',
-      `${fn}() aggregates value: write ${fn}(value)${fn === 'count' ? ' or count(*)' : ''}`,
-      arg?.pos ?? call.pos,
-    );
-  }
-  return fn;
-}
-
 /** The group key an expression names: a column other than value and timestamp, or time_bucket(step). */
 function groupKeyOf(expr: ValueExpr, ast: QueryAst | undefined, clause: string): GroupKey {
   if (expr.kind === 'column') {
@@ -290,13 +278,6 @@ function groupKeyOf(expr: ValueExpr, ast: QueryAst | undefined, clause: string):
         expr.pos,
       );
     }
-    if (expr.name !== 'now') {
-      throw new VqlError(
-        'VTG_VQL_UNKNOWN_FUNCTION',
-        `Unknown function '${expr.name}': VQL has ${FUNCTION_LIST}`,
-        expr.pos,
-      );
-    }
   }
   throw new VqlError(
     'VTG_VQL_INVALID_ARGUMENT',
@@ -305,28 +286,6 @@ function groupKeyOf(expr: ValueExpr, ast: QueryAst | undefined, clause: string):
     }`,
     expr.pos,
   );
-}
-
-function timeBucketOf(call: CallExpr): GroupKey {
-  const [step, column, extra] = call.args;
-  if (step === undefined) {
-    throw new VqlError('VTG_VQL_INVALID_ARGUMENT', 'time_bucket takes a step, e.g. time_bucket(5m)', call.pos);
-  }
-  if (extra !== undefined) {
-    throw new VqlError('VTG_VQL_INVALID_ARGUMENT', 'time_bucket takes a step and optionally timestamp', extra.pos);
-  }
-  if (column !== undefined && !(column.kind === 'column' && column.name === 'timestamp' && !column.tagKey)) {
-    throw new VqlError('VTG_VQL_INVALID_ARGUMENT', 'The second argument of time_bucket is timestamp', column.pos);
-  }
-  const stepMs = durationOf(step, 'The step of time_bucket');
-  if (stepMs <= 0 || stepMs % MINUTE_MS !== 0) {
-    throw new VqlError(
-      'VTG_VQL_INVALID_ARGUMENT',
-      'The step of time_bucket is a whole number of minutes, e.g. 1m, 5m, 1h or 1d (storage keeps minute buckets)',
-      step.pos,
-    );
-  }
-  return { kind: 'time_bucket', stepMs };
 }
 
 function orderSource(

@@ -57,7 +57,11 @@ function split(node: Condition, ctx: Ctx): { filter: Filter | undefined; time: T
       if (part.time) time = time ? intersect(time, part.time) : part.time;
     }
     const filter: Filter | undefined =
-      filters.length === 0 ? undefined : filters.length === 1 ? filters[0] : { kind: 'and', operands: filters };
+      filters.length === 0
+        ? undefined
+        : filters.length === 1
+          ? filters[0]
+          : { kind: 'and', operands: filters };
     return { filter, time };
   }
   const hasTime = someTime(node, true);
@@ -110,7 +114,11 @@ function timePredicate(p: Predicate, ctx: Ctx): TimeSet {
     case 'compare': {
       const { op, value } = orient(p);
       if (value.kind === 'column') {
-        throw new VqlError('VTG_VQL_INVALID_CONDITION', 'Compare timestamp with a time, not a column', value.pos);
+        throw new VqlError(
+          'VTG_VQL_INVALID_CONDITION',
+          'Compare timestamp with a time, not a column',
+          value.pos,
+        );
       }
       const t = at(value);
       switch (op) {
@@ -255,7 +263,11 @@ function textValue(expr: ValueExpr, field: FilterField): string {
   const name = columnName(field);
   if (expr.kind !== 'string') {
     const hint =
-      expr.kind === 'number' ? `: write ${name} = '${expr.text}'` : expr.kind === 'column' ? ', not a column' : '';
+      expr.kind === 'number'
+        ? `: write ${name} = '${expr.text}'`
+        : expr.kind === 'column'
+          ? ', not a column'
+          : '';
     throw new VqlError(
       'VTG_VQL_INVALID_CONDITION',
       `${name} is compared with text in single quotes${hint}`,

@@ -1,0 +1,10 @@
+SELECT total(a.count) AS v0
+FROM agg_1h AS a
+JOIN series AS s ON s.id = a.series_id
+JOIN metric AS m ON m.id = s.metric_id
+WHERE a.start >= ? AND a.start < ?
+LIMIT ?
+
+-- tier: 1h
+-- sorted and limited in SQL: true
+-- params: [1795773600000,1795777200000,1000]

@@ -1,0 +1,305 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { parseRfc3339 } from '../core/index.js';
+import { VQL_EXAMPLES } from './examples.js';
+import { tokenize } from './lexer.js';
+import { SQLITE_FUNCTIONS, SQLITE_TABLES, compileSqlite, likeToGlob, tagPath } from './sqlite-compiler.js';
+import { parseIntervalText } from './time-value.js';
+import { prepareVql } from './vql.js';
+import { VqlError, positionAt } from './vql-error.js';
+
+/**
+ * Property-based fuzzing of the whole front end (parse, validate, plan, compile to SQLite) on
+ * 100,000+ inputs a run: random text, soups of VQL tokens and injection fragments, generated valid
+ * queries, and valid queries with random edits. Every input either compiles to SQL that passes the
+ * checks below or is refused with a VqlError that points inside the text.
+ */
+const NOW = Date.UTC(2026, 10, 27, 12, 34, 56);
+/** FUZZ_SCALE=10 for a longer hunt; the default keeps the file near ten seconds on two cores. */
+const SCALE = Number(process.env.FUZZ_SCALE ?? '1');
+const runs = (n: number): number => Math.round(n * SCALE);
+
+const SQL_WORDS = new Set([
+  ...['SELECT', 'AS', 'FROM', 'JOIN', 'ON', 'WHERE', 'AND', 'OR', 'NOT', 'IN', 'GLOB', 'GROUP', 'BY'],
+  ...['ORDER', 'ASC', 'DESC', 'LIMIT', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END'],
+  ...SQLITE_TABLES,
+  ...SQLITE_FUNCTIONS,
+  ...['a', 's', 'm', 'id', 'series_id', 'metric_id', 'start', 'count', 'sum', 'min', 'max', 'last'],
+  ...['last_ts', 'sketch', 'tags', 'type', 'service', 'name', 'qmin', 'qmax'],
+]);
+
+interface Outcome {
+  compiled: boolean;
+}
+
+/** Runs the pipeline on one input and checks whichever way it ends. */
+function check(text: string): Outcome {
+  let sql: string;
+  let params: readonly (string | number)[];
+  try {
+    const compiled = compileSqlite(prepareVql(text, { now: NOW }));
+    sql = compiled.sql;
+    params = compiled.params;
+  } catch (err) {
+    if (!(err instanceof VqlError)) throw err;
+    const at = positionAt(text, err.offset);
+    if (err.offset < 0 || err.offset > text.length || at.line !== err.line || at.column !== err.column) {
+      throw new Error(`position ${err.line}:${err.column} (offset ${err.offset}) is not inside the text`);
+    }
+    if (!err.message.endsWith(`at line ${err.line}, column ${err.column}`)) throw new Error(err.message);
+    return { compiled: false };
+  }
+  checkSql(sql, params);
+  checkLiteralsBound(text, params);
+  return { compiled: true };
+}
+
+function checkSql(sql: string, params: readonly (string | number)[]): void {
+  if (!sql.startsWith('SELECT ')) throw new Error(`not a SELECT: ${sql}`);
+  if (/[;'"`\\]|--|\/\*/.test(sql)) throw new Error(`quote, comment or separator in SQL: ${sql}`);
+  const words = sql.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [];
+  if (words.filter((w) => w === 'SELECT').length !== 1) throw new Error(`more than one SELECT: ${sql}`);
+  for (const w of words) {
+    if (!SQL_WORDS.has(w) && !/^[kv]\d+$/.test(w))
+      throw new Error(`identifier ${w} is not whitelisted: ${sql}`);
+  }
+  // With the words gone, no digit may remain: numbers are bound, never written.
+  if (/\d/.test(sql.replace(/[A-Za-z_][A-Za-z0-9_]*/g, ''))) throw new Error(`number literal in SQL: ${sql}`);
+  const placeholders = sql.split('?').length - 1;
+  if (placeholders !== params.length)
+    throw new Error(`${placeholders} placeholders, ${params.length} params`);
+}
+
+/** Every string literal of the query reaches the SQL as a parameter (or was consumed as a time). */
+function checkLiteralsBound(text: string, params: readonly (string | number)[]): void {
+  const bound = new Set(params);
+  for (const t of tokenize(text)) {
+    if (t.kind !== 'string') continue;
+    const v = t.value;
+    const used =
+      bound.has(v) ||
+      bound.has(likeToGlob(v)) ||
+      bound.has(tagPath(v)) ||
+      parseRfc3339(v) !== undefined ||
+      parseIntervalText(v) !== undefined;
+    if (!used) throw new Error(`string literal '${v}' is not among the parameters`);
+  }
+}
+
+// ---- arbitraries
+
+const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+/** Text full of what injected SQL is made of. */
+const nasty = fc.string({
+  unit: fc.constantFrom(...'ab_%*?[]\'";-/\\ \n()=0x1$:@#`é'.split('')),
+  maxLength: 12,
+});
+const word = fc.stringMatching(/^[a-z_][a-z0-9_]{0,8}$/);
+const tagKey = fc.oneof(
+  word.map((k) => ({ key: k, ref: `tags.${k}` })),
+  nasty.filter((k) => k.length > 0 && !/["\\\n]/.test(k)).map((k) => ({ key: k, ref: `tags[${quote(k)}]` })),
+);
+const textColumn = fc.oneof(
+  fc.constant('service_name'),
+  fc.constant('metric_name'),
+  tagKey.map((t) => t.ref),
+);
+
+const condition = fc.oneof(
+  fc.tuple(textColumn, fc.constantFrom('=', '!=', '<>'), nasty).map(([c, op, v]) => `${c} ${op} ${quote(v)}`),
+  fc
+    .tuple(textColumn, fc.boolean(), fc.array(nasty, { minLength: 1, maxLength: 4 }))
+    .map(([c, not, vs]) => `${c} ${not ? 'NOT ' : ''}IN (${vs.map(quote).join(', ')})`),
+  fc.tuple(textColumn, fc.boolean(), nasty).map(([c, not, v]) => `${c} ${not ? 'NOT ' : ''}LIKE ${quote(v)}`),
+  fc.constantFrom("type = 'gauge'", "type != 'counter'", "type IN ('gauge', 'counter')"),
+);
+
+const timeCondition = fc.constantFrom(
+  'timestamp > now() - 1h',
+  'timestamp >= now() - 15m AND timestamp < now()',
+  "timestamp BETWEEN '2026-11-27T10:00:00Z' AND '2026-11-27T11:00:00Z'",
+  `timestamp > ${NOW - 7_200_000}`,
+  "timestamp > now() - interval '2 hours'",
+);
+
+const where = fc
+  .tuple(fc.array(condition, { maxLength: 4 }), fc.option(timeCondition), fc.boolean())
+  .map(([conds, time, useOr]) => {
+    const filter =
+      conds.length > 1 && useOr ? [`(${conds.join(' OR ')})`] : conds.length > 0 ? [conds.join(' AND ')] : [];
+    const all = [...filter, ...(time === null ? [] : [time])];
+    return all.length > 0 ? ` WHERE ${all.join(' AND ')}` : '';
+  });
+
+const aggregate = fc.constantFrom(
+  'avg(value)',
+  'sum(value)',
+  'min(value)',
+  'max(value)',
+  'count(*)',
+  'count(value)',
+  'last(value)',
+  'rate(value)',
+  'p50(value)',
+  'p99(value)',
+);
+
+/** Valid queries: every one must compile. */
+const validQuery = fc
+  .record({
+    keys: fc
+      .uniqueArray(
+        fc.oneof(
+          fc.constantFrom('service_name', 'metric_name', 'type').map((c) => ({ key: c, ref: c })),
+          tagKey,
+        ),
+        {
+          maxLength: 3,
+          // tags.x and tags['x'] are one column.
+          selector: (k) => k.key,
+        },
+      )
+      .map((ks) => ks.map((k) => k.ref)),
+    bucket: fc.option(fc.constantFrom('time_bucket(1m)', 'time_bucket(5m)', 'time_bucket(1h, timestamp)')),
+    aggs: fc.uniqueArray(aggregate, { minLength: 1, maxLength: 3 }),
+    where,
+    desc: fc.boolean(),
+    limit: fc.option(fc.integer({ min: 1, max: 10_000 })),
+  })
+  .map(({ keys, bucket, aggs, where: w, desc, limit }) => {
+    const groups = [...keys, ...(bucket === null ? [] : [bucket])];
+    const select = [...groups, ...aggs].join(', ');
+    const groupBy = groups.length > 0 ? ` GROUP BY ${groups.join(', ')}` : '';
+    const orderBy = ` ORDER BY ${groups.length + 1}${desc ? ' DESC' : ''}`;
+    return `SELECT ${select} FROM metrics${w}${groupBy}${orderBy}${limit === null ? '' : ` LIMIT ${limit}`}`;
+  });
+
+const VOCABULARY = [
+  ...['SELECT', 'FROM', 'WHERE', 'GROUP', 'BY', 'ORDER', 'LIMIT', 'AND', 'OR', 'NOT', 'IN', 'LIKE'],
+  ...['BETWEEN', 'AS', 'ASC', 'DESC', 'INTERVAL', 'UNION', 'DROP', 'TABLE', 'JOIN', 'HAVING', 'NULL'],
+  ...['metrics', 'sqlite_master', 'system.tables', 'service_name', 'metric_name', 'type', 'value'],
+  ...['timestamp', 'tags', 'tags.route', "tags['a b']", 'avg', 'p99', 'count', 'rate', 'time_bucket'],
+  ...['now', 'load_extension', 'char', '(', ')', '(*)', '(value)', ',', '.', '*', ';', '=', '!=', '<>'],
+  ...['<', '<=', '>', '>=', '+', '-', '5m', '1h', '0', '42', '1.5', '0x41', "'x'", "''", "'", "' OR '1'='1"],
+  ...["'2026-11-27T10:00:00Z'", "'1 hour'", '--', '/*', '*/', '"', '\\', '?', '[', ']', '\n', 'now()'],
+];
+
+const tokenSoup = fc
+  .array(fc.constantFrom(...VOCABULARY), { maxLength: 30 })
+  .chain((tokens) => fc.constantFrom(' ', '').map((sep) => tokens.join(sep)));
+
+const FRAGMENTS = [
+  "'",
+  "''",
+  ';',
+  '; DROP TABLE metrics',
+  '--',
+  '/*',
+  '"',
+  '\\',
+  ' OR 1=1',
+  " OR '1'='1",
+  ' UNION SELECT * FROM sqlite_master',
+  '(',
+  ')',
+  ',',
+  ' AND ',
+  ' NOT ',
+  'SELECT',
+  '0x41',
+  'char(65)',
+  ' load_extension(value)',
+  '%',
+  '\n',
+  '*',
+  ' LIMIT 99999',
+];
+
+type Mutation =
+  | { op: 'insert'; at: number; text: string }
+  | { op: 'delete'; at: number; length: number }
+  | { op: 'swap'; a: number; b: number };
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ op: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom(...FRAGMENTS) }),
+  fc.record({ op: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 8 }) }),
+  fc.record({ op: fc.constant('swap' as const), a: fc.nat(), b: fc.nat() }),
+);
+
+function mutate(text: string, mutations: readonly Mutation[]): string {
+  let out = text;
+  for (const m of mutations) {
+    if (m.op === 'insert') {
+      const at = m.at % (out.length + 1);
+      out = out.slice(0, at) + m.text + out.slice(at);
+    } else if (m.op === 'delete') {
+      const at = m.at % (out.length + 1);
+      out = out.slice(0, at) + out.slice(at + m.length);
+    } else {
+      const words = out.split(' ');
+      const a = m.a % words.length;
+      const b = m.b % words.length;
+      [words[a], words[b]] = [words[b] as string, words[a] as string];
+      out = words.join(' ');
+    }
+  }
+  return out;
+}
+
+const mutatedQuery = fc
+  .tuple(
+    fc.oneof(validQuery, fc.constantFrom(...VQL_EXAMPLES.map((e) => e.vql))),
+    fc.array(mutation, { minLength: 1, maxLength: 4 }),
+  )
+  .map(([text, ms]) => mutate(text, ms));
+
+// ---- properties
+
+function fuzz(
+  arb: fc.Arbitrary<string>,
+  numRuns: number,
+  mustCompile = false,
+): { total: number; compiled: number } {
+  const tally = { total: 0, compiled: 0 };
+  fc.assert(
+    fc.property(arb, (text) => {
+      tally.total++;
+      if (check(text).compiled) tally.compiled++;
+      else if (mustCompile) prepareVql(text, { now: NOW });
+    }),
+    { numRuns },
+  );
+  return tally;
+}
+
+// Longer than vitest's default five seconds when FUZZ_SCALE raises the run counts.
+describe('VQL fuzzing', { timeout: 600_000 }, () => {
+  test('random text (printable and any code point)', () => {
+    const t = fuzz(
+      fc.oneof(
+        fc.string({ unit: 'grapheme-ascii', maxLength: 120 }),
+        fc.string({ unit: 'binary', maxLength: 60 }),
+      ),
+      runs(20_000),
+    );
+    expect(t.total).toBe(runs(20_000));
+  });
+
+  test('token soup from the VQL vocabulary and injection fragments', () => {
+    const t = fuzz(tokenSoup, runs(30_000));
+    expect(t.total).toBe(runs(30_000));
+  });
+
+  test('generated valid queries all compile', () => {
+    const t = fuzz(validQuery, runs(20_000), true);
+    expect(t.compiled).toBe(t.total);
+  });
+
+  test('valid queries with random insertions, deletions and swaps', () => {
+    const t = fuzz(mutatedQuery, runs(35_000));
+    // Some edits keep a query valid (a deleted space, a swapped pair of equal words): both outcomes run.
+    expect(t.compiled).toBeGreaterThan(0);
+    expect(t.compiled).toBeLessThan(t.total);
+  });
+});
