@@ -1,11 +1,11 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { abortableSleep } from '../core/index.js';
 import type { BackoffPolicy, RetryHooks, Sample } from '../core/index.js';
-import { buildMetricsServer } from '../http/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { createAgentMetrics } from './agent-metrics.js';
 import type { AgentMetrics } from './agent-metrics.js';
 import { HostCollector } from './host-collector.js';
+import { MetricsEndpoint } from './metrics-endpoint.js';
 import { MetricsSender } from './metrics-sender.js';
 import { SampleBuffer } from './sample-buffer.js';
 import { SampleShipper } from './sample-shipper.js';
@@ -44,6 +44,7 @@ export class HostAgent {
   readonly buffer: SampleBuffer;
   private readonly collector: HostCollector;
   private readonly shipper: SampleShipper;
+  private readonly sender: MetricsSender;
   private readonly intervalMs: number;
   private readonly drainTimeoutMs: number;
   private readonly logger: Logger;
@@ -55,12 +56,13 @@ export class HostAgent {
     this.metrics = createAgentMetrics(options.registry ?? new Registry());
     this.buffer = new SampleBuffer(options.bufferMaxSamples);
     this.collector = new HostCollector({ root: options.root, service: options.service, logger: this.logger });
+    this.sender = new MetricsSender({
+      endpoint: options.endpoint,
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+      ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    });
     this.shipper = new SampleShipper({
-      sender: new MetricsSender({
-        endpoint: options.endpoint,
-        ...(options.apiKey ? { apiKey: options.apiKey } : {}),
-        ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
-      }),
+      sender: this.sender,
       buffer: this.buffer,
       metrics: this.metrics,
       logger: this.logger,
@@ -104,6 +106,7 @@ export class HostAgent {
     }
     const unsent = await this.shipper.drain(this.drainTimeoutMs);
     if (unsent > 0) this.logger.warn({ unsent }, 'stopping with samples not sent');
+    await this.sender.close();
   }
 }
 
@@ -128,17 +131,20 @@ export async function startHostAgent(options: StartAgentOptions): Promise<Runnin
   // keeps the metric and spares the agent's own CPU.
   collectDefaultMetrics({ register: registry, prefix: 'vantage_agent_', eventLoopMonitoringPrecision: 100 });
   const agent = new HostAgent({ ...options, registry });
-  const server = await buildMetricsServer(registry);
-  const metricsAddress = await server.listen({ port: options.metricsPort, host: options.metricsHost ?? '0.0.0.0' });
+  const endpoint = await MetricsEndpoint.listen(
+    registry,
+    options.metricsPort,
+    options.metricsHost ?? '0.0.0.0',
+  );
   const stopController = new AbortController();
   const running = agent.run(stopController.signal);
   return {
-    metricsAddress,
+    metricsAddress: endpoint.address,
     agent,
     async stop() {
       stopController.abort();
       await running;
-      await server.close();
+      await endpoint.close();
     },
   };
 }

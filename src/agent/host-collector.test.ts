@@ -23,9 +23,7 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 function find(samples: Sample[], name: string, tags: Record<string, string> = {}): Sample | undefined {
-  return samples.find(
-    (s) => s.name === name && Object.entries(tags).every(([k, v]) => s.tags[k] === v),
-  );
+  return samples.find((s) => s.name === name && Object.entries(tags).every(([k, v]) => s.tags[k] === v));
 }
 
 describe('HostCollector over fixture /proc and /sys', () => {
@@ -57,7 +55,9 @@ describe('HostCollector over fixture /proc and /sys', () => {
     expect(second.filter((s) => s.name === 'system_cpu_percent')).toHaveLength(5 * 8);
 
     // Disk I/O: whole disks and device-mapper only; partitions, loop and RAM devices left out.
-    const diskDevices = new Set(second.filter((s) => s.name.startsWith('system_disk_')).map((s) => s.tags.device));
+    const diskDevices = new Set(
+      second.filter((s) => s.name.startsWith('system_disk_')).map((s) => s.tags.device),
+    );
     expect([...diskDevices].sort()).toEqual(['dm-0', 'nvme0n1', 'sda']);
     expect(find(second, 'system_disk_read_bytes_total', { device: 'sda' })).toMatchObject({
       value: 2048 * 512,
@@ -96,9 +96,9 @@ describe('HostCollector over fixture /proc and /sys', () => {
       fstype: 'ext4',
     });
     expect(rootFs('system_filesystem_size_bytes')).toBeGreaterThan(0);
-    expect(rootFs('system_filesystem_used_bytes') + rootFs('system_filesystem_available_bytes')).toBeLessThanOrEqual(
-      rootFs('system_filesystem_size_bytes'),
-    );
+    expect(
+      rootFs('system_filesystem_used_bytes') + rootFs('system_filesystem_available_bytes'),
+    ).toBeLessThanOrEqual(rootFs('system_filesystem_size_bytes'));
     expect(rootFs('system_filesystem_used_percent')).toBeGreaterThanOrEqual(0);
     expect(rootFs('system_filesystem_used_percent')).toBeLessThanOrEqual(100);
   });

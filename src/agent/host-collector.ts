@@ -265,7 +265,9 @@ export class HostCollector {
   private once(key: string, message: string, err?: unknown): void {
     if (this.reported.has(key)) return;
     this.reported.add(key);
-    this.logger.debug({ root: this.root, err }, message);
+    // The reason, not the stack: a missing file on a platform without it is not a bug.
+    const reason = err instanceof Error ? err.message : err === undefined ? undefined : String(err);
+    this.logger.debug({ root: this.root, reason }, message);
   }
 }
 

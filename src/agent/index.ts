@@ -4,6 +4,7 @@ export { createAgentMetrics } from './agent-metrics.js';
 export type { AgentMetrics } from './agent-metrics.js';
 export { HostCollector } from './host-collector.js';
 export type { HostCollectorOptions } from './host-collector.js';
+export { MetricsEndpoint } from './metrics-endpoint.js';
 export { CollectorRefusedError, MetricsSender, parseRetryAfter } from './metrics-sender.js';
 export type { CollectorRejection, MetricsSenderOptions, SendResult } from './metrics-sender.js';
 export { SampleBuffer } from './sample-buffer.js';

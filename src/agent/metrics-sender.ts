@@ -1,3 +1,6 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { failed, ok, retryable } from '../core/index.js';
@@ -54,13 +57,16 @@ export class CollectorRefusedError extends Error {
  * It never retries itself; retryWithBackoff does.
  */
 export class MetricsSender {
-  private readonly url: string;
+  private readonly url: URL;
   private readonly headers: Record<string, string>;
   private readonly requestTimeoutMs: number;
+  // node:http rather than fetch: the global fetch loads its own HTTP stack, which costs the agent
+  // about 20 MB of resident memory for one small request every interval.
+  private transport: Promise<{ request: typeof httpRequest; agent: HttpAgent | HttpsAgent }> | undefined;
 
   constructor(options: MetricsSenderOptions) {
-    this.url = new URL('v1/metrics', options.endpoint.endsWith('/') ? options.endpoint : `${options.endpoint}/`)
-      .href;
+    const base = options.endpoint.endsWith('/') ? options.endpoint : `${options.endpoint}/`;
+    this.url = new URL('v1/metrics', base);
     this.headers = {
       'content-type': 'application/json',
       'content-encoding': 'gzip',
@@ -70,7 +76,7 @@ export class MetricsSender {
   }
 
   get target(): string {
-    return this.url;
+    return this.url.href;
   }
 
   /** Gzips a batch once, so that retries send the same bytes without compressing again. */
@@ -78,29 +84,62 @@ export class MetricsSender {
     return gzipAsync(JSON.stringify({ metrics: samples }));
   }
 
-  async post(body: Buffer, signal?: AbortSignal): Promise<Outcome<SendResult>> {
-    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(this.url, {
-        method: 'POST',
-        headers: this.headers,
-        body,
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
-      text = await response.text();
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-      return retryable(new Error(`${this.url} unreachable: ${reason}${cause}`, { cause: err }));
-    }
-    if (response.status === 202) return ok(parseAccepted(text));
-    const error = refusal(response.status, text);
-    if (RETRYABLE_STATUSES.has(response.status))
-      return retryable(error, parseRetryAfter(response.headers.get('retry-after')));
-    return failed(error);
+  async post(body: Buffer): Promise<Outcome<SendResult>> {
+    const { request, agent } = await this.connect();
+    return new Promise((resolve) => {
+      const unreachable = (err: Error): void => {
+        clearTimeout(timer);
+        resolve(retryable(new Error(`${this.url.href} unreachable: ${err.message}`, { cause: err })));
+      };
+      const req = request(
+        this.url,
+        { method: 'POST', agent, headers: { ...this.headers, 'content-length': String(body.length) } },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', unreachable);
+          res.on('end', () => {
+            clearTimeout(timer);
+            resolve(classify(res, Buffer.concat(chunks).toString('utf8')));
+          });
+        },
+      );
+      const timer = setTimeout(
+        () => req.destroy(new Error(`no answer within ${this.requestTimeoutMs} ms`)),
+        this.requestTimeoutMs,
+      );
+      req.on('error', unreachable);
+      req.end(body);
+    });
   }
+
+  /** Closes kept-alive connections. */
+  async close(): Promise<void> {
+    (await this.transport)?.agent.destroy();
+  }
+
+  private connect(): Promise<{ request: typeof httpRequest; agent: HttpAgent | HttpsAgent }> {
+    // node:https (and TLS with it) is loaded only for an https:// endpoint.
+    this.transport ??=
+      this.url.protocol === 'https:'
+        ? import('node:https').then((https) => ({
+            request: https.request as typeof httpRequest,
+            agent: new https.Agent({ keepAlive: true, maxSockets: 1 }),
+          }))
+        : Promise.resolve({ request: httpRequest, agent: new HttpAgent({ keepAlive: true, maxSockets: 1 }) });
+    return this.transport;
+  }
+}
+
+function classify(res: IncomingMessage, text: string): Outcome<SendResult> {
+  const status = res.statusCode ?? 0;
+  if (status === 202) return ok(parseAccepted(text));
+  const error = refusal(status, text);
+  if (RETRYABLE_STATUSES.has(status)) {
+    const header = res.headers['retry-after'];
+    return retryable(error, parseRetryAfter(typeof header === 'string' ? header : null));
+  }
+  return failed(error);
 }
 
 function parseAccepted(text: string): SendResult {

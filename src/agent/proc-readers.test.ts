@@ -1,11 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { filesystemUsage, isVirtualMemoryDevice, parseDiskstats, parseMounts, reportableMounts } from './disk-stats.js';
+import {
+  filesystemUsage,
+  isVirtualMemoryDevice,
+  parseDiskstats,
+  parseMounts,
+  reportableMounts,
+} from './disk-stats.js';
 import { parseNetDev } from './net-stats.js';
 import { counterDelta } from './proc-text.js';
 import { memoryUsage, parseLoadavg, parseMeminfo, parseUptime } from './system-stats.js';
 
-const fixture = (path: string): string => readFileSync(new URL(`./fixtures/${path}`, import.meta.url), 'utf8');
+const fixture = (path: string): string =>
+  readFileSync(new URL(`./fixtures/${path}`, import.meta.url), 'utf8');
 
 describe('load, uptime and memory', () => {
   it('reads /proc/loadavg', () => {
@@ -80,7 +87,14 @@ describe('disks', () => {
   });
 
   it('computes usage as df does', () => {
-    const usage = filesystemUsage({ bsize: 4096, blocks: 1000, bfree: 300, bavail: 250, files: 500, ffree: 100 });
+    const usage = filesystemUsage({
+      bsize: 4096,
+      blocks: 1000,
+      bfree: 300,
+      bavail: 250,
+      files: 500,
+      ffree: 100,
+    });
     expect(usage).toEqual({
       sizeBytes: 4096_000,
       usedBytes: 700 * 4096,
@@ -89,7 +103,9 @@ describe('disks', () => {
       inodesTotal: 500,
       inodesUsed: 400,
     });
-    expect(filesystemUsage({ bsize: 4096, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0 })).toBeUndefined();
+    expect(
+      filesystemUsage({ bsize: 4096, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0 }),
+    ).toBeUndefined();
   });
 });
 

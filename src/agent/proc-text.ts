@@ -15,7 +15,10 @@ export function listHostDir(root: string, relative: string): Promise<string[]> {
 
 /** Whitespace-separated fields of one line, without empty strings. */
 export function fields(line: string): string[] {
-  return line.trim().split(/\s+/).filter((f) => f.length > 0);
+  return line
+    .trim()
+    .split(/\s+/)
+    .filter((f) => f.length > 0);
 }
 
 /** A whole non-negative number, or undefined for anything else ("-", "", "1.5", "12abc"). */

@@ -28,7 +28,9 @@ interface Received {
 }
 
 /** A collector stand-in on a real port that answers from a script, then 202 to everything. */
-async function scriptedCollector(script: Reply[]): Promise<{ url: string; received: Received[]; server: Server }> {
+async function scriptedCollector(
+  script: Reply[],
+): Promise<{ url: string; received: Received[]; server: Server }> {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -81,7 +83,11 @@ function harness(
   const metrics = createAgentMetrics(new Registry());
   const delays: number[] = [];
   const shipper = new SampleShipper({
-    sender: new MetricsSender({ endpoint, requestTimeoutMs: 5_000, ...(options.apiKey ? { apiKey: options.apiKey } : {}) }),
+    sender: new MetricsSender({
+      endpoint,
+      requestTimeoutMs: 5_000,
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+    }),
     buffer,
     metrics,
     logger,
@@ -95,7 +101,10 @@ function harness(
   return { shipper, buffer, metrics, lines, delays };
 }
 
-async function count(metric: { get(): Promise<{ values: { value: number; labels: object }[] }> }, labels = {}) {
+async function count(
+  metric: { get(): Promise<{ values: { value: number; labels: object }[] }> },
+  labels = {},
+) {
   const { values } = await metric.get();
   const match = values.find((v) => JSON.stringify(v.labels) === JSON.stringify(labels));
   return match?.value ?? 0;
@@ -164,7 +173,9 @@ describe('SampleShipper against a real HTTP collector', () => {
   it('does not retry a 400: drops the batch, counts it and logs the code once', async () => {
     const refusal: Reply = {
       status: 400,
-      body: { error: { code: 'VTG_INGEST_INVALID_SAMPLE', message: 'service is not valid', field: 'service' } },
+      body: {
+        error: { code: 'VTG_INGEST_INVALID_SAMPLE', message: 'service is not valid', field: 'service' },
+      },
     };
     const collector = await scriptedCollector([refusal, refusal]);
     const h = harness(collector.url, { maxSamples: 100_000 });
@@ -198,7 +209,10 @@ describe('SampleShipper against a real HTTP collector', () => {
     await h.shipper.flush(running);
     expect(await count(h.metrics.samplesSent)).toBe(2);
     expect(await count(h.metrics.samplesRejected)).toBe(1);
-    expect(h.lines.find((l) => l.level === 50)).toMatchObject({ code: 'VTG_INGEST_NAME_TOO_LONG', tags: { n: '1' } });
+    expect(h.lines.find((l) => l.level === 50)).toMatchObject({
+      code: 'VTG_INGEST_NAME_TOO_LONG',
+      tags: { n: '1' },
+    });
   });
 
   it('keeps the buffer bounded while the collector is unreachable, dropping and counting the oldest', async () => {

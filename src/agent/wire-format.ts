@@ -1,3 +1,4 @@
+import { METRIC_LIMITS } from '../core/index.js';
 import type { Sample } from '../core/index.js';
 
 /**
@@ -5,14 +6,7 @@ import type { Sample } from '../core/index.js';
  * them so that one odd mountpoint or interface name cannot get a whole batch refused.
  */
 export const WIRE_LIMITS = {
-  servicePattern: /^[A-Za-z0-9_.:/-]+$/,
-  serviceMaxLength: 128,
-  namePattern: /^[A-Za-z_][A-Za-z0-9_.:]*$/,
-  nameMaxLength: 256,
-  maxTags: 32,
-  tagKeyPattern: /^[A-Za-z_][A-Za-z0-9_.-]*$/,
-  tagKeyMaxLength: 128,
-  tagValueMaxLength: 256,
+  ...METRIC_LIMITS,
   /** The collector takes up to 10,000; smaller requests retry cheaply and stay well under its body limit. */
   maxMetricsPerRequest: 1_000,
 } as const;

@@ -33,8 +33,19 @@ export async function runInspectBus(opts: Options): Promise<void> {
     if (records.length === 0) break;
     for (const r of records) {
       const batch = decodeAggregateBatch(r.payload);
-      const aggregates = batch.aggregates.map(({ sketch, ...a }) => ({ ...a, sketchCount: sketch?.count ?? null }));
-      console.log(JSON.stringify({ offset: r.offset, next: r.next, createdAt: batch.createdAt, samples: batch.samples, aggregates }));
+      const aggregates = batch.aggregates.map(({ sketch, ...a }) => ({
+        ...a,
+        sketchCount: sketch?.count ?? null,
+      }));
+      console.log(
+        JSON.stringify({
+          offset: r.offset,
+          next: r.next,
+          createdAt: batch.createdAt,
+          samples: batch.samples,
+          aggregates,
+        }),
+      );
       offset = r.next;
       left--;
     }

@@ -1,17 +1,14 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { SETTINGS } from '../config/index.js';
-import type { SettingKey } from '../config/index.js';
-import { redactedConfig } from '../config/index.js';
+import { ConfigError, SETTINGS, parseConfig, redactedConfig } from '../config/index.js';
+import type { SettingKey, VantageConfig } from '../config/index.js';
 import { createLogger } from '../telemetry/index.js';
-import { startEmbedded } from './embedded.js';
-import { ConfigError, addSettingOptions, resolveConfig } from './options.js';
-import { runInspectBus } from './inspect-bus.js';
-import { runSendTestMetrics } from './send-test-metrics.js';
+import { registerAgentCommand } from './agent-command.js';
+import { addSettingOptions, settingsText } from './options.js';
+import { stopOnSignals } from './stop-on-signals.js';
 
-function settingKeyOf(flag: string): SettingKey {
-  return (Object.keys(SETTINGS) as SettingKey[]).find((k) => SETTINGS[k].flag === flag) as SettingKey;
-}
+// Each command loads its modules when it runs, so that `vantage agent` does not carry the
+// server's (Fastify, SQLite) in memory.
 
 const program = new Command();
 program
@@ -25,42 +22,14 @@ addSettingOptions(
   program
     .command('start')
     .description('Run embedded Vantage: collector, worker and query API in one process, storing in SQLite'),
-  Object.keys(SETTINGS) as SettingKey[],
+  SETTINGS,
 ).action(async (flags: Record<string, unknown>) => {
-  const config = resolveConfig(flags, process.env);
+  const config = parseConfig(settingsText(SETTINGS, flags, process.env));
   const logger = createLogger(config.logLevel);
   logger.info({ config: redactedConfig(config) }, 'starting embedded Vantage');
-  let vantage;
-  try {
-    vantage = await startEmbedded(config, logger);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { port?: number };
-    if (e.code === 'EADDRINUSE') {
-      const flag = Object.values(SETTINGS).find(
-        (s) => s.flag.endsWith('-port') && config[settingKeyOf(s.flag)] === e.port,
-      );
-      console.error(
-        `Port ${e.port} is already in use${flag ? `: choose another with ${flag.flag} or ${flag.env}` : ''}.`,
-      );
-      process.exit(2);
-    }
-    throw err;
-  }
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: draining requests, flushing, closing storage');
-    vantage.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'unclean shutdown');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  const { startEmbedded } = await import('./embedded.js');
+  const vantage = await startEmbedded(config, logger).catch((err: unknown) => exitIfPortTaken(err, config));
+  stopOnSignals(logger, 'shutting down: draining requests, flushing, closing storage', () => vantage.close());
 });
 
 program
@@ -84,9 +53,12 @@ program
   .option('--interval <duration>', 'Resolution of the generated data', '10s')
   .action(
     async (opts: { endpoint: string; apiKey?: string; hours: string; live?: string; interval: string }) => {
+      const { runSendTestMetrics } = await import('./send-test-metrics.js');
       await runSendTestMetrics(opts);
     },
   );
+
+registerAgentCommand(program);
 
 program
   .command('inspect-bus')
@@ -99,6 +71,7 @@ program
   .option('--from <offset>', 'Start at this offset (default: the oldest record kept)')
   .option('--limit <n>', 'Most messages to print', '10')
   .action(async (opts: { dataDir: string; from?: string; limit: string }) => {
+    const { runInspectBus } = await import('./inspect-bus.js');
     await runInspectBus(opts);
   });
 
@@ -110,3 +83,17 @@ program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });
+
+/** A port in use is a setting to change, said as such; anything else goes on up. */
+function exitIfPortTaken(err: unknown, config: VantageConfig): never {
+  const e = err as NodeJS.ErrnoException & { port?: number };
+  if (e.code === 'EADDRINUSE') {
+    const key = (Object.keys(SETTINGS) as SettingKey[]).find(
+      (k) => SETTINGS[k].flag.endsWith('-port') && config[k] === e.port,
+    );
+    const hint = key ? `: choose another with ${SETTINGS[key].flag} or ${SETTINGS[key].env}` : '';
+    console.error(`Port ${e.port} is already in use${hint}.`);
+    process.exit(2);
+  }
+  throw err;
+}

@@ -1,27 +1,29 @@
 import type { Command } from 'commander';
-import { ConfigError, SETTINGS, parseConfig } from '../config/index.js';
-import type { SettingKey, VantageConfig } from '../config/index.js';
+import type { SettingsTable } from '../config/index.js';
 
-/** Adds a flag for each setting, with its variable and default in the help text. */
-export function addSettingOptions(command: Command, keys: readonly SettingKey[]): Command {
-  for (const key of keys) {
-    const spec = SETTINGS[key];
+/** Adds a flag for each setting of a table, with its variable and default in the help text. */
+export function addSettingOptions(command: Command, table: SettingsTable): Command {
+  for (const spec of Object.values(table)) {
     const shown =
-      'secret' in spec && spec.secret ? '' : ` (default: ${spec.default === '' ? 'none' : spec.default})`;
+      spec.secret || spec.default === undefined
+        ? ''
+        : ` (default: ${spec.default === '' ? 'none' : spec.default})`;
     command.option(`${spec.flag} <value>`, `${spec.description}; env ${spec.env}${shown}`);
   }
   return command;
 }
 
-/** Flags first, then VANTAGE_* variables, then defaults. */
-export function resolveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): VantageConfig {
-  const raw: Partial<Record<SettingKey, string>> = {};
-  for (const [key, spec] of Object.entries(SETTINGS) as [SettingKey, (typeof SETTINGS)[SettingKey]][]) {
+/** Each setting's text: the flag when given, else its VANTAGE_* variable (defaults come later). */
+export function settingsText<T extends SettingsTable>(
+  table: T,
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): Partial<Record<keyof T, string>> {
+  const raw: Partial<Record<keyof T, string>> = {};
+  for (const [key, spec] of Object.entries(table)) {
     const flag = flags[key];
     const value = typeof flag === 'string' ? flag : env[spec.env];
-    if (value !== undefined) raw[key] = value;
+    if (value !== undefined) raw[key as keyof T] = value;
   }
-  return parseConfig(raw);
+  return raw;
 }
-
-export { ConfigError };

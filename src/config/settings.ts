@@ -1,38 +1,21 @@
 import { z } from 'zod';
-import { parseDuration } from '../core/index.js';
+import {
+  durationSchema,
+  listSchema,
+  logLevelSchema,
+  portSchema,
+  positiveIntSchema,
+} from './settings-table.js';
+import type { SettingSpec } from './settings-table.js';
 
 /**
- * Every setting Vantage has, once: its flag, its VANTAGE_* variable, its default and its schema.
- * The CLI builds its options from this table and docs/configuration.md is checked against it.
+ * Every setting of the Vantage server roles, once: flag, VANTAGE_* variable, default, schema. The
+ * CLI builds its options from this table; the README's configuration table is checked against it.
  */
-export interface SettingSpec {
-  readonly flag: string;
-  readonly env: string;
-  readonly description: string;
-  readonly default?: string;
-  readonly schema: z.ZodType;
-  /** Secrets are never logged. */
-  readonly secret?: boolean;
-}
-
-// Digits only: coercion would read '' as 0 (a random port) and accept 0x1F90 or 1e3.
-const digits = z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number);
-const port = digits.pipe(z.number().int().min(0).max(65535));
-const positiveInt = digits.pipe(z.number().int().positive());
-const duration = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) {
-    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration such as 500ms, 30s, 5m, 90d` });
-    return z.NEVER;
-  }
-  return ms;
-});
-const list = z.string().transform((text) =>
-  text
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0),
-);
+const port = portSchema;
+const positiveInt = positiveIntSchema;
+const duration = durationSchema();
+const list = listSchema;
 
 export const SETTINGS = {
   dataDir: {
@@ -195,7 +178,7 @@ export const SETTINGS = {
     flag: '--log-level',
     env: 'VANTAGE_LOG_LEVEL',
     default: 'info',
-    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    schema: logLevelSchema,
     description: 'Log level',
   },
 } as const satisfies Record<string, SettingSpec>;

@@ -97,9 +97,12 @@ export function encodeAggregateBatch(batch: AggregateBatch): Buffer {
 
 /** Decodes a batch; throws TypeError on anything that is not a well-formed one. */
 export function decodeAggregateBatch(payload: Uint8Array): AggregateBatch {
-  const buf = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const buf = Buffer.isBuffer(payload)
+    ? payload
+    : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   const r = new Reader(buf);
-  if (buf.length < HEADER || buf.toString('latin1', 0, 3) !== MAGIC) throw new TypeError('not an aggregate batch');
+  if (buf.length < HEADER || buf.toString('latin1', 0, 3) !== MAGIC)
+    throw new TypeError('not an aggregate batch');
   r.at = 3;
   if (r.u8() !== VERSION) throw new TypeError('unknown aggregate batch version');
   const createdAt = r.f64();

@@ -22,3 +22,4 @@ export type { Tier, TierRetention } from './tiers.js';
 export { formatDuration, parseDuration, parseRfc3339, parseTimePoint } from './time.js';
 export { TokenBucketLimiter } from './token-bucket.js';
 export type { TakeResult } from './token-bucket.js';
+export { METRIC_LIMITS } from './metric-limits.js';

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
+import { METRIC_LIMITS } from '../core/index.js';
 
 /** Limits on one metric that the configuration sets. */
 export interface MetricLimits {
@@ -7,13 +8,13 @@ export interface MetricLimits {
   readonly maxBatchSize: number;
 }
 
-export const SERVICE_PATTERN = '^[A-Za-z0-9_.:/-]+$';
-export const NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.:]*$';
-export const TAG_KEY_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]*$';
-export const MAX_SERVICE_LENGTH = 128;
-export const MAX_NAME_LENGTH = 256;
-export const MAX_TAG_KEY_LENGTH = 128;
-export const MAX_TAG_VALUE_LENGTH = 256;
+export const SERVICE_PATTERN = METRIC_LIMITS.servicePattern.source;
+export const NAME_PATTERN = METRIC_LIMITS.namePattern.source;
+export const TAG_KEY_PATTERN = METRIC_LIMITS.tagKeyPattern.source;
+export const MAX_SERVICE_LENGTH = METRIC_LIMITS.serviceMaxLength;
+export const MAX_NAME_LENGTH = METRIC_LIMITS.nameMaxLength;
+export const MAX_TAG_KEY_LENGTH = METRIC_LIMITS.tagKeyMaxLength;
+export const MAX_TAG_VALUE_LENGTH = METRIC_LIMITS.tagValueMaxLength;
 
 /** JSON Schema of one metric in POST /v1/metrics; also the OpenAPI description of it. */
 export function metricSchema(limits: MetricLimits) {

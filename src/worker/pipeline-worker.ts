@@ -102,8 +102,13 @@ export class PipelineWorker {
    * throughput grows. Capped at MAX_WINDOW_MS so data stays fresh.
    */
   private async gather(): Promise<BusMessage[]> {
-    const window = this.draining ? 0 : Math.min(MAX_WINDOW_MS, Math.max(this.options.lingerMs, 4 * this.lastWriteMs));
-    const batch = await this.consumer.poll(this.options.batchMaxMessages, this.draining ? 0 : this.options.lingerMs);
+    const window = this.draining
+      ? 0
+      : Math.min(MAX_WINDOW_MS, Math.max(this.options.lingerMs, 4 * this.lastWriteMs));
+    const batch = await this.consumer.poll(
+      this.options.batchMaxMessages,
+      this.draining ? 0 : this.options.lingerMs,
+    );
     const deadline = Date.now() + window;
     while (batch.length > 0 && batch.length < this.options.batchMaxMessages && !this.abort.signal.aborted) {
       const left = deadline - Date.now();
