@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { addSample, newAggregate } from './aggregate.js';
+import { addSample, aggregateKey, mergeAggregate, newAggregate } from './aggregate.js';
 import type { Aggregate } from './aggregate.js';
-import { decodeAggregateBatch, encodeAggregateBatch } from './aggregate-codec.js';
+import { decodeAggregateBatch, encodeAggregateBatch, foldAggregateBatch } from './aggregate-codec.js';
 import type { AggregateBatch } from './aggregate-codec.js';
 
 const MINUTE = 1_700_000_040_000;
@@ -125,5 +125,34 @@ describe('aggregate batch codec', () => {
     expect(a.sum).toBe(Number.POSITIVE_INFINITY);
     const back = decodeAggregateBatch(encodeAggregateBatch({ samples: 2, createdAt: 1, aggregates: [a] }));
     expect(back.aggregates[0]?.sum).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('foldAggregateBatch', () => {
+  it('merges batches into a map exactly as decoding and merging them would', () => {
+    const batches = [0, 1, 2].map((k) => {
+      const single = newAggregate('checkout', 'latency_ms', 'gauge', '{"region":"eu"}', MINUTE);
+      addSample(single, 10 + k, MINUTE + k);
+      return encodeAggregateBatch({
+        samples: 6,
+        createdAt: 100 + k,
+        aggregates: [gauge(), counter(), single],
+      });
+    });
+    const folded = new Map<string, Aggregate>();
+    const headers = batches.map((b) => foldAggregateBatch(b, folded));
+    expect(headers).toEqual([0, 1, 2].map((k) => ({ samples: 6, createdAt: 100 + k })));
+    const expected = new Map<string, Aggregate>();
+    for (const b of batches) {
+      for (const a of decodeAggregateBatch(b).aggregates) {
+        const key = aggregateKey(a);
+        const existing = expected.get(key);
+        if (existing) mergeAggregate(existing, a);
+        else expected.set(key, a);
+      }
+    }
+    expect([...folded.values()].map(plain)).toEqual([...expected.values()].map(plain));
+    expect(folded.size).toBe(2);
+    expect([...folded.values()].find((a) => a.type === 'gauge')?.count).toBe(15);
   });
 });

@@ -1,3 +1,4 @@
+import { aggregateKey, mergeAggregate } from './aggregate.js';
 import type { Aggregate } from './aggregate.js';
 import { QuantileSketch } from './quantile-sketch.js';
 import type { MetricType } from './sample.js';
@@ -97,20 +98,60 @@ export function encodeAggregateBatch(batch: AggregateBatch): Buffer {
 
 /** Decodes a batch; throws TypeError on anything that is not a well-formed one. */
 export function decodeAggregateBatch(payload: Uint8Array): AggregateBatch {
+  const aggregates: Aggregate[] = [];
+  const header = readBatch(payload, (w) => aggregates.push(toAggregate(w)));
+  return { ...header, aggregates };
+}
+
+/**
+ * Decodes a batch straight into `into` (keyed by aggregateKey): aggregates already there are
+ * merged in place, without building a sketch for each. The worker folds thousands of messages this
+ * way; most of their aggregates meet an earlier one of the same series and minute.
+ */
+export function foldAggregateBatch(
+  payload: Uint8Array,
+  into: Map<string, Aggregate>,
+): Omit<AggregateBatch, 'aggregates'> {
+  return readBatch(payload, (w) => {
+    const key = aggregateKey(w);
+    const existing = into.get(key);
+    if (existing === undefined) {
+      into.set(key, toAggregate(w));
+      return;
+    }
+    const sketch = existing.sketch;
+    mergeAggregate(existing, { ...w, sketch: null });
+    if (sketch !== null) {
+      if (w.sketchKind === SINGLE_VALUE) sketch.add(w.sum);
+      else if (w.sketchBytes !== undefined) mergeSketchBytes(sketch, w.sketchBytes);
+    }
+  });
+}
+
+/** One aggregate as read off the wire, its sketch still encoded. */
+interface WireAggregate extends Omit<Aggregate, 'sketch'> {
+  readonly sketchKind: number;
+  readonly sketchBytes: Buffer | undefined;
+}
+
+function readBatch(
+  payload: Uint8Array,
+  visit: (w: WireAggregate) => void,
+): Omit<AggregateBatch, 'aggregates'> {
   const buf = Buffer.isBuffer(payload)
     ? payload
     : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  const r = new Reader(buf);
   if (buf.length < HEADER || buf.toString('latin1', 0, 3) !== MAGIC)
     throw new TypeError('not an aggregate batch');
+  const r = new Reader(buf);
   r.at = 3;
   if (r.u8() !== VERSION) throw new TypeError('unknown aggregate batch version');
   const createdAt = r.f64();
   const samples = r.f64();
   const strings: string[] = new Array<string>(r.u32());
   for (let i = 0; i < strings.length; i++) strings[i] = r.string();
-  const aggregates: Aggregate[] = new Array<Aggregate>(r.u32());
-  for (let i = 0; i < aggregates.length; i++) {
+  const count = r.u32();
+  for (let i = 0; i < count; i++) {
     const service = r.ref(strings);
     const name = r.ref(strings);
     const tags = r.ref(strings);
@@ -120,28 +161,50 @@ export function decodeAggregateBatch(payload: Uint8Array): AggregateBatch {
       throw new TypeError('malformed aggregate in batch');
     }
     const start = r.f64();
-    const count = r.f64();
+    const n = r.f64();
     const sum = r.f64();
     const min = r.f64();
     const max = r.f64();
     const last = r.f64();
     const lastTimestamp = r.f64();
-    let sketch: QuantileSketch | null = null;
-    if (sketchKind === SINGLE_VALUE) {
-      sketch = new QuantileSketch();
-      sketch.add(sum);
-    } else if (sketchKind === ENCODED) {
-      const length = r.u32();
-      try {
-        sketch = QuantileSketch.decode(r.bytes(length));
-      } catch (err) {
-        throw new TypeError('malformed sketch in batch', { cause: err });
-      }
-    }
-    aggregates[i] = { service, name, type, tags, start, count, sum, min, max, last, lastTimestamp, sketch };
+    const sketchBytes = sketchKind === ENCODED ? r.bytes(r.u32()) : undefined;
+    visit({
+      service,
+      name,
+      tags,
+      type,
+      start,
+      count: n,
+      sum,
+      min,
+      max,
+      last,
+      lastTimestamp,
+      sketchKind,
+      sketchBytes,
+    });
   }
   if (r.at !== buf.length) throw new TypeError('trailing bytes after the aggregate batch');
-  return { samples, createdAt, aggregates };
+  return { samples, createdAt };
+}
+
+function toAggregate(w: WireAggregate): Aggregate {
+  let sketch: QuantileSketch | null = null;
+  if (w.sketchKind !== NO_SKETCH) {
+    sketch = new QuantileSketch();
+    if (w.sketchKind === SINGLE_VALUE) sketch.add(w.sum);
+    else if (w.sketchBytes !== undefined) mergeSketchBytes(sketch, w.sketchBytes);
+  }
+  const { service, name, type, tags, start, count, sum, min, max, last, lastTimestamp } = w;
+  return { service, name, type, tags, start, count, sum, min, max, last, lastTimestamp, sketch };
+}
+
+function mergeSketchBytes(sketch: QuantileSketch, bytes: Buffer): void {
+  try {
+    sketch.mergeEncoded(bytes);
+  } catch (err) {
+    throw new TypeError('malformed sketch in batch', { cause: err });
+  }
 }
 
 /** Bounds-checked reads; any overrun is a TypeError (a malformed message), not a RangeError. */

@@ -1,6 +1,6 @@
 export { addSample, aggregateKey, mergeAggregate, newAggregate, rebucket } from './aggregate.js';
 export type { Aggregate } from './aggregate.js';
-export { decodeAggregateBatch, encodeAggregateBatch } from './aggregate-codec.js';
+export { decodeAggregateBatch, encodeAggregateBatch, foldAggregateBatch } from './aggregate-codec.js';
 export type { AggregateBatch } from './aggregate-codec.js';
 export { AGGREGATIONS, isAggregation, quantileOf, stepValue } from './aggregation.js';
 export type { Aggregation, StepStats } from './aggregation.js';

@@ -1,13 +1,5 @@
 import type { Logger } from 'pino';
-import {
-  aggregateKey,
-  decodeAggregateBatch,
-  failed,
-  mergeAggregate,
-  ok,
-  retryable,
-  retryWithBackoff,
-} from '../core/index.js';
+import { foldAggregateBatch, failed, ok, retryable, retryWithBackoff } from '../core/index.js';
 import type { Aggregate, BackoffPolicy, Outcome } from '../core/index.js';
 import type { BusConsumer, BusMessage } from '../bus/index.js';
 import type { Checkpoint, Store } from '../storage/index.js';
@@ -120,34 +112,37 @@ export class PipelineWorker {
     return batch;
   }
 
-  /** Decodes and merges once; a retried write reuses the result. */
+  /**
+   * Decodes and merges once; a retried write reuses the result. A message that fails to decode
+   * may have folded part of itself in already, so the fold starts again without it.
+   */
   private decode(messages: readonly BusMessage[]): DecodedBatch {
-    const merged = new Map<string, Aggregate>();
-    let samples = 0;
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const m of messages) {
-      let batch;
-      try {
-        batch = decodeAggregateBatch(m.payload);
-      } catch (err) {
-        // Cannot succeed on retry: count it, log where it is, and go on.
-        this.metrics.decodeFailures.inc();
-        this.logger.error(
-          { err, partition: m.partition, offset: m.offset },
-          'undecodable bus message skipped',
-        );
-        continue;
+    const skipped = new Set<BusMessage>();
+    for (;;) {
+      const merged = new Map<string, Aggregate>();
+      let samples = 0;
+      let oldest = Number.POSITIVE_INFINITY;
+      let failed: BusMessage | undefined;
+      for (const m of messages) {
+        if (skipped.has(m)) continue;
+        try {
+          const header = foldAggregateBatch(m.payload, merged);
+          samples += header.samples;
+          oldest = Math.min(oldest, header.createdAt);
+        } catch (err) {
+          // Cannot succeed on retry: count it, log where it is, and go on without it.
+          this.metrics.decodeFailures.inc();
+          this.logger.error(
+            { err, partition: m.partition, offset: m.offset },
+            'undecodable bus message skipped',
+          );
+          failed = m;
+          break;
+        }
       }
-      samples += batch.samples;
-      oldest = Math.min(oldest, batch.createdAt);
-      for (const a of batch.aggregates) {
-        const key = aggregateKey(a);
-        const existing = merged.get(key);
-        if (existing) mergeAggregate(existing, a);
-        else merged.set(key, a);
-      }
+      if (failed === undefined) return { messages, aggregates: [...merged.values()], samples, oldest };
+      skipped.add(failed);
     }
-    return { messages, aggregates: [...merged.values()], samples, oldest };
   }
 
   private async writeBatch({ messages, aggregates, samples, oldest }: DecodedBatch): Promise<Outcome> {

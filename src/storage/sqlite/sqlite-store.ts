@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { aggregateKey, floorTo, mergeAggregate, QuantileSketch, rebucket, TIERS } from '../../core/index.js';
+import { floorTo, mergeAggregate, QuantileSketch, rebucket, TIERS } from '../../core/index.js';
 import type { Aggregate, MetricType, TierRetention } from '../../core/index.js';
 import type {
   Bucket,
@@ -65,18 +65,42 @@ export class SqliteStore implements Store {
 
   async write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<void> {
     this.writer.transaction(() => {
+      const ids = aggregates.map((a) => this.catalog.resolve(a));
+      // An aggregate that is alone in its bucket is written as it is; its sketch is encoded once
+      // for all the tiers it reaches.
+      const encoded = new Map<Aggregate, Buffer | null>();
+      const sketchOf = (a: Aggregate): Buffer | null => {
+        let bytes = encoded.get(a);
+        if (bytes === undefined) encoded.set(a, (bytes = a.sketch?.encode() ?? null));
+        return bytes;
+      };
       const lastSeen = new Map<number, number>();
       for (const [tierIndex, tier] of TIERS.entries()) {
-        const rows =
-          tierIndex === 0
-            ? mergeByKey(aggregates, (a) => a)
-            : mergeByKey(aggregates, (a) => rebucket(a, floorTo(a.start, tier.resolutionMs)));
         const upsert = this.upserts[tierIndex] as Statement;
-        for (const a of rows) {
-          const { metricId, seriesId } = this.catalog.resolve(a);
+        const rows = new Map<
+          string,
+          { metricId: number; seriesId: number; start: number; agg: Aggregate; copied: boolean }
+        >();
+        aggregates.forEach((a, i) => {
+          const { metricId, seriesId } = ids[i] as { metricId: number; seriesId: number };
+          const start = floorTo(a.start, tier.resolutionMs);
+          const key = `${seriesId}:${start}`;
+          const row = rows.get(key);
+          if (row === undefined) rows.set(key, { metricId, seriesId, start, agg: a, copied: false });
+          else {
+            if (!row.copied) {
+              row.agg = rebucket(row.agg, start);
+              row.copied = true;
+            }
+            mergeAggregate(row.agg, a);
+          }
+          if (tierIndex === 0 && a.lastTimestamp > (lastSeen.get(metricId) ?? 0))
+            lastSeen.set(metricId, a.lastTimestamp);
+        });
+        for (const { metricId, seriesId, start, agg: a } of rows.values()) {
           upsert.run(
             metricId,
-            a.start,
+            start,
             seriesId,
             a.count,
             a.sum,
@@ -84,10 +108,8 @@ export class SqliteStore implements Store {
             a.max,
             a.last,
             a.lastTimestamp,
-            a.sketch?.encode() ?? null,
+            sketchOf(a),
           );
-          if (tierIndex === 0 && a.lastTimestamp > (lastSeen.get(metricId) ?? 0))
-            lastSeen.set(metricId, a.lastTimestamp);
         }
       }
       for (const [metricId, ts] of lastSeen) this.touchMetric.run(ts, metricId);
@@ -324,16 +346,4 @@ function openDatabase(path: string): Db {
   };
   db.aggregate('last_by_time', lastByTime as unknown as Parameters<Db['aggregate']>[1]);
   return db;
-}
-
-function mergeByKey(aggregates: readonly Aggregate[], move: (a: Aggregate) => Aggregate): Aggregate[] {
-  const out = new Map<string, Aggregate>();
-  for (const a of aggregates) {
-    const moved = move(a);
-    const key = aggregateKey(moved);
-    const existing = out.get(key);
-    if (existing === undefined) out.set(key, moved === a ? rebucket(a, a.start) : moved);
-    else mergeAggregate(existing, moved);
-  }
-  return [...out.values()];
 }
