@@ -1,4 +1,4 @@
-import { aggregateKey, mergeAggregate } from './aggregate.js';
+import { aggregateKey, mergeStats } from './aggregate.js';
 import type { Aggregate } from './aggregate.js';
 import { QuantileSketch } from './quantile-sketch.js';
 import type { MetricType } from './sample.js';
@@ -119,8 +119,8 @@ export function foldAggregateBatch(
       into.set(key, toAggregate(w));
       return;
     }
+    mergeStats(existing, w);
     const sketch = existing.sketch;
-    mergeAggregate(existing, { ...w, sketch: null });
     if (sketch !== null) {
       if (w.sketchKind === SINGLE_VALUE) sketch.add(w.sum);
       else if (w.sketchBytes !== undefined) mergeSketchBytes(sketch, w.sketchBytes);

@@ -62,6 +62,18 @@ export function addSample(agg: Aggregate, value: number, timestamp: number): voi
 
 /** Folds `from` into `into`. Both must describe the same series and bucket. */
 export function mergeAggregate(into: Aggregate, from: Aggregate): void {
+  mergeStats(into, from);
+  if (from.sketch) {
+    if (into.sketch) into.sketch.merge(from.sketch);
+    else {
+      into.sketch = new QuantileSketch();
+      into.sketch.merge(from.sketch);
+    }
+  }
+}
+
+/** The part of mergeAggregate that is not the sketch. */
+export function mergeStats(into: Aggregate, from: Omit<Aggregate, 'sketch'>): void {
   into.count += from.count;
   into.sum += from.sum;
   if (from.min < into.min) into.min = from.min;
@@ -72,13 +84,6 @@ export function mergeAggregate(into: Aggregate, from: Aggregate): void {
   ) {
     into.last = from.last;
     into.lastTimestamp = from.lastTimestamp;
-  }
-  if (from.sketch) {
-    if (into.sketch) into.sketch.merge(from.sketch);
-    else {
-      into.sketch = new QuantileSketch();
-      into.sketch.merge(from.sketch);
-    }
   }
 }
 

@@ -328,6 +328,38 @@ describe('PipelineWorker', () => {
     expect(totals(store.writes)).toEqual({ count: 2, sum: 7 });
   });
 
+  it('keeps going when reading the bus fails, and says so until it reads again', async () => {
+    const consumer = new MemoryConsumer();
+    const store = new FakeStore();
+    const { worker } = setup(store, consumer, { lingerMs: 20 });
+    const poll = consumer.poll.bind(consumer);
+    let failures = 1;
+    consumer.poll = async (max, wait) => {
+      if (failures-- > 0) throw new Error('disk read error');
+      return poll(max, wait);
+    };
+    await worker.start();
+    await vi.waitFor(() => expect(worker.problem).toContain('disk read error'));
+    consumer.push(1, batch([gauge(5, T0 + 1)]));
+    await vi.waitFor(() => expect(consumer.commits).toEqual([[0, 1]]));
+    expect(worker.problem).toBeUndefined();
+    await worker.stop();
+    expect(totals(store.writes)).toEqual({ count: 1, sum: 5 });
+  });
+
+  it('gathers the messages that arrive within the batch window into one write', async () => {
+    const consumer = new MemoryConsumer();
+    const store = new FakeStore();
+    const { worker } = setup(store, consumer, { lingerMs: 2_000 });
+    await worker.start();
+    consumer.push(1, batch([gauge(1, T0 + 1)]));
+    setTimeout(() => consumer.push(2, batch([gauge(2, T0 + 2)])), 50);
+    await vi.waitFor(() => expect(consumer.commits).toEqual([[0, 2]]), { timeout: 5_000 });
+    await worker.stop();
+    expect(store.writes).toHaveLength(1);
+    expect(totals(store.writes)).toEqual({ count: 2, sum: 3 });
+  });
+
   it('drains pending messages on stop', async () => {
     const consumer = new MemoryConsumer();
     const store = new FakeStore();

@@ -1,5 +1,12 @@
 import type { Logger } from 'pino';
-import { foldAggregateBatch, failed, ok, retryable, retryWithBackoff } from '../core/index.js';
+import {
+  abortableSleep,
+  foldAggregateBatch,
+  failed,
+  ok,
+  retryable,
+  retryWithBackoff,
+} from '../core/index.js';
 import type { Aggregate, BackoffPolicy, Outcome } from '../core/index.js';
 import type { BusConsumer, BusMessage } from '../bus/index.js';
 import type { Checkpoint, Store } from '../storage/index.js';
@@ -60,10 +67,17 @@ export class PipelineWorker {
 
   private async run(): Promise<void> {
     while (!this.abort.signal.aborted) {
-      const messages = await this.consumer.poll(
-        this.options.batchMaxMessages,
-        this.draining ? 0 : this.options.lingerMs,
-      );
+      let messages: BusMessage[];
+      try {
+        messages = await this.gather();
+      } catch (err) {
+        // The bus could not be read (a file error, a broker away): say so, wait, try again.
+        const error = err instanceof Error ? err : new Error(String(err));
+        this.lastError = `reading the bus failed: ${error.message}`;
+        this.logger.error({ err: error }, 'reading the bus failed; retrying');
+        await abortableSleep(this.options.backoff.initialDelayMs, this.abort.signal);
+        continue;
+      }
       if (messages.length === 0) {
         if (this.draining) return;
         continue;

@@ -94,3 +94,35 @@ describe('SegmentLogReader', () => {
     expect((await again.poll(100, 0)).map((m) => m.payload.toString())).toEqual(names(8).slice(5));
   });
 });
+
+describe('SegmentLogReader racing the writer', () => {
+  it('does not read past a segment when the writer rolls over while it lists the segments', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vantage-log-race-'));
+    try {
+      const log = await SegmentLog.open({ dir, segmentBytes: 256 });
+      const payload = (i: number): Buffer => Buffer.from(`record-${i}-`.padEnd(100, 'x'));
+      for (let i = 0; i < 2; i++) await log.append(payload(i));
+      const reader = new SegmentLogReader(dir, log.durableEnd);
+      const list = reader.refresh.bind(reader);
+      let raced = false;
+      // Right after the reader lists the segments, the writer rolls to a new one and the reader
+      // learns of the new durable end: the interleaving two threads can produce.
+      reader.refresh = async () => {
+        await list();
+        if (raced) return;
+        raced = true;
+        for (let i = 2; i < 8; i++) await log.append(payload(i));
+        reader.advance(log.durableEnd);
+      };
+      const first = await reader.read(0, 100);
+      expect(first.map((r) => r.payload.toString())).toEqual([0, 1].map((i) => payload(i).toString()));
+      const rest = await reader.read((first[first.length - 1] as { next: number }).next, 100);
+      expect(rest.map((r) => r.payload.toString())).toEqual(
+        [2, 3, 4, 5, 6, 7].map((i) => payload(i).toString()),
+      );
+      await log.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -77,14 +77,18 @@ export class SegmentLogReader {
    * of the log (its segment deleted) resumes at the start.
    */
   async read(offset: number, maxRecords: number, maxBytes = 16 * 1024 * 1024): Promise<LogRecord[]> {
-    if (offset >= this.end) return [];
+    // The durable end is taken before listing the segments: every byte below it is then in a
+    // segment the listing shows. (Taken after, it could reach into a segment the writer rolled to
+    // since, and this segment's reads would run past its end.)
+    const end = this.end;
+    if (offset >= end) return [];
     await this.refresh();
     let at = Math.max(offset, this.start);
     const records: LogRecord[] = [];
     let bytes = 0;
-    while (at < this.end && records.length < maxRecords && bytes < maxBytes) {
+    while (at < end && records.length < maxRecords && bytes < maxBytes) {
       const base = this.segmentFor(at);
-      const segmentEnd = this.segmentEnd(base);
+      const segmentEnd = this.segmentEnd(base, end);
       const fh = await open(segmentPath(this.dir, base), 'r');
       try {
         while (at < segmentEnd && records.length < maxRecords && bytes < maxBytes) {
@@ -152,8 +156,8 @@ export class SegmentLogReader {
     return base;
   }
 
-  private segmentEnd(base: number): number {
+  private segmentEnd(base: number, end: number): number {
     const i = this.segmentList.indexOf(base);
-    return i + 1 < this.segmentList.length ? (this.segmentList[i + 1] as number) : this.end;
+    return i + 1 < this.segmentList.length ? Math.min(this.segmentList[i + 1] as number, end) : end;
   }
 }
