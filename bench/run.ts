@@ -3,6 +3,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { runIngestBench } from './ingest-bench.js';
 import { runQueryBench } from './query-bench.js';
+import { runAgentBench, runSdkBench } from './host-clients-bench.js';
 import { fmt, startServer } from './support.js';
 
 /**
@@ -62,6 +63,34 @@ async function main(): Promise<void> {
       '',
     );
   }
+  if (only === undefined || only === 'clients') {
+    const dir = mkdtempSync(join(tmpdir(), 'vantage-bench-agent-'));
+    const server = await startServer(dir);
+    const seconds = Number(process.env.BENCH_AGENT_S ?? 60);
+    log(`agent: ${seconds} s at the default 10 s interval`);
+    const a = await runAgentBench(server, seconds, log);
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+    log('Python SDK hot path');
+    const sdk = runSdkBench();
+    lines.push(
+      '### Host agent',
+      '',
+      `\`vantage agent\` at a ${a.intervalS} s interval against a running Vantage, measured over ${a.seconds} s after 12 s of start-up.`,
+      '',
+      '| CPU, % of one core | RSS MB | peak RSS MB |',
+      '|---|---|---|',
+      `| ${fmt(a.cpuPercentOfOneCore, 2)} | ${fmt(a.rssMb, 0)} | ${fmt(a.peakRssMb, 0)} |`,
+      '',
+      '### Python SDK hot path',
+      '',
+      '```',
+      sdk,
+      '```',
+      '',
+    );
+  }
+
   const text = lines.join('\n');
   mkdirSync('.cache', { recursive: true });
   writeFileSync('.cache/bench-results.md', text);
