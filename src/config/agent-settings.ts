@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { METRIC_LIMITS } from '../core/index.js';
-import { durationSchema, logLevelSchema, portSchema, positiveIntSchema } from './settings-table.js';
+import { LOG_LEVEL_SETTING, durationSchema, portSchema, positiveIntSchema } from './settings-table.js';
 import type { SettingSpec } from './settings-table.js';
 
 /** Every setting of `vantage agent`, in the same form as the server's (settings.ts). */
@@ -71,11 +71,5 @@ export const AGENT_SETTINGS = {
     schema: positiveIntSchema,
     description: 'Samples kept while the collector is unreachable; beyond it the oldest are dropped',
   },
-  logLevel: {
-    flag: '--log-level',
-    env: 'VANTAGE_LOG_LEVEL',
-    default: 'info',
-    schema: logLevelSchema,
-    description: 'Log level',
-  },
+  logLevel: LOG_LEVEL_SETTING,
 } as const satisfies Record<string, SettingSpec>;

@@ -69,6 +69,15 @@ export const portSchema = digits.pipe(z.number().int().min(0).max(65535));
 export const positiveIntSchema = digits.pipe(z.number().int().positive());
 export const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
+/** Every command logs the same way. */
+export const LOG_LEVEL_SETTING = {
+  flag: '--log-level',
+  env: 'VANTAGE_LOG_LEVEL',
+  default: 'info',
+  schema: logLevelSchema,
+  description: 'Log level',
+} as const satisfies SettingSpec;
+
 /** `500ms`, `30s`, `5m`, `90d` to milliseconds, at least `minMs`. */
 export function durationSchema(minMs = 1) {
   return z.string().transform((text, ctx) => {

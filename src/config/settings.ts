@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import {
+  LOG_LEVEL_SETTING,
   durationSchema,
   listSchema,
-  logLevelSchema,
   portSchema,
   positiveIntSchema,
 } from './settings-table.js';
@@ -174,13 +174,7 @@ export const SETTINGS = {
     schema: positiveInt,
     description: 'Most points one query series may return',
   },
-  logLevel: {
-    flag: '--log-level',
-    env: 'VANTAGE_LOG_LEVEL',
-    default: 'info',
-    schema: logLevelSchema,
-    description: 'Log level',
-  },
+  logLevel: LOG_LEVEL_SETTING,
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;
