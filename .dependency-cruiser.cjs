@@ -15,8 +15,15 @@ module.exports = {
     {
       name: 'infra-imports-core-and-config',
       severity: 'error',
-      from: { path: '^src/(bus|storage|telemetry|http)/' },
-      to: { path: '^src/(ingest|worker|api|cli|query)/' },
+      from: { path: '^src/(bus|telemetry|http)/' },
+      to: { path: '^src/(ingest|worker|api|cli|query|storage)/' },
+    },
+    {
+      name: 'storage-runs-compiled-queries',
+      comment: 'A store may use query (the VQL compilers), nothing above it.',
+      severity: 'error',
+      from: { path: mod('storage') },
+      to: { path: '^src/(ingest|worker|api|cli|bus)/' },
     },
     {
       name: 'ingest-isolated',

@@ -222,6 +222,49 @@ describe('embedded Vantage end to end', () => {
     }
   });
 
+  it('answers VQL over the same data, and refuses an injection with its position', async () => {
+    const vql = `SELECT tags.route AS route, count(value), avg(value), p99(value) FROM metrics
+      WHERE service_name = 'checkout' AND metric_name = 'http_request_duration_ms'
+        AND timestamp >= ${base} AND timestamp < ${base + 10 * MINUTE}
+      GROUP BY tags.route ORDER BY route`;
+    const res = await fetch(`${api}/v1/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ vql }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      columns: string[];
+      rows: [string, number, number, number][];
+      stats: { tier: string };
+    };
+    expect(body.columns).toEqual(['route', 'count(value)', 'avg(value)', 'p99(value)']);
+    expect(body.rows.map((r) => r[0])).toEqual(['/cart', '/pay']);
+    for (const [route, count, avg, p99] of body.rows) {
+      const values = [...latencies].filter(([k]) => k.startsWith(`${route}|`)).flatMap(([, v]) => v);
+      expect(count).toBe(values.length);
+      expect(avg).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 9);
+      const exact = exactQuantile(values, 0.99);
+      expect(Math.abs(p99 - exact) / exact).toBeLessThanOrEqual(0.01);
+    }
+    const bad = await fetch(`${api}/v1/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        vql: "SELECT * FROM metrics WHERE service_name = 'test'; DROP TABLE metrics;--",
+      }),
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      error: {
+        code: 'VTG_VQL_MULTIPLE_STATEMENTS',
+        message: expect.stringContaining('at line 1, column 52') as string,
+        field: 'vql',
+        position: { line: 1, column: 52, offset: 51 },
+      },
+    });
+  });
+
   it('keeps the data across a restart and merges later partials of the same minute exactly', async () => {
     await stop();
     await start();

@@ -6,6 +6,7 @@ export interface ApiMetrics {
   readonly requests: Counter<'route' | 'status'>;
   readonly requestDuration: Histogram<'route'>;
   readonly queryDuration: Histogram<'query' | 'tier'>;
+  readonly vqlQueries: Counter<'outcome'>;
 }
 
 export function createApiMetrics(registry: Registry): ApiMetrics {
@@ -22,6 +23,12 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
       help: 'API request duration by route',
       labelNames: ['route'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    vqlQueries: new Counter({
+      name: 'vantage_api_vql_queries_total',
+      help: 'VQL queries by outcome (ok, refused)',
+      labelNames: ['outcome'],
       registers,
     }),
     queryDuration: new Histogram({

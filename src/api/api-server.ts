@@ -13,6 +13,7 @@ import {
 } from '../http/index.js';
 import type { ApiKeyVerifier, ReadinessCheck } from '../http/index.js';
 import type { Store } from '../storage/index.js';
+import { VqlError, prepareVql, shapeVqlAnswer, toVantageError } from '../query/index.js';
 import type { ApiMetrics } from './api-metrics.js';
 import { TimeseriesQuerySchema, parseTimeseriesQuery } from './timeseries-request.js';
 import type { TimeseriesQueryParams } from './timeseries-request.js';
@@ -129,6 +130,48 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
           }),
         })),
         query: { from: q.from, to: q.to, step: q.stepMs, agg, tier: q.tier.name },
+      };
+    },
+  );
+
+  app.post<{ Body: { vql: string } }>(
+    '/v1/query',
+    {
+      schema: {
+        summary: 'Run a VQL query',
+        description:
+          'One SELECT over the logical table `metrics`; see docs/vql.md. Errors name their position.',
+        body: Type.Object(
+          { vql: Type.String({ minLength: 1, maxLength: 10_000 }) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const started = performance.now();
+      let plan;
+      try {
+        plan = prepareVql(request.body.vql, { now: clock(), retention: options.retention });
+      } catch (err) {
+        metrics.vqlQueries.inc({ outcome: 'refused' });
+        throw err instanceof VqlError ? toVantageError(err) : err;
+      }
+      const stop = metrics.queryDuration.startTimer({ query: 'vql', tier: plan.tier.name });
+      const { rows, sorted } = await store.queryVql(plan);
+      stop();
+      metrics.vqlQueries.inc({ outcome: 'ok' });
+      const answer = shapeVqlAnswer(plan, rows, sorted);
+      return {
+        ...answer,
+        stats: {
+          rows: answer.rows.length,
+          tier: plan.tier.name,
+          from: plan.scan.from,
+          to: plan.scan.to,
+          step: plan.stepMs ?? null,
+          elapsedMs: Math.round((performance.now() - started) * 100) / 100,
+          notices: plan.notices,
+        },
       };
     },
   );

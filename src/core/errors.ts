@@ -57,12 +57,38 @@ export const ERRORS = {
     message:
       'The query would return {points} points per series; the limit is {limit}: raise step or narrow the range',
   },
+  // VQL (src/query): each names the position of the token at fault.
+  VTG_VQL_QUERY_TOO_LONG: { status: 400, message: '{reason} at line {line}, column {column}' },
+  VTG_VQL_SYNTAX_ERROR: { status: 400, message: '{reason} at line {line}, column {column}' },
+  VTG_VQL_COMMENT_NOT_ALLOWED: { status: 400, message: '{reason} at line {line}, column {column}' },
+  VTG_VQL_MULTIPLE_STATEMENTS: { status: 400, message: '{reason} at line {line}, column {column}' },
+  VTG_VQL_UNKNOWN_TABLE: { status: 400, message: '{reason} at line {line}, column {column}' },
+  VTG_VQL_UNKNOWN_COLUMN: { status: 400, message: '{reason} at line {line}, column {column}' },
+  VTG_VQL_UNKNOWN_FUNCTION: { status: 400, message: '{reason} at line {line}, column {column}' },
+  VTG_VQL_SELECT_STAR: { status: 400, message: '{reason} at line {line}, column {column}' },
+  VTG_VQL_UNAGGREGATED_VALUE: { status: 400, message: '{reason} at line {line}, column {column}' },
+  VTG_VQL_NOT_GROUPED: { status: 400, message: '{reason} at line {line}, column {column}' },
+  VTG_VQL_DUPLICATE_COLUMN: { status: 400, message: '{reason} at line {line}, column {column}' },
+  VTG_VQL_INVALID_ARGUMENT: { status: 400, message: '{reason} at line {line}, column {column}' },
+  VTG_VQL_INVALID_CONDITION: { status: 400, message: '{reason} at line {line}, column {column}' },
+  VTG_VQL_INVALID_TIME: { status: 400, message: '{reason} at line {line}, column {column}' },
+  VTG_VQL_INVALID_TIME_RANGE: { status: 400, message: '{reason} at line {line}, column {column}' },
+  VTG_VQL_INVALID_ORDER_BY: { status: 400, message: '{reason} at line {line}, column {column}' },
+  VTG_VQL_INVALID_LIMIT: { status: 400, message: '{reason} at line {line}, column {column}' },
+  VTG_VQL_TOO_COMPLEX: { status: 400, message: '{reason} at line {line}, column {column}' },
   VTG_HTTP_NOT_FOUND: { status: 404, message: 'No route {method} {url}' },
   VTG_SERVICE_UNAVAILABLE: { status: 503, message: 'Not ready: {reason}' },
   VTG_SERVER_INTERNAL_ERROR: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/** 1-based line and column (UTF-16 code units) and 0-based offset of a place in a text. */
+export interface TextPosition {
+  readonly line: number;
+  readonly column: number;
+  readonly offset: number;
+}
 
 export type ErrorParams = Readonly<Record<string, string | number>>;
 
@@ -79,6 +105,8 @@ export class VantageError extends Error {
   readonly field: string | undefined;
   /** Seconds the client should wait, for 429 and 503. */
   readonly retryAfter: number | undefined;
+  /** Where in a query text the fault is (VQL), for clients that underline it. */
+  readonly position: TextPosition | undefined;
 
   constructor(
     code: ErrorCode,
@@ -88,6 +116,7 @@ export class VantageError extends Error {
       cause?: unknown;
       retryAfter?: number;
       message?: string;
+      position?: TextPosition;
     } = {},
   ) {
     super(options.message ?? formatMessage(code, options.params), { cause: options.cause });
@@ -97,16 +126,22 @@ export class VantageError extends Error {
     this.statusCode = ERRORS[code].status;
     this.field = options.field;
     this.retryAfter = options.retryAfter;
+    this.position = options.position;
   }
 }
 
 /** The body of every error response. */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; field?: string };
+  error: { code: ErrorCode; message: string; field?: string; position?: TextPosition };
 }
 
 export function errorBody(err: VantageError): ErrorBody {
   return {
-    error: { code: err.code, message: err.message, ...(err.field !== undefined ? { field: err.field } : {}) },
+    error: {
+      code: err.code,
+      message: err.message,
+      ...(err.field !== undefined ? { field: err.field } : {}),
+      ...(err.position !== undefined ? { position: err.position } : {}),
+    },
   };
 }

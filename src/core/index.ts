@@ -8,7 +8,7 @@ export type { MetricsResponse, ServicesResponse, TimeseriesResponse, TimeseriesS
 export { SEED_BACKOFF, abortableSleep, backoffDelay, retryWithBackoff } from './backoff.js';
 export type { BackoffPolicy, RetryHooks } from './backoff.js';
 export { ERRORS, VantageError, errorBody, formatMessage } from './errors.js';
-export type { ErrorBody, ErrorCode, ErrorParams } from './errors.js';
+export type { ErrorBody, ErrorCode, ErrorParams, TextPosition } from './errors.js';
 export { MinuteAggregator } from './minute-aggregator.js';
 export { failed, ok, retryable } from './outcome.js';
 export type { Outcome } from './outcome.js';

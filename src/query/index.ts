@@ -50,5 +50,7 @@ export { DEFAULT_VQL_LIMITS, validateVql } from './validator.js';
 export type { VqlLimits } from './validator.js';
 export { prepareVql } from './vql.js';
 export type { PrepareOptions } from './vql.js';
-export { VQL_ERRORS, VqlError, positionAt } from './vql-error.js';
+export { VQL_ERRORS, VqlError, positionAt, toVantageError } from './vql-error.js';
 export type { Position, VqlErrorCode } from './vql-error.js';
+export { shapeVqlAnswer } from './result.js';
+export type { VqlAnswer, VqlRow, VqlValue } from './result.js';

@@ -1,37 +1,19 @@
+import { ERRORS, VantageError } from '../core/index.js';
+import type { ErrorCode, TextPosition } from '../core/index.js';
+
 /**
  * Errors of the VQL front end. Every one carries the position of the token at fault so that a
- * client can underline it. The entries of VQL_ERRORS are meant to move into the core catalog
- * (src/core/errors.ts); until then they live here with the same shape.
+ * client can underline it; the codes are in the core catalog (VTG_VQL_*).
  */
-export const VQL_ERRORS = {
-  VTG_VQL_QUERY_TOO_LONG: { status: 400, message: '{reason} at line {line}, column {column}' },
-  VTG_VQL_SYNTAX_ERROR: { status: 400, message: '{reason} at line {line}, column {column}' },
-  VTG_VQL_COMMENT_NOT_ALLOWED: { status: 400, message: '{reason} at line {line}, column {column}' },
-  VTG_VQL_MULTIPLE_STATEMENTS: { status: 400, message: '{reason} at line {line}, column {column}' },
-  VTG_VQL_UNKNOWN_TABLE: { status: 400, message: '{reason} at line {line}, column {column}' },
-  VTG_VQL_UNKNOWN_COLUMN: { status: 400, message: '{reason} at line {line}, column {column}' },
-  VTG_VQL_UNKNOWN_FUNCTION: { status: 400, message: '{reason} at line {line}, column {column}' },
-  VTG_VQL_SELECT_STAR: { status: 400, message: '{reason} at line {line}, column {column}' },
-  VTG_VQL_UNAGGREGATED_VALUE: { status: 400, message: '{reason} at line {line}, column {column}' },
-  VTG_VQL_NOT_GROUPED: { status: 400, message: '{reason} at line {line}, column {column}' },
-  VTG_VQL_DUPLICATE_COLUMN: { status: 400, message: '{reason} at line {line}, column {column}' },
-  VTG_VQL_INVALID_ARGUMENT: { status: 400, message: '{reason} at line {line}, column {column}' },
-  VTG_VQL_INVALID_CONDITION: { status: 400, message: '{reason} at line {line}, column {column}' },
-  VTG_VQL_INVALID_TIME: { status: 400, message: '{reason} at line {line}, column {column}' },
-  VTG_VQL_INVALID_TIME_RANGE: { status: 400, message: '{reason} at line {line}, column {column}' },
-  VTG_VQL_INVALID_ORDER_BY: { status: 400, message: '{reason} at line {line}, column {column}' },
-  VTG_VQL_INVALID_LIMIT: { status: 400, message: '{reason} at line {line}, column {column}' },
-  VTG_VQL_TOO_COMPLEX: { status: 400, message: '{reason} at line {line}, column {column}' },
-} as const satisfies Record<string, { status: number; message: string }>;
+export type VqlErrorCode = Extract<ErrorCode, `VTG_VQL_${string}`>;
 
-export type VqlErrorCode = keyof typeof VQL_ERRORS;
+/** The VQL part of the core error catalog. */
+export const VQL_ERRORS = Object.fromEntries(
+  Object.entries(ERRORS).filter(([code]) => code.startsWith('VTG_VQL_')),
+) as { readonly [C in VqlErrorCode]: (typeof ERRORS)[C] };
 
 /** Where a token or node starts: 1-based line and column (in UTF-16 code units), 0-based offset. */
-export interface Position {
-  readonly line: number;
-  readonly column: number;
-  readonly offset: number;
-}
+export type Position = TextPosition;
 
 /** A query the VQL front end refuses, with the position of what to change. */
 export class VqlError extends Error {
@@ -62,6 +44,16 @@ export class VqlError extends Error {
     this.column = position.column;
     this.offset = position.offset;
   }
+}
+
+/** The same error as the API reports it: code, message, field `vql` and the position. */
+export function toVantageError(err: VqlError): VantageError {
+  return new VantageError(err.code, {
+    message: err.message,
+    field: err.field,
+    position: { line: err.line, column: err.column, offset: err.offset },
+    cause: err,
+  });
 }
 
 /** The position of `offset` in `text`; lines end at \n (a \r\n pair counts once). */

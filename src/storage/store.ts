@@ -1,4 +1,5 @@
 import type { Aggregate, MetricType, StepStats, Tier } from '../core/index.js';
+import type { LogicalPlan, VqlRow } from '../query/index.js';
 
 /** How far a consumer of the bus got, saved with the data it produced. */
 export interface Checkpoint {
@@ -74,6 +75,11 @@ export interface Store {
   services(): Promise<ServiceSummary[]>;
   metrics(service: string): Promise<MetricSummary[]>;
   queryBuckets(query: BucketQuery): Promise<BucketGroup[]>;
+  /**
+   * Runs a VQL plan: one row per group, keyed by the plan's ids, percentiles already taken from
+   * the merged sketches. `sorted` says whether ORDER BY and LIMIT were applied already.
+   */
+  queryVql(plan: LogicalPlan): Promise<{ rows: VqlRow[]; sorted: boolean }>;
   applyRetention(now: number): Promise<RetentionReport>;
   stats(): Promise<StoreStats>;
   close(): Promise<void>;

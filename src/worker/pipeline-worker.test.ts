@@ -118,6 +118,10 @@ class FakeStore implements Store {
     return [];
   }
 
+  async queryVql(): Promise<{ rows: []; sorted: boolean }> {
+    return { rows: [], sorted: true };
+  }
+
   async applyRetention(): Promise<RetentionReport> {
     return { deletedRows: {}, deletedSeries: 0 };
   }

@@ -3,6 +3,8 @@ import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { floorTo, mergeAggregate, QuantileSketch, rebucket, TIERS } from '../../core/index.js';
 import type { Aggregate, MetricType, TierRetention } from '../../core/index.js';
+import { compileSqlite } from '../../query/index.js';
+import type { LogicalPlan, VqlRow, VqlValue } from '../../query/index.js';
 import type {
   Bucket,
   BucketGroup,
@@ -261,6 +263,26 @@ export class SqliteStore implements Store {
     }));
   }
 
+  async queryVql(plan: LogicalPlan): Promise<{ rows: VqlRow[]; sorted: boolean }> {
+    const compiled = compileSqlite(plan);
+    const raw = this.reader.prepare(compiled.sql).all(...compiled.params) as Record<string, unknown>[];
+    const rows = raw.map((r) => {
+      const out: Record<string, VqlValue> = {};
+      for (const [id, column] of Object.entries(compiled.columns)) {
+        const value = r[column.alias];
+        if (column.kind === 'sketch') {
+          out[id] = Buffer.isBuffer(value)
+            ? clampedQuantile(value, column.quantile, r, compiled.sketchBounds)
+            : null;
+        } else {
+          out[id] = typeof value === 'number' || typeof value === 'string' ? value : null;
+        }
+      }
+      return out;
+    });
+    return { rows, sorted: compiled.sortedAndLimited };
+  }
+
   async applyRetention(now: number): Promise<RetentionReport> {
     const deletedRows: Record<string, number> = {};
     const metricIds = (this.writer.prepare('SELECT id FROM metric').all() as { id: number }[]).map(
@@ -308,6 +330,20 @@ export class SqliteStore implements Store {
     this.writer.pragma('wal_checkpoint(TRUNCATE)');
     this.writer.close();
   }
+}
+
+function clampedQuantile(
+  blob: Buffer,
+  q: number,
+  row: Record<string, unknown>,
+  bounds: { min: string; max: string } | undefined,
+): number | null {
+  const sketch = QuantileSketch.decode(blob);
+  if (sketch.count === 0) return null;
+  const v = sketch.quantile(q);
+  const min = bounds ? Number(row[bounds.min]) : Number.NEGATIVE_INFINITY;
+  const max = bounds ? Number(row[bounds.max]) : Number.POSITIVE_INFINITY;
+  return Math.min(max, Math.max(min, v));
 }
 
 function openDatabase(path: string): Db {
