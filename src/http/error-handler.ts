@@ -8,12 +8,17 @@ export type FrameworkErrorMapper = (err: FastifyError) => VantageError | undefin
  * The one place a server turns errors into responses: `{"error": {code, message, field?}}`,
  * 4xx logged as warn, 5xx as error, Retry-After on 429 and 503.
  */
-export function registerErrorHandling(app: FastifyInstance, mapFrameworkError: FrameworkErrorMapper): void {
+export function registerErrorHandling(
+  app: FastifyInstance,
+  mapFrameworkError: FrameworkErrorMapper,
+  onError: (err: VantageError) => void = () => undefined,
+): void {
   app.setErrorHandler((raw: FastifyError, request, reply) => {
     const err =
       raw instanceof VantageError
         ? raw
         : (mapFrameworkError(raw) ?? new VantageError('VTG_SERVER_INTERNAL_ERROR', { cause: raw }));
+    onError(err);
     if (err.statusCode >= 500) request.log.error({ err: raw, code: err.code }, err.message);
     else request.log.warn({ code: err.code, field: err.field }, err.message);
     if (err.retryAfter !== undefined)

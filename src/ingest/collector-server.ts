@@ -5,7 +5,7 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyRequest }
 import swagger from '@fastify/swagger';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import { TokenBucketLimiter, VantageError } from '../core/index.js';
+import { errorBody, TokenBucketLimiter, VantageError } from '../core/index.js';
 import {
   quietRequestLogs,
   registerErrorHandling,
@@ -67,7 +67,9 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
     },
   });
   registerGracefulClose(app);
-  registerErrorHandling(app, mapFrameworkError(options.maxBodyBytes));
+  registerErrorHandling(app, mapFrameworkError(options.maxBodyBytes), (err) =>
+    options.metrics.errors.inc({ code: err.code }),
+  );
   // Only JSON is accepted; anything else is a 415.
   app.removeContentTypeParser('text/plain');
 
@@ -110,9 +112,7 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
       const first = rejected[0];
       if (samples.length === 0 && first !== undefined) {
         const err = new VantageError(first.code, { field: first.field, message: first.message });
-        return reply
-          .code(err.statusCode)
-          .send({ error: { code: err.code, message: err.message, field: first.field }, rejected });
+        return reply.code(err.statusCode).send({ ...errorBody(err), rejected });
       }
       if (samples.length > 0) await publisher.submit(samples);
       metrics.samples.inc({ outcome: 'accepted' }, samples.length);
@@ -124,14 +124,6 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerHealthRoutes(app, 'collector', options.readiness);
   registerMetricsRoute(app, options.registry);
-  app.addHook('onError', async (_request, _reply, error) => {
-    const code =
-      error instanceof VantageError
-        ? error.code
-        : (mapFrameworkError(options.maxBodyBytes)(error as FastifyError)?.code ??
-          'VTG_SERVER_INTERNAL_ERROR');
-    metrics.errors.inc({ code });
-  });
   return app;
 }
 
@@ -171,29 +163,26 @@ function mapFrameworkError(maxBodyBytes: number) {
           cause: err,
         });
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return new VantageError('VTG_INGEST_UNSUPPORTED_MEDIA_TYPE', { field: 'content-type', cause: err });
       case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-        return err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-          ? new VantageError('VTG_INGEST_UNSUPPORTED_MEDIA_TYPE', { field: 'content-type', cause: err })
-          : new VantageError('VTG_INGEST_MALFORMED_BODY', {
-              params: { reason: 'Content-Length does not match the body' },
-              cause: err,
-            });
+        return new VantageError('VTG_INGEST_MALFORMED_BODY', {
+          params: { reason: 'Content-Length does not match the body' },
+          cause: err,
+        });
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
         return new VantageError('VTG_INGEST_MALFORMED_BODY', { params: { reason: err.message }, cause: err });
-      default:
-        if (err instanceof SyntaxError || err.code === 'Z_DATA_ERROR' || err.code === 'Z_BUF_ERROR') {
-          return new VantageError('VTG_INGEST_MALFORMED_BODY', {
-            params: { reason: err.message },
-            cause: err,
-          });
-        }
-        if (err.statusCode === 400)
-          return new VantageError('VTG_INGEST_MALFORMED_BODY', {
-            params: { reason: err.message },
-            cause: err,
-          });
-        return undefined;
+      default: {
+        // Bad gzip, or any other client-side parse failure the framework reports as a 400.
+        const malformed =
+          err instanceof SyntaxError ||
+          err.code === 'Z_DATA_ERROR' ||
+          err.code === 'Z_BUF_ERROR' ||
+          err.statusCode === 400;
+        return malformed
+          ? new VantageError('VTG_INGEST_MALFORMED_BODY', { params: { reason: err.message }, cause: err })
+          : undefined;
+      }
     }
   };
 }
