@@ -24,10 +24,35 @@ step "build"
 npm run build --silent
 
 step "starting Kafka and ClickHouse for the integration tests (scripts/services.sh)"
+# Free ports (a pair for Kafka: broker and controller), so that services another checkout runs
+# do not collide with ours. Services this checkout already runs are reused, on their ports.
+free_ports() {
+  node -e '
+    const net = require("net");
+    const free = (p) => new Promise((r) => { const s = net.createServer().once("error", () => r(false)).listen(p, "127.0.0.1", () => s.close(() => r(true))); });
+    (async () => {
+      for (;;) {
+        const p = 20000 + Math.floor(Math.random() * 20000);
+        if ((await free(p)) && (await free(p + 1)) && (await free(p + 2))) { console.log(p); return; }
+      }
+    })();'
+}
+started_services=0
+if scripts/services.sh status >/dev/null 2>&1; then
+  export VANTAGE_TEST_KAFKA_PORT="$(cat .cache/services/kafka.port)"
+  export VANTAGE_TEST_CLICKHOUSE_PORT="$(cat .cache/services/clickhouse.port)"
+else
+  scripts/services.sh down >/dev/null 2>&1 || true
+  base=$(free_ports)
+  export VANTAGE_TEST_KAFKA_PORT=$base VANTAGE_TEST_KAFKA_CONTROLLER_PORT=$((base + 1)) VANTAGE_TEST_CLICKHOUSE_PORT=$((base + 2))
+  started_services=1
+fi
 services_env=$(scripts/services.sh up)
 eval "$services_env"
 export KAFKA_BROKERS CLICKHOUSE_URL
-trap 'scripts/services.sh down >/dev/null 2>&1 || true' EXIT
+if [ "$started_services" = 1 ]; then
+  trap 'scripts/services.sh down >/dev/null 2>&1 || true' EXIT
+fi
 
 step "unit and integration tests"
 vitest_status=0
