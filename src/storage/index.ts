@@ -12,3 +12,10 @@ export type {
   Store,
   StoreStats,
 } from './store.js';
+export {
+  ClickHouseStore,
+  ClickHouseStoreError,
+  DEFAULT_QUERY_LIMITS,
+} from './clickhouse/clickhouse-store.js';
+export type { ClickHouseQueryLimits, ClickHouseStoreOptions } from './clickhouse/clickhouse-store.js';
+export type { MigrationReport } from './clickhouse/migrator.js';

@@ -1,0 +1,347 @@
+import { randomUUID } from 'node:crypto';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
+import { TIERS } from '../../core/index.js';
+import type { Aggregate, MetricType, TierRetention } from '../../core/index.js';
+import type { LogicalPlan, VqlRow } from '../../query/index.js';
+import type {
+  BucketGroup,
+  BucketQuery,
+  Checkpoint,
+  MetricSummary,
+  RetentionReport,
+  ServiceSummary,
+  Store,
+  StoreStats,
+} from '../store.js';
+import { runMigrations } from './migrator.js';
+import type { MigrationReport } from './migrator.js';
+import { bucketQuerySql, groupTypesSql, toBucket } from './bucket-query.js';
+import type { BucketRow } from './bucket-query.js';
+import { dedupToken, seriesInfo, toMetricRow } from './rows.js';
+import type { SeriesInfo } from './rows.js';
+import {
+  CHECKPOINT_TABLE,
+  SERIES_TABLE,
+  TIER_TABLES,
+  checkIdentifier,
+  deleteSilentSeriesStatement,
+  dropPartitionStatement,
+  storageTable,
+} from './schema.js';
+import type { SchemaOptions } from './schema.js';
+
+/** Limits applied to every read, as the query API's read-only user would have them. */
+export interface ClickHouseQueryLimits {
+  readonly maxExecutionTimeSeconds: number;
+  readonly maxResultRows: number;
+  readonly maxMemoryUsageBytes: number;
+}
+
+export interface ClickHouseStoreOptions {
+  readonly url: string;
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
+  /** Default 'vantage'. */
+  readonly database?: string | undefined;
+  /** Cluster for ON CLUSTER DDL, Replicated tables and Distributed tables sharded by service. */
+  readonly cluster?: string | undefined;
+  readonly retention: TierRetention;
+  /** Per HTTP request; default 30 s. */
+  readonly requestTimeoutMs?: number | undefined;
+  readonly queryLimits?: Partial<ClickHouseQueryLimits> | undefined;
+}
+
+export const DEFAULT_QUERY_LIMITS: ClickHouseQueryLimits = {
+  maxExecutionTimeSeconds: 30,
+  maxResultRows: 1_000_000,
+  maxMemoryUsageBytes: 2 * 1024 ** 3,
+};
+
+/** A ClickHouse failure, with the driver's error as `cause`. */
+export class ClickHouseStoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+const SERIES_CACHE_LIMIT = 100_000;
+
+/**
+ * The distributed store. The stored unit is a partial minute aggregate: every write is an append,
+ * and partials of one series-minute (several collectors, flushes, batches) merge at query time with
+ * GROUP BY, so correctness never waits for a background merge. Rollup tiers are materialized views.
+ */
+export class ClickHouseStore implements Store {
+  readonly kind = 'clickhouse';
+  private readonly client: ClickHouseClient;
+  private readonly schema: SchemaOptions;
+  private readonly readSettings: ClickHouseSettings;
+  private readonly series = new Map<string, SeriesInfo>();
+  private checkpointVersion = 0;
+
+  constructor(private readonly options: ClickHouseStoreOptions) {
+    this.schema = {
+      database: checkIdentifier('database', options.database ?? 'vantage'),
+      cluster: options.cluster === undefined ? undefined : checkIdentifier('cluster', options.cluster),
+    };
+    this.client = createClient({
+      url: options.url,
+      username: options.username ?? 'default',
+      password: options.password ?? '',
+      request_timeout: options.requestTimeoutMs ?? 30_000,
+      application: 'vantage',
+      // Failures reach the caller as ClickHouseStoreError; the client's own log would say it twice.
+      log: { level: ClickHouseLogLevel.OFF },
+    });
+    const limits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
+    // readonly=2 (not 1): reads only, while still allowing these per-query limits to be set.
+    this.readSettings = {
+      readonly: '2',
+      max_execution_time: limits.maxExecutionTimeSeconds,
+      max_result_rows: String(limits.maxResultRows),
+      result_overflow_mode: 'throw',
+      max_memory_usage: String(limits.maxMemoryUsageBytes),
+    };
+  }
+
+  get database(): string {
+    return this.schema.database;
+  }
+
+  /** Applies pending migrations and aligns TTLs with the retention settings. */
+  async migrate(): Promise<MigrationReport> {
+    return this.wrap('migration', () => runMigrations(this.client, this.schema, this.options.retention));
+  }
+
+  /**
+   * Two statements, not one transaction: the data insert, then the checkpoint insert. The data
+   * carries a deduplication token derived from the checkpoints, so if the process dies between
+   * the two, the replayed batch is dropped by ClickHouse instead of counted twice.
+   */
+  async write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<void> {
+    const rows = aggregates.filter((a) => a.count > 0).map((a) => toMetricRow(a, this.seriesOf(a)));
+    if (rows.length > 0) {
+      // Without checkpoints a write repeats nothing, yet an identical block would be taken for a
+      // repeat by its content hash; a token of its own keeps it (insert_deduplicate=0 is not
+      // honoured by every version: 26.x has deduplicate_insert instead).
+      const token = dedupToken(checkpoints) ?? `vantage-once-${randomUUID()}`;
+      const settings: ClickHouseSettings = {
+        insert_deduplication_token: token,
+        deduplicate_blocks_in_dependent_materialized_views: 1,
+        precise_float_parsing: 1,
+        ...(this.schema.cluster ? { distributed_foreground_insert: 1 } : {}),
+      };
+      await this.wrap('write', () =>
+        this.client.insert({
+          table: this.table(TIER_TABLES['1m']),
+          values: rows,
+          format: 'JSONEachRow',
+          clickhouse_settings: settings,
+        }),
+      );
+    }
+    if (checkpoints.length > 0) {
+      // Versions increase within this process; one worker owns a partition at a time.
+      const base = Date.now() * 1000;
+      this.checkpointVersion = Math.max(this.checkpointVersion + 1, base);
+      const version = this.checkpointVersion;
+      await this.wrap('checkpoint write', () =>
+        this.client.insert({
+          table: this.table(CHECKPOINT_TABLE),
+          values: checkpoints.map((c) => ({ ...c, version })),
+          format: 'JSONEachRow',
+          clickhouse_settings: this.schema.cluster ? { distributed_foreground_insert: 1 } : {},
+        }),
+      );
+    }
+  }
+
+  async checkpoints(source: string): Promise<Checkpoint[]> {
+    const rows = await this.select<{ partition: number; offset: string }>(
+      `SELECT partition, argMax(offset, version) AS offset FROM ${this.table(CHECKPOINT_TABLE)}
+       WHERE source = {source:String} GROUP BY partition ORDER BY partition`,
+      { source },
+    );
+    return rows.map((r) => ({ source, partition: Number(r.partition), offset: Number(r.offset) }));
+  }
+
+  async services(): Promise<ServiceSummary[]> {
+    const rows = await this.select<{ name: string; metricCount: string; lastSeen: string }>(
+      `SELECT service_name AS name, uniqExact(metric_name) AS metricCount,
+              toUnixTimestamp64Milli(max(last_seen)) AS lastSeen
+       FROM ${this.table(SERIES_TABLE)} GROUP BY service_name ORDER BY service_name`,
+    );
+    return rows.map((r) => ({
+      name: r.name,
+      metricCount: Number(r.metricCount),
+      lastSeen: Number(r.lastSeen),
+    }));
+  }
+
+  async metrics(service: string): Promise<MetricSummary[]> {
+    const rows = await this.select<{
+      name: string;
+      types: MetricType[];
+      tagKeys: string[];
+      seriesCount: string;
+      lastSeen: string;
+    }>(
+      `SELECT metric_name AS name, groupUniqArray(type) AS types,
+              groupUniqArrayArray(mapKeys(tags)) AS tagKeys,
+              uniqExact(type, series_id) AS seriesCount,
+              toUnixTimestamp64Milli(max(last_seen)) AS lastSeen
+       FROM ${this.table(SERIES_TABLE)} WHERE service_name = {service:String}
+       GROUP BY metric_name ORDER BY metric_name`,
+      { service },
+    );
+    return rows.map((r) => ({
+      name: r.name,
+      types: [...r.types].sort(),
+      tagKeys: [...r.tagKeys].sort(),
+      seriesCount: Number(r.seriesCount),
+      lastSeen: Number(r.lastSeen),
+    }));
+  }
+
+  async queryBuckets(q: BucketQuery): Promise<BucketGroup[]> {
+    const types = groupTypesSql(this.table(SERIES_TABLE), q);
+    const buckets = bucketQuerySql(this.table(TIER_TABLES[q.tier.name]), q);
+    const [groupRows, bucketRows] = await Promise.all([
+      this.select<{ grp: string[]; types: MetricType[] }>(types.sql, types.params),
+      this.select<BucketRow>(buckets.sql, buckets.params),
+    ]);
+    const typeOf = new Map(
+      groupRows.map((g) => [
+        JSON.stringify(g.grp),
+        g.types.length > 0 && g.types.every((t) => t === 'counter') ? 'counter' : 'gauge',
+      ]),
+    );
+    const groups = new Map<string, BucketGroup>();
+    for (const row of bucketRows) {
+      const key = JSON.stringify(row.grp);
+      let group = groups.get(key);
+      if (group === undefined) {
+        group = {
+          tags: Object.fromEntries(q.groupBy.map((k, i) => [k, row.grp[i] ?? ''])),
+          type: (typeOf.get(key) ?? 'gauge') as MetricType,
+          buckets: [],
+        };
+        groups.set(key, group);
+      }
+      group.buckets.push(toBucket(row, q));
+    }
+    return [...groups.values()];
+  }
+
+  /**
+   * VQL needs a ClickHouse compiler of logical plans (src/query has the SQLite one); until it
+   * exists the query API must answer VQL from a store that has one.
+   */
+  async queryVql(_plan: LogicalPlan): Promise<{ rows: VqlRow[]; sorted: boolean }> {
+    throw new ClickHouseStoreError(
+      'VQL is not supported by the ClickHouse store yet (no ClickHouse plan compiler)',
+    );
+  }
+
+  /**
+   * TTLs delete expired rows at merges. This drops, at once, every partition that lies wholly
+   * before its tier's cutoff (a metadata operation, not a rewrite), and forgets series silent for
+   * longer than the longest retention. Rows in partitions straddling the cutoff are left to TTL.
+   */
+  async applyRetention(now: number): Promise<RetentionReport> {
+    const deletedRows: Record<string, number> = {};
+    for (const tier of TIERS) {
+      const table = storageTable(this.schema, TIER_TABLES[tier.name]);
+      const cutoffSeconds = Math.floor((now - this.options.retention[tier.name]) / 1000);
+      const partitions = await this.select<{ partition_id: string; rows: string }>(
+        `SELECT partition_id, sum(rows) AS rows FROM system.parts
+         WHERE database = {db:String} AND table = {table:String} AND active
+         GROUP BY partition_id HAVING toUnixTimestamp(max(max_time)) < {cutoff:Int64}`,
+        { db: this.schema.database, table, cutoff: cutoffSeconds },
+      );
+      let n = 0;
+      for (const p of partitions) {
+        await this.wrap('retention', () =>
+          this.client.command({ query: dropPartitionStatement(this.schema, table, p.partition_id) }),
+        );
+        n += Number(p.rows);
+      }
+      deletedRows[tier.name] = n;
+    }
+    const longest = Math.max(...Object.values(this.options.retention));
+    const cutoff = now - longest;
+    const [silent] = await this.select<{ n: string }>(
+      `SELECT count() AS n FROM (
+         SELECT 1 FROM ${this.table(SERIES_TABLE)}
+         GROUP BY service_name, metric_name, type, series_id
+         HAVING max(last_seen) < fromUnixTimestamp64Milli({cutoff:Int64}, 'UTC'))`,
+      { cutoff },
+    );
+    const deletedSeries = Number(silent?.n ?? 0);
+    if (deletedSeries > 0) {
+      await this.wrap('retention', () =>
+        this.client.command({
+          query: deleteSilentSeriesStatement(this.schema),
+          query_params: { cutoff },
+          clickhouse_settings: { mutations_sync: '2' },
+        }),
+      );
+      this.series.clear();
+    }
+    return { deletedRows, deletedSeries };
+  }
+
+  async stats(): Promise<StoreStats> {
+    const [series] = await this.select<{ n: string }>(
+      `SELECT uniqExact(service_name, metric_name, type, series_id) AS n FROM ${this.table(SERIES_TABLE)}`,
+    );
+    const [bytes] = await this.select<{ b: string }>(
+      'SELECT sum(bytes_on_disk) AS b FROM system.parts WHERE database = {db:String} AND active',
+      { db: this.schema.database },
+    );
+    return { series: Number(series?.n ?? 0), bytesOnDisk: Number(bytes?.b ?? 0) };
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private table(name: string): string {
+    return `${this.schema.database}.${name}`;
+  }
+
+  private seriesOf(a: Aggregate): SeriesInfo {
+    const key = `${a.type}\u0000${a.tags}`;
+    let info = this.series.get(key);
+    if (info === undefined) {
+      if (this.series.size >= SERIES_CACHE_LIMIT) this.series.clear();
+      info = seriesInfo(a);
+      this.series.set(key, info);
+    }
+    return info;
+  }
+
+  private async select<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+    return this.wrap('query', async () => {
+      const result = await this.client.query({
+        query,
+        query_params: params,
+        format: 'JSONEachRow',
+        clickhouse_settings: this.readSettings,
+      });
+      return result.json<T>();
+    });
+  }
+
+  private async wrap<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new ClickHouseStoreError(`ClickHouse ${what} failed: ${message}`, { cause: err });
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { TierRetention } from '../../core/index.js';
+import {
+  MIGRATION_TABLE,
+  MIGRATIONS,
+  currentTtl,
+  databaseStatement,
+  migrationTableStatement,
+  ttlStatement,
+  ttlTargets,
+} from './schema.js';
+import type { Migration, SchemaOptions } from './schema.js';
+
+export interface MigrationReport {
+  /** Versions applied by this run (empty when the schema was already current). */
+  readonly applied: number[];
+  /** Tables whose TTL was changed to follow the retention settings. */
+  readonly ttlChanged: string[];
+}
+
+/**
+ * Brings the schema to the newest version: safe to run at every start, from several processes at
+ * once (every statement is IF NOT EXISTS; a version row written twice collapses in the
+ * ReplacingMergeTree), and from `vantage migrate`.
+ */
+export async function runMigrations(
+  client: ClickHouseClient,
+  o: SchemaOptions,
+  retention: TierRetention,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<MigrationReport> {
+  await client.command({ query: databaseStatement(o) });
+  await client.command({ query: migrationTableStatement(o) });
+  const done = await client.query({
+    query: `SELECT DISTINCT version FROM ${o.database}.${MIGRATION_TABLE}`,
+    format: 'JSONEachRow',
+  });
+  const appliedBefore = new Set((await done.json<{ version: number }>()).map((r) => Number(r.version)));
+  const newest = Math.max(0, ...migrations.map((m) => m.version));
+  const ahead = [...appliedBefore].filter((v) => v > newest);
+  if (ahead.length > 0) {
+    throw new Error(
+      `the ClickHouse schema was written by a newer Vantage (version ${Math.max(...ahead)}, this one knows ${newest})`,
+    );
+  }
+  const applied: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (appliedBefore.has(m.version)) continue;
+    for (const statement of m.statements(o)) await client.command({ query: statement });
+    await client.insert({
+      table: `${o.database}.${MIGRATION_TABLE}`,
+      values: [{ version: m.version, name: m.name }],
+      format: 'JSONEachRow',
+    });
+    applied.push(m.version);
+  }
+  return { applied, ttlChanged: await syncTtl(client, o, retention) };
+}
+
+/**
+ * TTLs follow the retention settings, which may change between starts: compare each table's TTL
+ * with the wanted one and alter only what differs. The new TTL applies to new parts and at merges
+ * (materialize_ttl_after_modify = 0): rewriting every part at start would be a heavy mutation.
+ */
+async function syncTtl(
+  client: ClickHouseClient,
+  o: SchemaOptions,
+  retention: TierRetention,
+): Promise<string[]> {
+  const result = await client.query({
+    query: 'SELECT name, engine_full FROM system.tables WHERE database = {db:String}',
+    query_params: { db: o.database },
+    format: 'JSONEachRow',
+  });
+  const engines = new Map(
+    (await result.json<{ name: string; engine_full: string }>()).map((r) => [r.name, r.engine_full]),
+  );
+  const changed: string[] = [];
+  for (const { table, expression } of ttlTargets(o, retention)) {
+    const current = currentTtl(engines.get(table) ?? '');
+    if (current === expression) continue;
+    await client.command({
+      query: ttlStatement(o, table, expression),
+      clickhouse_settings: { materialize_ttl_after_modify: 0 },
+    });
+    changed.push(table);
+  }
+  return changed;
+}

@@ -1,0 +1,523 @@
+/**
+ * ClickHouseStore against the real engine (scripts/services.sh up), checked against SqliteStore:
+ * for the same writes both stores must give the same answers.
+ *
+ *   eval "$(scripts/services.sh up)" && export KAFKA_BROKERS CLICKHOUSE_URL
+ *   npx vitest run --project integration test/clickhouse-store.int.test.ts
+ *
+ * VANTAGE_MEASURE_CODECS=1 also runs the storage measurement quoted in docs/operations.md.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DAY_MS,
+  HOUR_MS,
+  MINUTE_MS,
+  TIERS,
+  addSample,
+  canonicalTags,
+  floorTo,
+  newAggregate,
+} from '../src/core/index.js';
+import type { Aggregate, MetricType, Tags, Tier, TierRetention } from '../src/core/index.js';
+import { ClickHouseStore, SqliteStore } from '../src/storage/index.js';
+import type { Bucket, BucketGroup, BucketQuery, Checkpoint, Store } from '../src/storage/index.js';
+import {
+  adminClient,
+  clickHouseUrl,
+  dropDatabase,
+  freshDatabaseName,
+  measureCodecs,
+  scalar,
+} from './support/clickhouse.js';
+
+const T0 = Date.UTC(2024, 0, 1);
+const FOREVER: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
+
+let adminClientOrNone: ClickHouseClient | undefined;
+function admin(): ClickHouseClient {
+  if (adminClientOrNone === undefined) throw new Error('no ClickHouse client: is CLICKHOUSE_URL set?');
+  return adminClientOrNone;
+}
+let dir: string;
+const databases: string[] = [];
+const opened: Store[] = [];
+
+beforeAll(() => {
+  clickHouseUrl();
+  adminClientOrNone = adminClient();
+  dir = mkdtempSync(join(tmpdir(), 'vantage-ch-int-'));
+});
+
+afterAll(async () => {
+  for (const s of opened.splice(0)) await s.close().catch(() => undefined);
+  if (adminClientOrNone !== undefined) {
+    for (const db of databases) await dropDatabase(adminClientOrNone, db).catch(() => undefined);
+    await adminClientOrNone.close();
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function openClickHouse(
+  retention: TierRetention = FOREVER,
+  extra: Partial<ConstructorParameters<typeof ClickHouseStore>[0]> = {},
+): Promise<ClickHouseStore> {
+  const database = freshDatabaseName();
+  databases.push(database);
+  const store = new ClickHouseStore({ url: clickHouseUrl(), database, retention, ...extra });
+  opened.push(store);
+  await store.migrate();
+  return store;
+}
+
+let sqliteFiles = 0;
+function openSqlite(retention: TierRetention = FOREVER): SqliteStore {
+  const store = new SqliteStore({ path: join(dir, `s${sqliteFiles++}.db`), retention });
+  opened.push(store);
+  return store;
+}
+
+function tier(name: Tier['name']): Tier {
+  return TIERS.find((t) => t.name === name) as Tier;
+}
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface SeriesSpec {
+  readonly service?: string;
+  readonly name?: string;
+  readonly type?: MetricType;
+  readonly tags?: Tags;
+}
+
+function agg(samples: readonly (readonly [number, number])[], spec: SeriesSpec = {}): Aggregate {
+  const first = samples[0];
+  if (first === undefined) throw new Error('no samples');
+  const a = newAggregate(
+    spec.service ?? 'checkout',
+    spec.name ?? 'latency_ms',
+    spec.type ?? 'gauge',
+    canonicalTags(spec.tags ?? {}),
+    floorTo(first[1], MINUTE_MS),
+  );
+  for (const [v, t] of samples) addSample(a, v, t);
+  return a;
+}
+
+/**
+ * Partials of minute aggregates over two days: each minute's samples split in two, as two
+ * collectors would send them. Integer values (negative, zero and positive, so every sketch part
+ * is used) keep sums exact in any order.
+ */
+function partials(spec: SeriesSpec, seed: number, minutes = 2 * 1440): Aggregate[] {
+  const random = rng(seed);
+  const out: Aggregate[] = [];
+  for (let m = 0; m < minutes; m += 13) {
+    const start = T0 + m * MINUTE_MS;
+    const samples: [number, number][] = [];
+    const n = 2 + Math.floor(random() * 5);
+    for (let i = 0; i < n; i++) {
+      samples.push([Math.floor(random() * 1200) - 150, start + Math.floor(random() * 60) * 1000]);
+    }
+    out.push(agg(samples.slice(0, 1), spec), agg(samples.slice(1), spec));
+  }
+  return out;
+}
+
+const SERIES: SeriesSpec[] = [
+  { tags: { region: 'eu', host: 'a' } },
+  { tags: { region: 'us', host: 'b' } },
+  { tags: { region: 'eu', host: 'c' } },
+  { tags: { host: 'd' } },
+  { tags: { region: 'eu', host: 'a' }, type: 'counter' },
+  { tags: { region: '', host: 'e' } },
+  { name: 'requests', type: 'counter', tags: { route: '/pay' } },
+  { name: 'requests', type: 'counter', tags: { route: '/cart' } },
+  { service: 'cart', name: 'items', tags: { tier: 'gold' } },
+];
+
+/** Writes the same batches, with the same checkpoints, to every store. */
+async function writeAll(
+  stores: readonly Store[],
+  aggregates: readonly Aggregate[],
+  batches = 6,
+): Promise<void> {
+  const size = Math.ceil(aggregates.length / batches);
+  for (let i = 0; i < batches; i++) {
+    const batch = aggregates.slice(i * size, (i + 1) * size);
+    const checkpoint: Checkpoint = { source: 'kafka:metrics-raw', partition: i % 2, offset: 100 * (i + 1) };
+    for (const s of stores) await s.write(batch, [checkpoint]);
+  }
+}
+
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const random = rng(seed);
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+function comparableBucket(b: Bucket): Record<string, unknown> {
+  return {
+    start: b.start,
+    count: b.count,
+    sum: b.sum,
+    min: b.min,
+    max: b.max,
+    last: b.last,
+    sketch: b.sketch ? b.sketch.encode().toString('hex') : null,
+  };
+}
+
+function comparable(groups: readonly BucketGroup[]): unknown[] {
+  return [...groups]
+    .map((g) => ({ tags: g.tags, type: g.type, buckets: g.buckets.map(comparableBucket) }))
+    .sort((a, b) => JSON.stringify(a.tags).localeCompare(JSON.stringify(b.tags)));
+}
+
+function query(overrides: Partial<BucketQuery> = {}): BucketQuery {
+  return {
+    service: 'checkout',
+    metric: 'latency_ms',
+    tagFilters: [],
+    groupBy: [],
+    from: T0,
+    to: T0 + 3 * DAY_MS,
+    stepMs: MINUTE_MS,
+    tier: tier('1m'),
+    needLast: true,
+    needSketch: true,
+    ...overrides,
+  };
+}
+
+function total(groups: readonly BucketGroup[]): { count: number; sum: number } {
+  let count = 0;
+  let sum = 0;
+  for (const g of groups) {
+    for (const b of g.buckets) {
+      count += b.count;
+      sum += b.sum;
+    }
+  }
+  return { count, sum };
+}
+
+describe('ClickHouseStore migrations', () => {
+  it('applies the schema once and is a no-op when run again', async () => {
+    const store = await openClickHouse();
+    const again = await store.migrate();
+    expect(again).toEqual({ applied: [], ttlChanged: [] });
+    const db = store.database;
+    expect(await scalar(admin(), `SELECT count() FROM ${db}.schema_migrations FINAL`)).toBe(1);
+    const tables = await admin().query({
+      query: 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
+      query_params: { db },
+      format: 'JSONEachRow',
+    });
+    expect((await tables.json<{ name: string }>()).map((t) => t.name)).toEqual([
+      'checkpoints',
+      'metrics',
+      'metrics_1d',
+      'metrics_1d_mv',
+      'metrics_1h',
+      'metrics_1h_mv',
+      'metrics_5m',
+      'metrics_5m_mv',
+      'schema_migrations',
+      'series',
+      'series_mv',
+    ]);
+  });
+
+  it('sets TTLs from the retention and follows a change of retention', async () => {
+    const store = await openClickHouse({
+      '1m': 90 * DAY_MS,
+      '5m': 90 * DAY_MS,
+      '1h': 365 * DAY_MS,
+      '1d': 1095 * DAY_MS,
+    });
+    const db = store.database;
+    const ttlOf = async (table: string): Promise<string> => {
+      const r = await admin().query({
+        query: 'SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = {t:String}',
+        query_params: { db, t: table },
+        format: 'JSONEachRow',
+      });
+      return (await r.json<{ engine_full: string }>())[0]?.engine_full ?? '';
+    };
+    expect(await ttlOf('metrics')).toContain('TTL timestamp + toIntervalSecond(7776000)');
+    expect(await ttlOf('metrics_1h')).toContain('TTL timestamp + toIntervalSecond(31536000)');
+    expect(await ttlOf('metrics_1d')).toContain('TTL timestamp + toIntervalSecond(94608000)');
+    const changed = new ClickHouseStore({
+      url: clickHouseUrl(),
+      database: db,
+      retention: { '1m': 30 * DAY_MS, '5m': 90 * DAY_MS, '1h': 365 * DAY_MS, '1d': 1095 * DAY_MS },
+    });
+    opened.push(changed);
+    expect(await changed.migrate()).toEqual({ applied: [], ttlChanged: ['metrics'] });
+    expect(await ttlOf('metrics')).toContain('TTL timestamp + toIntervalSecond(2592000)');
+  });
+});
+
+describe('ClickHouseStore answers as SqliteStore does', () => {
+  let ch: ClickHouseStore;
+  let lite: SqliteStore;
+
+  beforeAll(async () => {
+    ch = await openClickHouse();
+    lite = openSqlite();
+    const all = SERIES.flatMap((spec, i) => partials(spec, 100 + i));
+    await writeAll([ch, lite], shuffled(all, 7));
+  });
+
+  const shapes: [Tier['name'], number][] = [
+    ['1m', MINUTE_MS],
+    ['5m', 5 * MINUTE_MS],
+    ['1h', HOUR_MS],
+    ['1d', DAY_MS],
+    ['1m', 5 * MINUTE_MS],
+    ['5m', 15 * MINUTE_MS],
+    ['1h', DAY_MS],
+  ];
+  const selectors: Partial<BucketQuery>[] = [
+    {},
+    { tagFilters: [['region', 'eu']] },
+    { tagFilters: [['region', '']] },
+    { groupBy: ['region'] },
+    { tagFilters: [['region', 'eu']], groupBy: ['host', 'region'] },
+    { groupBy: ['host'], needLast: false, needSketch: false },
+    { metric: 'requests', groupBy: ['route'] },
+    { metric: 'requests' },
+    { service: 'cart', metric: 'items' },
+    { tagFilters: [['region', 'mars']] },
+    { service: 'nobody' },
+    { from: T0 + 6 * HOUR_MS, to: T0 + 30 * HOUR_MS + 7 },
+  ];
+
+  it.each(shapes)('tier %s at step %d', async (name, stepMs) => {
+    for (const s of selectors) {
+      const q = query({ tier: tier(name), stepMs, ...s });
+      const [a, b] = await Promise.all([ch.queryBuckets(q), lite.queryBuckets(q)]);
+      expect(comparable(a), JSON.stringify(s)).toEqual(comparable(b));
+    }
+  });
+
+  it('has every group non-empty, counters typed as counters, a counter+gauge group as a gauge', async () => {
+    const requests = await ch.queryBuckets(query({ metric: 'requests', tier: tier('1h'), stepMs: HOUR_MS }));
+    expect(requests.map((g) => g.type)).toEqual(['counter']);
+    expect(requests[0]?.buckets.every((b) => b.sketch === undefined)).toBe(true);
+    const mixed = await ch.queryBuckets(query({ tagFilters: [['host', 'a']] }));
+    expect(mixed.map((g) => g.type)).toEqual(['gauge']);
+    expect(total(mixed).count).toBeGreaterThan(0);
+  });
+
+  it('summarises services and metrics the same', async () => {
+    expect(await ch.services()).toEqual(await lite.services());
+    expect(await ch.metrics('checkout')).toEqual(await lite.metrics('checkout'));
+    expect(await ch.metrics('nobody')).toEqual([]);
+    expect((await ch.stats()).series).toBe((await lite.stats()).series);
+    expect((await ch.stats()).bytesOnDisk).toBeGreaterThan(0);
+  });
+
+  it('keeps the latest checkpoint per partition', async () => {
+    expect(await ch.checkpoints('kafka:metrics-raw')).toEqual(await lite.checkpoints('kafka:metrics-raw'));
+    expect(await ch.checkpoints('kafka:other')).toEqual([]);
+  });
+});
+
+describe('ClickHouseStore writes', () => {
+  it('merges partials of one series-minute from two writes exactly, in every tier', async () => {
+    const store = await openClickHouse();
+    const start = T0 + 10 * MINUTE_MS;
+    const samples: [number, number][] = Array.from({ length: 200 }, (_, i) => [
+      ((i * 37) % 500) - 40,
+      start + ((i * 7) % 60) * 1000,
+    ]);
+    const whole = agg(samples);
+    await store.write([agg(samples.filter((_, i) => i % 3 === 0))], []);
+    await store.write([agg(samples.filter((_, i) => i % 3 !== 0))], []);
+    for (const t of TIERS) {
+      const groups = await store.queryBuckets(query({ tier: t, stepMs: t.resolutionMs }));
+      expect(groups).toHaveLength(1);
+      const [bucket] = groups[0]?.buckets ?? [];
+      expect(groups[0]?.buckets).toHaveLength(1);
+      expect(bucket).toMatchObject({
+        count: 200,
+        sum: whole.sum,
+        min: whole.min,
+        max: whole.max,
+        last: whole.last,
+      });
+      expect(bucket?.sketch?.encode().toString('hex')).toBe(whole.sketch?.encode().toString('hex'));
+    }
+  });
+
+  it('keeps the latest last, ties to the larger value, in any write order', async () => {
+    const store = await openClickHouse();
+    const start = T0 + 3 * MINUTE_MS;
+    for (const [i, order] of [
+      [50, 7, 9],
+      [9, 7, 50],
+      [7, 9, 50],
+    ].entries()) {
+      for (const v of order) {
+        await store.write([agg([[v, v === 50 ? start + 1_000 : start + 30_000]], { name: `g${i}` })], []);
+      }
+      for (const t of TIERS) {
+        const [g] = await store.queryBuckets(query({ metric: `g${i}`, tier: t, stepMs: t.resolutionMs }));
+        expect(g?.buckets[0]?.last, `${order.join(',')} ${t.name}`).toBe(9);
+      }
+    }
+  });
+
+  it('drops a batch written again with the same checkpoints, across partitions and tiers', async () => {
+    const store = await openClickHouse();
+    // Two months: the insert is split into one block per partition.
+    const jan31 = Date.UTC(2024, 0, 31, 23, 50);
+    const batch = Array.from({ length: 20 }, (_, i) => agg([[i + 1, jan31 + i * MINUTE_MS + 5_000]]));
+    const checkpoints: Checkpoint[] = [{ source: 'kafka:metrics-raw', partition: 3, offset: 41 }];
+    await store.write(batch, checkpoints);
+    // A retry after a lost answer, and a replay after a crash before the checkpoint insert.
+    await store.write(batch, checkpoints);
+    await store.write(
+      batch.map((a) => ({ ...a })),
+      checkpoints,
+    );
+    const written = { count: 20, sum: 210 };
+    for (const t of TIERS) {
+      const groups = await store.queryBuckets(
+        query({ tier: t, stepMs: DAY_MS, from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 2, 1) }),
+      );
+      expect(total(groups), t.name).toEqual(written);
+    }
+    expect(await scalar(admin(), `SELECT sum(samples) FROM ${store.database}.metrics`)).toBe(20);
+    // The next batch, with the next position, is stored.
+    await store.write(batch, [{ source: 'kafka:metrics-raw', partition: 3, offset: 42 }]);
+    const after = await store.queryBuckets(query({ stepMs: DAY_MS, from: T0, to: Date.UTC(2024, 2, 1) }));
+    expect(total(after)).toEqual({ count: 40, sum: 420 });
+    expect(await store.checkpoints('kafka:metrics-raw')).toEqual([
+      { source: 'kafka:metrics-raw', partition: 3, offset: 42 },
+    ]);
+  });
+
+  it('stores identical writes without checkpoints twice, as SqliteStore does', async () => {
+    const store = await openClickHouse();
+    const a = agg([[5, T0 + 1_000]]);
+    await store.write([a], []);
+    await store.write([a], []);
+    expect(total(await store.queryBuckets(query()))).toEqual({ count: 2, sum: 10 });
+  });
+
+  it('saves checkpoints alone, and the latest written wins', async () => {
+    const store = await openClickHouse();
+    await store.write([agg([[1, T0]])], [{ source: 'embedded:log-a', partition: 0, offset: 42 }]);
+    await store.write(
+      [],
+      [
+        { source: 'embedded:log-a', partition: 0, offset: 99 },
+        { source: 'embedded:log-a', partition: 1, offset: 7 },
+      ],
+    );
+    expect(await store.checkpoints('embedded:log-a')).toEqual([
+      { source: 'embedded:log-a', partition: 0, offset: 99 },
+      { source: 'embedded:log-a', partition: 1, offset: 7 },
+    ]);
+  });
+
+  it('takes user values as parameters, never as SQL', async () => {
+    const store = await openClickHouse();
+    const evil = "x' OR 1=1 --";
+    await store.write([agg([[3, T0]], { service: evil, tags: { [evil]: evil } })], []);
+    const [g] = await store.queryBuckets(
+      query({ service: evil, tagFilters: [[evil, evil]], groupBy: [evil] }),
+    );
+    expect(g?.tags).toEqual({ [evil]: evil });
+    expect(g?.buckets[0]?.sum).toBe(3);
+    expect(await store.queryBuckets(query({ service: "checkout' OR '1'='1" }))).toEqual([]);
+  });
+
+  it('applies the read limits to queries', async () => {
+    const store = await openClickHouse(FOREVER, { queryLimits: { maxResultRows: 1 } });
+    await store.write([agg([[1, T0]], { service: 'a' }), agg([[1, T0]], { service: 'b' })], []);
+    await expect(store.services()).rejects.toThrow(/limit|TOO_MANY_ROWS/i);
+  });
+});
+
+describe('ClickHouseStore retention', () => {
+  const RETENTION: TierRetention = { '1m': DAY_MS, '5m': 2 * DAY_MS, '1h': 10 * DAY_MS, '1d': 100 * DAY_MS };
+
+  it('keeps what SqliteStore keeps after retention, and forgets silent series', async () => {
+    const now = floorTo(Date.now(), DAY_MS) + 12 * HOUR_MS;
+    const ch = await openClickHouse(RETENTION);
+    const lite = openSqlite(RETENTION);
+    const ages = [12 * HOUR_MS, 36 * HOUR_MS, 5 * DAY_MS, 50 * DAY_MS, 150 * DAY_MS];
+    const batch = [
+      ...ages.map((age) => agg([[1, now - age]])),
+      agg([[1, now - 150 * DAY_MS]], { service: 'old' }),
+    ];
+    await writeAll([ch, lite], batch, 1);
+    await lite.applyRetention(now);
+    const report = await ch.applyRetention(now);
+    // The series TTL may have dropped the silent series at insert already; either way it is gone.
+    expect(report.deletedSeries).toBeLessThanOrEqual(1);
+    for (const t of TIERS) {
+      const q = query({ tier: t, stepMs: t.resolutionMs, from: 0, to: now + DAY_MS });
+      expect(comparable(await ch.queryBuckets(q)), t.name).toEqual(comparable(await lite.queryBuckets(q)));
+    }
+    expect(await ch.services()).toEqual(await lite.services());
+    expect((await ch.services()).map((s) => s.name)).toEqual(['checkout']);
+    expect((await ch.stats()).series).toBe(1);
+  });
+
+  it('drops whole partitions before the cutoff and forgets series silent past the longest retention', async () => {
+    // Retention set long at write time, then a store with short retention runs the job.
+    const long: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
+    const writer = await openClickHouse(long);
+    await writer.write(
+      [agg([[1, T0 + HOUR_MS]], { service: 'old' }), agg([[2, Date.now() - HOUR_MS]], { service: 'new' })],
+      [],
+    );
+    const job = new ClickHouseStore({
+      url: clickHouseUrl(),
+      database: writer.database,
+      retention: RETENTION,
+    });
+    opened.push(job);
+    const report = await job.applyRetention(Date.now());
+    expect(report.deletedSeries).toBe(1);
+    expect(report.deletedRows).toEqual({ '1m': 1, '5m': 1, '1h': 1, '1d': 1 });
+    expect((await job.services()).map((s) => s.name)).toEqual(['new']);
+    expect(await scalar(admin(), `SELECT count() FROM ${writer.database}.metrics`)).toBe(1);
+    expect((await job.applyRetention(Date.now())).deletedRows).toEqual({
+      '1m': 0,
+      '5m': 0,
+      '1h': 0,
+      '1d': 0,
+    });
+  });
+});
+
+describe.runIf(process.env.VANTAGE_MEASURE_CODECS === '1')('ClickHouse storage measurement', () => {
+  it('measures bytes per row and per sample', { timeout: 600_000 }, async () => {
+    const store = await openClickHouse();
+    const report = await measureCodecs(admin(), store.database);
+    console.log(JSON.stringify(report, null, 2));
+    expect(report.length).toBeGreaterThan(0);
+  });
+});
