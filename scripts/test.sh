@@ -9,7 +9,8 @@ step() { printf '\n== %s\n' "$*" >&2; }
 
 if [ ! -x node_modules/.bin/vitest ]; then
   step "installing npm dependencies"
-  npm ci
+  bash scripts/install-kafka-client-deps.sh
+  CKJS_LINKING=dynamic npm ci
 fi
 
 step "type check (strict)"
