@@ -1,7 +1,15 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { ConfigError, SETTINGS, parseConfig, redactedConfig } from '../config/index.js';
-import type { SettingKey, VantageConfig } from '../config/index.js';
+import {
+  ConfigError,
+  ROLE_SETTINGS,
+  SETTINGS,
+  parseConfig,
+  parseRoleConfig,
+  redactedConfig,
+  redactedRoleConfig,
+} from '../config/index.js';
+import type { DistributedRole, RoleConfig, SettingKey } from '../config/index.js';
 import { createLogger } from '../telemetry/index.js';
 import { registerAgentCommand } from './agent-command.js';
 import { addSettingOptions, settingsText } from './options.js';
@@ -58,6 +66,60 @@ program
     },
   );
 
+// The distributed roles: each a process of its own, meeting the others through Kafka and ClickHouse.
+const ROLES: Record<Exclude<DistributedRole, 'migrate'>, { description: string; stopping: string }> = {
+  collector: {
+    description: 'Run the collector: HTTP ingestion (POST /v1/metrics) publishing to Kafka',
+    stopping: 'shutting down: draining requests, publishing what is pending',
+  },
+  worker: {
+    description: 'Run a worker: consume Kafka, write ClickHouse (migrates the schema at start)',
+    stopping: 'shutting down: writing what was read, leaving the consumer group',
+  },
+  api: {
+    description: 'Run the query API on ClickHouse (read path only)',
+    stopping: 'shutting down: finishing queries',
+  },
+};
+
+for (const [role, text] of Object.entries(ROLES) as [
+  keyof typeof ROLES,
+  (typeof ROLES)[keyof typeof ROLES],
+][]) {
+  addSettingOptions(program.command(role).description(text.description), ROLE_SETTINGS).action(
+    async (flags: Record<string, unknown>) => {
+      const config = parseRoleConfig(role, settingsText(ROLE_SETTINGS, flags, process.env));
+      const logger = createLogger(config.logLevel);
+      logger.info({ config: redactedRoleConfig(config) }, `starting vantage ${role}`);
+      const start = await roleStarter(role);
+      const running = await start(config, logger).catch((err: unknown) => exitIfPortTaken(err, config));
+      stopOnSignals(logger, text.stopping, () => running.close());
+    },
+  );
+}
+
+addSettingOptions(
+  program.command('migrate').description('Apply the ClickHouse schema migrations and exit'),
+  ROLE_SETTINGS,
+).action(async (flags: Record<string, unknown>) => {
+  const config = parseRoleConfig('migrate', settingsText(ROLE_SETTINGS, flags, process.env));
+  const logger = createLogger(config.logLevel);
+  const { clickHouseStore } = await import('./distributed-wiring.js');
+  const store = clickHouseStore(config);
+  try {
+    const report = await store.migrate();
+    logger.info({ ...report, database: store.database }, 'ClickHouse schema is current');
+  } finally {
+    await store.close();
+  }
+});
+
+async function roleStarter(role: keyof typeof ROLES) {
+  if (role === 'collector') return (await import('./collector-role.js')).startCollectorRole;
+  if (role === 'worker') return (await import('./kafka-worker-role.js')).startKafkaWorkerRole;
+  return (await import('./api-role.js')).startApiRole;
+}
+
 registerAgentCommand(program);
 
 program
@@ -85,11 +147,11 @@ program.parseAsync(process.argv).catch((err: unknown) => {
 });
 
 /** A port in use is a setting to change, said as such; anything else goes on up. */
-function exitIfPortTaken(err: unknown, config: VantageConfig): never {
+function exitIfPortTaken(err: unknown, config: Partial<Record<SettingKey, unknown>> | RoleConfig): never {
   const e = err as NodeJS.ErrnoException & { port?: number };
   if (e.code === 'EADDRINUSE') {
     const key = (Object.keys(SETTINGS) as SettingKey[]).find(
-      (k) => SETTINGS[k].flag.endsWith('-port') && config[k] === e.port,
+      (k) => SETTINGS[k].flag.endsWith('-port') && (config as Record<string, unknown>)[k] === e.port,
     );
     const hint = key ? `: choose another with ${SETTINGS[key].flag} or ${SETTINGS[key].env}` : '';
     console.error(`Port ${e.port} is already in use${hint}.`);

@@ -2,7 +2,9 @@ import type { TierRetention } from '../core/index.js';
 import type { VantageConfig } from '../config/index.js';
 
 /** Retention per storage tier from the settings: raw covers the 1-minute and 5-minute tiers. */
-export function tierRetention(config: VantageConfig): TierRetention {
+export function tierRetention(
+  config: Pick<VantageConfig, 'retentionRaw' | 'retentionHourly' | 'retentionDaily'>,
+): TierRetention {
   return {
     '1m': config.retentionRaw,
     '5m': config.retentionRaw,

@@ -2,11 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { SEED_BACKOFF } from '../core/index.js';
-import type { VantageConfig } from '../config/index.js';
+import type { RoleConfig, VantageConfig } from '../config/index.js';
 import type { BusConsumer } from '../bus/index.js';
 import type { Store } from '../storage/index.js';
 import { PipelineWorker, RetentionJob, createWorkerMetrics } from '../worker/index.js';
 import { buildMetricsServer } from '../http/index.js';
+import type { ReadinessCheck } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 
 /** The worker role: consume the bus into the store, run retention, serve its metrics (9092). */
@@ -18,13 +19,20 @@ export interface RunningWorker {
 }
 
 export interface WorkerRoleOptions {
-  readonly config: VantageConfig;
+  readonly config: VantageConfig | RoleConfig;
   readonly logger: Logger;
   readonly consumer: BusConsumer;
   readonly store: Store;
   readonly source: string;
   readonly busName: string;
   readonly processMetrics: boolean;
+  /** The circuit breaker and replay pinning of a ClickHouse worker (see PipelineWorkerOptions). */
+  readonly breaker?: { readonly failureThreshold: number; readonly probeIntervalMs: number };
+  readonly pinReplays?: boolean;
+  /** Called with the worker before it starts: Kafka's onAssigned must reach it from the first poll. */
+  readonly onCreated?: (worker: PipelineWorker, registry: Registry) => void;
+  /** /ready and /health on the metrics port, for a worker that is a process of its own. */
+  readonly readiness?: (worker: PipelineWorker) => Record<string, ReadinessCheck>;
 }
 
 export async function startWorkerRole(o: WorkerRoleOptions): Promise<RunningWorker> {
@@ -40,8 +48,11 @@ export async function startWorkerRole(o: WorkerRoleOptions): Promise<RunningWork
       batchMaxMessages: o.config.workerBatchMaxMessages,
       lingerMs: o.config.workerLinger,
       backoff: SEED_BACKOFF,
+      ...(o.breaker ? { breaker: o.breaker } : {}),
+      ...(o.pinReplays ? { pinReplays: true } : {}),
     },
   );
+  o.onCreated?.(worker, registry);
   await worker.start();
   const retention = new RetentionJob(
     o.store,
@@ -49,7 +60,10 @@ export async function startWorkerRole(o: WorkerRoleOptions): Promise<RunningWork
     o.logger.child({ component: 'retention' }),
   );
   retention.start();
-  const metricsServer: FastifyInstance = await buildMetricsServer(registry);
+  const metricsServer: FastifyInstance = await buildMetricsServer(
+    registry,
+    o.readiness ? { role: 'worker', readiness: o.readiness(worker) } : undefined,
+  );
   await metricsServer.listen({ host: o.config.host, port: o.config.workerMetricsPort });
   const address = metricsServer.server.address();
   return {

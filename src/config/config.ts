@@ -1,4 +1,5 @@
 import { AGENT_SETTINGS } from './agent-settings.js';
+import { DISTRIBUTED_SETTINGS } from './distributed-settings.js';
 import { SETTINGS } from './settings.js';
 import type { SettingKey } from './settings.js';
 import { ConfigError, parseSettings, redactSettings } from './settings-table.js';
@@ -16,17 +17,74 @@ export type AgentConfig = ParsedSettings<typeof AGENT_SETTINGS>;
  */
 export function parseConfig(raw: Partial<Record<SettingKey, string | undefined>>): VantageConfig {
   const { values, problems } = parseSettings(SETTINGS, raw);
+  problems.push(...portClashes(values, ['collectorPort', 'apiPort', 'apiMetricsPort', 'workerMetricsPort']));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return values as VantageConfig;
+}
+
+type PortKey = 'collectorPort' | 'apiPort' | 'apiMetricsPort' | 'workerMetricsPort';
+
+/** Ports given twice among those one process listens on (0, a random port, never clashes). */
+function portClashes(values: Partial<Record<PortKey, unknown>>, keys: readonly PortKey[]): string[] {
   // Among the ports that parsed, whatever else failed, so that one run names every problem.
-  const ports = (['collectorPort', 'apiPort', 'apiMetricsPort', 'workerMetricsPort'] as const).flatMap(
-    (k): [SettingKey, number][] => (typeof values[k] === 'number' ? [[k, values[k]]] : []),
-  );
+  const ports = keys.flatMap((k): [PortKey, number][] => {
+    const v = values[k];
+    return typeof v === 'number' ? [[k, v]] : [];
+  });
+  const problems: string[] = [];
   for (const [i, [key, value]] of ports.entries()) {
     const clash = ports.slice(0, i).find(([, v]) => v === value && v !== 0);
     if (clash)
       problems.push(`${SETTINGS[key].flag} = ${value} is already taken by ${SETTINGS[clash[0]].flag}`);
   }
+  return problems;
+}
+
+/** The server settings a distributed role shares with `vantage start` (all but the data directory). */
+const { dataDir: _embeddedOnly, ...SHARED_SETTINGS } = SETTINGS;
+
+/** Every setting a distributed role reads: the shared server settings and Kafka, ClickHouse, breaker. */
+export const ROLE_SETTINGS = { ...SHARED_SETTINGS, ...DISTRIBUTED_SETTINGS };
+export type RoleSettingKey = keyof typeof ROLE_SETTINGS;
+export type RoleConfig = ParsedSettings<typeof ROLE_SETTINGS>;
+export type DistributedRole = 'collector' | 'worker' | 'api' | 'migrate';
+
+const ROLE_NEEDS: Record<
+  DistributedRole,
+  { readonly ports: readonly PortKey[]; readonly required: readonly RoleSettingKey[] }
+> = {
+  collector: { ports: ['collectorPort'], required: ['kafkaBrokers'] },
+  worker: { ports: ['workerMetricsPort'], required: ['kafkaBrokers', 'clickhouseUrl'] },
+  api: { ports: ['apiPort', 'apiMetricsPort'], required: ['clickhouseUrl'] },
+  migrate: { ports: [], required: ['clickhouseUrl'] },
+};
+
+/**
+ * Parses the settings of one distributed role, filling defaults. Fails with every bad setting
+ * named: a bad value, a setting the role requires but was not given, a port given twice among
+ * the ports this role listens on.
+ */
+export function parseRoleConfig(
+  role: DistributedRole,
+  raw: Partial<Record<RoleSettingKey, string | undefined>>,
+): RoleConfig {
+  const { values, problems } = parseSettings(ROLE_SETTINGS, raw);
+  const needs = ROLE_NEEDS[role];
+  for (const key of needs.required) {
+    const value = values[key];
+    if (value === '' || (Array.isArray(value) && value.length === 0)) {
+      const spec = ROLE_SETTINGS[key];
+      problems.push(`${spec.flag} / ${spec.env} is required by vantage ${role}`);
+    }
+  }
+  problems.push(...portClashes(values, needs.ports));
   if (problems.length > 0) throw new ConfigError(problems);
-  return values as VantageConfig;
+  return values as RoleConfig;
+}
+
+/** A role's configuration with secrets masked, for the start-up log line. */
+export function redactedRoleConfig(config: RoleConfig): Record<string, unknown> {
+  return redactSettings(ROLE_SETTINGS, config);
 }
 
 export function parseAgentConfig(

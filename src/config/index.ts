@@ -1,7 +1,16 @@
 export { SETTINGS } from './settings.js';
 export type { SettingKey } from './settings.js';
 export { AGENT_SETTINGS } from './agent-settings.js';
+export { DISTRIBUTED_SETTINGS } from './distributed-settings.js';
+export type { DistributedSettingKey } from './distributed-settings.js';
 export { ConfigError } from './settings-table.js';
 export type { ParsedSettings, SettingSpec, SettingsTable } from './settings-table.js';
-export { parseAgentConfig, parseConfig, redactedConfig } from './config.js';
-export type { AgentConfig, VantageConfig } from './config.js';
+export {
+  ROLE_SETTINGS,
+  parseAgentConfig,
+  parseConfig,
+  parseRoleConfig,
+  redactedConfig,
+  redactedRoleConfig,
+} from './config.js';
+export type { AgentConfig, DistributedRole, RoleConfig, RoleSettingKey, VantageConfig } from './config.js';

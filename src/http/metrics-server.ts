@@ -1,6 +1,8 @@
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { registerHealthRoutes } from './health.js';
+import type { ReadinessCheck } from './health.js';
 
 /** Serves a registry at /metrics in Prometheus text format. */
 export function registerMetricsRoute(app: FastifyInstance, registry: Registry): void {
@@ -10,10 +12,17 @@ export function registerMetricsRoute(app: FastifyInstance, registry: Registry): 
   });
 }
 
-/** A bare server for a role whose metrics live on a port of their own (API 9091, worker 9092). */
-export async function buildMetricsServer(registry: Registry): Promise<FastifyInstance> {
+/**
+ * A bare server for a role whose metrics live on a port of their own (API 9091, worker 9092).
+ * With `health`, it also answers /ready and /health for a role that has no other HTTP server.
+ */
+export async function buildMetricsServer(
+  registry: Registry,
+  health?: { readonly role: string; readonly readiness: Record<string, ReadinessCheck> },
+): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, forceCloseConnections: 'idle' });
   registerMetricsRoute(app, registry);
-  app.get('/live', async () => ({ status: 'ok' }));
+  if (health) registerHealthRoutes(app, health.role, health.readiness);
+  else app.get('/live', async () => ({ status: 'ok' }));
   return app;
 }

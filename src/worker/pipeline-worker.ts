@@ -1,15 +1,10 @@
 import type { Logger } from 'pino';
-import {
-  abortableSleep,
-  foldAggregateBatch,
-  failed,
-  ok,
-  retryable,
-  retryWithBackoff,
-} from '../core/index.js';
+import { abortableSleep, backoffDelay, foldAggregateBatch, failed, ok, retryable } from '../core/index.js';
 import type { Aggregate, BackoffPolicy, Outcome } from '../core/index.js';
 import type { BusConsumer, BusMessage } from '../bus/index.js';
 import type { Checkpoint, Store } from '../storage/index.js';
+import { BREAKER_STATE_VALUE, CircuitBreaker } from './circuit-breaker.js';
+import type { CircuitBreakerState } from './circuit-breaker.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 /** The longest a batch gathers, however slow writes get: data is queryable within about this. */
@@ -22,20 +17,48 @@ export interface PipelineWorkerOptions {
   readonly batchMaxMessages: number;
   readonly lingerMs: number;
   readonly backoff: BackoffPolicy;
+  /**
+   * Stop writing after this many consecutive failures and only probe the store every
+   * `probeIntervalMs` until a write succeeds. Without it, failed writes are retried with backoff
+   * for ever.
+   */
+  readonly breaker?: { readonly failureThreshold: number; readonly probeIntervalMs: number };
+  /**
+   * For stores whose write is not atomic but deduplicated by its checkpoints (ClickHouse): record
+   * each batch's last offset before writing it, so that a batch replayed after a crash ends at the
+   * same offset as the attempt that may have been applied, and gets the same deduplication token.
+   */
+  readonly pinReplays?: boolean;
+}
+
+/** Where a batch's intended end is recorded: a checkpoint source of its own in the same store. */
+export function intentSource(source: string): string {
+  return `${source}#intent`;
 }
 
 /**
- * Consumes aggregate batches from the bus, folds a batch of messages into one set of aggregates and
- * writes it to the store together with the bus position it reached. The store's checkpoint is
- * where a restarted worker resumes, so a message is applied once even if the worker dies between
- * the write and the bus commit.
+ * Consumes aggregate batches from the bus, folds a batch of messages into one set of aggregates per
+ * partition and writes it to the store together with the bus position it reached. The store's
+ * checkpoint is where a restarted worker resumes, so a message is applied once even if the worker
+ * dies between the write and the bus commit.
+ *
+ * One write covers one partition: its checkpoint (and with it ClickHouse's deduplication token)
+ * then depends on that partition alone, and whichever worker owns the partition after a
+ * rebalance or a crash can repeat it exactly.
  */
 export class PipelineWorker {
   private readonly abort = new AbortController();
+  private readonly breaker: CircuitBreaker;
   private loop: Promise<void> | undefined;
   private draining = false;
   private lastError: string | undefined;
   private lastWriteMs = 0;
+  /** Partitions whose next write must end at this offset: a replay of a batch that may be stored. */
+  private readonly pins = new Map<number, number>();
+  /** Messages read but held for a later write (the rest of a pinned range, or what follows it). */
+  private carry: BusMessage[] = [];
+  /** Counts partition assignments: messages read before one are no longer ours to write. */
+  private epoch = 0;
 
   constructor(
     private readonly consumer: BusConsumer,
@@ -43,18 +66,37 @@ export class PipelineWorker {
     private readonly metrics: WorkerMetrics,
     private readonly logger: Logger,
     private readonly options: PipelineWorkerOptions,
-  ) {}
+  ) {
+    this.breaker = new CircuitBreaker({
+      failureThreshold: options.breaker?.failureThreshold ?? Number.POSITIVE_INFINITY,
+      probeIntervalMs: options.breaker?.probeIntervalMs ?? 0,
+      onStateChange: (state) => this.breakerChanged(state),
+    });
+    this.metrics.breakerState.set(BREAKER_STATE_VALUE.closed);
+  }
 
   /** Why the last write failed, while it keeps failing. */
   get problem(): string | undefined {
     return this.lastError;
   }
 
+  get breakerState(): CircuitBreakerState {
+    return this.breaker.state;
+  }
+
   async start(): Promise<void> {
-    for (const c of await this.store.checkpoints(this.options.source)) {
-      await this.consumer.seekAfter(c.partition, c.offset);
-    }
+    await this.resume(undefined);
     this.loop = this.run();
+  }
+
+  /**
+   * The bus gave this worker these partitions (Kafka's `onAssigned`, called from a poll): resume
+   * each after the store's checkpoint, and pin a batch that was recorded but not checkpointed.
+   */
+  async onAssigned(partitions: readonly number[]): Promise<void> {
+    this.epoch += 1;
+    this.carry = [];
+    await this.resume(partitions);
   }
 
   /** Writes what the bus holds (for up to `drainMs`), then stops. */
@@ -63,6 +105,27 @@ export class PipelineWorker {
     const timer = setTimeout(() => this.abort.abort(), drainMs);
     await this.loop;
     clearTimeout(timer);
+  }
+
+  private async resume(only: readonly number[] | undefined): Promise<void> {
+    const mine = (p: number): boolean => only === undefined || only.includes(p);
+    const saved = new Map<number, number>();
+    for (const c of await this.store.checkpoints(this.options.source)) {
+      if (!mine(c.partition)) continue;
+      saved.set(c.partition, c.offset);
+      await this.consumer.seekAfter(c.partition, c.offset);
+    }
+    this.pins.clear();
+    if (!this.options.pinReplays) return;
+    for (const intent of await this.store.checkpoints(intentSource(this.options.source))) {
+      const done = saved.get(intent.partition);
+      if (!mine(intent.partition) || (done !== undefined && intent.offset <= done)) continue;
+      this.pins.set(intent.partition, intent.offset);
+      this.logger.info(
+        { partition: intent.partition, after: done, end: intent.offset },
+        'replaying a batch that may already be stored: it will end where the first attempt did',
+      );
+    }
   }
 
   private async run(): Promise<void> {
@@ -78,26 +141,49 @@ export class PipelineWorker {
         await abortableSleep(this.options.backoff.initialDelayMs, this.abort.signal);
         continue;
       }
-      if (messages.length === 0) {
-        if (this.draining) return;
-        continue;
+      let wrote = false;
+      for (const [partition, list] of byPartition(messages)) {
+        const take = this.cut(partition, list);
+        const last = take[take.length - 1];
+        if (last === undefined) continue;
+        const batch = this.decode(partition, take);
+        if (!(await this.writeUntilDone(batch))) {
+          // Only when stopping: the messages stay uncommitted and are read again at start.
+          this.logger.error({ partition }, 'stopping with a batch not written; it will be replayed');
+          return;
+        }
+        wrote = true;
+        this.pins.delete(partition);
+        this.lastError = undefined;
+        try {
+          await this.consumer.commit(partition, last.offset);
+        } catch (err) {
+          // The store's checkpoint already says where to resume; the next commit catches up.
+          this.logger.warn({ err, partition, offset: last.offset }, 'bus commit failed; going on');
+        }
       }
-      const batch = this.decode(messages);
-      const outcome = await retryWithBackoff(() => this.writeBatch(batch), this.options.backoff, {
-        signal: this.abort.signal,
-        onRetry: (error, attempt, delayMs) => {
-          this.metrics.inserts.inc({ store: this.store.kind, outcome: 'retry' });
-          this.logger.warn({ err: error, attempt, delayMs }, 'store write failed; retrying');
-        },
-      });
-      if (outcome.kind !== 'ok') {
-        // Only reachable when stopping: the messages stay uncommitted and are read again at start.
-        this.logger.error({ err: outcome.error }, 'stopping with a batch not written; it will be replayed');
-        return;
-      }
-      this.lastError = undefined;
-      for (const [partition, offset] of lastOffsets(messages)) await this.consumer.commit(partition, offset);
+      if (!wrote && this.draining) return;
     }
+  }
+
+  /**
+   * What of one partition's messages to write now. A pinned partition writes exactly up to its
+   * pin: until the range is complete its messages wait in `carry`, and what follows the pin waits
+   * for the next write.
+   */
+  private cut(partition: number, list: BusMessage[]): BusMessage[] {
+    const pin = this.pins.get(partition);
+    const last = list[list.length - 1];
+    if (pin === undefined || last === undefined) return list;
+    if (last.offset < pin) {
+      this.carry.push(...list);
+      return [];
+    }
+    const take = list.filter((m) => m.offset <= pin);
+    this.carry.push(...list.filter((m) => m.offset > pin));
+    // The consumer started past the recorded range (the group had committed beyond it).
+    if (take.length === 0) this.pins.delete(partition);
+    return take;
   }
 
   /**
@@ -108,30 +194,92 @@ export class PipelineWorker {
    * throughput grows. Capped at MAX_WINDOW_MS so data stays fresh.
    */
   private async gather(): Promise<BusMessage[]> {
+    const max = this.options.batchMaxMessages;
+    // A pinned range may be longer than what fits beside the carried messages: always read on.
+    const room = (held: number): number => (this.pins.size > 0 ? max : Math.max(1, max - held));
     const window = this.draining
       ? 0
       : Math.min(MAX_WINDOW_MS, Math.max(this.options.lingerMs, 4 * this.lastWriteMs));
-    const batch = await this.consumer.poll(
-      this.options.batchMaxMessages,
-      this.draining ? 0 : this.options.lingerMs,
-    );
+    let epoch = this.epoch;
+    let batch = this.carry;
+    this.carry = [];
+    const read = async (maxWaitMs: number): Promise<BusMessage[]> => {
+      const got = await this.consumer.poll(room(batch.length), maxWaitMs);
+      if (this.epoch !== epoch) {
+        // A rebalance came with this poll: what was read before belongs to the new assignment's
+        // owners, from the store's checkpoints.
+        epoch = this.epoch;
+        batch = [];
+      }
+      batch.push(...got);
+      return got;
+    };
+    const first = await read(this.draining ? 0 : this.options.lingerMs);
     const deadline = Date.now() + window;
-    while (batch.length > 0 && batch.length < this.options.batchMaxMessages && !this.abort.signal.aborted) {
+    let fresh = first.length;
+    while (fresh > 0 && batch.length < max && !this.abort.signal.aborted) {
       const left = deadline - Date.now();
       if (left <= 0) break;
-      const more = await this.consumer.poll(this.options.batchMaxMessages - batch.length, left);
-      if (more.length === 0) break;
-      batch.push(...more);
+      fresh = (await read(left)).length;
     }
     return batch;
+  }
+
+  /**
+   * Writes one partition's batch until it is stored: retries with backoff while the breaker is
+   * closed, then only a probe every interval while it is open. False only when stopping.
+   */
+  private async writeUntilDone(batch: DecodedBatch): Promise<boolean> {
+    let retries = 0;
+    for (;;) {
+      if (this.abort.signal.aborted) return false;
+      const wait = this.breaker.waitMs();
+      if (wait > 0) {
+        await abortableSleep(wait, this.abort.signal);
+        continue;
+      }
+      const outcome = await this.writeBatch(batch);
+      if (outcome.kind === 'ok') {
+        this.breaker.recordSuccess();
+        return true;
+      }
+      this.breaker.recordFailure();
+      this.metrics.inserts.inc({
+        store: this.store.kind,
+        outcome: outcome.kind === 'failed' ? 'failed' : 'retry',
+      });
+      if (outcome.kind === 'failed' || retries + 1 >= this.options.backoff.maxAttempts) {
+        this.logger.error({ err: outcome.error }, 'store write failed for good');
+        return false;
+      }
+      if (this.breaker.state === 'open') continue;
+      const delayMs = Math.max(backoffDelay(this.options.backoff, retries), outcome.retryAfterMs ?? 0);
+      retries += 1;
+      this.logger.warn({ err: outcome.error, attempt: retries, delayMs }, 'store write failed; retrying');
+      await abortableSleep(delayMs, this.abort.signal);
+    }
+  }
+
+  private breakerChanged(state: CircuitBreakerState): void {
+    this.metrics.breakerState.set(BREAKER_STATE_VALUE[state]);
+    if (state === 'open') {
+      this.logger.error(
+        {
+          failures: this.breaker.consecutiveFailures,
+          probeIntervalMs: this.options.breaker?.probeIntervalMs,
+        },
+        'circuit breaker open: not consuming; the bus keeps the messages; probing the store',
+      );
+    } else this.logger.warn({ state }, `circuit breaker ${state}`);
   }
 
   /**
    * Decodes and merges once; a retried write reuses the result. A message that fails to decode
    * may have folded part of itself in already, so the fold starts again without it.
    */
-  private decode(messages: readonly BusMessage[]): DecodedBatch {
+  private decode(partition: number, messages: readonly BusMessage[]): DecodedBatch {
     const skipped = new Set<BusMessage>();
+    const end = messages[messages.length - 1]?.offset ?? -1;
     for (;;) {
       const merged = new Map<string, Aggregate>();
       let samples = 0;
@@ -154,21 +302,32 @@ export class PipelineWorker {
           break;
         }
       }
-      if (failed === undefined) return { messages, aggregates: [...merged.values()], samples, oldest };
+      if (failed === undefined) {
+        return {
+          partition,
+          end,
+          messages,
+          aggregates: [...merged.values()],
+          samples,
+          oldest,
+          intentRecorded: this.pins.get(partition) === end,
+        };
+      }
       skipped.add(failed);
     }
   }
 
-  private async writeBatch({ messages, aggregates, samples, oldest }: DecodedBatch): Promise<Outcome> {
-    const checkpoints: Checkpoint[] = [...lastOffsets(messages)].map(([partition, offset]) => ({
-      source: this.options.source,
-      partition,
-      offset,
-    }));
+  private async writeBatch(batch: DecodedBatch): Promise<Outcome> {
+    const { partition, end, messages, aggregates, samples, oldest } = batch;
+    const checkpoint: Checkpoint = { source: this.options.source, partition, offset: end };
     const stopTimer = this.metrics.writeDuration.startTimer({ store: this.store.kind });
     const started = Date.now();
     try {
-      await this.store.write(aggregates, checkpoints);
+      if (this.options.pinReplays && !batch.intentRecorded) {
+        await this.store.write([], [{ ...checkpoint, source: intentSource(this.options.source) }]);
+        batch.intentRecorded = true;
+      }
+      await this.store.write(aggregates, [checkpoint]);
     } catch (err) {
       stopTimer();
       const error = err instanceof Error ? err : new Error(String(err));
@@ -188,15 +347,25 @@ export class PipelineWorker {
 }
 
 interface DecodedBatch {
+  readonly partition: number;
+  /** Offset of the batch's last message: its checkpoint. */
+  readonly end: number;
   readonly messages: readonly BusMessage[];
   readonly aggregates: Aggregate[];
   readonly samples: number;
   readonly oldest: number;
+  /** Its end is recorded as the partition's intent (or need not be). */
+  intentRecorded: boolean;
 }
 
-function lastOffsets(messages: readonly BusMessage[]): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const m of messages) out.set(m.partition, Math.max(out.get(m.partition) ?? -1, m.offset));
+/** Messages per partition, in the order they were read. */
+function byPartition(messages: readonly BusMessage[]): Map<number, BusMessage[]> {
+  const out = new Map<number, BusMessage[]>();
+  for (const m of messages) {
+    const list = out.get(m.partition);
+    if (list) list.push(m);
+    else out.set(m.partition, [m]);
+  }
   return out;
 }
 

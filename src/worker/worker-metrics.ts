@@ -12,6 +12,8 @@ export interface WorkerMetrics {
   readonly rowsWritten: Counter;
   readonly writeDuration: Histogram<'store'>;
   readonly decodeFailures: Counter;
+  /** 0 closed, 1 open, 2 half-open. */
+  readonly breakerState: Gauge;
 }
 
 export function createWorkerMetrics(registry: Registry): WorkerMetrics {
@@ -61,5 +63,34 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       help: 'Bus messages that could not be decoded (skipped, logged)',
       registers,
     }),
+    breakerState: new Gauge({
+      name: 'vantage_worker_circuit_breaker_state',
+      help: "State of the store's circuit breaker: 0 closed, 1 open, 2 half-open",
+      registers,
+    }),
   };
+}
+
+/**
+ * Messages not yet consumed per assigned partition, asked of the bus when Prometheus scrapes. A
+ * scrape while the bus is unreachable shows no partitions rather than stale numbers.
+ */
+export function createConsumerLagGauge(
+  registry: Registry,
+  lag: () => Promise<ReadonlyMap<number, number>>,
+): Gauge<'partition'> {
+  return new Gauge({
+    name: 'vantage_worker_kafka_consumer_lag_messages',
+    help: 'Messages in the bus not yet consumed by this worker, per assigned partition',
+    labelNames: ['partition'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      try {
+        for (const [partition, n] of await lag()) this.set({ partition: String(partition) }, n);
+      } catch {
+        // Unknown while the broker is away: an absent series says so better than a stale one.
+      }
+    },
+  });
 }

@@ -1,0 +1,96 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { RoleConfig } from '../config/index.js';
+import type { Store } from '../storage/index.js';
+import { buildApiServer, createApiMetrics } from '../api/index.js';
+import { ApiKeyVerifier, buildMetricsServer } from '../http/index.js';
+import { createRoleRegistry } from '../telemetry/index.js';
+import type { RunningRole } from './collector-role.js';
+import { clickHouseStore } from './distributed-wiring.js';
+import { tierRetention } from './tier-retention.js';
+
+/** How often the API checks that ClickHouse answers, for /ready. */
+const STORE_CHECK_MS = 5_000;
+
+/**
+ * `vantage api`: the query API on ClickHouse, read path only. It runs no migration: the worker
+ * (or `vantage migrate`) owns the schema, and the API's user may hold only SELECT.
+ */
+export async function startApiRole(config: RoleConfig, logger: Logger): Promise<RunningRole> {
+  const store = clickHouseStore(config);
+  const reachability = new StoreReachability(store, STORE_CHECK_MS);
+  await reachability.start();
+  const registry = createRoleRegistry('api', { processMetrics: true });
+  const api = await buildApiServer({
+    logger,
+    store,
+    metrics: createApiMetrics(registry),
+    apiKeys: new ApiKeyVerifier(config.apiKeys),
+    retention: tierRetention(config),
+    maxPointsPerSeries: config.maxPointsPerSeries,
+    readiness: { store: () => reachability.problem },
+  });
+  const servers: FastifyInstance[] = [];
+  const listen = async (app: FastifyInstance, port: number): Promise<number> => {
+    await app.listen({ host: config.host, port });
+    servers.push(app);
+    return (app.server.address() as AddressInfo).port;
+  };
+  let ports: Record<string, number>;
+  try {
+    ports = {
+      api: await listen(api, config.apiPort),
+      apiMetrics: await listen(await buildMetricsServer(registry), config.apiMetricsPort),
+    };
+  } catch (err) {
+    for (const s of servers) await s.close();
+    reachability.stop();
+    await store.close();
+    throw err;
+  }
+  logger.info({ ports, database: config.clickhouseDatabase }, 'query API started');
+  return {
+    ports,
+    close: async () => {
+      for (const s of servers) await s.close();
+      reachability.stop();
+      await store.close();
+      logger.info('query API stopped');
+    },
+  };
+}
+
+/** Asks the store a cheap question now and then; /ready is synchronous and reads the last answer. */
+class StoreReachability {
+  private timer: NodeJS.Timeout | undefined;
+  private lastProblem: string | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly intervalMs: number,
+  ) {}
+
+  get problem(): string | undefined {
+    return this.lastProblem;
+  }
+
+  async start(): Promise<void> {
+    await this.check();
+    this.timer = setInterval(() => void this.check(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async check(): Promise<void> {
+    try {
+      await this.store.stats();
+      this.lastProblem = undefined;
+    } catch (err) {
+      this.lastProblem = `store not answering: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { RoleConfig } from '../config/index.js';
+import { KafkaProducer, ensureTopic } from '../bus/index.js';
+import {
+  BatchPublisher,
+  SampleValidator,
+  buildCollectorServer,
+  createCollectorMetrics,
+} from '../ingest/index.js';
+import { ApiKeyVerifier } from '../http/index.js';
+import { createRoleRegistry } from '../telemetry/index.js';
+import { kafkaBusOptions } from './distributed-wiring.js';
+
+export interface RunningRole {
+  readonly ports: Record<string, number>;
+  /** Stops taking work, finishes what is in flight, closes connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * `vantage collector`: HTTP ingestion publishing to Kafka. A request gets 202 once the broker
+ * acknowledged the message holding its samples (acks=all, idempotent producer).
+ */
+export async function startCollectorRole(config: RoleConfig, logger: Logger): Promise<RunningRole> {
+  const bus = kafkaBusOptions(config, 'collector');
+  const partitions = await ensureTopic(config.kafkaBrokers, config.kafkaTopic, config.kafkaPartitions);
+  const producer = await KafkaProducer.connect(bus, config.instanceId);
+  const registry = createRoleRegistry('collector', { processMetrics: true });
+  const metrics = createCollectorMetrics(registry);
+  const publisher = new BatchPublisher(
+    producer,
+    { maxPendingSamples: config.bufferMaxSamples, timeoutMs: config.bufferTimeout },
+    metrics,
+    'kafka',
+  );
+  const limits = {
+    maxTags: config.maxTags,
+    maxBatchSize: config.maxBatchSize,
+    maxSampleAgeMs: config.maxSampleAge,
+    maxFutureSkewMs: config.maxFutureSkew,
+  };
+  const app = await buildCollectorServer({
+    logger,
+    registry,
+    metrics,
+    validator: new SampleValidator(limits),
+    limits,
+    publisher,
+    apiKeys: new ApiKeyVerifier(config.apiKeys),
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    maxBodyBytes: config.maxBodyBytes,
+    readiness: {
+      bus: () => (producer.connected ? undefined : `Kafka unreachable (${config.kafkaBrokers.join(',')})`),
+    },
+  });
+  try {
+    await app.listen({ host: config.host, port: config.collectorPort });
+  } catch (err) {
+    await publisher.close();
+    await producer.close(0);
+    throw err;
+  }
+  const port = (app.server.address() as AddressInfo).port;
+  logger.info({ port, topic: config.kafkaTopic, partitions }, 'collector started');
+  return {
+    ports: { collector: port },
+    close: async () => {
+      await app.close();
+      await publisher.close();
+      await producer.close();
+      logger.info('collector stopped');
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import type { RoleConfig } from '../config/index.js';
+import { ClickHouseStore } from '../storage/index.js';
+import type { KafkaBusOptions } from '../bus/index.js';
+import { tierRetention } from './tier-retention.js';
+
+/** The Kafka bus as the settings describe it; `role` names the client to the brokers. */
+export function kafkaBusOptions(config: RoleConfig, role: 'collector' | 'worker'): KafkaBusOptions {
+  return {
+    brokers: config.kafkaBrokers,
+    clientId: `vantage-${role}-${config.instanceId}`,
+    topic: config.kafkaTopic,
+    groupId: config.kafkaGroup,
+    partitions: config.kafkaPartitions,
+    // The bus gives up before the request does, so a 503 is never followed by a late write.
+    publishTimeoutMs: config.bufferTimeout,
+  };
+}
+
+export function clickHouseStore(config: RoleConfig): ClickHouseStore {
+  return new ClickHouseStore({
+    url: config.clickhouseUrl,
+    username: config.clickhouseUser,
+    password: config.clickhousePassword,
+    database: config.clickhouseDatabase,
+    cluster: config.clickhouseCluster,
+    retention: tierRetention(config),
+  });
+}
+
+/** Checkpoints of a Kafka worker are saved per topic. */
+export function kafkaSource(config: RoleConfig): string {
+  return `kafka:${config.kafkaTopic}`;
+}

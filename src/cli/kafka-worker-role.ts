@@ -1,0 +1,67 @@
+import type { Logger } from 'pino';
+import type { RoleConfig } from '../config/index.js';
+import { KafkaConsumer, ensureTopic } from '../bus/index.js';
+import { createConsumerLagGauge } from '../worker/index.js';
+import type { PipelineWorker } from '../worker/index.js';
+import type { RunningRole } from './collector-role.js';
+import { clickHouseStore, kafkaBusOptions, kafkaSource } from './distributed-wiring.js';
+import { startWorkerRole } from './worker-role.js';
+
+/**
+ * `vantage worker`: one member of the consumer group, writing Kafka's messages to ClickHouse. It
+ * migrates the schema first (safe from several workers at once), resumes each partition it is
+ * given after the store's checkpoint, and pins replays so ClickHouse drops what it already has.
+ */
+export async function startKafkaWorkerRole(config: RoleConfig, logger: Logger): Promise<RunningRole> {
+  await ensureTopic(config.kafkaBrokers, config.kafkaTopic, config.kafkaPartitions);
+  const store = clickHouseStore(config);
+  try {
+    const report = await store.migrate();
+    logger.info({ ...report, database: store.database }, 'ClickHouse schema ready');
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  let worker: PipelineWorker | undefined;
+  const consumer = await KafkaConsumer.connect(kafkaBusOptions(config, 'worker'), {
+    onAssigned: async (partitions) => {
+      logger.info({ partitions }, 'partitions assigned');
+      await worker?.onAssigned(partitions);
+    },
+  });
+  const role = await startWorkerRole({
+    config,
+    logger,
+    consumer,
+    store,
+    source: kafkaSource(config),
+    busName: 'kafka',
+    processMetrics: true,
+    breaker: { failureThreshold: config.breakerFailures, probeIntervalMs: config.breakerProbeInterval },
+    pinReplays: true,
+    onCreated: (created, registry) => {
+      worker = created;
+      createConsumerLagGauge(registry, () => consumer.lag());
+    },
+    readiness: (w) => ({
+      store: () => {
+        if (w.breakerState !== 'closed') return `circuit breaker ${w.breakerState}: ${w.problem ?? ''}`;
+        return w.problem;
+      },
+      bus: () => (consumer.connected ? undefined : `Kafka unreachable (${config.kafkaBrokers.join(',')})`),
+    }),
+  });
+  logger.info(
+    { metricsPort: role.metricsPort, topic: config.kafkaTopic, group: config.kafkaGroup },
+    'worker started',
+  );
+  return {
+    ports: { workerMetrics: role.metricsPort },
+    close: async () => {
+      await role.stop();
+      await consumer.close();
+      await store.close();
+      logger.info('worker stopped');
+    },
+  };
+}
