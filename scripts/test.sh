@@ -21,6 +21,14 @@ step "format"
 npx prettier --check . > /dev/null
 step "import direction between modules"
 npx depcruise src --config .dependency-cruiser.cjs
+step "deploy/docker-compose.yml is a valid Compose file"
+if command -v docker-compose >/dev/null 2>&1; then
+  docker-compose -f deploy/docker-compose.yml config -q
+elif docker compose version >/dev/null 2>&1; then
+  docker compose -f deploy/docker-compose.yml config -q
+else
+  echo "not checked: neither docker-compose nor the docker compose plugin is installed" >&2
+fi
 step "build"
 npm run build --silent
 
