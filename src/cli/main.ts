@@ -8,6 +8,7 @@ import {
   parseRoleConfig,
   redactedConfig,
   redactedRoleConfig,
+  roleSettings,
 } from '../config/index.js';
 import type { DistributedRole, RoleConfig, SettingKey } from '../config/index.js';
 import { createLogger } from '../telemetry/index.js';
@@ -86,9 +87,10 @@ for (const [role, text] of Object.entries(ROLES) as [
   keyof typeof ROLES,
   (typeof ROLES)[keyof typeof ROLES],
 ][]) {
-  addSettingOptions(program.command(role).description(text.description), ROLE_SETTINGS).action(
+  const settings = roleSettings(role);
+  addSettingOptions(program.command(role).description(text.description), settings).action(
     async (flags: Record<string, unknown>) => {
-      const config = parseRoleConfig(role, settingsText(ROLE_SETTINGS, flags, process.env));
+      const config = parseRoleConfig(role, settingsText(settings, flags, process.env));
       const logger = createLogger(config.logLevel);
       logger.info({ config: redactedRoleConfig(config) }, `starting vantage ${role}`);
       const start = await roleStarter(role);

@@ -46,8 +46,28 @@ const { dataDir: _embeddedOnly, ...SHARED_SETTINGS } = SETTINGS;
 /** Every setting a distributed role reads: the shared server settings and Kafka, ClickHouse, breaker. */
 export const ROLE_SETTINGS = { ...SHARED_SETTINGS, ...DISTRIBUTED_SETTINGS };
 export type RoleSettingKey = keyof typeof ROLE_SETTINGS;
+/** ROLE_SETTINGS with each default widened to any text, so a role can have defaults of its own. */
+type RoleSettingsTable = {
+  readonly [K in RoleSettingKey]: Omit<(typeof ROLE_SETTINGS)[K], 'default'> & { readonly default: string };
+};
 export type RoleConfig = ParsedSettings<typeof ROLE_SETTINGS>;
 export type DistributedRole = 'collector' | 'worker' | 'api' | 'migrate';
+
+/**
+ * A distributed collector holds samples only while Kafka acknowledges them; when the brokers are
+ * away it should refuse early (503, the client retries) rather than hold 100,000 samples in memory
+ * the way embedded mode, whose bus is a local file, can afford to.
+ */
+export const COLLECTOR_ROLE_BUFFER_MAX_SAMPLES = '10000';
+
+/** The settings of one role: the shared table, with the defaults that differ for that role. */
+export function roleSettings(role: DistributedRole): RoleSettingsTable {
+  if (role !== 'collector') return ROLE_SETTINGS;
+  return {
+    ...ROLE_SETTINGS,
+    bufferMaxSamples: { ...ROLE_SETTINGS.bufferMaxSamples, default: COLLECTOR_ROLE_BUFFER_MAX_SAMPLES },
+  };
+}
 
 const ROLE_NEEDS: Record<
   DistributedRole,
@@ -68,7 +88,7 @@ export function parseRoleConfig(
   role: DistributedRole,
   raw: Partial<Record<RoleSettingKey, string | undefined>>,
 ): RoleConfig {
-  const { values, problems } = parseSettings(ROLE_SETTINGS, raw);
+  const { values, problems } = parseSettings(roleSettings(role), raw);
   const needs = ROLE_NEEDS[role];
   for (const key of needs.required) {
     const value = values[key];

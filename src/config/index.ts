@@ -6,11 +6,13 @@ export type { DistributedSettingKey } from './distributed-settings.js';
 export { ConfigError } from './settings-table.js';
 export type { ParsedSettings, SettingSpec, SettingsTable } from './settings-table.js';
 export {
+  COLLECTOR_ROLE_BUFFER_MAX_SAMPLES,
   ROLE_SETTINGS,
   parseAgentConfig,
   parseConfig,
   parseRoleConfig,
   redactedConfig,
   redactedRoleConfig,
+  roleSettings,
 } from './config.js';
 export type { AgentConfig, DistributedRole, RoleConfig, RoleSettingKey, VantageConfig } from './config.js';

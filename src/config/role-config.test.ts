@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRoleConfig, redactedRoleConfig } from './config.js';
+import { parseRoleConfig, redactedRoleConfig, roleSettings } from './config.js';
 import type { DistributedRole, RoleSettingKey } from './config.js';
 import { DISTRIBUTED_SETTINGS } from './distributed-settings.js';
 import { ConfigError } from './settings-table.js';
@@ -91,5 +91,15 @@ describe('parseRoleConfig', () => {
     expect(c.clickhouseCluster).toBeUndefined();
     expect(c.clickhousePassword).toBe('s3cret');
     expect(JSON.stringify(redactedRoleConfig(c))).not.toContain('s3cret');
+  });
+});
+
+describe('the collector role buffer', () => {
+  it('holds at most 10,000 samples by default, the other roles and embedded mode 100,000', () => {
+    expect(parseRoleConfig('collector', KAFKA).bufferMaxSamples).toBe(10_000);
+    expect(parseRoleConfig('worker', { ...KAFKA, ...CLICKHOUSE }).bufferMaxSamples).toBe(100_000);
+    expect(parseRoleConfig('collector', { ...KAFKA, bufferMaxSamples: '2500' }).bufferMaxSamples).toBe(2_500);
+    expect(roleSettings('collector').bufferMaxSamples.default).toBe('10000');
+    expect(problems('collector', { ...KAFKA, bufferMaxSamples: '0' })[0]).toContain('--buffer-max-samples');
   });
 });
