@@ -12,7 +12,7 @@ export interface KafkaBusOptions {
   readonly partitions?: number;
   /**
    * Longest `publish()` waits for the broker's acknowledgement before it rejects (librdkafka's
-   * `message.timeout.ms`, retries included). Keep it at or below the collector's buffer timeout so
+   * `message.timeout.ms`, retries included). Keep it strictly below the collector's buffer timeout, with a margin (see kafkaPublishTimeoutMs in src/cli) so
    * the bus gives up first and a 503 is never followed by a late write. Default 10 s.
    */
   readonly publishTimeoutMs?: number;
