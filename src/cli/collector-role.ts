@@ -2,14 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { RoleConfig } from '../config/index.js';
 import { KafkaProducer, ensureTopic } from '../bus/index.js';
-import {
-  BatchPublisher,
-  SampleValidator,
-  buildCollectorServer,
-  createCollectorMetrics,
-} from '../ingest/index.js';
-import { ApiKeyVerifier } from '../http/index.js';
-import { createRoleRegistry } from '../telemetry/index.js';
+import { buildCollectorApp } from './collector-app.js';
 import { kafkaBusOptions } from './distributed-wiring.js';
 
 export interface RunningRole {
@@ -26,33 +19,8 @@ export async function startCollectorRole(config: RoleConfig, logger: Logger): Pr
   const bus = kafkaBusOptions(config, 'collector');
   const partitions = await ensureTopic(config.kafkaBrokers, config.kafkaTopic, config.kafkaPartitions);
   const producer = await KafkaProducer.connect(bus, config.instanceId);
-  const registry = createRoleRegistry('collector', { processMetrics: true });
-  const metrics = createCollectorMetrics(registry);
-  const publisher = new BatchPublisher(
-    producer,
-    { maxPendingSamples: config.bufferMaxSamples, timeoutMs: config.bufferTimeout },
-    metrics,
-    'kafka',
-  );
-  const limits = {
-    maxTags: config.maxTags,
-    maxBatchSize: config.maxBatchSize,
-    maxSampleAgeMs: config.maxSampleAge,
-    maxFutureSkewMs: config.maxFutureSkew,
-  };
-  const app = await buildCollectorServer({
-    logger,
-    registry,
-    metrics,
-    validator: new SampleValidator(limits),
-    limits,
-    publisher,
-    apiKeys: new ApiKeyVerifier(config.apiKeys),
-    rateLimitPerMinute: config.rateLimitPerMinute,
-    maxBodyBytes: config.maxBodyBytes,
-    readiness: {
-      bus: () => (producer.connected ? undefined : `Kafka unreachable (${config.kafkaBrokers.join(',')})`),
-    },
+  const { app, publisher } = await buildCollectorApp(config, producer, 'kafka', logger, {
+    bus: () => (producer.connected ? undefined : `Kafka unreachable (${config.kafkaBrokers.join(',')})`),
   });
   try {
     await app.listen({ host: config.host, port: config.collectorPort });

@@ -7,16 +7,11 @@ import type { Logger } from 'pino';
 import type { VantageConfig } from '../config/index.js';
 import { EmbeddedProducer, SegmentLog } from '../bus/index.js';
 import { SqliteStore } from '../storage/index.js';
-import {
-  BatchPublisher,
-  SampleValidator,
-  buildCollectorServer,
-  createCollectorMetrics,
-} from '../ingest/index.js';
 import { buildApiServer, createApiMetrics } from '../api/index.js';
 import { ApiKeyVerifier, buildMetricsServer } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { FromWorkerThread, ToWorkerThread, WorkerThreadData } from './embedded-worker-thread.js';
+import { buildCollectorApp } from './collector-app.js';
 import { tierRetention } from './tier-retention.js';
 
 /** A running embedded Vantage: every role on this machine, the bus and the store on local disk. */
@@ -42,32 +37,15 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
   const worker = await startWorkerThread(config, log, logger);
   const apiKeys = new ApiKeyVerifier(config.apiKeys);
 
-  const collectorRegistry = createRoleRegistry('collector', { processMetrics: true });
-  const collectorMetrics = createCollectorMetrics(collectorRegistry);
-  const publisher = new BatchPublisher(
+  const { app: collector, publisher } = await buildCollectorApp(
+    config,
     new EmbeddedProducer(log),
-    { maxPendingSamples: config.bufferMaxSamples, timeoutMs: config.bufferTimeout },
-    collectorMetrics,
     'embedded',
-  );
-  const limits = {
-    maxTags: config.maxTags,
-    maxBatchSize: config.maxBatchSize,
-    maxSampleAgeMs: config.maxSampleAge,
-    maxFutureSkewMs: config.maxFutureSkew,
-  };
-  const collector = await buildCollectorServer({
     logger,
-    registry: collectorRegistry,
-    metrics: collectorMetrics,
-    validator: new SampleValidator(limits),
-    limits,
-    publisher,
-    apiKeys,
-    rateLimitPerMinute: config.rateLimitPerMinute,
-    maxBodyBytes: config.maxBodyBytes,
-    readiness: { bus: () => undefined },
-  });
+    {
+      bus: () => undefined,
+    },
+  );
   const apiRegistry = createRoleRegistry('api', { processMetrics: false });
   const api = await buildApiServer({
     logger,

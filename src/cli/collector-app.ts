@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { VantageConfig } from '../config/index.js';
+import type { BusProducer } from '../bus/index.js';
+import {
+  BatchPublisher,
+  SampleValidator,
+  buildCollectorServer,
+  createCollectorMetrics,
+} from '../ingest/index.js';
+import type { ReadinessCheck } from '../http/index.js';
+import { ApiKeyVerifier } from '../http/index.js';
+import { createRoleRegistry } from '../telemetry/index.js';
+
+/** The collector's HTTP server and publisher on a bus, as embedded and distributed modes build it. */
+export interface CollectorApp {
+  readonly app: FastifyInstance;
+  readonly publisher: BatchPublisher;
+}
+
+export async function buildCollectorApp(
+  config: Pick<
+    VantageConfig,
+    | 'bufferMaxSamples'
+    | 'bufferTimeout'
+    | 'maxTags'
+    | 'maxBatchSize'
+    | 'maxSampleAge'
+    | 'maxFutureSkew'
+    | 'apiKeys'
+    | 'rateLimitPerMinute'
+    | 'maxBodyBytes'
+  >,
+  producer: BusProducer,
+  busName: 'embedded' | 'kafka',
+  logger: Logger,
+  readiness: Record<string, ReadinessCheck>,
+): Promise<CollectorApp> {
+  const registry = createRoleRegistry('collector', { processMetrics: true });
+  const metrics = createCollectorMetrics(registry);
+  const publisher = new BatchPublisher(
+    producer,
+    { maxPendingSamples: config.bufferMaxSamples, timeoutMs: config.bufferTimeout },
+    metrics,
+    busName,
+  );
+  const limits = {
+    maxTags: config.maxTags,
+    maxBatchSize: config.maxBatchSize,
+    maxSampleAgeMs: config.maxSampleAge,
+    maxFutureSkewMs: config.maxFutureSkew,
+  };
+  const app = await buildCollectorServer({
+    logger,
+    registry,
+    metrics,
+    validator: new SampleValidator(limits),
+    limits,
+    publisher,
+    apiKeys: new ApiKeyVerifier(config.apiKeys),
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    maxBodyBytes: config.maxBodyBytes,
+    readiness,
+  });
+  return { app, publisher };
+}
