@@ -1,6 +1,11 @@
 import { Pool } from 'undici';
 import { fmt, percentile, promValue, rssBytes } from './support.js';
-import type { Server } from './support.js';
+/** What the load is aimed at: a collector, and the worker metrics to follow (none: collector only). */
+export interface IngestTarget {
+  readonly collector: string;
+  readonly pid: number;
+  readonly workerMetrics?: string;
+}
 
 export interface IngestShape {
   readonly series: number;
@@ -12,6 +17,8 @@ export interface IngestShape {
 export interface IngestResult {
   readonly shape: IngestShape;
   readonly acceptedPerSecond: number;
+  /** Samples that got a 202. */
+  readonly accepted: number;
   readonly requests: number;
   readonly errors: number;
   readonly latencyMs: { p50: number; p99: number; max: number };
@@ -27,7 +34,7 @@ export interface IngestResult {
  * Bodies are made before the clock starts so that the load generator costs little.
  */
 export async function runIngestBench(
-  server: Server,
+  server: IngestTarget,
   shape: IngestShape,
   log: (s: string) => void,
 ): Promise<IngestResult> {
@@ -57,7 +64,7 @@ export async function runIngestBench(
   let errors = 0;
   let requests = 0;
   let peakRss = 0;
-  const pid = server.child.pid as number;
+  const pid = server.pid;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssBytes(pid))), 250);
   const started = performance.now();
   const deadline = started + shape.durationMs;
@@ -88,9 +95,14 @@ export async function runIngestBench(
   };
   await Promise.all(Array.from({ length: shape.connections }, worker));
   const elapsed = performance.now() - started;
-  const storedAtEnd = await promValue(server.workerMetrics, 'vantage_worker_samples_stored_total');
+  const workerMetrics = server.workerMetrics;
+  const storedAtEnd =
+    workerMetrics === undefined ? 0 : await promValue(workerMetrics, 'vantage_worker_samples_stored_total');
   const drainStart = performance.now();
-  while ((await promValue(server.workerMetrics, 'vantage_worker_samples_stored_total')) < accepted) {
+  while (
+    workerMetrics !== undefined &&
+    (await promValue(workerMetrics, 'vantage_worker_samples_stored_total')) < accepted
+  ) {
     await new Promise((r) => setTimeout(r, 100));
     if (performance.now() - drainStart > 300_000) break;
   }
@@ -101,6 +113,7 @@ export async function runIngestBench(
   return {
     shape,
     acceptedPerSecond: accepted / (elapsed / 1000),
+    accepted,
     requests,
     errors,
     latencyMs: {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { runIngestBench } from './ingest-bench.js';
 import { runQueryBench } from './query-bench.js';
 import { runAgentBench, runSdkBench } from './host-clients-bench.js';
+import { runDistributedBench } from './distributed-bench.js';
 import { fmt, startServer } from './support.js';
 
 /**
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
     const server = await startServer(dir);
     log(`ingest: 10,000 series, batches of 1,000, 4 connections, ${durationS} s`);
     const r = await runIngestBench(
-      server,
+      { collector: server.collector, pid: server.child.pid as number, workerMetrics: server.workerMetrics },
       { series: 10_000, batch: 1_000, connections: 4, durationMs: durationS * 1000 },
       log,
     );
@@ -89,6 +90,11 @@ async function main(): Promise<void> {
       '```',
       '',
     );
+  }
+
+  if (only === undefined || only === 'distributed') {
+    log(`distributed: collector -> Kafka, then worker -> ClickHouse (${durationS} s of load)`);
+    lines.push(...(await runDistributedBench(durationS, log)));
   }
 
   const text = lines.join('\n');
