@@ -7,7 +7,7 @@ import { runIngestBench } from './ingest-bench.js';
 import { fmt, promValue } from './support.js';
 
 /** Kafka and ClickHouse from the environment, or started by scripts/services.sh. */
-function services(): { kafka: string; clickhouse: string } {
+export function services(): { kafka: string; clickhouse: string } {
   if (process.env.KAFKA_BROKERS && process.env.CLICKHOUSE_URL) {
     return { kafka: process.env.KAFKA_BROKERS, clickhouse: process.env.CLICKHOUSE_URL };
   }

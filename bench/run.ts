@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { runIngestBench } from './ingest-bench.js';
 import { runQueryBench } from './query-bench.js';
 import { runAgentBench, runSdkBench } from './host-clients-bench.js';
-import { runDistributedBench } from './distributed-bench.js';
+import { runDistributedBench, services } from './distributed-bench.js';
+import { runClickHouseStorageBench } from './clickhouse-storage-bench.js';
 import { fmt, startServer } from './support.js';
 
 /**
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
   if (only === undefined || only === 'distributed') {
     log(`distributed: collector -> Kafka, then worker -> ClickHouse (${durationS} s of load)`);
     lines.push(...(await runDistributedBench(durationS, log)));
+    lines.push(...(await runClickHouseStorageBench(services().clickhouse, log)));
   }
 
   const text = lines.join('\n');

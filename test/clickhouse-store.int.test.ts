@@ -5,7 +5,7 @@
  *   eval "$(scripts/services.sh up)" && export KAFKA_BROKERS CLICKHOUSE_URL
  *   npx vitest run --project integration test/clickhouse-store.int.test.ts
  *
- * VANTAGE_MEASURE_CODECS=1 also runs the storage measurement quoted in docs/operations.md.
+ * The storage measurement quoted in docs/operations.md is `BENCH_ONLY=distributed npm run bench`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,14 +25,7 @@ import {
 import type { Aggregate, MetricType, Tags, Tier, TierRetention } from '../src/core/index.js';
 import { ClickHouseStore, SqliteStore } from '../src/storage/index.js';
 import type { Bucket, BucketGroup, BucketQuery, Checkpoint, Store } from '../src/storage/index.js';
-import {
-  adminClient,
-  clickHouseUrl,
-  dropDatabase,
-  freshDatabaseName,
-  measureCodecs,
-  scalar,
-} from './support/clickhouse.js';
+import { adminClient, clickHouseUrl, dropDatabase, freshDatabaseName, scalar } from './support/clickhouse.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 const FOREVER: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
@@ -510,14 +503,5 @@ describe('ClickHouseStore retention', () => {
       '1h': 0,
       '1d': 0,
     });
-  });
-});
-
-describe.runIf(process.env.VANTAGE_MEASURE_CODECS === '1')('ClickHouse storage measurement', () => {
-  it('measures bytes per row and per sample', { timeout: 600_000 }, async () => {
-    const store = await openClickHouse();
-    const report = await measureCodecs(admin(), store.database);
-    console.log(JSON.stringify(report, null, 2));
-    expect(report.length).toBeGreaterThan(0);
   });
 });
