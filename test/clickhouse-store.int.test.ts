@@ -26,6 +26,7 @@ import type { Aggregate, MetricType, Tags, Tier, TierRetention } from '../src/co
 import { ClickHouseStore, SqliteStore } from '../src/storage/index.js';
 import type { Bucket, BucketGroup, BucketQuery, Checkpoint, Store } from '../src/storage/index.js';
 import { adminClient, clickHouseUrl, dropDatabase, freshDatabaseName, scalar } from './support/clickhouse.js';
+import { seededRandom as rng, tier } from './support/fixtures.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 const FOREVER: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
@@ -71,21 +72,6 @@ function openSqlite(retention: TierRetention = FOREVER): SqliteStore {
   const store = new SqliteStore({ path: join(dir, `s${sqliteFiles++}.db`), retention });
   opened.push(store);
   return store;
-}
-
-function tier(name: Tier['name']): Tier {
-  return TIERS.find((t) => t.name === name) as Tier;
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface SeriesSpec {

@@ -1,18 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { QuantileSketch, SKETCH_RELATIVE_ACCURACY } from './quantile-sketch.js';
-
-/** Deterministic PRNG (mulberry32), so that a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../../test/support/fixtures.js';
 
 function normal(random: () => number): number {
   const u = 1 - random();

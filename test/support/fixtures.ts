@@ -1,0 +1,18 @@
+import { TIERS } from '../../src/core/index.js';
+import type { Tier } from '../../src/core/index.js';
+
+/** A seeded random source (mulberry32): a failing property test reproduces with its seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function tier(name: Tier['name']): Tier {
+  return TIERS.find((t) => t.name === name) as Tier;
+}
