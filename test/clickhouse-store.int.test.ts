@@ -26,7 +26,7 @@ import type { Aggregate, MetricType, Tags, Tier, TierRetention } from '../src/co
 import { ClickHouseStore, SqliteStore } from '../src/storage/index.js';
 import type { Bucket, BucketGroup, BucketQuery, Checkpoint, Store } from '../src/storage/index.js';
 import { adminClient, clickHouseUrl, dropDatabase, freshDatabaseName, scalar } from './support/clickhouse.js';
-import { seededRandom as rng, tier } from './support/fixtures.js';
+import { bucketQuery, seededRandom as rng, tier } from './support/fixtures.js';
 import { TIER_TABLES } from '../src/storage/clickhouse/schema.js';
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -171,19 +171,7 @@ function comparable(groups: readonly BucketGroup[]): unknown[] {
 }
 
 function query(overrides: Partial<BucketQuery> = {}): BucketQuery {
-  return {
-    service: 'checkout',
-    metric: 'latency_ms',
-    tagFilters: [],
-    groupBy: [],
-    from: T0,
-    to: T0 + 3 * DAY_MS,
-    stepMs: MINUTE_MS,
-    tier: tier('1m'),
-    needLast: true,
-    needSketch: true,
-    ...overrides,
-  };
+  return bucketQuery(T0, overrides);
 }
 
 function total(groups: readonly BucketGroup[]): { count: number; sum: number } {

@@ -1,5 +1,6 @@
-import { TIERS } from '../../src/core/index.js';
+import { DAY_MS, MINUTE_MS, TIERS } from '../../src/core/index.js';
 import type { Tier } from '../../src/core/index.js';
+import type { BucketQuery } from '../../src/storage/index.js';
 
 /** A seeded random source (mulberry32): a failing property test reproduces with its seed. */
 export function seededRandom(seed: number): () => number {
@@ -15,4 +16,24 @@ export function seededRandom(seed: number): () => number {
 
 export function tier(name: Tier['name']): Tier {
   return TIERS.find((t) => t.name === name) as Tier;
+}
+
+/**
+ * A store query for the test metric (`checkout` / `latency_ms`) over three days from `from`, at
+ * the 1-minute tier with last and sketches, as the store tests start from.
+ */
+export function bucketQuery(from: number, overrides: Partial<BucketQuery> = {}): BucketQuery {
+  return {
+    service: 'checkout',
+    metric: 'latency_ms',
+    tagFilters: [],
+    groupBy: [],
+    from,
+    to: from + 3 * DAY_MS,
+    stepMs: MINUTE_MS,
+    tier: tier('1m'),
+    needLast: true,
+    needSketch: true,
+    ...overrides,
+  };
 }

@@ -17,7 +17,7 @@ import {
 import type { Aggregate, MetricType, Tags, Tier, TierRetention } from '../../core/index.js';
 import type { Bucket, BucketGroup, BucketQuery } from '../store.js';
 import { SqliteStore } from './sqlite-store.js';
-import { seededRandom as rng, tier } from '../../../test/support/fixtures.js';
+import { bucketQuery, seededRandom as rng, tier } from '../../../test/support/fixtures.js';
 
 const T0 = Date.UTC(2024, 0, 1); // a day boundary
 const FOREVER: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
@@ -110,19 +110,7 @@ function comparableAggregate(a: Aggregate): Record<string, unknown> {
 }
 
 function query(overrides: Partial<BucketQuery> = {}): BucketQuery {
-  return {
-    service: 'checkout',
-    metric: 'latency_ms',
-    tagFilters: [],
-    groupBy: [],
-    from: T0,
-    to: T0 + 3 * DAY_MS,
-    stepMs: MINUTE_MS,
-    tier: tier('1m'),
-    needLast: true,
-    needSketch: true,
-    ...overrides,
-  };
+  return bucketQuery(T0, overrides);
 }
 
 function only(groups: BucketGroup[]): BucketGroup {
