@@ -99,6 +99,7 @@ export class BatchPublisher {
           retryAfter: 1,
         });
         for (const w of waiters) w.reject(err);
+        this.refuseQueued(err);
       } finally {
         this.pendingSamples -= samples;
         this.metrics.bufferSamples.set(this.pendingSamples);
@@ -106,6 +107,21 @@ export class BatchPublisher {
     }
     this.publishing = false;
     this.markIdle();
+  }
+
+  /**
+   * After a failed publish, the requests that queued behind it are refused too, unpublished. They
+   * arrived while the bus was failing; publishing them now would start a second full timeout, so a
+   * request could wait about twice `timeoutMs` before its 503. Refused unpublished, their samples
+   * are certainly not stored, and a client that retries loses nothing and duplicates nothing.
+   */
+  private refuseQueued(err: VantageError): void {
+    if (this.waiters.length === 0) return;
+    const { samples } = this.aggregator.drain();
+    const waiters = this.waiters;
+    this.waiters = [];
+    this.pendingSamples -= samples;
+    for (const w of waiters) w.reject(err);
   }
 }
 
