@@ -64,9 +64,12 @@ async function openClickHouse(
   databases.push(database);
   const store = new ClickHouseStore({ url: clickHouseUrl(), database, retention, ...extra });
   opened.push(store);
-  await store.migrate();
+  firstMigration.set(store, await store.migrate());
   return store;
 }
+
+/** What each store's first migrate() reported, on its fresh database. */
+const firstMigration = new WeakMap<ClickHouseStore, Awaited<ReturnType<ClickHouseStore['migrate']>>>();
 
 let sqliteFiles = 0;
 function openSqlite(retention: TierRetention = FOREVER): SqliteStore {
@@ -190,7 +193,7 @@ describe('ClickHouseStore migrations', () => {
   it('applies the schema once and is a no-op when run again', async () => {
     const store = await openClickHouse();
     const again = await store.migrate();
-    expect(again).toEqual({ applied: [], ttlChanged: [] });
+    expect(again).toEqual({ applied: [], ttlSet: [], ttlChanged: [] });
     const db = store.database;
     expect(await scalar(admin(), `SELECT count() FROM ${db}.schema_migrations FINAL`)).toBe(1);
     const tables = await admin().query({
@@ -220,6 +223,10 @@ describe('ClickHouseStore migrations', () => {
       '1h': 365 * DAY_MS,
       '1d': 1095 * DAY_MS,
     });
+    expect(firstMigration.get(store)).toMatchObject({
+      ttlSet: ['metrics', 'metrics_5m', 'metrics_1h', 'metrics_1d', 'series'],
+      ttlChanged: [],
+    });
     const db = store.database;
     const ttlOf = async (table: string): Promise<string> => {
       const r = await admin().query({
@@ -238,7 +245,7 @@ describe('ClickHouseStore migrations', () => {
       retention: { '1m': 30 * DAY_MS, '5m': 90 * DAY_MS, '1h': 365 * DAY_MS, '1d': 1095 * DAY_MS },
     });
     opened.push(changed);
-    expect(await changed.migrate()).toEqual({ applied: [], ttlChanged: ['metrics'] });
+    expect(await changed.migrate()).toEqual({ applied: [], ttlSet: [], ttlChanged: ['metrics'] });
     expect(await ttlOf('metrics')).toContain('TTL timestamp + toIntervalSecond(2592000)');
   });
 });

@@ -14,7 +14,9 @@ import type { Migration, SchemaOptions } from './schema.js';
 export interface MigrationReport {
   /** Versions applied by this run (empty when the schema was already current). */
   readonly applied: number[];
-  /** Tables whose TTL was changed to follow the retention settings. */
+  /** Tables that had no TTL and got one from the retention settings (fresh tables do). */
+  readonly ttlSet: string[];
+  /** Tables whose TTL differed from the retention settings and was changed (or removed). */
   readonly ttlChanged: string[];
 }
 
@@ -54,7 +56,7 @@ export async function runMigrations(
     });
     applied.push(m.version);
   }
-  return { applied, ttlChanged: await syncTtl(client, o, retention) };
+  return { applied, ...(await syncTtl(client, o, retention)) };
 }
 
 /**
@@ -66,7 +68,7 @@ async function syncTtl(
   client: ClickHouseClient,
   o: SchemaOptions,
   retention: TierRetention,
-): Promise<string[]> {
+): Promise<Pick<MigrationReport, 'ttlSet' | 'ttlChanged'>> {
   const result = await client.query({
     query: 'SELECT name, engine_full FROM system.tables WHERE database = {db:String}',
     query_params: { db: o.database },
@@ -75,7 +77,7 @@ async function syncTtl(
   const engines = new Map(
     (await result.json<{ name: string; engine_full: string }>()).map((r) => [r.name, r.engine_full]),
   );
-  const changed: string[] = [];
+  const report = { ttlSet: [] as string[], ttlChanged: [] as string[] };
   for (const { table, expression } of ttlTargets(o, retention)) {
     const current = currentTtl(engines.get(table) ?? '');
     if (current === expression) continue;
@@ -83,7 +85,7 @@ async function syncTtl(
       query: ttlStatement(o, table, expression),
       clickhouse_settings: { materialize_ttl_after_modify: 0 },
     });
-    changed.push(table);
+    (current === null ? report.ttlSet : report.ttlChanged).push(table);
   }
-  return changed;
+  return report;
 }
