@@ -63,6 +63,14 @@ module.exports = {
       from: { path: '^src/([^/]+)/' },
       to: { path: '^src/', pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$'] },
     },
+    {
+      name: 'web-talks-to-the-api-over-http',
+      comment:
+        'The dashboard shares only the API\'s types with the server (src/core/api-types.ts, stream-protocol.ts); its tests may use more.',
+      severity: 'error',
+      from: { path: '^web/src/', pathNot: '\\.test\\.tsx?$' },
+      to: { path: '^src/', pathNot: '^src/core/(api-types|stream-protocol|health-score)\\.ts$' },
+    },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],
   options: {

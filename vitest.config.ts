@@ -10,6 +10,14 @@ export default defineConfig({
         },
       },
       {
+        // The dashboard's logic and components, in a simulated DOM (happy-dom).
+        test: {
+          name: 'web',
+          include: ['web/src/**/*.test.{ts,tsx}'],
+          environment: 'happy-dom',
+        },
+      },
+      {
         test: {
           name: 'integration',
           include: ['test/**/*.int.test.ts'],

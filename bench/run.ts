@@ -6,6 +6,10 @@ import { runQueryBench } from './query-bench.js';
 import { runAgentBench, runSdkBench } from './host-clients-bench.js';
 import { runDistributedBench, services } from './distributed-bench.js';
 import { runClickHouseStorageBench } from './clickhouse-storage-bench.js';
+import { runVqlBench } from './vql-bench.js';
+import { runDashboardBench } from './dashboard-bench.js';
+import { streamBenchSection } from './stream-bench.js';
+import { runBrowserBench } from './browser-bench.js';
 import { fmt, startServer } from './support.js';
 
 /**
@@ -97,6 +101,42 @@ async function main(): Promise<void> {
     log(`distributed: collector -> Kafka, then worker -> ClickHouse (${durationS} s of load)`);
     lines.push(...(await runDistributedBench(durationS, log)));
     lines.push(...(await runClickHouseStorageBench(services().clickhouse, log)));
+  }
+
+  if (only === undefined || only === 'vql') {
+    log('VQL: parse + validate + compile of the docs/vql.md examples');
+    const rows = runVqlBench(20_000, log);
+    lines.push(
+      '### VQL parse + validate + compile',
+      '',
+      'Each example of docs/vql.md, 20,000 times per compiler after 2,000 warm-up runs, timed call by call; µs.',
+      '',
+      '| query | SQLite p50 | SQLite p99 | ClickHouse p50 | ClickHouse p99 |',
+      '|---|---|---|---|---|',
+      ...rows.map(
+        (r) =>
+          `| ${r.title} | ${fmt(r.sqlite.p50Us)} | ${fmt(r.sqlite.p99Us)} | ${fmt(r.clickhouse.p50Us)} | ${fmt(r.clickhouse.p99Us)} |`,
+      ),
+      '',
+    );
+  }
+
+  if (only === undefined || only === 'dashboard') {
+    const seconds = Number(process.env.BENCH_DASHBOARD_S ?? 20);
+    log(
+      `dashboard: 50 clients, 1,000 series x 24 h, SQLite and ClickHouse, cache off and on (${seconds} s each)`,
+    );
+    lines.push(...(await runDashboardBench(seconds, log)));
+  }
+
+  if (only === undefined || only === 'stream') {
+    log(`stream: 1,000 WebSocket clients on one embedded API process (${durationS} s of ingest)`);
+    lines.push(...(await streamBenchSection(durationS, log)));
+  }
+
+  if (only === undefined || only === 'browser') {
+    log('browser: the dashboard in headless Chromium (load, first chart, 10,000 points, live appends)');
+    lines.push(...(await runBrowserBench(log)));
   }
 
   const text = lines.join('\n');

@@ -13,14 +13,19 @@ if [ ! -x node_modules/.bin/vitest ]; then
   CKJS_LINKING=dynamic npm ci
 fi
 
+step "the browser for the dashboard's end-to-end tests (scripts/install-chromium.sh)"
+bash scripts/install-chromium.sh
+
 step "type check (strict)"
 npx tsc --noEmit -p tsconfig.json
+npx tsc --noEmit -p web/tsconfig.json
+npx tsc --noEmit -p web/tsconfig.test.json
 step "lint"
 npx eslint . --max-warnings 0
 step "format"
 npx prettier --check . > /dev/null
 step "import direction between modules"
-npx depcruise src --config .dependency-cruiser.cjs
+npx depcruise src web/src --config .dependency-cruiser.cjs
 step "deploy/docker-compose.yml is a valid Compose file"
 if command -v docker-compose >/dev/null 2>&1; then
   docker-compose -f deploy/docker-compose.yml config -q

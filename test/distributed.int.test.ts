@@ -139,6 +139,24 @@ describe('distributed Vantage on Kafka and ClickHouse', () => {
         expect(Math.abs(value - exact) / exact).toBeLessThanOrEqual(0.01);
       }
     }
+
+    // VQL on ClickHouse: the same counts, and the same p99 as the timeseries endpoint.
+    const response = await fetch(`${api.url}/v1/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        vql: `SELECT tags.route, time_bucket(1m) AS minute, count(*), p99(value) FROM metrics WHERE service_name = 'checkout' AND metric_name = 'latency_ms' AND timestamp >= ${base} AND timestamp < ${base + 5 * MINUTE} GROUP BY tags.route, minute`,
+      }),
+    });
+    expect(response.status).toBe(200);
+    const vql = (await response.json()) as { rows: [string, number, number, number][] };
+    const expected = count.flatMap((s) =>
+      s.points.map(([ts, n]) => {
+        const p = p99.find((x) => x.tags.route === s.tags.route)?.points.find(([t]) => t === ts)?.[1];
+        return [s.tags.route, ts, n, p];
+      }),
+    );
+    expect(vql.rows).toEqual(expected.sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
   });
 
   it('reports Kafka on the collector, and the breaker and the lag on the worker', async () => {

@@ -3,7 +3,8 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
 import type { Logger } from 'pino';
-import { VantageError, stepValue } from '../core/index.js';
+import { DEFAULT_HEALTH_METRICS, VantageError, stepValue } from '../core/index.js';
+import type { HealthMetricNames } from '../core/index.js';
 import type { MetricsResponse, ServicesResponse, TierRetention, TimeseriesResponse } from '../core/index.js';
 import {
   quietRequestLogs,
@@ -13,10 +14,19 @@ import {
 } from '../http/index.js';
 import type { ApiKeyVerifier, ReadinessCheck } from '../http/index.js';
 import type { Store } from '../storage/index.js';
-import { VqlError, prepareVql, shapeVqlAnswer, toVantageError } from '../query/index.js';
+import { VqlError, prepareVql, shapeVqlAnswer, toVantageError, vqlCacheKey } from '../query/index.js';
 import type { ApiMetrics } from './api-metrics.js';
-import { TimeseriesQuerySchema, parseTimeseriesQuery } from './timeseries-request.js';
+import { CACHE_HEADER, CachedAnswers, wantsFreshAnswer } from './cached-answers.js';
+import type { QueryCacheOptions } from './cached-answers.js';
+import { registerCompareRoute } from './compare.js';
+import { registerHealthScoreRoutes } from './health-scores.js';
+import { registerPipelineRoute } from './pipeline-status.js';
+import type { PipelineStatusOptions } from './pipeline-status.js';
+import { TimeseriesQuerySchema, parseTimeseriesQuery, timeseriesCacheKey } from './timeseries-request.js';
 import type { TimeseriesQueryParams } from './timeseries-request.js';
+import { STREAM_SELF_AUTHENTICATED_PATHS, streamRoutes } from './stream/stream-routes.js';
+import type { StreamOptions } from './stream/stream-routes.js';
+import { DASHBOARD_ROUTES, registerDashboard } from './dashboard-routes.js';
 
 export interface ApiServerOptions {
   readonly logger: Logger;
@@ -27,6 +37,16 @@ export interface ApiServerOptions {
   readonly maxPointsPerSeries: number;
   readonly readiness: Record<string, ReadinessCheck>;
   readonly clock?: () => number;
+  /** The live stream (`GET /v1/stream`); absent: no stream routes. */
+  readonly stream?: StreamOptions;
+  /** The query cache; absent: every query goes to the store. */
+  readonly queryCache?: QueryCacheOptions;
+  /** Where the pipeline's metrics are, for `GET /v1/pipeline`; absent: no such route. */
+  readonly pipeline?: PipelineStatusOptions;
+  /** Metric names health scores read; default DEFAULT_HEALTH_METRICS. */
+  readonly healthMetrics?: HealthMetricNames;
+  /** The built dashboard (dist/web), served at `/`; absent or not built: no dashboard. */
+  readonly dashboardDir?: string;
 }
 
 /** The query API's HTTP server. */
@@ -51,10 +71,13 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   registerGracefulClose(app);
   registerErrorHandling(app, mapFrameworkError);
   const { store, metrics } = options;
+  const answers = new CachedAnswers(options.queryCache, metrics, clock);
 
   app.addHook('onRequest', async (request) => {
-    const open = ['/health', '/ready', '/live', '/openapi.json'];
-    if (options.apiKeys.enabled && !open.includes(request.url.split('?')[0] ?? ''))
+    const open = ['/health', '/ready', '/live', '/openapi.json', ...STREAM_SELF_AUTHENTICATED_PATHS];
+    // The dashboard's page and files hold no data; it asks for a key and sends it on API calls.
+    const dashboard = DASHBOARD_ROUTES.includes(request.routeOptions.url ?? '');
+    if (options.apiKeys.enabled && !dashboard && !open.includes(request.url.split('?')[0] ?? ''))
       options.apiKeys.authenticate(request.headers);
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -109,28 +132,38 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
         querystring: TimeseriesQuerySchema,
       },
     },
-    async (request): Promise<TimeseriesResponse> => {
-      const { bucketQuery: q, agg } = parseTimeseriesQuery(
+    async (request, reply): Promise<TimeseriesResponse> => {
+      const parsed = parseTimeseriesQuery(
         request.query,
         clock(),
         options.retention,
         options.maxPointsPerSeries,
       );
-      const stop = metrics.queryDuration.startTimer({ query: 'timeseries', tier: q.tier.name });
-      const groups = await store.queryBuckets(q);
-      stop();
-      return {
-        series: groups.map((g) => ({
-          service: q.service,
-          metric: q.metric,
-          tags: g.tags,
-          points: g.buckets.flatMap((b): [number, number][] => {
-            const v = stepValue(agg, b, g.type, q.stepMs);
-            return v === undefined ? [] : [[b.start, v]];
-          }),
-        })),
-        query: { from: q.from, to: q.to, step: q.stepMs, agg, tier: q.tier.name },
-      };
+      const { bucketQuery: q, agg } = parsed;
+      const { value: series, cache } = await answers.cached(
+        {
+          query: 'timeseries',
+          key: timeseriesCacheKey(parsed),
+          rangeEnd: q.to,
+          fresh: wantsFreshAnswer(request.headers),
+        },
+        async (): Promise<TimeseriesResponse['series']> => {
+          const stop = metrics.queryDuration.startTimer({ query: 'timeseries', tier: q.tier.name });
+          const groups = await store.queryBuckets(q);
+          stop();
+          return groups.map((g) => ({
+            service: q.service,
+            metric: q.metric,
+            tags: g.tags,
+            points: g.buckets.flatMap((b): [number, number][] => {
+              const v = stepValue(agg, b, g.type, q.stepMs);
+              return v === undefined ? [] : [[b.start, v]];
+            }),
+          }));
+        },
+      );
+      reply.header(CACHE_HEADER, cache);
+      return { series, query: { from: q.from, to: q.to, step: q.stepMs, agg, tier: q.tier.name } };
     },
   );
 
@@ -147,7 +180,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
         ),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const started = performance.now();
       let plan;
       try {
@@ -156,11 +189,23 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
         metrics.vqlQueries.inc({ outcome: 'refused' });
         throw err instanceof VqlError ? toVantageError(err) : err;
       }
-      const stop = metrics.queryDuration.startTimer({ query: 'vql', tier: plan.tier.name });
-      const { rows, sorted } = await store.queryVql(plan);
-      stop();
+      const prepared = plan; // a const, for the closure below
+      const { value: answer, cache } = await answers.cached(
+        {
+          query: 'vql',
+          key: vqlCacheKey(plan),
+          rangeEnd: plan.scan.to,
+          fresh: wantsFreshAnswer(request.headers),
+        },
+        async () => {
+          const stop = metrics.queryDuration.startTimer({ query: 'vql', tier: prepared.tier.name });
+          const { rows, sorted } = await store.queryVql(prepared);
+          stop();
+          return shapeVqlAnswer(prepared, rows, sorted);
+        },
+      );
       metrics.vqlQueries.inc({ outcome: 'ok' });
-      const answer = shapeVqlAnswer(plan, rows, sorted);
+      reply.header(CACHE_HEADER, cache);
       return {
         ...answer,
         stats: {
@@ -170,14 +215,25 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
           to: plan.scan.to,
           step: plan.stepMs ?? null,
           elapsedMs: Math.round((performance.now() - started) * 100) / 100,
+          cached: cache === 'hit',
           notices: plan.notices,
         },
       };
     },
   );
 
+  if (options.stream) await app.register(streamRoutes, { ...options.stream, apiKeys: options.apiKeys });
+  if (options.pipeline) registerPipelineRoute(app, store, options.pipeline);
+  registerCompareRoute(app, { ...options, clock });
+  registerHealthScoreRoutes(app, {
+    store,
+    metrics,
+    clock,
+    names: options.healthMetrics ?? DEFAULT_HEALTH_METRICS,
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerHealthRoutes(app, 'api', options.readiness);
+  if (options.dashboardDir !== undefined) await registerDashboard(app, options.dashboardDir);
   return app;
 }
 

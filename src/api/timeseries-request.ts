@@ -52,6 +52,53 @@ export function parseTimeseriesQuery(
   retention: TierRetention,
   maxPoints: number,
 ): ParsedTimeseriesQuery {
+  const { from, to, stepMs } = parseQueryRange(p, now, maxPoints);
+  const agg = p.agg ?? 'avg';
+  if (!isAggregation(agg)) {
+    throw new VantageError('VTG_QUERY_INVALID_PARAMETER', {
+      params: { reason: `agg "${agg}" is not one of ${AGGREGATIONS.join(', ')}` },
+      field: 'agg',
+    });
+  }
+  const tagFilters = parseTagFilters(p.tags);
+  const groupBy = (p.group_by ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k.length > 0);
+  return {
+    agg,
+    bucketQuery: {
+      service: p.service,
+      metric: p.metric,
+      tagFilters,
+      groupBy,
+      from,
+      to,
+      stepMs,
+      tier: chooseTier(stepMs, from, now, retention),
+      needLast: agg === 'last',
+      needSketch: agg.startsWith('p'),
+    },
+  };
+}
+
+/** A query's time range and step, as /metrics/timeseries and /v1/compare take them. */
+export interface QueryRangeParams {
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
+  readonly step?: string | undefined;
+}
+
+/**
+ * `from`, `to` and `step` as epoch ms: from aligned down to the step, to exclusive, step a whole
+ * number of minutes (by default about DEFAULT_POINTS steps), at most `maxPoints` steps; or a 400
+ * naming the parameter at fault.
+ */
+export function parseQueryRange(
+  p: QueryRangeParams,
+  now: number,
+  maxPoints: number,
+): { from: number; to: number; stepMs: number } {
   const to = time(p.to ?? 'now', 'to', now);
   const fromRaw = time(p.from ?? '-1h', 'from', now);
   if (fromRaw >= to) {
@@ -82,33 +129,7 @@ export function parseTimeseriesQuery(
       field: 'step',
     });
   }
-  const agg = p.agg ?? 'avg';
-  if (!isAggregation(agg)) {
-    throw new VantageError('VTG_QUERY_INVALID_PARAMETER', {
-      params: { reason: `agg "${agg}" is not one of ${AGGREGATIONS.join(', ')}` },
-      field: 'agg',
-    });
-  }
-  const tagFilters = parseTagFilters(p.tags);
-  const groupBy = (p.group_by ?? '')
-    .split(',')
-    .map((k) => k.trim())
-    .filter((k) => k.length > 0);
-  return {
-    agg,
-    bucketQuery: {
-      service: p.service,
-      metric: p.metric,
-      tagFilters,
-      groupBy,
-      from,
-      to,
-      stepMs,
-      tier: chooseTier(stepMs, from, now, retention),
-      needLast: agg === 'last',
-      needSketch: agg.startsWith('p'),
-    },
-  };
+  return { from, to, stepMs };
 }
 
 function time(text: string, field: string, now: number): number {
@@ -132,4 +153,18 @@ function parseTagFilters(raw: string | string[] | undefined): [string, string][]
       }
       return [item.slice(0, at).trim(), item.slice(at + 1)];
     });
+}
+
+/**
+ * The query cache's key of a timeseries query: what it selects and its resolved range. `from` is
+ * already aligned to the step. `to` is taken up to the tier's resolution: stored rows start on it,
+ * so every `to` within one resolution reads the same rows (`start < to`); for `to=now` the key
+ * moves when a new row (a new minute, or five) begins. Tag filters must all hold, so their order
+ * does not matter.
+ */
+export function timeseriesCacheKey({ bucketQuery: q, agg }: ParsedTimeseriesQuery): string {
+  const filters = q.tagFilters.map((f) => JSON.stringify(f)).sort();
+  const to = Math.ceil(q.to / q.tier.resolutionMs) * q.tier.resolutionMs;
+  const selection = [q.service, q.metric, agg, filters, q.groupBy, q.stepMs, q.tier.name, q.from, to];
+  return `timeseries:${JSON.stringify(selection)}`;
 }

@@ -1,4 +1,9 @@
 export type { BusConsumer, BusMessage, BusProducer } from './bus.js';
+export type { BusTail } from './bus-tail.js';
+export { SegmentLogTail } from './embedded/segment-log-tail.js';
+export type { SegmentLogTailOptions } from './embedded/segment-log-tail.js';
+export { KafkaTail } from './kafka/kafka-tail.js';
+export type { KafkaTailOptions } from './kafka/kafka-tail.js';
 export { SegmentLog } from './embedded/segment-log.js';
 export type { SegmentLogOptions } from './embedded/segment-log.js';
 export { SegmentLogReader } from './embedded/segment-log-reader.js';

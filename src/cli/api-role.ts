@@ -7,8 +7,14 @@ import { buildApiServer, createApiMetrics } from '../api/index.js';
 import { ApiKeyVerifier, buildMetricsServer } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { RunningRole } from './collector-role.js';
-import { clickHouseStore } from './distributed-wiring.js';
+import { KafkaTail } from '../bus/index.js';
+import { BusLiveFeed } from './bus-live-feed.js';
+import { kafkaBusOptions } from './distributed-wiring.js';
+import { queryStore } from './fallback-wiring.js';
+import { streamOptions } from './stream-wiring.js';
 import { tierRetention } from './tier-retention.js';
+import { distributedPipeline, healthMetricNames, queryCacheOptions } from './query-api-wiring.js';
+import { DASHBOARD_DIR } from './dashboard-dir.js';
 
 /** How often the API checks that ClickHouse answers, for /ready. */
 const STORE_CHECK_MS = 5_000;
@@ -18,7 +24,7 @@ const STORE_CHECK_MS = 5_000;
  * (or `vantage migrate`) owns the schema, and the API's user may hold only SELECT.
  */
 export async function startApiRole(config: RoleConfig, logger: Logger): Promise<RunningRole> {
-  const store = clickHouseStore(config);
+  const store = queryStore(config, logger);
   const reachability = new StoreReachability(store, STORE_CHECK_MS);
   await reachability.start();
   const registry = createRoleRegistry('api', { processMetrics: true });
@@ -30,6 +36,11 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
     retention: tierRetention(config),
     maxPointsPerSeries: config.maxPointsPerSeries,
     readiness: { store: () => reachability.problem },
+    queryCache: queryCacheOptions(config),
+    healthMetrics: healthMetricNames(config),
+    pipeline: distributedPipeline(config),
+    dashboardDir: DASHBOARD_DIR,
+    stream: streamOptions(config, registry, ...liveFeed(config, logger)),
   });
   const servers: FastifyInstance[] = [];
   const listen = async (app: FastifyInstance, port: number): Promise<number> => {
@@ -59,6 +70,19 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
       logger.info('query API stopped');
     },
   };
+}
+
+/**
+ * The stream's feed: a Kafka tail of the API's own (no consumer group the workers use, nothing
+ * committed). Without brokers the API still serves queries, and the stream answers 503.
+ */
+function liveFeed(config: RoleConfig, logger: Logger): [BusLiveFeed | undefined, string | undefined] {
+  if (config.kafkaBrokers.length === 0) return [undefined, 'vantage api was started without --kafka-brokers'];
+  const bus = kafkaBusOptions(config, 'api');
+  const feed = new BusLiveFeed(() =>
+    KafkaTail.connect(bus, { onError: (err) => logger.warn({ err }, 'the live feed could not read Kafka') }),
+  );
+  return [feed, undefined];
 }
 
 /** Asks the store a cheap question now and then; /ready is synchronous and reads the last answer. */

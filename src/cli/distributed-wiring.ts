@@ -4,7 +4,7 @@ import type { KafkaBusOptions } from '../bus/index.js';
 import { tierRetention } from './tier-retention.js';
 
 /** The Kafka bus as the settings describe it; `role` names the client to the brokers. */
-export function kafkaBusOptions(config: RoleConfig, role: 'collector' | 'worker'): KafkaBusOptions {
+export function kafkaBusOptions(config: RoleConfig, role: 'collector' | 'worker' | 'api'): KafkaBusOptions {
   return {
     brokers: config.kafkaBrokers,
     clientId: `vantage-${role}-${config.instanceId}`,

@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { VantageConfig } from '../config/index.js';
 import { EmbeddedConsumer, SegmentLogReader } from '../bus/index.js';
 import { SqliteStore } from '../storage/index.js';
+import { createEmbeddedLogGauges } from '../worker/index.js';
 import { createLogger } from '../telemetry/index.js';
 import { tierRetention } from './tier-retention.js';
 import { startWorkerRole } from './worker-role.js';
@@ -41,14 +42,20 @@ async function main(): Promise<void> {
     path: join(data.config.dataDir, 'vantage.db'),
     retention: tierRetention(data.config),
   });
+  const consumer = await EmbeddedConsumer.open(reader, 'worker');
   const role = await startWorkerRole({
     config: data.config,
     logger,
-    consumer: await EmbeddedConsumer.open(reader, 'worker'),
+    consumer,
     store,
     source: `embedded:${data.logId}`,
     busName: 'embedded',
     processMetrics: false,
+    onCreated: (_worker, registry) =>
+      createEmbeddedLogGauges(registry, () => ({
+        logBytes: reader.durableEnd - reader.start,
+        backlogBytes: consumer.backlogBytes,
+      })),
   });
   let lastProblem: string | undefined;
   const status = setInterval(() => {

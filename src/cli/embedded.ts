@@ -5,14 +5,18 @@ import { Worker } from 'node:worker_threads';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { VantageConfig } from '../config/index.js';
-import { EmbeddedProducer, SegmentLog } from '../bus/index.js';
+import { EmbeddedProducer, SegmentLog, SegmentLogTail } from '../bus/index.js';
 import { SqliteStore } from '../storage/index.js';
 import { buildApiServer, createApiMetrics } from '../api/index.js';
 import { ApiKeyVerifier, buildMetricsServer } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { FromWorkerThread, ToWorkerThread, WorkerThreadData } from './embedded-worker-thread.js';
 import { buildCollectorApp } from './collector-app.js';
+import { BusLiveFeed } from './bus-live-feed.js';
+import { streamOptions } from './stream-wiring.js';
 import { tierRetention } from './tier-retention.js';
+import { embeddedPipeline, healthMetricNames, queryCacheOptions } from './query-api-wiring.js';
+import { DASHBOARD_DIR } from './dashboard-dir.js';
 
 /** A running embedded Vantage: every role on this machine, the bus and the store on local disk. */
 export interface EmbeddedVantage {
@@ -55,6 +59,22 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     retention: tierRetention(config),
     maxPointsPerSeries: config.maxPointsPerSeries,
     readiness: { store: () => (worker.problem ? `store writes failing: ${worker.problem}` : undefined) },
+    queryCache: queryCacheOptions(config),
+    healthMetrics: healthMetricNames(config),
+    pipeline: embeddedPipeline(config.host, collector, worker.metricsPort),
+    dashboardDir: DASHBOARD_DIR,
+    // Tails the log from its end, beside the worker: it commits nothing, so it keeps no record alive.
+    stream: streamOptions(
+      config,
+      apiRegistry,
+      new BusLiveFeed(
+        async () =>
+          new SegmentLogTail(log, {
+            onError: (err) =>
+              logger.warn({ err }, 'the live feed lost its place in the log and skipped ahead'),
+          }),
+      ),
+    ),
   });
 
   const servers: FastifyInstance[] = [];

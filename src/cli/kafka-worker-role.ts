@@ -5,6 +5,7 @@ import { createConsumerLagGauge } from '../worker/index.js';
 import type { PipelineWorker } from '../worker/index.js';
 import type { RunningRole } from './collector-role.js';
 import { clickHouseStore, kafkaBusOptions, kafkaSource } from './distributed-wiring.js';
+import { workerOutbox } from './fallback-wiring.js';
 import { startWorkerRole } from './worker-role.js';
 
 /**
@@ -21,6 +22,19 @@ export async function startKafkaWorkerRole(config: RoleConfig, logger: Logger): 
   } catch (err) {
     await store.close();
     throw err;
+  }
+  let outbox;
+  try {
+    outbox = workerOutbox(config);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  if (outbox) {
+    logger.info(
+      { outbox: outbox.path, batches: outbox.size().batches },
+      'fallback: while the breaker is open, batches go to this SQLite outbox',
+    );
   }
   let worker: PipelineWorker | undefined;
   const consumer = await KafkaConsumer.connect(kafkaBusOptions(config, 'worker'), {
@@ -39,13 +53,17 @@ export async function startKafkaWorkerRole(config: RoleConfig, logger: Logger): 
     processMetrics: true,
     breaker: { failureThreshold: config.breakerFailures, probeIntervalMs: config.breakerProbeInterval },
     pinReplays: true,
+    ...(outbox ? { fallback: { outbox, maxBytes: config.fallbackMaxBytes } } : {}),
     onCreated: (created, registry) => {
       worker = created;
       createConsumerLagGauge(registry, () => consumer.lag());
     },
     readiness: (w) => ({
       store: () => {
-        if (w.breakerState !== 'closed') return `circuit breaker ${w.breakerState}: ${w.problem ?? ''}`;
+        if (w.breakerState !== 'closed') {
+          const held = outbox ? `; ${outbox.size().batches} batches in the fallback outbox` : '';
+          return `circuit breaker ${w.breakerState}: ${w.problem ?? ''}${held}`;
+        }
         return w.problem;
       },
       bus: () => (consumer.connected ? undefined : `Kafka unreachable (${config.kafkaBrokers.join(',')})`),
@@ -60,6 +78,7 @@ export async function startKafkaWorkerRole(config: RoleConfig, logger: Logger): 
     close: async () => {
       await role.stop();
       await consumer.close();
+      outbox?.close();
       await store.close();
       logger.info('worker stopped');
     },

@@ -4,8 +4,8 @@ import type { Registry } from 'prom-client';
 import { SEED_BACKOFF } from '../core/index.js';
 import type { RoleConfig, VantageConfig } from '../config/index.js';
 import type { BusConsumer } from '../bus/index.js';
-import type { Store } from '../storage/index.js';
-import { PipelineWorker, RetentionJob, createWorkerMetrics } from '../worker/index.js';
+import type { SqliteOutbox, Store } from '../storage/index.js';
+import { PipelineWorker, RetentionJob, createFallbackMetrics, createWorkerMetrics } from '../worker/index.js';
 import { buildMetricsServer } from '../http/index.js';
 import type { ReadinessCheck } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
@@ -29,6 +29,8 @@ export interface WorkerRoleOptions {
   /** The circuit breaker and replay pinning of a ClickHouse worker (see PipelineWorkerOptions). */
   readonly breaker?: { readonly failureThreshold: number; readonly probeIntervalMs: number };
   readonly pinReplays?: boolean;
+  /** With `--fallback sqlite`: the outbox batches go to while the breaker is open. */
+  readonly fallback?: { readonly outbox: SqliteOutbox; readonly maxBytes: number };
   /** Called with the worker before it starts: Kafka's onAssigned must reach it from the first poll. */
   readonly onCreated?: (worker: PipelineWorker, registry: Registry) => void;
   /** /ready and /health on the metrics port, for a worker that is a process of its own. */
@@ -50,6 +52,9 @@ export async function startWorkerRole(o: WorkerRoleOptions): Promise<RunningWork
       backoff: SEED_BACKOFF,
       ...(o.breaker ? { breaker: o.breaker } : {}),
       ...(o.pinReplays ? { pinReplays: true } : {}),
+      ...(o.fallback
+        ? { fallback: { ...o.fallback, metrics: createFallbackMetrics(registry, o.fallback.outbox) } }
+        : {}),
     },
   );
   o.onCreated?.(worker, registry);

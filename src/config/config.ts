@@ -98,6 +98,10 @@ export function parseRoleConfig(
     }
   }
   problems.push(...portClashes(values, needs.ports));
+  if (role === 'worker' && values.fallback === 'sqlite' && (values.fallbackPath?.length ?? 0) > 1) {
+    const spec = ROLE_SETTINGS.fallbackPath;
+    problems.push(`${spec.flag} / ${spec.env}: a worker writes one outbox file, not a list`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return values as RoleConfig;
 }

@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { durationSchema, listSchema, positiveIntSchema } from './settings-table.js';
 import type { SettingSpec } from './settings-table.js';
+import { FALLBACK_SETTINGS } from './fallback-settings.js';
+import { PIPELINE_SETTINGS } from './query-api-settings.js';
 
 /** ClickHouse database and cluster names go into DDL unquoted: plain identifiers only. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -41,7 +43,8 @@ export const DISTRIBUTED_SETTINGS = {
     env: 'VANTAGE_KAFKA_BROKERS',
     default: '',
     schema: brokers,
-    description: 'Comma-separated Kafka bootstrap brokers, host:port (collector, worker)',
+    description:
+      'Comma-separated Kafka bootstrap brokers, host:port (collector, worker; api, for /v1/stream)',
   },
   kafkaTopic: {
     flag: '--kafka-topic',
@@ -127,6 +130,8 @@ export const DISTRIBUTED_SETTINGS = {
     schema: durationSchema(),
     description: 'While the breaker is open, how often the worker tries the store again',
   },
+  ...PIPELINE_SETTINGS,
+  ...FALLBACK_SETTINGS,
 } as const satisfies Record<string, SettingSpec>;
 
 export type DistributedSettingKey = keyof typeof DISTRIBUTED_SETTINGS;

@@ -7,6 +7,9 @@ import {
   positiveIntSchema,
 } from './settings-table.js';
 import type { SettingSpec } from './settings-table.js';
+import { STREAM_SETTINGS } from './stream-settings.js';
+import { QUERY_CACHE_SETTINGS } from './query-api-settings.js';
+import { HEALTH_SCORE_SETTINGS } from './health-settings.js';
 
 /**
  * Every setting of the Vantage server roles, once: flag, VANTAGE_* variable, default, schema. The
@@ -174,6 +177,9 @@ export const SETTINGS = {
     schema: positiveInt,
     description: 'Most points one query series may return',
   },
+  ...STREAM_SETTINGS,
+  ...QUERY_CACHE_SETTINGS,
+  ...HEALTH_SCORE_SETTINGS,
   logLevel: LOG_LEVEL_SETTING,
 } as const satisfies Record<string, SettingSpec>;
 

@@ -103,6 +103,24 @@ export function decodeAggregateBatch(payload: Uint8Array): AggregateBatch {
   return { ...header, aggregates };
 }
 
+/** One aggregate without its quantile sketch: what live views show. */
+export type AggregateStats = Omit<Aggregate, 'sketch'>;
+
+/**
+ * Decodes a batch without building its sketches (the query API's live stream sends count, sum,
+ * min, max and last only; a sketch costs more to rebuild than all the rest of an aggregate).
+ */
+export function decodeAggregateStats(
+  payload: Uint8Array,
+): Omit<AggregateBatch, 'aggregates'> & { readonly aggregates: readonly AggregateStats[] } {
+  const aggregates: AggregateStats[] = [];
+  const header = readBatch(payload, (w) => {
+    const { service, name, type, tags, start, count, sum, min, max, last, lastTimestamp } = w;
+    aggregates.push({ service, name, type, tags, start, count, sum, min, max, last, lastTimestamp });
+  });
+  return { ...header, aggregates };
+}
+
 /**
  * Decodes a batch straight into `into` (keyed by aggregateKey): aggregates already there are
  * merged in place, without building a sketch for each. The worker folds thousands of messages this

@@ -65,8 +65,22 @@ export function stepValue(
       return (type === 'counter' ? stats.sum : stats.count) / (stepMs / 1000);
     default: {
       const q = quantileOf(agg);
-      if (q === undefined || stats.sketch === undefined || stats.sketch.count === 0) return undefined;
-      return Math.min(stats.max, Math.max(stats.min, stats.sketch.quantile(q)));
+      return q === undefined ? undefined : clampedQuantile(stats.sketch, q, stats.min, stats.max);
     }
   }
+}
+
+/**
+ * A percentile of merged rows: the sketch's quantile clamped into [min, max] of the same rows (a
+ * bucket's representative value may lie just outside what was measured). Undefined without samples
+ * in the sketch (a counter has none). Every store answers percentiles through this one function.
+ */
+export function clampedQuantile(
+  sketch: QuantileSketch | undefined,
+  q: number,
+  min: number,
+  max: number,
+): number | undefined {
+  if (sketch === undefined || sketch.count === 0) return undefined;
+  return Math.min(max, Math.max(min, sketch.quantile(q)));
 }

@@ -1,5 +1,7 @@
 /** Request and response bodies of the query API, shared with the dashboard. */
 
+import type { HealthScore } from './health-score.js';
+
 export interface TimeseriesSeries {
   service: string;
   metric: string;
@@ -20,4 +22,134 @@ export interface ServicesResponse {
 export interface MetricsResponse {
   service: string;
   metrics: { name: string; types: string[]; tagKeys: string[]; seriesCount: number; lastSeen: number }[];
+}
+
+/** One side of GET /v1/compare, over the whole range. */
+export interface CompareSide {
+  /** As given: `service:checkout-v2`, `version:v2`. */
+  side: string;
+  /** Samples in the range (for a counter: deltas sent). */
+  count: number;
+  mean: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  /** Per second over the range: samples of a gauge (requests, for a per-request latency), deltas of a counter. */
+  rate: number;
+  /** [step start, the per-step value the test runs on] */
+  points: [number, number][];
+}
+
+/** GET /v1/compare: B against A. Differences are B - A; percents are relative to A. */
+export interface CompareResponse {
+  metric: string;
+  /** The service a tag side is taken within; null when both sides are services. */
+  service: string | null;
+  from: number;
+  to: number;
+  step: number;
+  a: CompareSide;
+  b: CompareSide;
+  difference: Record<
+    | 'mean'
+    | 'meanPercent'
+    | 'p50'
+    | 'p50Percent'
+    | 'p95'
+    | 'p95Percent'
+    | 'p99'
+    | 'p99Percent'
+    | 'rate'
+    | 'ratePercent',
+    number | null
+  >;
+  significance: {
+    test: 'welch_t';
+    on: 'per-step means' | 'per-step rates';
+    t: number | null;
+    df: number | null;
+    pValue: number | null;
+    alpha: number;
+    significant: boolean | null;
+    samplesA: number;
+    samplesB: number;
+    /** Why t, df or pValue are null; null when the test ran. */
+    note: string | null;
+  };
+}
+
+/** GET /v1/health-scores and /v1/health-scores/:service. */
+export interface HealthScoresResponse {
+  /** Length of the window scored, e.g. `15m`. */
+  window: string;
+  /** Length of the baseline before the window, e.g. `24h`. */
+  baseline: string;
+  from: number;
+  to: number;
+  baselineFrom: number;
+  baselineTo: number;
+  formula: string;
+  /** Worst first; unknown last. */
+  services: ({ service: string } & HealthScore)[];
+}
+
+/** `GET /v1/pipeline`: the pipeline's own metrics, scraped from its roles. Null where unknown. */
+export interface PipelineStatusResponse {
+  targets: PipelineTargetStatus[];
+  collector: PipelineCollectorStatus;
+  bus: PipelineBusStatus;
+  worker: PipelineWorkerStatus;
+  storage: PipelineStorageStatus;
+}
+
+export interface PipelineTargetStatus {
+  role: 'collector' | 'worker' | null;
+  url: string;
+  up: boolean;
+  error: string | null;
+}
+
+/** Counters since each collector started, added over the collectors that answered. */
+export interface PipelineCollectorStatus {
+  requests: number | null;
+  requestsAccepted: number | null;
+  requestsRejected: number | null;
+  rateLimited: number | null;
+  samplesAccepted: number | null;
+  samplesRejected: number | null;
+  publishSecondsAvg: number | null;
+  publishSecondsP99: number | null;
+  publishFailures: number | null;
+  bufferSamples: number | null;
+  bufferRejections: number | null;
+}
+
+export interface PipelineBusStatus {
+  kind: 'embedded' | 'kafka';
+  /** Embedded: bytes the log keeps on disk, and those the worker has not consumed yet. */
+  logBytes: number | null;
+  backlogBytes: number | null;
+  /** Kafka: messages not yet consumed, over every assigned partition. */
+  consumerLagMessages: number | null;
+}
+
+export interface PipelineWorkerStatus {
+  batchSize: number | null;
+  samplesStored: number | null;
+  insertsOk: number | null;
+  insertsRetried: number | null;
+  insertsFailed: number | null;
+  decodeFailures: number | null;
+  /** insertsRetried + insertsFailed + decodeFailures. */
+  errors: number | null;
+  insertSecondsAvg: number | null;
+  circuitBreaker: 'closed' | 'open' | 'half-open' | null;
+  lagSeconds: number | null;
+}
+
+export interface PipelineStorageStatus {
+  kind: string;
+  series: number | null;
+  bytesOnDisk: number | null;
+  error: string | null;
 }

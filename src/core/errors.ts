@@ -57,6 +57,12 @@ export const ERRORS = {
     message:
       'The query would return {points} points per series; the limit is {limit}: raise step or narrow the range',
   },
+  VTG_QUERY_TIMEOUT: {
+    status: 504,
+    message:
+      'The query did not finish within {seconds} s: narrow the time range, use a coarser time_bucket or select fewer series',
+  },
+  VTG_QUERY_UNKNOWN_SERVICE: { status: 404, message: 'No service {service} has sent metrics' },
   // VQL (src/query): each names the position of the token at fault.
   VTG_VQL_QUERY_TOO_LONG: { status: 400, message: '{reason} at line {line}, column {column}' },
   VTG_VQL_SYNTAX_ERROR: { status: 400, message: '{reason} at line {line}, column {column}' },
@@ -76,6 +82,50 @@ export const ERRORS = {
   VTG_VQL_INVALID_ORDER_BY: { status: 400, message: '{reason} at line {line}, column {column}' },
   VTG_VQL_INVALID_LIMIT: { status: 400, message: '{reason} at line {line}, column {column}' },
   VTG_VQL_TOO_COMPLEX: { status: 400, message: '{reason} at line {line}, column {column}' },
+  // GET /v1/stream (WebSocket): refusals before the upgrade are HTTP answers; the rest are
+  // `error` messages on the open socket, or close reasons (their status is nominal).
+  VTG_STREAM_UPGRADE_REQUIRED: {
+    status: 426,
+    message: 'GET /v1/stream is a WebSocket endpoint: open it with a WebSocket client',
+  },
+  VTG_STREAM_ORIGIN_NOT_ALLOWED: {
+    status: 403,
+    message: 'Origin {origin} may not open the stream (see --stream-allowed-origins)',
+  },
+  VTG_STREAM_TICKET_REQUIRED: {
+    status: 401,
+    message:
+      'API keys are configured: open the stream with ?ticket= from POST /v1/stream/ticket, or send the key in a header',
+  },
+  VTG_STREAM_TICKET_INVALID: { status: 401, message: 'The ticket is not one this server issued' },
+  VTG_STREAM_TICKET_EXPIRED: {
+    status: 401,
+    message: 'The ticket expired; get a new one from POST /v1/stream/ticket',
+  },
+  VTG_STREAM_TICKET_USED: { status: 401, message: 'The ticket was already used; a ticket opens one stream' },
+  VTG_STREAM_TOO_MANY_CONNECTIONS: {
+    status: 503,
+    message: 'The server holds its maximum of {limit} streams; retry after {retryAfter} s',
+  },
+  VTG_STREAM_UNAVAILABLE: { status: 503, message: 'Streaming is not available: {reason}' },
+  VTG_STREAM_INVALID_MESSAGE: { status: 400, message: '{reason}' },
+  VTG_STREAM_TOO_MANY_SUBSCRIPTIONS: {
+    status: 400,
+    message: 'A stream may hold at most {limit} subscriptions; unsubscribe one first',
+  },
+  VTG_STREAM_DUPLICATE_SUBSCRIPTION: {
+    status: 400,
+    message: 'A subscription {id} already exists on this stream; unsubscribe it or pick another id',
+  },
+  VTG_STREAM_UNKNOWN_SUBSCRIPTION: { status: 400, message: 'No subscription {id} on this stream' },
+  VTG_STREAM_SLOW_CONSUMER: {
+    status: 408,
+    message: 'Dropped: the client read too slowly and more than {limit} bytes waited to be sent',
+  },
+  VTG_STREAM_UNRESPONSIVE: {
+    status: 408,
+    message: 'Dropped: the client answered no ping within {interval}',
+  },
   VTG_HTTP_NOT_FOUND: { status: 404, message: 'No route {method} {url}' },
   VTG_SERVICE_UNAVAILABLE: { status: 503, message: 'Not ready: {reason}' },
   VTG_SERVER_INTERNAL_ERROR: { status: 500, message: 'Internal error' },

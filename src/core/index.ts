@@ -1,10 +1,28 @@
 export { addSample, aggregateKey, mergeAggregate, newAggregate, rebucket } from './aggregate.js';
 export type { Aggregate } from './aggregate.js';
-export { decodeAggregateBatch, encodeAggregateBatch, foldAggregateBatch } from './aggregate-codec.js';
-export type { AggregateBatch } from './aggregate-codec.js';
-export { AGGREGATIONS, isAggregation, quantileOf, stepValue } from './aggregation.js';
+export {
+  decodeAggregateBatch,
+  decodeAggregateStats,
+  encodeAggregateBatch,
+  foldAggregateBatch,
+} from './aggregate-codec.js';
+export type { AggregateBatch, AggregateStats } from './aggregate-codec.js';
+export { AGGREGATIONS, clampedQuantile, isAggregation, quantileOf, stepValue } from './aggregation.js';
 export type { Aggregation, StepStats } from './aggregation.js';
 export type { MetricsResponse, ServicesResponse, TimeseriesResponse, TimeseriesSeries } from './api-types.js';
+export type { CompareResponse, CompareSide, HealthScoresResponse } from './api-types.js';
+export type { PipelineStatusResponse, PipelineTargetStatus } from './api-types.js';
+export {
+  DEFAULT_HEALTH_METRICS,
+  HEALTH_FORMULA,
+  HEALTH_FORMULA_TEXT,
+  scoreHealth,
+  worstFirst,
+} from './health-score.js';
+export type { HealthMeasurements, HealthMetricNames, HealthScore, HealthStatus } from './health-score.js';
+export { mergeStepStats } from './step-stats.js';
+export { isWelchUndefined, welchTTest } from './welch-t-test.js';
+export type { WelchTTest, WelchUndefined } from './welch-t-test.js';
 export { SEED_BACKOFF, abortableSleep, backoffDelay, retryWithBackoff } from './backoff.js';
 export type { BackoffPolicy, RetryHooks } from './backoff.js';
 export { ERRORS, VantageError, errorBody, formatMessage } from './errors.js';
@@ -23,3 +41,11 @@ export { formatDuration, parseDuration, parseRfc3339, parseTimePoint } from './t
 export { TokenBucketLimiter } from './token-bucket.js';
 export type { TakeResult } from './token-bucket.js';
 export { METRIC_LIMITS } from './metric-limits.js';
+export { STREAM_CLOSE_CODES } from './stream-protocol.js';
+export type {
+  StreamClientMessage,
+  StreamPoint,
+  StreamServerMessage,
+  StreamSubscribe,
+  StreamUnsubscribe,
+} from './stream-protocol.js';

@@ -13,7 +13,9 @@ export interface VqlAnswer {
 
 /**
  * Shapes store rows into the answer: sorts and cuts when the store could not (ORDER BY a
- * percentile, known only after the query), then lays the columns out in SELECT order.
+ * percentile, known only after the query), then lays the columns out in SELECT order. Ties break
+ * on the group keys, as in the compiled ORDER BY: stores return groups in different orders
+ * (ClickHouse in hash order), and LIMIT must cut the same rows on each.
  */
 export function shapeVqlAnswer(
   plan: LogicalPlan,
@@ -22,9 +24,15 @@ export function shapeVqlAnswer(
 ): VqlAnswer {
   let ordered = rows;
   if (!sortedByStore) {
+    const keys = [
+      ...plan.orderBy.map((o) => ({ id: o.source.id, direction: o.direction })),
+      ...plan.groupKeys
+        .filter((k) => !plan.orderBy.some((o) => o.source.id === k.id))
+        .map((k) => ({ id: k.id, direction: 'asc' as const })),
+    ];
     ordered = [...rows].sort((a, b) => {
-      for (const key of plan.orderBy) {
-        const c = compareValues(a[key.source.id] ?? null, b[key.source.id] ?? null);
+      for (const key of keys) {
+        const c = compareValues(a[key.id] ?? null, b[key.id] ?? null);
         if (c !== 0) return key.direction === 'asc' ? c : -c;
       }
       return 0;

@@ -3,16 +3,24 @@ import { describe, expect, test } from 'vitest';
 import { parseRfc3339 } from '../core/index.js';
 import { VQL_EXAMPLES } from './examples.js';
 import { tokenize } from './lexer.js';
+import {
+  CLICKHOUSE_FUNCTIONS,
+  CLICKHOUSE_TABLES,
+  LAST_VALUE_OF_ROLLUP,
+  compileClickHouse,
+  likeToClickHouse,
+} from './clickhouse-compiler.js';
 import { SQLITE_FUNCTIONS, SQLITE_TABLES, compileSqlite, likeToGlob, tagPath } from './sqlite-compiler.js';
 import { parseIntervalText } from './time-value.js';
 import { prepareVql } from './vql.js';
 import { VqlError, positionAt } from './vql-error.js';
 
 /**
- * Property-based fuzzing of the whole front end (parse, validate, plan, compile to SQLite) on
- * 100,000+ inputs a run: random text, soups of VQL tokens and injection fragments, generated valid
- * queries, and valid queries with random edits. Every input either compiles to SQL that passes the
- * checks below or is refused with a VqlError that points inside the text.
+ * Property-based fuzzing of the whole front end (parse, validate, plan, compile to SQLite and to
+ * ClickHouse) on 100,000+ inputs a run: random text, soups of VQL tokens and injection fragments,
+ * generated valid queries, and valid queries with random edits. Every input either compiles, in
+ * both dialects, to SQL that passes the checks below or is refused with a VqlError that points
+ * inside the text.
  */
 const NOW = Date.UTC(2026, 10, 27, 12, 34, 56);
 /** FUZZ_SCALE=10 for a longer hunt; the default keeps the file near ten seconds on two cores. */
@@ -28,6 +36,17 @@ const SQL_WORDS = new Set([
   ...['last_ts', 'sketch', 'tags', 'type', 'service', 'name', 'qmin', 'qmax'],
 ]);
 
+const CLICKHOUSE_WORDS = new Set([
+  ...['SELECT', 'AS', 'FROM', 'WHERE', 'AND', 'OR', 'NOT', 'IN', 'LIKE', 'GROUP', 'BY', 'ORDER'],
+  ...['ASC', 'DESC', 'NULLS', 'FIRST', 'LAST', 'LIMIT'],
+  ...CLICKHOUSE_TABLES,
+  ...CLICKHOUSE_FUNCTIONS,
+  // The database the fuzz test compiles for, columns of the schema, parameter types.
+  ...['vantage', 'service_name', 'metric_name', 'type', 'tags', 'timestamp', 'samples', 'value_sum'],
+  ...['value_min', 'value_max', 'value_last', 'last_ts', 'last_at', 'sketch_zero', 'sketch_pos'],
+  ...['sketch_neg', 'qzero', 'qpos', 'qneg', 'qmin', 'qmax', 'String', 'UInt32', 'UInt64', 'Float64'],
+]);
+
 interface Outcome {
   compiled: boolean;
 }
@@ -36,10 +55,13 @@ interface Outcome {
 function check(text: string): Outcome {
   let sql: string;
   let params: readonly (string | number)[];
+  let clickHouse: { sql: string; params: Readonly<Record<string, string | number>> };
   try {
-    const compiled = compileSqlite(prepareVql(text, { now: NOW }));
+    const plan = prepareVql(text, { now: NOW });
+    const compiled = compileSqlite(plan);
     sql = compiled.sql;
     params = compiled.params;
+    clickHouse = compileClickHouse(plan, { database: 'vantage' });
   } catch (err) {
     if (!(err instanceof VqlError)) throw err;
     const at = positionAt(text, err.offset);
@@ -50,7 +72,9 @@ function check(text: string): Outcome {
     return { compiled: false };
   }
   checkSql(sql, params);
-  checkLiteralsBound(text, params);
+  checkLiteralsBound(text, params, [likeToGlob, tagPath]);
+  checkClickHouseSql(clickHouse.sql, clickHouse.params);
+  checkLiteralsBound(text, Object.values(clickHouse.params), [likeToClickHouse]);
   return { compiled: true };
 }
 
@@ -70,16 +94,45 @@ function checkSql(sql: string, params: readonly (string | number)[]): void {
     throw new Error(`${placeholders} placeholders, ${params.length} params`);
 }
 
-/** Every string literal of the query reaches the SQL as a parameter (or was consumed as a time). */
-function checkLiteralsBound(text: string, params: readonly (string | number)[]): void {
+function checkClickHouseSql(sql: string, params: Readonly<Record<string, string | number>>): void {
+  if (!sql.startsWith('SELECT ')) throw new Error(`not a SELECT: ${sql}`);
+  if (/[;'"`\\]|--|\/\*|#/.test(sql)) throw new Error(`quote, comment or separator in SQL: ${sql}`);
+  const words = sql.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [];
+  if (words.filter((w) => w === 'SELECT').length !== 1) throw new Error(`more than one SELECT: ${sql}`);
+  for (const w of words) {
+    if (!CLICKHOUSE_WORDS.has(w) && !/^[kvp]\d+$/.test(w))
+      throw new Error(`identifier ${w} is not whitelisted: ${sql}`);
+  }
+  // The rollup's (time, value) tuple position is the one number written; any other is bound.
+  const withoutWords = sql
+    .split(LAST_VALUE_OF_ROLLUP)
+    .join('')
+    .replace(/[A-Za-z_][A-Za-z0-9_]*/g, '');
+  if (/\d/.test(withoutWords)) throw new Error(`number literal in SQL: ${sql}`);
+  // Every placeholder is {name:Type} with a bound value, and every bound value has its placeholder.
+  const placeholders = [...sql.matchAll(/\{(\w+):(\w+)\}/g)].map((m) => m[1] as string);
+  if (sql.replace(/\{\w+:\w+\}/g, '').includes('{')) throw new Error(`malformed placeholder: ${sql}`);
+  const names = Object.keys(params);
+  if (new Set(placeholders).size !== names.length || !names.every((n) => placeholders.includes(n)))
+    throw new Error(`placeholders ${placeholders.join(',')} do not match params ${names.join(',')}`);
+}
+
+/**
+ * Every string literal of the query reaches the SQL as a parameter, as it is or in the dialect's
+ * form (a LIKE pattern, a JSON path), or was consumed as a time.
+ */
+function checkLiteralsBound(
+  text: string,
+  params: readonly (string | number)[],
+  dialectForms: readonly ((literal: string) => string)[],
+): void {
   const bound = new Set(params);
   for (const t of tokenize(text)) {
     if (t.kind !== 'string') continue;
     const v = t.value;
     const used =
       bound.has(v) ||
-      bound.has(likeToGlob(v)) ||
-      bound.has(tagPath(v)) ||
+      dialectForms.some((form) => bound.has(form(v))) ||
       parseRfc3339(v) !== undefined ||
       parseIntervalText(v) !== undefined;
     if (!used) throw new Error(`string literal '${v}' is not among the parameters`);

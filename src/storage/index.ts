@@ -19,3 +19,7 @@ export {
 } from './clickhouse/clickhouse-store.js';
 export type { ClickHouseQueryLimits, ClickHouseStoreOptions } from './clickhouse/clickhouse-store.js';
 export type { MigrationReport } from './clickhouse/migrator.js';
+export { SqliteOutbox } from './outbox/sqlite-outbox.js';
+export type { NewOutboxBatch, OutboxBatch, OutboxSize } from './outbox/sqlite-outbox.js';
+export { OutboxReader } from './outbox/outbox-reader.js';
+export { OutboxMergedStore } from './outbox/outbox-merged-store.js';

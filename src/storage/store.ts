@@ -46,6 +46,11 @@ export interface BucketQuery extends SeriesSelector {
 /** One step of one group: every selected aggregate in it, merged. */
 export interface Bucket extends StepStats {
   readonly start: number;
+  /**
+   * Time of the sample `last` is, epoch ms, where the store says (to merge `last` with another
+   * store's: the fallback outbox's, src/storage/outbox).
+   */
+  readonly lastTimestamp?: number;
 }
 
 export interface BucketGroup {

@@ -1,8 +1,13 @@
 export { PipelineWorker } from './pipeline-worker.js';
 export type { PipelineWorkerOptions } from './pipeline-worker.js';
-export { createConsumerLagGauge, createWorkerMetrics } from './worker-metrics.js';
+export { createConsumerLagGauge, createEmbeddedLogGauges, createWorkerMetrics } from './worker-metrics.js';
+export type { EmbeddedLogUsage } from './worker-metrics.js';
 export type { WorkerMetrics } from './worker-metrics.js';
 export { RetentionJob } from './retention-job.js';
 export { intentSource } from './pipeline-worker.js';
 export { BREAKER_STATE_VALUE, CircuitBreaker } from './circuit-breaker.js';
 export type { CircuitBreakerOptions, CircuitBreakerState } from './circuit-breaker.js';
+export { createFallbackMetrics } from './fallback-metrics.js';
+export type { FallbackMetrics, OutboxGauges } from './fallback-metrics.js';
+export { FallbackLane, REPLAY_ROUND_MS } from './fallback-lane.js';
+export type { FallbackOptions } from './fallback-lane.js';

@@ -1,22 +1,19 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { addSample, canonicalTags, encodeAggregateBatch, MINUTE_MS, newAggregate } from '../core/index.js';
-import type { Aggregate, BackoffPolicy } from '../core/index.js';
-import type { BusConsumer, BusMessage } from '../bus/index.js';
-import type {
-  BucketGroup,
-  Checkpoint,
-  MetricSummary,
-  RetentionReport,
-  ServiceSummary,
-  Store,
-  StoreStats,
-} from '../storage/index.js';
+import type { BackoffPolicy } from '../core/index.js';
+import type { BusConsumer } from '../bus/index.js';
+import type { Store } from '../storage/index.js';
 import { PipelineWorker, intentSource } from './pipeline-worker.js';
 import type { PipelineWorkerOptions } from './pipeline-worker.js';
 import { createWorkerMetrics } from './worker-metrics.js';
+import {
+  ClickHouseLikeState,
+  ClickHouseLikeStore,
+  MemoryConsumer,
+  MemoryTopic,
+  sampleMessage,
+} from './test-support.js';
 
 /**
  * The worker on a store that writes like ClickHouse: the data insert and the checkpoint insert are
@@ -28,145 +25,7 @@ const T0 = Date.UTC(2024, 0, 1, 12);
 const SOURCE = 'kafka:metrics-raw';
 const FAST: BackoffPolicy = { initialDelayMs: 1, maxDelayMs: 4, maxAttempts: Infinity, jitter: 0 };
 
-/** Partitions of messages, shared by every consumer (worker process) that reads them. */
-class MemoryTopic {
-  readonly partitions = new Map<number, BusMessage[]>();
-  readonly committed = new Map<number, number>();
-
-  push(partition: number, payload: Buffer): void {
-    const list = this.partitions.get(partition) ?? [];
-    list.push({ partition, offset: list.length, payload });
-    this.partitions.set(partition, list);
-  }
-}
-
-/** One member reading every partition, from the committed offsets (or a seek), as Kafka does. */
-class MemoryConsumer implements BusConsumer {
-  private readonly next = new Map<number, number>();
-  readonly events: string[];
-  failCommits = 0;
-
-  constructor(
-    private readonly topic: MemoryTopic,
-    events: string[] = [],
-  ) {
-    this.events = events;
-    for (const [p, offset] of topic.committed) this.next.set(p, offset + 1);
-  }
-
-  async poll(maxMessages: number, maxWaitMs: number): Promise<BusMessage[]> {
-    this.events.push('poll');
-    const out: BusMessage[] = [];
-    for (const [p, list] of [...this.topic.partitions].sort(([a], [b]) => a - b)) {
-      const from = this.next.get(p) ?? 0;
-      const got = list.slice(from, from + maxMessages - out.length);
-      this.next.set(p, from + got.length);
-      out.push(...got);
-    }
-    if (out.length === 0 && maxWaitMs > 0) await new Promise((r) => setTimeout(r, Math.min(maxWaitMs, 5)));
-    return out;
-  }
-
-  async commit(partition: number, offset: number): Promise<void> {
-    if (this.failCommits > 0) {
-      this.failCommits -= 1;
-      throw new Error('Broker: Coordinator not available');
-    }
-    this.topic.committed.set(partition, offset);
-  }
-
-  async seekAfter(partition: number, offset: number): Promise<void> {
-    this.next.set(partition, Math.max(this.next.get(partition) ?? 0, offset + 1));
-  }
-
-  async close(): Promise<void> {}
-}
-
-/** The rows and checkpoints a ClickHouse database would hold, shared across worker processes. */
-class ClickHouseLikeState {
-  readonly rows: Aggregate[] = [];
-  readonly tokens = new Set<string>();
-  readonly checkpoints = new Map<string, number>();
-}
-
-/** A connection to that state; `dieAfterDataInsert` freezes it mid-write, as `kill -9` would. */
-class ClickHouseLikeStore implements Store {
-  readonly kind = 'clickhouse-like';
-  dieAfterDataInsert = false;
-  failures = 0;
-  readonly events: string[];
-
-  constructor(
-    private readonly state: ClickHouseLikeState,
-    events: string[] = [],
-  ) {
-    this.events = events;
-  }
-
-  async write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<void> {
-    if (this.failures > 0) {
-      this.failures -= 1;
-      this.events.push('write failed');
-      throw new Error('ClickHouse write failed: connect ECONNREFUSED');
-    }
-    if (aggregates.length > 0) {
-      const token = createHash('sha256')
-        .update(
-          checkpoints
-            .map((c) => `${c.source}:${c.partition}:${c.offset}`)
-            .sort()
-            .join('\n'),
-        )
-        .digest('hex');
-      if (!this.state.tokens.has(token)) {
-        this.state.tokens.add(token);
-        this.state.rows.push(...aggregates.map((a) => ({ ...a })));
-      }
-      this.events.push('write');
-      if (this.dieAfterDataInsert) return new Promise<void>(() => undefined);
-    }
-    for (const c of checkpoints) this.state.checkpoints.set(`${c.source}|${c.partition}`, c.offset);
-  }
-
-  async checkpoints(source: string): Promise<Checkpoint[]> {
-    return [...this.state.checkpoints].flatMap(([key, offset]) => {
-      const [s, p] = key.split('|');
-      return s === source ? [{ source, partition: Number(p), offset }] : [];
-    });
-  }
-
-  async services(): Promise<ServiceSummary[]> {
-    return [];
-  }
-  async metrics(): Promise<MetricSummary[]> {
-    return [];
-  }
-  async queryBuckets(): Promise<BucketGroup[]> {
-    return [];
-  }
-  async queryVql(): Promise<{ rows: []; sorted: boolean }> {
-    return { rows: [], sorted: true };
-  }
-  async applyRetention(): Promise<RetentionReport> {
-    return { deletedRows: {}, deletedSeries: 0 };
-  }
-  async stats(): Promise<StoreStats> {
-    return { series: 0, bytesOnDisk: 0 };
-  }
-  async close(): Promise<void> {}
-}
-
-function message(value: number, at: number): Buffer {
-  const a = newAggregate(
-    'checkout',
-    'latency_ms',
-    'gauge',
-    canonicalTags({ r: 'eu' }),
-    at - (at % MINUTE_MS),
-  );
-  addSample(a, value, at);
-  return encodeAggregateBatch({ samples: 1, createdAt: T0, aggregates: [a] });
-}
+const message = (value: number, at: number): Buffer => sampleMessage(value, at);
 
 function worker(
   consumer: BusConsumer,

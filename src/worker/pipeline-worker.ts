@@ -1,10 +1,14 @@
 import type { Logger } from 'pino';
-import { abortableSleep, backoffDelay, foldAggregateBatch, failed, ok, retryable } from '../core/index.js';
+import { abortableSleep, backoffDelay, failed, ok, retryable } from '../core/index.js';
 import type { Aggregate, BackoffPolicy, Outcome } from '../core/index.js';
 import type { BusConsumer, BusMessage } from '../bus/index.js';
 import type { Checkpoint, Store } from '../storage/index.js';
 import { BREAKER_STATE_VALUE, CircuitBreaker } from './circuit-breaker.js';
 import type { CircuitBreakerState } from './circuit-breaker.js';
+import { byPartition, decodeBatch } from './decoded-batch.js';
+import type { DecodedBatch } from './decoded-batch.js';
+import { FallbackLane } from './fallback-lane.js';
+import type { FallbackOptions } from './fallback-lane.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 /** The longest a batch gathers, however slow writes get: data is queryable within about this. */
@@ -29,7 +33,15 @@ export interface PipelineWorkerOptions {
    * same offset as the attempt that may have been applied, and gets the same deduplication token.
    */
   readonly pinReplays?: boolean;
+  /**
+   * With a breaker: while it is open, keep consuming into this local outbox and replay it into the
+   * store when the store is back (FallbackLane says in which order, and why it is safe).
+   */
+  readonly fallback?: FallbackOptions;
 }
+
+/** What became of a batch the worker tried to write. */
+type WriteResult = 'written' | 'diverted' | 'stopped';
 
 /** Where a batch's intended end is recorded: a checkpoint source of its own in the same store. */
 export function intentSource(source: string): string {
@@ -59,6 +71,7 @@ export class PipelineWorker {
   private carry: BusMessage[] = [];
   /** Counts partition assignments: messages read before one are no longer ours to write. */
   private epoch = 0;
+  private readonly fallback: FallbackLane | undefined;
 
   constructor(
     private readonly consumer: BusConsumer,
@@ -73,6 +86,22 @@ export class PipelineWorker {
       onStateChange: (state) => this.breakerChanged(state),
     });
     this.metrics.breakerState.set(BREAKER_STATE_VALUE.closed);
+    this.fallback =
+      options.fallback && options.breaker
+        ? new FallbackLane(options.fallback, {
+            source: options.source,
+            breaker: this.breaker,
+            backoff: options.backoff,
+            logger: logger.child({ component: 'fallback' }),
+            signal: this.abort.signal,
+            replay: async (aggregates, checkpoint, samples, oldest) => {
+              const outcome = await this.storeWrite(aggregates, checkpoint, samples, oldest);
+              if (outcome.kind !== 'ok')
+                this.metrics.inserts.inc({ store: this.store.kind, outcome: 'retry' });
+              return outcome;
+            },
+          })
+        : undefined;
   }
 
   /** Why the last write failed, while it keeps failing. */
@@ -115,6 +144,12 @@ export class PipelineWorker {
       saved.set(c.partition, c.offset);
       await this.consumer.seekAfter(c.partition, c.offset);
     }
+    // What the outbox holds was read and committed already, whether or not the store has it yet.
+    for (const [partition, end] of this.fallback?.resumePositions() ?? []) {
+      if (!mine(partition) || end <= (saved.get(partition) ?? -1)) continue;
+      saved.set(partition, end);
+      await this.consumer.seekAfter(partition, end);
+    }
     this.pins.clear();
     if (!this.options.pinReplays) return;
     for (const intent of await this.store.checkpoints(intentSource(this.options.source))) {
@@ -130,6 +165,14 @@ export class PipelineWorker {
 
   private async run(): Promise<void> {
     while (!this.abort.signal.aborted) {
+      if (this.fallback && !this.draining) {
+        await this.fallback.replay();
+        // A full outbox takes nothing more: until the probe (a replay), the bus keeps the messages.
+        if (this.fallback.closedToNewBatches) {
+          await abortableSleep(this.breaker.waitMs(), this.abort.signal);
+          continue;
+        }
+      }
       let messages: BusMessage[];
       try {
         messages = await this.gather();
@@ -147,18 +190,32 @@ export class PipelineWorker {
         const last = take[take.length - 1];
         if (last === undefined) continue;
         const batch = this.decode(partition, take);
-        if (!(await this.writeUntilDone(batch))) {
+        let result: WriteResult = 'diverted';
+        if (!this.fallback?.mustQueue(partition, this.breaker.state))
+          result = await this.writeUntilDone(batch);
+        if (result === 'stopped') {
           // Only when stopping: the messages stay uncommitted and are read again at start.
           this.logger.error({ partition }, 'stopping with a batch not written; it will be replayed');
           return;
         }
+        if (result === 'diverted') {
+          if (!(await this.fallback?.queueUntilDone(batch))) {
+            this.logger.error(
+              { partition },
+              'stopping with a batch not in the outbox; it will be read again',
+            );
+            return;
+          }
+          this.metrics.messagesConsumed.inc({ bus: this.options.busName }, batch.messages.length);
+          this.metrics.batchSize.set(batch.messages.length);
+        }
         wrote = true;
         this.pins.delete(partition);
-        this.lastError = undefined;
         try {
           await this.consumer.commit(partition, last.offset);
         } catch (err) {
-          // The store's checkpoint already says where to resume; the next commit catches up.
+          // The store's checkpoint (or the outbox) already says where to resume; the next commit
+          // catches up.
           this.logger.warn({ err, partition, offset: last.offset }, 'bus commit failed; going on');
         }
       }
@@ -197,9 +254,12 @@ export class PipelineWorker {
     const max = this.options.batchMaxMessages;
     // A pinned range may be longer than what fits beside the carried messages: always read on.
     const room = (held: number): number => (this.pins.size > 0 ? max : Math.max(1, max - held));
+    // Into the outbox while the breaker is open: large batches make few, cheap replays.
     const window = this.draining
       ? 0
-      : Math.min(MAX_WINDOW_MS, Math.max(this.options.lingerMs, 4 * this.lastWriteMs));
+      : this.fallback && this.breaker.state !== 'closed'
+        ? MAX_WINDOW_MS
+        : Math.min(MAX_WINDOW_MS, Math.max(this.options.lingerMs, 4 * this.lastWriteMs));
     let epoch = this.epoch;
     let batch = this.carry;
     this.carry = [];
@@ -227,21 +287,23 @@ export class PipelineWorker {
 
   /**
    * Writes one partition's batch until it is stored: retries with backoff while the breaker is
-   * closed, then only a probe every interval while it is open. False only when stopping.
+   * closed, then only a probe every interval while it is open; with a fallback outbox, the batch
+   * is diverted there as soon as the breaker opens.
    */
-  private async writeUntilDone(batch: DecodedBatch): Promise<boolean> {
+  private async writeUntilDone(batch: DecodedBatch): Promise<WriteResult> {
     let retries = 0;
     for (;;) {
-      if (this.abort.signal.aborted) return false;
+      if (this.abort.signal.aborted) return 'stopped';
       const wait = this.breaker.waitMs();
       if (wait > 0) {
         await abortableSleep(wait, this.abort.signal);
         continue;
       }
+      batch.attempts += 1;
       const outcome = await this.writeBatch(batch);
       if (outcome.kind === 'ok') {
         this.breaker.recordSuccess();
-        return true;
+        return 'written';
       }
       this.breaker.recordFailure();
       this.metrics.inserts.inc({
@@ -250,9 +312,12 @@ export class PipelineWorker {
       });
       if (outcome.kind === 'failed' || retries + 1 >= this.options.backoff.maxAttempts) {
         this.logger.error({ err: outcome.error }, 'store write failed for good');
-        return false;
+        return 'stopped';
       }
-      if (this.breaker.state === 'open') continue;
+      if (this.breaker.state === 'open') {
+        if (this.fallback) return 'diverted';
+        continue;
+      }
       const delayMs = Math.max(backoffDelay(this.options.backoff, retries), outcome.retryAfterMs ?? 0);
       retries += 1;
       this.logger.warn({ err: outcome.error, attempt: retries, delayMs }, 'store write failed; retrying');
@@ -268,105 +333,75 @@ export class PipelineWorker {
           failures: this.breaker.consecutiveFailures,
           probeIntervalMs: this.options.breaker?.probeIntervalMs,
         },
-        'circuit breaker open: not consuming; the bus keeps the messages; probing the store',
+        this.fallback
+          ? 'circuit breaker open: consuming into the fallback outbox; probing the store'
+          : 'circuit breaker open: not consuming; the bus keeps the messages; probing the store',
       );
     } else this.logger.warn({ state }, `circuit breaker ${state}`);
   }
 
-  /**
-   * Decodes and merges once; a retried write reuses the result. A message that fails to decode
-   * may have folded part of itself in already, so the fold starts again without it.
-   */
+  /** Decodes and merges once; a retried write (or the outbox) reuses the result. */
   private decode(partition: number, messages: readonly BusMessage[]): DecodedBatch {
-    const skipped = new Set<BusMessage>();
     const end = messages[messages.length - 1]?.offset ?? -1;
-    for (;;) {
-      const merged = new Map<string, Aggregate>();
-      let samples = 0;
-      let oldest = Number.POSITIVE_INFINITY;
-      let failed: BusMessage | undefined;
-      for (const m of messages) {
-        if (skipped.has(m)) continue;
-        try {
-          const header = foldAggregateBatch(m.payload, merged);
-          samples += header.samples;
-          oldest = Math.min(oldest, header.createdAt);
-        } catch (err) {
-          // Cannot succeed on retry: count it, log where it is, and go on without it.
-          this.metrics.decodeFailures.inc();
-          this.logger.error(
-            { err, partition: m.partition, offset: m.offset },
-            'undecodable bus message skipped',
-          );
-          failed = m;
-          break;
-        }
-      }
-      if (failed === undefined) {
-        return {
-          partition,
-          end,
-          messages,
-          aggregates: [...merged.values()],
-          samples,
-          oldest,
-          intentRecorded: this.pins.get(partition) === end,
-        };
-      }
-      skipped.add(failed);
-    }
+    return decodeBatch(partition, messages, this.pins.get(partition) === end, (m, err) => {
+      this.metrics.decodeFailures.inc();
+      this.logger.error({ err, partition: m.partition, offset: m.offset }, 'undecodable bus message skipped');
+    });
   }
 
+  /** A batch read from the bus: its intent first when replays are pinned, then the write. */
   private async writeBatch(batch: DecodedBatch): Promise<Outcome> {
-    const { partition, end, messages, aggregates, samples, oldest } = batch;
-    const checkpoint: Checkpoint = { source: this.options.source, partition, offset: end };
+    const checkpoint: Checkpoint = {
+      source: this.options.source,
+      partition: batch.partition,
+      offset: batch.end,
+    };
+    if (this.options.pinReplays && !batch.intentRecorded) {
+      try {
+        await this.store.write([], [{ ...checkpoint, source: intentSource(this.options.source) }]);
+      } catch (err) {
+        return this.failure(err);
+      }
+      batch.intentRecorded = true;
+    }
+    const outcome = await this.storeWrite(batch.aggregates, checkpoint, batch.samples, batch.oldest);
+    if (outcome.kind === 'ok') {
+      this.metrics.messagesConsumed.inc({ bus: this.options.busName }, batch.messages.length);
+      this.metrics.batchSize.set(batch.messages.length);
+    }
+    return outcome;
+  }
+
+  /** One store write of aggregates with the checkpoint that names them (and gives their token). */
+  private async storeWrite(
+    aggregates: readonly Aggregate[],
+    checkpoint: Checkpoint,
+    samples: number,
+    oldest: number,
+  ): Promise<Outcome> {
     const stopTimer = this.metrics.writeDuration.startTimer({ store: this.store.kind });
     const started = Date.now();
     try {
-      if (this.options.pinReplays && !batch.intentRecorded) {
-        await this.store.write([], [{ ...checkpoint, source: intentSource(this.options.source) }]);
-        batch.intentRecorded = true;
-      }
       await this.store.write(aggregates, [checkpoint]);
     } catch (err) {
+      return this.failure(err);
+    } finally {
       stopTimer();
-      const error = err instanceof Error ? err : new Error(String(err));
-      this.lastError = error.message;
-      return isPermanent(error) ? failed(error) : retryable(error);
     }
-    stopTimer();
     this.lastWriteMs = Date.now() - started;
+    this.lastError = undefined;
     this.metrics.inserts.inc({ store: this.store.kind, outcome: 'ok' });
-    this.metrics.messagesConsumed.inc({ bus: this.options.busName }, messages.length);
-    this.metrics.batchSize.set(messages.length);
     this.metrics.samplesStored.inc(samples);
     this.metrics.rowsWritten.inc(aggregates.length);
     if (Number.isFinite(oldest)) this.metrics.lagSeconds.set(Math.max(0, (Date.now() - oldest) / 1000));
     return ok();
   }
-}
 
-interface DecodedBatch {
-  readonly partition: number;
-  /** Offset of the batch's last message: its checkpoint. */
-  readonly end: number;
-  readonly messages: readonly BusMessage[];
-  readonly aggregates: Aggregate[];
-  readonly samples: number;
-  readonly oldest: number;
-  /** Its end is recorded as the partition's intent (or need not be). */
-  intentRecorded: boolean;
-}
-
-/** Messages per partition, in the order they were read. */
-function byPartition(messages: readonly BusMessage[]): Map<number, BusMessage[]> {
-  const out = new Map<number, BusMessage[]>();
-  for (const m of messages) {
-    const list = out.get(m.partition);
-    if (list) list.push(m);
-    else out.set(m.partition, [m]);
+  private failure(err: unknown): Outcome {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.lastError = error.message;
+    return isPermanent(error) ? failed(error) : retryable(error);
   }
-  return out;
 }
 
 /**

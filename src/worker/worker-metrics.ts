@@ -94,3 +94,32 @@ export function createConsumerLagGauge(
     },
   });
 }
+
+/** How much of the embedded log is on disk and how much of it the worker has yet to consume. */
+export interface EmbeddedLogUsage {
+  readonly logBytes: number;
+  readonly backlogBytes: number;
+}
+
+/**
+ * The embedded bus's size, read from the log when Prometheus scrapes: the counterpart of Kafka's
+ * consumer lag (GET /v1/pipeline shows either).
+ */
+export function createEmbeddedLogGauges(registry: Registry, usage: () => EmbeddedLogUsage): void {
+  new Gauge({
+    name: 'vantage_worker_embedded_log_bytes',
+    help: 'Bytes the embedded log keeps on disk (segments not yet deleted after the worker commits)',
+    registers: [registry],
+    collect() {
+      this.set(usage().logBytes);
+    },
+  });
+  new Gauge({
+    name: 'vantage_worker_embedded_log_backlog_bytes',
+    help: 'Bytes of the embedded log the worker has not consumed yet',
+    registers: [registry],
+    collect() {
+      this.set(usage().backlogBytes);
+    },
+  });
+}

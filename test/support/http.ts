@@ -28,8 +28,14 @@ export interface SeriesJson {
   points: [number, number][];
 }
 
+/**
+ * Tests wait for data they just sent: they ask for the store's answer as of now, never the query
+ * cache's (test/query-cache.int.test.ts tests the cache).
+ */
 export async function timeseries(api: string, params: Record<string, string>): Promise<SeriesJson[]> {
-  const res = await fetch(`${api}/metrics/timeseries?${new URLSearchParams(params).toString()}`);
+  const res = await fetch(`${api}/metrics/timeseries?${new URLSearchParams(params).toString()}`, {
+    headers: { 'cache-control': 'no-cache' },
+  });
   if (!res.ok) throw new Error(`timeseries ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { series: SeriesJson[] }).series;
 }

@@ -43,6 +43,11 @@ export class EmbeddedConsumer implements BusConsumer {
     return consumer;
   }
 
+  /** Bytes of the log after the records handed out so far. */
+  get backlogBytes(): number {
+    return Math.max(0, this.log.durableEnd - this.position);
+  }
+
   async poll(maxMessages: number, maxWaitMs: number): Promise<BusMessage[]> {
     if (this.log.durableEnd <= this.position) await this.log.waitFor(this.position, maxWaitMs);
     const records = await this.log.read(this.position, maxMessages);

@@ -42,6 +42,7 @@ export const kafkaLib = {
 interface UndeclaredConsumerMethods {
   commitCb(offsets: TopicPartitionOffset[], cb: (err: LibrdKafkaError | null) => void): void;
   setDefaultIsTimeoutOnlyForFirstMessage(value: boolean): void;
+  incrementalAssign(assignments: TopicPartitionOffset[]): void;
 }
 
 export function undeclared(consumer: KafkaConsumer): UndeclaredConsumerMethods {

@@ -16,6 +16,8 @@ export interface BucketRow {
   readonly lo: number;
   readonly hi: number;
   readonly last?: number;
+  /** Epoch ms of `last` (a quoted 64-bit integer). */
+  readonly lastMs?: string;
   readonly zero?: number;
   readonly pos?: Record<string, number>;
   readonly neg?: Record<string, number>;
@@ -71,10 +73,10 @@ export function bucketQuerySql(table: string, q: BucketQuery): ParameterizedSql 
     'max(value_max) AS hi',
   ];
   if (q.needLast) {
+    const latest = q.tier.name === '1m' ? 'max((last_ts, value_last))' : 'max(last_at)';
     columns.push(
-      q.tier.name === '1m'
-        ? 'tupleElement(max((last_ts, value_last)), 2) AS last'
-        : 'tupleElement(max(last_at), 2) AS last',
+      `tupleElement(${latest}, 2) AS last`,
+      `toUnixTimestamp64Milli(tupleElement(${latest}, 1)) AS lastMs`,
     );
   }
   if (q.needSketch) {
@@ -98,6 +100,7 @@ export function toBucket(row: BucketRow, q: Pick<BucketQuery, 'needLast' | 'need
     min: row.lo,
     max: row.hi,
     last: q.needLast ? row.last : undefined,
+    ...(q.needLast && row.lastMs !== undefined ? { lastTimestamp: Number(row.lastMs) } : {}),
     sketch: q.needSketch ? sketchFromColumns(row.zero ?? 0, row.pos ?? {}, row.neg ?? {}) : undefined,
   };
 }

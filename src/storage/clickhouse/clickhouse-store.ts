@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
-import { TIERS } from '../../core/index.js';
+import { TIERS, VantageError } from '../../core/index.js';
 import type { Aggregate, MetricType, TierRetention } from '../../core/index.js';
+import { compileClickHouse } from '../../query/index.js';
 import type { LogicalPlan, VqlRow } from '../../query/index.js';
 import type {
   BucketGroup,
@@ -30,6 +31,8 @@ import {
   storageTable,
 } from './schema.js';
 import type { SchemaOptions } from './schema.js';
+import { isServerTimeout, toVqlRow } from './vql-rows.js';
+import type { RawVqlRow } from './vql-rows.js';
 
 /** Limits applied to every read, as the query API's read-only user would have them. */
 export interface ClickHouseQueryLimits {
@@ -70,6 +73,12 @@ export class ClickHouseStoreError extends Error {
 const SERIES_CACHE_LIMIT = 100_000;
 
 /**
+ * How long past max_execution_time a VQL query may take before the store gives up on the server's
+ * answer: the server checks its limit between blocks, and the answer still has to travel.
+ */
+const VQL_DEADLINE_GRACE_MS = 1_000;
+
+/**
  * The distributed store. The stored unit is a partial minute aggregate: every write is an append,
  * and partials of one series-minute (several collectors, flushes, batches) merge at query time with
  * GROUP BY, so correctness never waits for a background merge. Rollup tiers are materialized views.
@@ -79,6 +88,7 @@ export class ClickHouseStore implements Store {
   private readonly client: ClickHouseClient;
   private readonly schema: SchemaOptions;
   private readonly readSettings: ClickHouseSettings;
+  private readonly limits: ClickHouseQueryLimits;
   private readonly series = new Map<string, SeriesInfo>();
   private checkpointVersion = 0;
 
@@ -97,6 +107,7 @@ export class ClickHouseStore implements Store {
       log: { level: ClickHouseLogLevel.OFF },
     });
     const limits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
+    this.limits = limits;
     // readonly=2 (not 1): reads only, while still allowing these per-query limits to be set.
     this.readSettings = {
       readonly: '2',
@@ -237,13 +248,41 @@ export class ClickHouseStore implements Store {
   }
 
   /**
-   * VQL needs a ClickHouse compiler of logical plans (src/query has the SQLite one); until it
-   * exists the query API must answer VQL from a store that has one.
+   * Runs a VQL plan compiled for ClickHouse under the read limits (readonly=2, max_execution_time,
+   * result rows, memory) and a deadline: the server stops at max_execution_time, and the store
+   * stops waiting shortly after, cancelling the request, if no answer came (a hung server or
+   * network). Either way the caller gets VTG_QUERY_TIMEOUT.
    */
-  async queryVql(_plan: LogicalPlan): Promise<{ rows: VqlRow[]; sorted: boolean }> {
-    throw new ClickHouseStoreError(
-      'VQL is not supported by the ClickHouse store yet (no ClickHouse plan compiler)',
-    );
+  async queryVql(plan: LogicalPlan): Promise<{ rows: VqlRow[]; sorted: boolean }> {
+    const compiled = compileClickHouse(plan, { database: this.schema.database });
+    const seconds = this.limits.maxExecutionTimeSeconds;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), seconds * 1000 + VQL_DEADLINE_GRACE_MS);
+    let raw: RawVqlRow[];
+    try {
+      const result = await this.client.query({
+        query: compiled.sql,
+        query_params: compiled.params,
+        format: 'JSONEachRow',
+        abort_signal: deadline.signal,
+        clickhouse_settings: {
+          ...this.readSettings,
+          timeout_overflow_mode: 'throw',
+          // A request the store gave up on stops using the server too.
+          cancel_http_readonly_queries_on_client_close: 1,
+        },
+      });
+      raw = await result.json<RawVqlRow>();
+    } catch (err) {
+      if (deadline.signal.aborted || isServerTimeout(err)) {
+        throw new VantageError('VTG_QUERY_TIMEOUT', { params: { seconds }, cause: err });
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      throw new ClickHouseStoreError(`ClickHouse VQL query failed: ${message}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+    return { rows: raw.map((r) => toVqlRow(r, compiled)), sorted: compiled.sortedAndLimited };
   }
 
   /**

@@ -1,7 +1,14 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { floorTo, mergeAggregate, QuantileSketch, rebucket, TIERS } from '../../core/index.js';
+import {
+  clampedQuantile,
+  floorTo,
+  mergeAggregate,
+  QuantileSketch,
+  rebucket,
+  TIERS,
+} from '../../core/index.js';
 import type { Aggregate, MetricType, TierRetention } from '../../core/index.js';
 import { compileSqlite } from '../../query/index.js';
 import type { LogicalPlan, VqlRow, VqlValue } from '../../query/index.js';
@@ -220,6 +227,8 @@ export class SqliteStore implements Store {
       'max(a.max)',
       q.needLast ? 'last_by_time(a.last, a.last_ts)' : 'NULL',
       q.needSketch ? 'sketch_union(a.sketch)' : 'NULL',
+      // The time of the value last_by_time picks: the latest one.
+      q.needLast ? 'max(a.last_ts)' : 'NULL',
     ].join(', ');
     // % works on integers (a bound JS number arrives as REAL, so / would not truncate).
     const bucket = '(a.start - a.start % @step)';
@@ -248,8 +257,9 @@ export class SqliteStore implements Store {
       number,
       number | null,
       Buffer | null,
+      number | null,
     ][];
-    return rows.map(([grp, start, count, sum, min, max, last, sketch]) => ({
+    return rows.map(([grp, start, count, sum, min, max, last, sketch, lastTs]) => ({
       grp,
       bucket: {
         start,
@@ -258,6 +268,7 @@ export class SqliteStore implements Store {
         min,
         max,
         last: last ?? undefined,
+        ...(lastTs !== null ? { lastTimestamp: lastTs } : {}),
         sketch: sketch ? QuantileSketch.decode(sketch) : undefined,
       },
     }));
@@ -272,7 +283,7 @@ export class SqliteStore implements Store {
         const value = r[column.alias];
         if (column.kind === 'sketch') {
           out[id] = Buffer.isBuffer(value)
-            ? clampedQuantile(value, column.quantile, r, compiled.sketchBounds)
+            ? rowQuantile(value, column.quantile, r, compiled.sketchBounds)
             : null;
         } else {
           out[id] = typeof value === 'number' || typeof value === 'string' ? value : null;
@@ -332,18 +343,16 @@ export class SqliteStore implements Store {
   }
 }
 
-function clampedQuantile(
+/** A percentile of a row: its merged sketch's quantile, clamped into the row's [min, max]. */
+function rowQuantile(
   blob: Buffer,
   q: number,
   row: Record<string, unknown>,
   bounds: { min: string; max: string } | undefined,
 ): number | null {
-  const sketch = QuantileSketch.decode(blob);
-  if (sketch.count === 0) return null;
-  const v = sketch.quantile(q);
   const min = bounds ? Number(row[bounds.min]) : Number.NEGATIVE_INFINITY;
   const max = bounds ? Number(row[bounds.max]) : Number.POSITIVE_INFINITY;
-  return Math.min(max, Math.max(min, v));
+  return clampedQuantile(QuantileSketch.decode(blob), q, min, max) ?? null;
 }
 
 function openDatabase(path: string): Db {

@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ClickHouseStore, SqliteStore } from '../src/storage/index.js';
+import type { Store } from '../src/storage/index.js';
+import { adminClient, dropDatabase } from '../test/support/clickhouse.js';
+import { startRole, stopRole } from '../test/support/role-process.js';
+import { startVantageProcess } from '../test/support/vantage-process.js';
+import { writeDashboardData } from './dashboard-data.js';
+import type { DashboardData } from './dashboard-data.js';
+import { DASHBOARD_PANELS, runDashboardLoad } from './dashboard-load.js';
+import type { LoadResult } from './dashboard-load.js';
+import { services } from './distributed-bench.js';
+import { fmt } from './support.js';
+
+const CLIENTS = 50;
+const DAY = 86_400_000;
+/** The defaults of --retention-raw, --retention-hourly, --retention-daily. */
+const RETENTION = { '1m': 90 * DAY, '5m': 90 * DAY, '1h': 365 * DAY, '1d': 1095 * DAY };
+const CACHE = { off: ['--query-cache-max-mb', '0'], on: [] as string[] };
+
+interface Run {
+  readonly store: string;
+  readonly cache: 'off' | 'on';
+  readonly result: LoadResult;
+  /** 1-minute load average of the machine before and after: other work on the cores shows here. */
+  readonly load: readonly [number, number];
+}
+
+/**
+ * Query API latency under a dashboard's load (issue 4): 50 viewers at once over 1,000 series x
+ * 24 h, on the embedded process (SQLite) and on `vantage api` over ClickHouse holding the same
+ * data, each with the query cache off and on.
+ */
+export async function runDashboardBench(durationS: number, log: (s: string) => void): Promise<string[]> {
+  const data: DashboardData = { series: 1_000, hours: 24, end: Math.floor(Date.now() / 60_000) * 60_000 };
+  const runs: Run[] = [];
+  const measure = async (store: string, cache: 'off' | 'on', api: string): Promise<void> => {
+    const before = loadavg()[0] as number;
+    log(`  ${store}, cache ${cache}: ${CLIENTS} clients for ${durationS} s`);
+    const result = await runDashboardLoad(api, CLIENTS, durationS * 1000);
+    runs.push({ store, cache, result, load: [before, loadavg()[0] as number] });
+    log(`    p50 ${fmt(result.p50)} ms, p99 ${fmt(result.p99)} ms, ${fmt(result.perSecond, 0)} req/s`);
+  };
+
+  const dir = mkdtempSync(join(tmpdir(), 'vantage-bench-dashboard-'));
+  try {
+    log('  writing 1,000 series x 24 h into SQLite');
+    await fill(new SqliteStore({ path: join(dir, 'vantage.db'), retention: RETENTION }), data, log);
+    for (const cache of ['off', 'on'] as const) {
+      const server = await startVantageProcess(
+        dir,
+        ['--rate-limit-per-minute', '100000000', ...CACHE[cache]],
+        'inherit',
+      );
+      try {
+        await measure('SQLite (embedded)', cache, server.api);
+      } finally {
+        server.child.kill('SIGTERM');
+        await server.exited;
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const { clickhouse } = services();
+  process.env.CLICKHOUSE_URL = clickhouse;
+  const database = `bench_dashboard_${randomBytes(4).toString('hex')}`;
+  const admin = adminClient();
+  try {
+    const store = new ClickHouseStore({ url: clickhouse, database, retention: RETENTION });
+    await store.migrate();
+    log('  writing the same data into ClickHouse');
+    await fill(store, data, log);
+    for (const cache of ['off', 'on'] as const) {
+      const api = await startRole('api', [
+        '--clickhouse-url',
+        clickhouse,
+        '--clickhouse-database',
+        database,
+        '--log-level',
+        'warn',
+        ...CACHE[cache],
+      ]);
+      try {
+        await measure('ClickHouse (chDB shim)', cache, api.url);
+      } finally {
+        await stopRole(api);
+      }
+    }
+  } finally {
+    await dropDatabase(admin, database);
+    await admin.close();
+  }
+  return report(runs, durationS);
+}
+
+async function fill(store: Store, data: DashboardData, log: (s: string) => void): Promise<void> {
+  const t0 = performance.now();
+  try {
+    await writeDashboardData(store, data, log);
+  } finally {
+    await store.close();
+  }
+  log(`    ${store.kind}: written in ${fmt((performance.now() - t0) / 1000)} s`);
+}
+
+function report(runs: readonly Run[], durationS: number): string[] {
+  return [
+    '### Query API under a dashboard load',
+    '',
+    `${CLIENTS} clients at once, each loading a ${DASHBOARD_PANELS.length}-panel dashboard over the last 24 h panel after panel, for ${durationS} s per row; 1,000 series x 24 h, one sample per series-minute.`,
+    '',
+    '| store | cache | requests | req/s | errors | cache hits | p50 ms | p99 ms | max ms | load avg before → after |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...runs.map(
+      ({ store, cache, result: r, load }) =>
+        `| ${store} | ${cache} | ${fmt(r.requests)} | ${fmt(r.perSecond, 0)} | ${r.errors} | ${fmt(100 * r.hitRatio, 1)} % | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(load[0], 2)} → ${fmt(load[1], 2)} |`,
+    ),
+    '',
+    `p99 per panel, ms (${runs.map((r) => `${r.store} cache ${r.cache}`).join(' / ')}):`,
+    '',
+    `| panel | ${runs.map((r) => `${r.store.split(' ')[0]} ${r.cache}`).join(' | ')} |`,
+    `|---|${runs.map(() => '---').join('|')}|`,
+    ...DASHBOARD_PANELS.map(
+      (panel, i) =>
+        `| ${panel.name} | ${runs.map((r) => fmt(r.result.panels[i]?.p99 ?? Number.NaN)).join(' | ')} |`,
+    ),
+    '',
+  ];
+}

@@ -1,0 +1,76 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import type { QueryCache } from '../query/index.js';
+import { createApiMetrics } from './api-metrics.js';
+import { CachedAnswers, LIVE_WINDOW_MS, wantsFreshAnswer } from './cached-answers.js';
+
+const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
+const OPTIONS = { maxBytes: 1 << 20, ttlMs: 60_000, liveTtlMs: 5_000 };
+
+function answers(store?: QueryCache): CachedAnswers {
+  return new CachedAnswers(
+    { ...OPTIONS, ...(store ? { store } : {}) },
+    createApiMetrics(new Registry()),
+    () => NOW,
+  );
+}
+
+describe('CachedAnswers', () => {
+  it('gives the live time to live to answers whose range ends within the last two minutes or later', () => {
+    const a = answers();
+    expect(a.ttlFor(NOW + 60_000)).toBe(5_000);
+    expect(a.ttlFor(NOW)).toBe(5_000);
+    expect(a.ttlFor(NOW - LIVE_WINDOW_MS + 1)).toBe(5_000);
+    expect(a.ttlFor(NOW - LIVE_WINDOW_MS)).toBe(60_000);
+    expect(a.ttlFor(NOW - 86_400_000)).toBe(60_000);
+  });
+
+  it('never keeps a live answer longer than the settled time to live', () => {
+    const a = new CachedAnswers({ ...OPTIONS, ttlMs: 2_000 }, createApiMetrics(new Registry()), () => NOW);
+    expect(a.ttlFor(NOW)).toBe(2_000);
+  });
+
+  it('stores through the QueryCache interface, as JSON text with the time to live of its range', async () => {
+    const sets: [string, string, number][] = [];
+    const shared: QueryCache = {
+      get: async (key) => (key === 'known' ? '{"from":"shared"}' : undefined),
+      set: async (key, json, ttlMs) => void sets.push([key, json, ttlMs]),
+    };
+    const a = answers(shared);
+    expect(
+      await a.cached({ query: 'q', key: 'known', rangeEnd: NOW }, async () => ({ from: 'store' })),
+    ).toEqual({
+      value: { from: 'shared' },
+      cache: 'hit',
+    });
+    const miss = await a.cached({ query: 'q', key: 'new', rangeEnd: NOW - 3_600_000 }, async () => ({
+      n: [1, 2],
+    }));
+    expect(miss).toEqual({ value: { n: [1, 2] }, cache: 'miss' });
+    expect(sets).toEqual([['new', '{"n":[1,2]}', 60_000]]);
+  });
+
+  it('passes a failed query on to every request waiting for it, and keeps nothing', async () => {
+    const a = answers();
+    let fail!: (err: Error) => void;
+    const request = { query: 'q', key: 'k', rangeEnd: NOW };
+    const first = a.cached(request, () => new Promise((_, reject) => (fail = reject)));
+    const second = a.cached(request, async () => 'never asked');
+    await new Promise((resolve) => setImmediate(resolve));
+    fail(new Error('store away'));
+    await expect(first).rejects.toThrow('store away');
+    await expect(second).rejects.toThrow('store away');
+    expect(await a.cached(request, async () => 'fresh')).toEqual({ value: 'fresh', cache: 'miss' });
+  });
+
+  it.each([
+    [{ 'cache-control': 'no-cache' }, true],
+    [{ 'cache-control': 'max-age=0, No-Cache' }, true],
+    [{ 'cache-control': ['private', 'no-cache'] }, true],
+    [{ 'cache-control': 'max-age=60' }, false],
+    [{ 'cache-control': 'no-cache-please' }, false],
+    [{}, false],
+  ])('reads %j as a request for a fresh answer: %s', (headers, fresh) => {
+    expect(wantsFreshAnswer(headers)).toBe(fresh);
+  });
+});

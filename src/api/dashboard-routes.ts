@@ -1,0 +1,52 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+
+/** Paths that belong to the API: an unknown one is a JSON 404, never the dashboard's page. */
+const API_PATHS = ['/v1', '/metrics'];
+
+/**
+ * The dashboard's routes. They carry no data (the page asks for an API key and sends it with its
+ * API calls), so they are open when API keys are on: a browser could not send a key to load the
+ * page that asks for it.
+ */
+export const DASHBOARD_ROUTES: readonly string[] = ['/assets/*', '/*'];
+
+function isApiPath(path: string): boolean {
+  return API_PATHS.some((p) => path === p || path.startsWith(`${p}/`));
+}
+
+/**
+ * Serves the built dashboard (web/, built by Vite into dist/web) at `/`: hashed files under
+ * `/assets/` with immutable cache headers (a new build has new names), and index.html, never
+ * cached, for every other GET that is not an API path, so that the app's own addresses
+ * (`/services/checkout`, `/explore?q=...`) load the app. Answers false, and registers nothing,
+ * when there is no build in `dir`.
+ */
+export async function registerDashboard(app: FastifyInstance, dir: string): Promise<boolean> {
+  const indexFile = join(dir, 'index.html');
+  if (!existsSync(indexFile)) return false;
+  // Read once: a build does not change under a running server, and index.html is 1 KB.
+  const index = readFileSync(indexFile);
+  await app.register(fastifyStatic, {
+    root: join(dir, 'assets'),
+    prefix: '/assets/',
+    immutable: true,
+    maxAge: '365d',
+    index: false,
+    dotfiles: 'ignore',
+    decorateReply: false,
+  });
+  app.get('/*', { schema: { hide: true } }, async (request, reply) => {
+    if (isApiPath(request.url.split('?')[0] ?? '')) return reply.callNotFound();
+    return reply
+      .header('cache-control', 'no-cache')
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'same-origin')
+      .header('content-security-policy', "frame-ancestors 'none'")
+      .type('text/html; charset=utf-8')
+      .send(index);
+  });
+  return true;
+}

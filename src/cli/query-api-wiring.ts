@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import type { RoleConfig, VantageConfig } from '../config/index.js';
+import type { HealthMetricNames } from '../core/index.js';
+import type { PipelineRole, PipelineStatusOptions, PipelineTarget, QueryCacheOptions } from '../api/index.js';
+
+/** The query cache as the settings describe it (docs/api.md). */
+export function queryCacheOptions(
+  config: Pick<VantageConfig, 'queryCacheMaxMb' | 'queryCacheTtl' | 'queryCacheLiveTtl'>,
+): QueryCacheOptions {
+  return {
+    maxBytes: config.queryCacheMaxMb * 1024 * 1024,
+    ttlMs: config.queryCacheTtl,
+    liveTtlMs: config.queryCacheLiveTtl,
+  };
+}
+
+/** The metric names health scores read, as the settings name them. */
+export function healthMetricNames(
+  config: Pick<VantageConfig, 'healthRequestsMetric' | 'healthErrorsMetric' | 'healthLatencyMetric'>,
+): HealthMetricNames {
+  return {
+    requests: config.healthRequestsMetric,
+    errors: config.healthErrorsMetric,
+    latency: config.healthLatencyMetric,
+  };
+}
+
+/**
+ * GET /v1/pipeline in embedded mode: the collector's /metrics and the worker thread's, on this
+ * machine. The collector's port is read at each request, since it is known only once it listens.
+ */
+export function embeddedPipeline(
+  host: string,
+  collector: FastifyInstance,
+  workerMetricsPort: number,
+): PipelineStatusOptions {
+  return {
+    bus: 'embedded',
+    targets: () => {
+      const address = collector.server.address();
+      const collectorPort = typeof address === 'object' && address !== null ? address.port : undefined;
+      const targets: PipelineTarget[] = [{ role: 'worker', url: metricsUrl(host, workerMetricsPort) }];
+      if (collectorPort !== undefined)
+        targets.unshift({ role: 'collector', url: metricsUrl(host, collectorPort) });
+      return targets;
+    },
+  };
+}
+
+/** GET /v1/pipeline for `vantage api`: the targets of --pipeline-metrics-urls, on Kafka. */
+export function distributedPipeline(config: Pick<RoleConfig, 'pipelineMetricsUrls'>): PipelineStatusOptions {
+  const targets = config.pipelineMetricsUrls.map((entry): PipelineTarget => {
+    const m = /^(collector|worker)=(.*)$/.exec(entry);
+    return m ? { role: m[1] as PipelineRole, url: m[2] as string } : { url: entry };
+  });
+  return { bus: 'kafka', targets: () => targets };
+}
+
+/** Where a server listening on `host` is reached from this machine. */
+function metricsUrl(host: string, port: number): string {
+  const local = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host;
+  const bracketed = local.includes(':') && !local.startsWith('[') ? `[${local}]` : local;
+  return `http://${bracketed}:${port}/metrics`;
+}

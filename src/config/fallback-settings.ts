@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { listSchema, positiveIntSchema } from './settings-table.js';
+import type { SettingSpec } from './settings-table.js';
+
+/**
+ * The SQLite fallback mode of the distributed worker and query API (docs/operations.md, "When
+ * ClickHouse is away"). A worker takes exactly one outbox path; an API may read several, one per
+ * worker on the machine or volume it shares with them (checked in parseRoleConfig).
+ */
+export const FALLBACK_SETTINGS = {
+  fallback: {
+    flag: '--fallback',
+    env: 'VANTAGE_FALLBACK',
+    default: 'none',
+    schema: z.enum(['none', 'sqlite'], { message: 'must be none or sqlite' }),
+    description:
+      'sqlite: while the breaker is open the worker consumes into a local SQLite outbox, replayed into ClickHouse later, and the API merges it into answers (worker, api)',
+  },
+  fallbackPath: {
+    flag: '--fallback-path',
+    env: 'VANTAGE_FALLBACK_PATH',
+    default: './vantage-fallback.db',
+    schema: listSchema.pipe(z.array(z.string().min(1)).min(1, 'must name at least one file')),
+    description:
+      "The worker's outbox file; for the API, comma-separated outbox files of the workers it can read",
+  },
+  fallbackMaxBytes: {
+    flag: '--fallback-max-bytes',
+    env: 'VANTAGE_FALLBACK_MAX_BYTES',
+    default: String(10 * 1024 ** 3),
+    schema: positiveIntSchema,
+    description: 'Outbox size beyond which the worker stops consuming while the breaker is open (worker)',
+  },
+} as const satisfies Record<string, SettingSpec>;

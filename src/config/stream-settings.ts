@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { durationSchema, listSchema, positiveIntSchema } from './settings-table.js';
+import type { SettingSpec } from './settings-table.js';
+
+/** `*`, or origins such as https://dash.example.com (scheme, host and port; no path). */
+const origins = listSchema.pipe(
+  z.array(
+    z
+      .string()
+      .refine((text) => text === '*' || (URL.canParse(text) && /^https?:$/.test(new URL(text).protocol)), {
+        message: 'each origin must be * or a URL such as https://dash.example.com',
+      }),
+  ),
+);
+
+/**
+ * Settings of the query API's live stream (`GET /v1/stream`), shared by `vantage start` and
+ * `vantage api`. docs/api.md explains each in context.
+ */
+export const STREAM_SETTINGS = {
+  streamMaxConnections: {
+    flag: '--stream-max-connections',
+    env: 'VANTAGE_STREAM_MAX_CONNECTIONS',
+    default: '2000',
+    schema: positiveIntSchema,
+    description: 'Most WebSocket streams one API process holds; beyond it, 503',
+  },
+  streamMaxSubscriptions: {
+    flag: '--stream-max-subscriptions',
+    env: 'VANTAGE_STREAM_MAX_SUBSCRIPTIONS',
+    default: '50',
+    schema: positiveIntSchema,
+    description: 'Most subscriptions on one stream',
+  },
+  streamMaxBufferedBytes: {
+    flag: '--stream-max-buffered-bytes',
+    env: 'VANTAGE_STREAM_MAX_BUFFERED_BYTES',
+    default: String(256 * 1024),
+    schema: positiveIntSchema,
+    description: 'Unsent bytes a stream may hold for a slow client before it is dropped (close 4008)',
+  },
+  streamHeartbeatInterval: {
+    flag: '--stream-heartbeat-interval',
+    env: 'VANTAGE_STREAM_HEARTBEAT_INTERVAL',
+    default: '15s',
+    schema: durationSchema(),
+    description: 'How often a stream gets a heartbeat and a ping; no pong by the next one drops it',
+  },
+  streamAllowedOrigins: {
+    flag: '--stream-allowed-origins',
+    env: 'VANTAGE_STREAM_ALLOWED_ORIGINS',
+    default: '',
+    schema: origins,
+    description:
+      'Comma-separated browser origins that may open a stream, or *; the API host itself is always allowed',
+  },
+} as const satisfies Record<string, SettingSpec>;

@@ -1,0 +1,281 @@
+import { quantileOf } from '../core/index.js';
+import type { Tier } from '../core/index.js';
+import type { Filter, FilterField, GroupKey, LogicalPlan, PlanAggregate, SortKey } from './plan.js';
+
+/**
+ * The ClickHouse dialect of VQL, for the schema of src/storage/clickhouse/schema.ts: one
+ * denormalized table per tier (service, metric, type and the tag map on every row), partial
+ * aggregates of a series-minute stored as separate rows (several collectors, flushes, batches,
+ * and rollup rows not merged yet) and merged here with GROUP BY, so the answer never waits for a
+ * background merge. Sketches are `Map(Int32, Float64)` bucket counts that `sumMap` adds exactly;
+ * the store turns the merged maps into a QuantileSketch (src/core) and takes the quantile there, so
+ * both stores compute a percentile with the same code.
+ */
+
+/** A ClickHouse query parameter type, written into the text as `{p0:Type}`. */
+type ParamType = 'String' | 'UInt32' | 'UInt64' | 'Float64';
+
+/** How the executor reads one result column. */
+export type ClickHouseColumn =
+  | { readonly alias: string; readonly kind: 'text' }
+  /** A number; 64-bit integers may arrive as JSON strings. */
+  | { readonly alias: string; readonly kind: 'number' }
+  /** The quantile of the row's merged sketch (CompiledClickHouse.sketch), clamped into [min, max]. */
+  | { readonly kind: 'quantile'; readonly quantile: number };
+
+/** Aliases of the merged sketch of a row and of its bounds. */
+export interface SketchAliases {
+  readonly zero: string;
+  readonly positive: string;
+  readonly negative: string;
+  readonly min: string;
+  readonly max: string;
+}
+
+export interface CompiledClickHouse {
+  /** One SELECT; its only identifiers come from the schema and from the plan's ids. */
+  readonly sql: string;
+  /** Values of the `{pN:Type}` placeholders, for @clickhouse/client's `query_params`. */
+  readonly params: Readonly<Record<string, string | number>>;
+  /** Keyed by the plan's group key and aggregate ids. */
+  readonly columns: Readonly<Record<string, ClickHouseColumn>>;
+  /** Present when some column is a percentile: one merged sketch per row serves all of them. */
+  readonly sketch: SketchAliases | undefined;
+  /**
+   * False when ORDER BY needs a percentile: the SQL then has neither ORDER BY nor LIMIT and the
+   * executor sorts the rows by plan.orderBy and keeps plan.limit of them.
+   */
+  readonly sortedAndLimited: boolean;
+}
+
+export interface ClickHouseCompileOptions {
+  /** Database that holds the tables; the query is unqualified without it. */
+  readonly database?: string;
+}
+
+/** The table of each tier (TIER_TABLES of the ClickHouse schema; a storage test keeps them equal). */
+export const CLICKHOUSE_TIER_TABLES: Readonly<Record<Tier['name'], string>> = {
+  '1m': 'metrics',
+  '5m': 'metrics_5m',
+  '1h': 'metrics_1h',
+  '1d': 'metrics_1d',
+};
+
+/** Tables and SQL functions the compiled text may contain; the fuzz test checks it against this list. */
+export const CLICKHOUSE_TABLES = Object.values(CLICKHOUSE_TIER_TABLES);
+export const CLICKHOUSE_FUNCTIONS = [
+  'sum',
+  'sumOrNull',
+  'minOrNull',
+  'maxOrNull',
+  'min',
+  'max',
+  'argMax',
+  'argMaxOrNull',
+  'tupleElement',
+  'sumMap',
+  'if',
+  'toFloat64',
+  'toDateTime',
+  'toUnixTimestamp',
+  'intDiv',
+] as const;
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+const FIELD_SQL: Readonly<Record<'service' | 'metric' | 'type', string>> = {
+  service: 'service_name',
+  metric: 'metric_name',
+  type: 'type',
+};
+
+/**
+ * The value half of a rollup's `last_at` (time, value) tuple. The one number the compiler writes
+ * into SQL text: a fixed position in the schema, not a value from the query.
+ */
+export const LAST_VALUE_OF_ROLLUP = 'tupleElement(last_at, 2)';
+
+/** DateTime holds seconds from 0 to 2^32 - 1; a range beyond that holds no rows either way. */
+const MAX_DATETIME_SECONDS = 4_294_967_295;
+
+type Bind = (value: string | number, type: ParamType) => string;
+
+/**
+ * Compiles a plan for the ClickHouse schema. The text is assembled only from fixed fragments,
+ * schema names and the plan's ids (k0, v1); every user value, tag keys included, is a `{pN:Type}`
+ * query parameter.
+ */
+export function compileClickHouse(
+  plan: LogicalPlan,
+  options: ClickHouseCompileOptions = {},
+): CompiledClickHouse {
+  const params: Record<string, string | number> = {};
+  const bind: Bind = (value, type) => {
+    const name = `p${Object.keys(params).length}`;
+    params[name] = value;
+    return `{${name}:${type}}`;
+  };
+  // Without GROUP BY an empty selection still gives one row, in which SQL (and SQLite) says NULL
+  // where plain ClickHouse aggregates say 0: the -OrNull forms answer as SQL does. With GROUP BY no
+  // group is empty, and the plain forms are cheaper.
+  const orNull = plan.groupKeys.length === 0 ? 'OrNull' : '';
+  const columns: Record<string, ClickHouseColumn> = {};
+  const select: string[] = [];
+
+  for (const k of plan.groupKeys) {
+    select.push(`${keySql(k.key, bind)} AS ${k.id}`);
+    columns[k.id] = { alias: k.id, kind: k.key.kind === 'time_bucket' ? 'number' : 'text' };
+  }
+  let sketch = false;
+  for (const a of plan.aggregates) {
+    const q = quantileOf(a.fn);
+    if (q !== undefined) {
+      columns[a.id] = { kind: 'quantile', quantile: q };
+      sketch = true;
+      continue;
+    }
+    select.push(`${aggregateSql(a, plan, orNull, bind)} AS ${a.id}`);
+    columns[a.id] = { alias: a.id, kind: 'number' };
+  }
+  if (sketch) {
+    select.push(
+      'sum(sketch_zero) AS qzero',
+      'sumMap(sketch_pos) AS qpos',
+      'sumMap(sketch_neg) AS qneg',
+      `min${orNull}(value_min) AS qmin`,
+      `max${orNull}(value_max) AS qmax`,
+    );
+  }
+
+  // Bucket starts are whole minutes, so whole seconds compare exactly.
+  const seconds = (ms: number): number => Math.min(MAX_DATETIME_SECONDS, Math.max(0, Math.ceil(ms / 1000)));
+  const where = [
+    `timestamp >= toDateTime(${bind(seconds(plan.scan.from), 'UInt32')})`,
+    `timestamp < toDateTime(${bind(seconds(plan.scan.to), 'UInt32')})`,
+  ];
+  if (plan.filter) where.push(filterSql(plan.filter, bind));
+
+  const lines = [
+    `SELECT ${select.join(', ')}`,
+    `FROM ${tableName(plan.tier, options)}`,
+    `WHERE ${where.join(' AND ')}`,
+  ];
+  if (plan.groupKeys.length > 0) lines.push(`GROUP BY ${plan.groupKeys.map((k) => k.id).join(', ')}`);
+  if (!plan.sortAfterQuery) {
+    const order = orderSql(plan.orderBy, plan);
+    if (order) lines.push(`ORDER BY ${order}`);
+    lines.push(`LIMIT ${bind(plan.limit, 'UInt64')}`);
+  }
+  return {
+    sql: lines.join('\n'),
+    params,
+    columns,
+    sketch: sketch
+      ? { zero: 'qzero', positive: 'qpos', negative: 'qneg', min: 'qmin', max: 'qmax' }
+      : undefined,
+    sortedAndLimited: !plan.sortAfterQuery,
+  };
+}
+
+function tableName(tier: Tier, options: ClickHouseCompileOptions): string {
+  const table = CLICKHOUSE_TIER_TABLES[tier.name];
+  if (options.database === undefined) return table;
+  if (!IDENTIFIER.test(options.database)) {
+    throw new RangeError(`ClickHouse database name must match ${IDENTIFIER.source}`);
+  }
+  return `${options.database}.${table}`;
+}
+
+function keySql(key: GroupKey, bind: Bind): string {
+  if (key.kind === 'time_bucket') {
+    // Epoch ms of the bucket start, from whole seconds: the step is whole minutes.
+    return `intDiv(toUnixTimestamp(timestamp), ${bind(key.stepMs / 1000, 'UInt64')}) * ${bind(key.stepMs, 'UInt64')}`;
+  }
+  return fieldSql(key, bind);
+}
+
+function fieldSql(field: FilterField, bind: Bind): string {
+  // A missing key reads as '' from a Map, as VQL wants a missing tag to read.
+  return field.kind === 'tag' ? `tags[${bind(field.key, 'String')}]` : FIELD_SQL[field.kind];
+}
+
+function aggregateSql(a: PlanAggregate, plan: LogicalPlan, orNull: string, bind: Bind): string {
+  switch (a.fn) {
+    case 'avg':
+      return `sum${orNull}(value_sum) / sum${orNull}(samples)`;
+    case 'sum':
+      return `sum${orNull}(value_sum)`;
+    case 'min':
+      return `min${orNull}(value_min)`;
+    case 'max':
+      return `max${orNull}(value_max)`;
+    case 'count':
+      return 'sum(samples)';
+    case 'last':
+      // The latest (time, value), ties to the larger value, as mergeAggregate and SQLite's last_by_time.
+      return plan.tier.name === '1m'
+        ? `argMax${orNull}(value_last, (last_ts, value_last))`
+        : `argMax${orNull}(${LAST_VALUE_OF_ROLLUP}, last_at)`;
+    case 'rate':
+      // Per second: a counter's rows hold deltas (sum), a gauge's rate is how often it was sent (count).
+      return `sum${orNull}(if(type = ${bind('counter', 'String')}, value_sum, toFloat64(samples))) / ${bind(plan.rateSeconds, 'Float64')}`;
+    default:
+      throw new RangeError(`${a.fn} is read from the merged sketch, not compiled`);
+  }
+}
+
+function filterSql(f: Filter, bind: Bind): string {
+  switch (f.kind) {
+    case 'and':
+    case 'or':
+      return `(${f.operands.map((o) => filterSql(o, bind)).join(f.kind === 'and' ? ' AND ' : ' OR ')})`;
+    case 'not':
+      return `NOT ${filterSql(f.operand, bind)}`;
+    case 'eq':
+      return `(${fieldSql(f.field, bind)} = ${bind(f.value, 'String')})`;
+    case 'ne':
+      return `(${fieldSql(f.field, bind)} != ${bind(f.value, 'String')})`;
+    case 'in':
+    case 'not_in': {
+      const field = fieldSql(f.field, bind);
+      const list = f.values.map((v) => bind(v, 'String')).join(', ');
+      return `(${field} ${f.kind === 'in' ? 'IN' : 'NOT IN'} (${list}))`;
+    }
+    case 'like':
+    case 'not_like':
+      return `(${fieldSql(f.field, bind)} ${f.kind === 'like' ? 'LIKE' : 'NOT LIKE'} ${bind(likeToClickHouse(f.pattern), 'String')})`;
+  }
+}
+
+/**
+ * A VQL LIKE pattern as a ClickHouse LIKE pattern that matches the same strings. ClickHouse's LIKE
+ * is case-sensitive and matches `_` against one code point, as VQL's, but treats a backslash before
+ * an ordinary character (or at the end) in ways that changed between versions: every literal
+ * `%`, `_` and `\` is escaped, so the pattern means one thing on any version.
+ */
+export function likeToClickHouse(pattern: string): string {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === '\\' && i + 1 < pattern.length && '%_\\'.includes(pattern[i + 1] as string)) {
+      out += `\\${pattern[++i] as string}`;
+    } else if (c === '%' || c === '_') out += c;
+    else if (c === '\\') out += '\\\\';
+    else out += c;
+  }
+  return out;
+}
+
+/**
+ * ORDER BY as SQLite runs it: NULL below every value (first ascending, last descending), ties
+ * broken on the group keys, so that LIMIT cuts the same rows as on the other store.
+ */
+function orderSql(orderBy: readonly SortKey[], plan: LogicalPlan): string {
+  const term = (id: string, direction: 'asc' | 'desc'): string =>
+    direction === 'desc' ? `${id} DESC NULLS LAST` : `${id} ASC NULLS FIRST`;
+  const parts = orderBy.map((o) => term(o.source.id, o.direction));
+  for (const k of plan.groupKeys) {
+    if (!orderBy.some((o) => o.source.id === k.id)) parts.push(term(k.id, 'asc'));
+  }
+  return parts.join(', ');
+}

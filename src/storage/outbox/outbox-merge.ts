@@ -1,0 +1,248 @@
+import { QuantileSketch } from '../../core/index.js';
+import type { MetricType } from '../../core/index.js';
+import type { Bucket, BucketGroup, BucketQuery, MetricSummary, ServiceSummary } from '../store.js';
+import type {
+  OutboxAggregateRow,
+  OutboxBatchRef,
+  OutboxMetricRow,
+  OutboxSeriesRow,
+} from './outbox-reader.js';
+
+/** Checkpoints in ClickHouse: per source, per partition, the last offset stored. */
+export type StoredPositions = ReadonlyMap<string, ReadonlyMap<number, number>>;
+
+/**
+ * The outbox batches ClickHouse holds already: replayed, not yet deleted. The worker replays a
+ * partition's batches in order and writes each one's checkpoint after its data, so when the
+ * partition's checkpoint (read before the data) is the end of one of its batches, that batch and
+ * the ones before it are in the data. An exact match, not `<=`: after a rebalance another worker
+ * may have moved the checkpoint past batches this outbox has not replayed yet.
+ */
+export function replayedBatches(batches: readonly OutboxBatchRef[], stored: StoredPositions): Set<number> {
+  const byPartition = new Map<string, OutboxBatchRef[]>();
+  for (const b of batches) {
+    const key = `${b.checkpoint.source}\u0000${b.checkpoint.partition}`;
+    const list = byPartition.get(key);
+    if (list) list.push(b);
+    else byPartition.set(key, [b]);
+  }
+  const done = new Set<number>();
+  for (const list of byPartition.values()) {
+    const first = list[0];
+    if (first === undefined) continue;
+    const end = stored.get(first.checkpoint.source)?.get(first.checkpoint.partition);
+    if (end === undefined) continue;
+    const sorted = [...list].sort((a, b) => a.id - b.id);
+    const last = sorted.map((b) => b.checkpoint.offset).lastIndexOf(end);
+    for (const b of sorted.slice(0, last + 1)) done.add(b.id);
+  }
+  return done;
+}
+
+/** A bucket of outbox rows, with the time of its last value so it can merge with ClickHouse's. */
+interface BucketAccumulator {
+  start: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  last: number;
+  lastTimestamp: number;
+  sketch: QuantileSketch | undefined;
+}
+
+/** Outbox rows as the bucket groups a store would answer `q` with (the same selection rules). */
+export function outboxBucketGroups(rows: readonly OutboxAggregateRow[], q: BucketQuery): BucketGroup[] {
+  const tagCache = new Map<string, Record<string, string>>();
+  const groups = new Map<
+    string,
+    { tags: Record<string, string>; types: Set<MetricType>; buckets: Map<number, BucketAccumulator> }
+  >();
+  for (const r of rows) {
+    let tags = tagCache.get(r.tags);
+    if (tags === undefined) tagCache.set(r.tags, (tags = JSON.parse(r.tags) as Record<string, string>));
+    if (!q.tagFilters.every(([k, v]) => tags[k] === v)) continue;
+    const values = q.groupBy.map((k) => tags[k] ?? '');
+    const key = JSON.stringify(values);
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = {
+        tags: Object.fromEntries(q.groupBy.map((k, i) => [k, values[i] ?? ''])),
+        types: new Set(),
+        buckets: new Map(),
+      };
+      groups.set(key, group);
+    }
+    group.types.add(r.type);
+    const start = r.start - (r.start % q.stepMs);
+    let b = group.buckets.get(start);
+    if (b === undefined) {
+      b = {
+        start,
+        count: 0,
+        sum: 0,
+        min: Number.POSITIVE_INFINITY,
+        max: Number.NEGATIVE_INFINITY,
+        last: 0,
+        lastTimestamp: Number.NEGATIVE_INFINITY,
+        sketch: undefined,
+      };
+      group.buckets.set(start, b);
+    }
+    b.count += r.count;
+    b.sum += r.sum;
+    b.min = Math.min(b.min, r.min);
+    b.max = Math.max(b.max, r.max);
+    if (r.lastTimestamp > b.lastTimestamp || (r.lastTimestamp === b.lastTimestamp && r.last > b.last)) {
+      b.last = r.last;
+      b.lastTimestamp = r.lastTimestamp;
+    }
+    if (q.needSketch && r.sketch) (b.sketch ??= new QuantileSketch()).mergeEncoded(r.sketch);
+  }
+  return [...groups.values()].map((g) => ({
+    tags: g.tags,
+    type: g.types.size === 1 && g.types.has('counter') ? 'counter' : 'gauge',
+    buckets: [...g.buckets.values()]
+      .sort((a, b) => a.start - b.start)
+      .map((b) => ({
+        start: b.start,
+        count: b.count,
+        sum: b.sum,
+        min: b.min,
+        max: b.max,
+        last: q.needLast ? b.last : undefined,
+        ...(q.needLast ? { lastTimestamp: b.lastTimestamp } : {}),
+        sketch: b.sketch,
+      })),
+  }));
+}
+
+/**
+ * Two stores' answers to the same bucket query as one: groups by their group-by values, buckets by
+ * start; counts and sums add, min/max compare, `last` is the later one (the outbox's where a store
+ * does not say when its own is from), sketches merge.
+ */
+export function mergeBucketGroups(
+  base: readonly BucketGroup[],
+  extra: readonly BucketGroup[],
+  q: BucketQuery,
+): BucketGroup[] {
+  const key = (g: BucketGroup): string => JSON.stringify(q.groupBy.map((k) => g.tags[k] ?? ''));
+  const out = new Map<string, BucketGroup>(base.map((g) => [key(g), g]));
+  for (const g of extra) {
+    const k = key(g);
+    const mine = out.get(k);
+    if (mine === undefined) {
+      out.set(k, g);
+      continue;
+    }
+    const buckets = new Map<number, Bucket>(mine.buckets.map((b) => [b.start, b]));
+    for (const b of g.buckets) {
+      const other = buckets.get(b.start);
+      buckets.set(b.start, other === undefined ? b : mergeBucket(other, b, q));
+    }
+    out.set(k, {
+      tags: mine.tags,
+      type: mine.type === 'counter' && g.type === 'counter' ? 'counter' : 'gauge',
+      buckets: [...buckets.values()].sort((a, b) => a.start - b.start),
+    });
+  }
+  return [...out.values()];
+}
+
+function mergeBucket(a: Bucket, b: Bucket, q: BucketQuery): Bucket {
+  let last = a.last;
+  let lastTimestamp = a.lastTimestamp;
+  if (q.needLast) {
+    const bLater =
+      a.lastTimestamp === undefined ||
+      (b.lastTimestamp !== undefined &&
+        (b.lastTimestamp > a.lastTimestamp ||
+          (b.lastTimestamp === a.lastTimestamp && (b.last ?? 0) > (a.last ?? 0))));
+    if (bLater) {
+      last = b.last;
+      lastTimestamp = b.lastTimestamp;
+    }
+  }
+  let sketch: QuantileSketch | undefined;
+  if (q.needSketch && (a.sketch || b.sketch)) {
+    sketch = new QuantileSketch();
+    if (a.sketch) sketch.merge(a.sketch);
+    if (b.sketch) sketch.merge(b.sketch);
+  }
+  return {
+    start: a.start,
+    count: a.count + b.count,
+    sum: a.sum + b.sum,
+    min: Math.min(a.min, b.min),
+    max: Math.max(a.max, b.max),
+    last,
+    ...(lastTimestamp !== undefined ? { lastTimestamp } : {}),
+    sketch,
+  };
+}
+
+/**
+ * Services with the outbox's metrics added. `knownMetrics` names each service's metrics in the
+ * store (asked only for services the outbox has), so a metric in both counts once.
+ */
+export function mergeServices(
+  base: readonly ServiceSummary[],
+  pending: readonly OutboxMetricRow[],
+  knownMetrics: ReadonlyMap<string, readonly string[]>,
+): ServiceSummary[] {
+  const extra = new Map<string, { names: Set<string>; lastSeen: number }>();
+  for (const r of pending) {
+    let s = extra.get(r.service);
+    if (s === undefined) extra.set(r.service, (s = { names: new Set(), lastSeen: r.lastSeen }));
+    s.names.add(r.name);
+    s.lastSeen = Math.max(s.lastSeen, r.lastSeen);
+  }
+  const out = new Map(base.map((s) => [s.name, s]));
+  for (const [name, s] of extra) {
+    const names = new Set([...(knownMetrics.get(name) ?? []), ...s.names]);
+    const known = out.get(name);
+    out.set(name, {
+      name,
+      metricCount: names.size,
+      lastSeen: Math.max(known?.lastSeen ?? 0, s.lastSeen),
+    });
+  }
+  return [...out.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * A service's metrics with the outbox's series added: types and tag keys united, the newest
+ * lastSeen. Series counts cannot be united without the store's series identities, so a metric in
+ * both shows the larger count (a lower bound when the outbox has series the store has not seen).
+ */
+export function mergeMetrics(
+  base: readonly MetricSummary[],
+  pending: readonly OutboxSeriesRow[],
+): MetricSummary[] {
+  const extra = new Map<
+    string,
+    { types: Set<MetricType>; keys: Set<string>; series: Set<string>; lastSeen: number }
+  >();
+  for (const r of pending) {
+    let m = extra.get(r.name);
+    if (m === undefined)
+      extra.set(r.name, (m = { types: new Set(), keys: new Set(), series: new Set(), lastSeen: r.lastSeen }));
+    m.types.add(r.type);
+    for (const k of Object.keys(JSON.parse(r.tags) as object)) m.keys.add(k);
+    m.series.add(`${r.type}\u0000${r.tags}`);
+    m.lastSeen = Math.max(m.lastSeen, r.lastSeen);
+  }
+  const out = new Map(base.map((m) => [m.name, m]));
+  for (const [name, m] of extra) {
+    const known = out.get(name);
+    out.set(name, {
+      name,
+      types: [...new Set([...(known?.types ?? []), ...m.types])].sort(),
+      tagKeys: [...new Set([...(known?.tagKeys ?? []), ...m.keys])].sort(),
+      seriesCount: Math.max(known?.seriesCount ?? 0, m.series.size),
+      lastSeen: Math.max(known?.lastSeen ?? 0, m.lastSeen),
+    });
+  }
+  return [...out.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}

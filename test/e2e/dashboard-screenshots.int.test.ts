@@ -1,0 +1,118 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, openPage } from '../support/browser.js';
+import type { PageOptions } from '../support/browser.js';
+import { eventually } from '../support/http.js';
+import { CLI, REPO_ROOT, startVantageProcess } from '../support/vantage-process.js';
+import type { VantageProcess } from '../support/vantage-process.js';
+
+/**
+ * Every view with the demo data (`vantage send-test-metrics`), in the light and dark themes and at
+ * a phone's width, saved as screenshots once it shows its data and logged no error. They go to
+ * .cache/screenshots; `VANTAGE_SCREENSHOTS_DIR=docs/screenshots` refreshes the README's.
+ */
+const OUT = resolve(REPO_ROOT, process.env.VANTAGE_SCREENSHOTS_DIR ?? '.cache/screenshots');
+let dir: string;
+let vantage: VantageProcess;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
+    throw new Error('the dashboard is not built: run npm run build');
+  }
+  mkdirSync(OUT, { recursive: true });
+  dir = mkdtempSync(join(tmpdir(), 'vantage-e2e-shots-'));
+  vantage = await startVantageProcess(dir, ['--worker-linger', '20ms']);
+  await promisify(execFile)(process.execPath, [
+    CLI,
+    'send-test-metrics',
+    '--endpoint',
+    vantage.collector,
+    '--hours',
+    '3',
+    '--live',
+    '0',
+  ]);
+  await eventually(
+    async () => {
+      const res = await fetch(`${vantage.api}/v1/services`);
+      const body = (await res.json()) as { services: unknown[] };
+      return body.services.length >= 4 ? true : undefined;
+    },
+    20_000,
+    'the demo services',
+  );
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  vantage?.child.kill('SIGTERM');
+  await vantage?.exited;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const p99ByService = encodeURIComponent(
+  "SELECT time_bucket(1m) AS minute, service_name, p99(value)\nFROM metrics\nWHERE metric_name = 'http_request_duration_ms' AND timestamp > now() - 3h\nGROUP BY minute, service_name\nORDER BY minute",
+);
+
+const SHOTS: { name: string; path: string; ready: string; options?: PageOptions }[] = [
+  { name: 'overview-light', path: '/', ready: '[data-testid="sparkline"]' },
+  { name: 'overview-dark', path: '/', ready: '[data-testid="sparkline"]', options: { theme: 'dark' } },
+  {
+    name: 'service-light',
+    path: '/services/checkout?from=-3h&group_by=route',
+    ready: '[data-testid="timeseries-chart"]',
+  },
+  {
+    name: 'service-dark',
+    path: '/services/payments?from=-3h&agg.http_request_duration_ms=p99',
+    ready: '[data-testid="timeseries-chart"]',
+    options: { theme: 'dark' },
+  },
+  { name: 'explore-light', path: `/explore?q=${p99ByService}`, ready: '[data-testid="timeseries-chart"]' },
+  {
+    name: 'compare-dark',
+    path: '/compare?metric=http_request_duration_ms&a=service:checkout&b=service:payments&from=-3h',
+    ready: '[data-testid="stat-bars"] .recharts-bar-rectangle',
+    options: { theme: 'dark' },
+  },
+  // The trends start with the second poll, 5 s after the first.
+  { name: 'pipeline-light', path: '/pipeline', ready: '[data-testid="pipeline-trend"] .recharts-surface' },
+  {
+    name: 'overview-phone',
+    path: '/',
+    ready: '[data-testid="sparkline"]',
+    options: { width: 390, height: 844 },
+  },
+  {
+    name: 'service-phone-dark',
+    path: '/services/search?from=-3h',
+    ready: '[data-testid="timeseries-chart"]',
+    options: { width: 390, height: 844, theme: 'dark' },
+  },
+];
+
+describe('dashboard screenshots', () => {
+  it.each(SHOTS)('$name', async ({ name, path, ready, options }) => {
+    const opened = await openPage(browser, `${vantage.api}${path}`, options);
+    const { page } = opened;
+    await page.locator(ready).first().waitFor({ timeout: 20_000 });
+    await page.waitForLoadState('networkidle');
+    const points = await page
+      .locator('[data-points]')
+      .evaluateAll((els) => els.reduce((n, el) => n + Number(el.getAttribute('data-points')), 0));
+    const file = join(OUT, `${name}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    const errors = opened.errors;
+    await opened.close();
+    expect(errors).toEqual([]);
+    if (!path.startsWith('/pipeline')) expect(points, 'the view draws the demo data').toBeGreaterThan(0);
+    expect(statSync(file).size).toBeGreaterThan(10_000);
+  });
+});

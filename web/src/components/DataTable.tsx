@@ -1,0 +1,55 @@
+import type { ReactNode } from 'react';
+import { formatTime } from '../time/format';
+
+const MAX_ROWS = 1000;
+const number = new Intl.NumberFormat('en', { maximumFractionDigits: 4 });
+
+/** A query answer as a table; the time column in local time, numbers with up to 4 decimals. */
+export function DataTable({
+  columns,
+  rows,
+  timeColumn = -1,
+}: {
+  columns: readonly string[];
+  rows: readonly (string | number | null)[][];
+  timeColumn?: number;
+}): ReactNode {
+  const shown = rows.slice(0, MAX_ROWS);
+  return (
+    <div className="table-scroll">
+      <table className="data-table" data-testid="data-table">
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c} scope="col">
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((row, r) => (
+            <tr key={r}>
+              {row.map((v, i) => (
+                <td key={i} className={typeof v === 'number' ? 'num' : undefined} data-value={v ?? ''}>
+                  {v === null
+                    ? '—'
+                    : i === timeColumn
+                      ? formatTime(v as number)
+                      : typeof v === 'number'
+                        ? number.format(v)
+                        : v}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {rows.length > MAX_ROWS ? (
+        <p className="muted small">
+          Showing the first {MAX_ROWS} of {rows.length} rows.
+        </p>
+      ) : null}
+    </div>
+  );
+}
