@@ -59,7 +59,7 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
     }),
     vqlQueries: new Counter({
       name: 'vantage_api_vql_queries_total',
-      help: 'VQL queries by outcome (ok, refused)',
+      help: 'VQL queries by outcome: ok, refused (invalid VQL), failed (the store timed out or failed)',
       labelNames: ['outcome'],
       registers,
     }),

@@ -199,6 +199,18 @@ describe('the query cache on POST /v1/query', () => {
     expect(store.vqlQueries).toBe(1);
   });
 
+  it('counts a query the store failed as failed, and caches nothing for it', async () => {
+    await start(ON);
+    store.gate = Promise.reject(new Error('store down'));
+    store.gate.catch(() => undefined);
+    const res = await app.inject({ method: 'POST', url: '/v1/query', payload: { vql: SETTLED } });
+    expect(res.statusCode).toBe(500);
+    expect(await counter('vantage_api_vql_queries_total', { outcome: 'failed' })).toBe(1);
+    expect(await counter('vantage_api_vql_queries_total', { outcome: 'ok' })).toBe(0);
+    store.gate = undefined;
+    expect((await vql(SETTLED)).cache).toBe('miss');
+  });
+
   it('without a cache, every query goes to the store', async () => {
     await start(undefined);
     expect((await vql(LIVE)).cache).toBe('off');

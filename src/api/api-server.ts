@@ -190,20 +190,25 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
         throw err instanceof VqlError ? toVantageError(err) : err;
       }
       const prepared = plan; // a const, for the closure below
-      const { value: answer, cache } = await answers.cached(
-        {
-          query: 'vql',
-          key: vqlCacheKey(plan),
-          rangeEnd: plan.scan.to,
-          fresh: wantsFreshAnswer(request.headers),
-        },
-        async () => {
-          const stop = metrics.queryDuration.startTimer({ query: 'vql', tier: prepared.tier.name });
-          const { rows, sorted } = await store.queryVql(prepared);
-          stop();
-          return shapeVqlAnswer(prepared, rows, sorted);
-        },
-      );
+      const { value: answer, cache } = await answers
+        .cached(
+          {
+            query: 'vql',
+            key: vqlCacheKey(plan),
+            rangeEnd: plan.scan.to,
+            fresh: wantsFreshAnswer(request.headers),
+          },
+          async () => {
+            const stop = metrics.queryDuration.startTimer({ query: 'vql', tier: prepared.tier.name });
+            const { rows, sorted } = await store.queryVql(prepared);
+            stop();
+            return shapeVqlAnswer(prepared, rows, sorted);
+          },
+        )
+        .catch((err: unknown) => {
+          metrics.vqlQueries.inc({ outcome: 'failed' });
+          throw err;
+        });
       metrics.vqlQueries.inc({ outcome: 'ok' });
       reply.header(CACHE_HEADER, cache);
       return {
