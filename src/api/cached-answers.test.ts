@@ -33,7 +33,7 @@ describe('CachedAnswers', () => {
   it('stores through the QueryCache interface, as JSON text with the time to live of its range', async () => {
     const sets: [string, string, number][] = [];
     const shared: QueryCache = {
-      get: async (key) => (key === 'known' ? '{"from":"shared"}' : undefined),
+      get: async (key) => (key === 'known' ? `${NOW - 1_000}\n{"from":"shared"}` : undefined),
       set: async (key, json, ttlMs) => void sets.push([key, json, ttlMs]),
     };
     const a = answers(shared);
@@ -47,7 +47,8 @@ describe('CachedAnswers', () => {
       n: [1, 2],
     }));
     expect(miss).toEqual({ value: { n: [1, 2] }, cache: 'miss' });
-    expect(sets).toEqual([['new', '{"n":[1,2]}', 60_000]]);
+    // Each answer is kept with the time the store was asked for it.
+    expect(sets).toEqual([['new', `${NOW}\n{"n":[1,2]}`, 60_000]]);
   });
 
   it('passes a failed query on to every request waiting for it, and keeps nothing', async () => {
@@ -61,6 +62,32 @@ describe('CachedAnswers', () => {
     await expect(first).rejects.toThrow('store away');
     await expect(second).rejects.toThrow('store away');
     expect(await a.cached(request, async () => 'fresh')).toEqual({ value: 'fresh', cache: 'miss' });
+  });
+
+  it('asks the store again when data in the range was stored after the answer was computed', async () => {
+    let now = NOW;
+    let notify: (from: number) => void = () => undefined;
+    const a = new CachedAnswers(
+      { ...OPTIONS, storedData: (listener) => (notify = listener) },
+      createApiMetrics(new Registry()),
+      () => now,
+    );
+    let version = 0;
+    const ask = (rangeEnd: number) =>
+      a.cached({ query: 'q', key: `range-to-${rangeEnd}`, rangeEnd }, async () => ++version);
+    const lastWeek = NOW - 7 * 86_400_000;
+    const yesterday = NOW - 86_400_000;
+    expect(await ask(lastWeek)).toEqual({ value: 1, cache: 'miss' });
+    expect(await ask(yesterday)).toEqual({ value: 2, cache: 'miss' });
+
+    now += 5_000;
+    // A backfill lands two days back: last week's answer still holds, yesterday's does not.
+    notify(NOW - 2 * 86_400_000);
+    now += 1_000;
+    expect(await ask(lastWeek)).toEqual({ value: 1, cache: 'hit' });
+    expect(await ask(yesterday)).toEqual({ value: 3, cache: 'miss' });
+    now += 5_000;
+    expect(await ask(yesterday)).toEqual({ value: 3, cache: 'hit' });
   });
 
   it.each([

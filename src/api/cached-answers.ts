@@ -19,6 +19,13 @@ export interface QueryCacheOptions {
   readonly liveTtlMs: number;
   /** Another cache behind the same interface (a shared one); default: in process, `maxBytes`. */
   readonly store?: QueryCache;
+  /**
+   * Subscribes to news of writes: `listener(from)` once data for minutes from `from` on is
+   * stored. A cached answer whose range reaches past `from` and that was computed before the
+   * write is then stale, however old the range: late and backfilled samples land in the past.
+   * Without it, answers are served for their whole time to live.
+   */
+  readonly storedData?: (listener: (from: number) => void) => void;
 }
 
 /** What a route asks the cache for. */
@@ -78,6 +85,11 @@ export function wantsFreshAnswer(headers: Readonly<Record<string, string | strin
 export class CachedAnswers {
   private readonly store: QueryCache | undefined;
   private readonly running = new Map<string, Promise<Lookup>>();
+  /**
+   * Writes of the last time to live, per second of the clock: the earliest minute written in
+   * that second, and when its last write was reported.
+   */
+  private readonly writes = new Map<number, { from: number; at: number }>();
 
   constructor(
     private readonly options: QueryCacheOptions | undefined,
@@ -93,6 +105,27 @@ export class CachedAnswers {
           clock,
           onEvict: () => metrics.queryCacheEvictions.inc(),
         }));
+    if (this.store !== undefined) options?.storedData?.((from) => this.dataStored(from));
+  }
+
+  /** Data for minutes from `from` on was just stored. */
+  dataStored(from: number): void {
+    const at = this.clock();
+    const second = Math.floor(at / 1000);
+    const seen = this.writes.get(second);
+    this.writes.set(second, { from: Math.min(from, seen?.from ?? from), at });
+    const forgetBefore = second - Math.ceil((this.options?.ttlMs ?? 0) / 1000) - 1;
+    for (const s of this.writes.keys()) if (s < forgetBefore) this.writes.delete(s);
+  }
+
+  /**
+   * True when data that a range ending at `rangeEnd` covers was stored at or after `asOf`. Writes
+   * of one second are kept together, so an early write there may count with a later one's time:
+   * at worst a needless store query, never a stale answer.
+   */
+  private writtenSince(asOf: number, rangeEnd: number): boolean {
+    for (const { from, at } of this.writes.values()) if (at >= asOf && from < rangeEnd) return true;
+    return false;
   }
 
   /** The time to live of an answer whose range ends at `rangeEnd`. */
@@ -131,10 +164,17 @@ export class CachedAnswers {
     compute: () => Promise<unknown>,
   ): Promise<Lookup> {
     const found = request.fresh ? undefined : await store.get(request.key);
-    if (found !== undefined) return { json: found, value: undefined, cache: 'hit' };
+    if (found !== undefined) {
+      // Stored as "<asOf>\n<answer>": asOf is when the store was asked (see below).
+      const newline = found.indexOf('\n');
+      if (!this.writtenSince(Number(found.slice(0, newline)), request.rangeEnd))
+        return { json: found.slice(newline + 1), value: undefined, cache: 'hit' };
+    }
+    // Taken before the store is asked: a write that lands while the query runs makes it stale.
+    const asOf = this.clock();
     const value = await compute();
     const json = JSON.stringify(value);
-    await store.set(request.key, json, this.ttlFor(request.rangeEnd));
+    await store.set(request.key, `${asOf}\n${json}`, this.ttlFor(request.rangeEnd));
     this.updateUsage();
     return { json, value, cache: 'miss' };
   }

@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { VantageConfig } from '../config/index.js';
 import { EmbeddedConsumer, SegmentLogReader } from '../bus/index.js';
 import { SqliteStore } from '../storage/index.js';
+import type { Store } from '../storage/index.js';
 import { createEmbeddedLogGauges } from '../worker/index.js';
 import { createLogger } from '../telemetry/index.js';
 import { tierRetention } from './tier-retention.js';
@@ -25,7 +26,9 @@ export type FromWorkerThread =
   | { type: 'started'; metricsPort: number }
   | { type: 'status'; problem: string | undefined }
   | { type: 'stopped' }
-  | { type: 'failed'; message: string };
+  | { type: 'failed'; message: string }
+  /** Aggregates from minute `from` on were stored: cached query answers reaching past it are stale. */
+  | { type: 'stored'; from: number };
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -47,7 +50,7 @@ async function main(): Promise<void> {
     config: data.config,
     logger,
     consumer,
-    store,
+    store: reportingWrites(store, (from) => post({ type: 'stored', from })),
     source: `embedded:${data.logId}`,
     busName: 'embedded',
     processMetrics: false,
@@ -76,6 +79,24 @@ async function main(): Promise<void> {
     })();
   });
   post({ type: 'started', metricsPort: role.metricsPort });
+}
+
+/** The store, telling `stored` the earliest minute of each write once it is committed. */
+function reportingWrites(store: Store, stored: (from: number) => void): Store {
+  const write: Store['write'] = async (aggregates, checkpoints) => {
+    await store.write(aggregates, checkpoints);
+    if (aggregates.length === 0) return;
+    let from = Infinity;
+    for (const a of aggregates) if (a.start < from) from = a.start;
+    stored(from);
+  };
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'write') return write;
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 main().catch((err: unknown) => {

@@ -59,7 +59,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     retention: tierRetention(config),
     maxPointsPerSeries: config.maxPointsPerSeries,
     readiness: { store: () => (worker.problem ? `store writes failing: ${worker.problem}` : undefined) },
-    queryCache: queryCacheOptions(config),
+    queryCache: { ...queryCacheOptions(config), storedData: worker.onStored },
     healthMetrics: healthMetricNames(config),
     pipeline: embeddedPipeline(config.host, collector, worker.metricsPort),
     dashboardDir: DASHBOARD_DIR,
@@ -110,6 +110,8 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
 interface WorkerThread {
   readonly metricsPort: number;
   readonly problem: string | undefined;
+  /** Calls `listener(from)` after each store write, with the write's earliest minute. */
+  onStored(listener: (from: number) => void): void;
   stop(): Promise<void>;
 }
 
@@ -124,11 +126,13 @@ async function startWorkerThread(
   log.onDurable((end) => send({ type: 'durable', end }));
   let problem: string | undefined;
   let stopped: () => void = () => undefined;
+  const storedListeners: ((from: number) => void)[] = [];
   const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
   const metricsPort = await new Promise<number>((resolve, reject) => {
     thread.on('message', (m: FromWorkerThread) => {
       if (m.type === 'started') resolve(m.metricsPort);
       else if (m.type === 'status') problem = m.problem;
+      else if (m.type === 'stored') for (const listener of storedListeners) listener(m.from);
       else if (m.type === 'stopped') stopped();
       else if (m.type === 'failed') {
         logger.fatal({ error: m.message }, 'the worker thread failed');
@@ -151,6 +155,7 @@ async function startWorkerThread(
     get problem() {
       return problem;
     },
+    onStored: (listener) => void storedListeners.push(listener),
     stop: async () => {
       stopping = true;
       const done = new Promise<void>((resolve) => (stopped = resolve));
