@@ -224,6 +224,22 @@ describe('the query cache on POST /v1/query', () => {
   });
 });
 
+describe('the query cache on GET /v1/compare', () => {
+  it('answers the same comparison again from the cache', async () => {
+    await start(ON);
+    const url =
+      '/v1/compare?metric=m&a=service:one&b=service:two&from=2026-11-27T09:00:00Z&to=2026-11-27T10:00:00Z';
+    const first = await app.inject({ method: 'GET', url });
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['x-vantage-cache']).toBe('miss');
+    const second = await app.inject({ method: 'GET', url });
+    expect(second.headers['x-vantage-cache']).toBe('hit');
+    expect(second.json()).toEqual(first.json());
+    // One store query per side, once.
+    expect(store.bucketQueries).toBe(2);
+  });
+});
+
 describe('the query cache on GET /metrics/timeseries', () => {
   it('answers the same range again from the cache and the next minute from the store', async () => {
     await start(ON);

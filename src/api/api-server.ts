@@ -229,12 +229,13 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
 
   if (options.stream) await app.register(streamRoutes, { ...options.stream, apiKeys: options.apiKeys });
   if (options.pipeline) registerPipelineRoute(app, store, options.pipeline);
-  registerCompareRoute(app, { ...options, clock });
+  registerCompareRoute(app, { ...options, clock, answers });
   registerHealthScoreRoutes(app, {
     store,
     metrics,
     clock,
     names: options.healthMetrics ?? DEFAULT_HEALTH_METRICS,
+    answers,
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerHealthRoutes(app, 'api', options.readiness);

@@ -5,6 +5,8 @@ import { isWelchUndefined, mergeStepStats, stepValue, welchTTest } from '../core
 import type { CompareResponse, CompareSide, MetricType, TierRetention } from '../core/index.js';
 import type { BucketGroup, Store } from '../storage/index.js';
 import type { ApiMetrics } from './api-metrics.js';
+import { CACHE_HEADER, wantsFreshAnswer } from './cached-answers.js';
+import type { CachedAnswers } from './cached-answers.js';
 import { CompareQuerySchema, parseCompareQuery } from './compare-request.js';
 import type { CompareQueryParams, CompareSideSelection, ParsedCompareQuery } from './compare-request.js';
 
@@ -17,6 +19,7 @@ export interface CompareRouteOptions {
   readonly clock: () => number;
   readonly retention: TierRetention;
   readonly maxPointsPerSeries: number;
+  readonly answers: CachedAnswers;
 }
 
 /**
@@ -36,17 +39,33 @@ export function registerCompareRoute(app: FastifyInstance, options: CompareRoute
         response: { 200: CompareResponseSchema },
       },
     },
-    async (request): Promise<CompareResponse> => {
+    async (request, reply): Promise<CompareResponse> => {
       const q = parseCompareQuery(
         request.query,
         options.clock(),
         options.retention,
         options.maxPointsPerSeries,
       );
-      const stop = options.metrics.queryDuration.startTimer({ query: 'compare', tier: q.tier.name });
-      const [a, b] = await Promise.all([readSide(options.store, q, q.a), readSide(options.store, q, q.b)]);
-      stop();
-      return compare(q, a, b);
+      const key = [q.metric, q.service, q.a.selector, q.b.selector, q.from, q.to, q.stepMs, q.tier.name];
+      const { value, cache } = await options.answers.cached(
+        {
+          query: 'compare',
+          key: `compare ${JSON.stringify(key)}`,
+          rangeEnd: q.to,
+          fresh: wantsFreshAnswer(request.headers),
+        },
+        async () => {
+          const stop = options.metrics.queryDuration.startTimer({ query: 'compare', tier: q.tier.name });
+          const [a, b] = await Promise.all([
+            readSide(options.store, q, q.a),
+            readSide(options.store, q, q.b),
+          ]);
+          stop();
+          return compare(q, a, b);
+        },
+      );
+      reply.header(CACHE_HEADER, cache);
+      return value;
     },
   );
 }

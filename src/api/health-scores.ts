@@ -15,6 +15,8 @@ import {
 import type { HealthMetricNames, HealthScoresResponse } from '../core/index.js';
 import type { Store } from '../storage/index.js';
 import type { ApiMetrics } from './api-metrics.js';
+import { CACHE_HEADER, wantsFreshAnswer } from './cached-answers.js';
+import type { CachedAnswers } from './cached-answers.js';
 import { measureServiceHealth } from './service-health.js';
 import type { HealthRanges } from './service-health.js';
 
@@ -30,6 +32,7 @@ export interface HealthScoreRouteOptions {
   readonly metrics: ApiMetrics;
   readonly clock: () => number;
   readonly names: HealthMetricNames;
+  readonly answers: CachedAnswers;
 }
 
 const HealthScoresQuerySchema = Type.Object({
@@ -58,21 +61,33 @@ export function registerHealthScoreRoutes(app: FastifyInstance, options: HealthS
         response: { 200: HealthScoresResponseSchema },
       },
     },
-    async (request): Promise<HealthScoresResponse> => {
+    async (request, reply): Promise<HealthScoresResponse> => {
       const ranges = healthRanges(request.query.window, options.clock());
-      const stop = options.metrics.queryDuration.startTimer({ query: 'health_scores', tier: '' });
-      const active = (await store.services()).filter((s) => s.lastSeen >= ranges.baselineFrom);
-      const scores: HealthScoresResponse['services'] = [];
-      for (let i = 0; i < active.length; i += SERVICES_AT_ONCE) {
-        const batch = active.slice(i, i + SERVICES_AT_ONCE);
-        scores.push(
-          ...(await Promise.all(
-            batch.map((s) => measureServiceHealth(store, s.name, options.names, ranges)),
-          )),
-        );
-      }
-      stop();
-      return answer(ranges, scores.sort(worstFirst));
+      const { value, cache } = await options.answers.cached(
+        {
+          query: 'health_scores',
+          key: `health_scores ${ranges.windowFrom} ${ranges.windowTo}`,
+          rangeEnd: ranges.windowTo,
+          fresh: wantsFreshAnswer(request.headers),
+        },
+        async () => {
+          const stop = options.metrics.queryDuration.startTimer({ query: 'health_scores', tier: '' });
+          const active = (await store.services()).filter((s) => s.lastSeen >= ranges.baselineFrom);
+          const scores: HealthScoresResponse['services'] = [];
+          for (let i = 0; i < active.length; i += SERVICES_AT_ONCE) {
+            const batch = active.slice(i, i + SERVICES_AT_ONCE);
+            scores.push(
+              ...(await Promise.all(
+                batch.map((s) => measureServiceHealth(store, s.name, options.names, ranges)),
+              )),
+            );
+          }
+          stop();
+          return answer(ranges, scores.sort(worstFirst));
+        },
+      );
+      reply.header(CACHE_HEADER, cache);
+      return value;
     },
   );
 
@@ -86,18 +101,30 @@ export function registerHealthScoreRoutes(app: FastifyInstance, options: HealthS
         response: { 200: HealthScoresResponseSchema },
       },
     },
-    async (request): Promise<HealthScoresResponse> => {
+    async (request, reply): Promise<HealthScoresResponse> => {
       const ranges = healthRanges(request.query.window, options.clock());
       const { service } = request.params;
-      const stop = options.metrics.queryDuration.startTimer({ query: 'health_scores', tier: '' });
-      const catalog = await store.metrics(service);
-      if (catalog.length === 0) {
-        stop();
-        throw new VantageError('VTG_QUERY_UNKNOWN_SERVICE', { params: { service }, field: 'service' });
-      }
-      const score = await measureServiceHealth(store, service, options.names, ranges, catalog);
-      stop();
-      return answer(ranges, [score]);
+      const { value, cache } = await options.answers.cached(
+        {
+          query: 'health_scores',
+          key: `health_scores ${ranges.windowFrom} ${ranges.windowTo} ${JSON.stringify(service)}`,
+          rangeEnd: ranges.windowTo,
+          fresh: wantsFreshAnswer(request.headers),
+        },
+        async () => {
+          const stop = options.metrics.queryDuration.startTimer({ query: 'health_scores', tier: '' });
+          const catalog = await store.metrics(service);
+          if (catalog.length === 0) {
+            stop();
+            throw new VantageError('VTG_QUERY_UNKNOWN_SERVICE', { params: { service }, field: 'service' });
+          }
+          const score = await measureServiceHealth(store, service, options.names, ranges, catalog);
+          stop();
+          return answer(ranges, [score]);
+        },
+      );
+      reply.header(CACHE_HEADER, cache);
+      return value;
     },
   );
 }
