@@ -66,7 +66,7 @@ module.exports = {
     {
       name: 'web-talks-to-the-api-over-http',
       comment:
-        'The dashboard shares only the API\'s types with the server (src/core/api-types.ts, stream-protocol.ts); its tests may use more.',
+        "The dashboard shares only the API's types with the server (src/core/api-types.ts, stream-protocol.ts); its tests may use more.",
       severity: 'error',
       from: { path: '^web/src/', pathNot: '\\.test\\.tsx?$' },
       to: { path: '^src/', pathNot: '^src/core/(api-types|stream-protocol|health-score)\\.ts$' },

@@ -19,9 +19,21 @@ const DAY = 86_400_000;
 /** The defaults of --retention-raw, --retention-hourly, --retention-daily. */
 const RETENTION = { '1m': 90 * DAY, '5m': 90 * DAY, '1h': 365 * DAY, '1d': 1095 * DAY };
 const CACHE = { off: ['--query-cache-max-mb', '0'], on: [] as string[] };
+/**
+ * Extra flags of the embedded server, one SQLite row pair per set, `;`-separated: e.g.
+ * BENCH_DASHBOARD_SQLITE_ARGS='--query-threads 0;--query-threads 2' compares reading on the main
+ * thread with reading on query threads, over the same data in the same run.
+ */
+const SQLITE_ARG_SETS = (process.env.BENCH_DASHBOARD_SQLITE_ARGS ?? '')
+  .split(';')
+  .map((set) => set.split(' ').filter(Boolean));
+/** Which stores to measure (BENCH_DASHBOARD_STORES=sqlite skips the ClickHouse rows). */
+const STORES = (process.env.BENCH_DASHBOARD_STORES ?? 'sqlite,clickhouse').split(',');
 
 interface Run {
   readonly store: string;
+  /** The store's column head in the per-panel table. */
+  readonly short: string;
   readonly cache: 'off' | 'on';
   readonly result: LoadResult;
   /** 1-minute load average of the machine before and after: other work on the cores shows here. */
@@ -36,34 +48,43 @@ interface Run {
 export async function runDashboardBench(durationS: number, log: (s: string) => void): Promise<string[]> {
   const data: DashboardData = { series: 1_000, hours: 24, end: Math.floor(Date.now() / 60_000) * 60_000 };
   const runs: Run[] = [];
-  const measure = async (store: string, cache: 'off' | 'on', api: string): Promise<void> => {
+  const measure = async (store: string, cache: 'off' | 'on', api: string, short?: string): Promise<void> => {
     const before = loadavg()[0] as number;
     log(`  ${store}, cache ${cache}: ${CLIENTS} clients for ${durationS} s`);
     const result = await runDashboardLoad(api, CLIENTS, durationS * 1000);
-    runs.push({ store, cache, result, load: [before, loadavg()[0] as number] });
+    const shortName = short ?? (store.split(' ')[0] as string);
+    runs.push({ store, short: shortName, cache, result, load: [before, loadavg()[0] as number] });
     log(`    p50 ${fmt(result.p50)} ms, p99 ${fmt(result.p99)} ms, ${fmt(result.perSecond, 0)} req/s`);
   };
 
   const dir = mkdtempSync(join(tmpdir(), 'vantage-bench-dashboard-'));
   try {
-    log('  writing 1,000 series x 24 h into SQLite');
-    await fill(new SqliteStore({ path: join(dir, 'vantage.db'), retention: RETENTION }), data, log);
-    for (const cache of ['off', 'on'] as const) {
-      const server = await startVantageProcess(
-        dir,
-        ['--rate-limit-per-minute', '100000000', ...CACHE[cache]],
-        'inherit',
-      );
-      try {
-        await measure('SQLite (embedded)', cache, server.api);
-      } finally {
-        server.child.kill('SIGTERM');
-        await server.exited;
+    if (STORES.includes('sqlite')) {
+      log('  writing 1,000 series x 24 h into SQLite');
+      await fill(new SqliteStore({ path: join(dir, 'vantage.db'), retention: RETENTION }), data, log);
+    }
+    for (const args of STORES.includes('sqlite') ? SQLITE_ARG_SETS : []) {
+      const store = args.length > 0 ? `SQLite (embedded, ${args.join(' ')})` : 'SQLite (embedded)';
+      const short =
+        args.length > 0 ? `SQLite ${args.join(' ').replace(/^--query-threads /, 'threads ')}` : 'SQLite';
+      for (const cache of ['off', 'on'] as const) {
+        const server = await startVantageProcess(
+          dir,
+          ['--rate-limit-per-minute', '100000000', ...CACHE[cache], ...args],
+          'inherit',
+        );
+        try {
+          await measure(store, cache, server.api, short);
+        } finally {
+          server.child.kill('SIGTERM');
+          await server.exited;
+        }
       }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  if (!STORES.includes('clickhouse')) return report(runs, durationS);
 
   const { clickhouse } = services();
   process.env.CLICKHOUSE_URL = clickhouse;
@@ -122,7 +143,7 @@ function report(runs: readonly Run[], durationS: number): string[] {
     '',
     `p99 per panel, ms (${runs.map((r) => `${r.store} cache ${r.cache}`).join(' / ')}):`,
     '',
-    `| panel | ${runs.map((r) => `${r.store.split(' ')[0]} ${r.cache}`).join(' | ')} |`,
+    `| panel | ${runs.map((r) => `${r.short} ${r.cache}`).join(' | ')} |`,
     `|---|${runs.map(() => '---').join('|')}|`,
     ...DASHBOARD_PANELS.map(
       (panel, i) =>

@@ -338,6 +338,8 @@ describe('ClickHouseStore writes', () => {
         min: whole.min,
         max: whole.max,
         last: whole.last,
+        // When the last value is from: what merging with the fallback outbox's `last` needs.
+        lastTimestamp: whole.lastTimestamp,
       });
       expect(bucket?.sketch?.encode().toString('hex')).toBe(whole.sketch?.encode().toString('hex'));
     }

@@ -106,7 +106,10 @@ async function metricSum(url: string, name: string): Promise<number | undefined>
 }
 
 /** Count and sum per request as the query API answers them (ClickHouse plus the outbox). */
-async function answeredPerRequest(service: string, from: number): Promise<Map<string, { count: number; sum: number }>> {
+async function answeredPerRequest(
+  service: string,
+  from: number,
+): Promise<Map<string, { count: number; sum: number }>> {
   const params = {
     service,
     metric: METRIC,
@@ -191,7 +194,8 @@ describe('distributed mode with the SQLite fallback', () => {
     let ready: { status: number; body: string } | undefined;
     try {
       await eventually(
-        async () => ((await metricSum(worker.metrics, 'vantage_worker_circuit_breaker_state')) === 1 ? true : undefined),
+        async () =>
+          (await metricSum(worker.metrics, 'vantage_worker_circuit_breaker_state')) === 1 ? true : undefined,
         30_000,
         'the breaker to open',
       );
@@ -221,7 +225,9 @@ describe('distributed mode with the SQLite fallback', () => {
     await sample();
     const inClickHouseDuringOutage = total(await storedPerRequest(client, database, 'fallback-outage'));
     const outboxSamples = (await metricSum(worker.metrics, 'vantage_worker_fallback_outbox_samples')) ?? 0;
-    const services = (await (await fetch(`${api.url}/v1/services`)).json()) as { services: { name: string }[] };
+    const services = (await (await fetch(`${api.url}/v1/services`)).json()) as {
+      services: { name: string }[];
+    };
     const metrics = (await (await fetch(`${api.url}/v1/metrics?service=fallback-outage`)).json()) as {
       metrics: { name: string }[];
     };
@@ -239,13 +245,14 @@ describe('distributed mode with the SQLite fallback', () => {
     let drainedAfterMs = 0;
     let restoredAt = 0;
     try {
-      proxy.latencyMs = 150;
+      proxy.latencyMs = 50;
       proxy.restore();
       cut = false;
       restoredAt = Date.now();
       await eventually(
         async () => {
-          const replayed = (await metricSum(worker.metrics, 'vantage_worker_fallback_batches_replayed_total')) ?? 0;
+          const replayed =
+            (await metricSum(worker.metrics, 'vantage_worker_fallback_batches_replayed_total')) ?? 0;
           const left = (await metricSum(worker.metrics, 'vantage_worker_fallback_outbox_batches')) ?? 0;
           if (replayed < 1 || left < 1) return undefined;
           kill.replayedBeforeKill = replayed;
@@ -261,7 +268,10 @@ describe('distributed mode with the SQLite fallback', () => {
       worker = await startRole('worker', workerArgs, 60_000);
       kill.restartMs = Date.now() - restart;
       await eventually(
-        async () => ((await metricSum(worker.metrics, 'vantage_worker_fallback_outbox_batches')) === 0 ? true : undefined),
+        async () =>
+          (await metricSum(worker.metrics, 'vantage_worker_fallback_outbox_batches')) === 0
+            ? true
+            : undefined,
         120_000,
         'the restarted worker to empty the outbox',
       );

@@ -37,6 +37,9 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
   const store = new SqliteStore({
     path: join(config.dataDir, 'vantage.db'),
     retention: tierRetention(config),
+    // The API's reads run on threads of their own: a slow query must not stall this thread.
+    queryThreads: config.queryThreads,
+    queryQueueMax: config.queryQueueMax,
   });
   const worker = await startWorkerThread(config, log, logger);
   const apiKeys = new ApiKeyVerifier(config.apiKeys);

@@ -40,8 +40,16 @@ function portClashes(values: Partial<Record<PortKey, unknown>>, keys: readonly P
   return problems;
 }
 
-/** The server settings a distributed role shares with `vantage start` (all but the data directory). */
-const { dataDir: _embeddedOnly, ...SHARED_SETTINGS } = SETTINGS;
+/**
+ * The server settings a distributed role shares with `vantage start`: all but the data directory
+ * and the threads that read the embedded SQLite store.
+ */
+const {
+  dataDir: _embeddedOnly,
+  queryThreads: _sqliteOnly,
+  queryQueueMax: _sqliteQueueOnly,
+  ...SHARED_SETTINGS
+} = SETTINGS;
 
 /** Every setting a distributed role reads: the shared server settings and Kafka, ClickHouse, breaker. */
 export const ROLE_SETTINGS = { ...SHARED_SETTINGS, ...DISTRIBUTED_SETTINGS };

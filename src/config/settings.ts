@@ -10,6 +10,7 @@ import type { SettingSpec } from './settings-table.js';
 import { STREAM_SETTINGS } from './stream-settings.js';
 import { QUERY_CACHE_SETTINGS } from './query-api-settings.js';
 import { HEALTH_SCORE_SETTINGS } from './health-settings.js';
+import { QUERY_THREAD_SETTINGS } from './query-thread-settings.js';
 
 /**
  * Every setting of the Vantage server roles, once: flag, VANTAGE_* variable, default, schema. The
@@ -179,6 +180,7 @@ export const SETTINGS = {
   },
   ...STREAM_SETTINGS,
   ...QUERY_CACHE_SETTINGS,
+  ...QUERY_THREAD_SETTINGS,
   ...HEALTH_SCORE_SETTINGS,
   logLevel: LOG_LEVEL_SETTING,
 } as const satisfies Record<string, SettingSpec>;

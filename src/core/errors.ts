@@ -63,6 +63,15 @@ export const ERRORS = {
       'The query did not finish within {seconds} s: narrow the time range, use a coarser time_bucket or select fewer series',
   },
   VTG_QUERY_UNKNOWN_SERVICE: { status: 404, message: 'No service {service} has sent metrics' },
+  VTG_QUERY_OVERLOADED: {
+    status: 503,
+    message:
+      'Every query thread is busy and {queued} queries are waiting (--query-queue-max); retry after {retryAfter} s',
+  },
+  VTG_QUERY_THREAD_FAILED: {
+    status: 500,
+    message: 'The query thread stopped before it answered ({reason}); a new thread takes its place',
+  },
   // VQL (src/query): each names the position of the token at fault.
   VTG_VQL_QUERY_TOO_LONG: { status: 400, message: '{reason} at line {line}, column {column}' },
   VTG_VQL_SYNTAX_ERROR: { status: 400, message: '{reason} at line {line}, column {column}' },

@@ -6,14 +6,18 @@ import type { CircuitBreaker, CircuitBreakerState } from './circuit-breaker.js';
 import type { DecodedBatch } from './decoded-batch.js';
 import type { FallbackMetrics } from './fallback-metrics.js';
 
-/** A replay round gives the bus its turn after this long, however much the outbox still holds. */
+/** A replay round may give the bus its turn after this long (see rule 5). */
 export const REPLAY_ROUND_MS = 2_000;
+/** ... and always does after this long: well within Kafka's max.poll.interval.ms (300 s). */
+export const MAX_REPLAY_ROUND_MS = 60_000;
 
 export interface FallbackOptions {
   readonly outbox: SqliteOutbox;
   /** While the breaker is open and the outbox is this large, consume nothing (Kafka buffers). */
   readonly maxBytes: number;
   readonly metrics: FallbackMetrics;
+  /** REPLAY_ROUND_MS unless a test says otherwise. */
+  readonly replayRoundMs?: number;
 }
 
 /** What the lane shares with its worker. */
@@ -58,10 +62,14 @@ export interface FallbackContext {
  *    batch is deleted only after ClickHouse acknowledged its data and its checkpoint: a kill -9
  *    in between leaves it in the outbox, the restarted worker sends the same rows with the same
  *    token, and ClickHouse drops the repeat.
- * 5. Interleaving. A replay round ends after REPLAY_ROUND_MS and the worker consumes again, so
- *    Kafka's poll interval holds and the lag stays visible. New batches of partitions that still
- *    have outbox batches queue behind them (rule 1); the others go straight to ClickHouse. A batch
- *    replays in a fraction of the time it took to gather, so the outbox drains under load.
+ * 5. Interleaving. Between replay rounds the worker consumes: one gather, without lingering,
+ *    reads what accumulated (up to --worker-batch-max-messages). New batches of partitions that
+ *    still have outbox batches queue behind them (rule 1); the others go straight to ClickHouse.
+ *    A gather appends at most one batch per partition, so a round ends only once it replayed more
+ *    than twice the batches appended since the last one (and lasted REPLAY_ROUND_MS), or drained
+ *    the outbox: the outbox shrinks by at least the appended count every round, however slow
+ *    inserts are. A round never lasts more than MAX_REPLAY_ROUND_MS, so Kafka's poll interval
+ *    holds; the consumer lag shows the wait.
  * 6. A replay failing while the breaker is still closed backs off (2 s, 4 s, ...) without
  *    stopping consumption: queued partitions keep appending, and enough failures open the breaker.
  * 7. A full outbox (`--fallback-max-bytes`) while the breaker is open: consume nothing, as without
@@ -80,6 +88,8 @@ export class FallbackLane {
   /** After a failed replay with the breaker still closed: no replay before this time. */
   private replayNotBefore = 0;
   private replayRetries = 0;
+  /** Batches appended since the last replay round: the next one must replay more than twice these. */
+  private appendedSinceRound = 0;
 
   constructor(
     private readonly options: FallbackOptions,
@@ -132,8 +142,16 @@ export class FallbackLane {
    */
   async replay(): Promise<void> {
     const { breaker, signal } = this.context;
-    const deadline = Date.now() + REPLAY_ROUND_MS;
-    while (!this.outbox.isEmpty && Date.now() < deadline && !signal.aborted) {
+    const started = Date.now();
+    const owed = this.appendedSinceRound;
+    this.appendedSinceRound = 0;
+    let replayed = 0;
+    const roundOver = (): boolean => {
+      const elapsed = Date.now() - started;
+      const round = this.options.replayRoundMs ?? REPLAY_ROUND_MS;
+      return elapsed >= MAX_REPLAY_ROUND_MS || (elapsed >= round && replayed > 2 * owed);
+    };
+    while (!this.outbox.isEmpty && !roundOver() && !signal.aborted) {
       if (Date.now() < this.replayNotBefore || breaker.waitMs() > 0) return;
       const batch = this.fromOutbox(() => this.outbox.first())?.value;
       const aggregates = batch && this.fromOutbox(() => this.outbox.aggregates(batch.id))?.value;
@@ -156,6 +174,7 @@ export class FallbackLane {
       this.replayRetries = 0;
       // Should the delete fail, the batch is replayed again with the same token: ClickHouse drops it.
       if (!this.fromOutbox(() => this.outbox.remove(batch))) return;
+      replayed += 1;
       this.options.metrics.batchesReplayed.inc();
       this.options.metrics.samplesReplayed.inc(batch.samples);
       if (this.outbox.isEmpty) this.logger.warn('fallback outbox drained: every batch is in the store');
@@ -180,6 +199,7 @@ export class FallbackLane {
       },
       batch.aggregates,
     );
+    this.appendedSinceRound += 1;
     this.options.metrics.batchesAppended.inc();
     this.options.metrics.samplesAppended.inc(batch.samples);
     this.logger.debug(

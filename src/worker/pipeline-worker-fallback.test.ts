@@ -58,13 +58,13 @@ interface Harness {
 function fallbackWorker(
   topic: MemoryTopic,
   store: Store,
-  overrides: Partial<PipelineWorkerOptions> & { maxBytes?: number } = {},
+  overrides: Partial<PipelineWorkerOptions> & { maxBytes?: number; replayRoundMs?: number } = {},
 ): Harness {
   const outbox = new SqliteOutbox(join(dir, 'outbox.db'));
   opened.push(outbox);
   const registry = new Registry();
   const consumer = new MemoryConsumer(topic);
-  const { maxBytes, ...rest } = overrides;
+  const { maxBytes, replayRoundMs, ...rest } = overrides;
   const worker = new PipelineWorker(
     consumer,
     store,
@@ -82,6 +82,7 @@ function fallbackWorker(
         outbox,
         maxBytes: maxBytes ?? 1024 ** 3,
         metrics: createFallbackMetrics(registry, outbox),
+        ...(replayRoundMs === undefined ? {} : { replayRoundMs }),
       },
       ...rest,
     },
@@ -285,6 +286,42 @@ describe('PipelineWorker with the SQLite fallback outbox', () => {
     expect(order[order.length - 1]).toBe(`0@${topic.end(0)}`);
     expectOffsetOrder(state);
     expect(totals(state.rows)).toEqual({ count: 10, sum: 36 + 300 });
+  });
+
+  it('drains the outbox under sustained load however slow inserts are: every round replays more than came in', async () => {
+    const topic = new MemoryTopic();
+    const state = new ClickHouseLikeState();
+    const store = new ClickHouseLikeStore(state);
+    // Eight partitions, inserts of 20 ms and rounds of 50 ms: a round bounded by time alone would
+    // replay two or three batches while a gather appends eight.
+    const { worker, outbox, registry } = fallbackWorker(topic, store, { replayRoundMs: 50 });
+    const sender = new Sender(topic);
+    await worker.start();
+    store.down = true;
+    sender.send(16, 8);
+    await allCommitted(topic);
+    sender.send(16, 8);
+    await allCommitted(topic);
+    expect(outbox.size().batches).toBeGreaterThanOrEqual(16);
+    const appendedInOutage = await metric(registry, 'vantage_worker_fallback_batches_appended_total');
+    store.insertMs = 20;
+    store.down = false;
+    const load = setInterval(() => sender.send(8, 8), 10);
+    try {
+      await vi.waitFor(() => expect(outbox.isEmpty).toBe(true), { timeout: 30_000, interval: 20 });
+    } finally {
+      clearInterval(load);
+    }
+    await allCommitted(topic);
+    await vi.waitFor(() => expect(totals(state.rows)).toEqual({ count: sender.count, sum: sender.sum }), {
+      timeout: 10_000,
+    });
+    await worker.stop();
+    expectOffsetOrder(state);
+    // Batches kept queueing behind the replay while it ran.
+    expect(await metric(registry, 'vantage_worker_fallback_batches_appended_total')).toBeGreaterThan(
+      appendedInOutage ?? 0,
+    );
   });
 
   it('with a full outbox it stops consuming until the probe succeeds, as without the fallback', async () => {

@@ -254,12 +254,7 @@ export class PipelineWorker {
     const max = this.options.batchMaxMessages;
     // A pinned range may be longer than what fits beside the carried messages: always read on.
     const room = (held: number): number => (this.pins.size > 0 ? max : Math.max(1, max - held));
-    // Into the outbox while the breaker is open: large batches make few, cheap replays.
-    const window = this.draining
-      ? 0
-      : this.fallback && this.breaker.state !== 'closed'
-        ? MAX_WINDOW_MS
-        : Math.min(MAX_WINDOW_MS, Math.max(this.options.lingerMs, 4 * this.lastWriteMs));
+    const window = this.draining ? 0 : this.gatherWindow();
     let epoch = this.epoch;
     let batch = this.carry;
     this.carry = [];
@@ -283,6 +278,16 @@ export class PipelineWorker {
       fresh = (await read(left)).length;
     }
     return batch;
+  }
+
+  /**
+   * With the fallback: into the outbox while the breaker is open, large batches make few, cheap
+   * replays; while a replay is pending, no lingering (the backlog is read as it is).
+   */
+  private gatherWindow(): number {
+    if (this.fallback && this.breaker.state !== 'closed') return MAX_WINDOW_MS;
+    if (this.fallback && !this.fallback.isEmpty) return 0;
+    return Math.min(MAX_WINDOW_MS, Math.max(this.options.lingerMs, 4 * this.lastWriteMs));
   }
 
   /**

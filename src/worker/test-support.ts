@@ -104,6 +104,8 @@ export class ClickHouseLikeStore implements Store {
   down = false;
   failures = 0;
   loseAnswers = 0;
+  /** How long each data insert takes. */
+  insertMs = 0;
   /** Fails the writes it says yes to (before anything is stored). */
   failWrite: ((checkpoints: readonly Checkpoint[]) => boolean) | undefined;
   readonly events: string[];
@@ -122,6 +124,7 @@ export class ClickHouseLikeStore implements Store {
       throw new Error('ClickHouse write failed: connect ECONNREFUSED');
     }
     if (aggregates.length > 0) {
+      if (this.insertMs > 0) await new Promise((r) => setTimeout(r, this.insertMs));
       const token = tokenOf(checkpoints);
       if (this.state.tokens.has(token)) this.state.dropped += 1;
       else {

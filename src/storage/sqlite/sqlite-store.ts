@@ -1,19 +1,9 @@
 import { statSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import {
-  clampedQuantile,
-  floorTo,
-  mergeAggregate,
-  QuantileSketch,
-  rebucket,
-  TIERS,
-} from '../../core/index.js';
-import type { Aggregate, MetricType, TierRetention } from '../../core/index.js';
-import { compileSqlite } from '../../query/index.js';
-import type { LogicalPlan, VqlRow, VqlValue } from '../../query/index.js';
+import { floorTo, mergeAggregate, rebucket, TIERS } from '../../core/index.js';
+import type { Aggregate, TierRetention } from '../../core/index.js';
+import type { LogicalPlan, VqlRow } from '../../query/index.js';
 import type {
-  Bucket,
   BucketGroup,
   BucketQuery,
   Checkpoint,
@@ -25,20 +15,39 @@ import type {
 } from '../store.js';
 import { migrate, tierTable } from './schema.js';
 import { SeriesCatalog } from './series-catalog.js';
+import { openDatabase } from './sqlite-connection.js';
+import { SqliteReads, answerRead, decodeBucketGroups } from './sqlite-reads.js';
+import type { ReadAnswer, ReadRequest } from './sqlite-reads.js';
+import { QueryThreadPool } from './query-thread-pool.js';
+import type { SqliteQueryThreadData } from './sqlite-query-thread.js';
 
 export interface SqliteStoreOptions {
   readonly path: string;
   readonly retention: TierRetention;
+  /**
+   * Worker threads that run the query API's reads (services, metrics, queryBuckets, queryVql),
+   * each on a read-only connection of its own, so that a slow query never blocks the calling
+   * thread. 0 or absent: the reads run inline, on this thread's reader connection.
+   */
+  readonly queryThreads?: number;
+  /** Reads that may wait while every query thread is busy; past it, VTG_QUERY_OVERLOADED. */
+  readonly queryQueueMax?: number;
 }
+
+/** Reads waiting for a query thread, unless the options say otherwise. */
+export const DEFAULT_QUERY_QUEUE_MAX = 256;
 
 /**
  * The embedded store: one SQLite file, written by the worker through one connection and read by
- * the query API through another (WAL lets reads run beside a write).
+ * the query API through others (WAL lets reads run beside a write): this thread's reader, or the
+ * connections of its query threads (sqlite-query-thread.ts).
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   private readonly writer: Db;
   private readonly reader: Db;
+  private readonly reads: SqliteReads;
+  private readonly queryThreads: QueryThreadPool<ReadRequest, ReadAnswer<ReadRequest>> | undefined;
   private readonly catalog: SeriesCatalog;
   private readonly upserts: Statement[];
   private readonly touchMetric: Statement;
@@ -48,9 +57,7 @@ export class SqliteStore implements Store {
     this.writer = openDatabase(options.path);
     migrate(this.writer);
     this.reader = openDatabase(options.path);
-    this.reader.exec(
-      'CREATE TEMP TABLE IF NOT EXISTS query_selection (series_id INTEGER PRIMARY KEY, grp INTEGER NOT NULL)',
-    );
+    this.reads = new SqliteReads(this.reader);
     this.catalog = new SeriesCatalog(this.writer);
     this.upserts = TIERS.map((t) =>
       this.writer.prepare(`
@@ -70,6 +77,17 @@ export class SqliteStore implements Store {
     this.saveCheckpoint = this.writer.prepare(
       'INSERT INTO checkpoint (source, partition, "offset") VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET "offset" = excluded."offset"',
     );
+    // Last, once the schema is migrated and nothing else can fail.
+    const threads = options.queryThreads ?? 0;
+    this.queryThreads =
+      threads > 0
+        ? new QueryThreadPool({
+            script: new URL('./sqlite-query-thread.js', import.meta.url),
+            threads,
+            maxQueued: options.queryQueueMax ?? DEFAULT_QUERY_QUEUE_MAX,
+            workerData: { path: options.path } satisfies SqliteQueryThreadData,
+          })
+        : undefined;
   }
 
   async write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<void> {
@@ -133,165 +151,25 @@ export class SqliteStore implements Store {
   }
 
   async services(): Promise<ServiceSummary[]> {
-    return this.reader
-      .prepare(
-        'SELECT service AS name, count(*) AS metricCount, max(last_seen) AS lastSeen FROM metric GROUP BY service ORDER BY service',
-      )
-      .all() as ServiceSummary[];
+    return this.read({ op: 'services' });
   }
 
   async metrics(service: string): Promise<MetricSummary[]> {
-    const rows = this.reader
-      .prepare(
-        `SELECT m.name, m.last_seen AS lastSeen, s.type, s.tags FROM metric m JOIN series s ON s.metric_id = m.id
-         WHERE m.service = ? ORDER BY m.name`,
-      )
-      .all(service) as { name: string; lastSeen: number; type: MetricType; tags: string }[];
-    const byName = new Map<
-      string,
-      { types: Set<MetricType>; keys: Set<string>; series: number; lastSeen: number }
-    >();
-    for (const r of rows) {
-      let m = byName.get(r.name);
-      if (!m)
-        byName.set(r.name, (m = { types: new Set(), keys: new Set(), series: 0, lastSeen: r.lastSeen }));
-      m.types.add(r.type);
-      for (const k of Object.keys(JSON.parse(r.tags) as object)) m.keys.add(k);
-      m.series += 1;
-    }
-    return [...byName].map(([name, m]) => ({
-      name,
-      types: [...m.types].sort(),
-      tagKeys: [...m.keys].sort(),
-      seriesCount: m.series,
-      lastSeen: m.lastSeen,
-    }));
+    return this.read({ op: 'metrics', service });
   }
 
-  async queryBuckets(q: BucketQuery): Promise<BucketGroup[]> {
-    const metric = this.reader
-      .prepare('SELECT id FROM metric WHERE service = ? AND name = ?')
-      .get(q.service, q.metric) as { id: number } | undefined;
-    if (!metric) return [];
-    const series = this.reader
-      .prepare('SELECT id, type, tags FROM series WHERE metric_id = ?')
-      .all(metric.id) as {
-      id: number;
-      type: MetricType;
-      tags: string;
-    }[];
-    const groups: { tags: Record<string, string>; types: Set<MetricType> }[] = [];
-    const groupIndex = new Map<string, number>();
-    const selection: [number, number][] = [];
-    for (const s of series) {
-      const tags = JSON.parse(s.tags) as Record<string, string>;
-      if (!q.tagFilters.every(([k, v]) => tags[k] === v)) continue;
-      const groupTags = Object.fromEntries(q.groupBy.map((k) => [k, tags[k] ?? '']));
-      const key = JSON.stringify(groupTags);
-      let g = groupIndex.get(key);
-      if (g === undefined) {
-        g = groups.length;
-        groupIndex.set(key, g);
-        groups.push({ tags: groupTags, types: new Set() });
-      }
-      groups[g]?.types.add(s.type);
-      selection.push([s.id, g]);
-    }
-    if (selection.length === 0) return [];
-    const rows = this.readBuckets(
-      q,
-      metric.id,
-      selection,
-      selection.length === series.length && groups.length === 1,
-    );
-    const out: BucketGroup[] = groups.map((g) => ({
-      tags: g.tags,
-      type: g.types.size === 1 && g.types.has('counter') ? 'counter' : 'gauge',
-      buckets: [],
-    }));
-    for (const r of rows) out[r.grp]?.buckets.push(r.bucket);
-    return out.filter((g) => g.buckets.length > 0);
-  }
-
-  private readBuckets(
-    q: BucketQuery,
-    metricId: number,
-    selection: [number, number][],
-    everySeries: boolean,
-  ): { grp: number; bucket: Bucket }[] {
-    const table = tierTable(q.tier.name);
-    const columns = [
-      'sum(a.count)',
-      'sum(a.sum)',
-      'min(a.min)',
-      'max(a.max)',
-      q.needLast ? 'last_by_time(a.last, a.last_ts)' : 'NULL',
-      q.needSketch ? 'sketch_union(a.sketch)' : 'NULL',
-      // The time of the value last_by_time picks: the latest one.
-      q.needLast ? 'max(a.last_ts)' : 'NULL',
-    ].join(', ');
-    // % works on integers (a bound JS number arrives as REAL, so / would not truncate).
-    const bucket = '(a.start - a.start % @step)';
-    const params = { metric: metricId, from: q.from, to: q.to, step: q.stepMs };
-    let sql: string;
-    if (everySeries) {
-      sql = `SELECT 0, ${bucket} AS b, ${columns} FROM ${table} a
-             WHERE a.metric_id = @metric AND a.start >= @from AND a.start < @to GROUP BY b ORDER BY b`;
-    } else {
-      this.reader.prepare('DELETE FROM temp.query_selection').run();
-      const insert = this.reader.prepare('INSERT INTO temp.query_selection (series_id, grp) VALUES (?, ?)');
-      this.reader.transaction(() => {
-        for (const [id, g] of selection) insert.run(id, g);
-      })();
-      // CROSS JOIN keeps the aggregate table as the outer loop: one range scan of its B-tree.
-      sql = `SELECT s.grp, ${bucket} AS b, ${columns} FROM ${table} a CROSS JOIN temp.query_selection s
-             ON s.series_id = a.series_id
-             WHERE a.metric_id = @metric AND a.start >= @from AND a.start < @to GROUP BY s.grp, b ORDER BY s.grp, b`;
-    }
-    const rows = this.reader.prepare(sql).raw(true).all(params) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number | null,
-      Buffer | null,
-      number | null,
-    ][];
-    return rows.map(([grp, start, count, sum, min, max, last, sketch, lastTs]) => ({
-      grp,
-      bucket: {
-        start,
-        count,
-        sum,
-        min,
-        max,
-        last: last ?? undefined,
-        ...(lastTs !== null ? { lastTimestamp: lastTs } : {}),
-        sketch: sketch ? QuantileSketch.decode(sketch) : undefined,
-      },
-    }));
+  async queryBuckets(query: BucketQuery): Promise<BucketGroup[]> {
+    return decodeBucketGroups(await this.read({ op: 'buckets', query }));
   }
 
   async queryVql(plan: LogicalPlan): Promise<{ rows: VqlRow[]; sorted: boolean }> {
-    const compiled = compileSqlite(plan);
-    const raw = this.reader.prepare(compiled.sql).all(...compiled.params) as Record<string, unknown>[];
-    const rows = raw.map((r) => {
-      const out: Record<string, VqlValue> = {};
-      for (const [id, column] of Object.entries(compiled.columns)) {
-        const value = r[column.alias];
-        if (column.kind === 'sketch') {
-          out[id] = Buffer.isBuffer(value)
-            ? rowQuantile(value, column.quantile, r, compiled.sketchBounds)
-            : null;
-        } else {
-          out[id] = typeof value === 'number' || typeof value === 'string' ? value : null;
-        }
-      }
-      return out;
-    });
-    return { rows, sorted: compiled.sortedAndLimited };
+    return this.read({ op: 'vql', plan });
+  }
+
+  /** A read on a query thread when the store has them, else here on the reader connection. */
+  private async read<R extends ReadRequest>(request: R): Promise<ReadAnswer<R>> {
+    if (this.queryThreads === undefined) return answerRead(this.reads, request);
+    return (await this.queryThreads.run(request)) as ReadAnswer<R>;
   }
 
   async applyRetention(now: number): Promise<RetentionReport> {
@@ -336,59 +214,11 @@ export class SqliteStore implements Store {
     return { series: n, bytesOnDisk: bytes };
   }
 
+  /** Lets running reads finish (refusing queued ones), then closes every connection. */
   async close(): Promise<void> {
+    await this.queryThreads?.close();
     this.reader.close();
     this.writer.pragma('wal_checkpoint(TRUNCATE)');
     this.writer.close();
   }
-}
-
-/** A percentile of a row: its merged sketch's quantile, clamped into the row's [min, max]. */
-function rowQuantile(
-  blob: Buffer,
-  q: number,
-  row: Record<string, unknown>,
-  bounds: { min: string; max: string } | undefined,
-): number | null {
-  const min = bounds ? Number(row[bounds.min]) : Number.NEGATIVE_INFINITY;
-  const max = bounds ? Number(row[bounds.max]) : Number.POSITIVE_INFINITY;
-  return clampedQuantile(QuantileSketch.decode(blob), q, min, max) ?? null;
-}
-
-function openDatabase(path: string): Db {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  // FULL: a committed write survives power loss, since the bus log behind it may already be gone.
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('cache_size = -65536');
-  db.pragma('mmap_size = 1073741824');
-  db.function('sketch_merge', { deterministic: true }, (a: unknown, b: unknown) => {
-    if (!Buffer.isBuffer(a)) return Buffer.isBuffer(b) ? b : null;
-    if (!Buffer.isBuffer(b)) return a;
-    const merged = new QuantileSketch();
-    merged.mergeEncoded(a);
-    merged.mergeEncoded(b);
-    return merged.encode();
-  });
-  db.aggregate('sketch_union', {
-    start: () => new QuantileSketch(),
-    step: (acc: QuantileSketch, blob: unknown) => {
-      if (Buffer.isBuffer(blob)) acc.mergeEncoded(blob);
-      return acc;
-    },
-    result: (acc: QuantileSketch) => (acc.count === 0 ? null : acc.encode()),
-  });
-  // The typings allow one argument per step; SQLite passes two here (value, time).
-  const lastByTime = {
-    start: () => ({ ts: Number.NEGATIVE_INFINITY, value: 0 }),
-    step: (acc: { ts: number; value: number }, value: unknown, ts: unknown) => {
-      const v = Number(value);
-      const t = Number(ts);
-      return t > acc.ts || (t === acc.ts && v > acc.value) ? { ts: t, value: v } : acc;
-    },
-    result: (acc: { ts: number; value: number }) => (acc.ts === Number.NEGATIVE_INFINITY ? null : acc.value),
-  };
-  db.aggregate('last_by_time', lastByTime as unknown as Parameters<Db['aggregate']>[1]);
-  return db;
 }

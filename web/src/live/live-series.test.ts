@@ -75,6 +75,40 @@ describe('LiveSeries', () => {
     expect(s.series()[0]?.points).toEqual([[10 * MIN, 107]]);
   });
 
+  it('keeps the stream’s value for the steps it owns when the store answers again', () => {
+    const s = lines('sum');
+    s.replaceStored([
+      {
+        service: 's',
+        metric: 'm',
+        tags: {},
+        points: [
+          [9 * MIN, 1],
+          [10 * MIN, 2],
+        ],
+      },
+    ]);
+    s.add([point(11 * MIN, { sum: 5 }), point(12 * MIN, { sum: 6 })]);
+    // The store has caught up with part of minute 11 and knows minute 10 in full now.
+    s.replaceStored([
+      {
+        service: 's',
+        metric: 'm',
+        tags: {},
+        points: [
+          [10 * MIN, 3],
+          [11 * MIN, 4],
+        ],
+      },
+    ]);
+    expect(s.series()[0]?.points).toEqual([
+      [9 * MIN, 1],
+      [10 * MIN, 3],
+      [11 * MIN, 5],
+      [12 * MIN, 6],
+    ]);
+  });
+
   it('takes percentiles from the store only: a partial minute has no sketch', () => {
     const s = lines('p99');
     expect(s.add([point(12 * MIN, { sum: 5 })])).toEqual({ changed: false, needsStoreRefresh: true });

@@ -57,8 +57,12 @@ export interface LiveSeriesOptions {
 export class LiveSeries {
   private readonly stored = new Map<string, { tags: Record<string, string>; points: Map<number, number> }>();
   private readonly live = new Map<string, Map<number, Accumulated>>();
+  /** Each group's stored points in time order, as of `storedVersion`. */
+  private readonly sorted = new Map<string, { storedVersion: number; points: Point[] }>();
   private readonly firstLiveStep: number;
   private version = 0;
+  /** Bumped when the store answers, so that sorted copies of stored points are made again. */
+  private storedVersion = 0;
   private cache: { version: number; series: ChartSeries[] } | undefined;
 
   constructor(private readonly options: LiveSeriesOptions) {
@@ -76,6 +80,7 @@ export class LiveSeries {
       for (const [t, v] of s.points) entry.points.set(t, v);
       this.stored.set(key, entry);
     }
+    this.storedVersion++;
     this.version++;
   }
 
@@ -126,17 +131,33 @@ export class LiveSeries {
     if (this.cache?.version === this.version) return this.cache.series;
     const out: ChartSeries[] = [];
     for (const [key, entry] of this.stored) {
-      const merged = new Map(entry.points);
-      for (const [step, acc] of this.live.get(key) ?? []) {
+      const liveSteps = this.live.get(key);
+      const live: Point[] = [];
+      for (const [step, acc] of liveSteps ?? []) {
         const v = valueOf(this.options.agg, acc, this.options.stepMs);
-        if (v !== undefined) merged.set(step, v);
+        if (v !== undefined) live.push([step, v]);
       }
-      const points: Point[] = [...merged].sort((a, b) => a[0] - b[0]);
+      // Stored steps are sorted once when stored; a live append only adds the few live steps.
+      const stored = this.sortedStored(key, entry.points);
+      const kept = live.length ? stored.filter((p) => !liveSteps?.has(p[0])) : stored;
+      const points = live.length ? [...kept, ...live.sort((a, b) => a[0] - b[0])] : kept;
+      if (live.length && kept.length && (kept[kept.length - 1] as Point)[0] > (live[0] as Point)[0]) {
+        points.sort((a, b) => a[0] - b[0]);
+      }
       out.push({ label: this.options.label(entry.tags), points });
     }
     out.sort((a, b) => a.label.localeCompare(b.label));
     this.cache = { version: this.version, series: out };
     return out;
+  }
+
+  /** A group's stored points in time order, sorted again only after the store answered anew. */
+  private sortedStored(key: string, points: Map<number, number>): Point[] {
+    const known = this.sorted.get(key);
+    if (known && known.storedVersion === this.storedVersion) return known.points;
+    const sorted: Point[] = [...points].sort((a, b) => a[0] - b[0]);
+    this.sorted.set(key, { storedVersion: this.storedVersion, points: sorted });
+    return sorted;
   }
 
   private groupTags(tags: Record<string, string>): Record<string, string> {

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import type { SettingSpec } from './settings-table.js';
+
+const wholeNumber = z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number);
+
+/**
+ * The query threads of `vantage start` (docs/architecture.md, "Query threads"): better-sqlite3
+ * runs a query synchronously on the thread that asks, so the embedded store runs the query API's
+ * reads on threads of their own, and the main thread keeps serving cached answers and the
+ * collector while a slow query runs. Two, not one per core: the embedded worker thread and the
+ * main thread want cores too, and a third thread would mostly wait for a core.
+ */
+export const QUERY_THREAD_SETTINGS = {
+  queryThreads: {
+    flag: '--query-threads',
+    env: 'VANTAGE_QUERY_THREADS',
+    default: '2',
+    schema: wholeNumber.pipe(z.number().int().min(0).max(64)),
+    description:
+      "Threads for the query API's SQLite reads, each with its own connection; 0 reads on the main thread",
+  },
+  queryQueueMax: {
+    flag: '--query-queue-max',
+    env: 'VANTAGE_QUERY_QUEUE_MAX',
+    default: '256',
+    schema: wholeNumber.pipe(z.number().int().min(0).max(1_000_000)),
+    description: 'SQLite reads that wait while every query thread is busy; beyond it, 503',
+  },
+} as const satisfies Record<string, SettingSpec>;

@@ -1,0 +1,218 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { VantageError } from '../../core/index.js';
+import { fromThreadError } from './query-thread-protocol.js';
+import type { FromQueryThread, ToQueryThread } from './query-thread-protocol.js';
+
+export interface QueryThreadPoolOptions {
+  /** The thread's entry module, compiled JavaScript (query-thread-protocol.ts says what it does). */
+  readonly script: URL;
+  /** Threads started; each runs one query at a time. */
+  readonly threads: number;
+  /** Queries that may wait for a free thread; one more is refused with VTG_QUERY_OVERLOADED. */
+  readonly maxQueued: number;
+  /** Handed to every thread as its workerData. */
+  readonly workerData?: unknown;
+  /** How long close() lets running queries finish before it stops their threads. */
+  readonly closeTimeoutMs?: number;
+}
+
+export interface QueryThreadPoolUsage {
+  readonly threads: number;
+  readonly busy: number;
+  readonly queued: number;
+}
+
+interface Job<Request, Answer> {
+  readonly id: number;
+  readonly request: Request;
+  readonly resolve: (answer: Answer) => void;
+  readonly reject: (err: Error) => void;
+}
+
+interface PoolThread<Request, Answer> {
+  readonly worker: Worker;
+  job: Job<Request, Answer> | undefined;
+  /** It opened what it needs: a thread that dies before this is restarted only after a pause. */
+  ready: boolean;
+  /** Why it is ending, once known: an uncaught error, or close() running out of patience. */
+  failure: string | undefined;
+}
+
+/** Retried this much later when a new thread dies before it is ready, doubling up to the maximum. */
+const RESTART_DELAY_MS = { first: 100, max: 5_000 };
+
+/**
+ * Runs requests on a fixed number of worker threads, one request per thread at a time, so that a
+ * slow synchronous query (better-sqlite3 blocks the thread it runs on) never stalls the thread
+ * that serves HTTP. Requests wait in a bounded FIFO queue while every thread is busy. A thread
+ * that dies fails the one request it held with VTG_QUERY_THREAD_FAILED and is replaced; nothing
+ * waits forever. A thread keeps the process alive only while it runs a request.
+ */
+export class QueryThreadPool<Request, Answer> {
+  private readonly threads = new Set<PoolThread<Request, Answer>>();
+  private readonly idle: PoolThread<Request, Answer>[] = [];
+  private readonly queue: Job<Request, Answer>[] = [];
+  private readonly exits = new Map<PoolThread<Request, Answer>, Promise<void>>();
+  private nextId = 1;
+  private restartDelayMs = RESTART_DELAY_MS.first;
+  private readonly restarts = new Set<NodeJS.Timeout>();
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: QueryThreadPoolOptions) {
+    if (!Number.isInteger(options.threads) || options.threads < 1)
+      throw new RangeError(`a query thread pool needs at least one thread, not ${options.threads}`);
+    const path = fileURLToPath(options.script);
+    // From TypeScript sources (vitest) the compiled entry is not there: say so now, not per query.
+    if (!existsSync(path))
+      throw new Error(`the query thread's script ${path} is missing: build with npm run build`);
+    for (let i = 0; i < options.threads; i++) this.start();
+  }
+
+  /** Runs `request` on the next free thread. */
+  run(request: Request): Promise<Answer> {
+    if (this.closing !== undefined) return Promise.reject(closedError());
+    return new Promise<Answer>((resolve, reject) => {
+      const job = { id: this.nextId++, request, resolve, reject };
+      const thread = this.idle.pop();
+      if (thread !== undefined) this.dispatch(thread, job);
+      else if (this.queue.length >= this.options.maxQueued) {
+        reject(
+          new VantageError('VTG_QUERY_OVERLOADED', {
+            params: { queued: this.queue.length, retryAfter: 1 },
+            retryAfter: 1,
+          }),
+        );
+      } else this.queue.push(job);
+    });
+  }
+
+  get usage(): QueryThreadPoolUsage {
+    return {
+      threads: this.threads.size,
+      busy: [...this.threads].filter((t) => t.job !== undefined).length,
+      queued: this.queue.length,
+    };
+  }
+
+  /**
+   * Refuses new requests and those still queued, lets each thread finish the request it runs
+   * (stopping it after closeTimeoutMs), then ends the threads.
+   */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      for (const timer of this.restarts) clearTimeout(timer);
+      this.restarts.clear();
+      for (const job of this.queue.splice(0)) job.reject(closedError());
+      const timeoutMs = this.options.closeTimeoutMs ?? 10_000;
+      const overdue = setTimeout(() => {
+        for (const t of this.threads) {
+          t.failure ??= `still running ${timeoutMs} ms after the store began to close`;
+          void t.worker.terminate();
+        }
+      }, timeoutMs);
+      for (const t of this.threads) this.post(t, { type: 'close' });
+      await Promise.all(this.exits.values());
+      clearTimeout(overdue);
+    })());
+  }
+
+  private start(): void {
+    const worker = new Worker(this.options.script, { workerData: this.options.workerData });
+    worker.unref();
+    const thread: PoolThread<Request, Answer> = { worker, job: undefined, ready: false, failure: undefined };
+    this.threads.add(thread);
+    worker.on('message', (m: FromQueryThread<Answer>) => this.onMessage(thread, m));
+    worker.on('error', (err) => (thread.failure ??= err.message));
+    worker.on('messageerror', (err) => this.settle(thread, (job) => job.reject(err)));
+    this.exits.set(
+      thread,
+      new Promise<void>((resolve) =>
+        worker.once('exit', (code) => {
+          this.onExit(thread, code);
+          resolve();
+        }),
+      ),
+    );
+    this.release(thread);
+  }
+
+  private onMessage(thread: PoolThread<Request, Answer>, m: FromQueryThread<Answer>): void {
+    if (m.type === 'ready') {
+      thread.ready = true;
+      this.restartDelayMs = RESTART_DELAY_MS.first;
+    } else if (m.type === 'answer') {
+      this.settle(thread, (job) => job.resolve(m.answer), m.id);
+    } else {
+      this.settle(thread, (job) => job.reject(fromThreadError(m.error)), m.id);
+    }
+  }
+
+  /** Hands the thread's job its outcome and the thread the next job. */
+  private settle(
+    thread: PoolThread<Request, Answer>,
+    outcome: (job: Job<Request, Answer>) => void,
+    id?: number,
+  ): void {
+    const job = thread.job;
+    if (job === undefined || (id !== undefined && job.id !== id)) return;
+    thread.job = undefined;
+    outcome(job);
+    this.release(thread);
+  }
+
+  private onExit(thread: PoolThread<Request, Answer>, code: number): void {
+    this.threads.delete(thread);
+    this.exits.delete(thread);
+    const at = this.idle.indexOf(thread);
+    if (at >= 0) this.idle.splice(at, 1);
+    const reason = thread.failure ?? `it exited with code ${code}`;
+    if (thread.job !== undefined) {
+      thread.job.reject(new VantageError('VTG_QUERY_THREAD_FAILED', { params: { reason } }));
+      thread.job = undefined;
+    }
+    if (this.closing !== undefined) return;
+    // A thread that could not even start would fail the same way at once: wait before the next.
+    const delay = thread.ready ? 0 : this.restartDelayMs;
+    if (!thread.ready) this.restartDelayMs = Math.min(this.restartDelayMs * 2, RESTART_DELAY_MS.max);
+    const timer = setTimeout(() => {
+      this.restarts.delete(timer);
+      this.start();
+    }, delay);
+    this.restarts.add(timer);
+  }
+
+  /** The thread is free: it takes the oldest waiting job, or waits (not keeping the process up). */
+  private release(thread: PoolThread<Request, Answer>): void {
+    if (this.closing !== undefined) return;
+    const next = this.queue.shift();
+    if (next !== undefined) this.dispatch(thread, next);
+    else {
+      thread.worker.unref();
+      this.idle.push(thread);
+    }
+  }
+
+  private dispatch(thread: PoolThread<Request, Answer>, job: Job<Request, Answer>): void {
+    thread.job = job;
+    thread.worker.ref();
+    try {
+      this.post(thread, { type: 'run', id: job.id, request: job.request });
+    } catch (err) {
+      // A request that is not plain data (DataCloneError): the thread never saw it.
+      this.settle(thread, (j) => j.reject(err as Error));
+    }
+  }
+
+  private post(thread: PoolThread<Request, Answer>, message: ToQueryThread<Request>): void {
+    thread.worker.postMessage(message);
+  }
+}
+
+function closedError(): VantageError {
+  return new VantageError('VTG_SERVICE_UNAVAILABLE', {
+    params: { reason: 'the store is closing' },
+    retryAfter: 1,
+  });
+}

@@ -1,0 +1,242 @@
+import type { Database as Db } from 'better-sqlite3';
+import { clampedQuantile, QuantileSketch } from '../../core/index.js';
+import type { MetricType } from '../../core/index.js';
+import { compileSqlite } from '../../query/index.js';
+import type { LogicalPlan, VqlRow, VqlValue } from '../../query/index.js';
+import type { Bucket, BucketGroup, BucketQuery, MetricSummary, ServiceSummary } from '../store.js';
+import { tierTable } from './schema.js';
+
+/**
+ * The query API's reads of the store, as messages: SqliteStore runs them on its own connection
+ * (inline) or hands them to a query thread (sqlite-query-thread.ts), which answers with the same
+ * code on a connection of its own. Requests and answers are plain data, so they cross threads by
+ * structured clone.
+ */
+export type ReadRequest =
+  | { readonly op: 'services' }
+  | { readonly op: 'metrics'; readonly service: string }
+  | { readonly op: 'buckets'; readonly query: BucketQuery }
+  | { readonly op: 'vql'; readonly plan: LogicalPlan };
+
+export interface ReadAnswers {
+  services: ServiceSummary[];
+  metrics: MetricSummary[];
+  buckets: EncodedBucketGroup[];
+  vql: { rows: VqlRow[]; sorted: boolean };
+}
+
+export type ReadAnswer<R extends ReadRequest> = ReadAnswers[R['op']];
+
+/** A bucket whose sketch is still in its stored encoding, as it crosses from a query thread. */
+export interface EncodedBucket extends Omit<Bucket, 'sketch'> {
+  readonly sketch: Uint8Array | undefined;
+}
+
+export interface EncodedBucketGroup extends Omit<BucketGroup, 'buckets'> {
+  readonly buckets: EncodedBucket[];
+}
+
+/** Decodes the sketches of an answer to `buckets`, in the thread that will use them. */
+export function decodeBucketGroups(groups: readonly EncodedBucketGroup[]): BucketGroup[] {
+  return groups.map((g) => ({
+    ...g,
+    buckets: g.buckets.map((b) => ({ ...b, sketch: b.sketch ? QuantileSketch.decode(b.sketch) : undefined })),
+  }));
+}
+
+/** Answers a read request on `reads`' connection. */
+export function answerRead<R extends ReadRequest>(reads: SqliteReads, request: R): ReadAnswer<R> {
+  switch (request.op) {
+    case 'services':
+      return reads.services() as ReadAnswer<R>;
+    case 'metrics':
+      return reads.metrics(request.service) as ReadAnswer<R>;
+    case 'buckets':
+      return reads.buckets(request.query) as ReadAnswer<R>;
+    case 'vql':
+      return reads.vql(request.plan) as ReadAnswer<R>;
+  }
+}
+
+/** The read queries of the store on one connection (read-only or not). */
+export class SqliteReads {
+  constructor(private readonly db: Db) {
+    this.db.exec(
+      'CREATE TEMP TABLE IF NOT EXISTS query_selection (series_id INTEGER PRIMARY KEY, grp INTEGER NOT NULL)',
+    );
+  }
+
+  services(): ServiceSummary[] {
+    return this.db
+      .prepare(
+        'SELECT service AS name, count(*) AS metricCount, max(last_seen) AS lastSeen FROM metric GROUP BY service ORDER BY service',
+      )
+      .all() as ServiceSummary[];
+  }
+
+  metrics(service: string): MetricSummary[] {
+    const rows = this.db
+      .prepare(
+        `SELECT m.name, m.last_seen AS lastSeen, s.type, s.tags FROM metric m JOIN series s ON s.metric_id = m.id
+         WHERE m.service = ? ORDER BY m.name`,
+      )
+      .all(service) as { name: string; lastSeen: number; type: MetricType; tags: string }[];
+    const byName = new Map<
+      string,
+      { types: Set<MetricType>; keys: Set<string>; series: number; lastSeen: number }
+    >();
+    for (const r of rows) {
+      let m = byName.get(r.name);
+      if (!m)
+        byName.set(r.name, (m = { types: new Set(), keys: new Set(), series: 0, lastSeen: r.lastSeen }));
+      m.types.add(r.type);
+      for (const k of Object.keys(JSON.parse(r.tags) as object)) m.keys.add(k);
+      m.series += 1;
+    }
+    return [...byName].map(([name, m]) => ({
+      name,
+      types: [...m.types].sort(),
+      tagKeys: [...m.keys].sort(),
+      seriesCount: m.series,
+      lastSeen: m.lastSeen,
+    }));
+  }
+
+  buckets(q: BucketQuery): EncodedBucketGroup[] {
+    const metric = this.db
+      .prepare('SELECT id FROM metric WHERE service = ? AND name = ?')
+      .get(q.service, q.metric) as { id: number } | undefined;
+    if (!metric) return [];
+    const series = this.db
+      .prepare('SELECT id, type, tags FROM series WHERE metric_id = ?')
+      .all(metric.id) as {
+      id: number;
+      type: MetricType;
+      tags: string;
+    }[];
+    const groups: { tags: Record<string, string>; types: Set<MetricType> }[] = [];
+    const groupIndex = new Map<string, number>();
+    const selection: [number, number][] = [];
+    for (const s of series) {
+      const tags = JSON.parse(s.tags) as Record<string, string>;
+      if (!q.tagFilters.every(([k, v]) => tags[k] === v)) continue;
+      const groupTags = Object.fromEntries(q.groupBy.map((k) => [k, tags[k] ?? '']));
+      const key = JSON.stringify(groupTags);
+      let g = groupIndex.get(key);
+      if (g === undefined) {
+        g = groups.length;
+        groupIndex.set(key, g);
+        groups.push({ tags: groupTags, types: new Set() });
+      }
+      groups[g]?.types.add(s.type);
+      selection.push([s.id, g]);
+    }
+    if (selection.length === 0) return [];
+    const rows = this.readBuckets(
+      q,
+      metric.id,
+      selection,
+      selection.length === series.length && groups.length === 1,
+    );
+    const out: EncodedBucketGroup[] = groups.map((g) => ({
+      tags: g.tags,
+      type: g.types.size === 1 && g.types.has('counter') ? 'counter' : 'gauge',
+      buckets: [],
+    }));
+    for (const r of rows) out[r.grp]?.buckets.push(r.bucket);
+    return out.filter((g) => g.buckets.length > 0);
+  }
+
+  private readBuckets(
+    q: BucketQuery,
+    metricId: number,
+    selection: [number, number][],
+    everySeries: boolean,
+  ): { grp: number; bucket: EncodedBucket }[] {
+    const table = tierTable(q.tier.name);
+    const columns = [
+      'sum(a.count)',
+      'sum(a.sum)',
+      'min(a.min)',
+      'max(a.max)',
+      q.needLast ? 'last_by_time(a.last, a.last_ts)' : 'NULL',
+      q.needSketch ? 'sketch_union(a.sketch)' : 'NULL',
+      // The time of the value last_by_time picks: the latest one.
+      q.needLast ? 'max(a.last_ts)' : 'NULL',
+    ].join(', ');
+    // % works on integers (a bound JS number arrives as REAL, so / would not truncate).
+    const bucket = '(a.start - a.start % @step)';
+    const params = { metric: metricId, from: q.from, to: q.to, step: q.stepMs };
+    let sql: string;
+    if (everySeries) {
+      sql = `SELECT 0, ${bucket} AS b, ${columns} FROM ${table} a
+             WHERE a.metric_id = @metric AND a.start >= @from AND a.start < @to GROUP BY b ORDER BY b`;
+    } else {
+      this.db.prepare('DELETE FROM temp.query_selection').run();
+      const insert = this.db.prepare('INSERT INTO temp.query_selection (series_id, grp) VALUES (?, ?)');
+      this.db.transaction(() => {
+        for (const [id, g] of selection) insert.run(id, g);
+      })();
+      // CROSS JOIN keeps the aggregate table as the outer loop: one range scan of its B-tree.
+      sql = `SELECT s.grp, ${bucket} AS b, ${columns} FROM ${table} a CROSS JOIN temp.query_selection s
+             ON s.series_id = a.series_id
+             WHERE a.metric_id = @metric AND a.start >= @from AND a.start < @to GROUP BY s.grp, b ORDER BY s.grp, b`;
+    }
+    const rows = this.db.prepare(sql).raw(true).all(params) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number | null,
+      Buffer | null,
+      number | null,
+    ][];
+    return rows.map(([grp, start, count, sum, min, max, last, sketch, lastTs]) => ({
+      grp,
+      bucket: {
+        start,
+        count,
+        sum,
+        min,
+        max,
+        last: last ?? undefined,
+        ...(lastTs !== null ? { lastTimestamp: lastTs } : {}),
+        sketch: sketch ?? undefined,
+      },
+    }));
+  }
+
+  vql(plan: LogicalPlan): { rows: VqlRow[]; sorted: boolean } {
+    const compiled = compileSqlite(plan);
+    const raw = this.db.prepare(compiled.sql).all(...compiled.params) as Record<string, unknown>[];
+    const rows = raw.map((r) => {
+      const out: Record<string, VqlValue> = {};
+      for (const [id, column] of Object.entries(compiled.columns)) {
+        const value = r[column.alias];
+        if (column.kind === 'sketch') {
+          out[id] = Buffer.isBuffer(value)
+            ? rowQuantile(value, column.quantile, r, compiled.sketchBounds)
+            : null;
+        } else {
+          out[id] = typeof value === 'number' || typeof value === 'string' ? value : null;
+        }
+      }
+      return out;
+    });
+    return { rows, sorted: compiled.sortedAndLimited };
+  }
+}
+
+/** A percentile of a row: its merged sketch's quantile, clamped into the row's [min, max]. */
+function rowQuantile(
+  blob: Buffer,
+  q: number,
+  row: Record<string, unknown>,
+  bounds: { min: string; max: string } | undefined,
+): number | null {
+  const min = bounds ? Number(row[bounds.min]) : Number.NEGATIVE_INFINITY;
+  const max = bounds ? Number(row[bounds.max]) : Number.POSITIVE_INFINITY;
+  return clampedQuantile(QuantileSketch.decode(blob), q, min, max) ?? null;
+}
