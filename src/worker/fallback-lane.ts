@@ -67,9 +67,9 @@ export interface FallbackContext {
  *    still have outbox batches queue behind them (rule 1); the others go straight to ClickHouse.
  *    A gather appends at most one batch per partition, so a round ends only once it replayed more
  *    than twice the batches appended since the last one (and lasted REPLAY_ROUND_MS), or drained
- *    the outbox: the outbox shrinks by at least the appended count every round, however slow
- *    inserts are. A round never lasts more than MAX_REPLAY_ROUND_MS, so Kafka's poll interval
- *    holds; the consumer lag shows the wait.
+ *    the outbox: under a steady load the outbox shrinks every round, however slow inserts are. A
+ *    round never lasts more than MAX_REPLAY_ROUND_MS, so Kafka's poll interval holds; the
+ *    consumer lag shows the wait.
  * 6. A replay failing while the breaker is still closed backs off (2 s, 4 s, ...) without
  *    stopping consumption: queued partitions keep appending, and enough failures open the breaker.
  * 7. A full outbox (`--fallback-max-bytes`) while the breaker is open: consume nothing, as without
