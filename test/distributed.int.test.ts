@@ -159,6 +159,32 @@ describe('distributed Vantage on Kafka and ClickHouse', () => {
     expect(vql.rows).toEqual(expected.sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
   });
 
+  it('drops a cached answer once data for its range passes through Kafka, however old the range', async () => {
+    // Hours before the other tests' data, so that only this test's samples reach the range.
+    const from = base - 6 * 60 * MINUTE;
+    const url = `${api.url}/metrics/timeseries?service=backfill&metric=orders&from=${from}&to=${from + 60 * MINUTE}&step=1h&agg=count`;
+    const count = async (): Promise<{ cache: string | null; count: number }> => {
+      const res = await fetch(url); // no Cache-Control: as a dashboard asks
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { series: { points: [number, number][] }[] };
+      const points = body.series.flatMap((s) => s.points);
+      return { cache: res.headers.get('x-vantage-cache'), count: points.reduce((n, [, v]) => n + v, 0) };
+    };
+    expect(await count()).toEqual({ cache: 'miss', count: 0 });
+    expect(await count()).toEqual({ cache: 'hit', count: 0 });
+
+    // A backfill into that hour: the cached empty answer (60 s to live) must not hide it.
+    const res = await postMetrics(collector.url, [
+      { service: 'backfill', name: 'orders', value: 1, timestamp: from + 10 * MINUTE },
+    ]);
+    expect(res.status).toBe(202);
+    const seen = await eventually(async () => {
+      const answer = await count();
+      return answer.count === 1 ? answer : undefined;
+    }, 20_000);
+    expect(seen.cache).toBe('miss');
+  });
+
   it('reports Kafka on the collector, and the breaker and the lag on the worker', async () => {
     const ready = (await (await fetch(`${collector.url}/ready`)).json()) as {
       checks: Record<string, string>;

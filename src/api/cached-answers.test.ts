@@ -90,6 +90,29 @@ describe('CachedAnswers', () => {
     expect(await ask(yesterday)).toEqual({ value: 3, cache: 'hit' });
   });
 
+  it('keeps no answer over minutes whose data is on its way until it is due to be stored', async () => {
+    let now = NOW;
+    let notify: (from: number, pendingMs?: number) => void = () => undefined;
+    const a = new CachedAnswers(
+      { ...OPTIONS, storedData: (listener) => (notify = listener) },
+      createApiMetrics(new Registry()),
+      () => now,
+    );
+    let version = 0;
+    const yesterday = NOW - 86_400_000;
+    const ask = () => a.cached({ query: 'q', key: 'yesterday', rangeEnd: yesterday }, async () => ++version);
+    notify(yesterday - 3_600_000, 15_000);
+    now += 1_000;
+    expect(await ask()).toEqual({ value: 1, cache: 'miss' });
+    now += 10_000;
+    // Still before the write is due: the answer may predate it.
+    expect(await ask()).toEqual({ value: 2, cache: 'miss' });
+    now += 5_000;
+    expect(await ask()).toEqual({ value: 3, cache: 'miss' });
+    now += 1_000;
+    expect(await ask()).toEqual({ value: 3, cache: 'hit' });
+  });
+
   it.each([
     [{ 'cache-control': 'no-cache' }, true],
     [{ 'cache-control': 'max-age=0, No-Cache' }, true],

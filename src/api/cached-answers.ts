@@ -21,11 +21,12 @@ export interface QueryCacheOptions {
   readonly store?: QueryCache;
   /**
    * Subscribes to news of writes: `listener(from)` once data for minutes from `from` on is
-   * stored. A cached answer whose range reaches past `from` and that was computed before the
-   * write is then stale, however old the range: late and backfilled samples land in the past.
-   * Without it, answers are served for their whole time to live.
+   * stored, or `listener(from, pendingMs)` when it is on its way and stored within `pendingMs`.
+   * A cached answer whose range reaches past `from` and that was computed before the write is
+   * then stale, however old the range: late and backfilled samples land in the past. Without
+   * it, answers are served for their whole time to live.
    */
-  readonly storedData?: (listener: (from: number) => void) => void;
+  readonly storedData?: (listener: (from: number, pendingMs?: number) => void) => void;
 }
 
 /** What a route asks the cache for. */
@@ -105,16 +106,20 @@ export class CachedAnswers {
           clock,
           onEvict: () => metrics.queryCacheEvictions.inc(),
         }));
-    if (this.store !== undefined) options?.storedData?.((from) => this.dataStored(from));
+    if (this.store !== undefined)
+      options?.storedData?.((from, pendingMs) => this.dataStored(from, pendingMs));
   }
 
-  /** Data for minutes from `from` on was just stored. */
-  dataStored(from: number): void {
-    const at = this.clock();
+  /**
+   * Data for minutes from `from` on was just stored, or will be within `pendingMs`: until then,
+   * answers over those minutes are not kept (each one computed before the write is stale).
+   */
+  dataStored(from: number, pendingMs = 0): void {
+    const at = this.clock() + pendingMs;
     const second = Math.floor(at / 1000);
     const seen = this.writes.get(second);
     this.writes.set(second, { from: Math.min(from, seen?.from ?? from), at });
-    const forgetBefore = second - Math.ceil((this.options?.ttlMs ?? 0) / 1000) - 1;
+    const forgetBefore = Math.floor(this.clock() / 1000) - Math.ceil((this.options?.ttlMs ?? 0) / 1000) - 1;
     for (const s of this.writes.keys()) if (s < forgetBefore) this.writes.delete(s);
   }
 

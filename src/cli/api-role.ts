@@ -28,6 +28,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
   const reachability = new StoreReachability(store, STORE_CHECK_MS);
   await reachability.start();
   const registry = createRoleRegistry('api', { processMetrics: true });
+  const arrivals = new DataArrivals();
   const api = await buildApiServer({
     logger,
     store,
@@ -36,11 +37,11 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
     retention: tierRetention(config),
     maxPointsPerSeries: config.maxPointsPerSeries,
     readiness: { store: () => reachability.problem },
-    queryCache: queryCacheOptions(config),
+    queryCache: { ...queryCacheOptions(config), storedData: arrivals.listen },
     healthMetrics: healthMetricNames(config),
     pipeline: distributedPipeline(config),
     dashboardDir: DASHBOARD_DIR,
-    stream: streamOptions(config, registry, ...liveFeed(config, logger)),
+    stream: streamOptions(config, registry, ...liveFeed(config, logger, arrivals.heard)),
   });
   const servers: FastifyInstance[] = [];
   const listen = async (app: FastifyInstance, port: number): Promise<number> => {
@@ -76,13 +77,45 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
  * The stream's feed: a Kafka tail of the API's own (no consumer group the workers use, nothing
  * committed). Without brokers the API still serves queries, and the stream answers 503.
  */
-function liveFeed(config: RoleConfig, logger: Logger): [BusLiveFeed | undefined, string | undefined] {
+function liveFeed(
+  config: RoleConfig,
+  logger: Logger,
+  onArrival: (from: number) => void,
+): [BusLiveFeed | undefined, string | undefined] {
   if (config.kafkaBrokers.length === 0) return [undefined, 'vantage api was started without --kafka-brokers'];
   const bus = kafkaBusOptions(config, 'api');
-  const feed = new BusLiveFeed(() =>
-    KafkaTail.connect(bus, { onError: (err) => logger.warn({ err }, 'the live feed could not read Kafka') }),
+  const feed = new BusLiveFeed(
+    () =>
+      KafkaTail.connect(bus, {
+        onError: (err) => logger.warn({ err }, 'the live feed could not read Kafka'),
+      }),
+    onArrival,
   );
   return [feed, undefined];
+}
+
+/**
+ * How long after a message passes through Kafka a worker has written it, when workers keep up:
+ * their batch window (at most 5 s) and the insert. Until then, cached answers over its minutes
+ * are not kept.
+ */
+export const WORKER_WRITE_WITHIN_MS = 15_000;
+
+/**
+ * News of data on its way to ClickHouse, from the live feed's tail of Kafka, for the query cache.
+ * The API does not hear of the workers' writes themselves: a message seen here is taken to be
+ * stored within WORKER_WRITE_WITHIN_MS.
+ */
+class DataArrivals {
+  private readonly listeners: ((from: number, pendingMs?: number) => void)[] = [];
+
+  readonly listen = (listener: (from: number, pendingMs?: number) => void): void => {
+    this.listeners.push(listener);
+  };
+
+  readonly heard = (from: number): void => {
+    for (const listener of this.listeners) listener(from, WORKER_WRITE_WITHIN_MS);
+  };
 }
 
 /** Asks the store a cheap question now and then; /ready is synchronous and reads the last answer. */

@@ -1,4 +1,4 @@
-import { decodeAggregateStats } from '../core/index.js';
+import { decodeAggregateStats, earliestStart } from '../core/index.js';
 import type { LiveFeed, LiveFeedSink } from '../api/index.js';
 import type { BusTail } from '../bus/index.js';
 
@@ -10,13 +10,21 @@ import type { BusTail } from '../bus/index.js';
 export class BusLiveFeed implements LiveFeed {
   private tail: BusTail | undefined;
 
-  constructor(private readonly openTail: () => Promise<BusTail>) {}
+  /**
+   * `onArrival(from)`, when given, hears of every message, streams or not, with the earliest
+   * minute it holds (read without decoding it): the query cache's news of data on its way.
+   */
+  constructor(
+    private readonly openTail: () => Promise<BusTail>,
+    private readonly onArrival?: (from: number) => void,
+  ) {}
 
   async start(sink: LiveFeedSink): Promise<void> {
     if (this.tail) throw new Error('the live feed is already started');
     const tail = await this.openTail();
     try {
       await tail.start((payloads) => {
+        if (this.onArrival) for (const payload of payloads) this.announce(payload);
         if (!sink.listening) return;
         for (const payload of payloads) {
           let batch;
@@ -34,6 +42,16 @@ export class BusLiveFeed implements LiveFeed {
       throw err;
     }
     this.tail = tail;
+  }
+
+  private announce(payload: Buffer): void {
+    let from: number | undefined;
+    try {
+      from = earliestStart(payload);
+    } catch {
+      return; // the stream's decoder counts it as skipped
+    }
+    if (from !== undefined) this.onArrival?.(from);
   }
 
   async close(): Promise<void> {

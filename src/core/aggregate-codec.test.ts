@@ -1,7 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { addSample, aggregateKey, mergeAggregate, newAggregate } from './aggregate.js';
 import type { Aggregate } from './aggregate.js';
-import { decodeAggregateBatch, encodeAggregateBatch, foldAggregateBatch } from './aggregate-codec.js';
+import {
+  decodeAggregateBatch,
+  earliestStart,
+  encodeAggregateBatch,
+  foldAggregateBatch,
+} from './aggregate-codec.js';
 import type { AggregateBatch } from './aggregate-codec.js';
 
 const MINUTE = 1_700_000_040_000;
@@ -60,6 +65,18 @@ describe('aggregate batch codec', () => {
     const back = decodeAggregateBatch(bytes);
     expect(back.aggregates.map(plain)).toEqual(singles.map(plain));
     for (const a of back.aggregates) expect(a.sketch?.count).toBe(1);
+  });
+
+  it('reads the earliest minute of a batch without decoding it, past strings and sketches', () => {
+    const earlier = newAggregate('billing', 'latency_ms', 'gauge', '{"region":"us"}', MINUTE - 120_000);
+    for (const v of [1, 2, 3]) addSample(earlier, v, MINUTE - 119_000);
+    const aggregates = [gauge(), earlier, counter()];
+    const payload = encodeAggregateBatch({ samples: 9, createdAt: MINUTE, aggregates });
+    expect(earliestStart(payload)).toBe(MINUTE - 120_000);
+    expect(earliestStart(encodeAggregateBatch({ samples: 0, createdAt: MINUTE, aggregates: [] }))).toBe(
+      undefined,
+    );
+    expect(() => earliestStart(payload.subarray(0, payload.length - 3))).toThrow(TypeError);
   });
 
   it('round-trips an empty batch', () => {

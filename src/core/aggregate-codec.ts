@@ -146,6 +146,34 @@ export function foldAggregateBatch(
   });
 }
 
+/**
+ * The earliest minute a batch holds, read without decoding it (strings and sketches are skipped):
+ * what a cache needs to know of each message to drop answers that it makes stale. Undefined for
+ * an empty batch; throws TypeError like the decoders on a malformed one.
+ */
+export function earliestStart(payload: Uint8Array): number | undefined {
+  const buf = Buffer.isBuffer(payload)
+    ? payload
+    : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  if (buf.length < HEADER || buf.toString('latin1', 0, 3) !== MAGIC)
+    throw new TypeError('not an aggregate batch');
+  const r = new Reader(buf);
+  r.at = 3;
+  if (r.u8() !== VERSION) throw new TypeError('unknown aggregate batch version');
+  r.at = HEADER;
+  for (let i = r.u32(); i > 0; i--) r.bytes(r.u32());
+  let earliest: number | undefined;
+  for (let i = r.u32(); i > 0; i--) {
+    r.bytes(4 * 3 + 1);
+    const sketchKind = r.u8();
+    const start = r.f64();
+    if (earliest === undefined || start < earliest) earliest = start;
+    r.bytes(8 * 6);
+    if (sketchKind === ENCODED) r.bytes(r.u32());
+  }
+  return earliest;
+}
+
 /** One aggregate as read off the wire, its sketch still encoded. */
 interface WireAggregate extends Omit<Aggregate, 'sketch'> {
   readonly sketchKind: number;

@@ -3,6 +3,7 @@ export type { Aggregate } from './aggregate.js';
 export {
   decodeAggregateBatch,
   decodeAggregateStats,
+  earliestStart,
   encodeAggregateBatch,
   foldAggregateBatch,
 } from './aggregate-codec.js';
