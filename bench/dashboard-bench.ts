@@ -11,6 +11,8 @@ import { writeDashboardData } from './dashboard-data.js';
 import type { DashboardData } from './dashboard-data.js';
 import { DASHBOARD_PANELS, runDashboardLoad } from './dashboard-load.js';
 import type { LoadResult } from './dashboard-load.js';
+import { probeLatency } from './loop-probe.js';
+import type { ProbeResult } from './loop-probe.js';
 import { services } from './distributed-bench.js';
 import { fmt } from './support.js';
 
@@ -29,6 +31,10 @@ const SQLITE_ARG_SETS = (process.env.BENCH_DASHBOARD_SQLITE_ARGS ?? '')
   .map((set) => set.split(' ').filter(Boolean));
 /** Which stores to measure (BENCH_DASHBOARD_STORES=sqlite skips the ClickHouse rows). */
 const STORES = (process.env.BENCH_DASHBOARD_STORES ?? 'sqlite,clickhouse').split(',');
+/** With the query cache off, on, or both (BENCH_DASHBOARD_CACHE=on). */
+const CACHE_MODES = (process.env.BENCH_DASHBOARD_CACHE ?? 'off,on')
+  .split(',')
+  .filter((mode): mode is 'off' | 'on' => mode === 'off' || mode === 'on');
 
 interface Run {
   readonly store: string;
@@ -38,6 +44,8 @@ interface Run {
   readonly result: LoadResult;
   /** 1-minute load average of the machine before and after: other work on the cores shows here. */
   readonly load: readonly [number, number];
+  /** GET /live every 20 ms during the load, sent on schedule: how long the server's event loop stalls. */
+  readonly probe: ProbeResult;
 }
 
 /**
@@ -51,10 +59,15 @@ export async function runDashboardBench(durationS: number, log: (s: string) => v
   const measure = async (store: string, cache: 'off' | 'on', api: string, short?: string): Promise<void> => {
     const before = loadavg()[0] as number;
     log(`  ${store}, cache ${cache}: ${CLIENTS} clients for ${durationS} s`);
-    const result = await runDashboardLoad(api, CLIENTS, durationS * 1000);
+    const [result, probe] = await Promise.all([
+      runDashboardLoad(api, CLIENTS, durationS * 1000),
+      probeLatency(`${api}/live`, 20, durationS * 1000),
+    ]);
     const shortName = short ?? (store.split(' ')[0] as string);
-    runs.push({ store, short: shortName, cache, result, load: [before, loadavg()[0] as number] });
-    log(`    p50 ${fmt(result.p50)} ms, p99 ${fmt(result.p99)} ms, ${fmt(result.perSecond, 0)} req/s`);
+    runs.push({ store, short: shortName, cache, result, probe, load: [before, loadavg()[0] as number] });
+    log(
+      `    p50 ${fmt(result.p50)} ms, p99 ${fmt(result.p99)} ms, ${fmt(result.perSecond, 0)} req/s; /live p99 ${fmt(probe.p99)} ms, max ${fmt(probe.max)} ms`,
+    );
   };
 
   const dir = mkdtempSync(join(tmpdir(), 'vantage-bench-dashboard-'));
@@ -67,7 +80,7 @@ export async function runDashboardBench(durationS: number, log: (s: string) => v
       const store = args.length > 0 ? `SQLite (embedded, ${args.join(' ')})` : 'SQLite (embedded)';
       const short =
         args.length > 0 ? `SQLite ${args.join(' ').replace(/^--query-threads /, 'threads ')}` : 'SQLite';
-      for (const cache of ['off', 'on'] as const) {
+      for (const cache of CACHE_MODES) {
         const server = await startVantageProcess(
           dir,
           ['--rate-limit-per-minute', '100000000', ...CACHE[cache], ...args],
@@ -95,7 +108,7 @@ export async function runDashboardBench(durationS: number, log: (s: string) => v
     await store.migrate();
     log('  writing the same data into ClickHouse');
     await fill(store, data, log);
-    for (const cache of ['off', 'on'] as const) {
+    for (const cache of CACHE_MODES) {
       const api = await startRole('api', [
         '--clickhouse-url',
         clickhouse,
@@ -134,12 +147,14 @@ function report(runs: readonly Run[], durationS: number): string[] {
     '',
     `${CLIENTS} clients at once, each loading a ${DASHBOARD_PANELS.length}-panel dashboard over the last 24 h panel after panel, for ${durationS} s per row; 1,000 series x 24 h, one sample per series-minute.`,
     '',
-    '| store | cache | requests | req/s | errors | cache hits | p50 ms | p99 ms | max ms | load avg before → after |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| store | cache | requests | req/s | errors | cache hits | p50 ms | p99 ms | max ms | /live p99 ms | /live max ms | load avg before → after |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...runs.map(
-      ({ store, cache, result: r, load }) =>
-        `| ${store} | ${cache} | ${fmt(r.requests)} | ${fmt(r.perSecond, 0)} | ${r.errors} | ${fmt(100 * r.hitRatio, 1)} % | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(load[0], 2)} → ${fmt(load[1], 2)} |`,
+      ({ store, cache, result: r, probe, load }) =>
+        `| ${store} | ${cache} | ${fmt(r.requests)} | ${fmt(r.perSecond, 0)} | ${r.errors} | ${fmt(100 * r.hitRatio, 1)} % | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(probe.p99)} | ${fmt(probe.max)} | ${fmt(load[0], 2)} → ${fmt(load[1], 2)} |`,
     ),
+    '',
+    '/live: GET /live on the API port every 20 ms during the load, sent on schedule (open loop): a stall of the event loop the collector and the API share shows here, where the closed-loop clients above stop asking during it.',
     '',
     `p99 per panel, ms (${runs.map((r) => `${r.store} cache ${r.cache}`).join(' / ')}):`,
     '',
