@@ -51,7 +51,8 @@ async function total(): Promise<VqlAnswer> {
 async function sendAndStore(value: number): Promise<void> {
   const stored = await promValue(vantage.workerMetrics, 'vantage_worker_samples_stored_total');
   const res = await postMetrics(vantage.collector, [
-    { service: 'cache-it', name: 'orders', value, timestamp: Date.now() - 1_000 },
+    // Older than the live window (2 min): a late sample, which only the write's news can show.
+    { service: 'cache-it', name: 'orders', value, timestamp: Date.now() - 10 * 60_000 },
   ]);
   expect(res.status).toBe(202);
   await eventually(async () =>

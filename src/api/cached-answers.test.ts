@@ -90,6 +90,25 @@ describe('CachedAnswers', () => {
     expect(await ask(yesterday)).toEqual({ value: 3, cache: 'hit' });
   });
 
+  it('leaves writes of live minutes to the live time to live', async () => {
+    let now = NOW;
+    let notify: (from: number) => void = () => undefined;
+    const a = new CachedAnswers(
+      { ...OPTIONS, storedData: (listener) => (notify = listener) },
+      createApiMetrics(new Registry()),
+      () => now,
+    );
+    let version = 0;
+    const ask = () =>
+      a.cached({ query: 'q', key: 'last-hour', rangeEnd: NOW + 60_000 }, async () => ++version);
+    expect(await ask()).toEqual({ value: 1, cache: 'miss' });
+    now += 1_000;
+    notify(NOW - 60_000);
+    expect(await ask()).toEqual({ value: 1, cache: 'hit' });
+    now += 5_000;
+    expect(await ask()).toEqual({ value: 2, cache: 'miss' });
+  });
+
   it('keeps no answer over minutes whose data is on its way until it is due to be stored', async () => {
     let now = NOW;
     let notify: (from: number, pendingMs?: number) => void = () => undefined;

@@ -113,8 +113,12 @@ export class CachedAnswers {
   /**
    * Data for minutes from `from` on was just stored, or will be within `pendingMs`: until then,
    * answers over those minutes are not kept (each one computed before the write is stale).
+   * Writes inside the live window are left to the live time to live: live data lands there all
+   * the time, and dropping every answer at every write would leave 50 viewers of a dashboard
+   * costing 50 store queries per panel instead of one per live time to live.
    */
   dataStored(from: number, pendingMs = 0): void {
+    if (from >= this.clock() - LIVE_WINDOW_MS) return;
     const at = this.clock() + pendingMs;
     const second = Math.floor(at / 1000);
     const seen = this.writes.get(second);
