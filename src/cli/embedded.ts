@@ -40,6 +40,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     // The API's reads run on threads of their own: a slow query must not stall this thread.
     queryThreads: config.queryThreads,
     queryQueueMax: config.queryQueueMax,
+    queryTimeoutMs: config.queryTimeout,
   });
   const worker = await startWorkerThread(config, log, logger);
   const apiKeys = new ApiKeyVerifier(config.apiKeys);

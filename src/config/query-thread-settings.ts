@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationSchema } from './settings-table.js';
 import type { SettingSpec } from './settings-table.js';
 
 const wholeNumber = z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number);
@@ -25,5 +26,12 @@ export const QUERY_THREAD_SETTINGS = {
     default: '256',
     schema: wholeNumber.pipe(z.number().int().min(0).max(1_000_000)),
     description: 'SQLite reads that wait while every query thread is busy; beyond it, 503',
+  },
+  queryTimeout: {
+    flag: '--query-timeout',
+    env: 'VANTAGE_QUERY_TIMEOUT',
+    default: '30s',
+    schema: durationSchema(),
+    description: 'Deadline of a SQLite read on a query thread; past it, 504 and the thread is replaced',
   },
 } as const satisfies Record<string, SettingSpec>;

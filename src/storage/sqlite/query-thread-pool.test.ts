@@ -161,6 +161,24 @@ describe('QueryThreadPool', () => {
     expect(err.message).toContain('still running 100 ms after the store began to close');
   });
 
+  it('fails a query that runs past the deadline with VTG_QUERY_TIMEOUT (504), and replaces its thread', async () => {
+    const p = pool({ threads: 1, queryTimeoutMs: 200 });
+    const before = (await p.run({ kind: 'echo', value: 0 })).threadId;
+    const stuck = p.run({ kind: 'block', ms: 30_000 });
+    const queued = p.run({ kind: 'echo', value: 'after' });
+    const err = await rejection(stuck);
+    expect(err).toBeInstanceOf(VantageError);
+    expect(err.code).toBe('VTG_QUERY_TIMEOUT');
+    expect(err.statusCode).toBe(504);
+    expect(err.message).toContain('within 0.2 s');
+    const after = await queued;
+    expect(after.value).toBe('after');
+    expect(after.threadId).not.toBe(before);
+    // A query within the deadline is untouched.
+    expect((await p.run({ kind: 'block', ms: 20 })).value).toBe(20);
+    expect(p.usage.threads).toBe(1);
+  });
+
   it('refuses a script that is not there, naming it', () => {
     expect(() => pool({ script: new URL('./fixtures/no-such-thread.js', import.meta.url) })).toThrow(
       /no-such-thread\.js is missing/,

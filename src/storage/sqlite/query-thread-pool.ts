@@ -16,6 +16,12 @@ export interface QueryThreadPoolOptions {
   readonly workerData?: unknown;
   /** How long close() lets running queries finish before it stops their threads. */
   readonly closeTimeoutMs?: number;
+  /**
+   * The query deadline: a request still running this long after a thread took it fails with
+   * VTG_QUERY_TIMEOUT, and its thread is stopped and replaced (a synchronous SQLite query cannot
+   * be interrupted from outside any other way). Absent: no deadline.
+   */
+  readonly queryTimeoutMs?: number;
 }
 
 export interface QueryThreadPoolUsage {
@@ -34,6 +40,8 @@ interface Job<Request, Answer> {
 interface PoolThread<Request, Answer> {
   readonly worker: Worker;
   job: Job<Request, Answer> | undefined;
+  /** Fires when the job runs past the query deadline. */
+  deadline: NodeJS.Timeout | undefined;
   /** It opened what it needs: a thread that dies before this is restarted only after a pause. */
   ready: boolean;
   /** Why it is ending, once known: an uncaught error, or close() running out of patience. */
@@ -121,7 +129,13 @@ export class QueryThreadPool<Request, Answer> {
   private start(): void {
     const worker = new Worker(this.options.script, { workerData: this.options.workerData });
     worker.unref();
-    const thread: PoolThread<Request, Answer> = { worker, job: undefined, ready: false, failure: undefined };
+    const thread: PoolThread<Request, Answer> = {
+      worker,
+      job: undefined,
+      deadline: undefined,
+      ready: false,
+      failure: undefined,
+    };
     this.threads.add(thread);
     worker.on('message', (m: FromQueryThread<Answer>) => this.onMessage(thread, m));
     worker.on('error', (err) => (thread.failure ??= err.message));
@@ -158,8 +172,21 @@ export class QueryThreadPool<Request, Answer> {
     const job = thread.job;
     if (job === undefined || (id !== undefined && job.id !== id)) return;
     thread.job = undefined;
+    clearTimeout(thread.deadline);
     outcome(job);
     this.release(thread);
+  }
+
+  /** The job ran past the deadline: it fails now, and its thread is stopped (onExit replaces it). */
+  private overrun(thread: PoolThread<Request, Answer>, timeoutMs: number): void {
+    const job = thread.job;
+    if (job === undefined) return;
+    thread.job = undefined;
+    thread.failure ??= `a query ran past the ${timeoutMs} ms deadline`;
+    job.reject(
+      new VantageError('VTG_QUERY_TIMEOUT', { params: { seconds: Math.round(timeoutMs / 100) / 10 } }),
+    );
+    void thread.worker.terminate();
   }
 
   private onExit(thread: PoolThread<Request, Answer>, code: number): void {
@@ -168,6 +195,7 @@ export class QueryThreadPool<Request, Answer> {
     const at = this.idle.indexOf(thread);
     if (at >= 0) this.idle.splice(at, 1);
     const reason = thread.failure ?? `it exited with code ${code}`;
+    clearTimeout(thread.deadline);
     if (thread.job !== undefined) {
       thread.job.reject(new VantageError('VTG_QUERY_THREAD_FAILED', { params: { reason } }));
       thread.job = undefined;
@@ -197,6 +225,9 @@ export class QueryThreadPool<Request, Answer> {
   private dispatch(thread: PoolThread<Request, Answer>, job: Job<Request, Answer>): void {
     thread.job = job;
     thread.worker.ref();
+    const timeoutMs = this.options.queryTimeoutMs;
+    if (timeoutMs !== undefined)
+      thread.deadline = setTimeout(() => this.overrun(thread, timeoutMs), timeoutMs);
     try {
       this.post(thread, { type: 'run', id: job.id, request: job.request });
     } catch (err) {

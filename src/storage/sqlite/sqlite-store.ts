@@ -32,6 +32,11 @@ export interface SqliteStoreOptions {
   readonly queryThreads?: number;
   /** Reads that may wait while every query thread is busy; past it, VTG_QUERY_OVERLOADED. */
   readonly queryQueueMax?: number;
+  /**
+   * The deadline of a read on a query thread: past it, VTG_QUERY_TIMEOUT and the thread is
+   * replaced. Inline reads (no query threads) cannot be interrupted and have none.
+   */
+  readonly queryTimeoutMs?: number;
 }
 
 /** Reads waiting for a query thread, unless the options say otherwise. */
@@ -85,6 +90,7 @@ export class SqliteStore implements Store {
             script: new URL('./sqlite-query-thread.js', import.meta.url),
             threads,
             maxQueued: options.queryQueueMax ?? DEFAULT_QUERY_QUEUE_MAX,
+            ...(options.queryTimeoutMs !== undefined ? { queryTimeoutMs: options.queryTimeoutMs } : {}),
             workerData: { path: options.path } satisfies SqliteQueryThreadData,
           })
         : undefined;
