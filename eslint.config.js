@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -16,4 +17,6 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // The dashboard: the Rules of Hooks and the React Compiler's checks (purity, refs, effects).
+  { files: ['web/**/*.{ts,tsx}'], ...reactHooks.configs.flat.recommended },
 );

@@ -8,6 +8,7 @@ import type { OpenedPage, PageOptions } from '../support/browser.js';
 import { MINUTE, MINUTES, sendDashboardData, waitForChart } from '../support/dashboard-data.js';
 import type { DashboardData } from '../support/dashboard-data.js';
 import { postMetrics, timeseries } from '../support/http.js';
+import { formatTime } from '../../web/src/time/format.js';
 import { REPO_ROOT, startVantageProcess } from '../support/vantage-process.js';
 import type { VantageProcess } from '../support/vantage-process.js';
 
@@ -114,6 +115,60 @@ describe('dashboard: service view', () => {
     });
     const requests = await waitForChart(page, '[data-metric="http_requests_total"]', (s) => s.length === 1);
     expect(requests[0]).toMatchObject({ label: 'route=/a', points: MINUTES, min: 2, max: 2 }); // rate: 120 a minute
+    // Each chart says its unit: from the metric's name, and per second for a counter's rate.
+    const unit = (metric: string) =>
+      page.locator(`[data-metric="${metric}"] [data-testid="timeseries-chart"]`).getAttribute('data-unit');
+    expect(await unit('http_request_duration_ms')).toBe('ms');
+    expect(await unit('http_requests_total')).toBe('/s');
+    expect(await unit('queue_depth')).toBe('');
+  });
+
+  it('leaves out the minute in progress where it is not live: service charts and the overview', async () => {
+    // The samples for the minute in progress must still be in progress when the pages ask.
+    const into = Date.now() % MINUTE;
+    if (into > 45_000) await new Promise((r) => setTimeout(r, MINUTE - into + 1000));
+    const current = Math.floor(Date.now() / MINUTE) * MINUTE;
+    const counter = (name: string, timestamp: number, value: number, tags?: Record<string, string>) => ({
+      service: 'shop',
+      name,
+      value,
+      timestamp,
+      type: 'counter' as const,
+      ...(tags ? { tags } : {}),
+    });
+    const sent = Array.from({ length: MINUTES }, (_, i) =>
+      counter('jobs_total', data.minute(i + 1) + 30_000, 60),
+    );
+    // So far this minute: 6 jobs and 12 requests, 0.1/s and 0.2/s were they drawn as a whole minute.
+    sent.push(counter('jobs_total', current + 1000, 6));
+    sent.push(counter('http_requests_total', current + 1000, 12, { route: '/a' }));
+    expect((await postMetrics(vantage.collector, sent)).status).toBe(202);
+    // The store has the minute in progress (and the API answers it): the charts must not draw it.
+    await expect
+      .poll(
+        async () => {
+          const [line] = await timeseries(vantage.api, {
+            service: 'shop',
+            metric: 'jobs_total',
+            agg: 'rate',
+          });
+          return line?.points.at(-1);
+        },
+        { timeout: 15_000, interval: 100 },
+      )
+      .toEqual([current, 0.1]);
+
+    const { page } = await open('/services/shop');
+    const card = '[data-metric="jobs_total"]';
+    const lines = await waitForChart(page, card, (s) => (s[0]?.points ?? 0) > 0);
+    expect(lines[0]).toMatchObject({ points: MINUTES, last: [data.minute(MINUTES), 1], min: 1, max: 1 });
+    expect(await page.locator(`${card} .card-foot`).textContent()).toContain(`to ${formatTime(current)}`);
+
+    await page.goto(`${vantage.api}/`);
+    const throughput = page.locator('tr[data-service="shop"] [data-testid="sparkline"]').first();
+    await throughput.waitFor();
+    expect(await throughput.getAttribute('data-points')).toBe(String(MINUTES));
+    expect(Number(await throughput.getAttribute('data-last'))).toBeCloseTo(2, 6);
   });
 
   it('keeps the aggregation and time range in the URL, relative and absolute', async () => {
@@ -150,6 +205,14 @@ describe('dashboard: service view', () => {
     const card = '[data-metric="queue_depth"]';
     await waitForChart(page, card, (s) => s[0]?.points === MINUTES);
     await page.locator(`${card} [data-testid="live-on"]`).waitFor({ timeout: 15_000 });
+    // Drawn, not only held: the x span on the canvas covers the stored minutes.
+    const chart = page.locator(`${card} [data-testid="timeseries-chart"]`);
+    await poll(async () => (await chart.getAttribute('data-drawn-x')) ?? '').toMatch(/^\d+,\d+$/);
+    const [drawnFrom, drawnTo] = ((await chart.getAttribute('data-drawn-x')) ?? '').split(',').map(Number);
+    expect(drawnFrom).toBeLessThanOrEqual(data.minute(1));
+    expect(drawnFrom).toBeGreaterThan(data.minute(1) - 2 * 60 * MINUTE); // the hour asked for, not 1970
+    expect(drawnTo).toBeGreaterThanOrEqual(data.minute(MINUTES));
+    expect(drawnTo).toBeLessThan(data.minute(MINUTES) + 60 * MINUTE);
     await page.evaluate('window.loadedOnce = true');
 
     // A sample in the next minute: a step the stream owns from its start (see LiveSeries).
@@ -161,6 +224,10 @@ describe('dashboard: service view', () => {
     expect(res.status).toBe(202);
     const live = await waitForChart(page, card, (s) => s[0]?.last?.[0] === next);
     expect(live[0]).toMatchObject({ points: MINUTES + 1, last: [next, 555], max: 555 }); // avg of 777 and 333
+    // Live, the step still filling is drawn, but apart from the finished ones.
+    const progress = await chart.getAttribute('data-in-progress-from');
+    expect(Number(progress)).toBeGreaterThan(data.minute(MINUTES));
+    expect(Number(progress)).toBeLessThanOrEqual(next);
     expect(await page.evaluate('window.loadedOnce')).toBe(true);
   });
 });
@@ -285,7 +352,8 @@ describe('dashboard: themes and widths', () => {
   });
 
   it('fits a phone’s width without sideways scrolling', async () => {
-    for (const path of ['/', '/services/shop', '/explore', '/compare', '/pipeline']) {
+    const compare = '/compare?metric=http_request_duration_ms&a=service:shop&b=service:shop-v2';
+    for (const path of ['/', '/services/shop?group_by=route', '/explore', '/compare', compare, '/pipeline']) {
       const { page } = await open(path, { width: 390, height: 844 });
       await page.locator('h1').first().waitFor();
       await page.waitForLoadState('networkidle');

@@ -1,8 +1,8 @@
 import type { ReactNode } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { CompareSide } from '../api/types';
-import { formatNumber } from '../time/format';
 import { colorOf } from './series';
+import { formatValue } from './units';
 
 const STATS = ['mean', 'p50', 'p95', 'p99'] as const;
 
@@ -10,7 +10,7 @@ const STATS = ['mean', 'p50', 'p95', 'p99'] as const;
  * The two sides' mean and percentiles as grouped bars (Recharts: a handful of bars, where SVG,
  * tooltips and a legend come for free).
  */
-export function StatBars({ a, b }: { a: CompareSide; b: CompareSide }): ReactNode {
+export function StatBars({ a, b, unit = '' }: { a: CompareSide; b: CompareSide; unit?: string }): ReactNode {
   const data = STATS.map((stat) => ({ stat, A: a[stat], B: b[stat] }));
   return (
     <div className="stat-bars" data-testid="stat-bars" data-values={JSON.stringify(data)}>
@@ -18,9 +18,9 @@ export function StatBars({ a, b }: { a: CompareSide; b: CompareSide }): ReactNod
         <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="var(--grid)" vertical={false} />
           <XAxis dataKey="stat" stroke="var(--text-muted)" />
-          <YAxis stroke="var(--text-muted)" tickFormatter={(v: number) => formatNumber(v)} width={56} />
+          <YAxis stroke="var(--text-muted)" tickFormatter={(v: number) => formatValue(v, unit)} width={64} />
           <Tooltip
-            formatter={(v) => formatNumber(typeof v === 'number' ? v : Number(v))}
+            formatter={(v) => formatValue(typeof v === 'number' ? v : Number(v), unit)}
             contentStyle={{
               background: 'var(--surface)',
               border: '1px solid var(--border)',

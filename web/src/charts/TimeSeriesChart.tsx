@@ -1,68 +1,86 @@
-import { useEffect, useMemo, useRef, type ReactNode } from 'react';
+import { useEffect, useEffectEvent, useMemo, useRef, type ReactNode } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useTheme, themeColor } from '../app/theme';
-import { formatNumber } from '../time/format';
 import { markFirstChart } from './first-chart';
+import { drawInProgress, solidUntil } from './in-progress';
 import { alignSeries, colorOf, summarize, type ChartSeries } from './series';
 import { takeLiveMark } from './live-mark';
+import { formatValue } from './units';
 
 export interface TimeSeriesChartProps {
   /** What the chart shows, for screen readers and the figure caption. */
   readonly title: string;
   readonly series: readonly ChartSeries[];
   readonly height?: number;
-  readonly format?: (value: number) => string;
+  /** The values' unit (see units.ts), written on the axis and in the legend. */
+  readonly unit?: string;
   /** The x-axis extent (epoch ms), e.g. the query's range, so an empty end is shown as empty. */
   readonly xRange?: readonly [number, number];
+  /** Steps from here on (epoch ms) are still filling: drawn dashed, not as final values. */
+  readonly inProgressFrom?: number;
+  /** What to say when there is nothing to draw. */
+  readonly empty?: ReactNode;
 }
+
+/** Axis labels' font, also used to measure them so the y axis is as wide as its longest label. */
+const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 /**
  * A time-series line chart on canvas (uPlot): thousands of points draw in milliseconds and new
  * points are appended without rebuilding it. What it holds is summarized on `data-*` attributes
  * (series, point counts, first/last points, min/max) so tests read data, not pixels.
  *
- * The Performance timeline gets `vantage:chart-draw` for each full draw and `vantage:live-append`
- * from a stream message to the draw that shows it (the benchmark reads both).
+ * After each draw, `data-drawn-x` holds the x span uPlot drew ("min,max" in epoch ms).
+ *
+ * The Performance timeline gets `vantage:chart-draw` for each full draw (from the data reaching
+ * the chart's effect: aligning the series, building or feeding uPlot, drawing) and
+ * `vantage:live-append` from a stream message to the draw that shows it (the benchmark reads both).
  */
 export function TimeSeriesChart({
   title,
   series,
   height = 220,
-  format = formatNumber,
+  unit = '',
   xRange,
+  inProgressFrom,
+  empty = 'No data in this range',
 }: TimeSeriesChartProps): ReactNode {
   const holder = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  /** The lines uPlot was last given, so that the same data is never drawn twice. */
+  const fed = useRef<readonly ChartSeries[] | null>(null);
+  /** What uPlot's callbacks read (the x extent, the step in progress), as of the last render. */
+  const view = useRef({ xRange, inProgressFrom });
+  /** The step in progress that uPlot's lines were last cut at. */
+  const cutAt = useRef<number | undefined>(undefined);
+  /** When the data now being drawn reached the chart, for `vantage:chart-draw`. */
+  const drawStart = useRef<number | undefined>(undefined);
   const [theme] = useTheme();
-  /** When new data reached the chart (not yet drawn): draw measures run from here. */
-  const dataArrived = useRef<number | undefined>(undefined);
-  const data = useMemo(() => {
-    dataArrived.current = performance.now();
-    return alignSeries(series);
-  }, [series]);
   const shape = series.map((s) => s.label).join('\u0000');
   const summary = useMemo(() => summarize(series), [series]);
   const total = summary.reduce((n, s) => n + s.points, 0);
-  const rangeRef = useRef(xRange);
-  rangeRef.current = xRange;
-  /** When the data now being drawn was handed to uPlot, for `vantage:chart-draw`. */
-  const drawStart = useRef<number | undefined>(undefined);
+  const live = inProgressFrom !== undefined;
 
-  // Built again when the set of lines, the theme or the size class changes; else only fed data.
+  // Declared first, so that the effects below (and uPlot's callbacks they trigger) see this render's.
   useEffect(() => {
-    const el = holder.current;
-    if (!el) return;
+    view.current = { xRange, inProgressFrom };
+  });
+
+  /** A new uPlot in `el` with the lines as they are now (not a dependency: new data is fed, not rebuilt). */
+  const build = useEffectEvent((el: HTMLDivElement): uPlot => {
+    drawStart.current = performance.now();
     const text = themeColor('--text-muted', '#666');
     const grid = themeColor('--grid', 'rgba(128,128,128,0.15)');
-    const axis = (values?: uPlot.Axis['values']): uPlot.Axis => ({
+    const surface = themeColor('--surface', '#fff');
+    const axis = (extra: Partial<uPlot.Axis> = {}): uPlot.Axis => ({
       stroke: text,
+      font: AXIS_FONT,
       grid: { stroke: grid, width: 1 },
       ticks: { stroke: grid, width: 1 },
-      ...(values ? { values } : {}),
+      ...extra,
     });
-    drawStart.current = dataArrived.current ?? performance.now();
-    dataArrived.current = undefined;
+    const linear = uPlot.paths.linear?.();
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
@@ -73,41 +91,70 @@ export function TimeSeriesChart({
         x: {
           time: true,
           range: (_u, min, max) => {
-            const r = rangeRef.current;
+            const r = view.current.xRange;
             return r ? [Math.min(min, r[0]), Math.max(max, r[1])] : [min, max];
           },
         },
       },
-      axes: [axis(), axis((_u, ticks) => ticks.map((v) => format(v)))],
+      axes: [
+        axis(),
+        axis({
+          values: (_u, ticks) => ticks.map((v) => formatValue(v, unit)),
+          size: (_u, values) => axisWidth(values),
+        }),
+      ],
       series: [
         { label: 'time' },
-        ...series.map((s, i) => ({
+        ...series.map((s, i): uPlot.Series => ({
           label: s.label,
           stroke: colorOf(i),
           width: 1.5,
           points: { show: false },
-          value: (_u: uPlot, v: number | null) => (v === null ? '—' : format(v)),
+          value: (_u: uPlot, v: number | null) => formatValue(v, unit),
+          // Solid up to the last step that is over; drawInProgress dashes the rest.
+          ...(live && linear
+            ? {
+                paths: (u, si, i0, i1) => {
+                  const end = solidUntil(u.data[0], view.current.inProgressFrom, i0, i1);
+                  return end > i0 ? linear(u, si, i0, end) : null;
+                },
+              }
+            : {}),
         })),
       ],
       hooks: {
         draw: [
           (u) => {
+            if (live) drawInProgress(u, view.current.inProgressFrom, surface);
+            // The time span actually drawn, for tests: data that never reaches the canvas shows here.
+            const { min, max } = u.scales.x ?? {};
+            el.parentElement?.setAttribute('data-drawn-x', min != null && max != null ? `${min},${max}` : '');
             const points = u.data.slice(1).reduce((n, ys) => n + ys.length, 0);
             if (drawStart.current !== undefined) {
               performance.measure('vantage:chart-draw', { start: drawStart.current, detail: { points } });
               drawStart.current = undefined;
             }
-            const live = takeLiveMark();
-            if (live !== undefined) {
-              performance.measure('vantage:live-append', { start: live, detail: { points } });
+            const appended = takeLiveMark();
+            if (appended !== undefined) {
+              performance.measure('vantage:live-append', { start: appended, detail: { points } });
             }
           },
         ],
       },
     };
-    const u = new uPlot(opts, data as uPlot.AlignedData, el);
-    plot.current = u;
+    fed.current = series;
+    cutAt.current = inProgressFrom;
+    const u = new uPlot(opts, alignSeries(series) as uPlot.AlignedData, el);
     if (total > 0) markFirstChart();
+    return u;
+  });
+
+  // Built again when the set of lines, the unit, the theme or the size changes; else only fed data.
+  useEffect(() => {
+    const el = holder.current;
+    if (!el) return;
+    const u = build(el);
+    plot.current = u;
     const observer = new ResizeObserver(() => {
       const width = Math.max(200, el.clientWidth);
       if (width !== u.width) u.setSize({ width, height });
@@ -117,18 +164,28 @@ export function TimeSeriesChart({
       observer.disconnect();
       u.destroy();
       plot.current = null;
+      fed.current = null;
     };
-    // `data` is fed by the effect below: rebuilding for new data would lose the user's zoom.
-  }, [shape, theme, height]);
+  }, [shape, unit, live, theme, height]);
 
   useEffect(() => {
     const u = plot.current;
-    if (!u || u.data === (data as unknown)) return;
-    drawStart.current = dataArrived.current ?? performance.now();
-    dataArrived.current = undefined;
-    u.setData(data as uPlot.AlignedData);
+    if (!u || fed.current === series) return;
+    drawStart.current = performance.now();
+    fed.current = series;
+    u.setData(alignSeries(series) as uPlot.AlignedData);
     if (total > 0) markFirstChart();
-  }, [data, total]);
+  }, [series, total]);
+
+  // A step that was in progress is over: draw it solid (the paths are cut at the new boundary).
+  // Not for a chart just built with this boundary: a redraw before uPlot's first draw would undo
+  // its automatic x range.
+  useEffect(() => {
+    const u = plot.current;
+    if (!u || cutAt.current === inProgressFrom) return;
+    cutAt.current = inProgressFrom;
+    u.redraw(true, false);
+  }, [inProgressFrom]);
 
   return (
     <figure
@@ -138,10 +195,24 @@ export function TimeSeriesChart({
       data-title={title}
       data-series-count={series.length}
       data-points={total}
+      data-unit={unit}
+      data-in-progress-from={inProgressFrom}
       data-summary={JSON.stringify(summary)}
     >
       <div ref={holder} className="chart-canvas" style={{ minHeight: height }} />
-      {total === 0 ? <div className="chart-empty muted">No data in this range</div> : null}
+      {total === 0 ? <div className="chart-empty muted">{empty}</div> : null}
     </figure>
   );
+}
+
+let measuring: CanvasRenderingContext2D | null | undefined;
+
+/** The y axis' width in CSS pixels: its longest label, the tick and the gap (uPlot's default is a fixed 50). */
+function axisWidth(values: readonly string[] | null): number {
+  if (!values?.length) return 50;
+  measuring ??= document.createElement('canvas').getContext('2d');
+  if (!measuring) return 50;
+  measuring.font = AXIS_FONT;
+  const widest = Math.max(...values.map((v) => measuring?.measureText(v).width ?? 0));
+  return Math.max(40, Math.ceil(widest) + 20);
 }

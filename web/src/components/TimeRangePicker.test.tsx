@@ -27,6 +27,26 @@ describe('TimeRangePicker', () => {
     });
   });
 
+  it('shows the new range when it changes while a window is being typed (the back button)', () => {
+    const onChange = vi.fn();
+    const { rerender } = render(<TimeRangePicker range={{ from: '-1h', to: 'now' }} onChange={onChange} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Custom' }));
+    fireEvent.change(screen.getByLabelText('From'), { target: { value: '2026-11-27T10:00' } });
+    expect((screen.getByLabelText('From') as HTMLInputElement).value).toBe('2026-11-27T10:00');
+
+    const from = '2026-11-20T08:00:00Z';
+    const to = '2026-11-20T09:30:00Z';
+    rerender(<TimeRangePicker range={{ from, to }} onChange={onChange} />);
+    expect((screen.getByLabelText('From') as HTMLInputElement).value).toBe(toLocalInput(from));
+    expect((screen.getByLabelText('To') as HTMLInputElement).value).toBe(toLocalInput(to));
+
+    // Back to a relative range: the custom window closes and its preset is pressed.
+    rerender(<TimeRangePicker range={{ from: '-6h', to: 'now' }} onChange={onChange} />);
+    expect(screen.queryByLabelText('From')).toBeNull();
+    expect(screen.getByRole('button', { name: '6h' }).getAttribute('aria-pressed')).toBe('true');
+    expect(onChange).not.toHaveBeenCalled();
+  });
+
   it('refuses a window that ends before it starts', () => {
     render(
       <TimeRangePicker

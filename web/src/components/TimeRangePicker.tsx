@@ -1,9 +1,18 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { PRESETS, endsNow, fromLocalInput, toLocalInput, type TimeRange } from '../time/range';
+
+/** What the user is typing into the custom window, and the range it was started from. */
+interface Draft {
+  readonly of: string;
+  readonly from: string;
+  readonly to: string;
+}
 
 /**
  * Relative presets (the last 15 minutes ... 7 days, moving with time) or an absolute window
- * picked in local time. Changes go straight to the URL through `onChange`.
+ * picked in local time. Changes go straight to the URL through `onChange`. A window being typed
+ * belongs to the range it was started from: when the range changes (Apply, a preset, the back
+ * button), the inputs show the new range again.
  */
 export function TimeRangePicker({
   range,
@@ -12,20 +21,21 @@ export function TimeRangePicker({
   range: TimeRange;
   onChange: (range: TimeRange) => void;
 }): ReactNode {
+  const rangeKey = `${range.from}\u0000${range.to}`;
   const absolute = !endsNow(range);
-  const [custom, setCustom] = useState(absolute);
-  const [from, setFrom] = useState(toLocalInput(range.from));
-  const [to, setTo] = useState(toLocalInput(range.to));
-  useEffect(() => {
-    setFrom(toLocalInput(range.from));
-    setTo(toLocalInput(range.to));
-  }, [range.from, range.to]);
+  const [draft, setDraft] = useState<Draft | undefined>(undefined);
+  const editing = draft?.of === rangeKey ? draft : undefined;
+  const from = editing?.from ?? toLocalInput(range.from);
+  const to = editing?.to ?? toLocalInput(range.to);
+  const custom = absolute || editing !== undefined;
 
   const openCustom = (): void => {
     const now = Date.now();
-    if (!from) setFrom(toLocalInput(new Date(now - 3_600_000).toISOString()));
-    if (!to) setTo(toLocalInput(new Date(now).toISOString()));
-    setCustom(true);
+    setDraft({
+      of: rangeKey,
+      from: from || toLocalInput(new Date(now - 3_600_000).toISOString()),
+      to: to || toLocalInput(new Date(now).toISOString()),
+    });
   };
   const fromIso = fromLocalInput(from);
   const toIso = fromLocalInput(to);
@@ -38,20 +48,20 @@ export function TimeRangePicker({
           <button
             key={p.from}
             type="button"
-            aria-pressed={!custom && !absolute && range.from === p.from}
+            aria-pressed={!custom && range.from === p.from}
             onClick={() => {
-              setCustom(false);
+              setDraft(undefined);
               onChange({ from: p.from, to: 'now' });
             }}
           >
             {p.label}
           </button>
         ))}
-        <button type="button" aria-pressed={custom || absolute} onClick={openCustom}>
+        <button type="button" aria-pressed={custom} onClick={openCustom}>
           Custom
         </button>
       </div>
-      {custom || absolute ? (
+      {custom ? (
         <form
           className="range-custom"
           onSubmit={(e) => {
@@ -60,10 +70,20 @@ export function TimeRangePicker({
           }}
         >
           <label>
-            From <input type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
+            From{' '}
+            <input
+              type="datetime-local"
+              value={from}
+              onChange={(e) => setDraft({ of: rangeKey, from: e.target.value, to })}
+            />
           </label>
           <label>
-            To <input type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
+            To{' '}
+            <input
+              type="datetime-local"
+              value={to}
+              onChange={(e) => setDraft({ of: rangeKey, from, to: e.target.value })}
+            />
           </label>
           <button type="submit" disabled={!valid}>
             Apply

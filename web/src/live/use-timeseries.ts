@@ -6,6 +6,7 @@ import { markLiveMessage } from '../charts/live-mark';
 import type { ChartSeries } from '../charts/series';
 import type { TimeRange } from '../time/range';
 import { LiveSeries, type Agg } from './live-series';
+import { chartExtent, inProgressFrom, stepsOver } from './step-window';
 import { streamClient, type StreamStatus } from './stream-client';
 
 export interface TimeseriesRequest {
@@ -22,7 +23,14 @@ export interface TimeseriesRequest {
 
 export interface TimeseriesView {
   readonly state: Loadable<TimeseriesResponse>;
+  /** The lines to draw: not live, only the steps that are over; live, with the step in progress. */
   readonly series: readonly ChartSeries[];
+  /** The chart's x extent (see step-window.ts). */
+  readonly xRange?: [number, number];
+  /** Live: where the step in progress starts, to draw it apart from the finished ones. */
+  readonly inProgressFrom?: number;
+  /** Not live: where the left-out step in progress starts, and whether it held data. */
+  readonly leftOut?: { readonly from: number; readonly hadData: boolean };
   readonly live?: StreamStatus;
   readonly reload: () => void;
 }
@@ -33,16 +41,26 @@ export function seriesLabel(metric: string, tags: Record<string, string>): strin
   return parts.length ? parts.join(', ') : metric;
 }
 
+/** The stored lines, by label as LiveSeries orders them, so a chart keeps its lines when live starts. */
 const toChart = (metric: string, series: readonly TimeseriesSeries[]): ChartSeries[] =>
-  series.map((s) => ({ label: seriesLabel(metric, s.tags), points: s.points }));
+  series
+    .map((s) => ({ label: seriesLabel(metric, s.tags), points: s.points }))
+    .sort((a, b) => a.label.localeCompare(b.label));
 
 /** Asks the store for the rest of the steps at most this often while live. */
 const STORE_REFRESH_MS = 2000;
 
+/** What live mode has drawn for one stored answer (`of`): lines, and the step then in progress. */
+interface LiveView {
+  readonly of: TimeseriesResponse;
+  readonly series: ChartSeries[];
+  readonly inProgressFrom: number;
+}
+
 /**
- * One metric as chart lines: GET /metrics/timeseries, then, in live mode, the stream's partial
- * minutes folded in (see LiveSeries) with the store asked again for steps the stream cannot
- * complete on its own.
+ * One metric as chart lines: GET /metrics/timeseries, ending at the last step that is over; then,
+ * in live mode, the stream's partial minutes folded in (see LiveSeries) with the store asked again
+ * for steps the stream cannot complete on its own, and the step in progress marked as such.
  */
 export function useTimeseries(req: TimeseriesRequest): TimeseriesView {
   const { service, metric, agg, groupBy, range, step, live } = req;
@@ -55,13 +73,14 @@ export function useTimeseries(req: TimeseriesRequest): TimeseriesView {
       signal,
     ),
   );
-  const [liveSeries, setLiveSeries] = useState<ChartSeries[] | undefined>(undefined);
-  const [status, setStatus] = useState<StreamStatus | undefined>(undefined);
+  // Live state is kept with the answer it grew from, so that a new answer never shows another's.
+  const [liveView, setLiveView] = useState<LiveView | undefined>(undefined);
+  const [status, setStatus] = useState<{ of: TimeseriesResponse; status: StreamStatus } | undefined>(
+    undefined,
+  );
   const loaded = state.status === 'ok' ? state.data : undefined;
 
   useEffect(() => {
-    setLiveSeries(undefined);
-    setStatus(undefined);
     if (!live || !loaded) return;
     const stepMs = loaded.query.step;
     const since = Date.now();
@@ -73,7 +92,21 @@ export function useTimeseries(req: TimeseriesRequest): TimeseriesView {
       label: (tags) => seriesLabel(metric, tags),
     });
     lines.replaceStored(loaded.series);
-    setLiveSeries(lines.series());
+    const publish = (): void =>
+      setLiveView({ of: loaded, series: lines.series(), inProgressFrom: inProgressFrom(Date.now(), stepMs) });
+
+    // When a step is over, it is drawn as finished even if nothing new arrives.
+    let boundary: number | undefined;
+    const atNextStep = (): void => {
+      boundary = window.setTimeout(
+        () => {
+          publish();
+          atNextStep();
+        },
+        stepMs - (Date.now() % stepMs) + 50,
+      );
+    };
+    atNextStep();
 
     let timer: number | undefined;
     let lastRefresh = 0;
@@ -92,7 +125,7 @@ export function useTimeseries(req: TimeseriesRequest): TimeseriesView {
           (fresh) => {
             timer = undefined;
             lines.replaceStored(fresh.series);
-            setLiveSeries(lines.series());
+            publish();
           },
           () => {
             timer = undefined; // the next stream message asks again
@@ -108,21 +141,48 @@ export function useTimeseries(req: TimeseriesRequest): TimeseriesView {
         const { changed, needsStoreRefresh } = lines.add(points);
         if (changed) {
           markLiveMessage(at);
-          setLiveSeries(lines.series());
+          publish();
         }
         if (needsStoreRefresh) refreshFromStore();
       },
-      setStatus,
+      (next) => setStatus({ of: loaded, status: next }),
     );
     return () => {
       unsubscribe();
       controller.abort();
       window.clearTimeout(timer);
+      window.clearTimeout(boundary);
+      // What this subscription drew goes with it: turned on again, live starts from the store.
+      setLiveView(undefined);
+      setStatus(undefined);
     };
   }, [live, loaded, service, metric, agg, groupKey]);
 
   const shown = state.data;
+  const query = shown?.query;
   const stored = useMemo(() => toChart(metric, shown?.series ?? []), [metric, shown]);
-  const series = liveSeries ?? stored;
-  return { state, series, ...(status ? { live: status } : {}), reload };
+  const current = query ? inProgressFrom(query.to, query.step) : undefined;
+  const over = useMemo(
+    () => (current === undefined ? { series: stored, leftOut: false } : stepsOver(stored, current)),
+    [stored, current],
+  );
+  const xRange = query ? chartExtent(query, live) : undefined;
+  const base = { state, reload, ...(xRange ? { xRange } : {}) };
+
+  if (!live) {
+    return {
+      ...base,
+      series: over.series,
+      ...(current !== undefined ? { leftOut: { from: current, hadData: over.leftOut } } : {}),
+    };
+  }
+  const mine = loaded !== undefined && liveView?.of === loaded ? liveView : undefined;
+  const streamStatus = loaded !== undefined && status?.of === loaded ? status.status : undefined;
+  const progress = mine?.inProgressFrom ?? current;
+  return {
+    ...base,
+    series: mine?.series ?? stored,
+    ...(progress !== undefined ? { inProgressFrom: progress } : {}),
+    ...(streamStatus ? { live: streamStatus } : {}),
+  };
 }

@@ -1,10 +1,11 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useLocation, useSetParams } from '../app/router';
 import { apiGet } from '../api/client';
 import type { CompareResponse, MetricsResponse, ServicesResponse } from '../api/types';
 import { useApi } from '../api/use-api';
 import { TimeSeriesChart } from '../charts/TimeSeriesChart';
 import { StatBars } from '../charts/StatBars';
+import { unitOf } from '../charts/units';
 import { Empty, ErrorBox, Loading } from '../components/StateViews';
 import { TimeRangePicker } from '../components/TimeRangePicker';
 import { formatNumber, formatPercent } from '../time/format';
@@ -32,9 +33,11 @@ export default function ComparePage(): ReactNode {
     b: params.get('b') ?? '',
     service: params.get('service') ?? '',
   };
-  const [form, setForm] = useState(asked);
+  // What is being typed belongs to the comparison it started from; a new one in the URL (a link,
+  // the back button) shows its own sides again.
   const askedKey = JSON.stringify(asked);
-  useEffect(() => setForm(JSON.parse(askedKey) as CompareForm), [askedKey]);
+  const [draft, setDraft] = useState<{ of: string; form: CompareForm } | undefined>(undefined);
+  const form = draft?.of === askedKey ? draft.form : asked;
   const suggestions = useSuggestions(form.service);
 
   const ready = asked.metric && asked.a && asked.b;
@@ -60,7 +63,7 @@ export default function ComparePage(): ReactNode {
         value={form[name]}
         placeholder={placeholder}
         list={list}
-        onChange={(e) => setForm({ ...form, [name]: e.target.value })}
+        onChange={(e) => setDraft({ of: askedKey, form: { ...form, [name]: e.target.value } })}
         name={name}
       />
     </label>
@@ -154,6 +157,8 @@ const ROWS: { key: 'count' | 'mean' | 'p50' | 'p95' | 'p99' | 'rate'; label: str
 
 function CompareResult({ result }: { result: CompareResponse }): ReactNode {
   const { a, b, difference: d, significance: s } = result;
+  // Both the per-step means and the percentiles are in the metric's own unit.
+  const unit = unitOf(result.metric, 'avg', false);
   const diff = d as Record<string, number | null>;
   const verdict =
     s.significant === null
@@ -179,38 +184,46 @@ function CompareResult({ result }: { result: CompareResponse }): ReactNode {
             { label: `B ${b.side}`, points: b.points },
           ]}
           xRange={[result.from, result.to]}
+          unit={unit}
           height={260}
         />
       </div>
       <div className="compare-numbers">
-        <table className="data-table" data-testid="compare-table">
-          <thead>
-            <tr>
-              <th scope="col" />
-              <th scope="col">A {a.side}</th>
-              <th scope="col">B {b.side}</th>
-              <th scope="col">B − A</th>
-            </tr>
-          </thead>
-          <tbody>
-            {ROWS.map((r) => (
-              <tr key={r.key} data-row={r.key}>
-                <th scope="row">{r.label}</th>
-                <td className="num" data-value={a[r.key] ?? ''}>
-                  {formatNumber(a[r.key])}
-                </td>
-                <td className="num" data-value={b[r.key] ?? ''}>
-                  {formatNumber(b[r.key])}
-                </td>
-                <td className="num">
-                  {r.diff
-                    ? `${formatNumber(diff[r.diff])} (${formatPercent(pct(diff[`${r.diff}Percent`]))})`
-                    : '—'}
-                </td>
+        <div className="table-scroll">
+          <table className="data-table compare-table" data-testid="compare-table">
+            <thead>
+              <tr>
+                <th scope="col" />
+                <th scope="col">A {a.side}</th>
+                <th scope="col">B {b.side}</th>
+                <th scope="col">B − A</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {ROWS.map((r) => (
+                <tr key={r.key} data-row={r.key}>
+                  <th scope="row">{r.label}</th>
+                  <td className="num" data-value={a[r.key] ?? ''}>
+                    {formatNumber(a[r.key])}
+                  </td>
+                  <td className="num" data-value={b[r.key] ?? ''}>
+                    {formatNumber(b[r.key])}
+                  </td>
+                  <td className="num">
+                    {r.diff ? (
+                      <>
+                        {formatNumber(diff[r.diff])}{' '}
+                        <span className="diff-percent">({formatPercent(pct(diff[`${r.diff}Percent`]))})</span>
+                      </>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
         <dl className="significance" data-testid="compare-significance">
           <dt>Test</dt>
           <dd>Welch&apos;s t-test on {s.on}</dd>
@@ -228,7 +241,7 @@ function CompareResult({ result }: { result: CompareResponse }): ReactNode {
       </div>
       <div className="card">
         <h2 className="card-title">Percentiles</h2>
-        <StatBars a={a} b={b} />
+        <StatBars a={a} b={b} unit={unit} />
       </div>
     </div>
   );

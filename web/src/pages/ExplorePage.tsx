@@ -1,10 +1,11 @@
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { useLocation, useSetParams } from '../app/router';
 import { ApiError, apiPost } from '../api/client';
 import type { VqlResponse } from '../api/types';
 import { useApi } from '../api/use-api';
 import { TimeSeriesChart } from '../charts/TimeSeriesChart';
 import { DataTable } from '../components/DataTable';
+import { inProgressFrom } from '../live/step-window';
 import { Empty, ErrorBox, Loading } from '../components/StateViews';
 import { EXAMPLES } from '../vql/examples';
 import { offsetOf } from '../vql/highlight';
@@ -19,9 +20,12 @@ export default function ExplorePage(): ReactNode {
   const { params } = useLocation();
   const setParams = useSetParams();
   const q = params.get('q') ?? '';
-  const [text, setText] = useState(q);
+  // The editor's text, while it differs from the query in the URL; a new query there (an example,
+  // a link, the back button) replaces it.
+  const [draft, setDraft] = useState<{ of: string; text: string } | undefined>(undefined);
+  const text = draft?.of === q ? draft.text : q;
+  const setText = (value: string): void => setDraft({ of: q, text: value });
   const [run, setRun] = useState(0);
-  useEffect(() => setText(q), [q]);
 
   const result = useApi(q.trim() ? `${run}\u0000${q}` : null, (signal) =>
     apiPost<VqlResponse>('/v1/query', { vql: q }, signal),
@@ -88,7 +92,12 @@ export default function ExplorePage(): ReactNode {
       ) : failure ? null : result.state.status === 'loading' && !result.state.data ? (
         <Loading label="Running…" />
       ) : result.state.data ? (
-        <Result result={result.state.data} view={params.get('view')} onView={(v) => setParams({ view: v })} />
+        <Result
+          result={result.state.data}
+          asOf={result.state.asOf}
+          view={params.get('view')}
+          onView={(v) => setParams({ view: v })}
+        />
       ) : null}
     </section>
   );
@@ -96,10 +105,13 @@ export default function ExplorePage(): ReactNode {
 
 function Result({
   result,
+  asOf,
   view,
   onView,
 }: {
   result: VqlResponse;
+  /** When the query was sent (epoch ms). */
+  asOf: number | undefined;
   view: string | null;
   onView: (view: string | undefined) => void;
 }): ReactNode {
@@ -107,6 +119,15 @@ function Result({
   const time = timeColumn(result);
   const showChart = series !== undefined && view !== 'table';
   const { stats } = result;
+  // The time bucket still filling when the query was sent (a rate or a sum over it reads low) is
+  // drawn dashed; the table shows it as answered. The answer's end is widened to a whole bucket,
+  // so it bounds the bucket in progress but does not say whether the query ended now.
+  const progress =
+    stats.step && asOf !== undefined
+      ? Math.min(inProgressFrom(asOf, stats.step), stats.to - stats.step)
+      : undefined;
+  const partial =
+    progress !== undefined && (series ?? []).some((s) => s.points.some((p) => p[0] >= progress));
   return (
     <div className="result" data-testid="vql-result">
       <div className="toolbar">
@@ -126,6 +147,7 @@ function Result({
         </div>
         <span className="muted small" data-testid="vql-stats">
           {stats.rows} rows · tier {stats.tier} · {stats.elapsedMs} ms
+          {showChart && partial ? ' · dashed: bucket in progress' : null}
         </span>
       </div>
       {stats.notices.map((n) => (
@@ -136,7 +158,12 @@ function Result({
       {result.rows.length === 0 ? (
         <Empty>No rows: nothing matched in this time range.</Empty>
       ) : showChart ? (
-        <TimeSeriesChart title="Query result" series={series} height={320} />
+        <TimeSeriesChart
+          title="Query result"
+          series={series}
+          height={320}
+          inProgressFrom={partial ? progress : undefined}
+        />
       ) : (
         <DataTable columns={result.columns} rows={result.rows} timeColumn={time} />
       )}

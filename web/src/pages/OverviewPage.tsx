@@ -61,8 +61,9 @@ export function OverviewPage(): ReactNode {
     REFRESH_MS,
   );
 
-  const now = Date.now();
-  const signals = shapeSignals(rates.state.data, latency.state.data, now);
+  // "Seen … ago" counts from when the list was asked for, which is what its times are as of.
+  const now = services.state.asOf ?? 0;
+  const signals = shapeSignals(rates.state.data, latency.state.data);
   const rows = new Map<string, Row>();
   for (const s of services.state.data?.services ?? [])
     rows.set(s.name, { service: s.name, lastSeen: s.lastSeen });

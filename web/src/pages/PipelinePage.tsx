@@ -4,6 +4,7 @@ import { apiGet } from '../api/client';
 import type { PipelineStatusResponse } from '../api/types';
 import { useApi } from '../api/use-api';
 import { colorOf } from '../charts/series';
+import { formatValue } from '../charts/units';
 import { ErrorBox, Loading } from '../components/StateViews';
 import { formatBytes, formatNumber, formatTime } from '../time/format';
 
@@ -164,14 +165,23 @@ function PipelineView({ status, history }: { status: Status; history: Sample[] }
             ['rateLimitedPerSecond', 'rate-limited'],
           ]}
         />
+        {/* One unit to a chart: on a shared axis, bytes would flatten seconds and batch sizes to zero. */}
         <Trend
-          title="Backlog and batches"
+          title={bus.kind === 'kafka' ? 'Consumer lag (messages)' : 'Bus backlog (not yet consumed)'}
           history={history}
-          lines={[
-            ['lagSeconds', 'worker lag (s)'],
-            ['backlog', bus.kind === 'kafka' ? 'consumer lag (messages)' : 'log backlog (bytes)'],
-            ['batchSize', 'batch size'],
-          ]}
+          lines={[['backlog', bus.kind === 'kafka' ? 'consumer lag' : 'backlog']]}
+          format={bus.kind === 'kafka' ? formatNumber : formatBytes}
+        />
+        <Trend
+          title="Worker lag (seconds)"
+          history={history}
+          lines={[['lagSeconds', 'worker lag']]}
+          format={(v) => formatValue(v, 's')}
+        />
+        <Trend
+          title="Worker batch size (aggregates)"
+          history={history}
+          lines={[['batchSize', 'batch size']]}
         />
       </div>
     </>
@@ -231,10 +241,13 @@ function Trend({
   title,
   history,
   lines,
+  format = formatNumber,
 }: {
   title: string;
   history: Sample[];
   lines: [keyof Omit<Sample, 't'>, string][];
+  /** How the axis and the tooltip write a value of this chart's one unit. */
+  format?: (value: number) => string;
 }): ReactNode {
   return (
     <article className="card" data-testid="pipeline-trend" data-polls={history.length}>
@@ -252,17 +265,17 @@ function Trend({
               tickFormatter={(t: number) => formatTime(t, true).slice(11)}
               stroke="var(--text-muted)"
             />
-            <YAxis stroke="var(--text-muted)" tickFormatter={(v: number) => formatNumber(v)} width={56} />
+            <YAxis stroke="var(--text-muted)" tickFormatter={(v: number) => format(v)} width={64} />
             <Tooltip
               labelFormatter={(t) => formatTime(Number(t), true)}
-              formatter={(v) => formatNumber(typeof v === 'number' ? v : Number(v))}
+              formatter={(v) => format(typeof v === 'number' ? v : Number(v))}
               contentStyle={{
                 background: 'var(--surface)',
                 border: '1px solid var(--border)',
                 color: 'var(--text)',
               }}
             />
-            <Legend />
+            {lines.length > 1 ? <Legend /> : null}
             {lines.map(([key, name], i) => (
               <Line
                 key={key}

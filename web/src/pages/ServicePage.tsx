@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { Fragment, type ReactNode } from 'react';
 import { hrefWith, useLocation, useSetParams } from '../app/router';
 import { apiGet } from '../api/client';
 import type { MetricsResponse } from '../api/types';
@@ -7,6 +7,7 @@ import { TimeSeriesChart } from '../charts/TimeSeriesChart';
 import { Link } from '../components/Link';
 import { Empty, ErrorBox, Loading } from '../components/StateViews';
 import { TimeRangePicker } from '../components/TimeRangePicker';
+import { unitOf } from '../charts/units';
 import { AGGS, type Agg } from '../live/live-series';
 import type { StreamStatus } from '../live/stream-client';
 import { useTimeseries } from '../live/use-timeseries';
@@ -180,13 +181,12 @@ function MetricCard({
     live,
   });
   const q = view.state.data?.query;
+  const unit = unitOf(metric.name, agg, metric.types.includes('counter'));
   const explore = hrefWith('/explore', { q: metricVql(service, metric.name, agg, groupBy, range) });
   return (
     <article className="card" data-metric={metric.name} aria-labelledby={`m-${metric.name}`}>
       <header className="card-head">
-        <h2 id={`m-${metric.name}`} title={metric.name}>
-          {metric.name}
-        </h2>
+        <h2 id={`m-${metric.name}`}>{breakable(metric.name)}</h2>
         <span className="badge">{metric.types.join(', ')}</span>
         <select
           value={agg}
@@ -208,13 +208,27 @@ function MetricCard({
         <TimeSeriesChart
           title={`${metric.name} ${agg}${groupBy ? ` by ${groupBy}` : ''}`}
           series={view.series}
-          xRange={q ? [q.from, q.to] : undefined}
+          unit={unit}
+          xRange={view.xRange}
+          inProgressFrom={view.inProgressFrom}
+          empty={
+            view.leftOut?.hadData && q
+              ? `Only the ${formatDuration(q.step)} step in progress has data so far: turn on Live, or pick a shorter step.`
+              : undefined
+          }
         />
       )}
       <footer className="card-foot muted small">
         {q ? (
           <span>
-            step {formatDuration(q.step)} · tier {q.tier} · to {formatTime(q.to)}
+            step {formatDuration(q.step)} · tier {q.tier} ·{' '}
+            {view.leftOut ? (
+              <span title="The step in progress is left out until it is over; Live shows it as it fills.">
+                to {formatTime(view.leftOut.from)}
+              </span>
+            ) : (
+              'dashed: step in progress'
+            )}
           </span>
         ) : null}
         {live ? <LiveBadge status={view.live} /> : null}
@@ -238,4 +252,14 @@ function LiveBadge({ status }: { status?: StreamStatus }): ReactNode {
       live stream: {status.message}
     </span>
   );
+}
+
+/** A metric name that may wrap after its underscores on a narrow screen, rather than be cut off. */
+function breakable(name: string): ReactNode {
+  return name.split(/(?<=_)/).map((part, i) => (
+    <Fragment key={i}>
+      {i > 0 ? <wbr /> : null}
+      {part}
+    </Fragment>
+  ));
 }

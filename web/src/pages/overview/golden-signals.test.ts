@@ -3,11 +3,12 @@ import type { VqlResponse } from '../../api/types';
 import { SIGNAL_METRICS, latest, shapeSignals } from './golden-signals';
 
 const M = 60_000;
-const NOW = 100 * M + 15_000;
+/** The answers' end: now (100 min 15 s), widened by the planner to the next whole minute. */
+const END = 101 * M;
 const answer = (rows: VqlResponse['rows']): VqlResponse => ({
   columns: [],
   rows,
-  stats: { rows: rows.length, tier: '1m', from: 0, to: 0, step: M, elapsedMs: 0, notices: [] },
+  stats: { rows: rows.length, tier: '1m', from: END - 61 * M, to: END, step: M, elapsedMs: 0, notices: [] },
 });
 
 describe('overview signals', () => {
@@ -22,8 +23,9 @@ describe('overview signals', () => {
     const latency = answer([
       ['shop', 99 * M, 250],
       ['shop', 98 * M, 120],
+      ['shop', 100 * M, 90], // in progress
     ]);
-    const signals = shapeSignals(rates, latency, NOW);
+    const signals = shapeSignals(rates, latency);
     expect(signals.get('shop')).toEqual({
       throughput: [
         [98 * M, 2],

@@ -35,14 +35,16 @@ const byTime = (a: Point, b: Point): number => a[0] - b[0];
 
 /**
  * Turns the two answers into per-service series; error rate is errors / requests per minute. The
- * minute in progress is left out: its rate, over part of a minute, would read as a sudden drop.
+ * minute in progress when each query ran is left out: its rate, over part of a minute, would read
+ * as a sudden drop. The queries end now, which the planner widens to the next whole minute
+ * (`stats.to`), so the minute in progress is the answer's last.
  */
 export function shapeSignals(
   rates: VqlResponse | undefined,
   latency: VqlResponse | undefined,
-  now: number,
 ): Map<string, ServiceSignals> {
-  const current = Math.floor(now / 60_000) * 60_000;
+  const inProgress = (answer: VqlResponse | undefined): number =>
+    answer ? Math.ceil(answer.stats.to / 60_000) * 60_000 - 60_000 : 0;
   const out = new Map<string, ServiceSignals>();
   const of = (service: string): ServiceSignals => {
     let s = out.get(service);
@@ -50,9 +52,10 @@ export function shapeSignals(
     return s;
   };
   const errors = new Map<string, Map<number, number>>();
+  const ratesCut = inProgress(rates);
   for (const [service, metric, minute, rate] of rates?.rows ?? []) {
     if (typeof service !== 'string' || typeof minute !== 'number' || typeof rate !== 'number') continue;
-    if (minute >= current) continue;
+    if (minute >= ratesCut) continue;
     if (metric === SIGNAL_METRICS.requests) of(service).throughput.push([minute, rate]);
     else {
       let m = errors.get(service);
@@ -65,9 +68,10 @@ export function shapeSignals(
     const e = errors.get(service) ?? new Map<number, number>();
     s.errorRate = s.throughput.filter(([, r]) => r > 0).map(([t, r]): Point => [t, (e.get(t) ?? 0) / r]);
   }
+  const latencyCut = inProgress(latency);
   for (const [service, minute, p99] of latency?.rows ?? []) {
     if (typeof service !== 'string' || typeof minute !== 'number' || typeof p99 !== 'number') continue;
-    if (minute >= current) continue;
+    if (minute >= latencyCut) continue;
     of(service).latencyP99.push([minute, p99]);
   }
   for (const s of out.values()) s.latencyP99.sort(byTime);
