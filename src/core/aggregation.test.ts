@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { AGGREGATIONS, isAggregation, quantileOf, stepValue } from './aggregation.js';
-import type { StepStats } from './aggregation.js';
+import type { StepStats } from './step-stats.js';
 import { QuantileSketch } from './quantile-sketch.js';
 
 function sketchOf(values: readonly number[]): QuantileSketch {

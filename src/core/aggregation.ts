@@ -1,5 +1,4 @@
 import type { MetricType } from './sample.js';
-import type { QuantileSketch } from './quantile-sketch.js';
 
 /** What a query can ask of each step of a series. */
 export const AGGREGATIONS = [
@@ -27,14 +26,23 @@ export function quantileOf(agg: Aggregation): number | undefined {
   return QUANTILES[agg];
 }
 
-/** The merged statistics of one step. */
-export interface StepStats {
+/**
+ * What a percentile needs of a quantile sketch (QuantileSketch meets it). Structural, so that this
+ * module needs nothing of Node and the dashboard computes step values with it too.
+ */
+export interface QuantileSource {
+  readonly count: number;
+  quantile(q: number): number;
+}
+
+/** What a step's value is computed from (StepStats, in step-stats.ts, is one). */
+export interface StepValueInput {
   readonly count: number;
   readonly sum: number;
   readonly min: number;
   readonly max: number;
   readonly last: number | undefined;
-  readonly sketch: QuantileSketch | undefined;
+  readonly sketch: QuantileSource | undefined;
 }
 
 /**
@@ -44,7 +52,7 @@ export interface StepStats {
  */
 export function stepValue(
   agg: Aggregation,
-  stats: StepStats,
+  stats: StepValueInput,
   type: MetricType,
   stepMs: number,
 ): number | undefined {
@@ -76,7 +84,7 @@ export function stepValue(
  * in the sketch (a counter has none). Every store answers percentiles through this one function.
  */
 export function clampedQuantile(
-  sketch: QuantileSketch | undefined,
+  sketch: QuantileSource | undefined,
   q: number,
   min: number,
   max: number,

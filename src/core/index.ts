@@ -9,7 +9,7 @@ export {
 } from './aggregate-codec.js';
 export type { AggregateBatch, AggregateStats } from './aggregate-codec.js';
 export { AGGREGATIONS, clampedQuantile, isAggregation, quantileOf, stepValue } from './aggregation.js';
-export type { Aggregation, StepStats } from './aggregation.js';
+export type { Aggregation, QuantileSource, StepValueInput } from './aggregation.js';
 export type { MetricsResponse, ServicesResponse, TimeseriesResponse, TimeseriesSeries } from './api-types.js';
 export type { CompareResponse, CompareSide, HealthScoresResponse } from './api-types.js';
 export type { PipelineStatusResponse, PipelineTargetStatus } from './api-types.js';
@@ -22,6 +22,7 @@ export {
 } from './health-score.js';
 export type { HealthMeasurements, HealthMetricNames, HealthScore, HealthStatus } from './health-score.js';
 export { mergeStepStats } from './step-stats.js';
+export type { StepStats } from './step-stats.js';
 export { isWelchUndefined, welchTTest } from './welch-t-test.js';
 export type { WelchTTest, WelchUndefined } from './welch-t-test.js';
 export { SEED_BACKOFF, abortableSleep, backoffDelay, retryWithBackoff } from './backoff.js';

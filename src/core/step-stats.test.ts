@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { stepValue } from './aggregation.js';
 import { QuantileSketch } from './quantile-sketch.js';
 import { mergeStepStats } from './step-stats.js';
-import type { StepStats } from './aggregation.js';
+import type { StepStats } from './step-stats.js';
 
 function step(values: number[]): StepStats {
   const sketch = new QuantileSketch();

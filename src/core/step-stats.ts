@@ -1,5 +1,10 @@
-import type { StepStats } from './aggregation.js';
+import type { StepValueInput } from './aggregation.js';
 import { QuantileSketch } from './quantile-sketch.js';
+
+/** The merged statistics of one step, its sketch mergeable. */
+export interface StepStats extends StepValueInput {
+  readonly sketch: QuantileSketch | undefined;
+}
 
 /**
  * Several steps merged into one, as a store merges the rows of one step: counts and sums add,

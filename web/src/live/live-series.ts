@@ -1,22 +1,12 @@
+import { AGGREGATIONS, stepValue } from '../../../src/core/aggregation';
+import type { Aggregation } from '../../../src/core/aggregation';
 import type { Point, StreamPoint, TimeseriesSeries } from '../api/types';
 import type { ChartSeries } from '../charts/series';
 
 /** The aggregations a chart can ask for (the API's `agg`). */
-export type Agg = 'avg' | 'sum' | 'min' | 'max' | 'count' | 'last' | 'rate' | 'p50' | 'p90' | 'p95' | 'p99';
+export type Agg = Aggregation;
 
-export const AGGS: readonly Agg[] = [
-  'avg',
-  'sum',
-  'min',
-  'max',
-  'count',
-  'last',
-  'rate',
-  'p50',
-  'p90',
-  'p95',
-  'p99',
-];
+export const AGGS: readonly Agg[] = AGGREGATIONS;
 
 /** Percentiles need the stored sketches: a stream's partial minute carries none. */
 export function isPercentile(agg: Agg): boolean {
@@ -169,24 +159,7 @@ export class LiveSeries {
   }
 }
 
-/** The value of one step, as the API computes it (src/core/aggregation.ts stepValue). */
+/** The value of one step, as the API computes it; percentiles need sketches, which a stream lacks. */
 function valueOf(agg: Agg, acc: Accumulated, stepMs: number): number | undefined {
-  switch (agg) {
-    case 'avg':
-      return acc.count > 0 ? acc.sum / acc.count : undefined;
-    case 'sum':
-      return acc.sum;
-    case 'min':
-      return acc.min;
-    case 'max':
-      return acc.max;
-    case 'count':
-      return acc.count;
-    case 'last':
-      return acc.last;
-    case 'rate':
-      return (acc.counter ? acc.sum : acc.count) / (stepMs / 1000);
-    default:
-      return undefined;
-  }
+  return stepValue(agg, { ...acc, sketch: undefined }, acc.counter ? 'counter' : 'gauge', stepMs);
 }

@@ -1,3 +1,5 @@
+import { AGGREGATIONS } from '../../../src/core/aggregation';
+
 /**
  * Splits VQL text into coloured pieces for the editor. It follows the rules of the server's
  * tokenizer (src/query/lexer.ts: identifiers, numbers, durations such as 5m, '...' strings with ''
@@ -43,21 +45,7 @@ export const KEYWORDS = new Set([
   'INTERVAL',
 ]);
 
-export const FUNCTIONS = new Set([
-  'avg',
-  'sum',
-  'min',
-  'max',
-  'count',
-  'last',
-  'rate',
-  'p50',
-  'p90',
-  'p95',
-  'p99',
-  'time_bucket',
-  'now',
-]);
+export const FUNCTIONS = new Set<string>([...AGGREGATIONS, 'time_bucket', 'now']);
 
 export const COLUMNS = new Set([
   'service_name',
