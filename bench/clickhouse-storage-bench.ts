@@ -24,6 +24,17 @@ export async function runClickHouseStorageBench(
     await store.migrate();
     log('  ClickHouse storage: generating 7.2 M samples and merging (about 20 s)');
     const report = await measureCodecs(admin, database);
+    const byTable = new Map(report.map((r) => [r.table, r]));
+    const plain = byTable.get('metrics');
+    const tokens = byTable.get('v_batch_token');
+    const tokenColumn = tokens?.columns?.batch_token ?? 0;
+    const tokenNote =
+      plain && tokens
+        ? [
+            `With --fallback sqlite (v_batch_token: each row names its insert, one of 48 per minute): the batch_token column takes ${fmt(tokenColumn / tokens.rows, 2)} bytes per row, ${fmt((tokenColumn / tokens.rows) * (tokens.bytesPerSample / tokens.bytesPerRow), 3)} per sample; the table ${fmt(tokens.bytesPerRow - plain.bytesPerRow, 2)} bytes per row more than metrics.`,
+            '',
+          ]
+        : [];
     return [
       '### ClickHouse bytes on disk',
       '',
@@ -36,6 +47,7 @@ export async function runClickHouseStorageBench(
           `| ${r.table} | ${fmt(r.rows)} | ${fmt(r.bytesOnDisk)} | ${fmt(r.bytesPerRow, 2)} | ${fmt(r.bytesPerSample, 3)} |`,
       ),
       '',
+      ...tokenNote,
     ];
   } finally {
     await store.close();

@@ -100,6 +100,8 @@ async function main(): Promise<void> {
   if (only === undefined || only === 'distributed') {
     log(`distributed: collector -> Kafka, then worker -> ClickHouse (${durationS} s of load)`);
     lines.push(...(await runDistributedBench(durationS, log)));
+  }
+  if (only === undefined || only === 'distributed' || only === 'clickhouse-storage') {
     lines.push(...(await runClickHouseStorageBench(services().clickhouse, log)));
   }
 

@@ -195,7 +195,7 @@ describe('ClickHouseStore migrations', () => {
     const again = await store.migrate();
     expect(again).toEqual({ applied: [], ttlSet: [], ttlChanged: [] });
     const db = store.database;
-    expect(await scalar(admin(), `SELECT count() FROM ${db}.schema_migrations FINAL`)).toBe(1);
+    expect(await scalar(admin(), `SELECT count() FROM ${db}.schema_migrations FINAL`)).toBe(2);
     const tables = await admin().query({
       query: 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
       query_params: { db },

@@ -36,6 +36,8 @@ export function clickHouseStore(config: RoleConfig): ClickHouseStore {
     database: config.clickhouseDatabase,
     cluster: config.clickhouseCluster,
     retention: tierRetention(config),
+    // A fallback worker's rows name their batch, for the query API's merge with its outbox.
+    recordBatchTokens: config.fallback === 'sqlite',
   });
 }
 

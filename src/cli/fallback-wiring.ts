@@ -18,6 +18,7 @@ export function queryStore(config: RoleConfig, logger: Logger): Store {
   return new OutboxMergedStore(
     clickhouse,
     config.fallbackPath.map((path) => new OutboxReader(path)),
+    clickhouse,
   );
 }
 

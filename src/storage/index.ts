@@ -23,3 +23,4 @@ export { SqliteOutbox } from './outbox/sqlite-outbox.js';
 export type { NewOutboxBatch, OutboxBatch, OutboxSize } from './outbox/sqlite-outbox.js';
 export { OutboxReader } from './outbox/outbox-reader.js';
 export { OutboxMergedStore } from './outbox/outbox-merged-store.js';
+export type { BatchPresence, BatchScope } from './batch-presence.js';

@@ -42,6 +42,8 @@ export async function scalar(
 const SERIES = 10_000;
 const MINUTES = 120; // 720 samples per series at 10 s
 const SAMPLES_PER_MINUTE = 6;
+/** Inserts a series' minute may come from, for the batch-token measurement. */
+const BATCHES_PER_MINUTE = 48;
 
 type ColumnClass = 'time' | 'lastTs' | 'count' | 'float' | 'sketch' | 'tags' | 'id';
 
@@ -179,6 +181,20 @@ export async function measureCodecs(client: ClickHouseClient, db: string): Promi
     });
     await measure(`v_${name}`, samples);
   }
+  // The minute table as a fallback worker fills it (recordBatchTokens): each row names the insert
+  // that wrote it. A worker writes a batch per partition every few seconds, so a series' rows of
+  // one minute come from any of ~48 inserts (4 partitions, a batch every 5 s); after merges the
+  // rows of many inserts lie side by side, sorted by series and time.
+  await client.command({ query: `CREATE TABLE ${db}.v_batch_token AS ${db}.metrics` });
+  const names = COLUMNS.map(([c]) => c).join(', ');
+  await client.command({
+    query: `INSERT INTO ${db}.v_batch_token (${names}, batch_token)
+      SELECT ${names}, concat('vantage-v1-', lower(hex(SHA256(concat(toString(timestamp), '/',
+        toString(cityHash64(series_id, timestamp) % ${BATCHES_PER_MINUTE}))))))
+      FROM ${db}.metrics`,
+    clickhouse_settings: settings,
+  });
+  await measure('v_batch_token', samples);
   for (const t of ['metrics_5m', 'metrics_1h', 'metrics_1d']) await measure(t, samples);
   // The same samples, one row each: what storing raw samples would cost in ClickHouse.
   await client.command({

@@ -6,12 +6,16 @@ import type { Server, Socket } from 'node:net';
  * make ClickHouse unreachable for one process (a worker) while the shared server keeps running
  * for everyone else. While cut, open connections are reset and new ones are closed at once.
  * `latencyMs` holds each chunk the client sends for that long (slower writes, e.g. a replay that
- * lasts long enough to be interrupted).
+ * lasts long enough to be interrupted). `loseAnswersTo` lets chosen requests through and resets
+ * the connection when the server answers: the request took effect, the client never hears so
+ * (an insert that reached ClickHouse just as the network failed).
  */
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private cutOff = false;
   latencyMs = 0;
+  /** Given each request line (URL-decoded), true to pass the request on and lose its answer. */
+  loseAnswersTo: ((requestLine: string) => boolean) | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -70,7 +74,12 @@ export class TcpProxy {
     };
     client.on('error', forget).on('close', forget);
     upstream.on('error', forget).on('close', forget);
+    let answerLost = false;
     client.on('data', (chunk: Buffer) => {
+      const line = REQUEST_LINE.exec(chunk.toString('latin1', 0, Math.min(chunk.length, 64 * 1024)));
+      if (line?.[1] !== undefined && this.loseAnswersTo?.(decodeRequestLine(line[1])) === true) {
+        answerLost = true;
+      }
       if (this.latencyMs <= 0) {
         upstream.write(chunk);
         return;
@@ -81,6 +90,28 @@ export class TcpProxy {
         client.resume();
       }, this.latencyMs);
     });
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      if (answerLost) {
+        client.resetAndDestroy();
+        upstream.destroy();
+        return;
+      }
+      if (!client.write(chunk)) {
+        upstream.pause();
+        client.once('drain', () => upstream.resume());
+      }
+    });
+    upstream.on('end', () => client.end());
+  }
+}
+
+/** The start of an HTTP/1.1 request: its request line. */
+const REQUEST_LINE = /^([A-Z]+ \S+) HTTP\/1\.[01]\r\n/;
+
+function decodeRequestLine(line: string): string {
+  try {
+    return decodeURIComponent(line.replace(/\+/g, ' '));
+  } catch {
+    return line;
   }
 }

@@ -15,6 +15,7 @@ import type {
   Store,
   StoreStats,
 } from '../store.js';
+import type { BatchPresence, BatchScope } from '../batch-presence.js';
 import { runMigrations } from './migrator.js';
 import type { MigrationReport } from './migrator.js';
 import { bucketQuerySql, groupTypesSql, toBucket } from './bucket-query.js';
@@ -22,6 +23,7 @@ import type { BucketRow } from './bucket-query.js';
 import { dedupToken, seriesInfo, toMetricRow } from './rows.js';
 import type { SeriesInfo } from './rows.js';
 import {
+  BATCH_TOKEN_COLUMN,
   CHECKPOINT_TABLE,
   SERIES_TABLE,
   TIER_TABLES,
@@ -53,6 +55,12 @@ export interface ClickHouseStoreOptions {
   /** Per HTTP request; default 30 s. */
   readonly requestTimeoutMs?: number | undefined;
   readonly queryLimits?: Partial<ClickHouseQueryLimits> | undefined;
+  /**
+   * Store each row's insert token in BATCH_TOKEN_COLUMN: what a fallback worker's writes need so
+   * the query API can tell which outbox batches ClickHouse holds (storedRows). Off, the column
+   * stays empty and costs nothing; on, about 1-2 bytes per row (docs/benchmarks.md).
+   */
+  readonly recordBatchTokens?: boolean | undefined;
 }
 
 export const DEFAULT_QUERY_LIMITS: ClickHouseQueryLimits = {
@@ -73,6 +81,12 @@ export class ClickHouseStoreError extends Error {
 const SERIES_CACHE_LIMIT = 100_000;
 
 /**
+ * Tokens asked about per storedRows query: they travel as a URL parameter (about 80 bytes each),
+ * and an outbox after a long outage can name thousands.
+ */
+const TOKENS_PER_QUERY = 200;
+
+/**
  * How long past max_execution_time a VQL query may take before the store gives up on the server's
  * answer: the server checks its limit between blocks, and the answer still has to travel.
  */
@@ -83,7 +97,7 @@ const VQL_DEADLINE_GRACE_MS = 1_000;
  * and partials of one series-minute (several collectors, flushes, batches) merge at query time with
  * GROUP BY, so correctness never waits for a background merge. Rollup tiers are materialized views.
  */
-export class ClickHouseStore implements Store {
+export class ClickHouseStore implements Store, BatchPresence {
   readonly kind = 'clickhouse';
   private readonly client: ClickHouseClient;
   private readonly schema: SchemaOptions;
@@ -133,12 +147,14 @@ export class ClickHouseStore implements Store {
    * the two, the replayed batch is dropped by ClickHouse instead of counted twice.
    */
   async write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<void> {
-    const rows = aggregates.filter((a) => a.count > 0).map((a) => toMetricRow(a, this.seriesOf(a)));
-    if (rows.length > 0) {
+    const kept = aggregates.filter((a) => a.count > 0);
+    if (kept.length > 0) {
       // Without checkpoints a write repeats nothing, yet an identical block would be taken for a
       // repeat by its content hash; a token of its own keeps it (insert_deduplicate=0 is not
       // honoured by every version: 26.x has deduplicate_insert instead).
       const token = dedupToken(checkpoints) ?? `vantage-once-${randomUUID()}`;
+      const batchToken = this.options.recordBatchTokens ? token : undefined;
+      const rows = kept.map((a) => toMetricRow(a, this.seriesOf(a), batchToken));
       const settings: ClickHouseSettings = {
         insert_deduplication_token: token,
         deduplicate_blocks_in_dependent_materialized_views: 1,
@@ -177,6 +193,33 @@ export class ClickHouseStore implements Store {
       { source },
     );
     return rows.map((r) => ({ source, partition: Number(r.partition), offset: Number(r.offset) }));
+  }
+
+  /**
+   * Rows per batch token in one metric's minute table between two bucket starts: the primary
+   * index narrows the read to that metric, the partitions' time ranges to the recent parts.
+   */
+  async storedRows(scope: BatchScope): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    const seconds = (ms: number): number => Math.floor(ms / 1000);
+    for (let i = 0; i < scope.tokens.length; i += TOKENS_PER_QUERY) {
+      const rows = await this.select<{ token: string; n: string }>(
+        `SELECT ${BATCH_TOKEN_COLUMN} AS token, count() AS n FROM ${this.table(TIER_TABLES['1m'])}
+         WHERE service_name = {service:String} AND metric_name = {metric:String}
+           AND timestamp >= toDateTime({first:UInt32}, 'UTC') AND timestamp <= toDateTime({last:UInt32}, 'UTC')
+           AND ${BATCH_TOKEN_COLUMN} IN {tokens:Array(String)}
+         GROUP BY token`,
+        {
+          service: scope.service,
+          metric: scope.metric,
+          first: seconds(scope.firstStart),
+          last: seconds(scope.lastStart),
+          tokens: scope.tokens.slice(i, i + TOKENS_PER_QUERY),
+        },
+      );
+      for (const r of rows) counts.set(r.token, Number(r.n));
+    }
+    return counts;
   }
 
   async services(): Promise<ServiceSummary[]> {

@@ -76,6 +76,9 @@ describe('rows', () => {
     });
     expect(Object.keys(row.sketch_neg)).toHaveLength(1);
     expect(row.series_id).toMatch(/^\d+$/);
+    // The batch token only where the store records it: otherwise the column keeps its default.
+    expect(row).not.toHaveProperty('batch_token');
+    expect(toMetricRow(a, seriesInfo(a), 'vantage-v1-ab').batch_token).toBe('vantage-v1-ab');
   });
 
   it('writes DateTime64 text in UTC with milliseconds', () => {

@@ -26,6 +26,8 @@ export interface MetricRow extends SketchColumns {
   value_last: number;
   /** 'YYYY-MM-DD hh:mm:ss.sss' UTC: a bare number would be read as seconds. */
   last_ts: string;
+  /** The insert's deduplication token, where the store records it (BATCH_TOKEN_COLUMN). */
+  batch_token?: string;
 }
 
 // QuantileSketch encoding, version 2: u8 version, f64 zero count, u32 nPos, u32 nNeg, then
@@ -106,8 +108,8 @@ export function seriesInfo(a: Pick<Aggregate, 'type' | 'tags'>): SeriesInfo {
   return { id: seriesId(a.type, a.tags), tags: JSON.parse(a.tags) as Record<string, string> };
 }
 
-export function toMetricRow(a: Aggregate, series: SeriesInfo): MetricRow {
-  return {
+export function toMetricRow(a: Aggregate, series: SeriesInfo, batchToken?: string): MetricRow {
+  const row: MetricRow = {
     service_name: a.service,
     metric_name: a.name,
     type: a.type,
@@ -122,6 +124,8 @@ export function toMetricRow(a: Aggregate, series: SeriesInfo): MetricRow {
     last_ts: dateTime64Text(a.lastTimestamp),
     ...sketchToColumns(a.sketch),
   };
+  if (batchToken !== undefined) row.batch_token = batchToken;
+  return row;
 }
 
 /**

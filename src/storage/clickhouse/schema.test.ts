@@ -40,6 +40,22 @@ describe('schema DDL', () => {
     expect(view).toContain('FROM vantage.metrics_local');
   });
 
+  it('adds the batch token to the minute table alone, on a cluster locally before the Distributed table', () => {
+    const two = MIGRATIONS.find((m) => m.version === 2);
+    const column = 'ADD COLUMN IF NOT EXISTS batch_token LowCardinality(String) CODEC(ZSTD(1))';
+    expect(two?.statements({ database: 'vantage' })).toEqual([`ALTER TABLE vantage.metrics ${column}`]);
+    expect(two?.statements({ database: 'vantage', cluster: 'prod' })).toEqual([
+      `ALTER TABLE vantage.metrics_local ON CLUSTER prod ${column}`,
+      `ALTER TABLE vantage.metrics ON CLUSTER prod ${column}`,
+    ]);
+    // The views feeding rollups and the catalog name their columns: a new one passes them by.
+    const views = MIGRATIONS.flatMap((m) => m.statements({ database: 'vantage' })).filter((s) =>
+      s.includes('MATERIALIZED VIEW'),
+    );
+    expect(views).toHaveLength(4);
+    expect(views.some((s) => /SELECT\s+\*|batch_token/.test(s))).toBe(false);
+  });
+
   it('refuses identifiers that could carry SQL', () => {
     expect(() => checkIdentifier('database', 'vantage; DROP TABLE x')).toThrow(RangeError);
     expect(() => checkIdentifier('cluster', '')).toThrow(RangeError);

@@ -18,6 +18,13 @@ export const TIER_TABLES: Readonly<Record<Tier['name'], string>> = {
   '1d': 'metrics_1d',
 };
 
+/**
+ * The minute table's column naming the write that stored each row: the insert's deduplication
+ * token, so the query API can tell which fallback-outbox batches ClickHouse holds already
+ * (OutboxMergedStore). Empty where the worker does not record it (no fallback).
+ */
+export const BATCH_TOKEN_COLUMN = 'batch_token';
+
 export const SERIES_TABLE = 'series';
 export const CHECKPOINT_TABLE = 'checkpoints';
 export const MIGRATION_TABLE = 'schema_migrations';
@@ -230,6 +237,23 @@ export const MIGRATIONS: readonly Migration[] = [
         : [];
       const views = [rollupView(o, '5m'), rollupView(o, '1h'), rollupView(o, '1d'), seriesView(o)];
       return [...tables, ...distributed, ...views];
+    },
+  },
+  {
+    version: 2,
+    name: 'batch token on minute rows',
+    statements(o) {
+      // On the local table first: a Distributed table must not name a column its shards lack.
+      // Not in the sorting key and read only with the key's service and metric, so no index.
+      // LowCardinality: after merges a part holds rows of many inserts side by side (sorted by
+      // series and time), and dictionary positions compress better than 64-bit ids would.
+      const tables = o.cluster
+        ? [storageTable(o, TIER_TABLES['1m']), TIER_TABLES['1m']]
+        : [TIER_TABLES['1m']];
+      return tables.map(
+        (t) =>
+          `ALTER TABLE ${o.database}.${t}${onCluster(o)} ADD COLUMN IF NOT EXISTS ${BATCH_TOKEN_COLUMN} LowCardinality(String) CODEC(ZSTD(1))`,
+      );
     },
   },
 ];

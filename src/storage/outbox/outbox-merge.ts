@@ -1,42 +1,27 @@
 import { QuantileSketch } from '../../core/index.js';
 import type { MetricType } from '../../core/index.js';
 import type { Bucket, BucketGroup, BucketQuery, MetricSummary, ServiceSummary } from '../store.js';
-import type {
-  OutboxAggregateRow,
-  OutboxBatchRef,
-  OutboxMetricRow,
-  OutboxSeriesRow,
-} from './outbox-reader.js';
-
-/** Checkpoints in ClickHouse: per source, per partition, the last offset stored. */
-export type StoredPositions = ReadonlyMap<string, ReadonlyMap<number, number>>;
+import type { FromBatch, OutboxAggregateRow, OutboxMetricRow, OutboxSeriesRow } from './outbox-reader.js';
 
 /**
- * The outbox batches ClickHouse holds already: replayed, not yet deleted. The worker replays a
- * partition's batches in order and writes each one's checkpoint after its data, so when the
- * partition's checkpoint (read before the data) is the end of one of its batches, that batch and
- * the ones before it are in the data. An exact match, not `<=`: after a rebalance another worker
- * may have moved the checkpoint past batches this outbox has not replayed yet.
+ * The outbox batches the store holds already, of those `rows` come from: a batch whose token the
+ * store holds at least as many rows of (in the scope `rows` were read from) as the outbox does.
+ * A batch stored in part (an insert split into several parts, cut off in between) is not held:
+ * its rows then count twice rather than go missing.
  */
-export function replayedBatches(batches: readonly OutboxBatchRef[], stored: StoredPositions): Set<number> {
-  const byPartition = new Map<string, OutboxBatchRef[]>();
-  for (const b of batches) {
-    const key = `${b.checkpoint.source}\u0000${b.checkpoint.partition}`;
-    const list = byPartition.get(key);
-    if (list) list.push(b);
-    else byPartition.set(key, [b]);
+export function batchesInStore(
+  rows: readonly FromBatch[],
+  tokenOf: ReadonlyMap<number, string>,
+  stored: ReadonlyMap<string, number>,
+): Set<number> {
+  const inOutbox = new Map<number, number>();
+  for (const r of rows) inOutbox.set(r.batchId, (inOutbox.get(r.batchId) ?? 0) + 1);
+  const held = new Set<number>();
+  for (const [batchId, n] of inOutbox) {
+    const token = tokenOf.get(batchId);
+    if (token !== undefined && (stored.get(token) ?? 0) >= n) held.add(batchId);
   }
-  const done = new Set<number>();
-  for (const list of byPartition.values()) {
-    const first = list[0];
-    if (first === undefined) continue;
-    const end = stored.get(first.checkpoint.source)?.get(first.checkpoint.partition);
-    if (end === undefined) continue;
-    const sorted = [...list].sort((a, b) => a.id - b.id);
-    const last = sorted.map((b) => b.checkpoint.offset).lastIndexOf(end);
-    for (const b of sorted.slice(0, last + 1)) done.add(b.id);
-  }
-  return done;
+  return held;
 }
 
 /** A bucket of outbox rows, with the time of its last value so it can merge with ClickHouse's. */

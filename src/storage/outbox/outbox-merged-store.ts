@@ -10,15 +10,16 @@ import type {
   Store,
   StoreStats,
 } from '../store.js';
+import type { BatchPresence } from '../batch-presence.js';
+import { dedupToken } from '../clickhouse/rows.js';
 import {
+  batchesInStore,
   mergeBucketGroups,
   mergeMetrics,
   mergeServices,
   outboxBucketGroups,
-  replayedBatches,
 } from './outbox-merge.js';
-import type { StoredPositions } from './outbox-merge.js';
-import type { FromBatch, OutboxQueries, OutboxReader } from './outbox-reader.js';
+import type { OutboxAggregateRow, OutboxBatchRef, OutboxQueries, OutboxReader } from './outbox-reader.js';
 
 /** Services whose metric names are asked of the store at once, for a merged /v1/services. */
 const NAME_LOOKUPS_AT_ONCE = 8;
@@ -29,19 +30,31 @@ const NAME_LOOKUPS_AT_ONCE = 8;
  * bucket queries (time series, compare, health scores) include the outboxes' data; VQL, retention
  * and stats are the store's alone (docs/operations.md says what is served from where).
  *
- * Every read follows one order: the outbox snapshot first, then ClickHouse's checkpoints, then
- * ClickHouse's data. A batch deleted before the snapshot was stored before it, so it is in the
- * data; a batch replayed but not yet deleted is recognized by its checkpoint (replayedBatches) and
- * left out. What stays imprecise is the batch being replayed at that very moment: its data may be
- * in ClickHouse's answer while its checkpoint was not yet in the checkpoints read just before, and
- * then it counts twice in that one answer. Nothing is ever missing.
+ * A batch can be in the outbox and in ClickHouse at once: replayed and not deleted yet, or the
+ * insert in flight when the breaker opened, which reached ClickHouse though the worker never heard
+ * back and so diverted the batch (same token) to the outbox. Every read therefore follows one
+ * order, check-then-read:
+ *
+ * 1. One snapshot of each outbox: its batches and the rows asked for.
+ * 2. For a bucket query, ClickHouse is asked which of those batches' tokens it holds, and how many
+ *    rows of each, in the rows' scope (BatchPresence); a batch it holds all of is left out of the
+ *    outbox side.
+ * 3. ClickHouse's data.
+ *
+ * Rows in ClickHouse stay there, so a batch held at 2 is in the data read at 3: counted once. A
+ * batch deleted from the outbox before 1 was acknowledged by ClickHouse before that, so it is in
+ * the data: once. A batch landing between 2 and 3 (a replay at that moment) is in both sides of
+ * that one answer: counted twice there, never missing. Services and metrics need no check: their
+ * merge unites names and keeps maxima, so a batch on both sides changes nothing.
  */
 export class OutboxMergedStore implements Store {
   readonly kind: string;
 
+  /** `presence` answers for `primary`: ClickHouseStore is both. */
   constructor(
     private readonly primary: Store,
     private readonly outboxes: readonly OutboxReader[],
+    private readonly presence: BatchPresence,
   ) {
     this.kind = `${primary.kind}+outbox`;
   }
@@ -56,7 +69,7 @@ export class OutboxMergedStore implements Store {
   }
 
   async services(): Promise<ServiceSummary[]> {
-    const pending = await this.unreplayed((q) => q.metrics());
+    const pending = this.snapshots((q) => q.metrics()).flatMap((r) => r.value);
     const base = await this.primary.services();
     if (pending.length === 0) return base;
     const services = [...new Set(pending.map((r) => r.service))];
@@ -75,13 +88,16 @@ export class OutboxMergedStore implements Store {
   }
 
   async metrics(service: string): Promise<MetricSummary[]> {
-    const pending = await this.unreplayed((q) => q.series(service));
+    const pending = this.snapshots((q) => q.series(service)).flatMap((r) => r.value);
     const base = await this.primary.metrics(service);
     return pending.length === 0 ? base : mergeMetrics(base, pending);
   }
 
   async queryBuckets(q: BucketQuery): Promise<BucketGroup[]> {
-    const pending = await this.unreplayed((o) => o.aggregates(q.service, q.metric, q.from, q.to));
+    const pending = await this.notInStore(
+      q,
+      this.snapshots((o) => o.aggregates(q.service, q.metric, q.from, q.to)),
+    );
     const base = await this.primary.queryBuckets(q);
     if (pending.length === 0) return base;
     return mergeBucketGroups(base, outboxBucketGroups(pending, q), q).filter((g) => g.buckets.length > 0);
@@ -108,26 +124,48 @@ export class OutboxMergedStore implements Store {
     await this.primary.close();
   }
 
-  /**
-   * What the outboxes hold that ClickHouse does not: `select` on one snapshot of each, less the
-   * batches ClickHouse's checkpoints (read after the snapshots, before the caller reads the data)
-   * show replayed.
-   */
-  private async unreplayed<T extends FromBatch>(select: (q: OutboxQueries) => T[]): Promise<T[]> {
-    const reads = this.outboxes.flatMap((o) => {
+  /** `select` on one snapshot of each outbox that holds rows for it (step 1). */
+  private snapshots<T>(select: (q: OutboxQueries) => T[]): { batches: OutboxBatchRef[]; value: T[] }[] {
+    return this.outboxes.flatMap((o) => {
       const read = o.read(select);
       return read === undefined || read.value.length === 0 ? [] : [read];
     });
+  }
+
+  /** The snapshots' rows less those of batches ClickHouse holds (step 2), one question for all. */
+  private async notInStore(
+    q: BucketQuery,
+    reads: readonly { batches: OutboxBatchRef[]; value: OutboxAggregateRow[] }[],
+  ): Promise<OutboxAggregateRow[]> {
     if (reads.length === 0) return [];
-    const sources = new Set(reads.flatMap((r) => r.batches.map((b) => b.checkpoint.source)));
-    const stored = new Map<string, Map<number, number>>();
-    for (const source of sources) {
-      const checkpoints = await this.primary.checkpoints(source);
-      stored.set(source, new Map(checkpoints.map((c) => [c.partition, c.offset])));
+    // Batch ids are per outbox file; tokens name a batch across all of them.
+    const tokenOf = reads.map((r) => {
+      const inRows = new Set(r.value.map((row) => row.batchId));
+      const tokens = new Map<number, string>();
+      for (const b of r.batches) {
+        const token = dedupToken([b.checkpoint]);
+        if (inRows.has(b.id) && token !== undefined) tokens.set(b.id, token);
+      }
+      return tokens;
+    });
+    let firstStart = Number.POSITIVE_INFINITY;
+    let lastStart = Number.NEGATIVE_INFINITY;
+    for (const r of reads) {
+      for (const row of r.value) {
+        firstStart = Math.min(firstStart, row.start);
+        lastStart = Math.max(lastStart, row.start);
+      }
     }
-    return reads.flatMap((r) => {
-      const done = replayedBatches(r.batches, stored as StoredPositions);
-      return r.value.filter((row) => !done.has(row.batchId));
+    const stored = await this.presence.storedRows({
+      service: q.service,
+      metric: q.metric,
+      firstStart,
+      lastStart,
+      tokens: tokenOf.flatMap((m) => [...m.values()]),
+    });
+    return reads.flatMap((r, i) => {
+      const held = batchesInStore(r.value, tokenOf[i] ?? new Map(), stored);
+      return held.size === 0 ? r.value : r.value.filter((row) => !held.has(row.batchId));
     });
   }
 }
