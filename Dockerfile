@@ -25,5 +25,6 @@ COPY package.json ./
 ENV NODE_ENV=production VANTAGE_DATA_DIR=/data
 VOLUME /data
 EXPOSE 8000 5000 9091 9092
-ENTRYPOINT ["node", "dist/cli/main.js"]
+# --max-semi-space-size: see docs/operations.md, "Node heap".
+ENTRYPOINT ["node", "--max-semi-space-size=32", "dist/cli/main.js"]
 CMD ["start"]

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI } from './support/vantage-process.js';
+import { CLI, NODE_FLAGS, REPO_ROOT } from './support/vantage-process.js';
 
 /** `vantage start` refuses bad settings at boot with a message naming them. */
 function start(args: string[], env: Record<string, string> = {}): { status: number | null; stderr: string } {
@@ -61,5 +61,19 @@ describe('vantage start with bad settings', () => {
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe('the V8 flags Vantage runs with', () => {
+  it('are the same in the bin, npm start, the Docker image and the test servers', () => {
+    const read = (file: string): string => readFileSync(join(REPO_ROOT, file), 'utf8');
+    const flags = NODE_FLAGS.join(' ');
+    expect(read('src/cli/main.ts').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${flags}`);
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.start).toContain(`node ${flags} dist/cli/main.js start`);
+    expect(scripts.vantage).toBe(`node ${flags} dist/cli/main.js`);
+    expect(read('Dockerfile')).toContain(
+      `ENTRYPOINT ["node", ${NODE_FLAGS.map((f) => JSON.stringify(f)).join(', ')}, "dist/cli/main.js"]`,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { CLI, freePort } from './vantage-process.js';
+import { CLI, NODE_FLAGS, freePort } from './vantage-process.js';
 
 export type Role = 'collector' | 'worker' | 'api';
 
@@ -32,9 +32,13 @@ export async function startRole(
       : role === 'worker'
         ? ['--worker-metrics-port', String(main)]
         : ['--api-port', String(main), '--api-metrics-port', String(extra)];
-  const child = spawn(process.execPath, [CLI, role, '--host', '127.0.0.1', ...portArgs, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...NODE_FLAGS, CLI, role, '--host', '127.0.0.1', ...portArgs, ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));

@@ -18,6 +18,11 @@ function repoRoot(): string {
 
 export const REPO_ROOT = repoRoot();
 export const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
+/**
+ * The V8 flags every way of starting Vantage passes (the bin's shebang, npm start, the Docker
+ * image; docs/operations.md, "Node heap"), so that tests and benchmarks run servers as users do.
+ */
+export const NODE_FLAGS = ['--max-semi-space-size=32'];
 
 /** A port nobody listens on right now. */
 export function freePort(): Promise<number> {
@@ -58,6 +63,7 @@ export async function startVantageProcess(
   const child = spawn(
     process.execPath,
     [
+      ...NODE_FLAGS,
       CLI,
       'start',
       '--host',
