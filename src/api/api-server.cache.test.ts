@@ -1,12 +1,10 @@
-import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { ApiKeyVerifier } from '../http/index.js';
 import type { LogicalPlan, VqlRow } from '../query/index.js';
 import type { BucketGroup, BucketQuery, Store } from '../storage/index.js';
 import { createApiMetrics } from './api-metrics.js';
-import { buildApiServer } from './api-server.js';
+import { testApiServer } from './test-server.js';
 import type { QueryCacheOptions } from './cached-answers.js';
 
 /**
@@ -72,14 +70,10 @@ async function start(queryCache: QueryCacheOptions | undefined): Promise<void> {
   store = new CountingStore();
   registry = new Registry();
   now = START;
-  app = await buildApiServer({
-    logger: pino({ level: 'silent' }),
+  app = await testApiServer({
     store,
     metrics: createApiMetrics(registry),
-    apiKeys: new ApiKeyVerifier([]),
-    retention: { '1m': 1e12, '5m': 1e12, '1h': 1e12, '1d': 1e12 },
     maxPointsPerSeries: 11_000,
-    readiness: {},
     clock: () => now,
     ...(queryCache ? { queryCache } : {}),
   });

@@ -1,22 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSample, canonicalTags, newAggregate, welchTTest } from '../core/index.js';
 import type { Aggregate, CompareResponse, MetricType, Tags } from '../core/index.js';
-import { ApiKeyVerifier } from '../http/index.js';
 import { SqliteStore } from '../storage/index.js';
-import { createApiMetrics } from './api-metrics.js';
-import { buildApiServer } from './api-server.js';
+import { FOREVER, testApiServer } from './test-server.js';
 
 /** GET /v1/compare through the real HTTP server over a real SQLite store. */
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 0, 5, 10, 0);
 const NOW = T0 + 30 * MINUTE;
-const FOREVER = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
 
 let dir: string;
 let store: SqliteStore;
@@ -53,16 +48,7 @@ beforeAll(async () => {
   }
   aggs.push(minute('lonely', 'latency_ms', 3, [7, 8]));
   await store.write(aggs, []);
-  app = await buildApiServer({
-    logger: pino({ level: 'silent' }),
-    store,
-    metrics: createApiMetrics(new Registry()),
-    apiKeys: new ApiKeyVerifier([]),
-    retention: FOREVER,
-    maxPointsPerSeries: 1000,
-    readiness: {},
-    clock: () => NOW,
-  });
+  app = await testApiServer({ store, clock: () => NOW });
 });
 
 afterAll(async () => {

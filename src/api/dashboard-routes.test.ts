@@ -1,14 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyVerifier } from '../http/index.js';
 import type { Store } from '../storage/index.js';
-import { createApiMetrics } from './api-metrics.js';
-import { buildApiServer } from './api-server.js';
+import { testApiServer } from './test-server.js';
 
 /**
  * The dashboard's routes through the real server, on a build of two files: the page and its
@@ -25,16 +22,7 @@ const noStore = new Proxy({} as Store, {
 });
 
 async function build(dashboardDir: string, keys: string[]): Promise<FastifyInstance> {
-  return buildApiServer({
-    logger: pino({ level: 'silent' }),
-    store: noStore,
-    metrics: createApiMetrics(new Registry()),
-    apiKeys: new ApiKeyVerifier(keys),
-    retention: { '1m': 1e12, '5m': 1e12, '1h': 1e12, '1d': 1e12 },
-    maxPointsPerSeries: 11_000,
-    readiness: {},
-    dashboardDir,
-  });
+  return testApiServer({ store: noStore, apiKeys: new ApiKeyVerifier(keys), dashboardDir });
 }
 
 beforeAll(async () => {

@@ -1,16 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS, HEALTH_FORMULA_TEXT, addSample, newAggregate } from '../core/index.js';
 import type { Aggregate, HealthScoresResponse, MetricType } from '../core/index.js';
-import { ApiKeyVerifier } from '../http/index.js';
 import { SqliteStore } from '../storage/index.js';
-import { createApiMetrics } from './api-metrics.js';
-import { buildApiServer } from './api-server.js';
+import { FOREVER, testApiServer } from './test-server.js';
 
 /**
  * Health scores through the real HTTP server over a real SQLite store, with a fixed clock: a
@@ -20,7 +16,6 @@ const MINUTE = 60_000;
 const NOW = Date.UTC(2026, 0, 5, 12, 7, 30);
 const WINDOW_TO = Date.UTC(2026, 0, 5, 12, 7);
 const WINDOW_FROM = WINDOW_TO - 15 * MINUTE;
-const FOREVER = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
 
 let dir: string;
 let store: SqliteStore;
@@ -82,16 +77,7 @@ beforeAll(async () => {
     ],
     [],
   );
-  app = await buildApiServer({
-    logger: pino({ level: 'silent' }),
-    store,
-    metrics: createApiMetrics(new Registry()),
-    apiKeys: new ApiKeyVerifier([]),
-    retention: FOREVER,
-    maxPointsPerSeries: 1000,
-    readiness: {},
-    clock: () => NOW,
-  });
+  app = await testApiServer({ store, clock: () => NOW });
 });
 
 afterAll(async () => {

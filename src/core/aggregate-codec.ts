@@ -152,14 +152,7 @@ export function foldAggregateBatch(
  * an empty batch; throws TypeError like the decoders on a malformed one.
  */
 export function earliestStart(payload: Uint8Array): number | undefined {
-  const buf = Buffer.isBuffer(payload)
-    ? payload
-    : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  if (buf.length < HEADER || buf.toString('latin1', 0, 3) !== MAGIC)
-    throw new TypeError('not an aggregate batch');
-  const r = new Reader(buf);
-  r.at = 3;
-  if (r.u8() !== VERSION) throw new TypeError('unknown aggregate batch version');
+  const r = openBatch(payload);
   r.at = HEADER;
   for (let i = r.u32(); i > 0; i--) r.bytes(r.u32());
   let earliest: number | undefined;
@@ -174,6 +167,19 @@ export function earliestStart(payload: Uint8Array): number | undefined {
   return earliest;
 }
 
+/** A reader of a batch whose magic and version were checked, placed after the version byte. */
+function openBatch(payload: Uint8Array): Reader {
+  const buf = Buffer.isBuffer(payload)
+    ? payload
+    : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  if (buf.length < HEADER || buf.toString('latin1', 0, 3) !== MAGIC)
+    throw new TypeError('not an aggregate batch');
+  const r = new Reader(buf);
+  r.at = 3;
+  if (r.u8() !== VERSION) throw new TypeError('unknown aggregate batch version');
+  return r;
+}
+
 /** One aggregate as read off the wire, its sketch still encoded. */
 interface WireAggregate extends Omit<Aggregate, 'sketch'> {
   readonly sketchKind: number;
@@ -184,14 +190,7 @@ function readBatch(
   payload: Uint8Array,
   visit: (w: WireAggregate) => void,
 ): Omit<AggregateBatch, 'aggregates'> {
-  const buf = Buffer.isBuffer(payload)
-    ? payload
-    : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  if (buf.length < HEADER || buf.toString('latin1', 0, 3) !== MAGIC)
-    throw new TypeError('not an aggregate batch');
-  const r = new Reader(buf);
-  r.at = 3;
-  if (r.u8() !== VERSION) throw new TypeError('unknown aggregate batch version');
+  const r = openBatch(payload);
   const createdAt = r.f64();
   const samples = r.f64();
   const strings: string[] = new Array<string>(r.u32());
@@ -230,7 +229,7 @@ function readBatch(
       sketchBytes,
     });
   }
-  if (r.at !== buf.length) throw new TypeError('trailing bytes after the aggregate batch');
+  if (!r.atEnd()) throw new TypeError('trailing bytes after the aggregate batch');
   return { samples, createdAt };
 }
 
@@ -258,6 +257,9 @@ class Reader {
   at = 0;
   constructor(private readonly buf: Buffer) {}
 
+  atEnd(): boolean {
+    return this.at === this.buf.length;
+  }
   private need(n: number): void {
     if (this.at + n > this.buf.length) throw new TypeError('truncated aggregate batch');
   }

@@ -5,17 +5,10 @@ import type { Counter } from 'prom-client';
 import { addSample, canonicalTags, encodeAggregateBatch, MINUTE_MS, newAggregate } from '../core/index.js';
 import type { Aggregate, BackoffPolicy } from '../core/index.js';
 import type { BusConsumer, BusMessage } from '../bus/index.js';
-import type {
-  BucketGroup,
-  Checkpoint,
-  MetricSummary,
-  RetentionReport,
-  ServiceSummary,
-  Store,
-  StoreStats,
-} from '../storage/index.js';
+import type { Checkpoint } from '../storage/index.js';
 import { PipelineWorker } from './pipeline-worker.js';
 import type { PipelineWorkerOptions } from './pipeline-worker.js';
+import { WorkerStoreFake } from './test-support.js';
 import { createWorkerMetrics } from './worker-metrics.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -74,7 +67,7 @@ interface RecordedWrite {
 }
 
 /** A Store that fails its first `failures` writes, then records them. */
-class FakeStore implements Store {
+class FakeStore extends WorkerStoreFake {
   readonly kind = 'fake';
   readonly writes: RecordedWrite[] = [];
   readonly checkpointSources: string[] = [];
@@ -84,7 +77,9 @@ class FakeStore implements Store {
     private failures = 0,
     private readonly saved: Checkpoint[] = [],
     private readonly events: string[] = [],
-  ) {}
+  ) {
+    super();
+  }
 
   async write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<void> {
     this.attempts += 1;
@@ -105,32 +100,6 @@ class FakeStore implements Store {
     this.checkpointSources.push(source);
     return this.saved.filter((c) => c.source === source);
   }
-
-  async services(): Promise<ServiceSummary[]> {
-    return [];
-  }
-
-  async metrics(): Promise<MetricSummary[]> {
-    return [];
-  }
-
-  async queryBuckets(): Promise<BucketGroup[]> {
-    return [];
-  }
-
-  async queryVql(): Promise<{ rows: []; sorted: boolean }> {
-    return { rows: [], sorted: true };
-  }
-
-  async applyRetention(): Promise<RetentionReport> {
-    return { deletedRows: {}, deletedSeries: 0 };
-  }
-
-  async stats(): Promise<StoreStats> {
-    return { series: 0, bytesOnDisk: 0 };
-  }
-
-  async close(): Promise<void> {}
 }
 
 const FAST_BACKOFF: BackoffPolicy = { initialDelayMs: 1, maxDelayMs: 4, maxAttempts: Infinity, jitter: 0 };

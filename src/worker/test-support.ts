@@ -18,6 +18,32 @@ import type {
  * inserts per write, and an insert whose token was seen before dropped).
  */
 
+/** A Store for the worker's tests: they write; the reads, which the worker never makes, are empty. */
+export abstract class WorkerStoreFake implements Store {
+  abstract readonly kind: string;
+  abstract write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<void>;
+  abstract checkpoints(source: string): Promise<Checkpoint[]>;
+  async services(): Promise<ServiceSummary[]> {
+    return [];
+  }
+  async metrics(): Promise<MetricSummary[]> {
+    return [];
+  }
+  async queryBuckets(): Promise<BucketGroup[]> {
+    return [];
+  }
+  async queryVql(): Promise<{ rows: []; sorted: boolean }> {
+    return { rows: [], sorted: true };
+  }
+  async applyRetention(): Promise<RetentionReport> {
+    return { deletedRows: {}, deletedSeries: 0 };
+  }
+  async stats(): Promise<StoreStats> {
+    return { series: 0, bytesOnDisk: 0 };
+  }
+  async close(): Promise<void> {}
+}
+
 /** Partitions of messages, shared by every consumer (worker process) that reads them. */
 export class MemoryTopic {
   readonly partitions = new Map<number, BusMessage[]>();
@@ -98,7 +124,7 @@ export class ClickHouseLikeState {
  * `loseAnswers` stores the data and then fails (the answer lost on the way back);
  * `dieAfterDataInsert` freezes it after the data insert, as `kill -9` would.
  */
-export class ClickHouseLikeStore implements Store {
+export class ClickHouseLikeStore extends WorkerStoreFake {
   readonly kind = 'clickhouse-like';
   dieAfterDataInsert = false;
   down = false;
@@ -114,6 +140,7 @@ export class ClickHouseLikeStore implements Store {
     private readonly state: ClickHouseLikeState,
     events: string[] = [],
   ) {
+    super();
     this.events = events;
   }
 
@@ -153,26 +180,6 @@ export class ClickHouseLikeStore implements Store {
       return s === source ? [{ source, partition: Number(p), offset }] : [];
     });
   }
-
-  async services(): Promise<ServiceSummary[]> {
-    return [];
-  }
-  async metrics(): Promise<MetricSummary[]> {
-    return [];
-  }
-  async queryBuckets(): Promise<BucketGroup[]> {
-    return [];
-  }
-  async queryVql(): Promise<{ rows: []; sorted: boolean }> {
-    return { rows: [], sorted: true };
-  }
-  async applyRetention(): Promise<RetentionReport> {
-    return { deletedRows: {}, deletedSeries: 0 };
-  }
-  async stats(): Promise<StoreStats> {
-    return { series: 0, bytesOnDisk: 0 };
-  }
-  async close(): Promise<void> {}
 }
 
 /** Like ClickHouseStore's token: a function of the checkpoints only. */
