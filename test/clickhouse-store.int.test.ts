@@ -317,6 +317,36 @@ describe('ClickHouseStore answers as SqliteStore does', () => {
 });
 
 describe('ClickHouseStore writes', () => {
+  it('sets aside what it can never store, stores the rest with the checkpoint, and once on a replay', async () => {
+    const store = await openClickHouse();
+    const start = T0 + 20 * MINUTE_MS;
+    const good = [agg([[5, start]], { name: 'dl' }), agg([[7, start + MINUTE_MS]], { name: 'dl' })];
+    // What an older collector may have put on the bus: an overflowed sum.
+    const poison = { ...agg([[1, start]], { name: 'dl', tags: { p: '1' } }), sum: Number.POSITIVE_INFINITY };
+    const checkpoint: Checkpoint = { source: 'topic-dl', partition: 0, offset: 9 };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      // The second write is the replay of a batch whose answer was lost: the same checkpoint.
+      const report = await store.write([good[0] as Aggregate, poison, good[1] as Aggregate], [checkpoint]);
+      expect(report.deadLetters.map((d) => d.reason)).toEqual(['sum is Infinity, not a finite number']);
+    }
+    const [group] = await store.queryBuckets(
+      query({ metric: 'dl', tier: tier('5m'), stepMs: 5 * MINUTE_MS }),
+    );
+    expect(group?.buckets.map((b) => [b.count, b.sum])).toEqual([[2, 12]]);
+    expect(await store.checkpoints('topic-dl')).toEqual([checkpoint]);
+    const letters = await store.deadLetters({ limit: 10, offset: 0 });
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({
+      metric: 'dl',
+      tags: '{"p":"1"}',
+      sum: 'Infinity',
+      count: 1,
+      start,
+      reason: 'sum is Infinity, not a finite number',
+      checkpoint,
+    });
+  });
+
   it('merges partials of one series-minute from two writes exactly, in every tier', async () => {
     const store = await openClickHouse();
     const start = T0 + 10 * MINUTE_MS;

@@ -44,6 +44,7 @@ class CountingStore implements Store {
   }
 
   write = unused;
+  deadLetters = unused;
   checkpoints = unused;
   services = unused;
   metrics = unused;

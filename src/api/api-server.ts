@@ -19,6 +19,7 @@ import type { ApiMetrics } from './api-metrics.js';
 import { CACHE_HEADER, CachedAnswers, wantsFreshAnswer } from './cached-answers.js';
 import type { QueryCacheOptions } from './cached-answers.js';
 import { registerCompareRoute } from './compare.js';
+import { deadLetterRoutes } from './dead-letter-routes.js';
 import { registerHealthScoreRoutes } from './health-scores.js';
 import { registerPipelineRoute } from './pipeline-status.js';
 import type { PipelineStatusOptions } from './pipeline-status.js';
@@ -229,6 +230,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
 
   if (options.stream) await app.register(streamRoutes, { ...options.stream, apiKeys: options.apiKeys });
   if (options.pipeline) registerPipelineRoute(app, store, options.pipeline);
+  await app.register(deadLetterRoutes, { store });
   registerCompareRoute(app, { ...options, clock, answers });
   registerHealthScoreRoutes(app, {
     store,

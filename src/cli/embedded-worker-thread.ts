@@ -84,11 +84,12 @@ async function main(): Promise<void> {
 /** The store, telling `stored` the earliest minute of each write once it is committed. */
 function reportingWrites(store: Store, stored: (from: number) => void): Store {
   const write: Store['write'] = async (aggregates, checkpoints) => {
-    await store.write(aggregates, checkpoints);
-    if (aggregates.length === 0) return;
+    const report = await store.write(aggregates, checkpoints);
+    if (aggregates.length === 0) return report;
     let from = Infinity;
     for (const a of aggregates) if (a.start < from) from = a.start;
     stored(from);
+    return report;
   };
   return new Proxy(store, {
     get(target, property) {

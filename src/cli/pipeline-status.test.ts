@@ -50,6 +50,7 @@ function fakeStore(stats: Store['stats']): Store {
     kind: 'fake',
     stats,
     write: unused,
+    deadLetters: unused,
     checkpoints: unused,
     services: unused,
     metrics: unused,

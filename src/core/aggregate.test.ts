@@ -1,6 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { addSample, aggregateKey, mergeAggregate, newAggregate, rebucket } from './aggregate.js';
+import {
+  addSample,
+  aggregateKey,
+  aggregateProblem,
+  mergeAggregate,
+  newAggregate,
+  rebucket,
+} from './aggregate.js';
+import { METRIC_LIMITS } from './metric-limits.js';
 import type { Aggregate } from './aggregate.js';
 import type { MetricType } from './sample.js';
 
@@ -191,5 +199,86 @@ describe('aggregateKey', () => {
       aggregateKey({ ...base, start: START + 60_000 }),
     ]);
     expect(keys.size).toBe(6);
+  });
+});
+
+describe('closed arithmetic: aggregates of accepted values are always finite', () => {
+  const LIMIT = METRIC_LIMITS.valueMaxMagnitude;
+  // The edges the collector accepts, and ordinary values between them.
+  const edgeValue = fc.oneof(
+    fc.constantFrom(LIMIT, -LIMIT, 0, -0, Number.MIN_VALUE, -Number.MIN_VALUE, 1e-300, 2.2e-308, 1),
+    fc.double({ min: -LIMIT, max: LIMIT, noNaN: true }),
+  );
+
+  it('sums, rollups and sketches stay finite however partials are split and merged', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(edgeValue, fc.nat(59_999)), { minLength: 1, maxLength: 300 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (samples, cuts) => {
+          // The same samples as several partials (requests, flushes, collectors), merged into
+          // one hour bucket as the rollups do.
+          const bounds = [...new Set(cuts.map((c) => c % samples.length))].sort((a, b) => a - b);
+          const parts: Aggregate[] = [];
+          let from = 0;
+          for (const to of [...bounds, samples.length]) {
+            if (to <= from) continue;
+            parts.push(
+              build(
+                'gauge',
+                samples.slice(from, to).map(([v, dt]) => [v, START + dt]),
+              ),
+            );
+            from = to;
+          }
+          const hour = newAggregate('checkout', 'latency_ms', 'gauge', '{"region":"eu"}', START);
+          for (const p of parts) mergeAggregate(hour, rebucket(p, START));
+          for (const a of [...parts, hour]) {
+            expect(aggregateProblem(a)).toBeUndefined();
+            for (const q of [0, 0.5, 0.99, 1]) expect(Number.isFinite(a.sketch?.quantile(q))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('2^20 samples at the limit, of one sign and then mixed, sum to finite values', () => {
+    const agg = newAggregate('s', 'm', 'counter', '{}', START);
+    const one = newAggregate('s', 'm', 'counter', '{}', START);
+    addSample(one, LIMIT, START);
+    // Doubling by merges reaches 2^20 samples: far more than a minute of one series holds.
+    for (let i = 0; i < 20; i++) mergeAggregate(one, { ...one });
+    mergeAggregate(agg, one);
+    expect(agg.count).toBe(2 ** 20);
+    expect(agg.sum).toBe(LIMIT * 2 ** 20);
+    const negative = newAggregate('s', 'm', 'counter', '{}', START);
+    addSample(negative, -LIMIT, START + 1);
+    mergeAggregate(agg, negative);
+    expect(Number.isFinite(agg.sum)).toBe(true);
+  });
+});
+
+describe('aggregateProblem', () => {
+  const good = (): Aggregate => build('gauge', [[1, START]]);
+
+  it('passes an aggregate the collector builds', () => {
+    expect(aggregateProblem(good())).toBeUndefined();
+  });
+
+  it.each([
+    ['sum', Number.NaN, /sum is NaN/],
+    ['sum', Number.POSITIVE_INFINITY, /sum is Infinity/],
+    ['min', Number.NEGATIVE_INFINITY, /min is -Infinity/],
+    ['max', Number.NaN, /max is NaN/],
+    ['last', Number.POSITIVE_INFINITY, /last is Infinity/],
+    ['count', 0, /count is 0/],
+    ['count', 1.5, /count is 1.5/],
+    ['start', Number.NaN, /start is NaN/],
+    ['start', -60_000, /start is -60000/],
+    ['lastTimestamp', 1e300, /lastTimestamp is 1e\+300/],
+  ] as const)('refuses %s = %s with a reason that names it', (field, value, reason) => {
+    const agg = { ...good(), [field]: value };
+    expect(aggregateProblem(agg)).toMatch(reason);
   });
 });

@@ -97,3 +97,26 @@ export function rebucket(agg: Aggregate, start: number): Aggregate {
 export function aggregateKey(agg: Pick<Aggregate, 'service' | 'name' | 'type' | 'tags' | 'start'>): string {
   return `${agg.service}\u0000${agg.name}\u0000${agg.type}\u0000${agg.tags}\u0000${agg.start}`;
 }
+
+/** Bucket starts and sample times a store can hold: 1970 to 2200 (ClickHouse's DateTime64 ends in 2299). */
+const LATEST_TIME_MS = Date.UTC(2200, 0, 1);
+
+/**
+ * Why an aggregate can never be stored, or undefined when it can. The collector only builds
+ * aggregates that pass (bounded values keep every sum finite: METRIC_LIMITS.valueMaxMagnitude),
+ * so this catches what older or foreign writers put on the bus, and bugs: a store sets such an
+ * aggregate aside as a dead letter rather than retry a write that can never succeed.
+ */
+export function aggregateProblem(agg: Aggregate): string | undefined {
+  if (!(Number.isSafeInteger(agg.count) && agg.count > 0))
+    return `count is ${agg.count}, not a whole number of samples above 0`;
+  for (const field of ['sum', 'min', 'max', 'last'] as const) {
+    if (!Number.isFinite(agg[field])) return `${field} is ${agg[field]}, not a finite number`;
+  }
+  for (const field of ['start', 'lastTimestamp'] as const) {
+    const t = agg[field];
+    if (!Number.isInteger(t) || t < 0 || t > LATEST_TIME_MS)
+      return `${field} is ${t}, not a time between 1970 and 2200 in epoch milliseconds`;
+  }
+  return undefined;
+}

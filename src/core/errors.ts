@@ -20,6 +20,10 @@ export const ERRORS = {
   VTG_INGEST_INVALID_ENVELOPE: { status: 400, message: 'The body must be {"metrics": [...]}: {reason}' },
   VTG_INGEST_INVALID_SAMPLE: { status: 400, message: '{reason}' },
   VTG_INGEST_NON_FINITE_VALUE: { status: 400, message: 'The value must be a finite number' },
+  VTG_INGEST_VALUE_OUT_OF_RANGE: {
+    status: 400,
+    message: 'The value must lie between -{limit} and {limit}, so that sums of samples stay finite',
+  },
   VTG_INGEST_TOO_MANY_TAGS: { status: 400, message: 'A metric may carry at most {limit} tags' },
   VTG_INGEST_NAME_TOO_LONG: { status: 400, message: 'The name is longer than {limit} characters' },
   VTG_INGEST_VALUE_TOO_LONG: { status: 400, message: 'The tag value is longer than {limit} characters' },

@@ -1,4 +1,11 @@
-export { addSample, aggregateKey, mergeAggregate, newAggregate, rebucket } from './aggregate.js';
+export {
+  addSample,
+  aggregateKey,
+  aggregateProblem,
+  mergeAggregate,
+  newAggregate,
+  rebucket,
+} from './aggregate.js';
 export type { Aggregate } from './aggregate.js';
 export {
   decodeAggregateBatch,

@@ -187,6 +187,28 @@ describe('POST /v1/metrics', () => {
     expect(bus.batches).toHaveLength(0);
   });
 
+  it('refuses values beyond ±1e291 per sample, so that no sum can overflow, and keeps the rest', async () => {
+    const { app, bus } = await collector();
+    // The request that once stopped the pipeline: sums of ±1e308 overflow to ±Infinity, and their
+    // rollup to NaN.
+    const t = NOW - 60_000;
+    const values = [1e308, 1e308, -1e308, -1e308, 1e292, 1e291, -1e291, 5e-324, -0];
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/metrics',
+      payload: { metrics: values.map((value) => ({ service: 'p', name: 'm', value, timestamp: t })) },
+    });
+    expect(res.statusCode).toBe(202);
+    const body = res.json<{ accepted: number; rejected: { index: number; code: string; field: string }[] }>();
+    expect(body.accepted).toBe(4);
+    expect(body.rejected.map((r) => [r.index, r.code, r.field])).toEqual(
+      [0, 1, 2, 3, 4].map((i) => [i, 'VTG_INGEST_VALUE_OUT_OF_RANGE', `metrics[${i}].value`]),
+    );
+    const stored = bus.batches.flatMap((b) => b.aggregates);
+    expect(stored.reduce((n, a) => n + a.count, 0)).toBe(4);
+    expect(stored.every((a) => Number.isFinite(a.sum))).toBe(true);
+  });
+
   it.each([
     [
       'malformed JSON',

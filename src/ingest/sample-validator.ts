@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { formatDuration, parseRfc3339, VantageError } from '../core/index.js';
+import { formatDuration, METRIC_LIMITS, parseRfc3339, VantageError } from '../core/index.js';
 import type { ErrorCode, Sample } from '../core/index.js';
 import {
   MAX_NAME_LENGTH,
@@ -78,6 +78,10 @@ export class SampleValidator {
 
   private toSample(m: MetricInput, index: number, now: number): Sample | Rejection {
     if (!Number.isFinite(m.value)) return reject(index, 'VTG_INGEST_NON_FINITE_VALUE', 'value');
+    if (Math.abs(m.value) > METRIC_LIMITS.valueMaxMagnitude)
+      return reject(index, 'VTG_INGEST_VALUE_OUT_OF_RANGE', 'value', {
+        limit: METRIC_LIMITS.valueMaxMagnitude,
+      });
     let timestamp = now;
     if (typeof m.timestamp === 'number') timestamp = m.timestamp;
     else if (typeof m.timestamp === 'string') {

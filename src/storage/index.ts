@@ -5,12 +5,16 @@ export type {
   BucketGroup,
   BucketQuery,
   Checkpoint,
+  DeadLetter,
+  DeadLetterQuery,
+  DeadLetterRecord,
   MetricSummary,
   RetentionReport,
   SeriesSelector,
   ServiceSummary,
   Store,
   StoreStats,
+  WriteReport,
 } from './store.js';
 export {
   ClickHouseStore,

@@ -71,11 +71,59 @@ export interface StoreStats {
   readonly bytesOnDisk: number;
 }
 
+/** An aggregate a store could never hold, set aside with the reason instead of retried for ever. */
+export interface DeadLetter {
+  readonly aggregate: Aggregate;
+  readonly reason: string;
+}
+
+/** What a write did besides storing: the aggregates it set aside (usually none). */
+export interface WriteReport {
+  readonly deadLetters: readonly DeadLetter[];
+}
+
+/** A dead letter as the store keeps it, for GET /v1/dead-letters. */
+export interface DeadLetterRecord {
+  /** When it was set aside, epoch ms. */
+  readonly at: number;
+  readonly service: string;
+  readonly metric: string;
+  readonly type: string;
+  /** Canonical tag text. */
+  readonly tags: string;
+  /** Bucket start, epoch ms. */
+  readonly start: number;
+  readonly count: number;
+  /** Values as received; JSON has no Infinity or NaN, so these are strings: "1e+308", "NaN". */
+  readonly sum: string;
+  readonly min: string;
+  readonly max: string;
+  readonly last: string;
+  readonly reason: string;
+  /** The bus position of the batch it came in, where the write had one. */
+  readonly checkpoint: Checkpoint | undefined;
+}
+
+export interface DeadLetterQuery {
+  /** Newest first, at most this many... */
+  readonly limit: number;
+  /** ...after skipping this many. */
+  readonly offset: number;
+}
+
 /** Where aggregates live: SQLite embedded, ClickHouse distributed. */
 export interface Store {
   readonly kind: string;
-  /** Merges aggregates into every tier and saves the checkpoints, atomically. */
-  write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<void>;
+  /**
+   * Merges aggregates into every tier and saves the checkpoints, atomically. An aggregate that can
+   * never be stored (aggregateProblem, or a write the store refuses for that aggregate whatever
+   * the retries) is set aside in the dead-letter table with the reason, in the same write, and
+   * reported; the rest is stored. A failure that a retry may fix (store down, disk full, locked)
+   * throws, and nothing is stored.
+   */
+  write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<WriteReport>;
+  /** The dead letters, newest first. */
+  deadLetters(query: DeadLetterQuery): Promise<DeadLetterRecord[]>;
   checkpoints(source: string): Promise<Checkpoint[]>;
   services(): Promise<ServiceSummary[]>;
   metrics(service: string): Promise<MetricSummary[]>;

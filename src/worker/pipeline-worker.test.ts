@@ -5,7 +5,7 @@ import type { Counter } from 'prom-client';
 import { addSample, canonicalTags, encodeAggregateBatch, MINUTE_MS, newAggregate } from '../core/index.js';
 import type { Aggregate, BackoffPolicy } from '../core/index.js';
 import type { BusConsumer, BusMessage } from '../bus/index.js';
-import type { Checkpoint } from '../storage/index.js';
+import type { Checkpoint, WriteReport } from '../storage/index.js';
 import { PipelineWorker } from './pipeline-worker.js';
 import type { PipelineWorkerOptions } from './pipeline-worker.js';
 import { WorkerStoreFake } from './test-support.js';
@@ -81,7 +81,7 @@ class FakeStore extends WorkerStoreFake {
     super();
   }
 
-  async write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<void> {
+  async write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<WriteReport> {
     this.attempts += 1;
     if (this.failures > 0) {
       this.failures -= 1;
@@ -94,6 +94,7 @@ class FakeStore extends WorkerStoreFake {
     });
     const last = checkpoints[checkpoints.length - 1];
     this.events.push(`write ${last?.offset ?? '-'}`);
+    return { deadLetters: [] };
   }
 
   async checkpoints(source: string): Promise<Checkpoint[]> {

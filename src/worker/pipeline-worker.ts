@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { abortableSleep, backoffDelay, failed, ok, retryable } from '../core/index.js';
 import type { Aggregate, BackoffPolicy, Outcome } from '../core/index.js';
 import type { BusConsumer, BusMessage } from '../bus/index.js';
-import type { Checkpoint, Store } from '../storage/index.js';
+import type { Checkpoint, DeadLetter, Store, WriteReport } from '../storage/index.js';
 import { BREAKER_STATE_VALUE, CircuitBreaker } from './circuit-breaker.js';
 import type { CircuitBreakerState } from './circuit-breaker.js';
 import { byPartition, decodeBatch } from './decoded-batch.js';
@@ -10,6 +10,9 @@ import type { DecodedBatch } from './decoded-batch.js';
 import { FallbackLane } from './fallback-lane.js';
 import type { FallbackOptions } from './fallback-lane.js';
 import type { WorkerMetrics } from './worker-metrics.js';
+
+/** Dead letters named in the log line of one write; the metric and the table have them all. */
+const DEAD_LETTERS_LOGGED = 5;
 
 /** The longest a batch gathers, however slow writes get: data is queryable within about this. */
 const MAX_WINDOW_MS = 5_000;
@@ -386,13 +389,15 @@ export class PipelineWorker {
   ): Promise<Outcome> {
     const stopTimer = this.metrics.writeDuration.startTimer({ store: this.store.kind });
     const started = Date.now();
+    let report: WriteReport;
     try {
-      await this.store.write(aggregates, [checkpoint]);
+      report = await this.store.write(aggregates, [checkpoint]);
     } catch (err) {
       return this.failure(err);
     } finally {
       stopTimer();
     }
+    this.reportDeadLetters(report.deadLetters, checkpoint);
     this.lastWriteMs = Date.now() - started;
     this.lastError = undefined;
     this.metrics.inserts.inc({ store: this.store.kind, outcome: 'ok' });
@@ -400,6 +405,22 @@ export class PipelineWorker {
     this.metrics.rowsWritten.inc(aggregates.length);
     if (Number.isFinite(oldest)) this.metrics.lagSeconds.set(Math.max(0, (Date.now() - oldest) / 1000));
     return ok();
+  }
+
+  /** Says what the store set aside: it is stored, in the dead-letter table, but not in the data. */
+  private reportDeadLetters(letters: readonly DeadLetter[], checkpoint: Checkpoint): void {
+    if (letters.length === 0) return;
+    this.metrics.deadLetters.inc(letters.length);
+    const shown = letters.slice(0, DEAD_LETTERS_LOGGED).map((l) => ({
+      service: l.aggregate.service,
+      metric: l.aggregate.name,
+      start: l.aggregate.start,
+      reason: l.reason,
+    }));
+    this.logger.error(
+      { deadLetters: letters.length, shown, partition: checkpoint.partition, offset: checkpoint.offset },
+      'aggregates that can never be stored were set aside as dead letters (GET /v1/dead-letters)',
+    );
   }
 
   private failure(err: unknown): Outcome {

@@ -5,11 +5,13 @@ import type { BusConsumer, BusMessage } from '../bus/index.js';
 import type {
   BucketGroup,
   Checkpoint,
+  DeadLetterRecord,
   MetricSummary,
   RetentionReport,
   ServiceSummary,
   Store,
   StoreStats,
+  WriteReport,
 } from '../storage/index.js';
 
 /**
@@ -21,7 +23,10 @@ import type {
 /** A Store for the worker's tests: they write; the reads, which the worker never makes, are empty. */
 export abstract class WorkerStoreFake implements Store {
   abstract readonly kind: string;
-  abstract write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<void>;
+  abstract write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<WriteReport>;
+  async deadLetters(): Promise<DeadLetterRecord[]> {
+    return [];
+  }
   abstract checkpoints(source: string): Promise<Checkpoint[]>;
   async services(): Promise<ServiceSummary[]> {
     return [];
@@ -144,7 +149,7 @@ export class ClickHouseLikeStore extends WorkerStoreFake {
     this.events = events;
   }
 
-  async write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<void> {
+  async write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<WriteReport> {
     if (this.down || this.failures > 0 || this.failWrite?.(checkpoints)) {
       if (!this.down && this.failures > 0) this.failures -= 1;
       this.events.push('write failed');
@@ -165,13 +170,14 @@ export class ClickHouseLikeStore extends WorkerStoreFake {
         }
       }
       this.events.push('write');
-      if (this.dieAfterDataInsert) return new Promise<void>(() => undefined);
+      if (this.dieAfterDataInsert) return new Promise<WriteReport>(() => undefined);
       if (this.loseAnswers > 0) {
         this.loseAnswers -= 1;
         throw new Error('ClickHouse write failed: socket hang up');
       }
     }
     for (const c of checkpoints) this.state.checkpoints.set(`${c.source}|${c.partition}`, c.offset);
+    return { deadLetters: [] };
   }
 
   async checkpoints(source: string): Promise<Checkpoint[]> {

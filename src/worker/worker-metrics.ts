@@ -12,6 +12,8 @@ export interface WorkerMetrics {
   readonly rowsWritten: Counter;
   readonly writeDuration: Histogram<'store'>;
   readonly decodeFailures: Counter;
+  /** Aggregates the store set aside because they can never be stored. */
+  readonly deadLetters: Counter;
   /** 0 closed, 1 open, 2 half-open. */
   readonly breakerState: Gauge;
 }
@@ -61,6 +63,11 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     decodeFailures: new Counter({
       name: 'vantage_worker_decode_failures_total',
       help: 'Bus messages that could not be decoded (skipped, logged)',
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: 'vantage_worker_dead_letter_total',
+      help: 'Aggregates set aside in the dead-letter table because the store can never hold them',
       registers,
     }),
     breakerState: new Gauge({

@@ -230,12 +230,12 @@ def test_invalid_service_and_endpoint():
 def test_non_finite_values_are_dropped_and_counted(collector, make_client):
     client = make_client()
     h = client.histogram("h")
-    for value in (1.0, float("nan"), float("inf"), "abc", 2):
+    for value in (1.0, float("nan"), float("inf"), "abc", 2, 1e292, -(10**300), -1e291):
         h.observe(value)
     client.gauge("g").set(float("-inf"))
     assert client.flush()
-    assert [m["value"] for m in collector.metrics()] == [1.0, 2]
-    assert client.stats()["invalid"] == 4
+    assert [m["value"] for m in collector.metrics()] == [1.0, 2, -1e291]
+    assert client.stats()["invalid"] == 6
 
 
 def test_batches_are_gzip_json_with_auth(collector, make_client):

@@ -28,15 +28,20 @@ _perf_counter = time.perf_counter
 _random = random.random
 
 
+# The collector refuses larger magnitudes (VTG_INGEST_VALUE_OUT_OF_RANGE) so that sums of
+# samples can never overflow; the same bound as METRIC_LIMITS.valueMaxMagnitude on the server.
+MAX_MAGNITUDE = 1e291
+
+
 def format_value(value: Any) -> Optional[str]:
-    """Render a sample value as a JSON number, or None if it is not finite."""
+    """Render a sample value as a JSON number, or None if the collector would refuse it."""
     if type(value) is int:
-        return str(value)
+        return str(value) if abs(value) <= MAX_MAGNITUDE else None
     try:
         f = float(value)
     except (TypeError, ValueError, OverflowError):
         return None
-    if math.isinf(f) or math.isnan(f):
+    if math.isinf(f) or math.isnan(f) or abs(f) > MAX_MAGNITUDE:
         return None
     return repr(f)
 

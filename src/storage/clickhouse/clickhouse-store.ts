@@ -9,22 +9,28 @@ import type {
   BucketGroup,
   BucketQuery,
   Checkpoint,
+  DeadLetter,
+  DeadLetterQuery,
+  DeadLetterRecord,
   MetricSummary,
   RetentionReport,
   ServiceSummary,
   Store,
   StoreStats,
+  WriteReport,
 } from '../store.js';
 import type { BatchPresence, BatchScope } from '../batch-presence.js';
 import { runMigrations } from './migrator.js';
 import type { MigrationReport } from './migrator.js';
 import { bucketQuerySql, groupTypesSql, toBucket } from './bucket-query.js';
 import type { BucketRow } from './bucket-query.js';
-import { dedupToken, seriesInfo, toMetricRow } from './rows.js';
+import { dateTime64Text, dedupToken, seriesInfo, toMetricRow } from './rows.js';
+import { bisectRefused, deadLetterRecord, sortForStorage } from '../dead-letters.js';
 import type { SeriesInfo } from './rows.js';
 import {
   BATCH_TOKEN_COLUMN,
   CHECKPOINT_TABLE,
+  DEAD_LETTER_TABLE,
   SERIES_TABLE,
   TIER_TABLES,
   checkIdentifier,
@@ -79,6 +85,24 @@ export class ClickHouseStoreError extends Error {
 }
 
 const SERIES_CACHE_LIMIT = 100_000;
+
+/**
+ * ClickHouse's answers that blame the rows being inserted: the same rows fail the same way however
+ * often they are retried. Timeouts, memory, too many parts, network and the like pass.
+ */
+const RECORD_ERROR_TYPES =
+  /^(CANNOT_PARSE_\w+|TYPE_MISMATCH|INCORRECT_DATA|TOO_LARGE_STRING_SIZE|VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE|CANNOT_CONVERT_TYPE|ARGUMENT_OUT_OF_BOUND|CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN|INCORRECT_NUMBER_OF_COLUMNS)$/;
+
+/**
+ * Whether a failed insert failed because of what it held: ClickHouse refused its rows' values, or
+ * one of our row encoders refused an aggregate (a RangeError).
+ */
+export function isRecordError(err: unknown): boolean {
+  const cause = err instanceof ClickHouseStoreError ? err.cause : err;
+  if (cause instanceof RangeError) return true;
+  const type = (cause as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && RECORD_ERROR_TYPES.test(type);
+}
 
 /**
  * Tokens asked about per storedRows query: they travel as a URL parameter (about 80 bytes each),
@@ -146,30 +170,25 @@ export class ClickHouseStore implements Store, BatchPresence {
    * carries a deduplication token derived from the checkpoints, so if the process dies between
    * the two, the replayed batch is dropped by ClickHouse instead of counted twice.
    */
-  async write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<void> {
-    const kept = aggregates.filter((a) => a.count > 0);
-    if (kept.length > 0) {
-      // Without checkpoints a write repeats nothing, yet an identical block would be taken for a
-      // repeat by its content hash; a token of its own keeps it (insert_deduplicate=0 is not
-      // honoured by every version: 26.x has deduplicate_insert instead).
-      const token = dedupToken(checkpoints) ?? `vantage-once-${randomUUID()}`;
-      const batchToken = this.options.recordBatchTokens ? token : undefined;
-      const rows = kept.map((a) => toMetricRow(a, this.seriesOf(a), batchToken));
-      const settings: ClickHouseSettings = {
-        insert_deduplication_token: token,
-        deduplicate_blocks_in_dependent_materialized_views: 1,
-        precise_float_parsing: 1,
-        ...(this.schema.cluster ? { distributed_foreground_insert: 1 } : {}),
-      };
-      await this.wrap('write', () =>
-        this.client.insert({
-          table: this.table(TIER_TABLES['1m']),
-          values: rows,
-          format: 'JSONEachRow',
-          clickhouse_settings: settings,
-        }),
-      );
+  async write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<WriteReport> {
+    const { storable, refused } = sortForStorage(aggregates);
+    // Without checkpoints a write repeats nothing, yet an identical block would be taken for a
+    // repeat by its content hash; a token of its own keeps it (insert_deduplicate=0 is not
+    // honoured by every version: 26.x has deduplicate_insert instead).
+    const token = dedupToken(checkpoints) ?? `vantage-once-${randomUUID()}`;
+    if (storable.length > 0) {
+      try {
+        await this.insertRows(storable, token);
+      } catch (err) {
+        if (!isRecordError(err)) throw err;
+        // Each part's token derives from the batch's and the part's path: a replay of this batch
+        // splits it the same way, and ClickHouse drops the parts it holds already.
+        const parts = (part: readonly Aggregate[], path: string): Promise<void> =>
+          this.insertRows(part, `${token}/${path}`);
+        refused.push(...(await bisectRefused(storable, parts, isRecordError, err)));
+      }
     }
+    if (refused.length > 0) await this.insertDeadLetters(refused, checkpoints, `${token}/dead`);
     if (checkpoints.length > 0) {
       // Versions increase within this process; one worker owns a partition at a time.
       const base = Date.now() * 1000;
@@ -184,6 +203,114 @@ export class ClickHouseStore implements Store, BatchPresence {
         }),
       );
     }
+    return { deadLetters: refused };
+  }
+
+  /**
+   * One insert of minute rows, atomic and deduplicated by `token`. Two statements per write, not
+   * one transaction: the data, then the checkpoint. The data carries a token derived from the
+   * checkpoints, so if the process dies between the two, the replayed batch is dropped by
+   * ClickHouse instead of counted twice.
+   */
+  private async insertRows(aggregates: readonly Aggregate[], token: string): Promise<void> {
+    const batchToken = this.options.recordBatchTokens ? token : undefined;
+    const settings: ClickHouseSettings = {
+      insert_deduplication_token: token,
+      deduplicate_blocks_in_dependent_materialized_views: 1,
+      precise_float_parsing: 1,
+      ...(this.schema.cluster ? { distributed_foreground_insert: 1 } : {}),
+    };
+    await this.wrap('write', () =>
+      this.client.insert({
+        table: this.table(TIER_TABLES['1m']),
+        values: aggregates.map((a) => toMetricRow(a, this.seriesOf(a), batchToken)),
+        format: 'JSONEachRow',
+        clickhouse_settings: settings,
+      }),
+    );
+  }
+
+  private async insertDeadLetters(
+    letters: readonly DeadLetter[],
+    checkpoints: readonly Checkpoint[],
+    token: string,
+  ): Promise<void> {
+    const at = dateTime64Text(Date.now());
+    const position = checkpoints[0];
+    await this.wrap('dead-letter write', () =>
+      this.client.insert({
+        table: this.table(DEAD_LETTER_TABLE),
+        values: letters.map((letter) => {
+          const r = deadLetterRecord(letter, 0, position);
+          return {
+            at,
+            service_name: r.service,
+            metric_name: r.metric,
+            type: r.type,
+            tags: r.tags,
+            start: Number.isFinite(r.start) ? r.start : 0,
+            samples: Number.isFinite(r.count) ? r.count : 0,
+            value_sum: r.sum,
+            value_min: r.min,
+            value_max: r.max,
+            value_last: r.last,
+            reason: r.reason,
+            source: position?.source ?? '',
+            partition: position?.partition ?? -1,
+            offset: position?.offset ?? -1,
+          };
+        }),
+        format: 'JSONEachRow',
+        clickhouse_settings: {
+          insert_deduplication_token: token,
+          ...(this.schema.cluster ? { distributed_foreground_insert: 1 } : {}),
+        },
+      }),
+    );
+  }
+
+  async deadLetters(query: DeadLetterQuery): Promise<DeadLetterRecord[]> {
+    const rows = await this.select<{
+      at: string;
+      service: string;
+      metric: string;
+      type: string;
+      tags: string;
+      start: number;
+      count: number;
+      sum: string;
+      min: string;
+      max: string;
+      last: string;
+      reason: string;
+      source: string;
+      partition: number;
+      offset: string;
+    }>(
+      `SELECT toUnixTimestamp64Milli(at) AS at, service_name AS service, metric_name AS metric, type,
+              tags, start, samples AS count, value_sum AS sum, value_min AS min, value_max AS max,
+              value_last AS last, reason, source, partition, offset
+       FROM ${this.table(DEAD_LETTER_TABLE)}
+       ORDER BY at DESC, service_name, metric_name, tags, start
+       LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
+      { limit: query.limit, offset: query.offset },
+    );
+    return rows.map((r) => ({
+      at: Number(r.at),
+      service: r.service,
+      metric: r.metric,
+      type: r.type,
+      tags: r.tags,
+      start: r.start,
+      count: r.count,
+      sum: r.sum,
+      min: r.min,
+      max: r.max,
+      last: r.last,
+      reason: r.reason,
+      checkpoint:
+        r.source === '' ? undefined : { source: r.source, partition: r.partition, offset: Number(r.offset) },
+    }));
   }
 
   async checkpoints(source: string): Promise<Checkpoint[]> {

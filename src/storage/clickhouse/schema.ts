@@ -26,6 +26,8 @@ export const TIER_TABLES: Readonly<Record<Tier['name'], string>> = {
 export const BATCH_TOKEN_COLUMN = 'batch_token';
 
 export const SERIES_TABLE = 'series';
+/** Aggregates set aside because they can never be stored (src/storage/dead-letters.ts). */
+export const DEAD_LETTER_TABLE = 'dead_letters';
 export const CHECKPOINT_TABLE = 'checkpoints';
 export const MIGRATION_TABLE = 'schema_migrations';
 
@@ -185,6 +187,34 @@ function checkpointTable(o: SchemaOptions): string {
 ORDER BY (source, partition)`;
 }
 
+/**
+ * Dead letters, numbers as text (they may be NaN or Infinity). Deduplicated like the data: a
+ * replayed batch sets the same aggregates aside with the same token. Kept 90 days.
+ */
+function deadLetterTable(o: SchemaOptions): string {
+  const t = storageTable(o, DEAD_LETTER_TABLE);
+  return `CREATE TABLE IF NOT EXISTS ${o.database}.${t}${onCluster(o)} (
+  at DateTime64(3, 'UTC'),
+  service_name String,
+  metric_name String,
+  type String,
+  tags String,
+  start Float64,
+  samples Float64,
+  value_sum String,
+  value_min String,
+  value_max String,
+  value_last String,
+  reason String,
+  source String,
+  partition Int32,
+  offset Int64
+) ENGINE = ${engine(o, '', t)}
+ORDER BY at
+TTL toDateTime(at) + INTERVAL 90 DAY
+SETTINGS ${dedupSetting(o)}`;
+}
+
 /** On a cluster: the Distributed table that reads every shard and routes inserts by service. */
 function distributedTable(o: SchemaOptions, name: string, shardingKey: string): string {
   const cluster = checkIdentifier('cluster', o.cluster ?? '');
@@ -254,6 +284,14 @@ export const MIGRATIONS: readonly Migration[] = [
         (t) =>
           `ALTER TABLE ${o.database}.${t}${onCluster(o)} ADD COLUMN IF NOT EXISTS ${BATCH_TOKEN_COLUMN} LowCardinality(String) CODEC(ZSTD(1))`,
       );
+    },
+  },
+  {
+    version: 3,
+    name: 'dead letters',
+    statements(o) {
+      const distributed = o.cluster ? [distributedTable(o, DEAD_LETTER_TABLE, 'rand()')] : [];
+      return [deadLetterTable(o), ...distributed];
     },
   },
 ];

@@ -4,11 +4,14 @@ import type {
   BucketGroup,
   BucketQuery,
   Checkpoint,
+  DeadLetterQuery,
+  DeadLetterRecord,
   MetricSummary,
   RetentionReport,
   ServiceSummary,
   Store,
   StoreStats,
+  WriteReport,
 } from '../store.js';
 import type { BatchPresence } from '../batch-presence.js';
 import { dedupToken } from '../clickhouse/rows.js';
@@ -60,8 +63,13 @@ export class OutboxMergedStore implements Store {
   }
 
   /** The query API only reads; the worker writes the store and the outbox. */
-  async write(_aggregates: readonly Aggregate[], _checkpoints: readonly Checkpoint[]): Promise<void> {
+  async write(_aggregates: readonly Aggregate[], _checkpoints: readonly Checkpoint[]): Promise<WriteReport> {
     throw new Error('the query API does not write: the worker writes the store and its outbox');
+  }
+
+  /** Outbox batches reach dead letters only when replayed into the store, which keeps them. */
+  async deadLetters(query: DeadLetterQuery): Promise<DeadLetterRecord[]> {
+    return this.primary.deadLetters(query);
   }
 
   async checkpoints(source: string): Promise<Checkpoint[]> {

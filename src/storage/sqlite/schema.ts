@@ -6,7 +6,10 @@ export function tierTable(tier: string): string {
   return `agg_${tier}`;
 }
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
+
+/** Aggregates set aside because they can never be stored (src/storage/dead-letters.ts). */
+export const DEAD_LETTER_TABLE = 'dead_letter';
 
 /**
  * The embedded schema. Aggregate rows are clustered by (metric, bucket start, series), so that a
@@ -21,6 +24,34 @@ export function migrate(db: Database): void {
   }
   if (current === SCHEMA_VERSION) return;
   db.transaction(() => {
+    if (current < 1) createVersion1(db);
+    // Numbers as text: what is set aside may be NaN or Infinity, which SQLite cannot hold.
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS ${DEAD_LETTER_TABLE} (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        service TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        type TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        start REAL,
+        count REAL,
+        sum TEXT NOT NULL,
+        min TEXT NOT NULL,
+        max TEXT NOT NULL,
+        last TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        source TEXT,
+        partition INTEGER,
+        "offset" INTEGER
+      );
+    `);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}
+
+function createVersion1(db: Database): void {
+  {
     db.exec(`
       CREATE TABLE IF NOT EXISTS metric (
         id INTEGER PRIMARY KEY,
@@ -60,6 +91,5 @@ export function migrate(db: Database): void {
         ) WITHOUT ROWID;
       `);
     }
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  })();
+  }
 }

@@ -1,19 +1,25 @@
 import { statSync } from 'node:fs';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { floorTo, mergeAggregate, rebucket, TIERS } from '../../core/index.js';
+import { DEAD_LETTER_LIMIT, deadLetterRecord, failureReason, sortForStorage } from '../dead-letters.js';
 import type { Aggregate, TierRetention } from '../../core/index.js';
 import type { LogicalPlan, VqlRow } from '../../query/index.js';
 import type {
   BucketGroup,
   BucketQuery,
   Checkpoint,
+  DeadLetter,
+  DeadLetterQuery,
+  DeadLetterRecord,
   MetricSummary,
   RetentionReport,
   ServiceSummary,
   Store,
   StoreStats,
+  WriteReport,
 } from '../store.js';
-import { migrate, tierTable } from './schema.js';
+import { DEAD_LETTER_TABLE, migrate, tierTable } from './schema.js';
+import { isRecordError, readDeadLetters } from './dead-letter-table.js';
 import { SeriesCatalog } from './series-catalog.js';
 import { openDatabase } from './sqlite-connection.js';
 import { SqliteReads, answerRead, decodeBucketGroups } from './sqlite-reads.js';
@@ -57,6 +63,8 @@ export class SqliteStore implements Store {
   private readonly upserts: Statement[];
   private readonly touchMetric: Statement;
   private readonly saveCheckpoint: Statement;
+  private readonly insertDeadLetter: Statement;
+  private readonly trimDeadLetters: Statement;
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.writer = openDatabase(options.path);
@@ -79,6 +87,13 @@ export class SqliteStore implements Store {
           sketch = sketch_merge(sketch, excluded.sketch)`),
     );
     this.touchMetric = this.writer.prepare('UPDATE metric SET last_seen = max(last_seen, ?) WHERE id = ?');
+    this.insertDeadLetter = this.writer.prepare(
+      `INSERT INTO ${DEAD_LETTER_TABLE} (at, service, metric, type, tags, start, count, sum, min, max, last, reason, source, partition, "offset")
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.trimDeadLetters = this.writer.prepare(
+      `DELETE FROM ${DEAD_LETTER_TABLE} WHERE id <= (SELECT max(id) FROM ${DEAD_LETTER_TABLE}) - ?`,
+    );
     this.saveCheckpoint = this.writer.prepare(
       'INSERT INTO checkpoint (source, partition, "offset") VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET "offset" = excluded."offset"',
     );
@@ -96,58 +111,125 @@ export class SqliteStore implements Store {
         : undefined;
   }
 
-  async write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<void> {
-    this.writer.transaction(() => {
-      const ids = aggregates.map((a) => this.catalog.resolve(a));
-      // An aggregate that is alone in its bucket is written as it is; its sketch is encoded once
-      // for all the tiers it reaches.
-      const encoded = new Map<Aggregate, Buffer | null>();
-      const sketchOf = (a: Aggregate): Buffer | null => {
-        let bytes = encoded.get(a);
-        if (bytes === undefined) encoded.set(a, (bytes = a.sketch?.encode() ?? null));
-        return bytes;
-      };
-      const lastSeen = new Map<number, number>();
-      for (const [tierIndex, tier] of TIERS.entries()) {
-        const upsert = this.upserts[tierIndex] as Statement;
-        const rows = new Map<
-          string,
-          { metricId: number; seriesId: number; start: number; agg: Aggregate; copied: boolean }
-        >();
-        aggregates.forEach((a, i) => {
-          const { metricId, seriesId } = ids[i] as { metricId: number; seriesId: number };
-          const start = floorTo(a.start, tier.resolutionMs);
-          const key = `${seriesId}:${start}`;
-          const row = rows.get(key);
-          if (row === undefined) rows.set(key, { metricId, seriesId, start, agg: a, copied: false });
-          else {
-            if (!row.copied) {
-              row.agg = rebucket(row.agg, start);
-              row.copied = true;
-            }
-            mergeAggregate(row.agg, a);
+  async write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<WriteReport> {
+    const { storable, refused } = sortForStorage(aggregates);
+    try {
+      this.writer.transaction(() => {
+        this.mergeIntoTiers(storable);
+        this.finishWrite(refused, checkpoints);
+      })();
+      return { deadLetters: refused };
+    } catch (err) {
+      // Ids the catalog handed out in the rolled-back transaction point at nothing now.
+      this.catalog.clear();
+      if (!isRecordError(err)) throw err;
+    }
+    // One of the aggregates is refused: write each in a savepoint of its own and set aside those
+    // refused, all in one transaction with the checkpoint, so a crash repeats or skips it whole.
+    try {
+      this.writer.transaction(() => {
+        for (const a of storable) {
+          try {
+            this.writer.transaction(() => this.mergeIntoTiers([a]))();
+          } catch (err) {
+            this.catalog.clear();
+            if (!isRecordError(err)) throw err;
+            refused.push({ aggregate: a, reason: failureReason(err) });
           }
-          if (tierIndex === 0 && a.lastTimestamp > (lastSeen.get(metricId) ?? 0))
-            lastSeen.set(metricId, a.lastTimestamp);
-        });
-        for (const { metricId, seriesId, start, agg: a } of rows.values()) {
-          upsert.run(
-            metricId,
-            start,
-            seriesId,
-            a.count,
-            a.sum,
-            a.min,
-            a.max,
-            a.last,
-            a.lastTimestamp,
-            sketchOf(a),
-          );
         }
+        this.finishWrite(refused, checkpoints);
+      })();
+    } catch (err) {
+      this.catalog.clear();
+      throw err;
+    }
+    return { deadLetters: refused };
+  }
+
+  /** Upserts aggregates into every tier; runs inside a write transaction. */
+  private mergeIntoTiers(aggregates: readonly Aggregate[]): void {
+    const ids = aggregates.map((a) => this.catalog.resolve(a));
+    // An aggregate that is alone in its bucket is written as it is; its sketch is encoded once
+    // for all the tiers it reaches.
+    const encoded = new Map<Aggregate, Buffer | null>();
+    const sketchOf = (a: Aggregate): Buffer | null => {
+      let bytes = encoded.get(a);
+      if (bytes === undefined) encoded.set(a, (bytes = a.sketch?.encode() ?? null));
+      return bytes;
+    };
+    const lastSeen = new Map<number, number>();
+    for (const [tierIndex, tier] of TIERS.entries()) {
+      const upsert = this.upserts[tierIndex] as Statement;
+      const rows = new Map<
+        string,
+        { metricId: number; seriesId: number; start: number; agg: Aggregate; copied: boolean }
+      >();
+      aggregates.forEach((a, i) => {
+        const { metricId, seriesId } = ids[i] as { metricId: number; seriesId: number };
+        const start = floorTo(a.start, tier.resolutionMs);
+        const key = `${seriesId}:${start}`;
+        const row = rows.get(key);
+        if (row === undefined) rows.set(key, { metricId, seriesId, start, agg: a, copied: false });
+        else {
+          if (!row.copied) {
+            row.agg = rebucket(row.agg, start);
+            row.copied = true;
+          }
+          mergeAggregate(row.agg, a);
+        }
+        if (tierIndex === 0 && a.lastTimestamp > (lastSeen.get(metricId) ?? 0))
+          lastSeen.set(metricId, a.lastTimestamp);
+      });
+      for (const { metricId, seriesId, start, agg: a } of rows.values()) {
+        upsert.run(
+          metricId,
+          start,
+          seriesId,
+          a.count,
+          a.sum,
+          a.min,
+          a.max,
+          a.last,
+          a.lastTimestamp,
+          sketchOf(a),
+        );
       }
-      for (const [metricId, ts] of lastSeen) this.touchMetric.run(ts, metricId);
-      for (const c of checkpoints) this.saveCheckpoint.run(c.source, c.partition, c.offset);
-    })();
+    }
+    for (const [metricId, ts] of lastSeen) this.touchMetric.run(ts, metricId);
+  }
+
+  /** The dead letters and the checkpoints of a write; runs inside its transaction. */
+  private finishWrite(refused: readonly DeadLetter[], checkpoints: readonly Checkpoint[]): void {
+    if (refused.length > 0) {
+      const at = Date.now();
+      const position = checkpoints[0];
+      for (const letter of refused) {
+        const r = deadLetterRecord(letter, at, position);
+        this.insertDeadLetter.run(
+          r.at,
+          r.service,
+          r.metric,
+          r.type,
+          r.tags,
+          r.start,
+          r.count,
+          r.sum,
+          r.min,
+          r.max,
+          r.last,
+          r.reason,
+          position?.source ?? null,
+          position?.partition ?? null,
+          position?.offset ?? null,
+        );
+      }
+      this.trimDeadLetters.run(DEAD_LETTER_LIMIT);
+    }
+    for (const c of checkpoints) this.saveCheckpoint.run(c.source, c.partition, c.offset);
+  }
+
+  async deadLetters(query: DeadLetterQuery): Promise<DeadLetterRecord[]> {
+    return readDeadLetters(this.reader, query);
   }
 
   async checkpoints(source: string): Promise<Checkpoint[]> {
