@@ -195,7 +195,7 @@ describe('ClickHouseStore migrations', () => {
     const again = await store.migrate();
     expect(again).toEqual({ applied: [], ttlSet: [], ttlChanged: [] });
     const db = store.database;
-    expect(await scalar(admin(), `SELECT count() FROM ${db}.schema_migrations FINAL`)).toBe(2);
+    expect(await scalar(admin(), `SELECT count() FROM ${db}.schema_migrations FINAL`)).toBe(3);
     const tables = await admin().query({
       query: 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
       query_params: { db },
@@ -203,6 +203,7 @@ describe('ClickHouseStore migrations', () => {
     });
     expect((await tables.json<{ name: string }>()).map((t) => t.name)).toEqual([
       'checkpoints',
+      'dead_letters',
       'metrics',
       'metrics_1d',
       'metrics_1d_mv',

@@ -130,6 +130,7 @@ export function workerStatus(w: RoleSamples): Status['worker'] {
     insertsRetried: retried,
     insertsFailed: failed,
     decodeFailures: decode,
+    deadLetters: w.counter('vantage_worker_dead_letter_total'),
     errors: retried === null || failed === null || decode === null ? null : retried + failed + decode,
     insertSecondsAvg: w.mean('vantage_worker_database_insert_duration_seconds'),
     circuitBreaker: breaker,

@@ -167,6 +167,7 @@ describe('GET /v1/pipeline', () => {
       insertsRetried: 1,
       insertsFailed: 0,
       decodeFailures: 0,
+      deadLetters: 0,
       errors: 1,
       insertSecondsAvg: 0.02,
       circuitBreaker: 'closed',

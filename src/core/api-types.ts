@@ -140,6 +140,8 @@ export interface PipelineWorkerStatus {
   insertsRetried: number | null;
   insertsFailed: number | null;
   decodeFailures: number | null;
+  /** Aggregates set aside because the store can never hold them (GET /v1/dead-letters). */
+  deadLetters: number | null;
   /** insertsRetried + insertsFailed + decodeFailures. */
   errors: number | null;
   insertSecondsAvg: number | null;

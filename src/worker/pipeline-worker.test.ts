@@ -94,7 +94,9 @@ class FakeStore extends WorkerStoreFake {
     });
     const last = checkpoints[checkpoints.length - 1];
     this.events.push(`write ${last?.offset ?? '-'}`);
-    return { deadLetters: [] };
+    // As the real stores do with what they can never hold (src/storage/dead-letters.ts).
+    const refused = aggregates.filter((a) => !Number.isFinite(a.sum));
+    return { deadLetters: refused.map((aggregate) => ({ aggregate, reason: `sum is ${aggregate.sum}` })) };
   }
 
   async checkpoints(source: string): Promise<Checkpoint[]> {
@@ -154,6 +156,22 @@ function totals(writes: readonly RecordedWrite[]): { count: number; sum: number 
 }
 
 describe('PipelineWorker', () => {
+  it('counts what the store set aside as dead letters and goes on: commits, and writes what follows', async () => {
+    const events: string[] = [];
+    const consumer = new MemoryConsumer(events);
+    const store = new FakeStore(0, [], events);
+    const poison = { ...gauge(1, T0 + 1_000, { region: 'poison' }), sum: Number.POSITIVE_INFINITY };
+    consumer.push(10, batch([gauge(5, T0 + 1_000), poison]));
+    const { worker, metrics } = setup(store, consumer);
+    await worker.start();
+    while (!events.includes('commit 10')) await new Promise((r) => setTimeout(r, 5));
+    consumer.push(20, batch([gauge(7, T0 + 2_000)]));
+    await worker.stop();
+    expect(events).toEqual(['write 10', 'commit 10', 'write 20', 'commit 20']);
+    expect(await counterValue(metrics.deadLetters)).toBe(1);
+    expect(await counterValue(metrics.inserts, { store: 'fake', outcome: 'ok' })).toBe(2);
+  });
+
   it('merges a batch of messages, writes it with the last offset, then commits', async () => {
     const events: string[] = [];
     const consumer = new MemoryConsumer(events);

@@ -148,6 +148,11 @@ function PipelineView({ status, history }: { status: Status; history: Sample[] }
           <Stat label="inserts retried" value={w.insertsRetried} warn={(w.insertsRetried ?? 0) > 0} />
           <Stat label="inserts failed" value={w.insertsFailed} warn={(w.insertsFailed ?? 0) > 0} />
           <Stat label="insert avg" value={ms(w.insertSecondsAvg)} unit="ms" />
+          <Stat
+            label="dead letters (never storable, set aside)"
+            value={w.deadLetters}
+            warn={(w.deadLetters ?? 0) > 0}
+          />
         </Section>
         <Section title={`Storage (${storage.kind})`} testId="pipeline-storage">
           <Stat label="series" value={storage.series} />
