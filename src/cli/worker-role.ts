@@ -9,6 +9,7 @@ import { PipelineWorker, RetentionJob, createFallbackMetrics, createWorkerMetric
 import { buildMetricsServer } from '../http/index.js';
 import type { ReadinessCheck } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
+import { httpSettings } from './http-wiring.js';
 
 /** The worker role: consume the bus into the store, run retention, serve its metrics (9092). */
 export interface RunningWorker {
@@ -67,6 +68,7 @@ export async function startWorkerRole(o: WorkerRoleOptions): Promise<RunningWork
   retention.start();
   const metricsServer: FastifyInstance = await buildMetricsServer(
     registry,
+    httpSettings(o.config),
     o.readiness ? { role: 'worker', readiness: o.readiness(worker) } : undefined,
   );
   await metricsServer.listen({ host: o.config.host, port: o.config.workerMetricsPort });

@@ -11,6 +11,7 @@ import { BatchPublisher } from './batch-publisher.js';
 import { createCollectorMetrics } from './collector-metrics.js';
 import { buildCollectorServer } from './collector-server.js';
 import { SampleValidator } from './sample-validator.js';
+import { TEST_HTTP_SETTINGS } from '../../test/support/http-settings.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 30);
 
@@ -61,6 +62,7 @@ async function collector(
     rateLimitPerMinute: setup.rateLimitPerMinute ?? 1_000,
     maxBodyBytes: setup.maxBodyBytes ?? 64 * 1024,
     readiness: {},
+    http: TEST_HTTP_SETTINGS,
     clock: () => NOW,
   });
   return { app, bus, registry };
