@@ -60,6 +60,14 @@ describe('slow and idle clients', () => {
     expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'VTG_HTTP_REQUEST_TIMEOUT' } });
   });
 
+  it('closes a connection that sends nothing once the headers timeout passes', async () => {
+    const port = await listening({ headersTimeoutMs: 300, requestTimeoutMs: 60_000 });
+    const socket = await openSocket(port);
+    const res = await answerUntilClosed(socket);
+    expect(res.status).toBe(408);
+    expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'VTG_HTTP_REQUEST_TIMEOUT' } });
+  });
+
   it('closes, within the grace, while clients hold idle, half-sent and slow-body connections', async () => {
     // Timeouts far longer than the test: only the shutdown may end these connections.
     const port = await listening({

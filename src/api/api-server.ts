@@ -8,6 +8,7 @@ import type { HealthMetricNames } from '../core/index.js';
 import type { MetricsResponse, ServicesResponse, TierRetention, TimeseriesResponse } from '../core/index.js';
 import {
   httpServerOptions,
+  registerIdleSocketTimeout,
   quietRequestLogs,
   registerErrorHandling,
   registerGracefulClose,
@@ -72,6 +73,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     },
   });
   registerGracefulClose(app, options.http.shutdownGraceMs);
+  registerIdleSocketTimeout(app, logger);
   registerErrorHandling(app, mapFrameworkError);
   const { store, metrics } = options;
   const answers = new CachedAnswers(options.queryCache, metrics, clock);

@@ -111,6 +111,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
         // Every port at once: each stops taking requests, answers those in flight (an ingest
         // request gets its 202 once its samples are durable) and closes its idle connections at
         // once and the rest after --shutdown-grace. Then the pipeline drains as it would anyway.
+        worker.closePort();
         await Promise.all(servers.map((s) => s.close()));
         await publisher.close();
         await worker.stop();
@@ -126,6 +127,8 @@ interface WorkerThread {
   readonly problem: string | undefined;
   /** Calls `listener(from)` after each store write, with the write's earliest minute. */
   onStored(listener: (from: number) => void): void;
+  /** Starts closing the thread's metrics port, beside the main thread's ports. */
+  closePort(): void;
   stop(): Promise<void>;
 }
 
@@ -170,6 +173,7 @@ async function startWorkerThread(
       return problem;
     },
     onStored: (listener) => void storedListeners.push(listener),
+    closePort: () => send({ type: 'close-port' }),
     stop: async () => {
       stopping = true;
       const done = new Promise<void>((resolve) => (stopped = resolve));

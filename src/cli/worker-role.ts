@@ -16,6 +16,8 @@ export interface RunningWorker {
   readonly worker: PipelineWorker;
   readonly registry: Registry;
   readonly metricsPort: number;
+  /** Closes the metrics port (at once for idle connections, after --shutdown-grace for the rest). */
+  closeMetricsPort(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,14 +75,23 @@ export async function startWorkerRole(o: WorkerRoleOptions): Promise<RunningWork
   );
   await metricsServer.listen({ host: o.config.host, port: o.config.workerMetricsPort });
   const address = metricsServer.server.address();
+  let metricsClosed: Promise<void> | undefined;
+  const closeMetricsPort = (): Promise<void> => (metricsClosed ??= metricsServer.close());
   return {
     worker,
     registry,
     metricsPort: typeof address === 'object' && address ? address.port : 0,
+    closeMetricsPort,
     stop: async () => {
-      await worker.stop();
-      await retention.stop();
-      await metricsServer.close();
+      // The metrics port closes beside the drain, not after it: a scraper holding a connection
+      // must not add its --shutdown-grace to the worker's.
+      await Promise.all([
+        closeMetricsPort(),
+        (async () => {
+          await worker.stop();
+          await retention.stop();
+        })(),
+      ]);
     },
   };
 }

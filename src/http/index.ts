@@ -6,5 +6,5 @@ export { registerMetricsRoute, buildMetricsServer } from './metrics-server.js';
 export { ApiKeyVerifier } from './api-keys.js';
 export { quietRequestLogs } from './quiet-request-logs.js';
 export { registerGracefulClose } from './graceful-close.js';
-export { httpServerOptions } from './server-options.js';
+export { httpServerOptions, registerIdleSocketTimeout } from './server-options.js';
 export type { HttpServerSettings } from './server-options.js';

@@ -5,7 +5,7 @@ import { registerErrorHandling } from './error-handler.js';
 import { registerGracefulClose } from './graceful-close.js';
 import { registerHealthRoutes } from './health.js';
 import type { ReadinessCheck } from './health.js';
-import { httpServerOptions } from './server-options.js';
+import { httpServerOptions, registerIdleSocketTimeout } from './server-options.js';
 import type { HttpServerSettings } from './server-options.js';
 
 /** Serves a registry at /metrics in Prometheus text format. */
@@ -27,6 +27,7 @@ export async function buildMetricsServer(
 ): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, ...httpServerOptions(http) });
   registerGracefulClose(app, http.shutdownGraceMs);
+  registerIdleSocketTimeout(app);
   registerErrorHandling(app, () => undefined);
   registerMetricsRoute(app, registry);
   if (health) registerHealthRoutes(app, health.role, health.readiness);

@@ -1,7 +1,14 @@
 import { STATUS_CODES } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ConnectionError, FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  ConnectionError,
+  FastifyBaseLogger,
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
 import { errorBody, VantageError } from '../core/index.js';
 
 /** The HTTP timeouts every port shares (docs/operations.md, "Slow clients and shutdown"). */
@@ -26,6 +33,9 @@ export function httpServerOptions(settings: HttpServerSettings, log?: FastifyBas
   return {
     requestTimeout: settings.requestTimeoutMs,
     keepAliveTimeout: settings.keepAliveTimeoutMs,
+    // Node's headers timeout starts with a request's first byte: a connection that sends nothing
+    // is only ended by the socket's inactivity timeout (see registerIdleSocketTimeout).
+    connectionTimeout: settings.headersTimeoutMs,
     http: {
       headersTimeout: settings.headersTimeoutMs,
       // Node checks these timeouts on a timer, every 30 s by default, so a 1 s timeout could take
@@ -51,6 +61,27 @@ export function httpServerOptions(settings: HttpServerSettings, log?: FastifyBas
 }
 
 /**
+ * A socket quiet for `connectionTimeout` is closed (with a coded 408) only when no response is in
+ * progress on it: a connection that never sent a request, or that went quiet halfway through one.
+ * Without a listener Node would destroy every quiet socket, a long query's included.
+ */
+export function registerIdleSocketTimeout(app: FastifyInstance, log?: FastifyBaseLogger): void {
+  app.server.on('timeout', (socket: Socket) => {
+    if (responseOf(socket) !== undefined) return;
+    clientError(
+      Object.assign(new Error('idle'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }) as ConnectionError,
+      socket,
+      log,
+    );
+  });
+}
+
+/** The response Node attached to the socket (`_httpMessage`), while one is in progress. */
+function responseOf(socket: Socket): ServerResponse | undefined {
+  return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
+}
+
+/**
  * Node's parser-level refusals (malformed HTTP, headers too large, a request not received in
  * time), which no route sees: answered on the raw socket, as Node does, but with our coded body.
  */
@@ -65,9 +96,8 @@ function clientError(error: ConnectionError, socket: Socket, log: FastifyBaseLog
         : new VantageError('VTG_HTTP_BAD_REQUEST', { params: { reason: error.code } });
   log?.warn({ code: err.code, reason: error.code }, err.message);
   // As Node does: no answer once a response has begun on this socket (it would be read as part of
-  // that one). `_httpMessage` is the response Node attached to the socket, if any.
-  const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (socket.writable && !(current?.headersSent ?? false)) {
+  // that one).
+  if (socket.writable && !(responseOf(socket)?.headersSent ?? false)) {
     const body = JSON.stringify(errorBody(err));
     socket.write(
       `HTTP/1.1 ${err.statusCode} ${STATUS_CODES[err.statusCode] ?? ''}\r\n` +

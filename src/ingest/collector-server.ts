@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { errorBody, TokenBucketLimiter, VantageError } from '../core/index.js';
 import {
   httpServerOptions,
+  registerIdleSocketTimeout,
   quietRequestLogs,
   registerErrorHandling,
   registerGracefulClose,
@@ -69,6 +70,7 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
     },
   });
   registerGracefulClose(app, options.http.shutdownGraceMs);
+  registerIdleSocketTimeout(app, logger);
   registerErrorHandling(app, mapFrameworkError(options.maxBodyBytes), (err) =>
     options.metrics.errors.inc({ code: err.code }),
   );
