@@ -22,6 +22,7 @@ import { ClickHouseStore, SqliteStore } from '../src/storage/index.js';
 import type { Store } from '../src/storage/index.js';
 import { adminClient, clickHouseUrl, dropDatabase, freshDatabaseName } from './support/clickhouse.js';
 import { seededRandom } from './support/fixtures.js';
+import { TEST_HTTP_SETTINGS } from './support/http-settings.js';
 
 const FOREVER = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
 // A few seconds into a minute, five hours of history before it.
@@ -90,6 +91,7 @@ async function api(store: Store): Promise<FastifyInstance> {
     retention: FOREVER,
     maxPointsPerSeries: 11_000,
     readiness: {},
+    http: TEST_HTTP_SETTINGS,
     clock: () => NOW,
   });
   apis.push(app);

@@ -7,12 +7,14 @@ import { DEFAULT_HEALTH_METRICS, VantageError, stepValue } from '../core/index.j
 import type { HealthMetricNames } from '../core/index.js';
 import type { MetricsResponse, ServicesResponse, TierRetention, TimeseriesResponse } from '../core/index.js';
 import {
+  httpServerOptions,
+  registerIdleSocketTimeout,
   quietRequestLogs,
   registerErrorHandling,
   registerGracefulClose,
   registerHealthRoutes,
 } from '../http/index.js';
-import type { ApiKeyVerifier, ReadinessCheck } from '../http/index.js';
+import type { ApiKeyVerifier, HttpServerSettings, ReadinessCheck } from '../http/index.js';
 import type { Store } from '../storage/index.js';
 import { VqlError, prepareVql, shapeVqlAnswer, toVantageError, vqlCacheKey } from '../query/index.js';
 import type { ApiMetrics } from './api-metrics.js';
@@ -37,6 +39,8 @@ export interface ApiServerOptions {
   readonly retention: TierRetention;
   readonly maxPointsPerSeries: number;
   readonly readiness: Record<string, ReadinessCheck>;
+  /** Timeouts and the shutdown grace. */
+  readonly http: HttpServerSettings;
   readonly clock?: () => number;
   /** The live stream (`GET /v1/stream`); absent: no stream routes. */
   readonly stream?: StreamOptions;
@@ -57,7 +61,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   const app = Fastify({
     loggerInstance: logger,
     logController: quietRequestLogs(),
-    forceCloseConnections: 'idle',
+    ...httpServerOptions(options.http, logger),
   });
   await app.register(swagger, {
     openapi: {
@@ -69,7 +73,8 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
-  registerGracefulClose(app);
+  registerGracefulClose(app, options.http.shutdownGraceMs);
+  registerIdleSocketTimeout(app, logger);
   registerErrorHandling(app, mapFrameworkError);
   const { store, metrics } = options;
   const answers = new CachedAnswers(options.queryCache, metrics, clock);

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { VantageError } from '../core/index.js';
 
 /** Paths that belong to the API: an unknown one is a JSON 404, never the dashboard's page. */
 const API_PATHS = ['/v1', '/metrics'];
@@ -29,14 +30,24 @@ export async function registerDashboard(app: FastifyInstance, dir: string): Prom
   if (!existsSync(indexFile)) return false;
   // Read once: a build does not change under a running server, and index.html is 1 KB.
   const index = readFileSync(indexFile);
-  await app.register(fastifyStatic, {
-    root: join(dir, 'assets'),
-    prefix: '/assets/',
-    immutable: true,
-    maxAge: '365d',
-    index: false,
-    dotfiles: 'ignore',
-    decorateReply: false,
+  await app.register(async (scope) => {
+    scope.setErrorHandler(async (err: FastifyError, request) => {
+      if (!isRefusedPath(err)) throw err;
+      // The API's error handler answers it, logged as a warning like any 404.
+      throw new VantageError('VTG_HTTP_NOT_FOUND', {
+        params: { method: request.method, url: request.url },
+        cause: err,
+      });
+    });
+    await scope.register(fastifyStatic, {
+      root: join(dir, 'assets'),
+      prefix: '/assets/',
+      immutable: true,
+      maxAge: '365d',
+      index: false,
+      dotfiles: 'ignore',
+      decorateReply: false,
+    });
   });
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {
     if (isApiPath(request.url.split('?')[0] ?? '')) return reply.callNotFound();
@@ -49,4 +60,16 @@ export async function registerDashboard(app: FastifyInstance, dir: string): Prom
       .send(index);
   });
   return true;
+}
+
+/**
+ * The static files plugin refuses some paths with an error rather than a 404: the directory
+ * itself (`/assets/`), a path that climbs out of it (`..`, `%2e%2e`), a NUL byte, a name the file
+ * system cannot hold. To a client each is simply a file the dashboard does not have; only a
+ * failure to read a file that is there (the disk) stays a 500.
+ */
+function isRefusedPath(err: FastifyError & { status?: number }): boolean {
+  const status = err.statusCode ?? err.status;
+  if (status !== undefined && status >= 400 && status < 500) return true;
+  return ['ENAMETOOLONG', 'ENOTDIR', 'EISDIR', 'EINVAL', 'ERR_INVALID_ARG_VALUE'].includes(err.code);
 }

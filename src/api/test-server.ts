@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import type { TierRetention } from '../core/index.js';
 import { ApiKeyVerifier } from '../http/index.js';
+import { TEST_HTTP_SETTINGS } from '../../test/support/http-settings.js';
 import { createApiMetrics } from './api-metrics.js';
 import { buildApiServer } from './api-server.js';
 import type { ApiServerOptions } from './api-server.js';
@@ -12,7 +13,7 @@ export const FOREVER: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d'
 
 /**
  * The query API as the API's tests build it: silent, no API keys, FOREVER, metrics in a registry
- * of their own, no readiness checks. `options` sets the store and overrides any of the rest.
+ * of their own, no readiness checks, the default HTTP timeouts. `options` sets the store and overrides any of the rest.
  */
 export function testApiServer(
   options: Pick<ApiServerOptions, 'store'> & Partial<ApiServerOptions>,
@@ -24,6 +25,7 @@ export function testApiServer(
     retention: FOREVER,
     maxPointsPerSeries: 1000,
     readiness: {},
+    http: TEST_HTTP_SETTINGS,
     ...options,
   });
 }

@@ -15,6 +15,7 @@ import { streamOptions } from './stream-wiring.js';
 import { tierRetention } from './tier-retention.js';
 import { distributedPipeline, healthMetricNames, queryCacheOptions } from './query-api-wiring.js';
 import { DASHBOARD_DIR } from './dashboard-dir.js';
+import { httpSettings } from './http-wiring.js';
 
 /** How often the API checks that ClickHouse answers, for /ready. */
 const STORE_CHECK_MS = 5_000;
@@ -41,6 +42,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
     healthMetrics: healthMetricNames(config),
     pipeline: distributedPipeline(config),
     dashboardDir: DASHBOARD_DIR,
+    http: httpSettings(config),
     stream: streamOptions(config, registry, ...liveFeed(config, logger, arrivals.heard)),
   });
   const servers: FastifyInstance[] = [];
@@ -53,7 +55,10 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
   try {
     ports = {
       api: await listen(api, config.apiPort),
-      apiMetrics: await listen(await buildMetricsServer(registry), config.apiMetricsPort),
+      apiMetrics: await listen(
+        await buildMetricsServer(registry, httpSettings(config)),
+        config.apiMetricsPort,
+      ),
     };
   } catch (err) {
     for (const s of servers) await s.close();
@@ -65,7 +70,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
   return {
     ports,
     close: async () => {
-      for (const s of servers) await s.close();
+      await Promise.all(servers.map((s) => s.close()));
       reachability.stop();
       await store.close();
       logger.info('query API stopped');

@@ -11,6 +11,7 @@ import {
 import type { ReadinessCheck } from '../http/index.js';
 import { ApiKeyVerifier } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
+import { httpSettings } from './http-wiring.js';
 
 /** The collector's HTTP server and publisher on a bus, as embedded and distributed modes build it. */
 export interface CollectorApp {
@@ -30,6 +31,10 @@ export async function buildCollectorApp(
     | 'apiKeys'
     | 'rateLimitPerMinute'
     | 'maxBodyBytes'
+    | 'httpHeadersTimeout'
+    | 'httpRequestTimeout'
+    | 'httpKeepAliveTimeout'
+    | 'shutdownGrace'
   >,
   producer: BusProducer,
   busName: 'embedded' | 'kafka',
@@ -61,6 +66,7 @@ export async function buildCollectorApp(
     rateLimitPerMinute: config.rateLimitPerMinute,
     maxBodyBytes: config.maxBodyBytes,
     readiness,
+    http: httpSettings(config),
   });
   return { app, publisher };
 }

@@ -21,7 +21,7 @@ export interface WorkerThreadData {
   readonly durableEnd: number;
 }
 
-export type ToWorkerThread = { type: 'durable'; end: number } | { type: 'stop' };
+export type ToWorkerThread = { type: 'durable'; end: number } | { type: 'close-port' } | { type: 'stop' };
 export type FromWorkerThread =
   | { type: 'started'; metricsPort: number }
   | { type: 'status'; problem: string | undefined }
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     }
   }, 500);
   port.on('message', (m: ToWorkerThread) => {
+    if (m.type === 'close-port') void role.closeMetricsPort();
     if (m.type !== 'stop') return;
     clearInterval(status);
     void (async () => {

@@ -17,11 +17,15 @@ import { streamOptions } from './stream-wiring.js';
 import { tierRetention } from './tier-retention.js';
 import { embeddedPipeline, healthMetricNames, queryCacheOptions } from './query-api-wiring.js';
 import { DASHBOARD_DIR } from './dashboard-dir.js';
+import { httpSettings } from './http-wiring.js';
 
 /** A running embedded Vantage: every role on this machine, the bus and the store on local disk. */
 export interface EmbeddedVantage {
   readonly ports: { collector: number; api: number; apiMetrics: number; workerMetrics: number };
-  /** Drains requests, publishes and writes what is pending, then closes storage. */
+  /**
+   * Drains requests (for at most --shutdown-grace), publishes and writes what is pending, then
+   * closes storage.
+   */
   close(): Promise<void>;
 }
 
@@ -67,6 +71,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     healthMetrics: healthMetricNames(config),
     pipeline: embeddedPipeline(config.host, collector, worker.metricsPort),
     dashboardDir: DASHBOARD_DIR,
+    http: httpSettings(config),
     // Tails the log from its end, beside the worker: it commits nothing, so it keeps no record alive.
     stream: streamOptions(
       config,
@@ -90,7 +95,10 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
   const ports = {
     collector: await listen(collector, config.collectorPort),
     api: await listen(api, config.apiPort),
-    apiMetrics: await listen(await buildMetricsServer(apiRegistry), config.apiMetricsPort),
+    apiMetrics: await listen(
+      await buildMetricsServer(apiRegistry, httpSettings(config)),
+      config.apiMetricsPort,
+    ),
     workerMetrics: worker.metricsPort,
   };
   logger.info({ ports, dataDir: config.dataDir }, 'embedded Vantage started');
@@ -100,10 +108,13 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     ports,
     close: () =>
       (closing ??= (async () => {
-        await collector.close();
+        // Every port at once: each stops taking requests, answers those in flight (an ingest
+        // request gets its 202 once its samples are durable) and closes its idle connections at
+        // once and the rest after --shutdown-grace. Then the pipeline drains as it would anyway.
+        worker.closePort();
+        await Promise.all(servers.map((s) => s.close()));
         await publisher.close();
         await worker.stop();
-        for (const s of servers) await s.close();
         await store.close();
         await log.close();
         logger.info('embedded Vantage stopped');
@@ -116,6 +127,8 @@ interface WorkerThread {
   readonly problem: string | undefined;
   /** Calls `listener(from)` after each store write, with the write's earliest minute. */
   onStored(listener: (from: number) => void): void;
+  /** Starts closing the thread's metrics port, beside the main thread's ports. */
+  closePort(): void;
   stop(): Promise<void>;
 }
 
@@ -160,6 +173,7 @@ async function startWorkerThread(
       return problem;
     },
     onStored: (listener) => void storedListeners.push(listener),
+    closePort: () => send({ type: 'close-port' }),
     stop: async () => {
       stopping = true;
       const done = new Promise<void>((resolve) => (stopped = resolve));

@@ -11,6 +11,7 @@ import type { Store } from '../storage/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import { createConsumerLagGauge, createEmbeddedLogGauges, createWorkerMetrics } from '../worker/index.js';
 import { distributedPipeline } from './query-api-wiring.js';
+import { TEST_HTTP_SETTINGS } from '../../test/support/http-settings.js';
 
 /**
  * GET /v1/pipeline over real /metrics servers serving the roles' real metric objects, so that a
@@ -26,7 +27,7 @@ const urls: Record<'collectorA' | 'collectorB' | 'worker' | 'kafkaWorker' | 'oth
 };
 
 async function serve(registry: Registry): Promise<string> {
-  const app = await buildMetricsServer(registry);
+  const app = await buildMetricsServer(registry, TEST_HTTP_SETTINGS);
   await app.listen({ host: '127.0.0.1', port: 0 });
   servers.push(app);
   const address = app.server.address();
@@ -74,6 +75,7 @@ async function pipeline(
     retention: { '1m': 1e12, '5m': 1e12, '1h': 1e12, '1d': 1e12 },
     maxPointsPerSeries: 100,
     readiness: {},
+    http: TEST_HTTP_SETTINGS,
     pipeline: { ...distributedPipeline({ pipelineMetricsUrls: targets }), bus, scrapeTimeoutMs: 500 },
   });
   try {

@@ -9,12 +9,15 @@ import { PipelineWorker, RetentionJob, createFallbackMetrics, createWorkerMetric
 import { buildMetricsServer } from '../http/index.js';
 import type { ReadinessCheck } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
+import { httpSettings } from './http-wiring.js';
 
 /** The worker role: consume the bus into the store, run retention, serve its metrics (9092). */
 export interface RunningWorker {
   readonly worker: PipelineWorker;
   readonly registry: Registry;
   readonly metricsPort: number;
+  /** Closes the metrics port (at once for idle connections, after --shutdown-grace for the rest). */
+  closeMetricsPort(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -67,18 +70,28 @@ export async function startWorkerRole(o: WorkerRoleOptions): Promise<RunningWork
   retention.start();
   const metricsServer: FastifyInstance = await buildMetricsServer(
     registry,
+    httpSettings(o.config),
     o.readiness ? { role: 'worker', readiness: o.readiness(worker) } : undefined,
   );
   await metricsServer.listen({ host: o.config.host, port: o.config.workerMetricsPort });
   const address = metricsServer.server.address();
+  let metricsClosed: Promise<void> | undefined;
+  const closeMetricsPort = (): Promise<void> => (metricsClosed ??= metricsServer.close());
   return {
     worker,
     registry,
     metricsPort: typeof address === 'object' && address ? address.port : 0,
+    closeMetricsPort,
     stop: async () => {
-      await worker.stop();
-      await retention.stop();
-      await metricsServer.close();
+      // The metrics port closes beside the drain, not after it: a scraper holding a connection
+      // must not add its --shutdown-grace to the worker's.
+      await Promise.all([
+        closeMetricsPort(),
+        (async () => {
+          await worker.stop();
+          await retention.stop();
+        })(),
+      ]);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { AGENT_SETTINGS } from './agent-settings.js';
 import { DISTRIBUTED_SETTINGS } from './distributed-settings.js';
+import { httpTimeoutProblems } from './http-settings.js';
 import { SETTINGS } from './settings.js';
 import type { SettingKey } from './settings.js';
 import { ConfigError, parseSettings, redactSettings } from './settings-table.js';
@@ -18,6 +19,7 @@ export type AgentConfig = ParsedSettings<typeof AGENT_SETTINGS>;
 export function parseConfig(raw: Partial<Record<SettingKey, string | undefined>>): VantageConfig {
   const { values, problems } = parseSettings(SETTINGS, raw);
   problems.push(...portClashes(values, ['collectorPort', 'apiPort', 'apiMetricsPort', 'workerMetricsPort']));
+  problems.push(...httpTimeoutProblems(values));
   if (problems.length > 0) throw new ConfigError(problems);
   return values as VantageConfig;
 }
@@ -106,6 +108,7 @@ export function parseRoleConfig(
     }
   }
   problems.push(...portClashes(values, needs.ports));
+  problems.push(...httpTimeoutProblems(values));
   if (role === 'worker' && values.fallback === 'sqlite' && (values.fallbackPath?.length ?? 0) > 1) {
     const spec = ROLE_SETTINGS.fallbackPath;
     problems.push(`${spec.flag} / ${spec.env}: a worker writes one outbox file, not a list`);

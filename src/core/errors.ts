@@ -140,6 +140,24 @@ export const ERRORS = {
     message: 'Dropped: the client answered no ping within {interval}',
   },
   VTG_HTTP_NOT_FOUND: { status: 404, message: 'No route {method} {url}' },
+  // Refusals of the HTTP layer itself, on every port, before or while a request is read.
+  VTG_HTTP_BAD_REQUEST: { status: 400, message: 'Bad request: {reason}' },
+  VTG_HTTP_INVALID_URL: { status: 400, message: 'The URL is not valid: {reason}' },
+  VTG_HTTP_MALFORMED_BODY: { status: 400, message: 'The body is not valid JSON: {reason}' },
+  VTG_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    message:
+      'The request was not received in time (--http-headers-timeout, --http-request-timeout); the connection is closed',
+  },
+  VTG_HTTP_BODY_TOO_LARGE: { status: 413, message: 'The request body is larger than {limit} bytes' },
+  VTG_HTTP_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'Content-Type {type} is not accepted here; send application/json',
+  },
+  VTG_HTTP_HEADERS_TOO_LARGE: {
+    status: 431,
+    message: 'The request headers are larger than the server accepts (16 KiB in all)',
+  },
   VTG_SERVICE_UNAVAILABLE: { status: 503, message: 'Not ready: {reason}' },
   VTG_SERVER_INTERNAL_ERROR: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

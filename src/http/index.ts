@@ -1,4 +1,4 @@
-export { registerErrorHandling } from './error-handler.js';
+export { mapHttpError, registerErrorHandling } from './error-handler.js';
 export type { FrameworkErrorMapper } from './error-handler.js';
 export { registerHealthRoutes } from './health.js';
 export type { ReadinessCheck } from './health.js';
@@ -6,3 +6,5 @@ export { registerMetricsRoute, buildMetricsServer } from './metrics-server.js';
 export { ApiKeyVerifier } from './api-keys.js';
 export { quietRequestLogs } from './quiet-request-logs.js';
 export { registerGracefulClose } from './graceful-close.js';
+export { httpServerOptions, registerIdleSocketTimeout } from './server-options.js';
+export type { HttpServerSettings } from './server-options.js';

@@ -1,8 +1,12 @@
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { registerErrorHandling } from './error-handler.js';
+import { registerGracefulClose } from './graceful-close.js';
 import { registerHealthRoutes } from './health.js';
 import type { ReadinessCheck } from './health.js';
+import { httpServerOptions, registerIdleSocketTimeout } from './server-options.js';
+import type { HttpServerSettings } from './server-options.js';
 
 /** Serves a registry at /metrics in Prometheus text format. */
 export function registerMetricsRoute(app: FastifyInstance, registry: Registry): void {
@@ -18,9 +22,13 @@ export function registerMetricsRoute(app: FastifyInstance, registry: Registry): 
  */
 export async function buildMetricsServer(
   registry: Registry,
+  http: HttpServerSettings,
   health?: { readonly role: string; readonly readiness: Record<string, ReadinessCheck> },
 ): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, forceCloseConnections: 'idle' });
+  const app = Fastify({ logger: false, ...httpServerOptions(http) });
+  registerGracefulClose(app, http.shutdownGraceMs);
+  registerIdleSocketTimeout(app);
+  registerErrorHandling(app, () => undefined);
   registerMetricsRoute(app, registry);
   if (health) registerHealthRoutes(app, health.role, health.readiness);
   else app.get('/live', async () => ({ status: 'ok' }));

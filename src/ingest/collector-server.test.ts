@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -7,10 +8,13 @@ import { decodeAggregateBatch } from '../core/index.js';
 import type { AggregateBatch } from '../core/index.js';
 import type { BusProducer } from '../bus/index.js';
 import { ApiKeyVerifier } from '../http/index.js';
+import type { HttpServerSettings } from '../http/index.js';
 import { BatchPublisher } from './batch-publisher.js';
 import { createCollectorMetrics } from './collector-metrics.js';
 import { buildCollectorServer } from './collector-server.js';
 import { SampleValidator } from './sample-validator.js';
+import { TEST_HTTP_SETTINGS } from '../../test/support/http-settings.js';
+import { answerUntilClosed, openSocket } from '../../test/support/raw-http.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 30);
 
@@ -30,6 +34,7 @@ interface Setup {
   rateLimitPerMinute?: number;
   maxBodyBytes?: number;
   maxPendingSamples?: number;
+  http?: Partial<HttpServerSettings>;
 }
 
 let app: FastifyInstance | undefined;
@@ -61,6 +66,7 @@ async function collector(
     rateLimitPerMinute: setup.rateLimitPerMinute ?? 1_000,
     maxBodyBytes: setup.maxBodyBytes ?? 64 * 1024,
     readiness: {},
+    http: { ...TEST_HTTP_SETTINGS, ...setup.http },
     clock: () => NOW,
   });
   return { app, bus, registry };
@@ -381,5 +387,20 @@ describe('POST /v1/metrics', () => {
     const res = await app.inject({ url: '/nope' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ error: { code: 'VTG_HTTP_NOT_FOUND' } });
+  });
+
+  it('answers a body that trickles in with a coded 408 after the request timeout, nothing published', async () => {
+    const { app: server, bus } = await collector({ http: { headersTimeoutMs: 300, requestTimeoutMs: 600 } });
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    const socket = await openSocket((server.server.address() as AddressInfo).port);
+    const answer = answerUntilClosed(socket);
+    socket.write(
+      'POST /v1/metrics HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"metrics": [',
+    );
+    const drip = setInterval(() => socket.write(' '), 100);
+    const res = await answer.finally(() => clearInterval(drip));
+    expect(res.status).toBe(408);
+    expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'VTG_HTTP_REQUEST_TIMEOUT' } });
+    expect(bus.batches).toEqual([]);
   });
 });

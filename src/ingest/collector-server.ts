@@ -7,13 +7,15 @@ import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { errorBody, TokenBucketLimiter, VantageError } from '../core/index.js';
 import {
+  httpServerOptions,
+  registerIdleSocketTimeout,
   quietRequestLogs,
   registerErrorHandling,
   registerGracefulClose,
   registerHealthRoutes,
   registerMetricsRoute,
 } from '../http/index.js';
-import type { ApiKeyVerifier, ReadinessCheck } from '../http/index.js';
+import type { ApiKeyVerifier, HttpServerSettings, ReadinessCheck } from '../http/index.js';
 import type { BatchPublisher } from './batch-publisher.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 import { ErrorResponseSchema, IngestResponseSchema, envelopeSchema } from './metric-schema.js';
@@ -31,6 +33,8 @@ export interface CollectorServerOptions {
   readonly rateLimitPerMinute: number;
   readonly maxBodyBytes: number;
   readonly readiness: Record<string, ReadinessCheck>;
+  /** Timeouts and the shutdown grace. */
+  readonly http: HttpServerSettings;
   readonly clock?: () => number;
 }
 
@@ -52,8 +56,7 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
     // parsed objects into others (the schema refuses __proto__ and constructor as keys).
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
-    // Close idle keep-alive sockets at shutdown so that close() only waits for real requests.
-    forceCloseConnections: 'idle',
+    ...httpServerOptions(options.http, logger),
   });
   await app.register(swagger, {
     openapi: {
@@ -66,7 +69,8 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
       },
     },
   });
-  registerGracefulClose(app);
+  registerGracefulClose(app, options.http.shutdownGraceMs);
+  registerIdleSocketTimeout(app, logger);
   registerErrorHandling(app, mapFrameworkError(options.maxBodyBytes), (err) =>
     options.metrics.errors.inc({ code: err.code }),
   );
