@@ -9,8 +9,8 @@ import {
   createCollectorMetrics,
 } from '../ingest/index.js';
 import type { ReadinessCheck } from '../http/index.js';
-import { ApiKeyVerifier } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
+import type { ProcessAuth } from './process-auth.js';
 
 /** The collector's HTTP server and publisher on a bus, as embedded and distributed modes build it. */
 export interface CollectorApp {
@@ -27,7 +27,6 @@ export async function buildCollectorApp(
     | 'maxBatchSize'
     | 'maxSampleAge'
     | 'maxFutureSkew'
-    | 'apiKeys'
     | 'rateLimitPerMinute'
     | 'maxBodyBytes'
   >,
@@ -35,6 +34,7 @@ export async function buildCollectorApp(
   busName: 'embedded' | 'kafka',
   logger: Logger,
   readiness: Record<string, ReadinessCheck>,
+  auth: ProcessAuth,
 ): Promise<CollectorApp> {
   const registry = createRoleRegistry('collector', { processMetrics: true });
   const metrics = createCollectorMetrics(registry);
@@ -57,7 +57,8 @@ export async function buildCollectorApp(
     validator: new SampleValidator(limits),
     limits,
     publisher,
-    apiKeys: new ApiKeyVerifier(config.apiKeys),
+    apiKeys: auth.apiKeys(registry),
+    metricsAuth: auth.metrics(registry),
     rateLimitPerMinute: config.rateLimitPerMinute,
     maxBodyBytes: config.maxBodyBytes,
     readiness,

@@ -8,7 +8,7 @@ import type { VantageConfig } from '../config/index.js';
 import { EmbeddedProducer, SegmentLog, SegmentLogTail } from '../bus/index.js';
 import { SqliteStore } from '../storage/index.js';
 import { buildApiServer, createApiMetrics } from '../api/index.js';
-import { ApiKeyVerifier, buildMetricsServer } from '../http/index.js';
+import { buildMetricsServer } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { FromWorkerThread, ToWorkerThread, WorkerThreadData } from './embedded-worker-thread.js';
 import { buildCollectorApp } from './collector-app.js';
@@ -17,6 +17,7 @@ import { streamOptions } from './stream-wiring.js';
 import { tierRetention } from './tier-retention.js';
 import { embeddedPipeline, healthMetricNames, queryCacheOptions } from './query-api-wiring.js';
 import { DASHBOARD_DIR } from './dashboard-dir.js';
+import { ProcessAuth } from './process-auth.js';
 
 /** A running embedded Vantage: every role on this machine, the bus and the store on local disk. */
 export interface EmbeddedVantage {
@@ -43,29 +44,29 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     queryTimeoutMs: config.queryTimeout,
   });
   const worker = await startWorkerThread(config, log, logger);
-  const apiKeys = new ApiKeyVerifier(config.apiKeys);
+  // The collector and the API share one failed-attempt throttle; the worker thread has its own.
+  const auth = new ProcessAuth(config);
 
   const { app: collector, publisher } = await buildCollectorApp(
     config,
     new EmbeddedProducer(log),
     'embedded',
     logger,
-    {
-      bus: () => undefined,
-    },
+    { bus: () => undefined },
+    auth,
   );
   const apiRegistry = createRoleRegistry('api', { processMetrics: false });
   const api = await buildApiServer({
     logger,
     store,
     metrics: createApiMetrics(apiRegistry),
-    apiKeys,
+    apiKeys: auth.apiKeys(apiRegistry),
     retention: tierRetention(config),
     maxPointsPerSeries: config.maxPointsPerSeries,
     readiness: { store: () => (worker.problem ? `store writes failing: ${worker.problem}` : undefined) },
     queryCache: { ...queryCacheOptions(config), storedData: worker.onStored },
     healthMetrics: healthMetricNames(config),
-    pipeline: embeddedPipeline(config.host, collector, worker.metricsPort),
+    pipeline: embeddedPipeline(config.host, collector, worker.metricsPort, auth.scrapeCredential),
     dashboardDir: DASHBOARD_DIR,
     // Tails the log from its end, beside the worker: it commits nothing, so it keeps no record alive.
     stream: streamOptions(
@@ -90,7 +91,10 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
   const ports = {
     collector: await listen(collector, config.collectorPort),
     api: await listen(api, config.apiPort),
-    apiMetrics: await listen(await buildMetricsServer(apiRegistry), config.apiMetricsPort),
+    apiMetrics: await listen(
+      await buildMetricsServer(apiRegistry, { auth: auth.metrics(apiRegistry) }),
+      config.apiMetricsPort,
+    ),
     workerMetrics: worker.metricsPort,
   };
   logger.info({ ports, dataDir: config.dataDir }, 'embedded Vantage started');

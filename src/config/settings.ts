@@ -1,16 +1,11 @@
 import { z } from 'zod';
-import {
-  LOG_LEVEL_SETTING,
-  durationSchema,
-  listSchema,
-  portSchema,
-  positiveIntSchema,
-} from './settings-table.js';
+import { LOG_LEVEL_SETTING, durationSchema, portSchema, positiveIntSchema } from './settings-table.js';
 import type { SettingSpec } from './settings-table.js';
 import { STREAM_SETTINGS } from './stream-settings.js';
 import { QUERY_CACHE_SETTINGS } from './query-api-settings.js';
 import { HEALTH_SCORE_SETTINGS } from './health-settings.js';
 import { QUERY_THREAD_SETTINGS } from './query-thread-settings.js';
+import { AUTH_SETTINGS, apiKeysSchema } from './auth-settings.js';
 
 /**
  * Every setting of the Vantage server roles, once: flag, VANTAGE_* variable, default, schema. The
@@ -19,7 +14,6 @@ import { QUERY_THREAD_SETTINGS } from './query-thread-settings.js';
 const port = portSchema;
 const positiveInt = positiveIntSchema;
 const duration = durationSchema();
-const list = listSchema;
 
 export const SETTINGS = {
   dataDir: {
@@ -68,9 +62,10 @@ export const SETTINGS = {
     flag: '--api-keys',
     env: 'VANTAGE_API_KEYS',
     default: '',
-    schema: list,
+    schema: apiKeysSchema,
     secret: true,
-    description: 'Comma-separated API keys; empty means no authentication',
+    description:
+      'Comma-separated API keys, each at least 32 characters (`vantage keys new`); empty means no authentication',
   },
   rateLimitPerMinute: {
     flag: '--rate-limit-per-minute',
@@ -178,6 +173,7 @@ export const SETTINGS = {
     schema: positiveInt,
     description: 'Most points one query series may return',
   },
+  ...AUTH_SETTINGS,
   ...STREAM_SETTINGS,
   ...QUERY_CACHE_SETTINGS,
   ...QUERY_THREAD_SETTINGS,
