@@ -13,7 +13,7 @@ import type { VantageProcess } from './support/vantage-process.js';
  * `GET /v1/stream` on a real embedded Vantage process with real WebSocket clients: points posted
  * to the collector reach the streams whose subscriptions match, fed from the log.
  */
-const KEY = 'stream-test-key';
+const KEY = 'stream-test-key-long-enough-for-the-start-up-check';
 const MAX_CONNECTIONS = 6;
 
 let openDir: string;

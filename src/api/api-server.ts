@@ -84,7 +84,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     // The dashboard's page and files hold no data; it asks for a key and sends it on API calls.
     const dashboard = DASHBOARD_ROUTES.includes(request.routeOptions.url ?? '');
     if (options.apiKeys.enabled && !dashboard && !open.includes(request.url.split('?')[0] ?? ''))
-      options.apiKeys.authenticate(request.headers);
+      options.apiKeys.authenticate(request.headers, request.ip);
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown';

@@ -12,7 +12,7 @@ import { testApiServer } from './test-server.js';
  * hashed assets are open even with API keys on, the app's own addresses get the page, and API
  * paths keep their JSON errors.
  */
-const KEY = 'unit-test-key';
+const KEY = 'unit-test-key-long-enough-for-the-start-up-check';
 let dir: string;
 let app: FastifyInstance;
 

@@ -17,6 +17,8 @@ export interface PipelineStatusOptions {
   /** Read at each request: embedded mode knows its ports only once it listens. */
   readonly targets: () => readonly PipelineTarget[];
   readonly bus: 'embedded' | 'kafka';
+  /** Sent as `Authorization: Bearer` on each scrape: the scrape token, or an API key. */
+  readonly credential?: string;
   /** How long one scrape may take before its target counts as down. */
   readonly scrapeTimeoutMs?: number;
 }
@@ -43,7 +45,7 @@ export function registerPipelineRoute(
     async (): Promise<PipelineStatusResponse> => {
       const timeoutMs = options.scrapeTimeoutMs ?? DEFAULT_SCRAPE_TIMEOUT_MS;
       const [scrapes, storage] = await Promise.all([
-        Promise.all(options.targets().map((t) => scrape(t, timeoutMs))),
+        Promise.all(options.targets().map((t) => scrape(t, timeoutMs, options.credential))),
         storageStatus(store),
       ]);
       const of = (role: PipelineRole): RoleSamples => {
@@ -65,14 +67,21 @@ export function registerPipelineRoute(
   );
 }
 
-async function scrape(target: PipelineTarget, timeoutMs: number): Promise<Scrape> {
+async function scrape(
+  target: PipelineTarget,
+  timeoutMs: number,
+  credential: string | undefined,
+): Promise<Scrape> {
   const down = (error: string): Scrape => ({
     status: { role: target.role ?? null, url: target.url, up: false, error },
     samples: [],
   });
   let text: string;
   try {
-    const res = await fetch(target.url, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(target.url, {
+      signal: AbortSignal.timeout(timeoutMs),
+      ...(credential !== undefined ? { headers: { authorization: `Bearer ${credential}` } } : {}),
+    });
     text = await res.text();
     if (!res.ok) return down(`HTTP ${res.status}`);
   } catch (err) {

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { RoleConfig } from '../config/index.js';
 import type { Store } from '../storage/index.js';
 import { buildApiServer, createApiMetrics } from '../api/index.js';
-import { ApiKeyVerifier, buildMetricsServer } from '../http/index.js';
+import { buildMetricsServer } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { RunningRole } from './collector-role.js';
 import { KafkaTail } from '../bus/index.js';
@@ -16,6 +16,7 @@ import { tierRetention } from './tier-retention.js';
 import { distributedPipeline, healthMetricNames, queryCacheOptions } from './query-api-wiring.js';
 import { DASHBOARD_DIR } from './dashboard-dir.js';
 import { httpSettings } from './http-wiring.js';
+import { ProcessAuth } from './process-auth.js';
 
 /** How often the API checks that ClickHouse answers, for /ready. */
 const STORE_CHECK_MS = 5_000;
@@ -30,17 +31,18 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
   await reachability.start();
   const registry = createRoleRegistry('api', { processMetrics: true });
   const arrivals = new DataArrivals();
+  const auth = new ProcessAuth(config);
   const api = await buildApiServer({
     logger,
     store,
     metrics: createApiMetrics(registry),
-    apiKeys: new ApiKeyVerifier(config.apiKeys),
+    apiKeys: auth.apiKeys(registry),
     retention: tierRetention(config),
     maxPointsPerSeries: config.maxPointsPerSeries,
     readiness: { store: () => reachability.problem },
     queryCache: { ...queryCacheOptions(config), storedData: arrivals.listen },
     healthMetrics: healthMetricNames(config),
-    pipeline: distributedPipeline(config),
+    pipeline: distributedPipeline(config, auth.scrapeCredential),
     dashboardDir: DASHBOARD_DIR,
     http: httpSettings(config),
     stream: streamOptions(config, registry, ...liveFeed(config, logger, arrivals.heard)),
@@ -56,7 +58,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
     ports = {
       api: await listen(api, config.apiPort),
       apiMetrics: await listen(
-        await buildMetricsServer(registry, httpSettings(config)),
+        await buildMetricsServer(registry, httpSettings(config), { auth: auth.metrics(registry) }),
         config.apiMetricsPort,
       ),
     };

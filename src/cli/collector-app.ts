@@ -9,9 +9,9 @@ import {
   createCollectorMetrics,
 } from '../ingest/index.js';
 import type { ReadinessCheck } from '../http/index.js';
-import { ApiKeyVerifier } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import { httpSettings } from './http-wiring.js';
+import type { ProcessAuth } from './process-auth.js';
 
 /** The collector's HTTP server and publisher on a bus, as embedded and distributed modes build it. */
 export interface CollectorApp {
@@ -28,7 +28,6 @@ export async function buildCollectorApp(
     | 'maxBatchSize'
     | 'maxSampleAge'
     | 'maxFutureSkew'
-    | 'apiKeys'
     | 'rateLimitPerMinute'
     | 'maxBodyBytes'
     | 'httpHeadersTimeout'
@@ -40,6 +39,7 @@ export async function buildCollectorApp(
   busName: 'embedded' | 'kafka',
   logger: Logger,
   readiness: Record<string, ReadinessCheck>,
+  auth: ProcessAuth,
 ): Promise<CollectorApp> {
   const registry = createRoleRegistry('collector', { processMetrics: true });
   const metrics = createCollectorMetrics(registry);
@@ -62,7 +62,8 @@ export async function buildCollectorApp(
     validator: new SampleValidator(limits),
     limits,
     publisher,
-    apiKeys: new ApiKeyVerifier(config.apiKeys),
+    apiKeys: auth.apiKeys(registry),
+    metricsAuth: auth.metrics(registry),
     rateLimitPerMinute: config.rateLimitPerMinute,
     maxBodyBytes: config.maxBodyBytes,
     readiness,

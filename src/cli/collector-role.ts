@@ -4,6 +4,7 @@ import type { RoleConfig } from '../config/index.js';
 import { KafkaProducer, ensureTopic } from '../bus/index.js';
 import { buildCollectorApp } from './collector-app.js';
 import { kafkaBusOptions } from './distributed-wiring.js';
+import { ProcessAuth } from './process-auth.js';
 
 export interface RunningRole {
   readonly ports: Record<string, number>;
@@ -19,9 +20,14 @@ export async function startCollectorRole(config: RoleConfig, logger: Logger): Pr
   const bus = kafkaBusOptions(config, 'collector');
   const partitions = await ensureTopic(config.kafkaBrokers, config.kafkaTopic, config.kafkaPartitions);
   const producer = await KafkaProducer.connect(bus, config.instanceId);
-  const { app, publisher } = await buildCollectorApp(config, producer, 'kafka', logger, {
-    bus: () => (producer.connected ? undefined : `Kafka unreachable (${config.kafkaBrokers.join(',')})`),
-  });
+  const { app, publisher } = await buildCollectorApp(
+    config,
+    producer,
+    'kafka',
+    logger,
+    { bus: () => (producer.connected ? undefined : `Kafka unreachable (${config.kafkaBrokers.join(',')})`) },
+    new ProcessAuth(config),
+  );
   try {
     await app.listen({ host: config.host, port: config.collectorPort });
   } catch (err) {

@@ -8,7 +8,7 @@ import type { VantageConfig } from '../config/index.js';
 import { EmbeddedProducer, SegmentLog, SegmentLogTail } from '../bus/index.js';
 import { SqliteStore } from '../storage/index.js';
 import { buildApiServer, createApiMetrics } from '../api/index.js';
-import { ApiKeyVerifier, buildMetricsServer } from '../http/index.js';
+import { buildMetricsServer } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { FromWorkerThread, ToWorkerThread, WorkerThreadData } from './embedded-worker-thread.js';
 import { buildCollectorApp } from './collector-app.js';
@@ -18,6 +18,7 @@ import { tierRetention } from './tier-retention.js';
 import { embeddedPipeline, healthMetricNames, queryCacheOptions } from './query-api-wiring.js';
 import { DASHBOARD_DIR } from './dashboard-dir.js';
 import { httpSettings } from './http-wiring.js';
+import { ProcessAuth } from './process-auth.js';
 
 /** A running embedded Vantage: every role on this machine, the bus and the store on local disk. */
 export interface EmbeddedVantage {
@@ -47,29 +48,29 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     queryTimeoutMs: config.queryTimeout,
   });
   const worker = await startWorkerThread(config, log, logger);
-  const apiKeys = new ApiKeyVerifier(config.apiKeys);
+  // The collector and the API share one failed-attempt throttle; the worker thread has its own.
+  const auth = new ProcessAuth(config);
 
   const { app: collector, publisher } = await buildCollectorApp(
     config,
     new EmbeddedProducer(log),
     'embedded',
     logger,
-    {
-      bus: () => undefined,
-    },
+    { bus: () => undefined },
+    auth,
   );
   const apiRegistry = createRoleRegistry('api', { processMetrics: false });
   const api = await buildApiServer({
     logger,
     store,
     metrics: createApiMetrics(apiRegistry),
-    apiKeys,
+    apiKeys: auth.apiKeys(apiRegistry),
     retention: tierRetention(config),
     maxPointsPerSeries: config.maxPointsPerSeries,
     readiness: { store: () => (worker.problem ? `store writes failing: ${worker.problem}` : undefined) },
     queryCache: { ...queryCacheOptions(config), storedData: worker.onStored },
     healthMetrics: healthMetricNames(config),
-    pipeline: embeddedPipeline(config.host, collector, worker.metricsPort),
+    pipeline: embeddedPipeline(config.host, collector, worker.metricsPort, auth.scrapeCredential),
     dashboardDir: DASHBOARD_DIR,
     http: httpSettings(config),
     // Tails the log from its end, beside the worker: it commits nothing, so it keeps no record alive.
@@ -96,7 +97,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     collector: await listen(collector, config.collectorPort),
     api: await listen(api, config.apiPort),
     apiMetrics: await listen(
-      await buildMetricsServer(apiRegistry, httpSettings(config)),
+      await buildMetricsServer(apiRegistry, httpSettings(config), { auth: auth.metrics(apiRegistry) }),
       config.apiMetricsPort,
     ),
     workerMetrics: worker.metricsPort,

@@ -125,6 +125,18 @@ async function roleStarter(role: keyof typeof ROLES) {
 registerAgentCommand(program);
 
 program
+  .command('keys')
+  .description('API keys and scrape tokens')
+  .command('new')
+  .description(
+    'Print a new random key (32 bytes, base64url) for --api-keys or --metrics-token; nothing is stored',
+  )
+  .action(async () => {
+    const { generateApiKey } = await import('../http/index.js');
+    console.log(generateApiKey());
+  });
+
+program
   .command('inspect-bus')
   .description('Print the messages of the embedded log as JSON lines (read-only; safe while Vantage runs)')
   .option(

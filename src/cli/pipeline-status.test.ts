@@ -18,7 +18,11 @@ import { TEST_HTTP_SETTINGS } from '../../test/support/http-settings.js';
  * renamed metric shows up here; the stores are fakes of our own interface.
  */
 const servers: FastifyInstance[] = [];
-const urls: Record<'collectorA' | 'collectorB' | 'worker' | 'kafkaWorker' | 'other', string> = {
+const urls: Record<
+  'collectorA' | 'collectorB' | 'worker' | 'kafkaWorker' | 'other' | 'guardedWorker',
+  string
+> = {
+  guardedWorker: '',
   collectorA: '',
   collectorB: '',
   worker: '',
@@ -26,8 +30,10 @@ const urls: Record<'collectorA' | 'collectorB' | 'worker' | 'kafkaWorker' | 'oth
   other: '',
 };
 
-async function serve(registry: Registry): Promise<string> {
-  const app = await buildMetricsServer(registry, TEST_HTTP_SETTINGS);
+const SCRAPE_TOKEN = 'scrape-token-for-the-pipeline-test-0123456789';
+
+async function serve(registry: Registry, auth?: ApiKeyVerifier): Promise<string> {
+  const app = await buildMetricsServer(registry, TEST_HTTP_SETTINGS, auth ? { auth } : {});
   await app.listen({ host: '127.0.0.1', port: 0 });
   servers.push(app);
   const address = app.server.address();
@@ -66,6 +72,7 @@ async function pipeline(
   targets: string[],
   stats: Store['stats'] = async () => ({ series: 12, bytesOnDisk: 4096 }),
   bus: 'embedded' | 'kafka' = 'embedded',
+  credential?: string,
 ): Promise<PipelineStatusResponse> {
   const api = await buildApiServer({
     logger: pino({ level: 'silent' }),
@@ -76,7 +83,11 @@ async function pipeline(
     maxPointsPerSeries: 100,
     readiness: {},
     http: TEST_HTTP_SETTINGS,
-    pipeline: { ...distributedPipeline({ pipelineMetricsUrls: targets }), bus, scrapeTimeoutMs: 500 },
+    pipeline: {
+      ...distributedPipeline({ pipelineMetricsUrls: targets }, credential),
+      bus,
+      scrapeTimeoutMs: 500,
+    },
   });
   try {
     const res = await api.inject({ method: 'GET', url: '/v1/pipeline' });
@@ -113,6 +124,7 @@ beforeAll(async () => {
   w.lagSeconds.set(0.75);
   createEmbeddedLogGauges(registry, () => ({ logBytes: 5000, backlogBytes: 120 }));
   urls.worker = await serve(registry);
+  urls.guardedWorker = await serve(registry, new ApiKeyVerifier([SCRAPE_TOKEN]));
 
   const kafkaRegistry = createRoleRegistry('worker', { processMetrics: false });
   createWorkerMetrics(kafkaRegistry).breakerState.set(1);
@@ -187,6 +199,14 @@ describe('GET /v1/pipeline', () => {
       consumerLagMessages: 42,
     });
     expect(status.worker.circuitBreaker).toBe('open');
+  });
+
+  it('sends its credential to /metrics endpoints that need one (the scrape token or an API key)', async () => {
+    const without = await pipeline([`worker=${urls.guardedWorker}`]);
+    expect(without.targets[0]).toMatchObject({ up: false, error: 'HTTP 401' });
+    const withToken = await pipeline([`worker=${urls.guardedWorker}`], undefined, 'embedded', SCRAPE_TOKEN);
+    expect(withToken.targets[0]).toMatchObject({ up: true, error: null });
+    expect(withToken.worker.samplesStored).toBe(2000);
   });
 
   it('says which targets are down and why, and leaves what only they know unknown', async () => {

@@ -33,9 +33,11 @@ export function embeddedPipeline(
   host: string,
   collector: FastifyInstance,
   workerMetricsPort: number,
+  credential: string | undefined,
 ): PipelineStatusOptions {
   return {
     bus: 'embedded',
+    ...(credential !== undefined ? { credential } : {}),
     targets: () => {
       const address = collector.server.address();
       const collectorPort = typeof address === 'object' && address !== null ? address.port : undefined;
@@ -48,12 +50,15 @@ export function embeddedPipeline(
 }
 
 /** GET /v1/pipeline for `vantage api`: the targets of --pipeline-metrics-urls, on Kafka. */
-export function distributedPipeline(config: Pick<RoleConfig, 'pipelineMetricsUrls'>): PipelineStatusOptions {
+export function distributedPipeline(
+  config: Pick<RoleConfig, 'pipelineMetricsUrls'>,
+  credential: string | undefined,
+): PipelineStatusOptions {
   const targets = config.pipelineMetricsUrls.map((entry): PipelineTarget => {
     const m = /^(collector|worker)=(.*)$/.exec(entry);
     return m ? { role: m[1] as PipelineRole, url: m[2] as string } : { url: entry };
   });
-  return { bus: 'kafka', targets: () => targets };
+  return { bus: 'kafka', targets: () => targets, ...(credential !== undefined ? { credential } : {}) };
 }
 
 /** Where a server listening on `host` is reached from this machine. */

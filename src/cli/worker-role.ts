@@ -10,6 +10,7 @@ import { buildMetricsServer } from '../http/index.js';
 import type { ReadinessCheck } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import { httpSettings } from './http-wiring.js';
+import { ProcessAuth } from './process-auth.js';
 
 /** The worker role: consume the bus into the store, run retention, serve its metrics (9092). */
 export interface RunningWorker {
@@ -68,11 +69,10 @@ export async function startWorkerRole(o: WorkerRoleOptions): Promise<RunningWork
     o.logger.child({ component: 'retention' }),
   );
   retention.start();
-  const metricsServer: FastifyInstance = await buildMetricsServer(
-    registry,
-    httpSettings(o.config),
-    o.readiness ? { role: 'worker', readiness: o.readiness(worker) } : undefined,
-  );
+  const metricsServer: FastifyInstance = await buildMetricsServer(registry, httpSettings(o.config), {
+    auth: new ProcessAuth(o.config).metrics(registry),
+    ...(o.readiness ? { health: { role: 'worker', readiness: o.readiness(worker) } } : {}),
+  });
   await metricsServer.listen({ host: o.config.host, port: o.config.workerMetricsPort });
   const address = metricsServer.server.address();
   let metricsClosed: Promise<void> | undefined;

@@ -131,23 +131,50 @@ describe('parseConfig', () => {
   });
 
   it('splits API keys on commas, dropping blanks', () => {
-    expect(parseConfig({ apiKeys: ' key-one, key-two ,,key-three ' }).apiKeys).toEqual([
-      'key-one',
-      'key-two',
-      'key-three',
-    ]);
+    const [one, two, three] = ['key-one', 'key-two', 'key-three'].map((k) => k.padEnd(32, '-x'));
+    expect(parseConfig({ apiKeys: ` ${one}, ${two} ,,${three} ` }).apiKeys).toEqual([one, two, three]);
+  });
+
+  it('refuses at start-up a key or scrape token under 32 characters, naming the setting, not the key', () => {
+    const err = configError({
+      apiKeys: `${'k'.repeat(32)},s3cret`,
+      metricsToken: 'changeme',
+    });
+    expect(err.problems).toHaveLength(2);
+    expect(err.message).toContain(
+      '--api-keys / VANTAGE_API_KEYS = ***: each key must be at least 32 characters; make one with `vantage keys new`',
+    );
+    expect(err.message).toContain(
+      '--metrics-token / VANTAGE_METRICS_TOKEN = ***: the token must be at least 32',
+    );
+    expect(err.message).not.toContain('s3cret');
+    expect(err.message).not.toContain('changeme');
+    expect(parseConfig({ apiKeys: 'k'.repeat(32), metricsToken: 't'.repeat(32) }).metricsToken).toBe(
+      't'.repeat(32),
+    );
+  });
+
+  it('counts 10 failed authentications per minute per client by default', () => {
+    expect(parseConfig({}).authFailuresPerMinute).toBe(10);
+    expect(configError({ authFailuresPerMinute: '0' }).message).toContain('--auth-failures-per-minute');
   });
 });
 
 describe('redactedConfig', () => {
   it('masks API keys and keeps everything else', () => {
-    const c = parseConfig({ apiKeys: 'sk-live-alpha,sk-live-beta', collectorPort: '8100' });
+    const [alpha, beta] = ['sk-live-alpha', 'sk-live-beta'].map((k) => k.padEnd(40, '0'));
+    const c = parseConfig({
+      apiKeys: `${alpha},${beta}`,
+      metricsToken: 'sk-live-scrape'.padEnd(40, '0'),
+      collectorPort: '8100',
+    });
     const r = redactedConfig(c);
     expect(r.apiKeys).toEqual(['***', '***']);
+    expect(r.metricsToken).toBe('***');
     expect(JSON.stringify(r)).not.toContain('sk-live');
     expect(r.collectorPort).toBe(8100);
     expect(r.retentionRaw).toBe(90 * DAY);
-    expect(c.apiKeys).toEqual(['sk-live-alpha', 'sk-live-beta']);
+    expect(c.apiKeys).toEqual([alpha, beta]);
   });
 
   it('shows an empty key list as empty', () => {

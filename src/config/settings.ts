@@ -1,17 +1,12 @@
 import { z } from 'zod';
-import {
-  LOG_LEVEL_SETTING,
-  durationSchema,
-  listSchema,
-  portSchema,
-  positiveIntSchema,
-} from './settings-table.js';
+import { LOG_LEVEL_SETTING, durationSchema, portSchema, positiveIntSchema } from './settings-table.js';
 import type { SettingSpec } from './settings-table.js';
 import { STREAM_SETTINGS } from './stream-settings.js';
 import { QUERY_CACHE_SETTINGS } from './query-api-settings.js';
 import { HEALTH_SCORE_SETTINGS } from './health-settings.js';
 import { QUERY_THREAD_SETTINGS } from './query-thread-settings.js';
 import { HTTP_SETTINGS } from './http-settings.js';
+import { AUTH_SETTINGS, apiKeysSchema } from './auth-settings.js';
 
 /**
  * Every setting of the Vantage server roles, once: flag, VANTAGE_* variable, default, schema. The
@@ -20,7 +15,6 @@ import { HTTP_SETTINGS } from './http-settings.js';
 const port = portSchema;
 const positiveInt = positiveIntSchema;
 const duration = durationSchema();
-const list = listSchema;
 
 export const SETTINGS = {
   dataDir: {
@@ -69,9 +63,10 @@ export const SETTINGS = {
     flag: '--api-keys',
     env: 'VANTAGE_API_KEYS',
     default: '',
-    schema: list,
+    schema: apiKeysSchema,
     secret: true,
-    description: 'Comma-separated API keys; empty means no authentication',
+    description:
+      'Comma-separated API keys, each at least 32 characters (`vantage keys new`); empty means no authentication',
   },
   rateLimitPerMinute: {
     flag: '--rate-limit-per-minute',
@@ -180,6 +175,7 @@ export const SETTINGS = {
     description: 'Most points one query series may return',
   },
   ...HTTP_SETTINGS,
+  ...AUTH_SETTINGS,
   ...STREAM_SETTINGS,
   ...QUERY_CACHE_SETTINGS,
   ...QUERY_THREAD_SETTINGS,

@@ -46,6 +46,11 @@ export const ERRORS = {
     message: 'An API key is required: send Authorization: Bearer <key> or X-API-Key',
   },
   VTG_AUTH_INVALID_KEY: { status: 401, message: 'The API key is not valid' },
+  VTG_AUTH_THROTTLED: {
+    status: 429,
+    message:
+      'Too many failed authentications from this address (limit {limit} per minute); retry after {retryAfter} s',
+  },
   VTG_RATE_LIMITED: {
     status: 429,
     message: 'Rate limit of {limit} requests per minute exceeded; retry after {retryAfter} s',

@@ -1,5 +1,13 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { VantageError } from '../core/index.js';
+import type { FailedAuthThrottle } from './failed-auth-throttle.js';
+import type { AuthMetrics } from './auth-metrics.js';
+
+export interface ApiKeyVerifierOptions {
+  /** Failed attempts per client, asked before any comparison; shared by a process's servers. */
+  readonly throttle?: FailedAuthThrottle;
+  readonly metrics?: AuthMetrics;
+}
 
 /**
  * Checks API keys against SHA-256 hashes of the configured keys; the keys themselves are not kept.
@@ -8,7 +16,10 @@ import { VantageError } from '../core/index.js';
 export class ApiKeyVerifier {
   private readonly hashes: Buffer[];
 
-  constructor(keys: readonly string[]) {
+  constructor(
+    keys: readonly string[],
+    private readonly options: ApiKeyVerifierOptions = {},
+  ) {
     this.hashes = keys.map(sha256);
   }
 
@@ -17,18 +28,38 @@ export class ApiKeyVerifier {
   }
 
   /**
-   * The key's id (a short hash prefix, safe to log and to key rate limits by), or a 401.
+   * The key's id (a short hash prefix, safe to log and to key rate limits by), or a 401, or a 429
+   * when `client` (its IP address) has failed too often of late.
    * Reads `Authorization: Bearer <key>` or `X-API-Key`.
    */
-  authenticate(headers: Readonly<Record<string, string | string[] | undefined>>): string {
+  authenticate(headers: Readonly<Record<string, string | string[] | undefined>>, client: string): string {
+    try {
+      return this.check(headers, client);
+    } catch (err) {
+      if (err instanceof VantageError) this.options.metrics?.refusals.inc({ code: err.code });
+      throw err;
+    }
+  }
+
+  private check(headers: Readonly<Record<string, string | string[] | undefined>>, client: string): string {
+    const { throttle } = this.options;
+    throttle?.check(client);
     const presented = presentedKey(headers);
     if (presented === undefined) throw new VantageError('VTG_AUTH_MISSING_KEY', { field: 'authorization' });
     const hash = sha256(presented);
     let match = false;
     for (const known of this.hashes) match = timingSafeEqual(hash, known) || match;
-    if (!match) throw new VantageError('VTG_AUTH_INVALID_KEY', { field: 'authorization' });
+    if (!match) {
+      throttle?.recordFailure(client);
+      throw new VantageError('VTG_AUTH_INVALID_KEY', { field: 'authorization' });
+    }
     return hash.toString('hex').slice(0, 12);
   }
+}
+
+/** A new API key or scrape token: 32 random bytes, base64url (43 characters, no padding). */
+export function generateApiKey(): string {
+  return randomBytes(32).toString('base64url');
 }
 
 function presentedKey(headers: Readonly<Record<string, string | string[] | undefined>>): string | undefined {

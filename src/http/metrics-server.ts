@@ -7,30 +7,56 @@ import { registerHealthRoutes } from './health.js';
 import type { ReadinessCheck } from './health.js';
 import { httpServerOptions, registerIdleSocketTimeout } from './server-options.js';
 import type { HttpServerSettings } from './server-options.js';
-
-/** Serves a registry at /metrics in Prometheus text format. */
-export function registerMetricsRoute(app: FastifyInstance, registry: Registry): void {
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    const text = await registry.metrics();
-    return reply.header('content-type', registry.contentType).send(text);
-  });
-}
+import type { ApiKeyVerifier } from './api-keys.js';
 
 /**
- * A bare server for a role whose metrics live on a port of their own (API 9091, worker 9092).
- * With `health`, it also answers /ready and /health for a role that has no other HTTP server.
+ * The secrets /metrics takes, on every port: the scrape token when one is set (Prometheus holds
+ * only that, not a key that can write or read data), else the API keys; with neither, /metrics is
+ * open like the rest of the server.
  */
+export function metricsKeys(settings: {
+  readonly metricsToken: string;
+  readonly apiKeys: readonly string[];
+}): readonly string[] {
+  return settings.metricsToken !== '' ? [settings.metricsToken] : settings.apiKeys;
+}
+
+/** Serves a registry at /metrics in Prometheus text format, behind `auth` when it has keys. */
+export function registerMetricsRoute(app: FastifyInstance, registry: Registry, auth?: ApiKeyVerifier): void {
+  app.get(
+    '/metrics',
+    {
+      schema: { hide: true },
+      onRequest: async (request) => {
+        if (auth?.enabled) auth.authenticate(request.headers, request.ip);
+      },
+    },
+    async (_req, reply) => {
+      const text = await registry.metrics();
+      return reply.header('content-type', registry.contentType).send(text);
+    },
+  );
+}
+
+export interface MetricsServerOptions {
+  /** Guards /metrics (see metricsKeys); the probes stay open. */
+  readonly auth?: ApiKeyVerifier;
+  /** Also answer /ready and /health, for a role that has no other HTTP server. */
+  readonly health?: { readonly role: string; readonly readiness: Record<string, ReadinessCheck> };
+}
+
+/** A bare server for a role whose metrics live on a port of their own (API 9091, worker 9092). */
 export async function buildMetricsServer(
   registry: Registry,
   http: HttpServerSettings,
-  health?: { readonly role: string; readonly readiness: Record<string, ReadinessCheck> },
+  options: MetricsServerOptions = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, ...httpServerOptions(http) });
   registerGracefulClose(app, http.shutdownGraceMs);
   registerIdleSocketTimeout(app);
   registerErrorHandling(app, () => undefined);
-  registerMetricsRoute(app, registry);
-  if (health) registerHealthRoutes(app, health.role, health.readiness);
+  registerMetricsRoute(app, registry, options.auth);
+  if (options.health) registerHealthRoutes(app, options.health.role, options.health.readiness);
   else app.get('/live', async () => ({ status: 'ok' }));
   return app;
 }

@@ -17,6 +17,8 @@ import { TEST_HTTP_SETTINGS } from '../../test/support/http-settings.js';
 import { answerUntilClosed, openSocket } from '../../test/support/raw-http.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 30);
+const KEY = 'collector-test-key-long-enough-for-start-up';
+const OTHER_KEY = 'collector-test-key-the-other-one-0123456789';
 
 /** A bus that keeps what it is given, and can be told to fail or to hold acknowledgements. */
 class RecordingProducer implements BusProducer {
@@ -294,7 +296,7 @@ describe('POST /v1/metrics', () => {
   });
 
   it('requires a valid API key when keys are configured, by Bearer or X-API-Key', async () => {
-    const { app } = await collector({ apiKeys: ['s3cret', 'other'] });
+    const { app } = await collector({ apiKeys: [KEY, OTHER_KEY] });
     const payload = { metrics: [metric()] };
     const none = await app.inject({ method: 'POST', url: '/v1/metrics', payload });
     expect(none.statusCode).toBe(401);
@@ -310,14 +312,14 @@ describe('POST /v1/metrics', () => {
       method: 'POST',
       url: '/v1/metrics',
       payload,
-      headers: { authorization: 'Bearer s3cret' },
+      headers: { authorization: `Bearer ${KEY}` },
     });
     expect(bearer.statusCode).toBe(202);
     const header = await app.inject({
       method: 'POST',
       url: '/v1/metrics',
       payload,
-      headers: { 'x-api-key': 'other' },
+      headers: { 'x-api-key': OTHER_KEY },
     });
     expect(header.statusCode).toBe(202);
   });

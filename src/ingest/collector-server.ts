@@ -30,6 +30,8 @@ export interface CollectorServerOptions {
   readonly limits: ValidationLimits;
   readonly publisher: BatchPublisher;
   readonly apiKeys: ApiKeyVerifier;
+  /** Guards /metrics: the scrape token, or the API keys; absent or empty, /metrics is open. */
+  readonly metricsAuth?: ApiKeyVerifier;
   readonly rateLimitPerMinute: number;
   readonly maxBodyBytes: number;
   readonly readiness: Record<string, ReadinessCheck>;
@@ -102,7 +104,8 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
       // one bad metric does not refuse its batch.
       validatorCompiler: () => () => true,
       onRequest: async (request) => {
-        if (options.apiKeys.enabled) request.apiKeyId = options.apiKeys.authenticate(request.headers);
+        if (options.apiKeys.enabled)
+          request.apiKeyId = options.apiKeys.authenticate(request.headers, request.ip);
         limit(perClient, `ip:${request.ip}`, options.rateLimitPerMinute);
         if (request.apiKeyId !== undefined)
           limit(perClient, `key:${request.apiKeyId}`, options.rateLimitPerMinute);
@@ -127,7 +130,7 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerHealthRoutes(app, 'collector', options.readiness);
-  registerMetricsRoute(app, options.registry);
+  registerMetricsRoute(app, options.registry, options.metricsAuth);
   return app;
 }
 

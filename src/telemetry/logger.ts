@@ -9,7 +9,14 @@ export function createLogger(level: string, name = 'vantage'): Logger {
     name,
     level,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'apiKeys', 'config.apiKeys'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers["x-api-key"]',
+        'apiKeys',
+        'config.apiKeys',
+        'metricsToken',
+        'config.metricsToken',
+      ],
       censor: '***',
     },
   });

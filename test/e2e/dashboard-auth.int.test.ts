@@ -14,7 +14,7 @@ import type { VantageProcess } from '../support/vantage-process.js';
  * it as a Bearer token (never in a URL), keeps it in the tab's sessionStorage, and opens the live
  * stream with a ticket.
  */
-const KEY = 'e2e-dashboard-key-7c1f';
+const KEY = 'e2e-dashboard-key-7c1f-long-enough-for-start-up';
 const auth = { authorization: `Bearer ${KEY}` };
 let dir: string;
 let vantage: VantageProcess;

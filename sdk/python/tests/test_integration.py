@@ -27,7 +27,7 @@ import vantage
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
 CLI = os.path.join(REPO_ROOT, "dist", "cli", "main.js")
-API_KEY = "sdk-it-key-" + uuid.uuid4().hex[:8]
+API_KEY = "sdk-it-key-" + uuid.uuid4().hex  # 43 characters: keys under 32 are refused
 READY_TIMEOUT = 90.0
 QUERY_TIMEOUT = 45.0
 

@@ -160,7 +160,7 @@ function authenticate(
   if (request.headers.authorization === undefined && request.headers['x-api-key'] === undefined) {
     throw new VantageError('VTG_STREAM_TICKET_REQUIRED', { field: 'ticket' });
   }
-  apiKeys.authenticate(request.headers);
+  apiKeys.authenticate(request.headers, request.ip);
 }
 
 function unavailable(reason: string): VantageError {

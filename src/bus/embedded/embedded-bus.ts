@@ -60,8 +60,9 @@ export class EmbeddedConsumer implements BusConsumer {
     if (offset <= this.lastCommitted) return;
     this.lastCommitted = offset;
     const next = await this.log.nextAfter(offset);
-    // Saved without fsync: it only lets old segments go. The store keeps the authoritative
-    // position in the same transaction as the data, so a stale file only means a re-read.
+    // The store keeps the authoritative position in the same transaction as the data, so a stale
+    // file only means a re-read; it is still saved durably (once per worker batch, not per
+    // record) so that it is on disk before the segments it lets go are deleted.
     await this.log.writeMeta(this.metaName(), String(next));
     await this.log.truncateBefore(next);
   }

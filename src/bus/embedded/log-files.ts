@@ -1,6 +1,7 @@
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import type { DirectorySync } from './directory-sync.js';
 
 /**
  * The on-disk layout of the embedded log: segment files named by the offset of their first byte
@@ -44,11 +45,22 @@ export async function listSegments(dir: string): Promise<number[]> {
     .sort((a, b) => a - b);
 }
 
-/** Writes a small file atomically (rename over the old one). */
-export async function writeMeta(dir: string, name: string, text: string): Promise<void> {
+/**
+ * Writes a small file atomically and durably: the new bytes are synced before the rename (else a
+ * power cut can leave the new name on empty data), and the directory after it (else the rename
+ * itself can be undone).
+ */
+export async function writeMeta(dir: string, name: string, text: string, sync: DirectorySync): Promise<void> {
   const path = join(dir, name);
-  await writeFile(`${path}.tmp`, text);
+  const fh = await open(`${path}.tmp`, 'w');
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
   await rename(`${path}.tmp`, path);
+  await sync(dir);
 }
 
 export async function readMeta(dir: string, name: string): Promise<string | undefined> {

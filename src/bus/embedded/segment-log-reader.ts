@@ -7,6 +7,8 @@ import {
   segmentPath,
   writeMeta,
 } from './log-files.js';
+import { syncDirectory } from './directory-sync.js';
+import type { DirectorySync } from './directory-sync.js';
 
 export interface LogRecord {
   readonly offset: number;
@@ -29,6 +31,7 @@ export class SegmentLogReader {
   constructor(
     private readonly dir: string,
     durableEnd: number,
+    private readonly syncDir: DirectorySync = syncDirectory,
   ) {
     this.end = durableEnd;
   }
@@ -139,7 +142,7 @@ export class SegmentLogReader {
   }
 
   writeMeta(name: string, text: string): Promise<void> {
-    return writeMeta(this.dir, name, text);
+    return writeMeta(this.dir, name, text, this.syncDir);
   }
 
   close(): void {

@@ -1,4 +1,4 @@
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { open, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import {
@@ -12,6 +12,8 @@ import {
   writeMeta,
 } from './log-files.js';
 import { SegmentLogReader } from './segment-log-reader.js';
+import { makeDirectory, syncDirectory } from './directory-sync.js';
+import type { DirectorySync } from './directory-sync.js';
 import type { LogRecord } from './segment-log-reader.js';
 
 export type { LogRecord } from './segment-log-reader.js';
@@ -39,6 +41,8 @@ export interface SegmentLogOptions {
   readonly dir: string;
   /** A segment is closed and a new one started once it passes this size. */
   readonly segmentBytes?: number;
+  /** How the directory is synced after a file is created or renamed in it; tests pass their own. */
+  readonly syncDirectory?: DirectorySync;
 }
 
 export class SegmentLog {
@@ -53,10 +57,12 @@ export class SegmentLog {
   private logId = '';
   private readonly listeners: ((end: number) => void)[] = [];
   private reader!: SegmentLogReader;
+  private readonly syncDir: DirectorySync;
 
   private constructor(options: SegmentLogOptions) {
     this.dir = options.dir;
     this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    this.syncDir = options.syncDirectory ?? syncDirectory;
   }
 
   static async open(options: SegmentLogOptions): Promise<SegmentLog> {
@@ -124,7 +130,7 @@ export class SegmentLog {
   }
 
   writeMeta(name: string, text: string): Promise<void> {
-    return writeMeta(this.dir, name, text);
+    return writeMeta(this.dir, name, text, this.syncDir);
   }
 
   async close(): Promise<void> {
@@ -179,14 +185,17 @@ export class SegmentLog {
     await this.active?.close();
     this.activeBase = this.end;
     this.active = await open(segmentPath(this.dir, this.activeBase), 'w+');
+    // Before the batch that follows resolves: its records live in this new file. Once per
+    // segment (64 MB by default), never per append.
+    await this.syncDir(this.dir);
   }
 
   private async recover(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await makeDirectory(this.dir, this.syncDir);
     this.logId = (await readMeta(this.dir, 'log.id'))?.trim() ?? '';
     if (this.logId === '') {
       this.logId = randomUUID();
-      await writeMeta(this.dir, 'log.id', this.logId);
+      await writeMeta(this.dir, 'log.id', this.logId, this.syncDir);
     }
     const segments = await listSegments(this.dir);
     this.activeBase = segments[segments.length - 1] ?? 0;
@@ -197,8 +206,10 @@ export class SegmentLog {
     const validBytes = await scanValid(this.active);
     await this.active.truncate(validBytes);
     await this.active.datasync();
+    // The segment may have just been created; cheap when nothing changed, and done once per open.
+    await this.syncDir(this.dir);
     this.end = this.activeBase + validBytes;
-    this.reader = new SegmentLogReader(this.dir, this.end);
+    this.reader = new SegmentLogReader(this.dir, this.end, this.syncDir);
     await this.reader.refresh();
   }
 }
