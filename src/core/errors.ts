@@ -136,6 +136,11 @@ export const ERRORS = {
     message: 'Dropped: the client answered no ping within {interval}',
   },
   VTG_HTTP_NOT_FOUND: { status: 404, message: 'No route {method} {url}' },
+  VTG_PIPELINE_STALLED: {
+    status: 503,
+    message:
+      'The pipeline is stalled: the workers have committed nothing since {since} ({seconds} s) while {backlog} {unit} wait in the bus',
+  },
   VTG_SERVICE_UNAVAILABLE: { status: 503, message: 'Not ready: {reason}' },
   VTG_SERVER_INTERNAL_ERROR: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
