@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { RoleConfig } from '../config/index.js';
-import { KafkaProducer, ensureTopic } from '../bus/index.js';
+import { KafkaBacklog, KafkaProducer, ensureTopic } from '../bus/index.js';
 import { buildCollectorApp } from './collector-app.js';
 import { kafkaBusOptions } from './distributed-wiring.js';
 
@@ -19,12 +19,18 @@ export async function startCollectorRole(config: RoleConfig, logger: Logger): Pr
   const bus = kafkaBusOptions(config, 'collector');
   const partitions = await ensureTopic(config.kafkaBrokers, config.kafkaTopic, config.kafkaPartitions);
   const producer = await KafkaProducer.connect(bus, config.instanceId);
-  const { app, publisher } = await buildCollectorApp(config, producer, 'kafka', logger, {
-    bus: () => (producer.connected ? undefined : `Kafka unreachable (${config.kafkaBrokers.join(',')})`),
-  });
+  const { app, publisher } = await buildCollectorApp(
+    config,
+    producer,
+    'kafka',
+    logger,
+    { bus: () => (producer.connected ? undefined : `Kafka unreachable (${config.kafkaBrokers.join(',')})`) },
+    KafkaBacklog.open(bus),
+  );
   try {
     await app.listen({ host: config.host, port: config.collectorPort });
   } catch (err) {
+    await app.close();
     await publisher.close();
     await producer.close(0);
     throw err;
