@@ -1,4 +1,4 @@
-import type { BusPosition } from '../core/index.js';
+import type { PartitionPosition } from '../core/index.js';
 
 /**
  * Where the workers stand on the bus, read from outside them (the collector asks, to tell a stuck
@@ -6,9 +6,9 @@ import type { BusPosition } from '../core/index.js';
  * no consumer group membership, no commits.
  */
 export interface BusBacklog {
-  /** What `BusPosition`'s numbers count: bytes of the embedded log, messages of Kafka. */
+  /** What the positions count: bytes of the embedded log, messages of Kafka. */
   readonly unit: 'bytes' | 'messages';
-  /** The workers' committed position and the bus's end, summed over partitions; rejects when it cannot ask. */
-  position(): Promise<BusPosition>;
+  /** The workers' committed position and the end of every partition; rejects when it cannot ask. */
+  positions(): Promise<PartitionPosition[]>;
   close(): Promise<void>;
 }

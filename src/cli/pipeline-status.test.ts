@@ -100,9 +100,9 @@ beforeAll(async () => {
     // A has seen the workers commit nothing for 30 s with 500 bytes waiting; B read a moment
     // later (and saw less waiting), for too short a time to call it a stall.
     const clock = { now: T0 };
-    const position = key === 'collectorA' ? { committed: 1000, end: 1500 } : { committed: 1000, end: 1480 };
+    const position = { partition: 0, committed: 1000, end: key === 'collectorA' ? 1500 : 1480 };
     const progress = new PipelineProgress({
-      backlog: { unit: 'bytes', position: async () => position, close: async () => undefined },
+      backlog: { unit: 'bytes', positions: async () => [position], close: async () => undefined },
       stallAfterMs: 10_000,
       registry,
       logger: pino({ level: 'silent' }),

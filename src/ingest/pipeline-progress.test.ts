@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import type { BusPosition } from '../core/index.js';
+import type { PartitionPosition } from '../core/index.js';
 import type { BusBacklog, BusProducer } from '../bus/index.js';
 import { ApiKeyVerifier } from '../http/index.js';
 import { BatchPublisher } from './batch-publisher.js';
@@ -16,12 +16,16 @@ const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 /** A bus whose positions the test sets, and which can be told to fail. */
 class SetBacklog implements BusBacklog {
   readonly unit = 'bytes';
-  position_: BusPosition = { committed: 0, end: 0 };
+  positions_: PartitionPosition[] = [];
   failing = false;
   closed = false;
-  async position(): Promise<BusPosition> {
+  /** Partition 0 at `committed`, its end at `end`. */
+  set(committed: number, end: number): void {
+    this.positions_ = [{ partition: 0, committed, end }];
+  }
+  async positions(): Promise<PartitionPosition[]> {
     if (this.failing) throw new Error('bus unreachable');
-    return this.position_;
+    return this.positions_;
   }
   async close(): Promise<void> {
     this.closed = true;
@@ -87,14 +91,14 @@ async function collector(stallAfterMs: number) {
 describe("the collector's /ready and the pipeline's progress", () => {
   it('turns 503 VTG_PIPELINE_STALLED once the workers commit nothing for stallAfter while data waits', async () => {
     const c = await collector(60_000);
-    c.backlog.position_ = { committed: 1_000, end: 1_500 };
+    c.backlog.set(1_000, 1_500);
     await c.progress.check();
     expect((await c.ready()).status).toBe(200);
     expect(await c.gauge('vantage_collector_pipeline_stalled_seconds')).toBe(0);
     expect(await c.gauge('vantage_collector_pipeline_backlog_bytes')).toBe(500);
 
     c.clock.now = T0 + 90_000;
-    c.backlog.position_ = { committed: 1_000, end: 2_000 };
+    c.backlog.set(1_000, 2_000);
     await c.progress.check();
     const { status, body } = await c.ready();
     expect(status).toBe(503);
@@ -109,6 +113,7 @@ describe("the collector's /ready and the pipeline's progress", () => {
           backlog: 1_000,
           backlogUnit: 'bytes',
           stallAfterSeconds: 60,
+          partitions: [0],
         },
       },
     });
@@ -124,12 +129,12 @@ describe("the collector's /ready and the pipeline's progress", () => {
 
   it('is ready again as soon as the committed position moves', async () => {
     const c = await collector(10_000);
-    c.backlog.position_ = { committed: 0, end: 100 };
+    c.backlog.set(0, 100);
     await c.progress.check();
     c.clock.now = T0 + 20_000;
     await c.progress.check();
     expect((await c.ready()).status).toBe(503);
-    c.backlog.position_ = { committed: 40, end: 130 };
+    c.backlog.set(40, 130);
     await c.progress.check();
     expect((await c.ready()).status).toBe(200);
     expect(await c.gauge('vantage_collector_pipeline_stalled_seconds')).toBe(0);
@@ -138,7 +143,7 @@ describe("the collector's /ready and the pipeline's progress", () => {
 
   it('keeps its last reading when the bus cannot be read, and counts the failure', async () => {
     const c = await collector(10_000);
-    c.backlog.position_ = { committed: 0, end: 100 };
+    c.backlog.set(0, 100);
     await c.progress.check();
     c.backlog.failing = true;
     c.clock.now = T0 + 20_000;
@@ -149,7 +154,7 @@ describe("the collector's /ready and the pipeline's progress", () => {
 
   it('never turns unready with --stall-after 0', async () => {
     const c = await collector(0);
-    c.backlog.position_ = { committed: 0, end: 100 };
+    c.backlog.set(0, 100);
     await c.progress.check();
     c.clock.now = T0 + 86_400_000;
     await c.progress.check();

@@ -23,6 +23,8 @@ export interface StallReport {
   readonly waitingSince: number | undefined;
   readonly backlog: number;
   readonly unit: BusBacklog['unit'];
+  /** The partitions whose workers are stuck. */
+  readonly partitions: readonly number[];
 }
 
 /**
@@ -87,8 +89,8 @@ export class PipelineProgress {
   /** Reads the bus's positions once and updates the watch. */
   async check(): Promise<void> {
     try {
-      const position = await this.options.backlog.position();
-      this.watch.observe(position, this.clock());
+      const positions = await this.options.backlog.positions();
+      this.watch.observe(positions, this.clock());
       if (this.readFailing) this.options.logger.info("the workers' position on the bus is readable again");
       this.readFailing = false;
     } catch (err) {
@@ -101,8 +103,8 @@ export class PipelineProgress {
   }
 
   report(): StallReport {
-    const { stalled, waitingSince, backlog } = this.watch.state(this.clock());
-    return { stalled, waitingSince, backlog, unit: this.options.backlog.unit };
+    const { stalled, waitingSince, backlog, stalledPartitions } = this.watch.state(this.clock());
+    return { stalled, waitingSince, backlog, unit: this.options.backlog.unit, partitions: stalledPartitions };
   }
 
   /** For /ready: the stall, coded, or undefined. */
@@ -120,6 +122,7 @@ export class PipelineProgress {
         backlog: r.backlog,
         backlogUnit: r.unit,
         stallAfterSeconds: this.options.stallAfterMs / 1000,
+        partitions: r.partitions,
       },
     };
   };
@@ -135,7 +138,7 @@ export class PipelineProgress {
     const r = this.report();
     if (r.stalled === this.wasStalled) return;
     this.wasStalled = r.stalled;
-    const fields = { backlog: r.backlog, unit: r.unit, since: r.waitingSince };
+    const fields = { backlog: r.backlog, unit: r.unit, since: r.waitingSince, partitions: r.partitions };
     if (r.stalled)
       this.options.logger.error(
         fields,

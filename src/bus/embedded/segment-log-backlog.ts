@@ -1,4 +1,4 @@
-import type { BusPosition } from '../../core/index.js';
+import type { PartitionPosition } from '../../core/index.js';
 import type { BusBacklog } from '../bus-backlog.js';
 import { committedPositionMeta } from './embedded-bus.js';
 import type { SegmentLog } from './segment-log.js';
@@ -16,13 +16,13 @@ export class SegmentLogBacklog implements BusBacklog {
     private readonly group: string,
   ) {}
 
-  async position(): Promise<BusPosition> {
+  async positions(): Promise<PartitionPosition[]> {
     // The end first: a commit read after it can only be further on, never past the end we report.
     const end = this.log.durableEnd;
     const saved = Number((await this.log.readMeta(committedPositionMeta(this.group)))?.trim());
     // Nothing committed yet: the consumer starts at the oldest record still on disk.
     const committed = Number.isSafeInteger(saved) && saved >= 0 ? saved : this.log.start;
-    return { committed: Math.min(committed, end), end };
+    return [{ partition: 0, committed: Math.min(committed, end), end }];
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { BusPosition } from '../../core/index.js';
+import type { PartitionPosition } from '../../core/index.js';
 import type { BusBacklog } from '../bus-backlog.js';
 import { resolveKafkaBusOptions } from './kafka-options.js';
 import type { KafkaBusOptions, ResolvedKafkaBusOptions } from './kafka-options.js';
@@ -41,10 +41,10 @@ export class KafkaBacklog implements BusBacklog {
     return new KafkaBacklog(admin, bus);
   }
 
-  async position(): Promise<BusPosition> {
+  async positions(): Promise<PartitionPosition[]> {
     const { topic, groupId, requestTimeoutMs: timeout } = this.bus;
     const partitions = await this.partitions();
-    if (partitions.length === 0) return { committed: 0, end: 0 };
+    if (partitions.length === 0) return [];
     const [groups, ends] = await Promise.all([
       callback<{ partitions: { partition: number; offset: number; error?: unknown }[]; error?: unknown }[]>(
         `reading the committed offsets of group ${groupId}`,
@@ -70,14 +70,14 @@ export class KafkaBacklog implements BusBacklog {
     const uncommitted = partitions.filter((p) => !committed.has(p));
     const starts =
       uncommitted.length > 0 ? await this.offsets(uncommitted, offsetSpecs().EARLIEST) : new Map();
-    let committedSum = 0;
-    let endSum = 0;
-    for (const p of partitions) {
-      const end = ends.get(p) ?? 0;
-      endSum += end;
-      committedSum += Math.min(end, committed.get(p) ?? starts.get(p) ?? 0);
-    }
-    return { committed: committedSum, end: endSum };
+    return partitions.map((partition) => {
+      const end = ends.get(partition) ?? 0;
+      return {
+        partition,
+        committed: Math.min(end, committed.get(partition) ?? starts.get(partition) ?? 0),
+        end,
+      };
+    });
   }
 
   async close(): Promise<void> {
