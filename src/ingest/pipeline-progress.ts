@@ -81,7 +81,10 @@ export class PipelineProgress {
     if (this.options.stallAfterMs === 0 || this.timer !== undefined || this.running) return;
     const loop = async (): Promise<void> => {
       await this.check();
-      if (!this.closed) this.timer = setTimeout(() => void (this.running = loop()), this.intervalMs);
+      if (this.closed) return;
+      this.timer = setTimeout(() => void (this.running = loop()), this.intervalMs);
+      // A check never keeps the process alive: the collector's server closes it on shutdown.
+      this.timer.unref();
     };
     this.running = loop();
   }
