@@ -189,7 +189,7 @@ describe('distributed Vantage on Kafka and ClickHouse', () => {
     const ready = (await (await fetch(`${collector.url}/ready`)).json()) as {
       checks: Record<string, string>;
     };
-    expect(ready.checks).toEqual({ bus: 'ok' });
+    expect(ready.checks).toEqual({ bus: 'ok', pipeline: 'ok' });
     const collectorMetrics = await (await fetch(collector.metrics)).text();
     expect(collectorMetrics).toMatch(
       /vantage_collector_kafka_publish_duration_seconds_count\{[^}]*bus="kafka"[^}]*\} [1-9]/,

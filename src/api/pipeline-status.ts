@@ -3,7 +3,7 @@ import type { PipelineStatusResponse, PipelineTargetStatus } from '../core/index
 import type { Store } from '../storage/index.js';
 import { parsePrometheusText } from './prometheus-text.js';
 import type { PromSample } from './prometheus-text.js';
-import { RoleSamples, busStatus, collectorStatus, workerStatus } from './pipeline-summary.js';
+import { RoleSamples, busStatus, collectorStatus, stallStatus, workerStatus } from './pipeline-summary.js';
 
 export type PipelineRole = 'collector' | 'worker';
 
@@ -56,12 +56,14 @@ export function registerPipelineRoute(
         );
       };
       const worker = of('worker');
+      const collector = of('collector');
       return {
         targets: scrapes.map((s) => s.status),
-        collector: collectorStatus(of('collector')),
+        collector: collectorStatus(collector),
         bus: busStatus(options.bus, worker),
         worker: workerStatus(worker),
         storage,
+        stall: stallStatus(options.bus, collector, Date.now()),
       };
     },
   );

@@ -137,3 +137,20 @@ export function workerStatus(w: RoleSamples): Status['worker'] {
     lagSeconds: w.max('vantage_worker_processing_lag_seconds'),
   };
 }
+
+/**
+ * The stall as the collectors report it. Every collector reads the same bus, so the worst of them
+ * counts, never their sum; `since` is worked back from the seconds at the time of the scrape.
+ */
+export function stallStatus(kind: 'embedded' | 'kafka', c: RoleSamples, now: number): Status['stall'] {
+  const backlogUnit = kind === 'embedded' ? 'bytes' : 'messages';
+  const stalledSeconds = c.max('vantage_collector_pipeline_stalled_seconds');
+  const stalled = stalledSeconds === null ? null : stalledSeconds > 0;
+  return {
+    stalled,
+    since: stalled && stalledSeconds !== null ? new Date(now - stalledSeconds * 1000).toISOString() : null,
+    stalledSeconds,
+    backlog: c.max(`vantage_collector_pipeline_backlog_${backlogUnit}`),
+    backlogUnit,
+  };
+}

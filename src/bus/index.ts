@@ -1,5 +1,8 @@
 export type { BusConsumer, BusMessage, BusProducer } from './bus.js';
 export type { BusTail } from './bus-tail.js';
+export type { BusBacklog } from './bus-backlog.js';
+export { SegmentLogBacklog } from './embedded/segment-log-backlog.js';
+export { KafkaBacklog } from './kafka/kafka-backlog.js';
 export { SegmentLogTail } from './embedded/segment-log-tail.js';
 export type { SegmentLogTailOptions } from './embedded/segment-log-tail.js';
 export { KafkaTail } from './kafka/kafka-tail.js';
@@ -8,7 +11,7 @@ export { SegmentLog } from './embedded/segment-log.js';
 export type { SegmentLogOptions } from './embedded/segment-log.js';
 export { SegmentLogReader } from './embedded/segment-log-reader.js';
 export type { LogRecord } from './embedded/segment-log-reader.js';
-export { EmbeddedConsumer, EmbeddedProducer } from './embedded/embedded-bus.js';
+export { EMBEDDED_WORKER_GROUP, EmbeddedConsumer, EmbeddedProducer } from './embedded/embedded-bus.js';
 export type { LogView } from './embedded/embedded-bus.js';
 export { KafkaProducer } from './kafka/kafka-producer.js';
 export { KafkaConsumer } from './kafka/kafka-consumer.js';

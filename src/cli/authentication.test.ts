@@ -61,6 +61,7 @@ async function embeddedServers(settings: { apiKeys?: string; metricsToken?: stri
     logger,
     {},
     auth,
+    { unit: 'bytes', positions: async () => [], close: async () => undefined },
   );
   const apiRegistry = createRoleRegistry('api', { processMetrics: false });
   const api = await buildApiServer({

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { VantageConfig } from '../config/index.js';
-import type { BusProducer } from '../bus/index.js';
+import type { BusBacklog, BusProducer } from '../bus/index.js';
 import {
   BatchPublisher,
+  PipelineProgress,
   SampleValidator,
   buildCollectorServer,
   createCollectorMetrics,
@@ -34,12 +35,15 @@ export async function buildCollectorApp(
     | 'httpRequestTimeout'
     | 'httpKeepAliveTimeout'
     | 'shutdownGrace'
+    | 'stallAfter'
   >,
   producer: BusProducer,
   busName: 'embedded' | 'kafka',
   logger: Logger,
   readiness: Record<string, ReadinessCheck>,
   auth: ProcessAuth,
+  /** Where the workers stand on this bus; closed with the collector's server. */
+  backlog: BusBacklog,
 ): Promise<CollectorApp> {
   const registry = createRoleRegistry('collector', { processMetrics: true });
   const metrics = createCollectorMetrics(registry);
@@ -68,6 +72,12 @@ export async function buildCollectorApp(
     maxBodyBytes: config.maxBodyBytes,
     readiness,
     http: httpSettings(config),
+    progress: new PipelineProgress({
+      backlog,
+      stallAfterMs: config.stallAfter,
+      registry,
+      logger: logger.child({ component: 'pipeline-progress' }),
+    }),
   });
   return { app, publisher };
 }

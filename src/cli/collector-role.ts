@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { RoleConfig } from '../config/index.js';
-import { KafkaProducer, ensureTopic } from '../bus/index.js';
+import { KafkaBacklog, KafkaProducer, ensureTopic } from '../bus/index.js';
 import { buildCollectorApp } from './collector-app.js';
 import { kafkaBusOptions } from './distributed-wiring.js';
 import { ProcessAuth } from './process-auth.js';
@@ -27,10 +27,12 @@ export async function startCollectorRole(config: RoleConfig, logger: Logger): Pr
     logger,
     { bus: () => (producer.connected ? undefined : `Kafka unreachable (${config.kafkaBrokers.join(',')})`) },
     new ProcessAuth(config),
+    KafkaBacklog.open(bus),
   );
   try {
     await app.listen({ host: config.host, port: config.collectorPort });
   } catch (err) {
+    await app.close();
     await publisher.close();
     await producer.close(0);
     throw err;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { VantageConfig } from '../config/index.js';
-import { EmbeddedConsumer, SegmentLogReader } from '../bus/index.js';
+import { EMBEDDED_WORKER_GROUP, EmbeddedConsumer, SegmentLogReader } from '../bus/index.js';
 import { SqliteStore } from '../storage/index.js';
 import type { Store } from '../storage/index.js';
 import { createEmbeddedLogGauges } from '../worker/index.js';
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     path: join(data.config.dataDir, 'vantage.db'),
     retention: tierRetention(data.config),
   });
-  const consumer = await EmbeddedConsumer.open(reader, 'worker');
+  const consumer = await EmbeddedConsumer.open(reader, EMBEDDED_WORKER_GROUP);
   const role = await startWorkerRole({
     config: data.config,
     logger,

@@ -5,7 +5,13 @@ import { Worker } from 'node:worker_threads';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { VantageConfig } from '../config/index.js';
-import { EmbeddedProducer, SegmentLog, SegmentLogTail } from '../bus/index.js';
+import {
+  EMBEDDED_WORKER_GROUP,
+  EmbeddedProducer,
+  SegmentLog,
+  SegmentLogBacklog,
+  SegmentLogTail,
+} from '../bus/index.js';
 import { SqliteStore } from '../storage/index.js';
 import { buildApiServer, createApiMetrics } from '../api/index.js';
 import { buildMetricsServer } from '../http/index.js';
@@ -58,6 +64,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     logger,
     { bus: () => undefined },
     auth,
+    new SegmentLogBacklog(log, EMBEDDED_WORKER_GROUP),
   );
   const apiRegistry = createRoleRegistry('api', { processMetrics: false });
   const api = await buildApiServer({

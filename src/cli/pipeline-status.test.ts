@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineStatusResponse } from '../core/index.js';
 import { buildApiServer, createApiMetrics } from '../api/index.js';
 import { ApiKeyVerifier, buildMetricsServer } from '../http/index.js';
-import { createCollectorMetrics } from '../ingest/index.js';
+import { PipelineProgress, createCollectorMetrics } from '../ingest/index.js';
 import type { Store } from '../storage/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import { createConsumerLagGauge, createEmbeddedLogGauges, createWorkerMetrics } from '../worker/index.js';
@@ -18,6 +18,7 @@ import { TEST_HTTP_SETTINGS } from '../../test/support/http-settings.js';
  * renamed metric shows up here; the stores are fakes of our own interface.
  */
 const servers: FastifyInstance[] = [];
+const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 const urls: Record<
   'collectorA' | 'collectorB' | 'worker' | 'kafkaWorker' | 'other' | 'guardedWorker',
   string
@@ -110,6 +111,19 @@ beforeAll(async () => {
     for (let i = 0; i < 99; i++) m.publishDuration.observe({ bus: 'embedded' }, 0.002);
     m.publishDuration.observe({ bus: 'embedded' }, 0.4);
     m.bufferSamples.set(key === 'collectorA' ? 7 : 0);
+    // A has seen the workers commit nothing for 30 s with 500 bytes waiting; B read a moment
+    // later (and saw less waiting), for too short a time to call it a stall.
+    const clock = { now: T0 };
+    const position = { partition: 0, committed: 1000, end: key === 'collectorA' ? 1500 : 1480 };
+    const progress = new PipelineProgress({
+      backlog: { unit: 'bytes', positions: async () => [position], close: async () => undefined },
+      stallAfterMs: 10_000,
+      registry,
+      logger: pino({ level: 'silent' }),
+      clock: () => clock.now,
+    });
+    await progress.check();
+    clock.now = key === 'collectorA' ? T0 + 30_000 : T0 + 5_000;
     urls[key] = await serve(registry);
   }
   const registry = createRoleRegistry('worker', { processMetrics: false });
@@ -190,6 +204,30 @@ describe('GET /v1/pipeline', () => {
     expect(status.storage).toEqual({ kind: 'fake', series: 12, bytesOnDisk: 4096, error: null });
   });
 
+  it('says the pipeline is stalled when a collector says so, with the worst backlog and since when', async () => {
+    const before = Date.now();
+    const status = await pipeline([urls.collectorA, urls.collectorB, `worker=${urls.worker}`]);
+    const after = Date.now();
+    expect(status.stall).toMatchObject({
+      stalled: true,
+      stalledSeconds: 30,
+      backlog: 500,
+      backlogUnit: 'bytes',
+    });
+    const since = Date.parse(status.stall.since ?? '');
+    expect(since).toBeGreaterThanOrEqual(before - 30_000);
+    expect(since).toBeLessThanOrEqual(after - 30_000);
+
+    const onlyB = await pipeline([urls.collectorB, `worker=${urls.worker}`]);
+    expect(onlyB.stall).toEqual({
+      stalled: false,
+      since: null,
+      stalledSeconds: 0,
+      backlog: 480,
+      backlogUnit: 'bytes',
+    });
+  });
+
   it('on Kafka, shows the consumer lag over all partitions and the worst breaker state', async () => {
     const status = await pipeline([urls.worker, urls.kafkaWorker], undefined, 'kafka');
     expect(status.bus).toEqual({
@@ -234,6 +272,13 @@ describe('GET /v1/pipeline', () => {
       logBytes: null,
       backlogBytes: null,
       consumerLagMessages: null,
+    });
+    expect(status.stall).toEqual({
+      stalled: null,
+      since: null,
+      stalledSeconds: null,
+      backlog: null,
+      backlogUnit: 'bytes',
     });
     expect(status.storage).toEqual({
       kind: 'fake',

@@ -7,6 +7,7 @@ import { HEALTH_SCORE_SETTINGS } from './health-settings.js';
 import { QUERY_THREAD_SETTINGS } from './query-thread-settings.js';
 import { HTTP_SETTINGS } from './http-settings.js';
 import { AUTH_SETTINGS, apiKeysSchema } from './auth-settings.js';
+import { STALL_SETTINGS } from './stall-settings.js';
 
 /**
  * Every setting of the Vantage server roles, once: flag, VANTAGE_* variable, default, schema. The
@@ -176,6 +177,7 @@ export const SETTINGS = {
   },
   ...HTTP_SETTINGS,
   ...AUTH_SETTINGS,
+  ...STALL_SETTINGS,
   ...STREAM_SETTINGS,
   ...QUERY_CACHE_SETTINGS,
   ...QUERY_THREAD_SETTINGS,

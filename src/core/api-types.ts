@@ -100,6 +100,7 @@ export interface PipelineStatusResponse {
   bus: PipelineBusStatus;
   worker: PipelineWorkerStatus;
   storage: PipelineStorageStatus;
+  stall: PipelineStallStatus;
 }
 
 export interface PipelineTargetStatus {
@@ -147,6 +148,21 @@ export interface PipelineWorkerStatus {
   insertSecondsAvg: number | null;
   circuitBreaker: 'closed' | 'open' | 'half-open' | null;
   lagSeconds: number | null;
+}
+
+/**
+ * Whether the workers are stuck (issue 10): they have committed nothing on the bus for the
+ * collectors' `--stall-after` while data waits there. As the collectors see it; the worst of them.
+ */
+export interface PipelineStallStatus {
+  /** Null when no collector answered, or its metrics do not say. */
+  stalled: boolean | null;
+  /** RFC 3339: since when data has waited with no commit, while stalled; else null. */
+  since: string | null;
+  stalledSeconds: number | null;
+  /** What the bus holds past the workers' committed position, in `backlogUnit`. */
+  backlog: number | null;
+  backlogUnit: 'bytes' | 'messages';
 }
 
 export interface PipelineStorageStatus {

@@ -163,6 +163,11 @@ export const ERRORS = {
     status: 431,
     message: 'The request headers are larger than the server accepts (16 KiB in all)',
   },
+  VTG_PIPELINE_STALLED: {
+    status: 503,
+    message:
+      'The pipeline is stalled: the workers have committed nothing since {since} ({seconds} s) while {backlog} {unit} wait in the bus',
+  },
   VTG_SERVICE_UNAVAILABLE: { status: 503, message: 'Not ready: {reason}' },
   VTG_SERVER_INTERNAL_ERROR: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

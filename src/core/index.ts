@@ -39,6 +39,8 @@ export type { ErrorBody, ErrorCode, ErrorParams, TextPosition } from './errors.j
 export { MinuteAggregator } from './minute-aggregator.js';
 export { failed, ok, retryable } from './outcome.js';
 export type { Outcome } from './outcome.js';
+export { ProgressWatch } from './progress-watch.js';
+export type { PartitionPosition, ProgressState } from './progress-watch.js';
 export { QuantileSketch, SKETCH_RELATIVE_ACCURACY } from './quantile-sketch.js';
 export { DAY_MS, HOUR_MS, METRIC_TYPES, MINUTE_MS, floorTo } from './sample.js';
 export type { MetricType, Sample, Tags } from './sample.js';

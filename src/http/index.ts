@@ -1,7 +1,7 @@
 export { mapHttpError, registerErrorHandling } from './error-handler.js';
 export type { FrameworkErrorMapper } from './error-handler.js';
 export { registerHealthRoutes } from './health.js';
-export type { ReadinessCheck } from './health.js';
+export type { ReadinessCheck, ReadinessProblem } from './health.js';
 export { registerMetricsRoute, buildMetricsServer, metricsKeys } from './metrics-server.js';
 export type { MetricsServerOptions } from './metrics-server.js';
 export { ApiKeyVerifier, generateApiKey } from './api-keys.js';

@@ -18,6 +18,7 @@ import {
 import type { ApiKeyVerifier, HttpServerSettings, ReadinessCheck } from '../http/index.js';
 import type { BatchPublisher } from './batch-publisher.js';
 import type { CollectorMetrics } from './collector-metrics.js';
+import type { PipelineProgress } from './pipeline-progress.js';
 import { ErrorResponseSchema, IngestResponseSchema, envelopeSchema } from './metric-schema.js';
 import type { IngestResponse } from './metric-schema.js';
 import type { SampleValidator, ValidationLimits } from './sample-validator.js';
@@ -37,6 +38,8 @@ export interface CollectorServerOptions {
   readonly readiness: Record<string, ReadinessCheck>;
   /** Timeouts and the shutdown grace. */
   readonly http: HttpServerSettings;
+  /** The workers' progress on the bus: read from `ready` on, a `pipeline` check of /ready, closed with the server. */
+  readonly progress?: PipelineProgress;
   readonly clock?: () => number;
 }
 
@@ -129,7 +132,16 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
   );
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  registerHealthRoutes(app, 'collector', options.readiness);
+  const { progress } = options;
+  if (progress) {
+    app.addHook('onReady', async () => progress.start());
+    app.addHook('onClose', async () => progress.close());
+  }
+  registerHealthRoutes(
+    app,
+    'collector',
+    progress ? { ...options.readiness, pipeline: progress.readiness } : options.readiness,
+  );
   registerMetricsRoute(app, options.registry, options.metricsAuth);
   return app;
 }

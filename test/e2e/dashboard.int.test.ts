@@ -333,6 +333,8 @@ describe('dashboard: pipeline health', () => {
     await poll(() => page.getByTestId('circuit-breaker').textContent()).toBe('closed');
     const accepted = page.locator('[data-testid="pipeline-collector"] [data-stat="samples accepted"]');
     expect(Number(await accepted.getAttribute('data-value'))).toBeGreaterThanOrEqual(data.samples);
+    // The worker keeps up: no stall warning (test/pipeline-stall.int.test.ts shows one).
+    expect(await page.getByTestId('pipeline-stalled').count()).toBe(0);
   });
 });
 

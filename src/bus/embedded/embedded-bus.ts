@@ -11,6 +11,14 @@ export type LogView = Pick<
 /** The embedded bus has one partition: the log. */
 const PARTITION = 0;
 
+/** The consumer group of the embedded worker: one, since one process runs it. */
+export const EMBEDDED_WORKER_GROUP = 'worker';
+
+/** The log's metadata file holding a consumer group's committed position (the offset after it). */
+export function committedPositionMeta(group: string): string {
+  return `consumer-${group}.offset`;
+}
+
 export class EmbeddedProducer implements BusProducer {
   constructor(private readonly log: SegmentLog) {}
 
@@ -79,6 +87,6 @@ export class EmbeddedConsumer implements BusConsumer {
   async close(): Promise<void> {}
 
   private metaName(): string {
-    return `consumer-${this.group}.offset`;
+    return committedPositionMeta(this.group);
   }
 }

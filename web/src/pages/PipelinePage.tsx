@@ -7,6 +7,7 @@ import { colorOf } from '../charts/series';
 import { formatValue } from '../charts/units';
 import { ErrorBox, Loading } from '../components/StateViews';
 import { formatBytes, formatNumber, formatTime } from '../time/format';
+import { StallWarning } from './pipeline/StallWarning';
 
 const POLL_MS = 5000;
 /** Polls kept for the trend charts: 10 minutes. */
@@ -90,6 +91,7 @@ function PipelineView({ status, history }: { status: Status; history: Sample[] }
   const breaker = w.circuitBreaker ?? 'unknown';
   return (
     <>
+      <StallWarning stall={status.stall} />
       <div className="tiles" data-testid="pipeline-targets">
         {status.targets.map((t) => (
           <div
