@@ -195,6 +195,27 @@ describe('POST /v1/metrics', () => {
     expect(bus.batches).toHaveLength(0);
   });
 
+  it('refuses bad gzip under another content type with 415 and stays up (it once ended the process)', async () => {
+    const { app } = await collector();
+    const uncaught: Error[] = [];
+    const listener = (err: Error): void => void uncaught.push(err);
+    process.on('uncaughtException', listener);
+    try {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/metrics',
+        headers: { 'content-type': 'text/plain', 'content-encoding': 'gzip' },
+        payload: Buffer.from('garbage, not gzip'),
+      });
+      expect(res.statusCode).toBe(415);
+      await new Promise((r) => setImmediate(r));
+      expect(uncaught).toEqual([]);
+      expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
+    } finally {
+      process.off('uncaughtException', listener);
+    }
+  });
+
   it('refuses values beyond ±1e291 per sample, so that no sum can overflow, and keeps the rest', async () => {
     const { app, bus } = await collector();
     // The request that once stopped the pipeline: sums of ±1e308 overflow to ±Infinity, and their

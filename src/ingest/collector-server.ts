@@ -170,6 +170,10 @@ function decode(request: FastifyRequest, payload: NodeJS.ReadableStream): NodeJS
     gunzip.receivedEncodedLength = (gunzip.receivedEncodedLength ?? 0) + chunk.length;
   });
   payload.on('error', (err) => gunzip.destroy(err));
+  // Fastify reads this stream, and hears its errors, only if the request gets that far: one it
+  // refuses first (another Content-Type, say) still pipes its bytes here, and bad gzip would then
+  // be an uncaught 'error' that ends the process.
+  gunzip.on('error', () => undefined);
   return payload.pipe(gunzip);
 }
 
