@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { VantageConfig } from '../config/index.js';
 import type { BusProducer } from '../bus/index.js';
 import {
+  ActiveSeriesTracker,
   BatchPublisher,
   SampleValidator,
   buildCollectorServer,
@@ -30,6 +31,10 @@ export async function buildCollectorApp(
     | 'apiKeys'
     | 'rateLimitPerMinute'
     | 'maxBodyBytes'
+    | 'maxSeriesPerMetric'
+    | 'maxSeriesPerService'
+    | 'maxActiveSeries'
+    | 'activeSeriesWindow'
   >,
   producer: BusProducer,
   busName: 'embedded' | 'kafka',
@@ -55,6 +60,12 @@ export async function buildCollectorApp(
     registry,
     metrics,
     validator: new SampleValidator(limits),
+    activeSeries: new ActiveSeriesTracker({
+      perMetric: config.maxSeriesPerMetric,
+      perService: config.maxSeriesPerService,
+      total: config.maxActiveSeries,
+      windowMs: config.activeSeriesWindow,
+    }),
     limits,
     publisher,
     apiKeys: new ApiKeyVerifier(config.apiKeys),

@@ -11,6 +11,7 @@ import { STREAM_SETTINGS } from './stream-settings.js';
 import { QUERY_CACHE_SETTINGS } from './query-api-settings.js';
 import { HEALTH_SCORE_SETTINGS } from './health-settings.js';
 import { QUERY_THREAD_SETTINGS } from './query-thread-settings.js';
+import { ANSWER_LIMIT_SETTINGS, SERIES_LIMIT_SETTINGS } from './limit-settings.js';
 
 /**
  * Every setting of the Vantage server roles, once: flag, VANTAGE_* variable, default, schema. The
@@ -178,6 +179,8 @@ export const SETTINGS = {
     schema: positiveInt,
     description: 'Most points one query series may return',
   },
+  ...SERIES_LIMIT_SETTINGS,
+  ...ANSWER_LIMIT_SETTINGS,
   ...STREAM_SETTINGS,
   ...QUERY_CACHE_SETTINGS,
   ...QUERY_THREAD_SETTINGS,

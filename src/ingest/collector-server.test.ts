@@ -11,6 +11,7 @@ import { BatchPublisher } from './batch-publisher.js';
 import { createCollectorMetrics } from './collector-metrics.js';
 import { buildCollectorServer } from './collector-server.js';
 import { SampleValidator } from './sample-validator.js';
+import { ActiveSeriesTracker } from './active-series.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 30);
 
@@ -50,6 +51,12 @@ async function collector(
     registry,
     metrics,
     validator: new SampleValidator(limits),
+    activeSeries: new ActiveSeriesTracker({
+      perMetric: 1e6,
+      perService: 1e6,
+      total: 1e6,
+      windowMs: 3_600_000,
+    }),
     limits,
     publisher: new BatchPublisher(
       bus,

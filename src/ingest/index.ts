@@ -7,3 +7,5 @@ export type { CollectorMetrics } from './collector-metrics.js';
 export { SampleValidator } from './sample-validator.js';
 export type { Rejection, ValidatedBatch, ValidationLimits } from './sample-validator.js';
 export { envelopeSchema, metricSchema } from './metric-schema.js';
+export { ActiveSeriesTracker } from './active-series.js';
+export type { SeriesLimits, SeriesLimitScope } from './active-series.js';
