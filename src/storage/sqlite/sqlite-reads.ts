@@ -5,6 +5,14 @@ import { compileSqlite } from '../../query/index.js';
 import type { LogicalPlan, VqlRow, VqlValue } from '../../query/index.js';
 import type { Bucket, BucketGroup, BucketQuery, MetricSummary, ServiceSummary } from '../store.js';
 import { tierTable } from './schema.js';
+import {
+  DEFAULT_ANSWER_LIMITS,
+  answerTooLarge,
+  checkBucketQuery,
+  tooCostly,
+  tooManySeries,
+} from '../answer-limits.js';
+import type { AnswerLimits } from '../answer-limits.js';
 
 /**
  * The query API's reads of the store, as messages: SqliteStore runs them on its own connection
@@ -36,6 +44,18 @@ export interface EncodedBucketGroup extends Omit<BucketGroup, 'buckets'> {
   readonly buckets: EncodedBucket[];
 }
 
+type BucketRow = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number | null,
+  Buffer | null,
+  number | null,
+];
+
 /** Decodes the sketches of an answer to `buckets`, in the thread that will use them. */
 export function decodeBucketGroups(groups: readonly EncodedBucketGroup[]): BucketGroup[] {
   return groups.map((g) => ({
@@ -60,7 +80,10 @@ export function answerRead<R extends ReadRequest>(reads: SqliteReads, request: R
 
 /** The read queries of the store on one connection (read-only or not). */
 export class SqliteReads {
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly limits: AnswerLimits = DEFAULT_ANSWER_LIMITS,
+  ) {
     this.db.exec(
       'CREATE TEMP TABLE IF NOT EXISTS query_selection (series_id INTEGER PRIMARY KEY, grp INTEGER NOT NULL)',
     );
@@ -107,6 +130,13 @@ export class SqliteReads {
       .prepare('SELECT id FROM metric WHERE service = ? AND name = ?')
       .get(q.service, q.metric) as { id: number } | undefined;
     if (!metric) return [];
+    // Counted on the index before the series are read, so a metric of millions costs nothing.
+    const stored = this.db
+      .prepare('SELECT count(*) FROM series WHERE metric_id = ?')
+      .pluck()
+      .get(metric.id) as number;
+    if (stored > this.limits.maxSeriesScanned)
+      throw tooCostly('series', stored, this.limits.maxSeriesScanned);
     const series = this.db
       .prepare('SELECT id, type, tags FROM series WHERE metric_id = ?')
       .all(metric.id) as {
@@ -132,6 +162,7 @@ export class SqliteReads {
       selection.push([s.id, g]);
     }
     if (selection.length === 0) return [];
+    checkBucketQuery(this.limits, q, selection.length, groups.length);
     const rows = this.readBuckets(
       q,
       metric.id,
@@ -182,17 +213,11 @@ export class SqliteReads {
              ON s.series_id = a.series_id
              WHERE a.metric_id = @metric AND a.start >= @from AND a.start < @to GROUP BY s.grp, b ORDER BY s.grp, b`;
     }
-    const rows = this.db.prepare(sql).raw(true).all(params) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number | null,
-      Buffer | null,
-      number | null,
-    ][];
+    const rows: BucketRow[] = [];
+    for (const row of this.db.prepare(sql).raw(true).iterate(params)) {
+      if (rows.length === this.limits.maxPoints) throw answerTooLarge(this.limits.maxPoints);
+      rows.push(row as BucketRow);
+    }
     return rows.map(([grp, start, count, sum, min, max, last, sketch, lastTs]) => ({
       grp,
       bucket: {
@@ -210,7 +235,15 @@ export class SqliteReads {
 
   vql(plan: LogicalPlan): { rows: VqlRow[]; sorted: boolean } {
     const compiled = compileSqlite(plan);
-    const raw = this.db.prepare(compiled.sql).all(...compiled.params) as Record<string, unknown>[];
+    const raw: Record<string, unknown>[] = [];
+    // Rows are a plan's points, or its series when it has no time bucket; read one past the
+    // limit, so that an answer over it is never held whole.
+    const limit = plan.stepMs === undefined ? this.limits.maxSeries : this.limits.maxPoints;
+    for (const row of this.db.prepare(compiled.sql).iterate(...compiled.params)) {
+      if (raw.length === limit)
+        throw plan.stepMs === undefined ? tooManySeries(limit) : answerTooLarge(limit);
+      raw.push(row as Record<string, unknown>);
+    }
     const rows = raw.map((r) => {
       const out: Record<string, VqlValue> = {};
       for (const [id, column] of Object.entries(compiled.columns)) {

@@ -20,6 +20,8 @@ import { SqliteReads, answerRead, decodeBucketGroups } from './sqlite-reads.js';
 import type { ReadAnswer, ReadRequest } from './sqlite-reads.js';
 import { QueryThreadPool } from './query-thread-pool.js';
 import type { SqliteQueryThreadData } from './sqlite-query-thread.js';
+import { DEFAULT_ANSWER_LIMITS } from '../answer-limits.js';
+import type { AnswerLimits } from '../answer-limits.js';
 
 export interface SqliteStoreOptions {
   readonly path: string;
@@ -37,6 +39,8 @@ export interface SqliteStoreOptions {
    * replaced. Inline reads (no query threads) cannot be interrupted and have none.
    */
   readonly queryTimeoutMs?: number;
+  /** Bounds of answers and of what one read may scan; default DEFAULT_ANSWER_LIMITS. */
+  readonly answerLimits?: AnswerLimits;
 }
 
 /** Reads waiting for a query thread, unless the options say otherwise. */
@@ -62,7 +66,8 @@ export class SqliteStore implements Store {
     this.writer = openDatabase(options.path);
     migrate(this.writer);
     this.reader = openDatabase(options.path);
-    this.reads = new SqliteReads(this.reader);
+    const answerLimits = options.answerLimits ?? DEFAULT_ANSWER_LIMITS;
+    this.reads = new SqliteReads(this.reader, answerLimits);
     this.catalog = new SeriesCatalog(this.writer);
     this.upserts = TIERS.map((t) =>
       this.writer.prepare(`
@@ -91,7 +96,7 @@ export class SqliteStore implements Store {
             threads,
             maxQueued: options.queryQueueMax ?? DEFAULT_QUERY_QUEUE_MAX,
             ...(options.queryTimeoutMs !== undefined ? { queryTimeoutMs: options.queryTimeoutMs } : {}),
-            workerData: { path: options.path } satisfies SqliteQueryThreadData,
+            workerData: { path: options.path, answerLimits } satisfies SqliteQueryThreadData,
           })
         : undefined;
   }
