@@ -29,6 +29,9 @@ import { adminClient, clickHouseUrl, dropDatabase, freshDatabaseName, scalar } f
 import { bucketQuery, seededRandom as rng, tier } from './support/fixtures.js';
 import { TIER_TABLES } from '../src/storage/clickhouse/schema.js';
 
+/** A page large enough for every name these tests write. */
+const ALL = { limit: 100_000 };
+
 const T0 = Date.UTC(2024, 0, 1);
 const FOREVER: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
 
@@ -303,9 +306,9 @@ describe('ClickHouseStore answers as SqliteStore does', () => {
   });
 
   it('summarises services and metrics the same', async () => {
-    expect(await ch.services()).toEqual(await lite.services());
-    expect(await ch.metrics('checkout')).toEqual(await lite.metrics('checkout'));
-    expect(await ch.metrics('nobody')).toEqual([]);
+    expect(await ch.services(ALL)).toEqual(await lite.services(ALL));
+    expect(await ch.metrics('checkout', ALL)).toEqual(await lite.metrics('checkout', ALL));
+    expect(await ch.metrics('nobody', ALL)).toEqual([]);
     expect((await ch.stats()).series).toBe((await lite.stats()).series);
     expect((await ch.stats()).bytesOnDisk).toBeGreaterThan(0);
   });
@@ -432,7 +435,7 @@ describe('ClickHouseStore writes', () => {
   it('applies the read limits to queries', async () => {
     const store = await openClickHouse(FOREVER, { queryLimits: { maxResultRows: 1 } });
     await store.write([agg([[1, T0]], { service: 'a' }), agg([[1, T0]], { service: 'b' })], []);
-    await expect(store.services()).rejects.toThrow(/limit|TOO_MANY_ROWS/i);
+    await expect(store.services(ALL)).rejects.toMatchObject({ code: 'VTG_QUERY_ANSWER_TOO_LARGE' });
   });
 });
 
@@ -463,8 +466,8 @@ describe('ClickHouseStore retention', () => {
       const q = query({ tier: t, stepMs: t.resolutionMs, from: 0, to: now + DAY_MS });
       expect(comparable(await ch.queryBuckets(q)), t.name).toEqual(comparable(await lite.queryBuckets(q)));
     }
-    expect(await ch.services()).toEqual(await lite.services());
-    expect((await ch.services()).map((s) => s.name)).toEqual(['checkout']);
+    expect(await ch.services(ALL)).toEqual(await lite.services(ALL));
+    expect((await ch.services(ALL)).map((s) => s.name)).toEqual(['checkout']);
     expect((await ch.stats()).series).toBe(1);
   });
 
@@ -485,7 +488,7 @@ describe('ClickHouseStore retention', () => {
     const report = await job.applyRetention(Date.now());
     expect(report.deletedSeries).toBe(1);
     expect(report.deletedRows).toEqual({ '1m': 1, '5m': 1, '1h': 1, '1d': 1 });
-    expect((await job.services()).map((s) => s.name)).toEqual(['new']);
+    expect((await job.services(ALL)).map((s) => s.name)).toEqual(['new']);
     expect(await scalar(admin(), `SELECT count() FROM ${writer.database}.metrics`)).toBe(1);
     expect((await job.applyRetention(Date.now())).deletedRows).toEqual({
       '1m': 0,

@@ -9,7 +9,9 @@ import type {
   BucketGroup,
   BucketQuery,
   Checkpoint,
+  MetricPageRequest,
   MetricSummary,
+  PageRequest,
   RetentionReport,
   ServiceSummary,
   Store,
@@ -233,11 +235,13 @@ export class ClickHouseStore implements Store, BatchPresence {
     return counts;
   }
 
-  async services(): Promise<ServiceSummary[]> {
+  async services(page: PageRequest): Promise<ServiceSummary[]> {
     const rows = await this.select<{ name: string; metricCount: string; lastSeen: string }>(
       `SELECT service_name AS name, uniqExact(metric_name) AS metricCount,
               toUnixTimestamp64Milli(max(last_seen)) AS lastSeen
-       FROM ${this.table(SERIES_TABLE)} GROUP BY service_name ORDER BY service_name`,
+       FROM ${this.table(SERIES_TABLE)} WHERE service_name > {after:String}
+       GROUP BY service_name ORDER BY service_name LIMIT {limit:UInt32}`,
+      { after: page.after ?? '', limit: page.limit },
     );
     return rows.map((r) => ({
       name: r.name,
@@ -246,7 +250,8 @@ export class ClickHouseStore implements Store, BatchPresence {
     }));
   }
 
-  async metrics(service: string): Promise<MetricSummary[]> {
+  async metrics(service: string, page: MetricPageRequest): Promise<MetricSummary[]> {
+    const byName = page.names === undefined ? '' : 'AND metric_name IN {names:Array(String)}';
     const rows = await this.select<{
       name: string;
       types: MetricType[];
@@ -258,9 +263,10 @@ export class ClickHouseStore implements Store, BatchPresence {
               groupUniqArrayArray(mapKeys(tags)) AS tagKeys,
               uniqExact(type, series_id) AS seriesCount,
               toUnixTimestamp64Milli(max(last_seen)) AS lastSeen
-       FROM ${this.table(SERIES_TABLE)} WHERE service_name = {service:String}
-       GROUP BY metric_name ORDER BY metric_name`,
-      { service },
+       FROM ${this.table(SERIES_TABLE)}
+       WHERE service_name = {service:String} AND metric_name > {after:String} ${byName}
+       GROUP BY metric_name ORDER BY metric_name LIMIT {limit:UInt32}`,
+      { service, after: page.after ?? '', limit: page.limit, ...(page.names ? { names: page.names } : {}) },
     );
     return rows.map((r) => ({
       name: r.name,

@@ -3,7 +3,15 @@ import { clampedQuantile, QuantileSketch } from '../../core/index.js';
 import type { MetricType } from '../../core/index.js';
 import { compileSqlite } from '../../query/index.js';
 import type { LogicalPlan, VqlRow, VqlValue } from '../../query/index.js';
-import type { Bucket, BucketGroup, BucketQuery, MetricSummary, ServiceSummary } from '../store.js';
+import type {
+  Bucket,
+  BucketGroup,
+  BucketQuery,
+  MetricPageRequest,
+  MetricSummary,
+  PageRequest,
+  ServiceSummary,
+} from '../store.js';
 import { tierTable } from './schema.js';
 import {
   DEFAULT_ANSWER_LIMITS,
@@ -21,8 +29,8 @@ import type { AnswerLimits } from '../answer-limits.js';
  * structured clone.
  */
 export type ReadRequest =
-  | { readonly op: 'services' }
-  | { readonly op: 'metrics'; readonly service: string }
+  | { readonly op: 'services'; readonly page: PageRequest }
+  | { readonly op: 'metrics'; readonly service: string; readonly page: MetricPageRequest }
   | { readonly op: 'buckets'; readonly query: BucketQuery }
   | { readonly op: 'vql'; readonly plan: LogicalPlan };
 
@@ -56,6 +64,9 @@ type BucketRow = [
   number | null,
 ];
 
+/** Series of one metric whose tags a metrics listing reads for its tag keys. */
+export const TAG_KEY_SCAN_SERIES = 100_000;
+
 /** Decodes the sketches of an answer to `buckets`, in the thread that will use them. */
 export function decodeBucketGroups(groups: readonly EncodedBucketGroup[]): BucketGroup[] {
   return groups.map((g) => ({
@@ -68,9 +79,9 @@ export function decodeBucketGroups(groups: readonly EncodedBucketGroup[]): Bucke
 export function answerRead<R extends ReadRequest>(reads: SqliteReads, request: R): ReadAnswer<R> {
   switch (request.op) {
     case 'services':
-      return reads.services() as ReadAnswer<R>;
+      return reads.services(request.page) as ReadAnswer<R>;
     case 'metrics':
-      return reads.metrics(request.service) as ReadAnswer<R>;
+      return reads.metrics(request.service, request.page) as ReadAnswer<R>;
     case 'buckets':
       return reads.buckets(request.query) as ReadAnswer<R>;
     case 'vql':
@@ -89,38 +100,48 @@ export class SqliteReads {
     );
   }
 
-  services(): ServiceSummary[] {
+  services(page: PageRequest): ServiceSummary[] {
+    // The UNIQUE (service, name) index hands the services in order: a page reads only its rows.
     return this.db
       .prepare(
-        'SELECT service AS name, count(*) AS metricCount, max(last_seen) AS lastSeen FROM metric GROUP BY service ORDER BY service',
+        `SELECT service AS name, count(*) AS metricCount, max(last_seen) AS lastSeen FROM metric
+         WHERE service > ? GROUP BY service ORDER BY service LIMIT ?`,
       )
-      .all() as ServiceSummary[];
+      .all(page.after ?? '', page.limit) as ServiceSummary[];
   }
 
-  metrics(service: string): MetricSummary[] {
-    const rows = this.db
+  /**
+   * One page of a service's metrics. Types, tag keys and counts are taken per metric in SQL, so
+   * no series is held here; tag keys come from the first TAG_KEY_SCAN_SERIES series of a metric.
+   */
+  metrics(service: string, page: MetricPageRequest): MetricSummary[] {
+    const names = page.names;
+    const byName = names === undefined ? '' : `AND name IN (${names.map(() => '?').join(', ') || "''"})`;
+    const metrics = this.db
       .prepare(
-        `SELECT m.name, m.last_seen AS lastSeen, s.type, s.tags FROM metric m JOIN series s ON s.metric_id = m.id
-         WHERE m.service = ? ORDER BY m.name`,
+        `SELECT id, name, last_seen AS lastSeen FROM metric WHERE service = ? AND name > ? ${byName}
+         ORDER BY name LIMIT ?`,
       )
-      .all(service) as { name: string; lastSeen: number; type: MetricType; tags: string }[];
-    const byName = new Map<
-      string,
-      { types: Set<MetricType>; keys: Set<string>; series: number; lastSeen: number }
-    >();
-    for (const r of rows) {
-      let m = byName.get(r.name);
-      if (!m)
-        byName.set(r.name, (m = { types: new Set(), keys: new Set(), series: 0, lastSeen: r.lastSeen }));
-      m.types.add(r.type);
-      for (const k of Object.keys(JSON.parse(r.tags) as object)) m.keys.add(k);
-      m.series += 1;
-    }
-    return [...byName].map(([name, m]) => ({
-      name,
-      types: [...m.types].sort(),
-      tagKeys: [...m.keys].sort(),
-      seriesCount: m.series,
+      .all(service, page.after ?? '', ...(names ?? []), page.limit) as {
+      id: number;
+      name: string;
+      lastSeen: number;
+    }[];
+    const types = this.db
+      .prepare('SELECT DISTINCT type FROM series WHERE metric_id = ? ORDER BY type')
+      .pluck();
+    const count = this.db.prepare('SELECT count(*) FROM series WHERE metric_id = ?').pluck();
+    const keys = this.db
+      .prepare(
+        `SELECT DISTINCT j.key FROM (SELECT tags FROM series WHERE metric_id = ? LIMIT ${TAG_KEY_SCAN_SERIES}) s,
+         json_each(s.tags) j ORDER BY j.key`,
+      )
+      .pluck();
+    return metrics.map((m) => ({
+      name: m.name,
+      types: types.all(m.id) as MetricType[],
+      tagKeys: keys.all(m.id) as string[],
+      seriesCount: count.get(m.id) as number,
       lastSeen: m.lastSeen,
     }));
   }

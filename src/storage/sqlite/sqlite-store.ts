@@ -7,7 +7,9 @@ import type {
   BucketGroup,
   BucketQuery,
   Checkpoint,
+  MetricPageRequest,
   MetricSummary,
+  PageRequest,
   RetentionReport,
   ServiceSummary,
   Store,
@@ -161,12 +163,12 @@ export class SqliteStore implements Store {
       .all(source) as Checkpoint[];
   }
 
-  async services(): Promise<ServiceSummary[]> {
-    return this.read({ op: 'services' });
+  async services(page: PageRequest): Promise<ServiceSummary[]> {
+    return this.read({ op: 'services', page });
   }
 
-  async metrics(service: string): Promise<MetricSummary[]> {
-    return this.read({ op: 'metrics', service });
+  async metrics(service: string, page: MetricPageRequest): Promise<MetricSummary[]> {
+    return this.read({ op: 'metrics', service, page });
   }
 
   async queryBuckets(query: BucketQuery): Promise<BucketGroup[]> {
