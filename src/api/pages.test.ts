@@ -61,7 +61,9 @@ async function follow<T extends { next: string | null }>(
   let next: string | null = null;
   do {
     const sep = url.includes('?') ? '&' : '?';
-    const { body } = await get<T>(next === null ? url : `${url}${sep}after=${encodeURIComponent(next)}`);
+    const { body }: { body: T } = await get<T>(
+      next === null ? url : `${url}${sep}after=${encodeURIComponent(next)}`,
+    );
     pages.push(items(body));
     next = body.next;
   } while (next !== null && pages.length < 20);

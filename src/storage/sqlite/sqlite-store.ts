@@ -96,6 +96,9 @@ export class SqliteStore implements Store {
         ? new QueryThreadPool({
             script: new URL('./sqlite-query-thread.js', import.meta.url),
             threads,
+            // One more thread for listings, so /v1/services and /v1/metrics never wait behind
+            // heavy queries (a listing reads an index range: milliseconds).
+            reservedThreads: 1,
             maxQueued: options.queryQueueMax ?? DEFAULT_QUERY_QUEUE_MAX,
             ...(options.queryTimeoutMs !== undefined ? { queryTimeoutMs: options.queryTimeoutMs } : {}),
             workerData: { path: options.path, answerLimits } satisfies SqliteQueryThreadData,
@@ -182,7 +185,8 @@ export class SqliteStore implements Store {
   /** A read on a query thread when the store has them, else here on the reader connection. */
   private async read<R extends ReadRequest>(request: R): Promise<ReadAnswer<R>> {
     if (this.queryThreads === undefined) return answerRead(this.reads, request);
-    return (await this.queryThreads.run(request)) as ReadAnswer<R>;
+    const lane = request.op === 'services' || request.op === 'metrics' ? 'light' : 'heavy';
+    return (await this.queryThreads.run(request, lane)) as ReadAnswer<R>;
   }
 
   async applyRetention(now: number): Promise<RetentionReport> {
