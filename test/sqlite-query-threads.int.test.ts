@@ -137,19 +137,37 @@ describe('SqliteStore with query threads', () => {
     expect(group?.buckets.map((b) => [b.count, b.sum, b.max, b.sketch?.count])).toEqual([[1, 5, 5, 1]]);
   });
 
-  it('refuses reads past its queue with VTG_QUERY_OVERLOADED', async () => {
+  it('refuses reads past its queue with VTG_QUERY_OVERLOADED, while listings still get the reserved thread', async () => {
     const tight = new SqliteStore({ path, retention: FOREVER, queryThreads: 1, queryQueueMax: 0 });
     try {
-      const running = tight.queryVql(
-        prepareVql(VQL[VQL.length - 1] as string, { now: NOW, retention: FOREVER }),
-      );
-      await expect(tight.services(ALL)).rejects.toMatchObject({
+      const plan = prepareVql(VQL[VQL.length - 1] as string, { now: NOW, retention: FOREVER });
+      const running = tight.queryVql(plan);
+      await expect(tight.queryVql(plan)).rejects.toMatchObject({
         code: 'VTG_QUERY_OVERLOADED',
         statusCode: 503,
       });
+      expect(await tight.services(ALL)).toEqual(await inline.services(ALL));
       expect((await running).rows.length).toBeGreaterThan(0);
     } finally {
       await tight.close();
+    }
+  });
+
+  it('answers a services listing before the heavy queries queued ahead of it', async () => {
+    const fair = new SqliteStore({ path, retention: FOREVER, queryThreads: 1 });
+    try {
+      const heavy = (await bucketQueries()).slice(0, 12);
+      // Both threads started and warm, so that what follows measures the queue, not start-up.
+      await Promise.all([fair.services(ALL), fair.queryBuckets(heavy[0] as BucketQuery)]);
+      const done: string[] = [];
+      const reads = heavy.map((q, i) => fair.queryBuckets(q).then(() => done.push(`heavy-${i}`)));
+      const listing = fair.services(ALL).then(() => done.push('services'));
+      await Promise.all([...reads, listing]);
+      // At most the heavy query running when the listing came may finish first; eleven were queued.
+      expect(done.indexOf('services')).toBeLessThanOrEqual(1);
+      expect(done).toHaveLength(13);
+    } finally {
+      await fair.close();
     }
   });
 
