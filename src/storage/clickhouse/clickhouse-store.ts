@@ -330,7 +330,10 @@ export class ClickHouseStore implements Store, BatchPresence {
     const rowsAreSeries = plan.stepMs === undefined;
     const rowLimit = {
       rowsAreSeries,
-      resultRows: rowsAreSeries ? this.answerLimits.maxSeries : this.answerLimits.maxPoints,
+      resultRows: Math.min(
+        this.limits.maxResultRows,
+        rowsAreSeries ? this.answerLimits.maxSeries : this.answerLimits.maxPoints,
+      ),
     };
     const seconds = this.limits.maxExecutionTimeSeconds;
     const deadline = new AbortController();
@@ -344,7 +347,7 @@ export class ClickHouseStore implements Store, BatchPresence {
         abort_signal: deadline.signal,
         clickhouse_settings: {
           ...this.readSettings,
-          max_result_rows: String(Math.min(this.limits.maxResultRows, rowLimit.resultRows)),
+          max_result_rows: String(rowLimit.resultRows),
           timeout_overflow_mode: 'throw',
           // A request the store gave up on stops using the server too.
           cancel_http_readonly_queries_on_client_close: 1,
