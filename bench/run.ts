@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   }
 
   if (only === undefined || only === 'series-limits') {
-    const total = Number(process.env.BENCH_SERIES_TOTAL ?? 1_000_000);
+    const total = Number(process.env.BENCH_SERIES_TOTAL ?? 500_000);
     log(`series limits: ${fmt(total)} series up to --max-active-series, then as many again in one metric`);
     lines.push(...seriesLimitSection(await runSeriesLimitBench(total, log)));
   }

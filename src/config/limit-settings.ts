@@ -11,7 +11,9 @@ const count = z
 
 /**
  * Cardinality limits of the collector (src/ingest/active-series.ts). Each collector enforces them
- * on the series it sees; docs/operations.md says how they add up across collectors.
+ * on the series it sees; docs/operations.md says how they add up across collectors. The defaults
+ * are far above a normal deployment's and keep `vantage start` under 1.5 GB of RSS at the total
+ * limit (docs/benchmarks.md, "Series limits").
  */
 export const SERIES_LIMIT_SETTINGS = {
   maxSeriesPerMetric: {
@@ -31,7 +33,7 @@ export const SERIES_LIMIT_SETTINGS = {
   maxActiveSeries: {
     flag: '--max-active-series',
     env: 'VANTAGE_MAX_ACTIVE_SERIES',
-    default: '1000000',
+    default: '500000',
     schema: count,
     description: 'Active series in one collector; a new series past it is refused',
   },
@@ -51,7 +53,7 @@ export const ANSWER_LIMIT_SETTINGS = {
     env: 'VANTAGE_QUERY_MAX_SERIES',
     default: '10000',
     schema: count,
-    description: 'Most series (groups) in one answer of /v1/metrics/timeseries or /v1/query; beyond it, 422',
+    description: 'Most series (groups) in one answer of /metrics/timeseries or /v1/query; beyond it, 422',
   },
   queryMaxPoints: {
     flag: '--query-max-points',
