@@ -28,6 +28,14 @@ export interface SeriesLimitResult {
   readonly processBytesPerSeries: number;
   readonly trackerBytesPerSeries: number;
   readonly fillSeconds: number;
+  readonly queries: readonly QueryTiming[];
+}
+
+export interface QueryTiming {
+  readonly name: string;
+  readonly status: number;
+  readonly ms: number;
+  readonly bytes: number;
 }
 
 const BATCH = 10_000;
@@ -109,6 +117,7 @@ export async function runSeriesLimitBench(
     const afterAttack = rssBytes(pid);
     const afterAttackParts = rssParts(pid);
     const activeSeries = await promValue(`${server.collector}/metrics`, 'vantage_collector_active_series');
+    const queries = await timeQueries(server.api, perMetric, log);
     return {
       total,
       accepted,
@@ -124,6 +133,7 @@ export async function runSeriesLimitBench(
       processBytesPerSeries: (atLimit - base) / activeSeries,
       trackerBytesPerSeries: trackerBytesPerSeries(total),
       fillSeconds,
+      queries,
     };
   } finally {
     clearInterval(timer);
@@ -132,6 +142,43 @@ export async function runSeriesLimitBench(
     await server.exited;
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The issue's slow answers after the attack: the metrics listing of the attacked service, a
+ * group_by on the unique tag, and /v1/services while four heavy (allowed) queries run.
+ */
+async function timeQueries(api: string, perMetric: number, log: (s: string) => void): Promise<QueryTiming[]> {
+  const timed = async (name: string, path: string): Promise<QueryTiming & { done: number }> => {
+    const t0 = performance.now();
+    // Past the query cache: each request is measured as the store answers it.
+    const res = await fetch(`${api}${path}`, { headers: { 'cache-control': 'no-cache' } });
+    const bytes = (await res.arrayBuffer()).byteLength;
+    const done = performance.now();
+    return { name, status: res.status, ms: done - t0, bytes, done };
+  };
+  const range = 'from=-1h&to=now&step=1m';
+  const out: QueryTiming[] = [];
+  out.push(await timed('GET /v1/metrics?service=svc-0 (first page)', '/v1/metrics?service=svc-0'));
+  out.push(
+    await timed(
+      'timeseries group_by the unique tag',
+      `/metrics/timeseries?service=svc-0&metric=requests_0&group_by=request_id&${range}`,
+    ),
+  );
+  const heavy = ['p99', 'p95', 'p50', 'max'].map((agg) =>
+    timed(
+      `${agg} over one metric's ${fmt(perMetric)} series, 1 h`,
+      `/metrics/timeseries?service=svc-0&metric=requests_0&agg=${agg}&${range}`,
+    ),
+  );
+  const services = timed('GET /v1/services during the four heavy queries', '/v1/services');
+  const all = await Promise.all([...heavy, services]);
+  const listing = all[all.length - 1] as QueryTiming & { done: number };
+  const before = all.slice(0, 4).filter((h) => h.done > listing.done).length;
+  for (const t of all) out.push({ name: t.name, status: t.status, ms: t.ms, bytes: t.bytes });
+  log(`  /v1/services answered before ${before} of the 4 heavy queries`);
+  return out;
 }
 
 /** RssAnon and RssFile of a process (Linux), in bytes. */
@@ -184,6 +231,15 @@ function trackerBytesPerSeries(total: number): number {
 }
 
 export function seriesLimitSection(r: SeriesLimitResult): string[] {
+  const queries = [
+    '',
+    'Then, on the same process (one at a time, except the last five, sent together):',
+    '',
+    '| request | status | ms | bytes |',
+    '|---|---|---|---|',
+    ...r.queries.map((q) => `| ${q.name} | ${q.status} | ${fmt(q.ms, 0)} | ${fmt(q.bytes, 0)} |`),
+    '',
+  ];
   return [
     '### Series limits under a cardinality attack (embedded)',
     '',
@@ -192,6 +248,6 @@ export function seriesLimitSection(r: SeriesLimitResult): string[] {
     '| accepted | refused | active series | RSS at start MB | RSS at the limit MB (anonymous + SQLite mmap) | RSS after the attack MB (anonymous) | peak RSS MB | process bytes / active series | tracker bytes / active series | fill s |',
     '|---|---|---|---|---|---|---|---|---|---|',
     `| ${fmt(r.accepted)} | ${fmt(r.refused)} | ${fmt(r.activeSeries)} | ${fmt(r.baseRssMb, 0)} | ${fmt(r.atLimitRssMb, 0)} (${fmt(r.atLimitAnonMb, 0)} + ${fmt(r.atLimitFileMb, 0)}) | ${fmt(r.afterAttackRssMb, 0)} (${fmt(r.afterAttackAnonMb, 0)}) | ${fmt(r.peakRssMb, 0)} | ${fmt(r.processBytesPerSeries, 0)} | ${fmt(r.trackerBytesPerSeries, 0)} | ${fmt(r.fillSeconds)} |`,
-    '',
+    ...queries,
   ];
 }
