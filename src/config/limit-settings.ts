@@ -12,8 +12,8 @@ const count = z
 /**
  * Cardinality limits of the collector (src/ingest/active-series.ts). Each collector enforces them
  * on the series it sees; docs/operations.md says how they add up across collectors. The defaults
- * are far above a normal deployment's and keep `vantage start` under 1.5 GB of RSS at the total
- * limit (docs/benchmarks.md, "Series limits").
+ * are far above a normal deployment's and keep `vantage start` under about 1.6 GB of RSS at the
+ * total limit (docs/benchmarks.md, "Series limits under a cardinality attack").
  */
 export const SERIES_LIMIT_SETTINGS = {
   maxSeriesPerMetric: {
