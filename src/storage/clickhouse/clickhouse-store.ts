@@ -24,6 +24,7 @@ import { bucketQuerySql, groupTypesSql, toBucket } from './bucket-query.js';
 import type { BucketRow } from './bucket-query.js';
 import { dedupToken, seriesInfo, toMetricRow } from './rows.js';
 import { overLimitError } from './read-limits.js';
+import { metricsPageSql, servicesPageSql } from './catalog-query.js';
 import { DEFAULT_ANSWER_LIMITS, checkBucketQuery, tooManySeries } from '../answer-limits.js';
 import type { AnswerLimits } from '../answer-limits.js';
 import type { SeriesInfo } from './rows.js';
@@ -236,45 +237,13 @@ export class ClickHouseStore implements Store, BatchPresence {
   }
 
   async services(page: PageRequest): Promise<ServiceSummary[]> {
-    const rows = await this.select<{ name: string; metricCount: string; lastSeen: string }>(
-      `SELECT service_name AS name, uniqExact(metric_name) AS metricCount,
-              toUnixTimestamp64Milli(max(last_seen)) AS lastSeen
-       FROM ${this.table(SERIES_TABLE)} WHERE service_name > {after:String}
-       GROUP BY service_name ORDER BY service_name LIMIT {limit:UInt32}`,
-      { after: page.after ?? '', limit: page.limit },
-    );
-    return rows.map((r) => ({
-      name: r.name,
-      metricCount: Number(r.metricCount),
-      lastSeen: Number(r.lastSeen),
-    }));
+    const q = servicesPageSql(this.table(SERIES_TABLE), page);
+    return (await this.select<Parameters<typeof q.toSummary>[0]>(q.sql, q.params)).map(q.toSummary);
   }
 
   async metrics(service: string, page: MetricPageRequest): Promise<MetricSummary[]> {
-    const byName = page.names === undefined ? '' : 'AND metric_name IN {names:Array(String)}';
-    const rows = await this.select<{
-      name: string;
-      types: MetricType[];
-      tagKeys: string[];
-      seriesCount: string;
-      lastSeen: string;
-    }>(
-      `SELECT metric_name AS name, groupUniqArray(type) AS types,
-              groupUniqArrayArray(mapKeys(tags)) AS tagKeys,
-              uniqExact(type, series_id) AS seriesCount,
-              toUnixTimestamp64Milli(max(last_seen)) AS lastSeen
-       FROM ${this.table(SERIES_TABLE)}
-       WHERE service_name = {service:String} AND metric_name > {after:String} ${byName}
-       GROUP BY metric_name ORDER BY metric_name LIMIT {limit:UInt32}`,
-      { service, after: page.after ?? '', limit: page.limit, ...(page.names ? { names: page.names } : {}) },
-    );
-    return rows.map((r) => ({
-      name: r.name,
-      types: [...r.types].sort(),
-      tagKeys: [...r.tagKeys].sort(),
-      seriesCount: Number(r.seriesCount),
-      lastSeen: Number(r.lastSeen),
-    }));
+    const q = metricsPageSql(this.table(SERIES_TABLE), service, page);
+    return (await this.select<Parameters<typeof q.toSummary>[0]>(q.sql, q.params)).map(q.toSummary);
   }
 
   async queryBuckets(q: BucketQuery): Promise<BucketGroup[]> {
