@@ -11,6 +11,7 @@ import { runDashboardBench } from './dashboard-bench.js';
 import { streamBenchSection } from './stream-bench.js';
 import { runBrowserBench } from './browser-bench.js';
 import { fmt, startServer } from './support.js';
+import { runSeriesLimitBench, seriesLimitSection } from './series-limit-bench.js';
 
 /**
  * `npm run bench`: embedded ingestion end to end (202 = durable) and timeseries query latency.
@@ -46,6 +47,12 @@ async function main(): Promise<void> {
       `| ${fmt(r.acceptedPerSecond, 0)} | ${fmt(r.requests)} | ${r.errors} | ${fmt(r.latencyMs.p50)} | ${fmt(r.latencyMs.p99)} | ${fmt(r.latencyMs.max)} | ${fmt(r.peakRssMb, 0)} | ${fmt(r.storedAtEnd, 0)} | ${fmt(r.drainMs / 1000)} |`,
       '',
     );
+  }
+
+  if (only === undefined || only === 'series-limits') {
+    const total = Number(process.env.BENCH_SERIES_TOTAL ?? 500_000);
+    log(`series limits: ${fmt(total)} series up to --max-active-series, then as many again in one metric`);
+    lines.push(...seriesLimitSection(await runSeriesLimitBench(total, log)));
   }
 
   if (only === undefined || only === 'query') {

@@ -29,6 +29,11 @@ import { adminClient, clickHouseUrl, dropDatabase, freshDatabaseName, scalar } f
 import { bucketQuery, seededRandom as rng, tier } from './support/fixtures.js';
 import { TIER_TABLES } from '../src/storage/clickhouse/schema.js';
 
+/** A page large enough for every name these tests write. */
+const ALL = { limit: 100_000 };
+
+import { prepareVql } from '../src/query/index.js';
+
 const T0 = Date.UTC(2024, 0, 1);
 const FOREVER: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
 
@@ -304,9 +309,9 @@ describe('ClickHouseStore answers as SqliteStore does', () => {
   });
 
   it('summarises services and metrics the same', async () => {
-    expect(await ch.services()).toEqual(await lite.services());
-    expect(await ch.metrics('checkout')).toEqual(await lite.metrics('checkout'));
-    expect(await ch.metrics('nobody')).toEqual([]);
+    expect(await ch.services(ALL)).toEqual(await lite.services(ALL));
+    expect(await ch.metrics('checkout', ALL)).toEqual(await lite.metrics('checkout', ALL));
+    expect(await ch.metrics('nobody', ALL)).toEqual([]);
     expect((await ch.stats()).series).toBe((await lite.stats()).series);
     expect((await ch.stats()).bytesOnDisk).toBeGreaterThan(0);
   });
@@ -448,6 +453,46 @@ describe('ClickHouseStore writes', () => {
     ]);
   });
 
+  it('bounds answers and reads: groups, points and rows read refused with coded 422s', async () => {
+    const limits = { maxSeries: 3, maxPoints: 10, maxSeriesScanned: 100, maxRowsScanned: 1_000_000 };
+    // Four hosts, four minutes each.
+    const data = ['a', 'b', 'c', 'd'].flatMap((host) =>
+      Array.from({ length: 4 }, (_, m) => agg([[1, T0 + m * MINUTE_MS]], { tags: { host } })),
+    );
+    const open = async (over: Partial<typeof limits>): Promise<ClickHouseStore> => {
+      const store = await openClickHouse(FOREVER, { answerLimits: { ...limits, ...over } });
+      await store.write(data, []);
+      return store;
+    };
+    const groups = await open({});
+    await expect(groups.queryBuckets(query({ groupBy: ['host'] }))).rejects.toMatchObject({
+      code: 'VTG_QUERY_TOO_MANY_SERIES',
+      statusCode: 422,
+    });
+    const one = await groups.queryBuckets(query({ groupBy: ['host'], tagFilters: [['host', 'a']] }));
+    expect(one.map((g) => g.buckets.length)).toEqual([4]);
+    // Four groups x four minutes = 16 points > 10: the server stops at max_result_rows.
+    const points = await open({ maxSeries: 10 });
+    await expect(points.queryBuckets(query({ groupBy: ['host'] }))).rejects.toMatchObject({
+      code: 'VTG_QUERY_ANSWER_TOO_LARGE',
+      statusCode: 422,
+    });
+    expect(total(await points.queryBuckets(query()))).toEqual({ count: 16, sum: 16 });
+    const rows = await open({ maxSeries: 10, maxPoints: 1_000, maxRowsScanned: 3 });
+    await expect(rows.queryBuckets(query({ groupBy: ['host'] }))).rejects.toMatchObject({
+      code: 'VTG_QUERY_TOO_COSTLY',
+      statusCode: 422,
+    });
+    // VQL has no estimate of its own: the server counts what it reads (max_rows_to_read).
+    const vql = prepareVql(
+      `SELECT tags.host, count(*) FROM metrics WHERE metric_name = 'latency_ms' AND timestamp >= ${T0} AND timestamp < ${T0 + HOUR_MS} GROUP BY tags.host`,
+      { now: T0 + HOUR_MS, retention: FOREVER },
+    );
+    expect((await points.queryVql(vql)).rows).toHaveLength(4);
+    await expect(rows.queryVql(vql)).rejects.toMatchObject({ code: 'VTG_QUERY_TOO_COSTLY' });
+    await expect(groups.queryVql(vql)).rejects.toMatchObject({ code: 'VTG_QUERY_TOO_MANY_SERIES' });
+  });
+
   it('takes user values as parameters, never as SQL', async () => {
     const store = await openClickHouse();
     const evil = "x' OR 1=1 --";
@@ -463,7 +508,7 @@ describe('ClickHouseStore writes', () => {
   it('applies the read limits to queries', async () => {
     const store = await openClickHouse(FOREVER, { queryLimits: { maxResultRows: 1 } });
     await store.write([agg([[1, T0]], { service: 'a' }), agg([[1, T0]], { service: 'b' })], []);
-    await expect(store.services()).rejects.toThrow(/limit|TOO_MANY_ROWS/i);
+    await expect(store.services(ALL)).rejects.toMatchObject({ code: 'VTG_QUERY_ANSWER_TOO_LARGE' });
   });
 });
 
@@ -494,8 +539,8 @@ describe('ClickHouseStore retention', () => {
       const q = query({ tier: t, stepMs: t.resolutionMs, from: 0, to: now + DAY_MS });
       expect(comparable(await ch.queryBuckets(q)), t.name).toEqual(comparable(await lite.queryBuckets(q)));
     }
-    expect(await ch.services()).toEqual(await lite.services());
-    expect((await ch.services()).map((s) => s.name)).toEqual(['checkout']);
+    expect(await ch.services(ALL)).toEqual(await lite.services(ALL));
+    expect((await ch.services(ALL)).map((s) => s.name)).toEqual(['checkout']);
     expect((await ch.stats()).series).toBe(1);
   });
 
@@ -516,7 +561,7 @@ describe('ClickHouseStore retention', () => {
     const report = await job.applyRetention(Date.now());
     expect(report.deletedSeries).toBe(1);
     expect(report.deletedRows).toEqual({ '1m': 1, '5m': 1, '1h': 1, '1d': 1 });
-    expect((await job.services()).map((s) => s.name)).toEqual(['new']);
+    expect((await job.services(ALL)).map((s) => s.name)).toEqual(['new']);
     expect(await scalar(admin(), `SELECT count() FROM ${writer.database}.metrics`)).toBe(1);
     expect((await job.applyRetention(Date.now())).deletedRows).toEqual({
       '1m': 0,

@@ -23,6 +23,9 @@ import { bucketQuery, tier } from './support/fixtures.js';
 import { vqlDataset } from './support/vql-dataset.js';
 import { REPO_ROOT } from './support/vantage-process.js';
 
+/** A page large enough for every name these tests write. */
+const ALL = { limit: 100_000 };
+
 const NOW = Date.UTC(2026, 10, 27, 12, 34, 56);
 const FOREVER: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
 
@@ -60,8 +63,8 @@ async function bucketQueries(): Promise<BucketQuery[]> {
     { stepMs: 7 * MINUTE_MS, tier: tier('1m'), from: NOW - DAY_MS - (NOW % MINUTE_MS), to: NOW },
   ];
   const out: BucketQuery[] = [];
-  for (const service of await inline.services()) {
-    for (const metric of await inline.metrics(service.name)) {
+  for (const service of await inline.services(ALL)) {
+    for (const metric of await inline.metrics(service.name, ALL)) {
       const key = metric.tagKeys[0];
       for (const shape of shapes) {
         const base = bucketQuery(from, { service: service.name, metric: metric.name, ...shape });
@@ -84,11 +87,12 @@ const VQL = [
 
 describe('SqliteStore with query threads', () => {
   it('lists services and metrics as the inline store does', async () => {
-    const services = await pooled.services();
+    const services = await pooled.services(ALL);
     expect(services.length).toBeGreaterThan(1);
-    expect(services).toEqual(await inline.services());
-    for (const s of services) expect(await pooled.metrics(s.name)).toEqual(await inline.metrics(s.name));
-    expect(await pooled.metrics('no-such-service')).toEqual([]);
+    expect(services).toEqual(await inline.services(ALL));
+    for (const s of services)
+      expect(await pooled.metrics(s.name, ALL)).toEqual(await inline.metrics(s.name, ALL));
+    expect(await pooled.metrics('no-such-service', ALL)).toEqual([]);
   });
 
   it('answers time-series reads at every tier, grouped and filtered, bucket for bucket', async () => {
@@ -126,23 +130,44 @@ describe('SqliteStore with query threads', () => {
     );
     addSample(late, 5, NOW - 30_000);
     await inline.write([late], []);
-    expect((await pooled.services()).map((s) => s.name)).toContain('late-service');
+    expect((await pooled.services(ALL)).map((s) => s.name)).toContain('late-service');
     const [group] = await pooled.queryBuckets(
       bucketQuery(NOW - HOUR_MS - (NOW % MINUTE_MS), { service: 'late-service', metric: 'jobs' }),
     );
     expect(group?.buckets.map((b) => [b.count, b.sum, b.max, b.sketch?.count])).toEqual([[1, 5, 5, 1]]);
   });
 
-  it('refuses reads past its queue with VTG_QUERY_OVERLOADED', async () => {
+  it('refuses reads past its queue with VTG_QUERY_OVERLOADED, while listings still get the reserved thread', async () => {
     const tight = new SqliteStore({ path, retention: FOREVER, queryThreads: 1, queryQueueMax: 0 });
     try {
-      const running = tight.queryVql(
-        prepareVql(VQL[VQL.length - 1] as string, { now: NOW, retention: FOREVER }),
-      );
-      await expect(tight.services()).rejects.toMatchObject({ code: 'VTG_QUERY_OVERLOADED', statusCode: 503 });
+      const plan = prepareVql(VQL[VQL.length - 1] as string, { now: NOW, retention: FOREVER });
+      const running = tight.queryVql(plan);
+      await expect(tight.queryVql(plan)).rejects.toMatchObject({
+        code: 'VTG_QUERY_OVERLOADED',
+        statusCode: 503,
+      });
+      expect(await tight.services(ALL)).toEqual(await inline.services(ALL));
       expect((await running).rows.length).toBeGreaterThan(0);
     } finally {
       await tight.close();
+    }
+  });
+
+  it('answers a services listing before the heavy queries queued ahead of it', async () => {
+    const fair = new SqliteStore({ path, retention: FOREVER, queryThreads: 1 });
+    try {
+      const heavy = (await bucketQueries()).slice(0, 12);
+      // Both threads started and warm, so that what follows measures the queue, not start-up.
+      await Promise.all([fair.services(ALL), fair.queryBuckets(heavy[0] as BucketQuery)]);
+      const done: string[] = [];
+      const reads = heavy.map((q, i) => fair.queryBuckets(q).then(() => done.push(`heavy-${i}`)));
+      const listing = fair.services(ALL).then(() => done.push('services'));
+      await Promise.all([...reads, listing]);
+      // At most the heavy query running when the listing came may finish first; eleven were queued.
+      expect(done.indexOf('services')).toBeLessThanOrEqual(1);
+      expect(done).toHaveLength(13);
+    } finally {
+      await fair.close();
     }
   });
 
@@ -164,6 +189,6 @@ describe('SqliteStore with query threads', () => {
     }
     // The two running when close() began finish; the rest were still queued.
     expect(answered).toBe(2);
-    await expect(closing.services()).rejects.toMatchObject({ code: 'VTG_SERVICE_UNAVAILABLE' });
+    await expect(closing.services(ALL)).rejects.toMatchObject({ code: 'VTG_SERVICE_UNAVAILABLE' });
   });
 });

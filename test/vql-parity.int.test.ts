@@ -17,7 +17,7 @@ import { VantageError } from '../src/core/index.js';
 import type { Aggregation, TierRetention } from '../src/core/index.js';
 import { VQL_EXAMPLES, prepareVql, shapeVqlAnswer } from '../src/query/index.js';
 import type { LogicalPlan, VqlAnswer } from '../src/query/index.js';
-import { ClickHouseStore, ClickHouseStoreError, SqliteStore } from '../src/storage/index.js';
+import { ClickHouseStore, SqliteStore } from '../src/storage/index.js';
 import type { Store } from '../src/storage/index.js';
 import { adminClient, clickHouseUrl, dropDatabase, freshDatabaseName } from './support/clickhouse.js';
 import { vqlDataset } from './support/vql-dataset.js';
@@ -308,7 +308,9 @@ describe('VQL on ClickHouse runs under the read limits and a deadline', () => {
     });
     opened.push(capped);
     const err = await capped.queryVql(everything()).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ClickHouseStoreError);
-    expect(String((err as Error).message)).toMatch(/TOO_MANY_ROWS|limit for result/i);
+    // The server's TOO_MANY_ROWS_OR_BYTES, as the coded 422 of an answer over its limit.
+    expect(err).toBeInstanceOf(VantageError);
+    expect(err).toMatchObject({ code: 'VTG_QUERY_ANSWER_TOO_LARGE', statusCode: 422 });
+    expect(String((err as Error).message)).toContain('more than 5 points');
   });
 });

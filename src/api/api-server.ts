@@ -30,6 +30,8 @@ import type { TimeseriesQueryParams } from './timeseries-request.js';
 import { STREAM_SELF_AUTHENTICATED_PATHS, streamRoutes } from './stream/stream-routes.js';
 import type { StreamOptions } from './stream/stream-routes.js';
 import { DASHBOARD_ROUTES, registerDashboard } from './dashboard-routes.js';
+import { PAGE_SIZES, PageQuerySchema, cutPage, pageRequest } from './pages.js';
+import type { PageQuery } from './pages.js';
 
 export interface ApiServerOptions {
   readonly logger: Logger;
@@ -92,41 +94,48 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     metrics.requestDuration.observe({ route }, reply.elapsedTime / 1000);
   });
 
-  app.get(
+  app.get<{ Querystring: PageQuery }>(
     '/v1/services',
     {
       schema: {
-        summary: 'Services that sent metrics',
+        summary: 'Services that sent metrics, by name, one page at a time',
+        querystring: PageQuerySchema,
         response: {
           200: Type.Object({
             services: Type.Array(
               Type.Object({ name: Type.String(), metricCount: Type.Integer(), lastSeen: Type.Number() }),
             ),
+            next: Type.Union([Type.String(), Type.Null()]),
           }),
         },
       },
     },
-    async (): Promise<ServicesResponse> => {
+    async (request): Promise<ServicesResponse> => {
+      const page = pageRequest(request.query, PAGE_SIZES.services);
       const stop = metrics.queryDuration.startTimer({ query: 'services', tier: '' });
-      const services = await store.services();
+      const { items, next } = cutPage(await store.services(page), page, (s) => s.name);
       stop();
-      return { services };
+      return { services: items, next };
     },
   );
 
-  app.get<{ Querystring: { service: string } }>(
+  app.get<{ Querystring: PageQuery & { service: string } }>(
     '/v1/metrics',
     {
       schema: {
-        summary: "A service's metrics with their types and tag keys",
-        querystring: Type.Object({ service: Type.String({ minLength: 1 }) }),
+        summary: "A service's metrics with their types and tag keys, by name, one page at a time",
+        querystring: Type.Composite([
+          Type.Object({ service: Type.String({ minLength: 1 }) }),
+          PageQuerySchema,
+        ]),
       },
     },
     async (request): Promise<MetricsResponse> => {
+      const page = pageRequest(request.query, PAGE_SIZES.metrics);
       const stop = metrics.queryDuration.startTimer({ query: 'metrics', tier: '' });
-      const list = await store.metrics(request.query.service);
+      const { items, next } = cutPage(await store.metrics(request.query.service, page), page, (m) => m.name);
       stop();
-      return { service: request.query.service, metrics: list };
+      return { service: request.query.service, metrics: items, next };
     },
   );
 

@@ -18,6 +18,7 @@ import type { ApiMetrics } from './api-metrics.js';
 import { CACHE_HEADER, wantsFreshAnswer } from './cached-answers.js';
 import type { CachedAnswers } from './cached-answers.js';
 import { measureServiceHealth } from './service-health.js';
+import { PAGE_SIZES, PageQuerySchema, cutPage, pageRequest } from './pages.js';
 import type { HealthRanges } from './service-health.js';
 
 /** The baseline is the day before the window: long enough to be stable, recent enough to be "normal". */
@@ -35,12 +36,13 @@ export interface HealthScoreRouteOptions {
   readonly answers: CachedAnswers;
 }
 
-const HealthScoresQuerySchema = Type.Object({
-  window: Type.Optional(
-    Type.String({ description: 'The recent time scored: whole minutes, 1m to 24h. Default 15m' }),
-  ),
-});
+const WindowSchema = Type.Optional(
+  Type.String({ description: 'The recent time scored: whole minutes, 1m to 24h. Default 15m' }),
+);
+const HealthScoresQuerySchema = Type.Object({ window: WindowSchema });
 type HealthScoresQuery = Static<typeof HealthScoresQuerySchema>;
+const HealthScoresPageSchema = Type.Composite([Type.Object({ window: WindowSchema }), PageQuerySchema]);
+type HealthScoresPageQuery = Static<typeof HealthScoresPageSchema>;
 
 /**
  * GET /v1/health-scores (every service seen since the baseline began) and
@@ -51,28 +53,31 @@ type HealthScoresQuery = Static<typeof HealthScoresQuerySchema>;
 export function registerHealthScoreRoutes(app: FastifyInstance, options: HealthScoreRouteOptions): void {
   const { store } = options;
 
-  app.get<{ Querystring: HealthScoresQuery }>(
+  app.get<{ Querystring: HealthScoresPageQuery }>(
     '/v1/health-scores',
     {
       schema: {
         summary: 'Health score of every service, worst first',
-        description: 'See docs/api.md for the formula; it is also returned as `formula`.',
-        querystring: HealthScoresQuerySchema,
+        description:
+          'See docs/api.md for the formula; it is also returned as `formula`. Pages go by service name (`limit`, `after`, `next`); each page is sorted worst first.',
+        querystring: HealthScoresPageSchema,
         response: { 200: HealthScoresResponseSchema },
       },
     },
     async (request, reply): Promise<HealthScoresResponse> => {
       const ranges = healthRanges(request.query.window, options.clock());
+      const page = pageRequest(request.query, PAGE_SIZES.healthScores);
       const { value, cache } = await options.answers.cached(
         {
           query: 'health_scores',
-          key: `health_scores ${ranges.windowFrom} ${ranges.windowTo}`,
+          key: `health_scores ${ranges.windowFrom} ${ranges.windowTo} ${page.limit} ${JSON.stringify(page.after ?? '')}`,
           rangeEnd: ranges.windowTo,
           fresh: wantsFreshAnswer(request.headers),
         },
         async () => {
           const stop = options.metrics.queryDuration.startTimer({ query: 'health_scores', tier: '' });
-          const active = (await store.services()).filter((s) => s.lastSeen >= ranges.baselineFrom);
+          const listed = cutPage(await store.services(page), page, (s) => s.name);
+          const active = listed.items.filter((s) => s.lastSeen >= ranges.baselineFrom);
           const scores: HealthScoresResponse['services'] = [];
           for (let i = 0; i < active.length; i += SERVICES_AT_ONCE) {
             const batch = active.slice(i, i + SERVICES_AT_ONCE);
@@ -83,7 +88,7 @@ export function registerHealthScoreRoutes(app: FastifyInstance, options: HealthS
             );
           }
           stop();
-          return answer(ranges, scores.sort(worstFirst));
+          return answer(ranges, scores.sort(worstFirst), listed.next);
         },
       );
       reply.header(CACHE_HEADER, cache);
@@ -113,14 +118,13 @@ export function registerHealthScoreRoutes(app: FastifyInstance, options: HealthS
         },
         async () => {
           const stop = options.metrics.queryDuration.startTimer({ query: 'health_scores', tier: '' });
-          const catalog = await store.metrics(service);
-          if (catalog.length === 0) {
+          if ((await store.metrics(service, { limit: 1 })).length === 0) {
             stop();
             throw new VantageError('VTG_QUERY_UNKNOWN_SERVICE', { params: { service }, field: 'service' });
           }
-          const score = await measureServiceHealth(store, service, options.names, ranges, catalog);
+          const score = await measureServiceHealth(store, service, options.names, ranges);
           stop();
-          return answer(ranges, [score]);
+          return answer(ranges, [score], null);
         },
       );
       reply.header(CACHE_HEADER, cache);
@@ -160,7 +164,11 @@ function healthRanges(window: string | undefined, now: number): HealthRanges {
   };
 }
 
-function answer(ranges: HealthRanges, services: HealthScoresResponse['services']): HealthScoresResponse {
+function answer(
+  ranges: HealthRanges,
+  services: HealthScoresResponse['services'],
+  next: string | null,
+): HealthScoresResponse {
   return {
     window: ranges.windowLabel,
     baseline: ranges.baselineLabel,
@@ -170,6 +178,7 @@ function answer(ranges: HealthRanges, services: HealthScoresResponse['services']
     baselineTo: ranges.baselineTo,
     formula: HEALTH_FORMULA_TEXT,
     services,
+    next,
   };
 }
 
@@ -199,6 +208,9 @@ const HealthScoresResponseSchema = Type.Object({
       penalties: Type.Object({ errors: NullableNumber, latency: NullableNumber, throughput: NullableNumber }),
       reasons: Type.Array(Type.String()),
     }),
-    { description: 'Worst first; unknown (no score) last' },
+    { description: 'Worst first within the page; unknown (no score) last' },
   ),
+  next: Type.Union([Type.String(), Type.Null()], {
+    description: 'Pass as `after` for the next page; null on the last page',
+  }),
 });

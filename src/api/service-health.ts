@@ -31,9 +31,13 @@ export async function measureServiceHealth(
   service: string,
   names: HealthMetricNames,
   ranges: HealthRanges,
-  catalog?: readonly MetricSummary[],
 ): Promise<{ service: string } & HealthScore> {
-  const metrics = catalog ?? (await store.metrics(service));
+  // Only the three metrics scored, whatever the number the service sends.
+  const wanted = [names.requests, names.errors, names.latency];
+  const metrics: readonly MetricSummary[] = await store.metrics(service, {
+    names: wanted,
+    limit: wanted.length,
+  });
   // Why an input cannot be read, by input; absent when it can.
   const unusable: Partial<Record<Input, string>> = {};
   for (const input of ['requests', 'errors', 'latency'] as const) {

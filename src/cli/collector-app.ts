@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { VantageConfig } from '../config/index.js';
 import type { BusBacklog, BusProducer } from '../bus/index.js';
 import {
+  ActiveSeriesTracker,
   BatchPublisher,
   PipelineProgress,
   SampleValidator,
@@ -36,6 +37,10 @@ export async function buildCollectorApp(
     | 'httpKeepAliveTimeout'
     | 'shutdownGrace'
     | 'stallAfter'
+    | 'maxSeriesPerMetric'
+    | 'maxSeriesPerService'
+    | 'maxActiveSeries'
+    | 'activeSeriesWindow'
   >,
   producer: BusProducer,
   busName: 'embedded' | 'kafka',
@@ -64,6 +69,12 @@ export async function buildCollectorApp(
     registry,
     metrics,
     validator: new SampleValidator(limits),
+    activeSeries: new ActiveSeriesTracker({
+      perMetric: config.maxSeriesPerMetric,
+      perService: config.maxSeriesPerService,
+      total: config.maxActiveSeries,
+      windowMs: config.activeSeriesWindow,
+    }),
     limits,
     publisher,
     apiKeys: auth.apiKeys(registry),

@@ -1,7 +1,7 @@
 import type { RoleConfig } from '../config/index.js';
 import { ClickHouseStore } from '../storage/index.js';
 import type { KafkaBusOptions } from '../bus/index.js';
-import { tierRetention } from './tier-retention.js';
+import { answerLimits, tierRetention } from './tier-retention.js';
 
 /** The Kafka bus as the settings describe it; `role` names the client to the brokers. */
 export function kafkaBusOptions(config: RoleConfig, role: 'collector' | 'worker' | 'api'): KafkaBusOptions {
@@ -36,6 +36,7 @@ export function clickHouseStore(config: RoleConfig): ClickHouseStore {
     database: config.clickhouseDatabase,
     cluster: config.clickhouseCluster,
     retention: tierRetention(config),
+    answerLimits: answerLimits(config),
     // A fallback worker's rows name their batch, for the query API's merge with its outbox.
     recordBatchTokens: config.fallback === 'sqlite',
   });

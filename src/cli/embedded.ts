@@ -20,7 +20,7 @@ import type { FromWorkerThread, ToWorkerThread, WorkerThreadData } from './embed
 import { buildCollectorApp } from './collector-app.js';
 import { BusLiveFeed } from './bus-live-feed.js';
 import { streamOptions } from './stream-wiring.js';
-import { tierRetention } from './tier-retention.js';
+import { answerLimits, tierRetention } from './tier-retention.js';
 import { embeddedPipeline, healthMetricNames, queryCacheOptions } from './query-api-wiring.js';
 import { DASHBOARD_DIR } from './dashboard-dir.js';
 import { httpSettings } from './http-wiring.js';
@@ -52,6 +52,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     queryThreads: config.queryThreads,
     queryQueueMax: config.queryQueueMax,
     queryTimeoutMs: config.queryTimeout,
+    answerLimits: answerLimits(config),
   });
   const worker = await startWorkerThread(config, log, logger);
   // The collector and the API share one failed-attempt throttle; the worker thread has its own.

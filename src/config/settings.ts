@@ -8,6 +8,7 @@ import { QUERY_THREAD_SETTINGS } from './query-thread-settings.js';
 import { HTTP_SETTINGS } from './http-settings.js';
 import { AUTH_SETTINGS, apiKeysSchema } from './auth-settings.js';
 import { STALL_SETTINGS } from './stall-settings.js';
+import { ANSWER_LIMIT_SETTINGS, SERIES_LIMIT_SETTINGS } from './limit-settings.js';
 
 /**
  * Every setting of the Vantage server roles, once: flag, VANTAGE_* variable, default, schema. The
@@ -178,6 +179,8 @@ export const SETTINGS = {
   ...HTTP_SETTINGS,
   ...AUTH_SETTINGS,
   ...STALL_SETTINGS,
+  ...SERIES_LIMIT_SETTINGS,
+  ...ANSWER_LIMIT_SETTINGS,
   ...STREAM_SETTINGS,
   ...QUERY_CACHE_SETTINGS,
   ...QUERY_THREAD_SETTINGS,

@@ -17,11 +17,15 @@ export interface TimeseriesResponse {
 
 export interface ServicesResponse {
   services: { name: string; metricCount: number; lastSeen: number }[];
+  /** Pass as `after` for the next page; null on the last page. */
+  next: string | null;
 }
 
 export interface MetricsResponse {
   service: string;
   metrics: { name: string; types: string[]; tagKeys: string[]; seriesCount: number; lastSeen: number }[];
+  /** Pass as `after` for the next page; null on the last page. */
+  next: string | null;
 }
 
 /** One side of GET /v1/compare, over the whole range. */
@@ -89,8 +93,13 @@ export interface HealthScoresResponse {
   baselineFrom: number;
   baselineTo: number;
   formula: string;
-  /** Worst first; unknown last. */
+  /** Worst first within the page; unknown last. */
   services: ({ service: string } & HealthScore)[];
+  /**
+   * GET /v1/health-scores pages by service name: pass as `after` for the next page; null on the
+   * last page (and always on /v1/health-scores/:service).
+   */
+  next: string | null;
 }
 
 /** `GET /v1/pipeline`: the pipeline's own metrics, scraped from its roles. Null where unknown. */

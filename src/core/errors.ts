@@ -36,6 +36,11 @@ export const ERRORS = {
     status: 400,
     message: 'The timestamp is more than {limit} in the future',
   },
+  VTG_INGEST_SERIES_LIMIT: {
+    status: 400,
+    message:
+      'New series refused: {what} has its limit of {limit} active series ({scope} limit, {setting}); series already active are still accepted',
+  },
   VTG_INGEST_OVERLOADED: {
     status: 503,
     message: 'The collector is saturated ({pending} metrics waiting); retry after {retryAfter} s',
@@ -65,6 +70,21 @@ export const ERRORS = {
     status: 400,
     message:
       'The query would return {points} points per series; the limit is {limit}: raise step or narrow the range',
+  },
+  VTG_QUERY_TOO_MANY_SERIES: {
+    status: 422,
+    message:
+      'The answer would hold more than {limit} series ({setting}): filter on more tags, group by fewer keys, or query one metric at a time',
+  },
+  VTG_QUERY_ANSWER_TOO_LARGE: {
+    status: 422,
+    message:
+      'The answer would hold more than {limit} points ({setting}): raise the step (a larger time_bucket), narrow the range, or select fewer series',
+  },
+  VTG_QUERY_TOO_COSTLY: {
+    status: 422,
+    message:
+      'The query would read about {estimate} {what}, over the limit of {limit} ({setting}): filter on tags, narrow the range or raise the step',
   },
   VTG_QUERY_TIMEOUT: {
     status: 504,

@@ -13,6 +13,8 @@ export interface CollectorMetrics {
   readonly publishFailures: Counter<'bus'>;
   readonly bufferSamples: Gauge;
   readonly bufferRejections: Counter;
+  readonly activeSeries: Gauge;
+  readonly seriesLimitRejections: Counter<'limit'>;
 }
 
 export function createCollectorMetrics(registry: Registry): CollectorMetrics {
@@ -70,6 +72,17 @@ export function createCollectorMetrics(registry: Registry): CollectorMetrics {
     bufferRejections: new Counter({
       name: 'vantage_collector_buffer_rejections_total',
       help: 'Requests refused with 503 because the buffer was full',
+      registers,
+    }),
+    activeSeries: new Gauge({
+      name: 'vantage_collector_active_series',
+      help: 'Series this collector saw within --active-series-window',
+      registers,
+    }),
+    seriesLimitRejections: new Counter({
+      name: 'vantage_collector_series_limit_rejections_total',
+      help: 'Samples of new series refused by a series limit (label limit: metric, service, total)',
+      labelNames: ['limit'],
       registers,
     }),
   };

@@ -12,6 +12,7 @@ import { BatchPublisher } from './batch-publisher.js';
 import { createCollectorMetrics } from './collector-metrics.js';
 import { buildCollectorServer } from './collector-server.js';
 import { SampleValidator } from './sample-validator.js';
+import { ActiveSeriesTracker } from './active-series.js';
 import { TEST_HTTP_SETTINGS } from '../../test/support/http-settings.js';
 
 /**
@@ -119,6 +120,12 @@ beforeAll(async () => {
     registry,
     metrics,
     validator: new SampleValidator(limits),
+    activeSeries: new ActiveSeriesTracker({
+      perMetric: 1_000,
+      perService: 1_000,
+      total: 1_000,
+      windowMs: 3_600_000,
+    }),
     limits,
     publisher: new BatchPublisher(bus, { maxPendingSamples: 100_000, timeoutMs: 1_000 }, metrics, 'test'),
     apiKeys: new ApiKeyVerifier([]),

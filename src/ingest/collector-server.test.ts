@@ -15,6 +15,7 @@ import { buildCollectorServer } from './collector-server.js';
 import { SampleValidator } from './sample-validator.js';
 import { TEST_HTTP_SETTINGS } from '../../test/support/http-settings.js';
 import { answerUntilClosed, openSocket } from '../../test/support/raw-http.js';
+import { ActiveSeriesTracker } from './active-series.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 30);
 const KEY = 'collector-test-key-long-enough-for-start-up';
@@ -57,6 +58,12 @@ async function collector(
     registry,
     metrics,
     validator: new SampleValidator(limits),
+    activeSeries: new ActiveSeriesTracker({
+      perMetric: 1e6,
+      perService: 1e6,
+      total: 1e6,
+      windowMs: 3_600_000,
+    }),
     limits,
     publisher: new BatchPublisher(
       bus,

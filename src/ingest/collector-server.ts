@@ -22,12 +22,16 @@ import type { PipelineProgress } from './pipeline-progress.js';
 import { ErrorResponseSchema, IngestResponseSchema, envelopeSchema } from './metric-schema.js';
 import type { IngestResponse } from './metric-schema.js';
 import type { SampleValidator, ValidationLimits } from './sample-validator.js';
+import type { ActiveSeriesTracker } from './active-series.js';
+import { SeriesAdmission } from './series-admission.js';
 
 export interface CollectorServerOptions {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly metrics: CollectorMetrics;
   readonly validator: SampleValidator;
+  /** The series limits; every request's new series are counted against them. */
+  readonly activeSeries: ActiveSeriesTracker;
   readonly limits: ValidationLimits;
   readonly publisher: BatchPublisher;
   readonly apiKeys: ApiKeyVerifier;
@@ -83,6 +87,7 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
   app.removeContentTypeParser('text/plain');
 
   const { metrics, publisher, validator } = options;
+  const admission = new SeriesAdmission(options.activeSeries, metrics);
   const perClient = new TokenBucketLimiter(options.rateLimitPerMinute, 60_000, clock);
 
   app.addHook('onResponse', async (request, reply) => {
@@ -116,7 +121,8 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
       preParsing: async (request, _reply, payload) => decode(request, payload),
     },
     async (request, reply) => {
-      const { samples, rejected } = validator.validate(request.body, clock());
+      const now = clock();
+      const { samples, rejected } = admission.admit(validator.validate(request.body, now), now);
       metrics.samples.inc({ outcome: 'rejected' }, rejected.length);
       for (const r of rejected) metrics.errors.inc({ code: r.code });
       const first = rejected[0];

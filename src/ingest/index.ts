@@ -9,3 +9,5 @@ export type { Rejection, ValidatedBatch, ValidationLimits } from './sample-valid
 export { envelopeSchema, metricSchema } from './metric-schema.js';
 export { PipelineProgress } from './pipeline-progress.js';
 export type { PipelineProgressOptions, StallReport } from './pipeline-progress.js';
+export { ActiveSeriesTracker } from './active-series.js';
+export type { SeriesLimits, SeriesLimitScope } from './active-series.js';

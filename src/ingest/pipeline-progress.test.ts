@@ -10,6 +10,7 @@ import { createCollectorMetrics } from './collector-metrics.js';
 import { buildCollectorServer } from './collector-server.js';
 import { PipelineProgress } from './pipeline-progress.js';
 import { SampleValidator } from './sample-validator.js';
+import { ActiveSeriesTracker } from './active-series.js';
 import { TEST_HTTP_SETTINGS } from '../../test/support/http-settings.js';
 
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
@@ -61,6 +62,12 @@ async function collector(stallAfterMs: number) {
     registry,
     metrics,
     validator: new SampleValidator(limits),
+    activeSeries: new ActiveSeriesTracker({
+      perMetric: 1_000,
+      perService: 1_000,
+      total: 1_000,
+      windowMs: 3_600_000,
+    }),
     limits,
     publisher: new BatchPublisher(
       nullProducer,

@@ -25,6 +25,8 @@ export interface Rejection {
 
 export interface ValidatedBatch {
   readonly samples: Sample[];
+  /** Index in the request of each sample, for the rejections of later checks. */
+  readonly indexes: number[];
   readonly rejected: Rejection[];
 }
 
@@ -62,6 +64,7 @@ export class SampleValidator {
       });
     }
     const samples: Sample[] = [];
+    const indexes: number[] = [];
     const rejected: Rejection[] = [];
     for (let i = 0; i < metrics.length; i++) {
       const item: unknown = metrics[i];
@@ -71,9 +74,12 @@ export class SampleValidator {
       }
       const result = this.toSample(item, i, now);
       if ('code' in result) rejected.push(result);
-      else samples.push(result);
+      else {
+        samples.push(result);
+        indexes.push(i);
+      }
     }
-    return { samples, rejected };
+    return { samples, indexes, rejected };
   }
 
   private toSample(m: MetricInput, index: number, now: number): Sample | Rejection {

@@ -8,7 +8,9 @@ export type {
   DeadLetter,
   DeadLetterQuery,
   DeadLetterRecord,
+  MetricPageRequest,
   MetricSummary,
+  PageRequest,
   RetentionReport,
   SeriesSelector,
   ServiceSummary,
@@ -22,6 +24,8 @@ export {
   DEFAULT_QUERY_LIMITS,
 } from './clickhouse/clickhouse-store.js';
 export type { ClickHouseQueryLimits, ClickHouseStoreOptions } from './clickhouse/clickhouse-store.js';
+export { DEFAULT_ANSWER_LIMITS } from './answer-limits.js';
+export type { AnswerLimits } from './answer-limits.js';
 export type { MigrationReport } from './clickhouse/migrator.js';
 export { SqliteOutbox } from './outbox/sqlite-outbox.js';
 export type { NewOutboxBatch, OutboxBatch, OutboxSize } from './outbox/sqlite-outbox.js';

@@ -23,6 +23,17 @@ export interface MetricSummary {
   readonly lastSeen: number;
 }
 
+/** One page of a listing in name order: the names after `after`, at most `limit` of them. */
+export interface PageRequest {
+  readonly after?: string | undefined;
+  readonly limit: number;
+}
+
+/** A page of a service's metrics, optionally only those of the given names. */
+export interface MetricPageRequest extends PageRequest {
+  readonly names?: readonly string[] | undefined;
+}
+
 export interface SeriesSelector {
   readonly service: string;
   readonly metric: string;
@@ -125,8 +136,10 @@ export interface Store {
   /** The dead letters, newest first. */
   deadLetters(query: DeadLetterQuery): Promise<DeadLetterRecord[]>;
   checkpoints(source: string): Promise<Checkpoint[]>;
-  services(): Promise<ServiceSummary[]>;
-  metrics(service: string): Promise<MetricSummary[]>;
+  /** Services in name order, one page: the store reads no more than the page. */
+  services(page: PageRequest): Promise<ServiceSummary[]>;
+  /** A service's metrics in name order, one page. */
+  metrics(service: string, page: MetricPageRequest): Promise<MetricSummary[]>;
   queryBuckets(query: BucketQuery): Promise<BucketGroup[]>;
   /**
    * Runs a VQL plan: one row per group, keyed by the plan's ids, percentiles already taken from

@@ -49,11 +49,12 @@ function selection(q: SeriesSelector): { where: string; group: string; params: R
 }
 
 /** The metric types within each group, from the series catalog (as SqliteStore decides a group's type). */
-export function groupTypesSql(seriesTable: string, q: SeriesSelector): ParameterizedSql {
+export function groupTypesSql(seriesTable: string, q: SeriesSelector, limit: number): ParameterizedSql {
   const { where, group, params } = selection(q);
   return {
-    sql: `SELECT ${group} AS grp, groupUniqArray(type) AS types FROM ${seriesTable} WHERE ${where} GROUP BY grp`,
-    params,
+    sql: `SELECT ${group} AS grp, groupUniqArray(type) AS types, uniqExact(type, series_id) AS series
+FROM ${seriesTable} WHERE ${where} GROUP BY grp LIMIT {groupLimit:UInt32}`,
+    params: { ...params, groupLimit: limit },
   };
 }
 

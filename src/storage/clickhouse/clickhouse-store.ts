@@ -12,7 +12,9 @@ import type {
   DeadLetter,
   DeadLetterQuery,
   DeadLetterRecord,
+  MetricPageRequest,
   MetricSummary,
+  PageRequest,
   RetentionReport,
   ServiceSummary,
   Store,
@@ -26,6 +28,10 @@ import { bucketQuerySql, groupTypesSql, toBucket } from './bucket-query.js';
 import type { BucketRow } from './bucket-query.js';
 import { dateTime64Text, dedupToken, seriesInfo, toMetricRow } from './rows.js';
 import { bisectRefused, deadLetterRecord, sortForStorage } from '../dead-letters.js';
+import { overLimitError } from './read-limits.js';
+import { metricsPageSql, servicesPageSql } from './catalog-query.js';
+import { DEFAULT_ANSWER_LIMITS, checkBucketQuery, tooManySeries } from '../answer-limits.js';
+import type { AnswerLimits } from '../answer-limits.js';
 import type { SeriesInfo } from './rows.js';
 import {
   BATCH_TOKEN_COLUMN,
@@ -61,6 +67,8 @@ export interface ClickHouseStoreOptions {
   /** Per HTTP request; default 30 s. */
   readonly requestTimeoutMs?: number | undefined;
   readonly queryLimits?: Partial<ClickHouseQueryLimits> | undefined;
+  /** Bounds of answers and of rows read (max_rows_to_read); default DEFAULT_ANSWER_LIMITS. */
+  readonly answerLimits?: AnswerLimits | undefined;
   /**
    * Store each row's insert token in BATCH_TOKEN_COLUMN: what a fallback worker's writes need so
    * the query API can tell which outbox batches ClickHouse holds (storedRows). Off, the column
@@ -127,6 +135,7 @@ export class ClickHouseStore implements Store, BatchPresence {
   private readonly schema: SchemaOptions;
   private readonly readSettings: ClickHouseSettings;
   private readonly limits: ClickHouseQueryLimits;
+  private readonly answerLimits: AnswerLimits;
   private readonly series = new Map<string, SeriesInfo>();
   private checkpointVersion = 0;
 
@@ -146,6 +155,7 @@ export class ClickHouseStore implements Store, BatchPresence {
     });
     const limits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
     this.limits = limits;
+    this.answerLimits = options.answerLimits ?? DEFAULT_ANSWER_LIMITS;
     // readonly=2 (not 1): reads only, while still allowing these per-query limits to be set.
     this.readSettings = {
       readonly: '2',
@@ -153,6 +163,10 @@ export class ClickHouseStore implements Store, BatchPresence {
       max_result_rows: String(limits.maxResultRows),
       result_overflow_mode: 'throw',
       max_memory_usage: String(limits.maxMemoryUsageBytes),
+      // The server counts what it reads and stops there, so a query over the cost limit is
+      // refused without an estimate of our own.
+      max_rows_to_read: String(this.answerLimits.maxRowsScanned),
+      read_overflow_mode: 'throw',
     };
   }
 
@@ -349,51 +363,34 @@ export class ClickHouseStore implements Store, BatchPresence {
     return counts;
   }
 
-  async services(): Promise<ServiceSummary[]> {
-    const rows = await this.select<{ name: string; metricCount: string; lastSeen: string }>(
-      `SELECT service_name AS name, uniqExact(metric_name) AS metricCount,
-              toUnixTimestamp64Milli(max(last_seen)) AS lastSeen
-       FROM ${this.table(SERIES_TABLE)} GROUP BY service_name ORDER BY service_name`,
-    );
-    return rows.map((r) => ({
-      name: r.name,
-      metricCount: Number(r.metricCount),
-      lastSeen: Number(r.lastSeen),
-    }));
+  async services(page: PageRequest): Promise<ServiceSummary[]> {
+    const q = servicesPageSql(this.table(SERIES_TABLE), page);
+    return (await this.select<Parameters<typeof q.toSummary>[0]>(q.sql, q.params)).map(q.toSummary);
   }
 
-  async metrics(service: string): Promise<MetricSummary[]> {
-    const rows = await this.select<{
-      name: string;
-      types: MetricType[];
-      tagKeys: string[];
-      seriesCount: string;
-      lastSeen: string;
-    }>(
-      `SELECT metric_name AS name, groupUniqArray(type) AS types,
-              groupUniqArrayArray(mapKeys(tags)) AS tagKeys,
-              uniqExact(type, series_id) AS seriesCount,
-              toUnixTimestamp64Milli(max(last_seen)) AS lastSeen
-       FROM ${this.table(SERIES_TABLE)} WHERE service_name = {service:String}
-       GROUP BY metric_name ORDER BY metric_name`,
-      { service },
-    );
-    return rows.map((r) => ({
-      name: r.name,
-      types: [...r.types].sort(),
-      tagKeys: [...r.tagKeys].sort(),
-      seriesCount: Number(r.seriesCount),
-      lastSeen: Number(r.lastSeen),
-    }));
+  async metrics(service: string, page: MetricPageRequest): Promise<MetricSummary[]> {
+    const q = metricsPageSql(this.table(SERIES_TABLE), service, page);
+    return (await this.select<Parameters<typeof q.toSummary>[0]>(q.sql, q.params)).map(q.toSummary);
   }
 
   async queryBuckets(q: BucketQuery): Promise<BucketGroup[]> {
-    const types = groupTypesSql(this.table(SERIES_TABLE), q);
+    const limits = this.answerLimits;
+    // The groups first, from the series catalog, one past the limit: an answer over a limit is
+    // refused before a point is read.
+    const types = groupTypesSql(this.table(SERIES_TABLE), q, limits.maxSeries + 1);
+    const groupRows = await this.select<{ grp: string[]; types: MetricType[]; series: string }>(
+      types.sql,
+      types.params,
+    );
+    if (groupRows.length === 0) return [];
+    if (groupRows.length > limits.maxSeries) throw tooManySeries(limits.maxSeries);
+    const series = groupRows.reduce((n, g) => n + Number(g.series), 0);
+    checkBucketQuery(limits, q, series, groupRows.length);
     const buckets = bucketQuerySql(this.table(TIER_TABLES[q.tier.name]), q);
-    const [groupRows, bucketRows] = await Promise.all([
-      this.select<{ grp: string[]; types: MetricType[] }>(types.sql, types.params),
-      this.select<BucketRow>(buckets.sql, buckets.params),
-    ]);
+    // One row per point: the server stops at the limit (result_overflow_mode=throw).
+    const bucketRows = await this.select<BucketRow>(buckets.sql, buckets.params, {
+      max_result_rows: String(limits.maxPoints),
+    });
     const typeOf = new Map(
       groupRows.map((g) => [
         JSON.stringify(g.grp),
@@ -425,6 +422,15 @@ export class ClickHouseStore implements Store, BatchPresence {
    */
   async queryVql(plan: LogicalPlan): Promise<{ rows: VqlRow[]; sorted: boolean }> {
     const compiled = compileClickHouse(plan, { database: this.schema.database });
+    // Rows are a plan's points, or its series when it has no time bucket.
+    const rowsAreSeries = plan.stepMs === undefined;
+    const rowLimit = {
+      rowsAreSeries,
+      resultRows: Math.min(
+        this.limits.maxResultRows,
+        rowsAreSeries ? this.answerLimits.maxSeries : this.answerLimits.maxPoints,
+      ),
+    };
     const seconds = this.limits.maxExecutionTimeSeconds;
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), seconds * 1000 + VQL_DEADLINE_GRACE_MS);
@@ -437,6 +443,7 @@ export class ClickHouseStore implements Store, BatchPresence {
         abort_signal: deadline.signal,
         clickhouse_settings: {
           ...this.readSettings,
+          max_result_rows: String(rowLimit.resultRows),
           timeout_overflow_mode: 'throw',
           // A request the store gave up on stops using the server too.
           cancel_http_readonly_queries_on_client_close: 1,
@@ -447,6 +454,8 @@ export class ClickHouseStore implements Store, BatchPresence {
       if (deadline.signal.aborted || isServerTimeout(err)) {
         throw new VantageError('VTG_QUERY_TIMEOUT', { params: { seconds }, cause: err });
       }
+      const refused = overLimitError(err, { ...rowLimit, rowsToRead: this.answerLimits.maxRowsScanned });
+      if (refused !== undefined) throw refused;
       const message = err instanceof Error ? err.message : String(err);
       throw new ClickHouseStoreError(`ClickHouse VQL query failed: ${message}`, { cause: err });
     } finally {
@@ -533,22 +542,40 @@ export class ClickHouseStore implements Store, BatchPresence {
     return info;
   }
 
-  private async select<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-    return this.wrap('query', async () => {
-      const result = await this.client.query({
-        query,
-        query_params: params,
-        format: 'JSONEachRow',
-        clickhouse_settings: this.readSettings,
-      });
-      return result.json<T>();
-    });
+  private async select<T>(
+    query: string,
+    params: Record<string, unknown> = {},
+    settings: ClickHouseSettings = {},
+  ): Promise<T[]> {
+    return this.wrap(
+      'query',
+      async () => {
+        const result = await this.client.query({
+          query,
+          query_params: params,
+          format: 'JSONEachRow',
+          clickhouse_settings: { ...this.readSettings, ...settings },
+        });
+        return result.json<T>();
+      },
+      Number(settings.max_result_rows ?? this.limits.maxResultRows),
+    );
   }
 
-  private async wrap<T>(what: string, run: () => Promise<T>): Promise<T> {
+  private async wrap<T>(
+    what: string,
+    run: () => Promise<T>,
+    resultRows = this.limits.maxResultRows,
+  ): Promise<T> {
     try {
       return await run();
     } catch (err) {
+      const refused = overLimitError(err, {
+        rowsToRead: this.answerLimits.maxRowsScanned,
+        resultRows,
+        rowsAreSeries: false,
+      });
+      if (refused !== undefined) throw refused;
       const message = err instanceof Error ? err.message : String(err);
       throw new ClickHouseStoreError(`ClickHouse ${what} failed: ${message}`, { cause: err });
     }

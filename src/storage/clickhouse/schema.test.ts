@@ -111,7 +111,11 @@ describe('bucket query SQL', () => {
     expect(params).toMatchObject({ from: 120, to: 181 });
     expect(sql).toContain('max(last_at)');
     expect(sql).not.toContain('sumMap');
-    expect(groupTypesSql('vantage.series', q).sql).not.toContain('svc');
+    const groups = groupTypesSql('vantage.series', q, 10_001);
+    expect(groups.sql).not.toContain('svc');
+    // The group count is bounded in SQL, one past the answer limit.
+    expect(groups.sql).toContain('LIMIT {groupLimit:UInt32}');
+    expect(groups.params).toMatchObject({ groupLimit: 10_001 });
   });
 
   it('reads last from (last_ts, value_last) in the minute table and sketches when asked', () => {

@@ -14,6 +14,9 @@ import { OutboxMergedStore } from './outbox-merged-store.js';
 import { OutboxReader } from './outbox-reader.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
 
+/** A page large enough for every name these tests write. */
+const ALL = { limit: 100_000 };
+
 /**
  * The query API's view with the fallback on: a store holding what reached it, plus an outbox
  * holding the rest (some batches of it also in the store: replayed and not yet deleted, or landed
@@ -179,10 +182,10 @@ describe('OutboxMergedStore', () => {
   });
 
   it('lists services and metrics as one store would', async () => {
-    expect(await merged.services()).toEqual(await all.services());
-    expect(await merged.metrics('checkout')).toEqual(await all.metrics('checkout'));
-    expect((await primary.metrics('checkout')).find((m) => m.name === 'requests')?.seriesCount).toBe(6);
-    expect((await merged.metrics('checkout')).find((m) => m.name === 'requests')?.seriesCount).toBe(7);
+    expect(await merged.services(ALL)).toEqual(await all.services(ALL));
+    expect(await merged.metrics('checkout', ALL)).toEqual(await all.metrics('checkout', ALL));
+    expect((await primary.metrics('checkout', ALL)).find((m) => m.name === 'requests')?.seriesCount).toBe(6);
+    expect((await merged.metrics('checkout', ALL)).find((m) => m.name === 'requests')?.seriesCount).toBe(7);
   });
 
   it('asks which batches the store holds after the outbox snapshot and before the data', async () => {
@@ -211,7 +214,7 @@ describe('OutboxMergedStore', () => {
     };
     const store = new OutboxMergedStore(logged, [reader], asked);
     await store.queryBuckets(bucketQuery(T0));
-    await store.metrics('checkout');
+    await store.metrics('checkout', ALL);
     reader.close();
     // Services and metrics merge by union and maximum: a batch on both sides changes nothing.
     expect(calls).toEqual(['outbox', 'storedRows', 'queryBuckets', 'outbox', 'metrics']);
@@ -256,7 +259,7 @@ describe('OutboxMergedStore', () => {
     const none = new OutboxMergedStore(primary, [new OutboxReader(join(dir, 'not-there.db'))], presence);
     const q = bucketQuery(T0, { groupBy: ['host'] });
     expect(comparable(await none.queryBuckets(q))).toEqual(comparable(await primary.queryBuckets(q)));
-    expect(await none.services()).toEqual(await primary.services());
+    expect(await none.services(ALL)).toEqual(await primary.services(ALL));
     expect(presence.scopes).toEqual([]);
     await expect(none.write([], [])).rejects.toThrow(/does not write/);
   });

@@ -6,7 +6,9 @@ import type {
   Checkpoint,
   DeadLetterQuery,
   DeadLetterRecord,
+  MetricPageRequest,
   MetricSummary,
+  PageRequest,
   RetentionReport,
   ServiceSummary,
   Store,
@@ -26,6 +28,11 @@ import type { OutboxAggregateRow, OutboxBatchRef, OutboxQueries, OutboxReader } 
 
 /** Services whose metric names are asked of the store at once, for a merged /v1/services. */
 const NAME_LOOKUPS_AT_ONCE = 8;
+/**
+ * Metric names read per outbox-only service to count its metrics in a merged /v1/services: a
+ * service with more shows this many (the outbox holds minutes of an outage, not a catalog).
+ */
+const METRIC_NAMES_COUNTED = 10_000;
 
 /**
  * The query API's store with the fallback mode on: ClickHouse (or any store) plus the outboxes of
@@ -76,15 +83,23 @@ export class OutboxMergedStore implements Store {
     return this.primary.checkpoints(source);
   }
 
-  async services(): Promise<ServiceSummary[]> {
-    const pending = this.snapshots((q) => q.metrics()).flatMap((r) => r.value);
-    const base = await this.primary.services();
+  /**
+   * The store's page with the outboxes' names of that page merged in. A name the outbox adds
+   * past the store's last name on a full page belongs to a later page, which will hold it.
+   */
+  async services(page: PageRequest): Promise<ServiceSummary[]> {
+    const snapshot = this.snapshots((q) => q.metrics()).flatMap((r) => r.value);
+    const base = await this.primary.services(page);
+    const inPage = pageFilter(page, base);
+    const pending = snapshot.filter((r) => inPage(r.service));
     if (pending.length === 0) return base;
     const services = [...new Set(pending.map((r) => r.service))];
     const known = new Map<string, string[]>();
     for (let i = 0; i < services.length; i += NAME_LOOKUPS_AT_ONCE) {
       const chunk = services.slice(i, i + NAME_LOOKUPS_AT_ONCE);
-      const lists = await Promise.all(chunk.map((s) => this.primary.metrics(s)));
+      const lists = await Promise.all(
+        chunk.map((s) => this.primary.metrics(s, { limit: METRIC_NAMES_COUNTED })),
+      );
       chunk.forEach((s, j) =>
         known.set(
           s,
@@ -92,13 +107,16 @@ export class OutboxMergedStore implements Store {
         ),
       );
     }
-    return mergeServices(base, pending, known);
+    return mergeServices(base, pending, known).slice(0, page.limit);
   }
 
-  async metrics(service: string): Promise<MetricSummary[]> {
-    const pending = this.snapshots((q) => q.series(service)).flatMap((r) => r.value);
-    const base = await this.primary.metrics(service);
-    return pending.length === 0 ? base : mergeMetrics(base, pending);
+  async metrics(service: string, page: MetricPageRequest): Promise<MetricSummary[]> {
+    const snapshot = this.snapshots((q) => q.series(service)).flatMap((r) => r.value);
+    const base = await this.primary.metrics(service, page);
+    const inPage = pageFilter(page, base);
+    const names = page.names === undefined ? undefined : new Set(page.names);
+    const pending = snapshot.filter((r) => inPage(r.name) && (names === undefined || names.has(r.name)));
+    return pending.length === 0 ? base : mergeMetrics(base, pending).slice(0, page.limit);
   }
 
   async queryBuckets(q: BucketQuery): Promise<BucketGroup[]> {
@@ -176,4 +194,14 @@ export class OutboxMergedStore implements Store {
       return held.size === 0 ? r.value : r.value.filter((row) => !held.has(row.batchId));
     });
   }
+}
+
+/** Whether a name belongs to the page the store answered with `base`. */
+function pageFilter(
+  page: PageRequest,
+  base: readonly { readonly name: string }[],
+): (name: string) => boolean {
+  const after = page.after ?? '';
+  const last = base.length >= page.limit ? base[base.length - 1]?.name : undefined;
+  return (name) => name > after && (last === undefined || name <= last);
 }

@@ -185,3 +185,41 @@ describe('QueryThreadPool', () => {
     );
   });
 });
+
+describe('QueryThreadPool lanes', () => {
+  /** Runs a request and notes its name when it is answered. */
+  const noting =
+    (done: string[]) =>
+    (name: string, promise: Promise<Answer>): Promise<void> =>
+      promise.then(() => {
+        done.push(name);
+      });
+
+  it('answers a light request queued behind heavy ones before them', async () => {
+    const p = pool({ threads: 1, maxQueued: 10 });
+    const done: string[] = [];
+    const note = noting(done);
+    const all = [
+      note('heavy-1', p.run({ kind: 'block', ms: 150 }, 'heavy')),
+      note('heavy-2', p.run({ kind: 'block', ms: 50 }, 'heavy')),
+      note('heavy-3', p.run({ kind: 'block', ms: 50 }, 'heavy')),
+      note('light', p.run({ kind: 'echo', value: 'services' }, 'light')),
+    ];
+    await Promise.all(all);
+    expect(done).toEqual(['heavy-1', 'light', 'heavy-2', 'heavy-3']);
+  });
+
+  it('keeps its reserved thread for light requests: heavy ones wait, a light one runs at once', async () => {
+    const p = pool({ threads: 1, reservedThreads: 1, maxQueued: 10 });
+    const heavy = [p.run({ kind: 'block', ms: 200 }, 'heavy'), p.run({ kind: 'block', ms: 50 }, 'heavy')];
+    // One thread runs the first heavy request; the second waits although the reserved thread is idle.
+    expect(p.usage).toEqual({ threads: 2, busy: 1, queued: 1 });
+    const light = p.run({ kind: 'echo', value: 'services' }, 'light');
+    // The light request went straight to the reserved thread; the second heavy one still waits.
+    expect(p.usage).toEqual({ threads: 2, busy: 2, queued: 1 });
+    const [first, second] = await Promise.all(heavy);
+    expect((await light).threadId).not.toBe(first?.threadId);
+    // Heavy requests ran one after the other on the one thread they may use.
+    expect(second?.threadId).toBe(first?.threadId);
+  });
+});

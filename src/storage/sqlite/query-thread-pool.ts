@@ -8,8 +8,13 @@ import type { FromQueryThread, ToQueryThread } from './query-thread-protocol.js'
 export interface QueryThreadPoolOptions {
   /** The thread's entry module, compiled JavaScript (query-thread-protocol.ts says what it does). */
   readonly script: URL;
-  /** Threads started; each runs one query at a time. */
+  /** Threads started for any query; each runs one query at a time. */
   readonly threads: number;
+  /**
+   * Threads started beside them for light queries only (listings): a heavy query never holds
+   * them, so a listing never waits behind heavy ones. Default 0.
+   */
+  readonly reservedThreads?: number;
   /** Queries that may wait for a free thread; one more is refused with VTG_QUERY_OVERLOADED. */
   readonly maxQueued: number;
   /** Handed to every thread as its workerData. */
@@ -30,9 +35,16 @@ export interface QueryThreadPoolUsage {
   readonly queued: number;
 }
 
+/**
+ * Light queries (listings: an index range, milliseconds) go before heavy ones (bucket and VQL
+ * queries: up to --query-timeout) in the queue, and may use the reserved threads.
+ */
+export type QueryLane = 'light' | 'heavy';
+
 interface Job<Request, Answer> {
   readonly id: number;
   readonly request: Request;
+  readonly lane: QueryLane;
   readonly resolve: (answer: Answer) => void;
   readonly reject: (err: Error) => void;
 }
@@ -54,14 +66,15 @@ const RESTART_DELAY_MS = { first: 100, max: 5_000 };
 /**
  * Runs requests on a fixed number of worker threads, one request per thread at a time, so that a
  * slow synchronous query (better-sqlite3 blocks the thread it runs on) never stalls the thread
- * that serves HTTP. Requests wait in a bounded FIFO queue while every thread is busy. A thread
+ * that serves HTTP. Requests wait in a bounded queue while every thread is busy, light ones (listings) before
+ * heavy ones, and `reservedThreads` threads take only light ones. A thread
  * that dies fails the one request it held with VTG_QUERY_THREAD_FAILED and is replaced; nothing
  * waits forever. A thread keeps the process alive only while it runs a request.
  */
 export class QueryThreadPool<Request, Answer> {
   private readonly threads = new Set<PoolThread<Request, Answer>>();
   private readonly idle: PoolThread<Request, Answer>[] = [];
-  private readonly queue: Job<Request, Answer>[] = [];
+  private readonly queues: Record<QueryLane, Job<Request, Answer>[]> = { light: [], heavy: [] };
   private readonly exits = new Map<PoolThread<Request, Answer>, Promise<void>>();
   private nextId = 1;
   private restartDelayMs = RESTART_DELAY_MS.first;
@@ -75,32 +88,41 @@ export class QueryThreadPool<Request, Answer> {
     // From TypeScript sources (vitest) the compiled entry is not there: say so now, not per query.
     if (!existsSync(path))
       throw new Error(`the query thread's script ${path} is missing: build with npm run build`);
-    for (let i = 0; i < options.threads; i++) this.start();
+    for (let i = 0; i < options.threads + (options.reservedThreads ?? 0); i++) this.start();
   }
 
-  /** Runs `request` on the next free thread. */
-  run(request: Request): Promise<Answer> {
+  /** Runs `request` on the next free thread its lane may use; light requests pass heavy ones. */
+  run(request: Request, lane: QueryLane = 'heavy'): Promise<Answer> {
     if (this.closing !== undefined) return Promise.reject(closedError());
     return new Promise<Answer>((resolve, reject) => {
-      const job = { id: this.nextId++, request, resolve, reject };
-      const thread = this.idle.pop();
-      if (thread !== undefined) this.dispatch(thread, job);
-      else if (this.queue.length >= this.options.maxQueued) {
+      const job = { id: this.nextId++, request, lane, resolve, reject };
+      const queued = this.queues.light.length + this.queues.heavy.length;
+      if (this.idle.length > 0 && this.mayStart(lane))
+        this.dispatch(this.idle.pop() as PoolThread<Request, Answer>, job);
+      else if (queued >= this.options.maxQueued) {
         reject(
           new VantageError('VTG_QUERY_OVERLOADED', {
-            params: { queued: this.queue.length, retryAfter: 1 },
+            params: { queued, retryAfter: 1 },
             retryAfter: 1,
           }),
         );
-      } else this.queue.push(job);
+      } else this.queues[lane].push(job);
     });
+  }
+
+  /** Heavy queries hold at most `threads` threads; the reserved ones stay free for light ones. */
+  private mayStart(lane: QueryLane): boolean {
+    if (lane === 'light') return true;
+    let heavy = 0;
+    for (const t of this.threads) if (t.job?.lane === 'heavy') heavy += 1;
+    return heavy < this.options.threads;
   }
 
   get usage(): QueryThreadPoolUsage {
     return {
       threads: this.threads.size,
       busy: [...this.threads].filter((t) => t.job !== undefined).length,
-      queued: this.queue.length,
+      queued: this.queues.light.length + this.queues.heavy.length,
     };
   }
 
@@ -112,7 +134,8 @@ export class QueryThreadPool<Request, Answer> {
     return (this.closing ??= (async () => {
       for (const timer of this.restarts) clearTimeout(timer);
       this.restarts.clear();
-      for (const job of this.queue.splice(0)) job.reject(closedError());
+      for (const job of [...this.queues.light.splice(0), ...this.queues.heavy.splice(0)])
+        job.reject(closedError());
       const timeoutMs = this.options.closeTimeoutMs ?? 10_000;
       const overdue = setTimeout(() => {
         for (const t of this.threads) {
@@ -211,10 +234,15 @@ export class QueryThreadPool<Request, Answer> {
     this.restarts.add(timer);
   }
 
-  /** The thread is free: it takes the oldest waiting job, or waits (not keeping the process up). */
+  /**
+   * The thread is free: it takes the oldest light job, else the oldest heavy one if heavy jobs
+   * may take another thread, or waits (not keeping the process up).
+   */
   private release(thread: PoolThread<Request, Answer>): void {
     if (this.closing !== undefined) return;
-    const next = this.queue.shift();
+    const next =
+      this.queues.light.shift() ??
+      (this.queues.heavy.length > 0 && this.mayStart('heavy') ? this.queues.heavy.shift() : undefined);
     if (next !== undefined) this.dispatch(thread, next);
     else {
       thread.worker.unref();

@@ -2,6 +2,13 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Aggregate } from '../../core/index.js';
 import { seriesKey } from '../../core/index.js';
 
+/**
+ * Ids cached at most: about 250 bytes each (key text and ids), so 50 MB at most, whatever the
+ * number of series stored. A miss costs two indexed lookups, so past the bound the cache starts
+ * over rather than keep an LRU's bookkeeping on the write path.
+ */
+export const SERIES_ID_CACHE_MAX = 200_000;
+
 /** Ids of metrics and series, created on first sight and cached. Used inside write transactions. */
 export class SeriesCatalog {
   private readonly ids = new Map<string, { metricId: number; seriesId: number }>();
@@ -28,6 +35,7 @@ export class SeriesCatalog {
       this.insertSeries.run(metricId, a.type, a.tags);
       const seriesId = this.selectSeries.get(metricId, a.type, a.tags) as number;
       ids = { metricId, seriesId };
+      if (this.ids.size >= SERIES_ID_CACHE_MAX) this.ids.clear();
       this.ids.set(key, ids);
     }
     return ids;

@@ -9,15 +9,18 @@ import { openDatabase } from './sqlite-connection.js';
 import { SqliteReads, answerRead } from './sqlite-reads.js';
 import type { ReadAnswer, ReadRequest } from './sqlite-reads.js';
 import { serveQueries } from './query-thread-protocol.js';
+import type { AnswerLimits } from '../answer-limits.js';
 
 export interface SqliteQueryThreadData {
   readonly path: string;
+  readonly answerLimits: AnswerLimits;
 }
 
 const port = parentPort;
 if (port === null) throw new Error('sqlite-query-thread runs only as a worker thread');
-const db = openDatabase((workerData as SqliteQueryThreadData).path, { readonly: true });
-const reads = new SqliteReads(db);
+const data = workerData as SqliteQueryThreadData;
+const db = openDatabase(data.path, { readonly: true });
+const reads = new SqliteReads(db, data.answerLimits);
 serveQueries<ReadRequest, ReadAnswer<ReadRequest>>(port, {
   answer: (request) => answerRead(reads, request),
   close: () => db.close(),

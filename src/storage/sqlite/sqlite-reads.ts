@@ -3,8 +3,24 @@ import { clampedQuantile, QuantileSketch } from '../../core/index.js';
 import type { MetricType } from '../../core/index.js';
 import { compileSqlite } from '../../query/index.js';
 import type { LogicalPlan, VqlRow, VqlValue } from '../../query/index.js';
-import type { Bucket, BucketGroup, BucketQuery, MetricSummary, ServiceSummary } from '../store.js';
+import type {
+  Bucket,
+  BucketGroup,
+  BucketQuery,
+  MetricPageRequest,
+  MetricSummary,
+  PageRequest,
+  ServiceSummary,
+} from '../store.js';
 import { tierTable } from './schema.js';
+import {
+  DEFAULT_ANSWER_LIMITS,
+  answerTooLarge,
+  checkBucketQuery,
+  tooCostly,
+  tooManySeries,
+} from '../answer-limits.js';
+import type { AnswerLimits } from '../answer-limits.js';
 
 /**
  * The query API's reads of the store, as messages: SqliteStore runs them on its own connection
@@ -13,8 +29,8 @@ import { tierTable } from './schema.js';
  * structured clone.
  */
 export type ReadRequest =
-  | { readonly op: 'services' }
-  | { readonly op: 'metrics'; readonly service: string }
+  | { readonly op: 'services'; readonly page: PageRequest }
+  | { readonly op: 'metrics'; readonly service: string; readonly page: MetricPageRequest }
   | { readonly op: 'buckets'; readonly query: BucketQuery }
   | { readonly op: 'vql'; readonly plan: LogicalPlan };
 
@@ -36,6 +52,21 @@ export interface EncodedBucketGroup extends Omit<BucketGroup, 'buckets'> {
   readonly buckets: EncodedBucket[];
 }
 
+type BucketRow = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number | null,
+  Buffer | null,
+  number | null,
+];
+
+/** Series of one metric whose tags a metrics listing reads for its tag keys. */
+export const TAG_KEY_SCAN_SERIES = 100_000;
+
 /** Decodes the sketches of an answer to `buckets`, in the thread that will use them. */
 export function decodeBucketGroups(groups: readonly EncodedBucketGroup[]): BucketGroup[] {
   return groups.map((g) => ({
@@ -48,9 +79,9 @@ export function decodeBucketGroups(groups: readonly EncodedBucketGroup[]): Bucke
 export function answerRead<R extends ReadRequest>(reads: SqliteReads, request: R): ReadAnswer<R> {
   switch (request.op) {
     case 'services':
-      return reads.services() as ReadAnswer<R>;
+      return reads.services(request.page) as ReadAnswer<R>;
     case 'metrics':
-      return reads.metrics(request.service) as ReadAnswer<R>;
+      return reads.metrics(request.service, request.page) as ReadAnswer<R>;
     case 'buckets':
       return reads.buckets(request.query) as ReadAnswer<R>;
     case 'vql':
@@ -60,44 +91,57 @@ export function answerRead<R extends ReadRequest>(reads: SqliteReads, request: R
 
 /** The read queries of the store on one connection (read-only or not). */
 export class SqliteReads {
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly limits: AnswerLimits = DEFAULT_ANSWER_LIMITS,
+  ) {
     this.db.exec(
       'CREATE TEMP TABLE IF NOT EXISTS query_selection (series_id INTEGER PRIMARY KEY, grp INTEGER NOT NULL)',
     );
   }
 
-  services(): ServiceSummary[] {
+  services(page: PageRequest): ServiceSummary[] {
+    // The UNIQUE (service, name) index hands the services in order: a page reads only its rows.
     return this.db
       .prepare(
-        'SELECT service AS name, count(*) AS metricCount, max(last_seen) AS lastSeen FROM metric GROUP BY service ORDER BY service',
+        `SELECT service AS name, count(*) AS metricCount, max(last_seen) AS lastSeen FROM metric
+         WHERE service > ? GROUP BY service ORDER BY service LIMIT ?`,
       )
-      .all() as ServiceSummary[];
+      .all(page.after ?? '', page.limit) as ServiceSummary[];
   }
 
-  metrics(service: string): MetricSummary[] {
-    const rows = this.db
+  /**
+   * One page of a service's metrics. Types, tag keys and counts are taken per metric in SQL, so
+   * no series is held here; tag keys come from the first TAG_KEY_SCAN_SERIES series of a metric.
+   */
+  metrics(service: string, page: MetricPageRequest): MetricSummary[] {
+    const names = page.names;
+    const byName = names === undefined ? '' : `AND name IN (${names.map(() => '?').join(', ') || "''"})`;
+    const metrics = this.db
       .prepare(
-        `SELECT m.name, m.last_seen AS lastSeen, s.type, s.tags FROM metric m JOIN series s ON s.metric_id = m.id
-         WHERE m.service = ? ORDER BY m.name`,
+        `SELECT id, name, last_seen AS lastSeen FROM metric WHERE service = ? AND name > ? ${byName}
+         ORDER BY name LIMIT ?`,
       )
-      .all(service) as { name: string; lastSeen: number; type: MetricType; tags: string }[];
-    const byName = new Map<
-      string,
-      { types: Set<MetricType>; keys: Set<string>; series: number; lastSeen: number }
-    >();
-    for (const r of rows) {
-      let m = byName.get(r.name);
-      if (!m)
-        byName.set(r.name, (m = { types: new Set(), keys: new Set(), series: 0, lastSeen: r.lastSeen }));
-      m.types.add(r.type);
-      for (const k of Object.keys(JSON.parse(r.tags) as object)) m.keys.add(k);
-      m.series += 1;
-    }
-    return [...byName].map(([name, m]) => ({
-      name,
-      types: [...m.types].sort(),
-      tagKeys: [...m.keys].sort(),
-      seriesCount: m.series,
+      .all(service, page.after ?? '', ...(names ?? []), page.limit) as {
+      id: number;
+      name: string;
+      lastSeen: number;
+    }[];
+    const types = this.db
+      .prepare('SELECT DISTINCT type FROM series WHERE metric_id = ? ORDER BY type')
+      .pluck();
+    const count = this.db.prepare('SELECT count(*) FROM series WHERE metric_id = ?').pluck();
+    const keys = this.db
+      .prepare(
+        `SELECT DISTINCT j.key FROM (SELECT tags FROM series WHERE metric_id = ? LIMIT ${TAG_KEY_SCAN_SERIES}) s,
+         json_each(s.tags) j ORDER BY j.key`,
+      )
+      .pluck();
+    return metrics.map((m) => ({
+      name: m.name,
+      types: types.all(m.id) as MetricType[],
+      tagKeys: keys.all(m.id) as string[],
+      seriesCount: count.get(m.id) as number,
       lastSeen: m.lastSeen,
     }));
   }
@@ -107,6 +151,13 @@ export class SqliteReads {
       .prepare('SELECT id FROM metric WHERE service = ? AND name = ?')
       .get(q.service, q.metric) as { id: number } | undefined;
     if (!metric) return [];
+    // Counted on the index before the series are read, so a metric of millions costs nothing.
+    const stored = this.db
+      .prepare('SELECT count(*) FROM series WHERE metric_id = ?')
+      .pluck()
+      .get(metric.id) as number;
+    if (stored > this.limits.maxSeriesScanned)
+      throw tooCostly('series', stored, this.limits.maxSeriesScanned);
     const series = this.db
       .prepare('SELECT id, type, tags FROM series WHERE metric_id = ?')
       .all(metric.id) as {
@@ -132,6 +183,7 @@ export class SqliteReads {
       selection.push([s.id, g]);
     }
     if (selection.length === 0) return [];
+    checkBucketQuery(this.limits, q, selection.length, groups.length);
     const rows = this.readBuckets(
       q,
       metric.id,
@@ -182,17 +234,11 @@ export class SqliteReads {
              ON s.series_id = a.series_id
              WHERE a.metric_id = @metric AND a.start >= @from AND a.start < @to GROUP BY s.grp, b ORDER BY s.grp, b`;
     }
-    const rows = this.db.prepare(sql).raw(true).all(params) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number | null,
-      Buffer | null,
-      number | null,
-    ][];
+    const rows: BucketRow[] = [];
+    for (const row of this.db.prepare(sql).raw(true).iterate(params)) {
+      if (rows.length === this.limits.maxPoints) throw answerTooLarge(this.limits.maxPoints);
+      rows.push(row as BucketRow);
+    }
     return rows.map(([grp, start, count, sum, min, max, last, sketch, lastTs]) => ({
       grp,
       bucket: {
@@ -210,7 +256,15 @@ export class SqliteReads {
 
   vql(plan: LogicalPlan): { rows: VqlRow[]; sorted: boolean } {
     const compiled = compileSqlite(plan);
-    const raw = this.db.prepare(compiled.sql).all(...compiled.params) as Record<string, unknown>[];
+    const raw: Record<string, unknown>[] = [];
+    // Rows are a plan's points, or its series when it has no time bucket; read one past the
+    // limit, so that an answer over it is never held whole.
+    const limit = plan.stepMs === undefined ? this.limits.maxSeries : this.limits.maxPoints;
+    for (const row of this.db.prepare(compiled.sql).iterate(...compiled.params)) {
+      if (raw.length === limit)
+        throw plan.stepMs === undefined ? tooManySeries(limit) : answerTooLarge(limit);
+      raw.push(row as Record<string, unknown>);
+    }
     const rows = raw.map((r) => {
       const out: Record<string, VqlValue> = {};
       for (const [id, column] of Object.entries(compiled.columns)) {

@@ -19,6 +19,9 @@ import type { Bucket, BucketGroup, BucketQuery } from '../store.js';
 import { SqliteStore } from './sqlite-store.js';
 import { bucketQuery, seededRandom as rng, tier } from '../../../test/support/fixtures.js';
 
+/** A page large enough for every name these tests write. */
+const ALL = { limit: 100_000 };
+
 const T0 = Date.UTC(2024, 0, 1); // a day boundary
 const FOREVER: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
 
@@ -371,11 +374,11 @@ describe('SqliteStore catalog and checkpoints', () => {
       ],
       [],
     );
-    expect(await store.services()).toEqual([
+    expect(await store.services(ALL)).toEqual([
       { name: 'cart', metricCount: 1, lastSeen: T0 + 2 * MINUTE_MS },
       { name: 'checkout', metricCount: 2, lastSeen: T0 + 9_000 },
     ]);
-    expect(await store.metrics('checkout')).toEqual([
+    expect(await store.metrics('checkout', ALL)).toEqual([
       {
         name: 'latency_ms',
         types: ['gauge'],
@@ -385,7 +388,7 @@ describe('SqliteStore catalog and checkpoints', () => {
       },
       { name: 'requests', types: ['counter'], tagKeys: [], seriesCount: 1, lastSeen: T0 + 7_000 },
     ]);
-    expect(await store.metrics('nobody')).toEqual([]);
+    expect(await store.metrics('nobody', ALL)).toEqual([]);
     expect((await store.stats()).series).toBe(4);
   });
 
@@ -499,12 +502,12 @@ describe('SqliteStore retention', () => {
     );
     const report = await store.applyRetention(NOW);
     expect(report.deletedSeries).toBe(1);
-    expect((await store.services()).map((s) => s.name)).toEqual(['new']);
+    expect((await store.services(ALL)).map((s) => s.name)).toEqual(['new']);
     expect((await store.stats()).series).toBe(1);
 
     // The same series comes back: the store must not reuse ids it deleted.
     await store.write([agg([[7, NOW - 2 * MINUTE_MS]], { service: 'old' })], []);
-    expect((await store.services()).map((s) => s.name)).toEqual(['new', 'old']);
+    expect((await store.services(ALL)).map((s) => s.name)).toEqual(['new', 'old']);
     const group = only(
       await store.queryBuckets(query({ service: 'old', from: NOW - DAY_MS, to: NOW + DAY_MS })),
     );

@@ -11,7 +11,9 @@ import type {
   DeadLetter,
   DeadLetterQuery,
   DeadLetterRecord,
+  MetricPageRequest,
   MetricSummary,
+  PageRequest,
   RetentionReport,
   ServiceSummary,
   Store,
@@ -26,6 +28,8 @@ import { SqliteReads, answerRead, decodeBucketGroups } from './sqlite-reads.js';
 import type { ReadAnswer, ReadRequest } from './sqlite-reads.js';
 import { QueryThreadPool } from './query-thread-pool.js';
 import type { SqliteQueryThreadData } from './sqlite-query-thread.js';
+import { DEFAULT_ANSWER_LIMITS } from '../answer-limits.js';
+import type { AnswerLimits } from '../answer-limits.js';
 
 export interface SqliteStoreOptions {
   readonly path: string;
@@ -43,6 +47,8 @@ export interface SqliteStoreOptions {
    * replaced. Inline reads (no query threads) cannot be interrupted and have none.
    */
   readonly queryTimeoutMs?: number;
+  /** Bounds of answers and of what one read may scan; default DEFAULT_ANSWER_LIMITS. */
+  readonly answerLimits?: AnswerLimits;
 }
 
 /** Reads waiting for a query thread, unless the options say otherwise. */
@@ -70,7 +76,8 @@ export class SqliteStore implements Store {
     this.writer = openDatabase(options.path);
     migrate(this.writer);
     this.reader = openDatabase(options.path);
-    this.reads = new SqliteReads(this.reader);
+    const answerLimits = options.answerLimits ?? DEFAULT_ANSWER_LIMITS;
+    this.reads = new SqliteReads(this.reader, answerLimits);
     this.catalog = new SeriesCatalog(this.writer);
     this.upserts = TIERS.map((t) =>
       this.writer.prepare(`
@@ -104,9 +111,12 @@ export class SqliteStore implements Store {
         ? new QueryThreadPool({
             script: new URL('./sqlite-query-thread.js', import.meta.url),
             threads,
+            // One more thread for listings, so /v1/services and /v1/metrics never wait behind
+            // heavy queries (a listing reads an index range: milliseconds).
+            reservedThreads: 1,
             maxQueued: options.queryQueueMax ?? DEFAULT_QUERY_QUEUE_MAX,
             ...(options.queryTimeoutMs !== undefined ? { queryTimeoutMs: options.queryTimeoutMs } : {}),
-            workerData: { path: options.path } satisfies SqliteQueryThreadData,
+            workerData: { path: options.path, answerLimits } satisfies SqliteQueryThreadData,
           })
         : undefined;
   }
@@ -238,12 +248,12 @@ export class SqliteStore implements Store {
       .all(source) as Checkpoint[];
   }
 
-  async services(): Promise<ServiceSummary[]> {
-    return this.read({ op: 'services' });
+  async services(page: PageRequest): Promise<ServiceSummary[]> {
+    return this.read({ op: 'services', page });
   }
 
-  async metrics(service: string): Promise<MetricSummary[]> {
-    return this.read({ op: 'metrics', service });
+  async metrics(service: string, page: MetricPageRequest): Promise<MetricSummary[]> {
+    return this.read({ op: 'metrics', service, page });
   }
 
   async queryBuckets(query: BucketQuery): Promise<BucketGroup[]> {
@@ -257,7 +267,8 @@ export class SqliteStore implements Store {
   /** A read on a query thread when the store has them, else here on the reader connection. */
   private async read<R extends ReadRequest>(request: R): Promise<ReadAnswer<R>> {
     if (this.queryThreads === undefined) return answerRead(this.reads, request);
-    return (await this.queryThreads.run(request)) as ReadAnswer<R>;
+    const lane = request.op === 'services' || request.op === 'metrics' ? 'light' : 'heavy';
+    return (await this.queryThreads.run(request, lane)) as ReadAnswer<R>;
   }
 
   async applyRetention(now: number): Promise<RetentionReport> {

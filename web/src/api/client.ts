@@ -85,3 +85,25 @@ export async function apiPost<T>(path: string, body: unknown, signal?: AbortSign
   };
   return answer<T>(await fetch(path, init));
 }
+
+/** The pages a listing is followed for at most: a bound on one view's requests. */
+export const MAX_PAGES = 10;
+
+/**
+ * GET a paged listing (`/v1/services`, `/v1/metrics`, `/v1/health-scores`) and follow its
+ * `next` for up to MAX_PAGES pages, joining the pages' lists with `join`. The answer's `next` is
+ * that of the last page read: not null when there was more than the view shows.
+ */
+export async function apiGetPages<T extends { next: string | null }>(
+  path: string,
+  params: QueryParams | undefined,
+  join: (all: T, page: T) => T,
+  signal?: AbortSignal,
+): Promise<T> {
+  let all = await apiGet<T>(path, params, signal);
+  for (let i = 1; i < MAX_PAGES && all.next !== null && all.next !== undefined; i++) {
+    const page = await apiGet<T>(path, { ...params, after: all.next }, signal);
+    all = { ...join(all, page), next: page.next };
+  }
+  return all;
+}

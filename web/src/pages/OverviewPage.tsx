@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { apiGet, apiPost } from '../api/client';
+import { apiGetPages, apiPost } from '../api/client';
 import type { HealthScoresResponse, ServiceHealth, ServicesResponse, VqlResponse } from '../api/types';
 import { useApi } from '../api/use-api';
 import { Sparkline } from '../charts/Sparkline';
@@ -46,12 +46,24 @@ function worstFirst(a: Row, b: Row): number {
 export function OverviewPage(): ReactNode {
   const services = useApi(
     'services',
-    (s) => apiGet<ServicesResponse>('/v1/services', undefined, s),
+    (s) =>
+      apiGetPages<ServicesResponse>(
+        '/v1/services',
+        undefined,
+        (all, page) => ({ ...all, services: [...all.services, ...page.services] }),
+        s,
+      ),
     REFRESH_MS,
   );
   const health = useApi(
     'health',
-    (s) => apiGet<HealthScoresResponse>('/v1/health-scores', undefined, s),
+    (s) =>
+      apiGetPages<HealthScoresResponse>(
+        '/v1/health-scores',
+        undefined,
+        (all, page) => ({ ...all, services: [...all.services, ...page.services] }),
+        s,
+      ),
     REFRESH_MS,
   );
   const rates = useApi('rates', (s) => apiPost<VqlResponse>('/v1/query', { vql: RATES_VQL }, s), REFRESH_MS);

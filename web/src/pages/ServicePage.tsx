@@ -1,6 +1,6 @@
 import { Fragment, type ReactNode } from 'react';
 import { hrefWith, useLocation, useSetParams } from '../app/router';
-import { apiGet } from '../api/client';
+import { apiGetPages } from '../api/client';
 import type { MetricsResponse } from '../api/types';
 import { useApi } from '../api/use-api';
 import { TimeSeriesChart } from '../charts/TimeSeriesChart';
@@ -44,7 +44,14 @@ export default function ServicePage({ service }: { service: string }): ReactNode
   const step = params.get('step') ?? '';
   const canLive = endsNow(range);
   const live = canLive && params.get('live') === '1';
-  const metrics = useApi(`metrics:${service}`, (s) => apiGet<MetricsResponse>('/v1/metrics', { service }, s));
+  const metrics = useApi(`metrics:${service}`, (s) =>
+    apiGetPages<MetricsResponse>(
+      '/v1/metrics',
+      { service },
+      (all, page) => ({ ...all, metrics: [...all.metrics, ...page.metrics] }),
+      s,
+    ),
+  );
   const list = metrics.state.data?.metrics ?? [];
   const tagKeys = [...new Set(list.flatMap((m) => m.tagKeys))].sort();
 
