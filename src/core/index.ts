@@ -33,7 +33,7 @@ export type { StepStats } from './step-stats.js';
 export { isWelchUndefined, welchTTest } from './welch-t-test.js';
 export type { WelchTTest, WelchUndefined } from './welch-t-test.js';
 export { SEED_BACKOFF, abortableSleep, backoffDelay, retryWithBackoff } from './backoff.js';
-export type { BackoffPolicy, RetryHooks } from './backoff.js';
+export type { BackoffPolicy, RetryGate, RetryHooks } from './backoff.js';
 export { ERRORS, VantageError, errorBody, formatMessage } from './errors.js';
 export type { ErrorBody, ErrorCode, ErrorParams, TextPosition } from './errors.js';
 export { MinuteAggregator } from './minute-aggregator.js';
