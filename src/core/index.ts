@@ -2,6 +2,7 @@ export {
   addSample,
   aggregateKey,
   aggregateProblem,
+  laterWins,
   mergeAggregate,
   newAggregate,
   rebucket,
@@ -42,6 +43,7 @@ export type { Outcome } from './outcome.js';
 export { ProgressWatch } from './progress-watch.js';
 export type { PartitionPosition, ProgressState } from './progress-watch.js';
 export { QuantileSketch, SKETCH_RELATIVE_ACCURACY } from './quantile-sketch.js';
+export type { SketchBuckets } from './quantile-sketch.js';
 export { DAY_MS, HOUR_MS, METRIC_TYPES, MINUTE_MS, floorTo } from './sample.js';
 export type { MetricType, Sample, Tags } from './sample.js';
 export { canonicalTags, seriesKey } from './series-key.js';
