@@ -16,7 +16,7 @@ import {
 } from '../http/index.js';
 import type { ApiKeyVerifier, HttpServerSettings, ReadinessCheck } from '../http/index.js';
 import type { Store } from '../storage/index.js';
-import { VqlError, prepareVql, shapeVqlAnswer, toVantageError, vqlCacheKey } from '../query/index.js';
+import { prepareVql, shapeVqlAnswer, vqlCacheKey } from '../query/index.js';
 import type { ApiMetrics } from './api-metrics.js';
 import { CACHE_HEADER, CachedAnswers, wantsFreshAnswer } from './cached-answers.js';
 import type { QueryCacheOptions } from './cached-answers.js';
@@ -202,7 +202,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
         plan = prepareVql(request.body.vql, { now: clock(), retention: options.retention });
       } catch (err) {
         metrics.vqlQueries.inc({ outcome: 'refused' });
-        throw err instanceof VqlError ? toVantageError(err) : err;
+        throw err;
       }
       const prepared = plan; // a const, for the closure below
       const { value: answer, cache } = await answers

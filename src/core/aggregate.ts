@@ -48,12 +48,23 @@ export function newAggregate(
   };
 }
 
+/**
+ * "The last value by time wins", the one rule every `last` follows (samples, merges, the stores'
+ * own merges, the outbox): the value at the later time replaces the current one, and on a tie of
+ * times the larger value wins, so that merges commute. SQLite's `last_by_time` calls it; the two
+ * statements that run inside the databases say the same in SQL, where a call back into JS per row
+ * would cost ingest: SqliteStore's upsert and ClickHouse's max((last_ts, value_last)).
+ */
+export function laterWins(time: number, value: number, currentTime: number, currentValue: number): boolean {
+  return time > currentTime || (time === currentTime && value > currentValue);
+}
+
 export function addSample(agg: Aggregate, value: number, timestamp: number): void {
   agg.count += 1;
   agg.sum += value;
   if (value < agg.min) agg.min = value;
   if (value > agg.max) agg.max = value;
-  if (timestamp > agg.lastTimestamp || (timestamp === agg.lastTimestamp && value > agg.last)) {
+  if (laterWins(timestamp, value, agg.lastTimestamp, agg.last)) {
     agg.last = value;
     agg.lastTimestamp = timestamp;
   }
@@ -78,10 +89,7 @@ export function mergeStats(into: Aggregate, from: Omit<Aggregate, 'sketch'>): vo
   into.sum += from.sum;
   if (from.min < into.min) into.min = from.min;
   if (from.max > into.max) into.max = from.max;
-  if (
-    from.lastTimestamp > into.lastTimestamp ||
-    (from.lastTimestamp === into.lastTimestamp && from.last > into.last)
-  ) {
+  if (laterWins(from.lastTimestamp, from.last, into.lastTimestamp, into.last)) {
     into.last = from.last;
     into.lastTimestamp = from.lastTimestamp;
   }

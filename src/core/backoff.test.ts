@@ -145,6 +145,66 @@ describe('retryWithBackoff', () => {
   });
 });
 
+describe('retryWithBackoff with a gate (a circuit breaker)', () => {
+  /** Opens after two failures in a row and holds attempts back for 60 s; a success closes it. */
+  function gate() {
+    const log: string[] = [];
+    let failures = 0;
+    let open = false;
+    return {
+      log,
+      waitMs: () => (open ? 60_000 : 0),
+      recordSuccess: () => {
+        log.push('success');
+        failures = 0;
+        open = false;
+      },
+      recordFailure: () => {
+        log.push('failure');
+        if (++failures >= 2) open = true;
+      },
+      holding: () => open,
+      close: () => {
+        open = false;
+      },
+    };
+  }
+
+  it('backs off while the gate lets attempts through, and waits for the gate instead once it holds', async () => {
+    const g = gate();
+    const { attempt, calls } = scripted([retryable(err), retryable(err), ok('stored')]);
+    const delays: number[] = [];
+    const outcome = await retryWithBackoff(attempt, SEED_BACKOFF, {
+      gate: g,
+      sleep: async (ms) => {
+        delays.push(ms);
+        // The probe interval passes: the breaker lets the next attempt through.
+        if (ms === 60_000) g.close();
+      },
+    });
+    expect(outcome).toEqual({ kind: 'ok', value: 'stored' });
+    expect(calls()).toBe(3);
+    expect(delays[0]).toBeGreaterThanOrEqual(1_600);
+    expect(delays[0]).toBeLessThanOrEqual(2_400);
+    expect(delays[1]).toBe(60_000);
+    expect(g.log).toEqual(['failure', 'failure', 'success']);
+  });
+
+  it('hands back the outcome stopWhen asks for, without retrying it', async () => {
+    const g = gate();
+    const { attempt, calls } = scripted<void>([retryable(err)]);
+    const { sleep, delays } = recordingSleep();
+    const outcome = await retryWithBackoff(attempt, SEED_BACKOFF, {
+      gate: g,
+      sleep,
+      stopWhen: () => g.holding(),
+    });
+    expect(outcome.kind).toBe('retryable');
+    expect(calls()).toBe(2);
+    expect(delays).toHaveLength(1);
+  });
+});
+
 describe('abortableSleep', () => {
   it('resolves early when its signal aborts', async () => {
     const controller = new AbortController();

@@ -1,3 +1,4 @@
+import { retryable } from './outcome.js';
 import type { Outcome } from './outcome.js';
 
 export interface BackoffPolicy {
@@ -26,29 +27,63 @@ export function backoffDelay(
   return Math.round(base * (1 - policy.jitter + 2 * policy.jitter * random()));
 }
 
-export interface RetryHooks {
+/**
+ * A circuit breaker as the retry wrapper sees it (the worker's CircuitBreaker): asked before each
+ * attempt, told each outcome. While it holds attempts back, its wait replaces the backoff.
+ */
+export interface RetryGate {
+  /** How long to wait before the next attempt; 0 to go now. */
+  waitMs(): number;
+  recordSuccess(): void;
+  recordFailure(): void;
+  /** Whether the gate holds attempts back now (an open breaker). */
+  holding(): boolean;
+}
+
+export interface RetryHooks<T = unknown> {
   readonly signal?: AbortSignal;
   readonly onRetry?: (error: Error, attempt: number, delayMs: number) => void;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly gate?: RetryGate;
+  /** Hand this retryable outcome back now rather than retry it (the worker's fallback outbox). */
+  readonly stopWhen?: (outcome: Outcome<T>) => boolean;
 }
 
 /**
- * Runs `attempt` until it is ok or failed, waiting between retryable outcomes with jittered
- * exponential backoff, or the Retry-After the outcome carries when that is longer.
+ * The one place that decides retries: runs `attempt` until it is ok or failed, waiting between
+ * retryable outcomes with jittered exponential backoff, or the Retry-After the outcome carries when
+ * that is longer; with a gate, only when the gate lets it. Returns the last outcome when the
+ * attempts run out, `stopWhen` says so, or `signal` aborts: the attempt after an aborted sleep
+ * still runs (it may be the one that succeeds), none runs after that.
  */
 export async function retryWithBackoff<T>(
   attempt: () => Promise<Outcome<T>>,
   policy: BackoffPolicy,
-  hooks: RetryHooks = {},
+  hooks: RetryHooks<T> = {},
 ): Promise<Outcome<T>> {
   const sleep = hooks.sleep ?? abortableSleep;
-  for (let n = 0; ; n++) {
-    const outcome = await attempt();
-    if (outcome.kind !== 'retryable') return outcome;
-    if (n + 1 >= policy.maxAttempts || hooks.signal?.aborted) return outcome;
-    const delay = Math.max(backoffDelay(policy, n), outcome.retryAfterMs ?? 0);
-    hooks.onRetry?.(outcome.error, n + 1, delay);
-    await sleep(delay, hooks.signal);
+  const { gate, signal } = hooks;
+  let last: Outcome<T> | undefined;
+  for (let retries = 0; ;) {
+    const wait = gate?.waitMs() ?? 0;
+    if (wait > 0) {
+      if (signal?.aborted) return last ?? retryable(new Error('stopped while the gate held attempts back'));
+      await sleep(wait, signal);
+      continue;
+    }
+    const outcome = (last = await attempt());
+    if (outcome.kind === 'ok') {
+      gate?.recordSuccess();
+      return outcome;
+    }
+    gate?.recordFailure();
+    if (outcome.kind === 'failed' || retries + 1 >= policy.maxAttempts || signal?.aborted) return outcome;
+    if (hooks.stopWhen?.(outcome)) return outcome;
+    if (gate?.holding()) continue;
+    const delay = Math.max(backoffDelay(policy, retries), outcome.retryAfterMs ?? 0);
+    retries += 1;
+    hooks.onRetry?.(outcome.error, retries, delay);
+    await sleep(delay, signal);
   }
 }
 

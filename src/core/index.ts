@@ -2,6 +2,7 @@ export {
   addSample,
   aggregateKey,
   aggregateProblem,
+  laterWins,
   mergeAggregate,
   newAggregate,
   rebucket,
@@ -33,7 +34,7 @@ export type { StepStats } from './step-stats.js';
 export { isWelchUndefined, welchTTest } from './welch-t-test.js';
 export type { WelchTTest, WelchUndefined } from './welch-t-test.js';
 export { SEED_BACKOFF, abortableSleep, backoffDelay, retryWithBackoff } from './backoff.js';
-export type { BackoffPolicy, RetryHooks } from './backoff.js';
+export type { BackoffPolicy, RetryGate, RetryHooks } from './backoff.js';
 export { ERRORS, VantageError, errorBody, formatMessage } from './errors.js';
 export type { ErrorBody, ErrorCode, ErrorParams, TextPosition } from './errors.js';
 export { MinuteAggregator } from './minute-aggregator.js';
@@ -42,6 +43,7 @@ export type { Outcome } from './outcome.js';
 export { ProgressWatch } from './progress-watch.js';
 export type { PartitionPosition, ProgressState } from './progress-watch.js';
 export { QuantileSketch, SKETCH_RELATIVE_ACCURACY } from './quantile-sketch.js';
+export type { SketchBuckets } from './quantile-sketch.js';
 export { DAY_MS, HOUR_MS, METRIC_TYPES, MINUTE_MS, floorTo } from './sample.js';
 export type { MetricType, Sample, Tags } from './sample.js';
 export { canonicalTags, seriesKey } from './series-key.js';

@@ -289,3 +289,20 @@ describe('QuantileSketch.mergeEncoded', () => {
     expect(() => viaEncoded.mergeEncoded(Buffer.from('junk'))).toThrow(RangeError);
   });
 });
+
+describe('QuantileSketch buckets', () => {
+  it('gives its buckets and is rebuilt from them exactly, as ClickHouse keeps them', () => {
+    const sketch = new QuantileSketch();
+    for (const v of [0, 1e-12, 1, 2, 2, 150, -3, -3000, 1e291]) sketch.add(v);
+    const buckets = sketch.buckets();
+    expect(buckets.zero).toBe(2);
+    expect(buckets.positive.map(([, n]) => n).reduce((a, b) => a + b, 0)).toBe(5);
+    expect(buckets.negative).toHaveLength(2);
+    expect([...buckets.positive.map(([i]) => i)]).toEqual(
+      [...buckets.positive.map(([i]) => i)].sort((a, b) => a - b),
+    );
+    const rebuilt = QuantileSketch.fromBuckets(buckets);
+    expect(rebuilt.encode().toString('hex')).toBe(sketch.encode().toString('hex'));
+    expect(rebuilt.count).toBe(9);
+  });
+});

@@ -21,6 +21,13 @@ const ENCODING_VERSION = 2;
 const HEADER_BYTES = 1 + 8 + 4 + 4;
 const BUCKET_BYTES: Readonly<Record<number, number>> = { 1: 2 + 8, 2: 4 + 8 };
 
+/** A sketch's buckets: see QuantileSketch.buckets(). */
+export interface SketchBuckets {
+  readonly zero: number;
+  readonly positive: readonly (readonly [number, number])[];
+  readonly negative: readonly (readonly [number, number])[];
+}
+
 export class QuantileSketch {
   // Created on first use: most aggregates hold one value, often positive.
   private positive: Map<number, number> | undefined;
@@ -78,6 +85,34 @@ export class QuantileSketch {
     // Only reachable through floating-point weights; the top bucket holds the maximum.
     const top = Math.max(...positive.keys());
     return Number.isFinite(top) ? bucketValue(top) : 0;
+  }
+
+  /**
+   * The buckets, for a store that keeps them in a form of its own (ClickHouse's maps): the count of
+   * values counted as zero, and bucket index to count per sign. Sorted by index.
+   */
+  buckets(): SketchBuckets {
+    const sorted = (m: Map<number, number> | undefined): [number, number][] =>
+      m === undefined ? [] : [...m].sort((a, b) => a[0] - b[0]);
+    return { zero: this.zeroCount, positive: sorted(this.positive), negative: sorted(this.negative) };
+  }
+
+  /** The sketch of the given buckets (buckets()'s inverse); buckets with no count are left out. */
+  static fromBuckets(buckets: SketchBuckets): QuantileSketch {
+    const sketch = new QuantileSketch();
+    if (buckets.zero > 0) sketch.add(0, buckets.zero);
+    for (const [entries, sign] of [
+      [buckets.positive, 1],
+      [buckets.negative, -1],
+    ] as const) {
+      for (const [index, count] of entries) {
+        if (!(count > 0)) continue;
+        const store = sign > 0 ? (sketch.positive ??= new Map()) : (sketch.negative ??= new Map());
+        store.set(index, (store.get(index) ?? 0) + count);
+        sketch.total += count;
+      }
+    }
+    return sketch;
   }
 
   /** Binary form: version, zero count, then sorted (int32 index, float64 count) pairs per sign. */

@@ -67,7 +67,7 @@ export { vqlCacheKey } from './cache-key.js';
 export { LruQueryCache } from './lru-query-cache.js';
 export type { LruQueryCacheOptions } from './lru-query-cache.js';
 export type { QueryCache, QueryCacheUsage } from './query-cache.js';
-export { VQL_ERRORS, VqlError, positionAt, toVantageError } from './vql-error.js';
+export { VQL_ERRORS, VqlError, positionAt } from './vql-error.js';
 export type { Position, VqlErrorCode } from './vql-error.js';
 export { shapeVqlAnswer } from './result.js';
 export type { VqlAnswer, VqlRow, VqlValue } from './result.js';

@@ -15,45 +15,40 @@ export const VQL_ERRORS = Object.fromEntries(
 /** Where a token or node starts: 1-based line and column (in UTF-16 code units), 0-based offset. */
 export type Position = TextPosition;
 
-/** A query the VQL front end refuses, with the position of what to change. */
-export class VqlError extends Error {
-  readonly code: VqlErrorCode;
-  readonly statusCode: number;
-  /** The request field at fault, for the API's error body. */
-  readonly field = 'vql';
+/**
+ * A query the VQL front end refuses, with the position of what to change: a VantageError (the one
+ * error type, which carries a position) whose field is `vql`, answered by the API as any other.
+ */
+export class VqlError extends VantageError {
+  declare readonly code: VqlErrorCode;
+  declare readonly position: Position;
   /** The message without the position, for clients that show the position themselves. */
   readonly reason: string;
-  readonly line: number;
-  readonly column: number;
-  readonly offset: number;
 
   constructor(code: VqlErrorCode, reason: string, position: Position) {
-    super(
-      VQL_ERRORS[code].message
+    super(code, {
+      message: VQL_ERRORS[code].message
         // A function replacer: the reason may quote user text, where '$&' must stay literal.
         .replace('{reason}', () => reason)
         .replace('{line}', () => String(position.line))
         .replace('{column}', () => String(position.column)),
-    );
-    Object.setPrototypeOf(this, new.target.prototype);
-    this.name = new.target.name;
-    this.code = code;
-    this.statusCode = VQL_ERRORS[code].status;
+      field: 'vql',
+      position,
+    });
     this.reason = reason;
-    this.line = position.line;
-    this.column = position.column;
-    this.offset = position.offset;
   }
-}
 
-/** The same error as the API reports it: code, message, field `vql` and the position. */
-export function toVantageError(err: VqlError): VantageError {
-  return new VantageError(err.code, {
-    message: err.message,
-    field: err.field,
-    position: { line: err.line, column: err.column, offset: err.offset },
-    cause: err,
-  });
+  get line(): number {
+    return this.position.line;
+  }
+
+  get column(): number {
+    return this.position.column;
+  }
+
+  get offset(): number {
+    return this.position.offset;
+  }
 }
 
 /** The position of `offset` in `text`; lines end at \n (a \r\n pair counts once). */

@@ -1,3 +1,5 @@
+import type { RetryGate } from '../core/index.js';
+
 /** Closed: writes go through. Open: none until the probe interval passed. Half-open: one probe in flight. */
 export type CircuitBreakerState = 'closed' | 'open' | 'half-open';
 
@@ -22,7 +24,7 @@ export interface CircuitBreakerOptions {
  * failures, tests the store every 60 s, closes when it recovers). Pure bookkeeping: the caller
  * asks `waitMs()` before an attempt and reports each outcome.
  */
-export class CircuitBreaker {
+export class CircuitBreaker implements RetryGate {
   private current: CircuitBreakerState = 'closed';
   private failures = 0;
   private openedAt = 0;
@@ -53,6 +55,11 @@ export class CircuitBreaker {
     if (left > 0) return left;
     this.set('half-open');
     return 0;
+  }
+
+  /** Whether attempts are held back now (open); half-open lets the probe through. */
+  holding(): boolean {
+    return this.current === 'open';
   }
 
   recordSuccess(): void {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { abortableSleep, backoffDelay } from '../core/index.js';
+import { backoffDelay, ok, retryWithBackoff, retryable } from '../core/index.js';
 import type { Aggregate, BackoffPolicy, Outcome } from '../core/index.js';
 import type { Checkpoint, SqliteOutbox } from '../storage/index.js';
 import type { CircuitBreaker, CircuitBreakerState } from './circuit-breaker.js';
@@ -120,20 +120,26 @@ export class FallbackLane {
    * only when the worker stops, with the batch uncommitted.
    */
   async queueUntilDone(batch: DecodedBatch): Promise<boolean> {
-    for (let retries = 0; ; retries++) {
-      try {
-        this.append(batch);
-        return true;
-      } catch (err) {
-        const delayMs = backoffDelay(this.context.backoff, retries);
-        this.logger.error(
-          { err, partition: batch.partition, delayMs },
-          'appending to the fallback outbox failed; retrying',
-        );
-        await abortableSleep(delayMs, this.context.signal);
-        if (this.context.signal.aborted) return false;
-      }
-    }
+    const outcome = await retryWithBackoff(
+      async () => {
+        try {
+          this.append(batch);
+          return ok();
+        } catch (err) {
+          return retryable(err instanceof Error ? err : new Error(String(err)));
+        }
+      },
+      this.context.backoff,
+      {
+        signal: this.context.signal,
+        onRetry: (err, _attempt, delayMs) =>
+          this.logger.error(
+            { err, partition: batch.partition, delayMs },
+            'appending to the fallback outbox failed; retrying',
+          ),
+      },
+    );
+    return outcome.kind === 'ok';
   }
 
   /**
@@ -161,6 +167,8 @@ export class FallbackLane {
         breaker.recordFailure();
         this.options.metrics.replayFailures.inc();
         this.fromOutbox(() => this.outbox.recordAttempt(batch.id));
+        // Not a retry loop: the worker's loop comes back here between its own batches, so a failed
+        // replay only sets when the next round may try (the backoff's delay, not its loop).
         const delayMs = backoffDelay(this.context.backoff, this.replayRetries);
         this.replayRetries += 1;
         if (breaker.state === 'closed') this.replayNotBefore = Date.now() + delayMs;

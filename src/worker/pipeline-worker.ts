@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { abortableSleep, backoffDelay, failed, ok, retryable } from '../core/index.js';
+import { abortableSleep, ok, retryWithBackoff, retryable } from '../core/index.js';
 import type { Aggregate, BackoffPolicy, Outcome } from '../core/index.js';
 import type { BusConsumer, BusMessage } from '../bus/index.js';
 import type { Checkpoint, DeadLetter, Store, WriteReport } from '../storage/index.js';
@@ -299,38 +299,29 @@ export class PipelineWorker {
    * is diverted there as soon as the breaker opens.
    */
   private async writeUntilDone(batch: DecodedBatch): Promise<WriteResult> {
-    let retries = 0;
-    for (;;) {
-      if (this.abort.signal.aborted) return 'stopped';
-      const wait = this.breaker.waitMs();
-      if (wait > 0) {
-        await abortableSleep(wait, this.abort.signal);
-        continue;
-      }
-      batch.attempts += 1;
-      const outcome = await this.writeBatch(batch);
-      if (outcome.kind === 'ok') {
-        this.breaker.recordSuccess();
-        return 'written';
-      }
-      this.breaker.recordFailure();
-      this.metrics.inserts.inc({
-        store: this.store.kind,
-        outcome: outcome.kind === 'failed' ? 'failed' : 'retry',
-      });
-      if (outcome.kind === 'failed' || retries + 1 >= this.options.backoff.maxAttempts) {
-        this.logger.error({ err: outcome.error }, 'store write failed for good');
-        return 'stopped';
-      }
-      if (this.breaker.state === 'open') {
-        if (this.fallback) return 'diverted';
-        continue;
-      }
-      const delayMs = Math.max(backoffDelay(this.options.backoff, retries), outcome.retryAfterMs ?? 0);
-      retries += 1;
-      this.logger.warn({ err: outcome.error, attempt: retries, delayMs }, 'store write failed; retrying');
-      await abortableSleep(delayMs, this.abort.signal);
-    }
+    const outcome = await retryWithBackoff(
+      async () => {
+        // A write after the worker was told to stop could meet a closed store.
+        if (this.abort.signal.aborted) return retryable(new Error('the worker is stopping'));
+        batch.attempts += 1;
+        const attempt = await this.writeBatch(batch);
+        if (attempt.kind !== 'ok') this.metrics.inserts.inc({ store: this.store.kind, outcome: 'retry' });
+        return attempt;
+      },
+      this.options.backoff,
+      {
+        signal: this.abort.signal,
+        gate: this.breaker,
+        // With a fallback, the batch goes to the outbox as soon as the breaker opens.
+        stopWhen: () => this.fallback !== undefined && this.breaker.state === 'open',
+        onRetry: (err, attempt, delayMs) =>
+          this.logger.warn({ err, attempt, delayMs }, 'store write failed; retrying'),
+      },
+    );
+    if (outcome.kind === 'ok') return 'written';
+    // Only failures a retry may fix reach here (the store sets aside what it can never hold):
+    // the worker is stopping, or the batch goes to the fallback outbox.
+    return this.abort.signal.aborted ? 'stopped' : 'diverted';
   }
 
   private breakerChanged(state: CircuitBreakerState): void {
@@ -423,17 +414,13 @@ export class PipelineWorker {
     );
   }
 
+  /**
+   * Every store failure is worth retrying: what can never be stored, the store sets aside as dead
+   * letters instead of failing the write (src/storage/dead-letters.ts).
+   */
   private failure(err: unknown): Outcome {
     const error = err instanceof Error ? err : new Error(String(err));
     this.lastError = error.message;
-    return isPermanent(error) ? failed(error) : retryable(error);
+    return retryable(error);
   }
-}
-
-/**
- * Store errors are retried: a full disk, a locked file or an unreachable server all pass. None is
- * treated as permanent today, since giving up would drop acknowledged data.
- */
-function isPermanent(_error: Error): boolean {
-  return false;
 }

@@ -1,4 +1,4 @@
-import { abortableSleep, backoffDelay } from '../../core/index.js';
+import { ok, retryWithBackoff, retryable } from '../../core/index.js';
 import type { BackoffPolicy } from '../../core/index.js';
 import type { LiveFeed, LiveFeedSink } from './live-feed.js';
 
@@ -45,14 +45,17 @@ export class FeedRunner {
   }
 
   private async retry(first: Error): Promise<void> {
-    let error: Error | undefined = first;
-    for (let n = 0; error !== undefined && !this.abort.signal.aborted; n++) {
-      const delayMs = backoffDelay(FEED_RETRY, n);
-      this.onRetry(error, delayMs);
-      await abortableSleep(delayMs, this.abort.signal);
-      if (this.abort.signal.aborted) return;
-      error = await this.attempt();
-    }
+    let pending: Error | undefined = first;
+    await retryWithBackoff(
+      async () => {
+        // The first attempt was start()'s own; its error is the first outcome here.
+        const error = pending ?? (await this.attempt());
+        pending = undefined;
+        return error === undefined ? ok() : retryable(error);
+      },
+      FEED_RETRY,
+      { signal: this.abort.signal, onRetry: (error, _attempt, delayMs) => this.onRetry(error, delayMs) },
+    );
   }
 
   /** Undefined when the feed started, else why not. */

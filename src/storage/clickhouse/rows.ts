@@ -30,24 +30,14 @@ export interface MetricRow extends SketchColumns {
   batch_token?: string;
 }
 
-// QuantileSketch encoding, version 2: u8 version, f64 zero count, u32 nPos, u32 nNeg, then
-// (i32 index, f64 count) pairs, positive buckets first (src/core/quantile-sketch.ts).
-const SKETCH_VERSION = 2;
-const HEADER = 17;
-const PAIR = 12;
-
 export function sketchToColumns(sketch: QuantileSketch | null): SketchColumns {
-  const out: SketchColumns = { sketch_zero: 0, sketch_pos: {}, sketch_neg: {} };
-  if (sketch === null) return out;
-  const buf = sketch.encode();
-  if (buf.readUInt8(0) !== SKETCH_VERSION) throw new RangeError('unexpected quantile sketch encoding');
-  out.sketch_zero = buf.readDoubleLE(1);
-  const nPos = buf.readUInt32LE(9);
-  const nNeg = buf.readUInt32LE(13);
-  for (let i = 0, at = HEADER; i < nPos + nNeg; i++, at += PAIR) {
-    (i < nPos ? out.sketch_pos : out.sketch_neg)[String(buf.readInt32LE(at))] = buf.readDoubleLE(at + 4);
-  }
-  return out;
+  if (sketch === null) return { sketch_zero: 0, sketch_pos: {}, sketch_neg: {} };
+  const { zero, positive, negative } = sketch.buckets();
+  return {
+    sketch_zero: zero,
+    sketch_pos: Object.fromEntries(positive.map(([i, n]) => [String(i), n])),
+    sketch_neg: Object.fromEntries(negative.map(([i, n]) => [String(i), n])),
+  };
 }
 
 /**
@@ -62,23 +52,11 @@ export function sketchFromColumns(
   const side = (m: Readonly<Record<string, number>>): [number, number][] =>
     Object.entries(m)
       .map(([k, v]) => [Number(k), v] as [number, number])
-      .filter(([, v]) => v > 0)
-      .sort((a, b) => a[0] - b[0]);
-  const p = side(pos);
-  const n = side(neg);
-  if (!(zero > 0) && p.length === 0 && n.length === 0) return undefined;
-  const buf = Buffer.alloc(HEADER + (p.length + n.length) * PAIR);
-  buf.writeUInt8(SKETCH_VERSION, 0);
-  buf.writeDoubleLE(zero > 0 ? zero : 0, 1);
-  buf.writeUInt32LE(p.length, 9);
-  buf.writeUInt32LE(n.length, 13);
-  let at = HEADER;
-  for (const [index, count] of [...p, ...n]) {
-    buf.writeInt32LE(index, at);
-    buf.writeDoubleLE(count, at + 4);
-    at += PAIR;
-  }
-  return QuantileSketch.decode(buf);
+      .filter(([, v]) => v > 0);
+  const positive = side(pos);
+  const negative = side(neg);
+  if (!(zero > 0) && positive.length === 0 && negative.length === 0) return undefined;
+  return QuantileSketch.fromBuckets({ zero: zero > 0 ? zero : 0, positive, negative });
 }
 
 /** ClickHouse's DateTime64(3) text for epoch milliseconds, in UTC. */

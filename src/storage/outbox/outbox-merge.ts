@@ -1,4 +1,4 @@
-import { QuantileSketch } from '../../core/index.js';
+import { QuantileSketch, laterWins } from '../../core/index.js';
 import type { MetricType } from '../../core/index.js';
 import type { Bucket, BucketGroup, BucketQuery, MetricSummary, ServiceSummary } from '../store.js';
 import type { FromBatch, OutboxAggregateRow, OutboxMetricRow, OutboxSeriesRow } from './outbox-reader.js';
@@ -78,7 +78,7 @@ export function outboxBucketGroups(rows: readonly OutboxAggregateRow[], q: Bucke
     b.sum += r.sum;
     b.min = Math.min(b.min, r.min);
     b.max = Math.max(b.max, r.max);
-    if (r.lastTimestamp > b.lastTimestamp || (r.lastTimestamp === b.lastTimestamp && r.last > b.last)) {
+    if (laterWins(r.lastTimestamp, r.last, b.lastTimestamp, b.last)) {
       b.last = r.last;
       b.lastTimestamp = r.lastTimestamp;
     }
@@ -142,8 +142,7 @@ function mergeBucket(a: Bucket, b: Bucket, q: BucketQuery): Bucket {
     const bLater =
       a.lastTimestamp === undefined ||
       (b.lastTimestamp !== undefined &&
-        (b.lastTimestamp > a.lastTimestamp ||
-          (b.lastTimestamp === a.lastTimestamp && (b.last ?? 0) > (a.last ?? 0))));
+        laterWins(b.lastTimestamp, b.last ?? 0, a.lastTimestamp, a.last ?? 0));
     if (bLater) {
       last = b.last;
       lastTimestamp = b.lastTimestamp;

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
-import { QuantileSketch } from '../../core/index.js';
+import { QuantileSketch, laterWins } from '../../core/index.js';
 
 /**
  * Opens a connection to the store's file with the settings and SQL functions every connection
@@ -50,7 +50,7 @@ function registerSketchFunctions(db: Db): void {
     step: (acc: { ts: number; value: number }, value: unknown, ts: unknown) => {
       const v = Number(value);
       const t = Number(ts);
-      return t > acc.ts || (t === acc.ts && v > acc.value) ? { ts: t, value: v } : acc;
+      return laterWins(t, v, acc.ts, acc.value) ? { ts: t, value: v } : acc;
     },
     result: (acc: { ts: number; value: number }) => (acc.ts === Number.NEGATIVE_INFINITY ? null : acc.value),
   };
