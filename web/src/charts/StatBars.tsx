@@ -29,7 +29,7 @@ export function StatBars({ a, b, unit = '' }: { a: CompareSide; b: CompareSide; 
       const bars = (align: -1 | 1): uPlot.Series.PathBuilder | undefined => {
         const build = uPlot.paths.bars?.({
           align,
-          size: [0.38, 72],
+          size: [0.4, 120],
           gap: 1,
           each: (_u, si) => {
             drawn.set(si, (drawn.get(si) ?? 0) + 1);

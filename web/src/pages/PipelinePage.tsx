@@ -11,6 +11,8 @@ import { StallWarning } from './pipeline/StallWarning';
 const POLL_MS = 5000;
 /** Polls kept for the trend charts: 10 minutes. */
 const HISTORY = 120;
+/** The trends' shortest time axis. */
+const MIN_SPAN_MS = 60_000;
 
 type Status = PipelineStatusResponse;
 
@@ -262,13 +264,23 @@ function Trend({
     label,
     points: history.flatMap((s): [number, number][] => (s[key] === null ? [] : [[s.t, s[key]]])),
   }));
+  // At least the first minute on the axis: a few seconds' span would be labelled in fractions of
+  // a second, and the chart reads as filling in.
+  const first = history[0]?.t ?? 0;
   return (
     <article className="card" data-testid="pipeline-trend" data-polls={history.length}>
       <h2 className="card-title">{title}</h2>
       {history.length < 2 ? (
         <p className="muted small">Collecting: the trend starts with the second poll.</p>
       ) : (
-        <TimeSeriesChart title={title} series={series} unit={unit} height={200} empty="No values yet" />
+        <TimeSeriesChart
+          title={title}
+          series={series}
+          unit={unit}
+          height={200}
+          xRange={[first, first + MIN_SPAN_MS]}
+          empty="No values yet"
+        />
       )}
     </article>
   );
