@@ -79,11 +79,11 @@ const SHOTS: { name: string; path: string; ready: string; options?: PageOptions 
   {
     name: 'compare-dark',
     path: '/compare?metric=http_request_duration_ms&a=service:checkout&b=service:payments&from=-3h',
-    ready: '[data-testid="stat-bars"] .recharts-bar-rectangle',
+    ready: '[data-testid="stat-bars"][data-drawn-bars="8"]',
     options: { theme: 'dark' },
   },
   // The trends start with the second poll, 5 s after the first.
-  { name: 'pipeline-light', path: '/pipeline', ready: '[data-testid="pipeline-trend"] .recharts-surface' },
+  { name: 'pipeline-light', path: '/pipeline', ready: '[data-testid="pipeline-trend"] [data-drawn-x]' },
   {
     name: 'overview-phone',
     path: '/',

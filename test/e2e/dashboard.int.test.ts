@@ -312,7 +312,7 @@ describe('dashboard: compare', () => {
     expect(await page.getByTestId('compare-significance').textContent()).toContain(
       `${MINUTES} (A), ${MINUTES} (B)`,
     );
-    expect(await page.getByTestId('stat-bars').locator('.recharts-bar-rectangle').count()).toBe(8);
+    await poll(() => page.getByTestId('stat-bars').getAttribute('data-drawn-bars')).toBe('8');
   });
 
   it('shows the API’s error in place when a side is malformed', async () => {

@@ -1,12 +1,14 @@
-import { useEffect, useEffectEvent, useMemo, useRef, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, type ReactNode } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { useTheme, themeColor } from '../app/theme';
+import { themeColor } from '../app/theme';
+import { themedAxis, valueAxis } from './axes';
 import { markFirstChart } from './first-chart';
 import { drawInProgress, solidUntil } from './in-progress';
 import { alignSeries, colorOf, summarize, type ChartSeries } from './series';
 import { takeLiveMark } from './live-mark';
 import { formatValue } from './units';
+import { useUPlot } from './use-uplot';
 
 export interface TimeSeriesChartProps {
   /** What the chart shows, for screen readers and the figure caption. */
@@ -22,9 +24,6 @@ export interface TimeSeriesChartProps {
   /** What to say when there is nothing to draw. */
   readonly empty?: ReactNode;
 }
-
-/** Axis labels' font, also used to measure them so the y axis is as wide as its longest label. */
-const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 /**
  * A time-series line chart on canvas (uPlot): thousands of points draw in milliseconds and new
@@ -47,7 +46,6 @@ export function TimeSeriesChart({
   empty = 'No data in this range',
 }: TimeSeriesChartProps): ReactNode {
   const holder = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
   /** The lines uPlot was last given, so that the same data is never drawn twice. */
   const fed = useRef<readonly ChartSeries[] | null>(null);
   /** What uPlot's callbacks read (the x extent, the step in progress), as of the last render. */
@@ -56,7 +54,6 @@ export function TimeSeriesChart({
   const cutAt = useRef<number | undefined>(undefined);
   /** When the data now being drawn reached the chart, for `vantage:chart-draw`. */
   const drawStart = useRef<number | undefined>(undefined);
-  const [theme] = useTheme();
   const shape = series.map((s) => s.label).join('\u0000');
   const summary = useMemo(() => summarize(series), [series]);
   const total = summary.reduce((n, s) => n + s.points, 0);
@@ -67,106 +64,81 @@ export function TimeSeriesChart({
     view.current = { xRange, inProgressFrom };
   });
 
-  /** A new uPlot in `el` with the lines as they are now (not a dependency: new data is fed, not rebuilt). */
-  const build = useEffectEvent((el: HTMLDivElement): uPlot => {
-    drawStart.current = performance.now();
-    const text = themeColor('--text-muted', '#666');
-    const grid = themeColor('--grid', 'rgba(128,128,128,0.15)');
-    const surface = themeColor('--surface', '#fff');
-    const axis = (extra: Partial<uPlot.Axis> = {}): uPlot.Axis => ({
-      stroke: text,
-      font: AXIS_FONT,
-      grid: { stroke: grid, width: 1 },
-      ticks: { stroke: grid, width: 1 },
-      ...extra,
-    });
-    const linear = uPlot.paths.linear?.();
-    const opts: uPlot.Options = {
-      width: Math.max(200, el.clientWidth),
-      height,
-      ms: 1,
-      legend: { show: series.length > 1, live: true },
-      cursor: { points: { size: 6 } },
-      scales: {
-        x: {
-          time: true,
-          range: (_u, min, max) => {
-            const r = view.current.xRange;
-            return r ? [Math.min(min, r[0]), Math.max(max, r[1])] : [min, max];
+  // A new uPlot with the lines as they are now, built again when the set of lines, the unit, live
+  // mode, the theme or the height changes; new data alone is fed to it (below), not rebuilt.
+  const plot = useUPlot(
+    holder,
+    (el, width): uPlot => {
+      drawStart.current = performance.now();
+      const surface = themeColor('--surface', '#fff');
+      const linear = uPlot.paths.linear?.();
+      const opts: uPlot.Options = {
+        width,
+        height,
+        ms: 1,
+        legend: { show: series.length > 1, live: true },
+        cursor: { points: { size: 6 } },
+        scales: {
+          x: {
+            time: true,
+            range: (_u, min, max) => {
+              const r = view.current.xRange;
+              return r ? [Math.min(min, r[0]), Math.max(max, r[1])] : [min, max];
+            },
           },
         },
-      },
-      axes: [
-        axis(),
-        axis({
-          values: (_u, ticks) => ticks.map((v) => formatValue(v, unit)),
-          size: (_u, values) => axisWidth(values),
-        }),
-      ],
-      series: [
-        { label: 'time' },
-        ...series.map((s, i): uPlot.Series => ({
-          label: s.label,
-          stroke: colorOf(i),
-          width: 1.5,
-          points: { show: false },
-          value: (_u: uPlot, v: number | null) => formatValue(v, unit),
-          // Solid up to the last step that is over; drawInProgress dashes the rest.
-          ...(live && linear
-            ? {
-                paths: (u, si, i0, i1) => {
-                  const end = solidUntil(u.data[0], view.current.inProgressFrom, i0, i1);
-                  return end > i0 ? linear(u, si, i0, end) : null;
-                },
-              }
-            : {}),
-        })),
-      ],
-      hooks: {
-        draw: [
-          (u) => {
-            if (live) drawInProgress(u, view.current.inProgressFrom, surface);
-            // The time span actually drawn, for tests: data that never reaches the canvas shows here.
-            const { min, max } = u.scales.x ?? {};
-            el.parentElement?.setAttribute('data-drawn-x', min != null && max != null ? `${min},${max}` : '');
-            const points = u.data.slice(1).reduce((n, ys) => n + ys.length, 0);
-            if (drawStart.current !== undefined) {
-              performance.measure('vantage:chart-draw', { start: drawStart.current, detail: { points } });
-              drawStart.current = undefined;
-            }
-            const appended = takeLiveMark();
-            if (appended !== undefined) {
-              performance.measure('vantage:live-append', { start: appended, detail: { points } });
-            }
-          },
+        axes: [themedAxis(), valueAxis(unit)],
+        series: [
+          { label: 'time' },
+          ...series.map((s, i): uPlot.Series => ({
+            label: s.label,
+            stroke: colorOf(i),
+            width: 1.5,
+            points: { show: false },
+            value: (_u: uPlot, v: number | null) => formatValue(v, unit),
+            // Solid up to the last step that is over; drawInProgress dashes the rest.
+            ...(live && linear
+              ? {
+                  paths: (u, si, i0, i1) => {
+                    const end = solidUntil(u.data[0], view.current.inProgressFrom, i0, i1);
+                    return end > i0 ? linear(u, si, i0, end) : null;
+                  },
+                }
+              : {}),
+          })),
         ],
-      },
-    };
-    fed.current = series;
-    cutAt.current = inProgressFrom;
-    const u = new uPlot(opts, alignSeries(series) as uPlot.AlignedData, el);
-    if (total > 0) markFirstChart();
-    return u;
-  });
-
-  // Built again when the set of lines, the unit, the theme or the size changes; else only fed data.
-  useEffect(() => {
-    const el = holder.current;
-    if (!el) return;
-    const u = build(el);
-    plot.current = u;
-    const observer = new ResizeObserver(() => {
-      const width = Math.max(200, el.clientWidth);
-      if (width !== u.width) u.setSize({ width, height });
-    });
-    observer.observe(el);
-    return () => {
-      observer.disconnect();
-      u.destroy();
-      plot.current = null;
-      fed.current = null;
-    };
-  }, [shape, unit, live, theme, height]);
+        hooks: {
+          draw: [
+            (u) => {
+              if (live) drawInProgress(u, view.current.inProgressFrom, surface);
+              // The time span actually drawn, for tests: data that never reaches the canvas shows here.
+              const { min, max } = u.scales.x ?? {};
+              el.parentElement?.setAttribute(
+                'data-drawn-x',
+                min != null && max != null ? `${min},${max}` : '',
+              );
+              const points = u.data.slice(1).reduce((n, ys) => n + ys.length, 0);
+              if (drawStart.current !== undefined) {
+                performance.measure('vantage:chart-draw', { start: drawStart.current, detail: { points } });
+                drawStart.current = undefined;
+              }
+              const appended = takeLiveMark();
+              if (appended !== undefined) {
+                performance.measure('vantage:live-append', { start: appended, detail: { points } });
+              }
+            },
+          ],
+        },
+      };
+      fed.current = series;
+      cutAt.current = inProgressFrom;
+      const u = new uPlot(opts, alignSeries(series) as uPlot.AlignedData, el);
+      if (total > 0) markFirstChart();
+      return u;
+    },
+    `${shape}\u0000${unit}\u0000${String(live)}`,
+    height,
+  );
 
   useEffect(() => {
     const u = plot.current;
@@ -175,7 +147,7 @@ export function TimeSeriesChart({
     fed.current = series;
     u.setData(alignSeries(series) as uPlot.AlignedData);
     if (total > 0) markFirstChart();
-  }, [series, total]);
+  }, [plot, series, total]);
 
   // A step that was in progress is over: draw it solid (the paths are cut at the new boundary).
   // Not for a chart just built with this boundary: a redraw before uPlot's first draw would undo
@@ -185,7 +157,7 @@ export function TimeSeriesChart({
     if (!u || cutAt.current === inProgressFrom) return;
     cutAt.current = inProgressFrom;
     u.redraw(true, false);
-  }, [inProgressFrom]);
+  }, [plot, inProgressFrom]);
 
   return (
     <figure
@@ -203,16 +175,4 @@ export function TimeSeriesChart({
       {total === 0 ? <div className="chart-empty muted">{empty}</div> : null}
     </figure>
   );
-}
-
-let measuring: CanvasRenderingContext2D | null | undefined;
-
-/** The y axis' width in CSS pixels: its longest label, the tick and the gap (uPlot's default is a fixed 50). */
-function axisWidth(values: readonly string[] | null): number {
-  if (!values?.length) return 50;
-  measuring ??= document.createElement('canvas').getContext('2d');
-  if (!measuring) return 50;
-  measuring.font = AXIS_FONT;
-  const widest = Math.max(...values.map((v) => measuring?.measureText(v).width ?? 0));
-  return Math.max(40, Math.ceil(widest) + 20);
 }

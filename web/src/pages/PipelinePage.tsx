@@ -1,17 +1,18 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { apiGet } from '../api/client';
 import type { PipelineStatusResponse } from '../api/types';
 import { useApi } from '../api/use-api';
-import { colorOf } from '../charts/series';
-import { formatValue } from '../charts/units';
+import type { ChartSeries } from '../charts/series';
+import { TimeSeriesChart } from '../charts/TimeSeriesChart';
 import { ErrorBox, Loading } from '../components/StateViews';
-import { formatBytes, formatNumber, formatTime } from '../time/format';
+import { formatBytes, formatNumber } from '../time/format';
 import { StallWarning } from './pipeline/StallWarning';
 
 const POLL_MS = 5000;
 /** Polls kept for the trend charts: 10 minutes. */
 const HISTORY = 120;
+/** The trends' shortest time axis. */
+const MIN_SPAN_MS = 60_000;
 
 type Status = PipelineStatusResponse;
 
@@ -166,6 +167,7 @@ function PipelineView({ status, history }: { status: Status; history: Sample[] }
         <Trend
           title="Throughput and refusals (per second)"
           history={history}
+          unit="/s"
           lines={[
             ['samplesPerSecond', 'samples accepted'],
             ['rejectedPerSecond', 'requests refused'],
@@ -177,13 +179,13 @@ function PipelineView({ status, history }: { status: Status; history: Sample[] }
           title={bus.kind === 'kafka' ? 'Consumer lag (messages)' : 'Bus backlog (not yet consumed)'}
           history={history}
           lines={[['backlog', bus.kind === 'kafka' ? 'consumer lag' : 'backlog']]}
-          format={bus.kind === 'kafka' ? formatNumber : formatBytes}
+          unit={bus.kind === 'kafka' ? '' : 'bytes'}
         />
         <Trend
           title="Worker lag (seconds)"
           history={history}
           lines={[['lagSeconds', 'worker lag']]}
-          format={(v) => formatValue(v, 's')}
+          unit="s"
         />
         <Trend
           title="Worker batch size (aggregates)"
@@ -248,54 +250,37 @@ function Trend({
   title,
   history,
   lines,
-  format = formatNumber,
+  unit = '',
 }: {
   title: string;
   history: Sample[];
   lines: [keyof Omit<Sample, 't'>, string][];
-  /** How the axis and the tooltip write a value of this chart's one unit. */
-  format?: (value: number) => string;
+  /** This chart's one unit (see charts/units.ts), written on its axis and in its legend. */
+  unit?: string;
 }): ReactNode {
+  // A poll where a value is unknown (the first poll's rates, a role that did not answer) is left
+  // out of that line rather than drawn as zero.
+  const series: ChartSeries[] = lines.map(([key, label]) => ({
+    label,
+    points: history.flatMap((s): [number, number][] => (s[key] === null ? [] : [[s.t, s[key]]])),
+  }));
+  // At least the first minute on the axis: a few seconds' span would be labelled in fractions of
+  // a second, and the chart reads as filling in.
+  const first = history[0]?.t ?? 0;
   return (
     <article className="card" data-testid="pipeline-trend" data-polls={history.length}>
       <h2 className="card-title">{title}</h2>
       {history.length < 2 ? (
         <p className="muted small">Collecting: the trend starts with the second poll.</p>
       ) : (
-        <ResponsiveContainer width="100%" height={200}>
-          <LineChart data={history} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-            <CartesianGrid strokeDasharray="3 3" stroke="var(--grid)" vertical={false} />
-            <XAxis
-              dataKey="t"
-              type="number"
-              domain={['dataMin', 'dataMax']}
-              tickFormatter={(t: number) => formatTime(t, true).slice(11)}
-              stroke="var(--text-muted)"
-            />
-            <YAxis stroke="var(--text-muted)" tickFormatter={(v: number) => format(v)} width={64} />
-            <Tooltip
-              labelFormatter={(t) => formatTime(Number(t), true)}
-              formatter={(v) => format(typeof v === 'number' ? v : Number(v))}
-              contentStyle={{
-                background: 'var(--surface)',
-                border: '1px solid var(--border)',
-                color: 'var(--text)',
-              }}
-            />
-            {lines.length > 1 ? <Legend /> : null}
-            {lines.map(([key, name], i) => (
-              <Line
-                key={key}
-                dataKey={key}
-                name={name}
-                stroke={colorOf(i)}
-                dot={false}
-                isAnimationActive={false}
-                connectNulls
-              />
-            ))}
-          </LineChart>
-        </ResponsiveContainer>
+        <TimeSeriesChart
+          title={title}
+          series={series}
+          unit={unit}
+          height={200}
+          xRange={[first, first + MIN_SPAN_MS]}
+          empty="No values yet"
+        />
       )}
     </article>
   );
