@@ -132,6 +132,8 @@ $out"
 $out"
   say "  vantage collector refuses at once: VTG_CONFIG_KAFKA_CLIENT_MISSING"
 
+  # To npm alone, as a process manager does: npm passes it to its script's process, which must
+  # be Vantage itself (`exec node` in package.json), not a shell that dies and leaves it running.
   kill -TERM "$pid"
   local until=$((SECONDS + 30))
   while kill -0 "$pid" 2>/dev/null; do
