@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
-dir=$repo/.cache/first-chart
+# Outside the checkout, whose node_modules Node would otherwise find from the clone.
+dir=${TMPDIR:-/tmp}/vantage-first-chart
 log=$repo/.cache/first-chart.log
 : >"$log"
 say() { printf '[first-chart] %s\n' "$*" >&2; }
