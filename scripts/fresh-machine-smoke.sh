@@ -6,7 +6,8 @@
 # collector must refuse at once with its coded error, and SIGTERM must stop Vantage. Runs on Node
 # 24 (scripts/ensure-node.sh) and on every other Node on PATH: a supported one gets the same run,
 # an older one must be refused by `npm start` with one line naming the Node needed.
-# Usage: bash scripts/fresh-machine-smoke.sh   (npm test runs it; exits non-zero on any failure)
+# Usage: bash scripts/fresh-machine-smoke.sh [commit]   (default HEAD; npm test runs it without
+# one; exits non-zero on any failure)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -32,8 +33,8 @@ fail() {
 mapfile -t machine_nodes < <(type -ap node | xargs -r -n1 realpath | awk '!seen[$0]++')
 eval "$(bash scripts/ensure-node.sh)"
 node24=$(realpath "$(command -v node)")
-commit=$(git rev-parse HEAD)
-if ! git diff --quiet HEAD -- . ':!node_modules' 2>/dev/null; then
+commit=$(git rev-parse "${1:-HEAD}^{commit}")
+if [ -z "${1:-}" ] && ! git diff --quiet HEAD -- . ':!node_modules' 2>/dev/null; then
   say "note: uncommitted changes are not part of the clone; testing commit ${commit:0:12}"
 fi
 
