@@ -1,5 +1,5 @@
 # Vantage: one image for every role (vantage start | collector | worker | api | migrate | agent).
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # Toolchain and headers for the native modules (better-sqlite3; librdkafka for the Kafka client).
 RUN apt-get update && apt-get install -y --no-install-recommends \
@@ -14,7 +14,7 @@ COPY src ./src
 COPY web ./web
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
       zlib1g libssl3 libzstd1 libcurl4 libsasl2-2 liblz4-1 \
     && rm -rf /var/lib/apt/lists/*

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # `npm test`: every check and test the project has, on a fresh machine as on a developer's.
-# Type check, lint, format, import direction, build, unit + integration tests (vitest), Python SDK.
+# Type check, lint, format, import direction, build, unit + integration tests (vitest), Python SDK,
+# and the fresh-machine smoke test (the README's first command in a clean clone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .cache
+node scripts/check-node.cjs
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
@@ -76,6 +78,10 @@ step "Python SDK tests"
 sdk_status=0
 bash sdk/python/run_tests.sh 2>&1 | tee .cache/sdk-tests.log || sdk_status=$?
 
+step "fresh machine: the README's first command in a clean clone (scripts/fresh-machine-smoke.sh)"
+smoke_status=0
+bash scripts/fresh-machine-smoke.sh || smoke_status=$?
+
 # One closing line over every runner.
 node -e '
   const fs = require("fs");
@@ -86,6 +92,7 @@ node -e '
   for (const [, n, what] of line.matchAll(/(\d+) (passed|failed|skipped|error|errors)/g)) {
     if (what === "passed") passed += +n; else if (what === "skipped") skipped += +n; else failed += +n;
   }
-  console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-'
-if [ "$vitest_status" -ne 0 ] || [ "$sdk_status" -ne 0 ]; then exit 1; fi
+  const smoke = process.argv[1] === "0" ? "passed" : "FAILED";
+  console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped; fresh-machine smoke ${smoke}`);
+' "$smoke_status"
+if [ "$vitest_status" -ne 0 ] || [ "$sdk_status" -ne 0 ] || [ "$smoke_status" -ne 0 ]; then exit 1; fi

@@ -70,8 +70,9 @@ describe('the V8 flags Vantage runs with', () => {
     const flags = NODE_FLAGS.join(' ');
     expect(read('src/cli/main.ts').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${flags}`);
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
-    expect(scripts.start).toContain(`node ${flags} dist/cli/main.js start`);
-    expect(scripts.vantage).toBe(`node ${flags} dist/cli/main.js`);
+    // `exec`: a SIGTERM to npm reaches Vantage, not a shell that would die and leave it running.
+    expect(scripts.start).toContain(`&& exec node ${flags} dist/cli/main.js start`);
+    expect(scripts.vantage).toBe(`node scripts/check-node.cjs && exec node ${flags} dist/cli/main.js`);
     expect(read('Dockerfile')).toContain(
       `ENTRYPOINT ["node", ${NODE_FLAGS.map((f) => JSON.stringify(f)).join(', ')}, "dist/cli/main.js"]`,
     );

@@ -17,6 +17,7 @@ export { KafkaProducer } from './kafka/kafka-producer.js';
 export { KafkaConsumer } from './kafka/kafka-consumer.js';
 export type { KafkaConsumerHooks } from './kafka/kafka-consumer.js';
 export { ensureTopic } from './kafka/ensure-topic.js';
+export { requireKafkaClient } from './kafka/rdkafka.js';
 export type { EnsureTopicOptions } from './kafka/ensure-topic.js';
 export { DEFAULT_GROUP_ID, DEFAULT_TOPIC, resolveKafkaBusOptions } from './kafka/kafka-options.js';
 export type { KafkaBusOptions, KafkaCompression } from './kafka/kafka-options.js';

@@ -7,7 +7,7 @@ import { buildApiServer, createApiMetrics } from '../api/index.js';
 import { buildMetricsServer } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { RunningRole } from './collector-role.js';
-import { KafkaTail } from '../bus/index.js';
+import { KafkaTail, requireKafkaClient } from '../bus/index.js';
 import { BusLiveFeed } from './bus-live-feed.js';
 import { kafkaBusOptions } from './distributed-wiring.js';
 import { queryStore } from './fallback-wiring.js';
@@ -26,6 +26,8 @@ const STORE_CHECK_MS = 5_000;
  * (or `vantage migrate`) owns the schema, and the API's user may hold only SELECT.
  */
 export async function startApiRole(config: RoleConfig, logger: Logger): Promise<RunningRole> {
+  // With brokers the stream tails Kafka: without the client it never could, so say so now.
+  if (config.kafkaBrokers.length > 0) requireKafkaClient();
   const store = queryStore(config, logger);
   const reachability = new StoreReachability(store, STORE_CHECK_MS);
   await reachability.start();

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { RoleConfig } from '../config/index.js';
-import { KafkaBacklog, KafkaProducer, ensureTopic } from '../bus/index.js';
+import { KafkaBacklog, KafkaProducer, ensureTopic, requireKafkaClient } from '../bus/index.js';
 import { buildCollectorApp } from './collector-app.js';
 import { kafkaBusOptions } from './distributed-wiring.js';
 import { ProcessAuth } from './process-auth.js';
@@ -17,6 +17,7 @@ export interface RunningRole {
  * acknowledged the message holding its samples (acks=all, idempotent producer).
  */
 export async function startCollectorRole(config: RoleConfig, logger: Logger): Promise<RunningRole> {
+  requireKafkaClient();
   const bus = kafkaBusOptions(config, 'collector');
   const partitions = await ensureTopic(config.kafkaBrokers, config.kafkaTopic, config.kafkaPartitions);
   const producer = await KafkaProducer.connect(bus, config.instanceId);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { RoleConfig } from '../config/index.js';
-import { KafkaConsumer, ensureTopic } from '../bus/index.js';
+import { KafkaConsumer, ensureTopic, requireKafkaClient } from '../bus/index.js';
 import { createConsumerLagGauge } from '../worker/index.js';
 import type { PipelineWorker } from '../worker/index.js';
 import type { RunningRole } from './collector-role.js';
@@ -14,6 +14,7 @@ import { startWorkerRole } from './worker-role.js';
  * given after the store's checkpoint, and pins replays so ClickHouse drops what it already has.
  */
 export async function startKafkaWorkerRole(config: RoleConfig, logger: Logger): Promise<RunningRole> {
+  requireKafkaClient();
   await ensureTopic(config.kafkaBrokers, config.kafkaTopic, config.kafkaPartitions);
   const store = clickHouseStore(config);
   try {

@@ -11,6 +11,7 @@ import {
   roleSettings,
 } from '../config/index.js';
 import type { DistributedRole, RoleConfig, SettingKey } from '../config/index.js';
+import { VantageError } from '../core/index.js';
 import { createLogger } from '../telemetry/index.js';
 import { registerAgentCommand } from './agent-command.js';
 import { addSettingOptions, settingsText } from './options.js';
@@ -154,6 +155,11 @@ program
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {
     console.error(err.message);
+    process.exit(2);
+  }
+  // A coded refusal at start (a missing optional dependency) says what to do; a trace would not.
+  if (err instanceof VantageError) {
+    console.error(`${err.code}: ${err.message}`);
     process.exit(2);
   }
   console.error(err);

@@ -164,6 +164,12 @@ export const ERRORS = {
     status: 408,
     message: 'Dropped: the client answered no ping within {interval}',
   },
+  // Refusals at start: the process stops with the message (the status is nominal).
+  VTG_CONFIG_KAFKA_CLIENT_MISSING: {
+    status: 500,
+    message:
+      'The distributed roles need the Kafka client, @confluentinc/kafka-javascript, which {problem}. Embedded Vantage (vantage start) needs no Kafka. To install it on Debian or Ubuntu: bash scripts/install-kafka-client-deps.sh && CKJS_LINKING=dynamic npm ci; on a platform with a prebuilt binary (Linux x64/arm64 glibc or musl, macOS arm64, Windows x64; Node 22 or 24) that GitHub can be reached from: npm install @confluentinc/kafka-javascript@{version}',
+  },
   VTG_HTTP_NOT_FOUND: { status: 404, message: 'No route {method} {url}' },
   // Refusals of the HTTP layer itself, on every port, before or while a request is read.
   VTG_HTTP_BAD_REQUEST: { status: 400, message: 'Bad request: {reason}' },

@@ -17,12 +17,8 @@ export class BrokerState {
 
   static watch(client: Producer | KafkaConsumer): BrokerState {
     const state = new BrokerState();
-    // The two client types declare `on` with different event unions; both emit these two.
-    const emitter = client as unknown as {
-      on(event: 'event.error' | 'event.stats', listener: (arg: unknown) => void): void;
-    };
-    emitter.on('event.error', (err) => state.error(err));
-    emitter.on('event.stats', (event) => state.stats(event));
+    client.on('event.error', (err) => state.error(err));
+    client.on('event.stats', (event) => state.stats(event));
     return state;
   }
 

@@ -1,4 +1,5 @@
 import { callback, errorCode, kafkaLib } from './rdkafka.js';
+import type { Metadata } from './rdkafka.js';
 
 export interface EnsureTopicOptions {
   /** The topic's `max.message.bytes` when created. Default 32 MiB (see KafkaBusOptions.maxMessageBytes). */
@@ -46,9 +47,8 @@ async function waitForLeaders(bootstrap: string, topic: string, timeoutMs: numbe
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const metadata = await callback<{ topics: { name: string; partitions: { leader: number }[] }[] }>(
-        `reading the metadata of ${topic}`,
-        (cb) => client.getMetadata({ topic, timeout: timeoutMs }, cb),
+      const metadata = await callback<Metadata>(`reading the metadata of ${topic}`, (cb) =>
+        client.getMetadata({ topic, timeout: timeoutMs }, cb),
       );
       const found = metadata.topics.find((t) => t.name === topic);
       if (found && found.partitions.length > 0 && found.partitions.every((p) => p.leader >= 0)) {

@@ -7,13 +7,8 @@ import { callback, kafkaLib } from './rdkafka.js';
 type Admin = ReturnType<typeof kafkaLib.AdminClient.create>;
 type OffsetSpec = Parameters<Admin['listOffsets']>[0][number]['offset'];
 
-/**
- * The library's OffsetSpec values (its AdminClient module carries them; its type declarations give
- * that module only its factories).
- */
 function offsetSpecs(): { readonly EARLIEST: OffsetSpec; readonly LATEST: OffsetSpec } {
-  return (kafkaLib.AdminClient as unknown as { OffsetSpec: { EARLIEST: OffsetSpec; LATEST: OffsetSpec } })
-    .OffsetSpec;
+  return kafkaLib.AdminClient.OffsetSpec;
 }
 
 /**

@@ -3,7 +3,7 @@ import { BrokerState } from './broker-state.js';
 import { resolveKafkaBusOptions } from './kafka-options.js';
 import type { KafkaBusOptions, ResolvedKafkaBusOptions } from './kafka-options.js';
 import { PartitionPositions } from './partition-positions.js';
-import { callback, errorCode, kafkaLib, undeclared } from './rdkafka.js';
+import { callback, errorCode, kafkaLib } from './rdkafka.js';
 import type { KafkaConsumer as RdConsumer, LibrdKafkaError, Message } from './rdkafka.js';
 
 export interface KafkaConsumerHooks {
@@ -59,7 +59,7 @@ export class KafkaConsumer implements BusConsumer {
       client.connect({ timeout: resolved.requestTimeoutMs, topic: resolved.topic }, cb),
     );
     brokers.connected();
-    undeclared(client).setDefaultIsTimeoutOnlyForFirstMessage(true);
+    client.setDefaultIsTimeoutOnlyForFirstMessage(true);
     client.subscribe([resolved.topic]);
     return consumer;
   }
@@ -97,7 +97,7 @@ export class KafkaConsumer implements BusConsumer {
     if (!this.positions.isAssigned(partition)) return;
     try {
       await callback<void>(`committing ${this.options.topic}[${partition}] at ${offset + 1}`, (cb) =>
-        undeclared(this.client).commitCb([{ topic: this.options.topic, partition, offset: offset + 1 }], cb),
+        this.client.commitCb([{ topic: this.options.topic, partition, offset: offset + 1 }], cb),
       );
     } catch (err) {
       if (isRebalanceError(err)) return;

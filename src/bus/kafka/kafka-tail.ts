@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { BusTail } from '../bus-tail.js';
 import { resolveKafkaBusOptions } from './kafka-options.js';
 import type { KafkaBusOptions, ResolvedKafkaBusOptions } from './kafka-options.js';
-import { callback, kafkaLib, undeclared } from './rdkafka.js';
-import type { KafkaConsumer as RdConsumer, Message } from './rdkafka.js';
+import { callback, kafkaLib } from './rdkafka.js';
+import type { KafkaConsumer as RdConsumer, Message, Metadata } from './rdkafka.js';
 
 export interface KafkaTailOptions {
   /** A fetch or metadata request failed; the tail keeps trying. */
@@ -57,7 +57,7 @@ export class KafkaTail implements BusTail {
       client.disconnect();
       throw err;
     }
-    undeclared(client).setDefaultIsTimeoutOnlyForFirstMessage(true);
+    client.setDefaultIsTimeoutOnlyForFirstMessage(true);
     client.setDefaultConsumeTimeout(CONSUME_WAIT_MS);
     return new KafkaTail(client, resolved, options);
   }
@@ -108,15 +108,14 @@ export class KafkaTail implements BusTail {
 
   private assign(positions: readonly { partition: number; offset: number }[]): void {
     if (positions.length === 0 || this.closed) return;
-    undeclared(this.client).incrementalAssign(positions.map((p) => ({ topic: this.bus.topic, ...p })));
+    this.client.incrementalAssign(positions.map((p) => ({ topic: this.bus.topic, ...p })));
     for (const p of positions) this.assigned.add(p.partition);
   }
 
   /** The topic's partitions; none while it does not exist. */
   private async partitions(): Promise<number[]> {
-    const metadata = await callback<{ topics: { name: string; partitions: { id: number }[] }[] }>(
-      `reading the metadata of ${this.bus.topic}`,
-      (cb) => this.client.getMetadata({ topic: this.bus.topic, timeout: this.bus.requestTimeoutMs }, cb),
+    const metadata = await callback<Metadata>(`reading the metadata of ${this.bus.topic}`, (cb) =>
+      this.client.getMetadata({ topic: this.bus.topic, timeout: this.bus.requestTimeoutMs }, cb),
     );
     const topic = metadata.topics.find((t) => t.name === this.bus.topic);
     return (topic?.partitions ?? []).map((p) => p.id).sort((a, b) => a - b);
