@@ -104,3 +104,46 @@ export function sortForStorage(aggregates: readonly Aggregate[]): {
   }
   return { storable, refused };
 }
+
+/**
+ * A dead letter as both stores select it (the same column names); numbers may come quoted
+ * (ClickHouse's 64-bit integers) and the position empty (a write without one).
+ */
+export interface StoredDeadLetterRow {
+  readonly at: number | string;
+  readonly service: string;
+  readonly metric: string;
+  readonly type: string;
+  readonly tags: string;
+  readonly start: number | null;
+  readonly count: number | null;
+  readonly sum: string;
+  readonly min: string;
+  readonly max: string;
+  readonly last: string;
+  readonly reason: string;
+  readonly source: string | null;
+  readonly partition: number | null;
+  readonly offset: number | string | null;
+}
+
+export function fromStoredRow(r: StoredDeadLetterRow): DeadLetterRecord {
+  const positioned = r.source !== null && r.source !== '' && r.partition !== null && r.offset !== null;
+  return {
+    at: Number(r.at),
+    service: r.service,
+    metric: r.metric,
+    type: r.type,
+    tags: r.tags,
+    start: r.start ?? Number.NaN,
+    count: r.count ?? Number.NaN,
+    sum: r.sum,
+    min: r.min,
+    max: r.max,
+    last: r.last,
+    reason: r.reason,
+    checkpoint: positioned
+      ? { source: r.source as string, partition: r.partition as number, offset: Number(r.offset) }
+      : undefined,
+  };
+}

@@ -27,7 +27,8 @@ import type { MigrationReport } from './migrator.js';
 import { bucketQuerySql, groupTypesSql, toBucket } from './bucket-query.js';
 import type { BucketRow } from './bucket-query.js';
 import { dateTime64Text, dedupToken, seriesInfo, toMetricRow } from './rows.js';
-import { bisectRefused, deadLetterRecord, sortForStorage } from '../dead-letters.js';
+import { bisectRefused, deadLetterRecord, fromStoredRow, sortForStorage } from '../dead-letters.js';
+import type { StoredDeadLetterRow } from '../dead-letters.js';
 import { overLimitError } from './read-limits.js';
 import { metricsPageSql, servicesPageSql } from './catalog-query.js';
 import { DEFAULT_ANSWER_LIMITS, checkBucketQuery, tooManySeries } from '../answer-limits.js';
@@ -284,23 +285,7 @@ export class ClickHouseStore implements Store, BatchPresence {
   }
 
   async deadLetters(query: DeadLetterQuery): Promise<DeadLetterRecord[]> {
-    const rows = await this.select<{
-      at: string;
-      service: string;
-      metric: string;
-      type: string;
-      tags: string;
-      start: number;
-      count: number;
-      sum: string;
-      min: string;
-      max: string;
-      last: string;
-      reason: string;
-      source: string;
-      partition: number;
-      offset: string;
-    }>(
+    const rows = await this.select<StoredDeadLetterRow>(
       `SELECT toUnixTimestamp64Milli(at) AS at, service_name AS service, metric_name AS metric, type,
               tags, start, samples AS count, value_sum AS sum, value_min AS min, value_max AS max,
               value_last AS last, reason, source, partition, offset
@@ -309,22 +294,7 @@ export class ClickHouseStore implements Store, BatchPresence {
        LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
       { limit: query.limit, offset: query.offset },
     );
-    return rows.map((r) => ({
-      at: Number(r.at),
-      service: r.service,
-      metric: r.metric,
-      type: r.type,
-      tags: r.tags,
-      start: r.start,
-      count: r.count,
-      sum: r.sum,
-      min: r.min,
-      max: r.max,
-      last: r.last,
-      reason: r.reason,
-      checkpoint:
-        r.source === '' ? undefined : { source: r.source, partition: r.partition, offset: Number(r.offset) },
-    }));
+    return rows.map(fromStoredRow);
   }
 
   async checkpoints(source: string): Promise<Checkpoint[]> {

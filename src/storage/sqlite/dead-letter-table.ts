@@ -2,6 +2,8 @@ import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import type { DeadLetterQuery, DeadLetterRecord } from '../store.js';
 import { DEAD_LETTER_TABLE } from './schema.js';
+import { fromStoredRow } from '../dead-letters.js';
+import type { StoredDeadLetterRow } from '../dead-letters.js';
 
 /**
  * SQLite's answers that blame the row being written, not the store: the same row fails the same
@@ -19,24 +21,6 @@ export function isRecordError(err: unknown): boolean {
   return err instanceof RangeError;
 }
 
-interface DeadLetterRow {
-  at: number;
-  service: string;
-  metric: string;
-  type: string;
-  tags: string;
-  start: number | null;
-  count: number | null;
-  sum: string;
-  min: string;
-  max: string;
-  last: string;
-  reason: string;
-  source: string | null;
-  partition: number | null;
-  offset: number | null;
-}
-
 export function readDeadLetters(db: Db, query: DeadLetterQuery): DeadLetterRecord[] {
   const rows = db
     .prepare(
@@ -44,23 +28,6 @@ export function readDeadLetters(db: Db, query: DeadLetterQuery): DeadLetterRecor
               partition, "offset" AS offset
        FROM ${DEAD_LETTER_TABLE} ORDER BY id DESC LIMIT ? OFFSET ?`,
     )
-    .all(query.limit, query.offset) as DeadLetterRow[];
-  return rows.map((r) => ({
-    at: r.at,
-    service: r.service,
-    metric: r.metric,
-    type: r.type,
-    tags: r.tags,
-    start: r.start ?? Number.NaN,
-    count: r.count ?? Number.NaN,
-    sum: r.sum,
-    min: r.min,
-    max: r.max,
-    last: r.last,
-    reason: r.reason,
-    checkpoint:
-      r.source === null || r.partition === null || r.offset === null
-        ? undefined
-        : { source: r.source, partition: r.partition, offset: r.offset },
-  }));
+    .all(query.limit, query.offset) as StoredDeadLetterRow[];
+  return rows.map(fromStoredRow);
 }
