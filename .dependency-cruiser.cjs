@@ -20,7 +20,7 @@ module.exports = {
     },
     {
       name: 'storage-runs-compiled-queries',
-      comment: 'A store may use query (the VQL compilers), nothing above it.',
+      comment: 'A store may use query (it compiles the plans of VQL to its own SQL), nothing above it.',
       severity: 'error',
       from: { path: mod('storage') },
       to: { path: '^src/(ingest|worker|api|cli|bus)/' },

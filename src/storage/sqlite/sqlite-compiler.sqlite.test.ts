@@ -1,14 +1,13 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { QuantileSketch, TIERS } from '../core/index.js';
-import { VQL_EXAMPLES } from './examples.js';
+import { QuantileSketch, TIERS } from '../../core/index.js';
+import { VQL_EXAMPLES, prepareVql } from '../../query/index.js';
+import { tierTable } from './schema.js';
 import { compileSqlite, type CompiledSql } from './sqlite-compiler.js';
-import { prepareVql } from './vql.js';
 
 /**
- * Runs compiled SQL on a real SQLite database. The tables repeat the layout of
- * src/storage/sqlite/schema.ts (query may not import storage); the store registers the same two
- * aggregate functions.
+ * Runs compiled SQL on a real SQLite database. The tables repeat the layout of ./schema.ts with
+ * only the columns the compiler reads; the store registers the same two aggregate functions.
  */
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
 const MIN = 60_000;
@@ -24,7 +23,7 @@ beforeAll(() => {
       tags TEXT NOT NULL, UNIQUE (metric_id, type, tags));
   `);
   for (const t of TIERS) {
-    db.exec(`CREATE TABLE agg_${t.name} (metric_id INTEGER NOT NULL, start INTEGER NOT NULL,
+    db.exec(`CREATE TABLE ${tierTable(t.name)} (metric_id INTEGER NOT NULL, start INTEGER NOT NULL,
       series_id INTEGER NOT NULL, count REAL NOT NULL, sum REAL NOT NULL, min REAL NOT NULL,
       max REAL NOT NULL, last REAL NOT NULL, last_ts INTEGER NOT NULL, sketch BLOB,
       PRIMARY KEY (metric_id, start, series_id)) WITHOUT ROWID`);
