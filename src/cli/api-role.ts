@@ -5,7 +5,7 @@ import type { RoleConfig } from '../config/index.js';
 import { DataArrivals, StoreReachability, buildApiServer, createApiMetrics } from '../api/index.js';
 import { buildMetricsServer } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
-import type { RunningRole } from './collector-role.js';
+import type { RunningRole } from './running-role.js';
 import { KafkaTail, requireKafkaClient } from '../bus/index.js';
 import { BusLiveFeed } from './bus-live-feed.js';
 import { kafkaBusOptions } from './distributed-wiring.js';
