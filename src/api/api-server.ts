@@ -16,7 +16,8 @@ import {
 } from '../http/index.js';
 import type { ApiKeyVerifier, HttpServerSettings, ReadinessCheck } from '../http/index.js';
 import type { Store } from '../storage/index.js';
-import { prepareVql, shapeVqlAnswer, vqlCacheKey } from '../query/index.js';
+import { prepareVql, shapeVqlAnswer } from '../query/index.js';
+import { vqlCacheKey } from './cache-key.js';
 import type { ApiMetrics } from './api-metrics.js';
 import { CACHE_HEADER, CachedAnswers, wantsFreshAnswer } from './cached-answers.js';
 import type { QueryCacheOptions } from './cached-answers.js';

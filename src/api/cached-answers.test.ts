@@ -1,8 +1,9 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import type { QueryCache } from '../query/index.js';
+import type { QueryCache } from './query-cache.js';
+import { LIVE_WINDOW_MS } from './cache-freshness.js';
 import { createApiMetrics } from './api-metrics.js';
-import { CachedAnswers, LIVE_WINDOW_MS, wantsFreshAnswer } from './cached-answers.js';
+import { CachedAnswers, wantsFreshAnswer } from './cached-answers.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
 const OPTIONS = { maxBytes: 1 << 20, ttlMs: 60_000, liveTtlMs: 5_000 };

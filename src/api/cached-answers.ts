@@ -1,14 +1,8 @@
-import { LruQueryCache } from '../query/index.js';
-import type { QueryCache } from '../query/index.js';
+import { LruQueryCache } from './lru-query-cache.js';
+import type { QueryCache } from './query-cache.js';
 import type { ApiMetrics } from './api-metrics.js';
-
-/**
- * How long an answer may be served from the cache. Data keeps arriving for the last minutes:
- * samples are batched by clients (the host agent every 10 s, SDKs on their flush interval), wait
- * out 429/503 retries, and the worker writes them a moment later. An answer whose range ends
- * inside this window is still changing and lives only `liveTtlMs`.
- */
-export const LIVE_WINDOW_MS = 2 * 60_000;
+import { RecentWrites, answerTtl } from './cache-freshness.js';
+import type { StoredData } from './cache-freshness.js';
 
 export interface QueryCacheOptions {
   /** Memory bound of the in-process cache, in bytes; 0 turns caching off. */
@@ -19,14 +13,8 @@ export interface QueryCacheOptions {
   readonly liveTtlMs: number;
   /** Another cache behind the same interface (a shared one); default: in process, `maxBytes`. */
   readonly store?: QueryCache;
-  /**
-   * Subscribes to news of writes: `listener(from)` once data for minutes from `from` on is
-   * stored, or `listener(from, pendingMs)` when it is on its way and stored within `pendingMs`.
-   * A cached answer whose range reaches past `from` and that was computed before the write is
-   * then stale, however old the range: late and backfilled samples land in the past. Without
-   * it, answers are served for their whole time to live.
-   */
-  readonly storedData?: (listener: (from: number, pendingMs?: number) => void) => void;
+  /** News of writes, which make cached answers over their minutes stale (./cache-freshness.ts). */
+  readonly storedData?: StoredData;
 }
 
 /** What a route asks the cache for. */
@@ -73,7 +61,7 @@ export function wantsFreshAnswer(headers: Readonly<Record<string, string | strin
 }
 
 /**
- * The query API's answers through the query cache. A route wraps its store query in `cached`:
+ * The query API's answers through the query cache, served while ./cache-freshness.ts allows. A route wraps its store query in `cached`:
  *
  * ```ts
  * const { value, cache } = await answers.cached({ query: 'compare', key, rangeEnd: to }, () => compare(...));
@@ -86,11 +74,7 @@ export function wantsFreshAnswer(headers: Readonly<Record<string, string | strin
 export class CachedAnswers {
   private readonly store: QueryCache | undefined;
   private readonly running = new Map<string, Promise<Lookup>>();
-  /**
-   * Writes of the last time to live, per second of the clock: the earliest minute written in
-   * that second, and when its last write was reported.
-   */
-  private readonly writes = new Map<number, { from: number; at: number }>();
+  private readonly writes: RecentWrites;
 
   constructor(
     private readonly options: QueryCacheOptions | undefined,
@@ -106,43 +90,19 @@ export class CachedAnswers {
           clock,
           onEvict: () => metrics.queryCacheEvictions.inc(),
         }));
+    this.writes = new RecentWrites(options?.ttlMs ?? 0, clock);
     if (this.store !== undefined)
       options?.storedData?.((from, pendingMs) => this.dataStored(from, pendingMs));
   }
 
-  /**
-   * Data for minutes from `from` on was just stored, or will be within `pendingMs`: until then,
-   * answers over those minutes are not kept (each one computed before the write is stale).
-   * Writes inside the live window are left to the live time to live: live data lands there all
-   * the time, and dropping every answer at every write would leave 50 viewers of a dashboard
-   * costing 50 store queries per panel instead of one per live time to live.
-   */
+  /** Data for minutes from `from` on was stored, or will be within `pendingMs` (RecentWrites.note). */
   dataStored(from: number, pendingMs = 0): void {
-    if (from >= this.clock() - LIVE_WINDOW_MS) return;
-    const at = this.clock() + pendingMs;
-    const second = Math.floor(at / 1000);
-    const seen = this.writes.get(second);
-    this.writes.set(second, { from: Math.min(from, seen?.from ?? from), at });
-    const forgetBefore = Math.floor(this.clock() / 1000) - Math.ceil((this.options?.ttlMs ?? 0) / 1000) - 1;
-    for (const s of this.writes.keys()) if (s < forgetBefore) this.writes.delete(s);
+    this.writes.note(from, pendingMs);
   }
 
-  /**
-   * True when data that a range ending at `rangeEnd` covers was stored at or after `asOf`. Writes
-   * of one second are kept together, so an early write there may count with a later one's time:
-   * at worst a needless store query, never a stale answer.
-   */
-  private writtenSince(asOf: number, rangeEnd: number): boolean {
-    for (const { from, at } of this.writes.values()) if (at >= asOf && from < rangeEnd) return true;
-    return false;
-  }
-
-  /** The time to live of an answer whose range ends at `rangeEnd`. */
+  /** The time to live of an answer whose range ends at `rangeEnd` (answerTtl). */
   ttlFor(rangeEnd: number): number {
-    const o = this.options;
-    if (o === undefined) return 0;
-    const live = rangeEnd > this.clock() - LIVE_WINDOW_MS;
-    return live ? Math.min(o.liveTtlMs, o.ttlMs) : o.ttlMs;
+    return this.options === undefined ? 0 : answerTtl(this.options, rangeEnd, this.clock());
   }
 
   async cached<T>(request: CacheRequest, compute: () => Promise<T>): Promise<CachedAnswer<T>> {
@@ -176,7 +136,7 @@ export class CachedAnswers {
     if (found !== undefined) {
       // Stored as "<asOf>\n<answer>": asOf is when the store was asked (see below).
       const newline = found.indexOf('\n');
-      if (!this.writtenSince(Number(found.slice(0, newline)), request.rangeEnd))
+      if (!this.writes.since(Number(found.slice(0, newline)), request.rangeEnd))
         return { json: found.slice(newline + 1), value: undefined, cache: 'hit' };
     }
     // Taken before the store is asked: a write that lands while the query runs makes it stale.

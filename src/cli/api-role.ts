@@ -2,11 +2,10 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RoleConfig } from '../config/index.js';
-import type { Store } from '../storage/index.js';
-import { buildApiServer, createApiMetrics } from '../api/index.js';
+import { DataArrivals, StoreReachability, buildApiServer, createApiMetrics } from '../api/index.js';
 import { buildMetricsServer } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
-import type { RunningRole } from './collector-role.js';
+import type { RunningRole } from './running-role.js';
 import { KafkaTail, requireKafkaClient } from '../bus/index.js';
 import { BusLiveFeed } from './bus-live-feed.js';
 import { kafkaBusOptions } from './distributed-wiring.js';
@@ -101,62 +100,4 @@ function liveFeed(
     onArrival,
   );
   return [feed, undefined];
-}
-
-/**
- * How long after a message passes through Kafka a worker has written it, when workers keep up:
- * their batch window (at most 5 s) and the insert. Until then, cached answers over its minutes
- * are not kept.
- */
-export const WORKER_WRITE_WITHIN_MS = 15_000;
-
-/**
- * News of data on its way to ClickHouse, from the live feed's tail of Kafka, for the query cache.
- * The API does not hear of the workers' writes themselves: a message seen here is taken to be
- * stored within WORKER_WRITE_WITHIN_MS.
- */
-class DataArrivals {
-  private readonly listeners: ((from: number, pendingMs?: number) => void)[] = [];
-
-  readonly listen = (listener: (from: number, pendingMs?: number) => void): void => {
-    this.listeners.push(listener);
-  };
-
-  readonly heard = (from: number): void => {
-    for (const listener of this.listeners) listener(from, WORKER_WRITE_WITHIN_MS);
-  };
-}
-
-/** Asks the store a cheap question now and then; /ready is synchronous and reads the last answer. */
-class StoreReachability {
-  private timer: NodeJS.Timeout | undefined;
-  private lastProblem: string | undefined;
-
-  constructor(
-    private readonly store: Store,
-    private readonly intervalMs: number,
-  ) {}
-
-  get problem(): string | undefined {
-    return this.lastProblem;
-  }
-
-  async start(): Promise<void> {
-    await this.check();
-    this.timer = setInterval(() => void this.check(), this.intervalMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-
-  private async check(): Promise<void> {
-    try {
-      await this.store.stats();
-      this.lastProblem = undefined;
-    } catch (err) {
-      this.lastProblem = `store not answering: ${err instanceof Error ? err.message : String(err)}`;
-    }
-  }
 }

@@ -12,7 +12,8 @@ export class BusLiveFeed implements LiveFeed {
 
   /**
    * `onArrival(from)`, when given, hears of every message, streams or not, with the earliest
-   * minute it holds (read without decoding it): the query cache's news of data on its way.
+   * minute it holds (read without decoding it): the query cache's news of data on its way
+   * (DataArrivals, src/api/cache-freshness.ts).
    */
   constructor(
     private readonly openTail: () => Promise<BusTail>,

@@ -5,12 +5,7 @@ import { KafkaBacklog, KafkaProducer, ensureTopic, requireKafkaClient } from '..
 import { buildCollectorApp } from './collector-app.js';
 import { kafkaBusOptions } from './distributed-wiring.js';
 import { ProcessAuth } from './process-auth.js';
-
-export interface RunningRole {
-  readonly ports: Record<string, number>;
-  /** Stops taking work, finishes what is in flight, closes connections. */
-  close(): Promise<void>;
-}
+import type { RunningRole } from './running-role.js';
 
 /**
  * `vantage collector`: HTTP ingestion publishing to Kafka. A request gets 202 once the broker

@@ -3,7 +3,7 @@ import type { RoleConfig } from '../config/index.js';
 import { KafkaConsumer, ensureTopic, requireKafkaClient } from '../bus/index.js';
 import { createConsumerLagGauge } from '../worker/index.js';
 import type { PipelineWorker } from '../worker/index.js';
-import type { RunningRole } from './collector-role.js';
+import type { RunningRole } from './running-role.js';
 import { clickHouseStore, kafkaBusOptions, kafkaSource } from './distributed-wiring.js';
 import { workerOutbox } from './fallback-wiring.js';
 import { startWorkerRole } from './worker-role.js';

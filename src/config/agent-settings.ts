@@ -2,8 +2,8 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { METRIC_LIMITS } from '../core/index.js';
-import { LOG_LEVEL_SETTING, durationSchema, portSchema, positiveIntSchema } from './settings-table.js';
-import type { SettingSpec } from './settings-table.js';
+import { LOG_LEVEL_SETTING, durationSchema, portSchema, positiveIntSchema } from './setting-spec.js';
+import type { SettingSpec } from './setting-spec.js';
 
 /** Every setting of `vantage agent`, in the same form as the server's (settings.ts). */
 export const AGENT_SETTINGS = {

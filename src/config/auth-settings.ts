@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { listSchema, positiveIntSchema } from './settings-table.js';
-import type { SettingSpec } from './settings-table.js';
+import { listSchema, positiveIntSchema } from './setting-spec.js';
+import type { SettingSpec } from './setting-spec.js';
 
 /**
  * The shortest key or token accepted. `vantage keys new` makes 43 characters (32 random bytes,

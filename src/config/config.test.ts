@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { parseConfig, redactedConfig } from './config.js';
-import { ConfigError } from './settings-table.js';
+import { ConfigError } from './setting-spec.js';
 import { parseDuration } from '../core/index.js';
 import { SETTINGS } from './settings.js';
 import type { SettingKey } from './settings.js';

@@ -3,8 +3,8 @@ import { DISTRIBUTED_SETTINGS } from './distributed-settings.js';
 import { httpTimeoutProblems } from './http-settings.js';
 import { SETTINGS } from './settings.js';
 import type { SettingKey } from './settings.js';
-import { ConfigError, parseSettings, redactSettings } from './settings-table.js';
-import type { ParsedSettings } from './settings-table.js';
+import { ConfigError, parseSettings, redactSettings } from './setting-spec.js';
+import type { ParsedSettings } from './setting-spec.js';
 
 /** The parsed, typed configuration the server roles are built from. */
 export type VantageConfig = ParsedSettings<typeof SETTINGS>;

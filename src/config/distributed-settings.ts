@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { durationSchema, listSchema, positiveIntSchema } from './settings-table.js';
-import type { SettingSpec } from './settings-table.js';
+import { durationSchema, listSchema, positiveIntSchema } from './setting-spec.js';
+import type { SettingSpec } from './setting-spec.js';
 import { FALLBACK_SETTINGS } from './fallback-settings.js';
-import { PIPELINE_SETTINGS } from './query-api-settings.js';
+import { PIPELINE_SETTINGS } from './pipeline-settings.js';
 
 /** ClickHouse database and cluster names go into DDL unquoted: plain identifiers only. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRoleConfig } from './config.js';
 import type { DistributedRole, RoleSettingKey } from './config.js';
-import { ConfigError } from './settings-table.js';
+import { ConfigError } from './setting-spec.js';
 
 const ROLE = { kafkaBrokers: 'kafka:9092', clickhouseUrl: 'http://clickhouse:8123' };
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { listSchema, positiveIntSchema } from './settings-table.js';
-import type { SettingSpec } from './settings-table.js';
+import { listSchema, positiveIntSchema } from './setting-spec.js';
+import type { SettingSpec } from './setting-spec.js';
 
 /**
  * The SQLite fallback mode of the distributed worker and query API (docs/operations.md, "When

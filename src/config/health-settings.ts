@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SettingSpec } from './settings-table.js';
+import type { SettingSpec } from './setting-spec.js';
 
 /** A metric name as the collector accepts it (docs/api.md). */
 const metricName = z

@@ -1,5 +1,5 @@
-import { durationSchema } from './settings-table.js';
-import type { SettingSpec } from './settings-table.js';
+import { durationSchema } from './setting-spec.js';
+import type { SettingSpec } from './setting-spec.js';
 
 /**
  * Timeouts of every HTTP port a server role opens (collector, query API, the metrics ports), and

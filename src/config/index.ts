@@ -3,8 +3,8 @@ export type { SettingKey } from './settings.js';
 export { AGENT_SETTINGS } from './agent-settings.js';
 export { DISTRIBUTED_SETTINGS } from './distributed-settings.js';
 export type { DistributedSettingKey } from './distributed-settings.js';
-export { ConfigError } from './settings-table.js';
-export type { ParsedSettings, SettingSpec, SettingsTable } from './settings-table.js';
+export { ConfigError } from './setting-spec.js';
+export type { ParsedSettings, SettingSpec, SettingsTable } from './setting-spec.js';
 export {
   COLLECTOR_ROLE_BUFFER_MAX_SAMPLES,
   ROLE_SETTINGS,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { durationSchema } from './settings-table.js';
-import type { SettingSpec } from './settings-table.js';
+import { durationSchema } from './setting-spec.js';
+import type { SettingSpec } from './setting-spec.js';
 
 const count = z
   .string()

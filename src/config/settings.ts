@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { LOG_LEVEL_SETTING, durationSchema, portSchema, positiveIntSchema } from './settings-table.js';
-import type { SettingSpec } from './settings-table.js';
+import { LOG_LEVEL_SETTING, durationSchema, portSchema, positiveIntSchema } from './setting-spec.js';
+import type { SettingSpec } from './setting-spec.js';
 import { STREAM_SETTINGS } from './stream-settings.js';
 import { QUERY_CACHE_SETTINGS } from './query-api-settings.js';
 import { HEALTH_SCORE_SETTINGS } from './health-settings.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { durationSchema, listSchema, positiveIntSchema } from './settings-table.js';
-import type { SettingSpec } from './settings-table.js';
+import { durationSchema, listSchema, positiveIntSchema } from './setting-spec.js';
+import type { SettingSpec } from './setting-spec.js';
 
 /** `*`, or origins such as https://dash.example.com (scheme, host and port; no path). */
 const origins = listSchema.pipe(

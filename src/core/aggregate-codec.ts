@@ -148,8 +148,9 @@ export function foldAggregateBatch(
 
 /**
  * The earliest minute a batch holds, read without decoding it (strings and sketches are skipped):
- * what a cache needs to know of each message to drop answers that it makes stale. Undefined for
- * an empty batch; throws TypeError like the decoders on a malformed one.
+ * what the query cache needs to know of each message to drop answers it makes stale (the rule is
+ * src/api/cache-freshness.ts). Undefined for an empty batch; throws TypeError like the decoders on a
+ * malformed one.
  */
 export function earliestStart(payload: Uint8Array): number | undefined {
   const r = openBatch(payload);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stepValue } from './aggregation.js';
+import { stepValue } from './step-value.js';
 import { QuantileSketch } from './quantile-sketch.js';
 import { mergeStepStats } from './step-stats.js';
 import type { StepStats } from './step-stats.js';

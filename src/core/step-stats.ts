@@ -1,4 +1,4 @@
-import type { StepValueInput } from './aggregation.js';
+import type { StepValueInput } from './step-value.js';
 import { QuantileSketch } from './quantile-sketch.js';
 
 /** The merged statistics of one step, its sketch mergeable. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { VQL_EXAMPLES } from './examples.js';
-import { compileSqlite } from './sqlite-compiler.js';
+import { compileSqlite } from '../storage/index.js';
 import { prepareVql } from './vql.js';
 import { VqlError } from './vql-error.js';
 

@@ -32,3 +32,6 @@ export type { NewOutboxBatch, OutboxBatch, OutboxSize } from './outbox/sqlite-ou
 export { OutboxReader } from './outbox/outbox-reader.js';
 export { OutboxMergedStore } from './outbox/outbox-merged-store.js';
 export type { BatchPresence, BatchScope } from './batch-presence.js';
+// The VQL compilers, for the benchmark and the docs test of VQL's examples.
+export { compileSqlite } from './sqlite/sqlite-compiler.js';
+export { compileClickHouse } from './clickhouse/clickhouse-compiler.js';

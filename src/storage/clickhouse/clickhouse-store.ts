@@ -3,7 +3,6 @@ import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { TIERS, VantageError } from '../../core/index.js';
 import type { Aggregate, MetricType, TierRetention } from '../../core/index.js';
-import { compileClickHouse } from '../../query/index.js';
 import type { LogicalPlan, VqlRow } from '../../query/index.js';
 import type {
   BucketGroup,
@@ -24,6 +23,7 @@ import type {
 import type { BatchPresence, BatchScope } from '../batch-presence.js';
 import { runMigrations } from './migrator.js';
 import type { MigrationReport } from './migrator.js';
+import { compileClickHouse } from './clickhouse-compiler.js';
 import { bucketQuerySql, groupTypesSql, toBucket } from './bucket-query.js';
 import type { BucketRow } from './bucket-query.js';
 import { dateTime64Text, dedupToken, seriesInfo, toMetricRow } from './rows.js';

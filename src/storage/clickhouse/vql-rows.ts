@@ -1,6 +1,7 @@
 import { ClickHouseError } from '@clickhouse/client';
 import { clampedQuantile } from '../../core/index.js';
-import type { CompiledClickHouse, SketchAliases, VqlRow, VqlValue } from '../../query/index.js';
+import type { VqlRow, VqlValue } from '../../query/index.js';
+import type { CompiledClickHouse, SketchAliases } from './clickhouse-compiler.js';
 import { sketchFromColumns } from './rows.js';
 
 /** A result row of a compiled VQL query, as JSONEachRow gives it. */

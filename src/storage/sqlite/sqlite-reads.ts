@@ -1,7 +1,6 @@
 import type { Database as Db } from 'better-sqlite3';
 import { clampedQuantile, QuantileSketch } from '../../core/index.js';
 import type { MetricType } from '../../core/index.js';
-import { compileSqlite } from '../../query/index.js';
 import type { LogicalPlan, VqlRow, VqlValue } from '../../query/index.js';
 import type {
   Bucket,
@@ -13,6 +12,7 @@ import type {
   ServiceSummary,
 } from '../store.js';
 import { tierTable } from './schema.js';
+import { compileSqlite } from './sqlite-compiler.js';
 import {
   DEFAULT_ANSWER_LIMITS,
   answerTooLarge,

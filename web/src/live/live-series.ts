@@ -1,5 +1,5 @@
-import { AGGREGATIONS, stepValue } from '../../../src/core/aggregation';
-import type { Aggregation } from '../../../src/core/aggregation';
+import { AGGREGATIONS, stepValue } from '../../../src/core/step-value';
+import type { Aggregation } from '../../../src/core/step-value';
 import type { Point, StreamPoint, TimeseriesSeries } from '../api/types';
 import type { ChartSeries } from '../charts/series';
 

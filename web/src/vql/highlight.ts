@@ -1,4 +1,4 @@
-import { AGGREGATIONS } from '../../../src/core/aggregation';
+import { AGGREGATIONS } from '../../../src/core/step-value';
 
 /**
  * Splits VQL text into coloured pieces for the editor. It follows the rules of the server's

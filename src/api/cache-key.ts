@@ -1,4 +1,4 @@
-import type { LogicalPlan } from './plan.js';
+import type { LogicalPlan } from '../query/index.js';
 
 /**
  * The query cache's key for a VQL plan: the query as validation normalised it (names resolved,

@@ -1,19 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parseRfc3339 } from '../core/index.js';
-import { VQL_EXAMPLES } from './examples.js';
-import { tokenize } from './lexer.js';
+import { VQL_EXAMPLES, VqlError, positionAt, prepareVql, tokenize } from '../query/index.js';
+import { parseIntervalText } from '../query/time-value.js';
 import {
   CLICKHOUSE_FUNCTIONS,
   CLICKHOUSE_TABLES,
   LAST_VALUE_OF_ROLLUP,
   compileClickHouse,
   likeToClickHouse,
-} from './clickhouse-compiler.js';
-import { SQLITE_FUNCTIONS, SQLITE_TABLES, compileSqlite, likeToGlob, tagPath } from './sqlite-compiler.js';
-import { parseIntervalText } from './time-value.js';
-import { prepareVql } from './vql.js';
-import { VqlError, positionAt } from './vql-error.js';
+} from './clickhouse/clickhouse-compiler.js';
+import {
+  SQLITE_FUNCTIONS,
+  SQLITE_TABLES,
+  compileSqlite,
+  likeToGlob,
+  tagPath,
+} from './sqlite/sqlite-compiler.js';
 
 /**
  * Property-based fuzzing of the whole front end (parse, validate, plan, compile to SQLite and to

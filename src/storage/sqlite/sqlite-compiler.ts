@@ -1,5 +1,13 @@
-import { quantileOf } from '../core/index.js';
-import type { Filter, FilterField, GroupKey, LogicalPlan, PlanAggregate, SortKey } from './plan.js';
+import { TIERS, quantileOf } from '../../core/index.js';
+import type {
+  Filter,
+  FilterField,
+  GroupKey,
+  LogicalPlan,
+  PlanAggregate,
+  SortKey,
+} from '../../query/index.js';
+import { tierTable } from './schema.js';
 
 /** A value bound to a `?` of the SQL text, in order. */
 export type SqlParam = string | number;
@@ -26,7 +34,7 @@ export interface CompiledSql {
 }
 
 /** Tables and SQL functions the compiled text may contain; the fuzz test checks it against this list. */
-export const SQLITE_TABLES = ['metric', 'series', 'agg_1m', 'agg_5m', 'agg_1h', 'agg_1d'] as const;
+export const SQLITE_TABLES = ['metric', 'series', ...TIERS.map((t) => tierTable(t.name))];
 export const SQLITE_FUNCTIONS = [
   'sum',
   'total',
@@ -45,7 +53,7 @@ const FIELD_SQL: Readonly<Record<'service' | 'metric' | 'type', string>> = {
 };
 
 /**
- * Compiles a plan for the SQLite schema (src/storage/sqlite/schema.ts). The text is assembled only
+ * Compiles a plan for the SQLite schema (./schema.ts). The text is assembled only
  * from fixed fragments, schema names and the plan's ids (k0, v1); every user value, tag keys
  * included, is a bound parameter.
  */
@@ -77,7 +85,7 @@ export function compileSqlite(plan: LogicalPlan): CompiledSql {
 
   const lines = [
     `SELECT ${select.join(', ')}`,
-    `FROM agg_${plan.tier.name} AS a`,
+    `FROM ${tierTable(plan.tier.name)} AS a`,
     'JOIN series AS s ON s.id = a.series_id',
     'JOIN metric AS m ON m.id = s.metric_id',
     `WHERE ${where.join(' AND ')}`,

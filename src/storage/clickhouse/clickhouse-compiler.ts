@@ -1,9 +1,17 @@
-import { quantileOf } from '../core/index.js';
-import type { Tier } from '../core/index.js';
-import type { Filter, FilterField, GroupKey, LogicalPlan, PlanAggregate, SortKey } from './plan.js';
+import { quantileOf } from '../../core/index.js';
+import type { Tier } from '../../core/index.js';
+import type {
+  Filter,
+  FilterField,
+  GroupKey,
+  LogicalPlan,
+  PlanAggregate,
+  SortKey,
+} from '../../query/index.js';
+import { TIER_TABLES } from './schema.js';
 
 /**
- * The ClickHouse dialect of VQL, for the schema of src/storage/clickhouse/schema.ts: one
+ * The ClickHouse dialect of VQL, for the schema of ./schema.ts (whose TIER_TABLES it reads): one
  * denormalized table per tier (service, metric, type and the tag map on every row), partial
  * aggregates of a series-minute stored as separate rows (several collectors, flushes, batches,
  * and rollup rows not merged yet) and merged here with GROUP BY, so the answer never waits for a
@@ -53,16 +61,8 @@ export interface ClickHouseCompileOptions {
   readonly database?: string;
 }
 
-/** The table of each tier (TIER_TABLES of the ClickHouse schema; a storage test keeps them equal). */
-export const CLICKHOUSE_TIER_TABLES: Readonly<Record<Tier['name'], string>> = {
-  '1m': 'metrics',
-  '5m': 'metrics_5m',
-  '1h': 'metrics_1h',
-  '1d': 'metrics_1d',
-};
-
 /** Tables and SQL functions the compiled text may contain; the fuzz test checks it against this list. */
-export const CLICKHOUSE_TABLES = Object.values(CLICKHOUSE_TIER_TABLES);
+export const CLICKHOUSE_TABLES = Object.values(TIER_TABLES);
 export const CLICKHOUSE_FUNCTIONS = [
   'sum',
   'sumOrNull',
@@ -178,7 +178,7 @@ export function compileClickHouse(
 }
 
 function tableName(tier: Tier, options: ClickHouseCompileOptions): string {
-  const table = CLICKHOUSE_TIER_TABLES[tier.name];
+  const table = TIER_TABLES[tier.name];
   if (options.database === undefined) return table;
   if (!IDENTIFIER.test(options.database)) {
     throw new RangeError(`ClickHouse database name must match ${IDENTIFIER.source}`);

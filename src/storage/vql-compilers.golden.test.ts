@@ -1,17 +1,18 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { compileClickHouse } from './clickhouse-compiler.js';
-import type { LogicalPlan } from './plan.js';
-import { compileSqlite } from './sqlite-compiler.js';
-import { prepareVql } from './vql.js';
+import { prepareVql } from '../query/index.js';
+import type { LogicalPlan } from '../query/index.js';
+import { compileClickHouse } from './clickhouse/clickhouse-compiler.js';
+import { compileSqlite } from './sqlite/sqlite-compiler.js';
 
 /**
- * Golden files: each golden/queries/<name>.vql compiles, per dialect, to the SQL, tier and
- * parameters in golden/<dialect>/<name>.sql. Run with UPDATE_GOLDEN=1 to rewrite them after a
- * deliberate change, then review the diff.
+ * Golden files: each query of src/query/golden/queries/<name>.vql compiles, per store, to the SQL,
+ * tier and parameters in <store>/golden/<name>.sql beside that store's compiler. Run with
+ * UPDATE_GOLDEN=1 to rewrite them after a deliberate change, then review the diff.
  */
-const GOLDEN = fileURLToPath(new URL('./golden/', import.meta.url));
+const QUERIES = fileURLToPath(new URL('../query/golden/queries/', import.meta.url));
+const STORAGE = fileURLToPath(new URL('./', import.meta.url));
 const NOW = Date.UTC(2026, 10, 27, 12, 34, 56);
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
@@ -22,11 +23,11 @@ interface Dialect {
 }
 
 const DIALECTS: readonly Dialect[] = [
-  { name: 'SQLite', dir: 'sqlite', compile: compileSqlite },
+  { name: 'SQLite', dir: 'sqlite/golden', compile: compileSqlite },
   // The store qualifies tables with its database; the default one is shown.
   {
     name: 'ClickHouse',
-    dir: 'clickhouse',
+    dir: 'clickhouse/golden',
     compile: (plan) => compileClickHouse(plan, { database: 'vantage' }),
   },
 ];
@@ -45,7 +46,7 @@ function render(dialect: Dialect, vql: string): string {
   ].join('\n');
 }
 
-const inputs = readdirSync(`${GOLDEN}queries`)
+const inputs = readdirSync(QUERIES)
   .filter((f) => f.endsWith('.vql'))
   .sort();
 
@@ -55,21 +56,23 @@ test('there are golden inputs', () => {
 
 describe.each(DIALECTS)('$name golden files', (dialect) => {
   test.each(inputs)('%s', (file) => {
-    const vql = readFileSync(`${GOLDEN}queries/${file}`, 'utf8');
-    const goldenPath = `${GOLDEN}${dialect.dir}/${file.replace(/\.vql$/, '.sql')}`;
+    const vql = readFileSync(`${QUERIES}${file}`, 'utf8');
+    const goldenPath = `${STORAGE}${dialect.dir}/${file.replace(/\.vql$/, '.sql')}`;
     const actual = render(dialect, vql);
     if (UPDATE) {
       writeFileSync(goldenPath, actual);
       return;
     }
     if (!existsSync(goldenPath)) {
-      throw new Error(`${goldenPath} is missing: run UPDATE_GOLDEN=1 npx vitest run src/query to write it`);
+      throw new Error(
+        `${goldenPath} is missing: run UPDATE_GOLDEN=1 npx vitest run src/storage/vql-compilers.golden.test.ts to write it`,
+      );
     }
     expect(actual).toBe(readFileSync(goldenPath, 'utf8'));
   });
 
   test('every golden file has its query', () => {
-    const golden = readdirSync(`${GOLDEN}${dialect.dir}`).filter((f) => f.endsWith('.sql'));
+    const golden = readdirSync(`${STORAGE}${dialect.dir}`).filter((f) => f.endsWith('.sql'));
     expect(golden.map((f) => f.replace(/\.sql$/, '.vql')).sort()).toEqual(inputs);
   });
 });

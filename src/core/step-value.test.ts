@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { AGGREGATIONS, isAggregation, quantileOf, stepValue } from './aggregation.js';
+import { AGGREGATIONS, isAggregation, quantileOf, stepValue } from './step-value.js';
 import type { StepStats } from './step-stats.js';
 import { QuantileSketch } from './quantile-sketch.js';
 

@@ -1,7 +1,6 @@
 import { describe, expect, test } from 'vitest';
+import { VqlError, prepareVql, type VqlErrorCode } from '../../query/index.js';
 import { compileSqlite } from './sqlite-compiler.js';
-import { prepareVql } from './vql.js';
-import { VqlError, type VqlErrorCode } from './vql-error.js';
 
 /** The classic SQL injection forms, each refused with a code and the position of the offending token. */
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { vqlCacheKey } from './cache-key.js';
-import { prepareVql } from './vql.js';
+import { prepareVql } from '../query/index.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12, 34, 56, 789);
 const key = (vql: string, now = NOW): string => vqlCacheKey(prepareVql(vql, { now }));

@@ -1,54 +1,23 @@
-import Database from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { QuantileSketch, TIERS } from '../core/index.js';
-import { VQL_EXAMPLES } from './examples.js';
+import { QuantileSketch, TIERS } from '../../core/index.js';
+import { VQL_EXAMPLES, prepareVql } from '../../query/index.js';
+import { migrate, tierTable } from './schema.js';
+import { openDatabase } from './sqlite-connection.js';
 import { compileSqlite, type CompiledSql } from './sqlite-compiler.js';
-import { prepareVql } from './vql.js';
 
 /**
- * Runs compiled SQL on a real SQLite database. The tables repeat the layout of
- * src/storage/sqlite/schema.ts (query may not import storage); the store registers the same two
- * aggregate functions.
+ * Runs compiled SQL on a real SQLite database: the store's schema and the SQL functions every
+ * connection of the store registers.
  */
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
 const MIN = 60_000;
 
-let db: Database.Database;
+let db: Database;
 
 beforeAll(() => {
-  db = new Database(':memory:');
-  db.exec(`
-    CREATE TABLE metric (id INTEGER PRIMARY KEY, service TEXT NOT NULL, name TEXT NOT NULL,
-      last_seen INTEGER NOT NULL DEFAULT 0, UNIQUE (service, name));
-    CREATE TABLE series (id INTEGER PRIMARY KEY, metric_id INTEGER NOT NULL, type TEXT NOT NULL,
-      tags TEXT NOT NULL, UNIQUE (metric_id, type, tags));
-  `);
-  for (const t of TIERS) {
-    db.exec(`CREATE TABLE agg_${t.name} (metric_id INTEGER NOT NULL, start INTEGER NOT NULL,
-      series_id INTEGER NOT NULL, count REAL NOT NULL, sum REAL NOT NULL, min REAL NOT NULL,
-      max REAL NOT NULL, last REAL NOT NULL, last_ts INTEGER NOT NULL, sketch BLOB,
-      PRIMARY KEY (metric_id, start, series_id)) WITHOUT ROWID`);
-  }
-  db.aggregate('sketch_union', {
-    start: () => null as QuantileSketch | null,
-    step: (acc: QuantileSketch | null, blob: unknown) => {
-      if (!Buffer.isBuffer(blob)) return acc;
-      const s = QuantileSketch.decode(blob);
-      if (acc === null) return s;
-      acc.merge(s);
-      return acc;
-    },
-    result: (acc: QuantileSketch | null) => (acc === null ? null : acc.encode()),
-  });
-  const lastByTime = {
-    start: () => ({ ts: -Infinity, value: 0 }),
-    step: (acc: { ts: number; value: number }, value: number, ts: number) =>
-      ts > acc.ts ? { ts, value } : acc,
-    result: (acc: { ts: number; value: number }) => (acc.ts === -Infinity ? null : acc.value),
-  };
-  // Two arguments per step, which the typings do not describe.
-  db.aggregate('last_by_time', lastByTime as unknown as Parameters<typeof db.aggregate>[1]);
-
+  db = openDatabase(':memory:');
+  migrate(db);
   db.exec(`
     INSERT INTO metric VALUES (1, 'checkout', 'http_request_duration_ms', 0), (2, 'billing', 'http_request_duration_ms', 0),
       (3, 'checkout', 'http_requests_total', 0), (4, 'Checkout', 'http_requests_total', 0);
@@ -56,7 +25,7 @@ beforeAll(() => {
       (3, 2, 'gauge', '{"route":"/pay"}'), (4, 3, 'counter', '{"route":"/pay"}'), (5, 3, 'counter', '{}'),
       (6, 4, 'counter', '{}');
   `);
-  const insert = db.prepare('INSERT INTO agg_1m VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare(`INSERT INTO ${tierTable('1m')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const series: [number, number, number][] = [
     [1, 1, 100],
     [1, 2, 10],
@@ -88,9 +57,9 @@ beforeAll(() => {
   // The store writes every tier; derive the coarser ones from the minute rows.
   for (const t of TIERS.slice(1)) {
     db.prepare(
-      `INSERT INTO agg_${t.name} SELECT metric_id, start - start % ? AS b, series_id, sum(count), sum(sum),
+      `INSERT INTO ${tierTable(t.name)} SELECT metric_id, start - start % ? AS b, series_id, sum(count), sum(sum),
          min(min), max(max), last_by_time(last, last_ts), max(last_ts), sketch_union(sketch)
-       FROM agg_1m GROUP BY metric_id, b, series_id`,
+       FROM ${tierTable('1m')} GROUP BY metric_id, b, series_id`,
     ).run(t.resolutionMs);
   }
 });
