@@ -1,4 +1,5 @@
-import { VQL_EXAMPLES, compileClickHouse, compileSqlite, prepareVql } from '../src/query/index.js';
+import { compileClickHouse, compileSqlite, prepareVql } from '../src/query/index.js';
+import { VQL_EXAMPLES } from '../test/support/vql-examples.js';
 import type { LogicalPlan } from '../src/query/index.js';
 import { percentile } from './support.js';
 

@@ -9,7 +9,7 @@ import { ERRORS } from '../core/index.js';
 import type { Store } from '../storage/index.js';
 import { rawExchange } from '../../test/support/raw-http.js';
 import { createStreamMetrics } from './stream/stream-metrics.js';
-import { testApiServer } from './test-server.js';
+import { testApiServer } from '../../test/support/test-api-server.js';
 
 /**
  * A client's mistakes are 4xx with a code from the catalog, never 500: bodies the framework

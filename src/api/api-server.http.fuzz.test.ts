@@ -9,7 +9,7 @@ import { ERRORS } from '../core/index.js';
 import type { ErrorCode } from '../core/index.js';
 import { SqliteStore } from '../storage/index.js';
 import { createStreamMetrics } from './stream/stream-metrics.js';
-import { FOREVER, testApiServer } from './test-server.js';
+import { FOREVER, testApiServer } from '../../test/support/test-api-server.js';
 
 /**
  * Property-based fuzzing of the query API's HTTP surface through the real server (a real SQLite

@@ -5,7 +5,7 @@ import type { HttpServerSettings } from '../http/index.js';
 import type { Store } from '../storage/index.js';
 import { TEST_HTTP_SETTINGS } from '../../test/support/http-settings.js';
 import { answerUntilClosed, openSocket } from '../../test/support/raw-http.js';
-import { testApiServer } from './test-server.js';
+import { testApiServer } from '../../test/support/test-api-server.js';
 
 /**
  * Slow and idle clients against the query API on a real port: a body that trickles in is answered

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyVerifier } from '../http/index.js';
 import type { Store } from '../storage/index.js';
-import { testApiServer } from './test-server.js';
+import { testApiServer } from '../../test/support/test-api-server.js';
 
 /**
  * The dashboard's routes through the real server, on a build of two files: the page and its

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { QuantileSketch, TIERS } from '../core/index.js';
-import { VQL_EXAMPLES } from './examples.js';
+import { VQL_EXAMPLES } from '../../test/support/vql-examples.js';
 import { compileSqlite, type CompiledSql } from './sqlite-compiler.js';
 import { prepareVql } from './vql.js';
 

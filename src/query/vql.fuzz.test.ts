@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parseRfc3339 } from '../core/index.js';
-import { VQL_EXAMPLES } from './examples.js';
+import { VQL_EXAMPLES } from '../../test/support/vql-examples.js';
 import { tokenize } from './lexer.js';
 import {
   CLICKHOUSE_FUNCTIONS,

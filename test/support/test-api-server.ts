@@ -1,12 +1,11 @@
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
-import type { TierRetention } from '../core/index.js';
-import { ApiKeyVerifier } from '../http/index.js';
-import { TEST_HTTP_SETTINGS } from '../../test/support/http-settings.js';
-import { createApiMetrics } from './api-metrics.js';
-import { buildApiServer } from './api-server.js';
-import type { ApiServerOptions } from './api-server.js';
+import type { TierRetention } from '../../src/core/index.js';
+import { ApiKeyVerifier } from '../../src/http/index.js';
+import { TEST_HTTP_SETTINGS } from './http-settings.js';
+import { buildApiServer, createApiMetrics } from '../../src/api/index.js';
+import type { ApiServerOptions } from '../../src/api/index.js';
 
 /** For tests of the API: a retention long enough that no test's data ages out. */
 export const FOREVER: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
