@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TSchema } from '@sinclair/typebox';
 import { isWelchUndefined, mergeStepStats, stepValue, welchTTest } from '../core/index.js';
@@ -27,7 +27,7 @@ export interface CompareRouteOptions {
  * service), per side over the whole range and step by step, and Welch's t-test on the per-step
  * values. Built on Store.queryBuckets, so every store gives the same answer.
  */
-export function registerCompareRoute(app: FastifyInstance, options: CompareRouteOptions): void {
+export const compareRoutes: FastifyPluginAsync<CompareRouteOptions> = async (app, options) => {
   app.get<{ Querystring: CompareQueryParams }>(
     '/v1/compare',
     {
@@ -68,7 +68,7 @@ export function registerCompareRoute(app: FastifyInstance, options: CompareRoute
       return value;
     },
   );
-}
+};
 
 async function readSide(
   store: Store,

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
 import {
@@ -50,7 +50,7 @@ type HealthScoresPageQuery = Static<typeof HealthScoresPageSchema>;
  * against its own baseline and its throughput against its baseline, returned with its inputs,
  * penalties and reasons. Read through Store.queryBuckets, so both stores give the same scores.
  */
-export function registerHealthScoreRoutes(app: FastifyInstance, options: HealthScoreRouteOptions): void {
+export const healthScoreRoutes: FastifyPluginAsync<HealthScoreRouteOptions> = async (app, options) => {
   const { store } = options;
 
   app.get<{ Querystring: HealthScoresPageQuery }>(
@@ -131,7 +131,7 @@ export function registerHealthScoreRoutes(app: FastifyInstance, options: HealthS
       return value;
     },
   );
-}
+};
 
 /**
  * The window ends at the start of the current minute: the minute in progress is still being

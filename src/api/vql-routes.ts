@@ -1,0 +1,80 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { TierRetention } from '../core/index.js';
+import type { Store } from '../storage/index.js';
+import { prepareVql, shapeVqlAnswer, vqlCacheKey } from '../query/index.js';
+import type { ApiMetrics } from './api-metrics.js';
+import { CACHE_HEADER, wantsFreshAnswer } from './cached-answers.js';
+import type { CachedAnswers } from './cached-answers.js';
+
+export interface VqlRouteOptions {
+  readonly store: Store;
+  readonly metrics: ApiMetrics;
+  readonly clock: () => number;
+  readonly retention: TierRetention;
+  readonly answers: CachedAnswers;
+}
+
+/** `POST /v1/query`: one VQL query, parsed, validated and planned here, run by the store. */
+export const vqlRoutes: FastifyPluginAsync<VqlRouteOptions> = async (app, options) => {
+  const { store, metrics, clock, answers } = options;
+  app.post<{ Body: { vql: string } }>(
+    '/v1/query',
+    {
+      schema: {
+        summary: 'Run a VQL query',
+        description:
+          'One SELECT over the logical table `metrics`; see docs/vql.md. Errors name their position.',
+        body: Type.Object(
+          { vql: Type.String({ minLength: 1, maxLength: 10_000 }) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const started = performance.now();
+      let plan;
+      try {
+        plan = prepareVql(request.body.vql, { now: clock(), retention: options.retention });
+      } catch (err) {
+        metrics.vqlQueries.inc({ outcome: 'refused' });
+        throw err;
+      }
+      const prepared = plan; // a const, for the closure below
+      const { value: answer, cache } = await answers
+        .cached(
+          {
+            query: 'vql',
+            key: vqlCacheKey(plan),
+            rangeEnd: plan.scan.to,
+            fresh: wantsFreshAnswer(request.headers),
+          },
+          async () => {
+            const stop = metrics.queryDuration.startTimer({ query: 'vql', tier: prepared.tier.name });
+            const { rows, sorted } = await store.queryVql(prepared);
+            stop();
+            return shapeVqlAnswer(prepared, rows, sorted);
+          },
+        )
+        .catch((err: unknown) => {
+          metrics.vqlQueries.inc({ outcome: 'failed' });
+          throw err;
+        });
+      metrics.vqlQueries.inc({ outcome: 'ok' });
+      reply.header(CACHE_HEADER, cache);
+      return {
+        ...answer,
+        stats: {
+          rows: answer.rows.length,
+          tier: plan.tier.name,
+          from: plan.scan.from,
+          to: plan.scan.to,
+          step: plan.stepMs ?? null,
+          elapsedMs: Math.round((performance.now() - started) * 100) / 100,
+          cached: cache === 'hit',
+          notices: plan.notices,
+        },
+      };
+    },
+  );
+};
