@@ -10,7 +10,7 @@ import {
   quietRequestLogs,
   registerErrorHandling,
   registerGracefulClose,
-  registerHealthRoutes,
+  healthRoutes,
 } from '../http/index.js';
 import type { ApiKeyVerifier, HttpServerSettings, ReadinessCheck } from '../http/index.js';
 import type { Store } from '../storage/index.js';
@@ -110,7 +110,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   });
   await app.register(healthScoreRoutes, { ...reads, names: options.healthMetrics ?? DEFAULT_HEALTH_METRICS });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  registerHealthRoutes(app, 'api', options.readiness);
+  await app.register(healthRoutes, { role: 'api', checks: options.readiness });
   if (options.dashboardDir !== undefined) await app.register(dashboardRoutes, { dir: options.dashboardDir });
   return app;
 }
