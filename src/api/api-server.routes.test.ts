@@ -5,19 +5,14 @@ import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyVerifier } from '../http/index.js';
-import type { Store } from '../storage/index.js';
-import { testApiServer } from '../../test/support/test-api-server.js';
+import { EMPTY_STORE, streamWithoutFeed, testApiServer } from '../../test/support/test-api-server.js';
 import { createApiMetrics } from './api-metrics.js';
 import type { ApiMetrics } from './api-metrics.js';
-import { createStreamMetrics } from './stream/stream-metrics.js';
 
 /**
  * Each route group is a plugin of its own; the root's hooks (the key check, the request metrics)
  * and the OpenAPI description must still cover every route whichever plugin adds it.
  */
-const noStore = new Proxy({} as Store, {
-  get: (_t, name) => (name === 'kind' ? 'none' : async () => []),
-});
 
 /** Every documented route (the probes are hidden), as `METHOD path`: a route group added or dropped shows here. */
 const DOCUMENTED = [
@@ -58,19 +53,12 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Vantage</title>');
   metrics = createApiMetrics(new Registry());
   app = await testApiServer({
-    store: noStore,
+    store: EMPTY_STORE,
     metrics,
     apiKeys: new ApiKeyVerifier(['the-key']),
     dashboardDir: dir,
     pipeline: { targets: () => [], bus: 'embedded' },
-    stream: {
-      feed: undefined,
-      unavailable: 'no feed in this test',
-      metrics: createStreamMetrics(new Registry()),
-      ticketSecret: Buffer.alloc(32, 7),
-      limits: { maxConnections: 10, maxSubscriptions: 5, maxBufferedBytes: 65_536, heartbeatMs: 60_000 },
-      allowedOrigins: [],
-    },
+    stream: streamWithoutFeed(),
   });
 });
 

@@ -23,6 +23,7 @@ import { DASHBOARD_ROUTES, dashboardRoutes } from './dashboard-routes.js';
 import { deadLetterRoutes } from './dead-letter-routes.js';
 import { healthScoreRoutes } from './health-scores.js';
 import { pipelineRoutes } from './pipeline-status.js';
+import type { RangeReadOptions, StoreReadOptions } from './route-options.js';
 import type { PipelineStatusOptions } from './pipeline-status.js';
 import { STREAM_SELF_AUTHENTICATED_PATHS, streamRoutes } from './stream/stream-routes.js';
 import type { StreamOptions } from './stream/stream-routes.js';
@@ -92,22 +93,19 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   // hooks above and the error handler are the root's, so they cover every plugin registered after.
   const { store, metrics } = options;
   const answers = new CachedAnswers(options.queryCache, metrics, clock);
-  const reads = { store, metrics, clock, answers };
-  await app.register(catalogRoutes, { store, metrics });
-  await app.register(timeseriesRoutes, {
+  const reads: StoreReadOptions = { store, metrics, clock, answers };
+  const rangeReads: RangeReadOptions = {
     ...reads,
     retention: options.retention,
     maxPointsPerSeries: options.maxPointsPerSeries,
-  });
+  };
+  await app.register(catalogRoutes, { store, metrics });
+  await app.register(timeseriesRoutes, rangeReads);
   await app.register(vqlRoutes, { ...reads, retention: options.retention });
   if (options.stream) await app.register(streamRoutes, { ...options.stream, apiKeys: options.apiKeys });
   if (options.pipeline) await app.register(pipelineRoutes, { ...options.pipeline, store });
   await app.register(deadLetterRoutes, { store });
-  await app.register(compareRoutes, {
-    ...reads,
-    retention: options.retention,
-    maxPointsPerSeries: options.maxPointsPerSeries,
-  });
+  await app.register(compareRoutes, rangeReads);
   await app.register(healthScoreRoutes, { ...reads, names: options.healthMetrics ?? DEFAULT_HEALTH_METRICS });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { role: 'api', checks: options.readiness });

@@ -1,24 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { stepValue } from '../core/index.js';
-import type { TierRetention, TimeseriesResponse } from '../core/index.js';
-import type { Store } from '../storage/index.js';
-import type { ApiMetrics } from './api-metrics.js';
+import type { TimeseriesResponse } from '../core/index.js';
 import { CACHE_HEADER, wantsFreshAnswer } from './cached-answers.js';
-import type { CachedAnswers } from './cached-answers.js';
+import type { RangeReadOptions } from './route-options.js';
 import { TimeseriesQuerySchema, parseTimeseriesQuery, timeseriesCacheKey } from './timeseries-request.js';
 import type { TimeseriesQueryParams } from './timeseries-request.js';
 
-export interface TimeseriesRouteOptions {
-  readonly store: Store;
-  readonly metrics: ApiMetrics;
-  readonly clock: () => number;
-  readonly retention: TierRetention;
-  readonly maxPointsPerSeries: number;
-  readonly answers: CachedAnswers;
-}
-
 /** `GET /metrics/timeseries`: one metric as time series, a value per step, through the answer cache. */
-export const timeseriesRoutes: FastifyPluginAsync<TimeseriesRouteOptions> = async (app, options) => {
+export const timeseriesRoutes: FastifyPluginAsync<RangeReadOptions> = async (app, options) => {
   const { store, metrics, clock, answers } = options;
   app.get<{ Querystring: TimeseriesQueryParams }>(
     '/metrics/timeseries',

@@ -1,18 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TierRetention } from '../core/index.js';
-import type { Store } from '../storage/index.js';
 import { prepareVql, shapeVqlAnswer, vqlCacheKey } from '../query/index.js';
-import type { ApiMetrics } from './api-metrics.js';
 import { CACHE_HEADER, wantsFreshAnswer } from './cached-answers.js';
-import type { CachedAnswers } from './cached-answers.js';
+import type { StoreReadOptions } from './route-options.js';
 
-export interface VqlRouteOptions {
-  readonly store: Store;
-  readonly metrics: ApiMetrics;
-  readonly clock: () => number;
+export interface VqlRouteOptions extends StoreReadOptions {
   readonly retention: TierRetention;
-  readonly answers: CachedAnswers;
 }
 
 /** `POST /v1/query`: one VQL query, parsed, validated and planned here, run by the store. */
