@@ -1,5 +1,6 @@
-import { VQL_EXAMPLES, prepareVql } from '../src/query/index.js';
+import { prepareVql } from '../src/query/index.js';
 import { compileClickHouse, compileSqlite } from '../src/storage/index.js';
+import { VQL_EXAMPLES } from '../test/support/vql-examples.js';
 import type { LogicalPlan } from '../src/query/index.js';
 import { percentile } from './support.js';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAggregateBatch, encodeAggregateBatch, MinuteAggregator } from '../src/core/index.js';
 import { ensureTopic, KafkaConsumer, KafkaProducer } from '../src/bus/index.js';
 import type { BusMessage, KafkaBusOptions } from '../src/bus/index.js';
-import { murmur2Partition } from '../src/bus/kafka/message-key.js';
+import { murmur2Partition } from './support/kafka-partitioner.js';
 import { deleteTopics, drainFor, kafkaBrokers, pollUntil, services, uniqueName } from './support/kafka.js';
 
 const PARTITIONS = 4;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sample } from '../core/index.js';
 import { HostCollector } from './host-collector.js';
-import { captureLogger } from './test-logger.js';
+import { captureLogger } from '../../test/support/capture-logger.js';
 
 const fixture = (snapshot: string): string =>
   fileURLToPath(new URL(`./fixtures/${snapshot}`, import.meta.url));

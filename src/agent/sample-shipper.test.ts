@@ -10,8 +10,8 @@ import type { AgentMetrics } from './agent-metrics.js';
 import { MetricsSender, parseRetryAfter } from './metrics-sender.js';
 import { SampleBuffer } from './sample-buffer.js';
 import { SampleShipper } from './sample-shipper.js';
-import { captureLogger } from './test-logger.js';
-import type { CapturedLog } from './test-logger.js';
+import { captureLogger } from '../../test/support/capture-logger.js';
+import type { CapturedLog } from '../../test/support/capture-logger.js';
 
 /** Retries after about a millisecond, so tests do not wait on backoff. */
 const TINY_BACKOFF: BackoffPolicy = { initialDelayMs: 1, maxDelayMs: 2, maxAttempts: Infinity, jitter: 0 };

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { LogicalPlan, VqlRow } from '../query/index.js';
 import type { BucketGroup, BucketQuery, Store } from '../storage/index.js';
 import { createApiMetrics } from './api-metrics.js';
-import { testApiServer } from './test-server.js';
+import { testApiServer } from '../../test/support/test-api-server.js';
 import type { QueryCacheOptions } from './cached-answers.js';
 
 /**

@@ -3,22 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS } from '../core/index.js';
-import type { Store } from '../storage/index.js';
 import { rawExchange } from '../../test/support/raw-http.js';
-import { createStreamMetrics } from './stream/stream-metrics.js';
-import { testApiServer } from './test-server.js';
+import { EMPTY_STORE, streamWithoutFeed, testApiServer } from '../../test/support/test-api-server.js';
 
 /**
  * A client's mistakes are 4xx with a code from the catalog, never 500: bodies the framework
  * refuses, paths the dashboard's file server refuses, and what Node's HTTP parser refuses before
  * any route runs (checked on a real port, where nothing normalizes the request first).
  */
-const noStore = new Proxy({} as Store, {
-  get: (_t, name) => (name === 'kind' ? 'none' : async () => []),
-});
 
 let dir: string;
 let app: FastifyInstance;
@@ -31,16 +25,9 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'secret.txt'), 'outside the assets');
   writeFileSync(join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
   app = await testApiServer({
-    store: noStore,
+    store: EMPTY_STORE,
     dashboardDir: dir,
-    stream: {
-      feed: undefined,
-      unavailable: 'no feed in this test',
-      metrics: createStreamMetrics(new Registry()),
-      ticketSecret: Buffer.alloc(32, 7),
-      limits: { maxConnections: 10, maxSubscriptions: 5, maxBufferedBytes: 65_536, heartbeatMs: 60_000 },
-      allowedOrigins: [],
-    },
+    stream: streamWithoutFeed(),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   port = (app.server.address() as AddressInfo).port;

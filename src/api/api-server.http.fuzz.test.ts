@@ -3,13 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS } from '../core/index.js';
 import type { ErrorCode } from '../core/index.js';
 import { SqliteStore } from '../storage/index.js';
-import { createStreamMetrics } from './stream/stream-metrics.js';
-import { FOREVER, testApiServer } from './test-server.js';
+import { FOREVER, streamWithoutFeed, testApiServer } from '../../test/support/test-api-server.js';
 
 /**
  * Property-based fuzzing of the query API's HTTP surface through the real server (a real SQLite
@@ -177,14 +175,7 @@ beforeAll(async () => {
   app = await testApiServer({
     store,
     dashboardDir: join(dir, 'web'),
-    stream: {
-      feed: undefined,
-      unavailable: 'no feed in this test',
-      metrics: createStreamMetrics(new Registry()),
-      ticketSecret: Buffer.alloc(32, 3),
-      limits: { maxConnections: 10, maxSubscriptions: 5, maxBufferedBytes: 65_536, heartbeatMs: 60_000 },
-      allowedOrigins: [],
-    },
+    stream: streamWithoutFeed(3),
   });
 });
 

@@ -2,19 +2,15 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HttpServerSettings } from '../http/index.js';
-import type { Store } from '../storage/index.js';
 import { TEST_HTTP_SETTINGS } from '../../test/support/http-settings.js';
 import { answerUntilClosed, openSocket } from '../../test/support/raw-http.js';
-import { testApiServer } from './test-server.js';
+import { EMPTY_STORE, testApiServer } from '../../test/support/test-api-server.js';
 
 /**
  * Slow and idle clients against the query API on a real port: a body that trickles in is answered
  * 408 once --http-request-timeout passes, headers that never finish once --http-headers-timeout
  * passes, and close() ends, whatever the clients hold, once --shutdown-grace passes.
  */
-const noStore = new Proxy({} as Store, {
-  get: (_t, name) => (name === 'kind' ? 'none' : async () => []),
-});
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
@@ -23,7 +19,7 @@ afterEach(async () => {
 });
 
 async function listening(http: Partial<HttpServerSettings>): Promise<number> {
-  app = await testApiServer({ store: noStore, http: { ...TEST_HTTP_SETTINGS, ...http } });
+  app = await testApiServer({ store: EMPTY_STORE, http: { ...TEST_HTTP_SETTINGS, ...http } });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return (app.server.address() as AddressInfo).port;
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSample, canonicalTags, newAggregate, welchTTest } from '../core/index.js';
 import type { Aggregate, CompareResponse, MetricType, Tags } from '../core/index.js';
 import { SqliteStore } from '../storage/index.js';
-import { FOREVER, testApiServer } from './test-server.js';
+import { FOREVER, testApiServer } from '../../test/support/test-api-server.js';
 
 /** GET /v1/compare through the real HTTP server over a real SQLite store. */
 const MINUTE = 60_000;

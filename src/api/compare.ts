@@ -1,33 +1,23 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TSchema } from '@sinclair/typebox';
 import { isWelchUndefined, mergeStepStats, stepValue, welchTTest } from '../core/index.js';
-import type { CompareResponse, CompareSide, MetricType, TierRetention } from '../core/index.js';
+import type { CompareResponse, CompareSide, MetricType } from '../core/index.js';
 import type { BucketGroup, Store } from '../storage/index.js';
-import type { ApiMetrics } from './api-metrics.js';
 import { CACHE_HEADER, wantsFreshAnswer } from './cached-answers.js';
-import type { CachedAnswers } from './cached-answers.js';
+import type { RangeReadOptions } from './route-options.js';
 import { CompareQuerySchema, parseCompareQuery } from './compare-request.js';
 import type { CompareQueryParams, CompareSideSelection, ParsedCompareQuery } from './compare-request.js';
 
 /** Significance level of the test: the conventional 5 %. */
 const COMPARE_ALPHA = 0.05;
 
-export interface CompareRouteOptions {
-  readonly store: Store;
-  readonly metrics: ApiMetrics;
-  readonly clock: () => number;
-  readonly retention: TierRetention;
-  readonly maxPointsPerSeries: number;
-  readonly answers: CachedAnswers;
-}
-
 /**
  * GET /v1/compare: one metric on two sides (two services, or two values of a tag within a
  * service), per side over the whole range and step by step, and Welch's t-test on the per-step
  * values. Built on Store.queryBuckets, so every store gives the same answer.
  */
-export function registerCompareRoute(app: FastifyInstance, options: CompareRouteOptions): void {
+export const compareRoutes: FastifyPluginAsync<RangeReadOptions> = async (app, options) => {
   app.get<{ Querystring: CompareQueryParams }>(
     '/v1/compare',
     {
@@ -68,7 +58,7 @@ export function registerCompareRoute(app: FastifyInstance, options: CompareRoute
       return value;
     },
   );
-}
+};
 
 async function readSide(
   store: Store,

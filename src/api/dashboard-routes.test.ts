@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyVerifier } from '../http/index.js';
-import type { Store } from '../storage/index.js';
-import { testApiServer } from './test-server.js';
+import { EMPTY_STORE, testApiServer } from '../../test/support/test-api-server.js';
 
 /**
  * The dashboard's routes through the real server, on a build of two files: the page and its
@@ -17,12 +16,9 @@ let dir: string;
 let app: FastifyInstance;
 
 /** A store the dashboard routes never reach (our own interface; the API's data routes are not under test). */
-const noStore = new Proxy({} as Store, {
-  get: (_t, name) => (name === 'kind' ? 'none' : async () => []),
-});
 
 async function build(dashboardDir: string, keys: string[]): Promise<FastifyInstance> {
-  return testApiServer({ store: noStore, apiKeys: new ApiKeyVerifier(keys), dashboardDir });
+  return testApiServer({ store: EMPTY_STORE, apiKeys: new ApiKeyVerifier(keys), dashboardDir });
 }
 
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { VantageError } from '../core/index.js';
 
 /** Paths that belong to the API: an unknown one is a JSON 404, never the dashboard's page. */
@@ -22,12 +22,12 @@ function isApiPath(path: string): boolean {
  * Serves the built dashboard (web/, built by Vite into dist/web) at `/`: hashed files under
  * `/assets/` with immutable cache headers (a new build has new names), and index.html, never
  * cached, for every other GET that is not an API path, so that the app's own addresses
- * (`/services/checkout`, `/explore?q=...`) load the app. Answers false, and registers nothing,
- * when there is no build in `dir`.
+ * (`/services/checkout`, `/explore?q=...`) load the app. Registers nothing when there is no build
+ * in `dir`.
  */
-export async function registerDashboard(app: FastifyInstance, dir: string): Promise<boolean> {
+export const dashboardRoutes: FastifyPluginAsync<{ readonly dir: string }> = async (app, { dir }) => {
   const indexFile = join(dir, 'index.html');
-  if (!existsSync(indexFile)) return false;
+  if (!existsSync(indexFile)) return;
   // Read once: a build does not change under a running server, and index.html is 1 KB.
   const index = readFileSync(indexFile);
   await app.register(async (scope) => {
@@ -59,8 +59,7 @@ export async function registerDashboard(app: FastifyInstance, dir: string): Prom
       .type('text/html; charset=utf-8')
       .send(index);
   });
-  return true;
-}
+};
 
 /**
  * The static files plugin refuses some paths with an error rather than a 404: the directory

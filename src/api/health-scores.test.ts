@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS, HEALTH_FORMULA_TEXT, addSample, newAggregate } from '../core/index.js';
 import type { Aggregate, HealthScoresResponse, MetricType } from '../core/index.js';
 import { SqliteStore } from '../storage/index.js';
-import { FOREVER, testApiServer } from './test-server.js';
+import { FOREVER, testApiServer } from '../../test/support/test-api-server.js';
 
 /**
  * Health scores through the real HTTP server over a real SQLite store, with a fixed clock: a

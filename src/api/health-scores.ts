@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
 import {
@@ -13,10 +13,8 @@ import {
   worstFirst,
 } from '../core/index.js';
 import type { HealthMetricNames, HealthScoresResponse } from '../core/index.js';
-import type { Store } from '../storage/index.js';
-import type { ApiMetrics } from './api-metrics.js';
 import { CACHE_HEADER, wantsFreshAnswer } from './cached-answers.js';
-import type { CachedAnswers } from './cached-answers.js';
+import type { StoreReadOptions } from './route-options.js';
 import { measureServiceHealth } from './service-health.js';
 import { PAGE_SIZES, PageQuerySchema, cutPage, pageRequest } from './pages.js';
 import type { HealthRanges } from './service-health.js';
@@ -28,12 +26,8 @@ const MAX_WINDOW_MS = DAY_MS;
 /** Services scored at once; a store answers the six range queries of each in parallel. */
 const SERVICES_AT_ONCE = 4;
 
-export interface HealthScoreRouteOptions {
-  readonly store: Store;
-  readonly metrics: ApiMetrics;
-  readonly clock: () => number;
+export interface HealthScoreRouteOptions extends StoreReadOptions {
   readonly names: HealthMetricNames;
-  readonly answers: CachedAnswers;
 }
 
 const WindowSchema = Type.Optional(
@@ -50,7 +44,7 @@ type HealthScoresPageQuery = Static<typeof HealthScoresPageSchema>;
  * against its own baseline and its throughput against its baseline, returned with its inputs,
  * penalties and reasons. Read through Store.queryBuckets, so both stores give the same scores.
  */
-export function registerHealthScoreRoutes(app: FastifyInstance, options: HealthScoreRouteOptions): void {
+export const healthScoreRoutes: FastifyPluginAsync<HealthScoreRouteOptions> = async (app, options) => {
   const { store } = options;
 
   app.get<{ Querystring: HealthScoresPageQuery }>(
@@ -131,7 +125,7 @@ export function registerHealthScoreRoutes(app: FastifyInstance, options: HealthS
       return value;
     },
   );
-}
+};
 
 /**
  * The window ends at the start of the current minute: the minute in progress is still being

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSample, newAggregate } from '../core/index.js';
 import type { Aggregate, HealthScoresResponse, MetricsResponse, ServicesResponse } from '../core/index.js';
 import { SqliteStore } from '../storage/index.js';
-import { FOREVER, testApiServer } from './test-server.js';
+import { FOREVER, testApiServer } from '../../test/support/test-api-server.js';
 
 /**
  * Pages of /v1/services, /v1/metrics and /v1/health-scores, and the answer limits' 422s, through

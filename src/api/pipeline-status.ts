@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { PipelineStatusResponse, PipelineTargetStatus } from '../core/index.js';
 import type { Store } from '../storage/index.js';
 import { parsePrometheusText } from './prometheus-text.js';
@@ -34,11 +34,12 @@ interface Scrape {
  * `GET /v1/pipeline`: the pipeline's state for the dashboard, from the roles' own Prometheus
  * metrics (each target scraped at the request, all at once) and the store's size.
  */
-export function registerPipelineRoute(
-  app: FastifyInstance,
-  store: Store,
-  options: PipelineStatusOptions,
-): void {
+export interface PipelineRouteOptions extends PipelineStatusOptions {
+  readonly store: Store;
+}
+
+export const pipelineRoutes: FastifyPluginAsync<PipelineRouteOptions> = async (app, options) => {
+  const { store } = options;
   app.get(
     '/v1/pipeline',
     { schema: { summary: "The pipeline's state: collectors, bus, workers, storage (see docs/api.md)" } },
@@ -67,7 +68,7 @@ export function registerPipelineRoute(
       };
     },
   );
-}
+};
 
 async function scrape(
   target: PipelineTarget,

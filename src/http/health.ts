@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { formatMessage } from '../core/index.js';
 import type { ErrorCode } from '../core/index.js';
 
@@ -25,11 +25,13 @@ interface Evaluation {
  * /live: the process answers. /ready: it can do its work now (storage open, bus reachable, the
  * pipeline behind it moving). /health: both, with details, for people.
  */
-export function registerHealthRoutes(
-  app: FastifyInstance,
-  role: string,
-  checks: Record<string, ReadinessCheck>,
-): void {
+export interface HealthRouteOptions {
+  /** Named in /health's body. */
+  readonly role: string;
+  readonly checks: Record<string, ReadinessCheck>;
+}
+
+export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, { role, checks }) => {
   const evaluate = (): Evaluation => {
     const out: Evaluation = { ready: true, checks: {} };
     for (const [name, check] of Object.entries(checks)) {
@@ -66,4 +68,4 @@ export function registerHealthRoutes(
       ...rest,
     });
   });
-}
+};

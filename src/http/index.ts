@@ -1,9 +1,9 @@
 export { mapHttpError, registerErrorHandling } from './error-handler.js';
 export type { FrameworkErrorMapper } from './error-handler.js';
-export { registerHealthRoutes } from './health.js';
-export type { ReadinessCheck, ReadinessProblem } from './health.js';
-export { registerMetricsRoute, buildMetricsServer, metricsKeys } from './metrics-server.js';
-export type { MetricsServerOptions } from './metrics-server.js';
+export { healthRoutes } from './health.js';
+export type { HealthRouteOptions, ReadinessCheck, ReadinessProblem } from './health.js';
+export { buildMetricsServer, metricsKeys, metricsRoutes } from './metrics-server.js';
+export type { MetricsRouteOptions, MetricsServerOptions } from './metrics-server.js';
 export { ApiKeyVerifier, generateApiKey } from './api-keys.js';
 export type { ApiKeyVerifierOptions } from './api-keys.js';
 export { FailedAuthThrottle, DEFAULT_MAX_THROTTLED_CLIENTS } from './failed-auth-throttle.js';

@@ -1,9 +1,9 @@
 import Fastify from 'fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
 import { registerErrorHandling } from './error-handler.js';
 import { registerGracefulClose } from './graceful-close.js';
-import { registerHealthRoutes } from './health.js';
+import { healthRoutes } from './health.js';
 import type { ReadinessCheck } from './health.js';
 import { httpServerOptions, registerIdleSocketTimeout } from './server-options.js';
 import type { HttpServerSettings } from './server-options.js';
@@ -22,7 +22,12 @@ export function metricsKeys(settings: {
 }
 
 /** Serves a registry at /metrics in Prometheus text format, behind `auth` when it has keys. */
-export function registerMetricsRoute(app: FastifyInstance, registry: Registry, auth?: ApiKeyVerifier): void {
+export interface MetricsRouteOptions {
+  readonly registry: Registry;
+  readonly auth?: ApiKeyVerifier;
+}
+
+export const metricsRoutes: FastifyPluginAsync<MetricsRouteOptions> = async (app, { registry, auth }) => {
   app.get(
     '/metrics',
     {
@@ -36,7 +41,7 @@ export function registerMetricsRoute(app: FastifyInstance, registry: Registry, a
       return reply.header('content-type', registry.contentType).send(text);
     },
   );
-}
+};
 
 export interface MetricsServerOptions {
   /** Guards /metrics (see metricsKeys); the probes stay open. */
@@ -55,8 +60,9 @@ export async function buildMetricsServer(
   registerGracefulClose(app, http.shutdownGraceMs);
   registerIdleSocketTimeout(app);
   registerErrorHandling(app, () => undefined);
-  registerMetricsRoute(app, registry, options.auth);
-  if (options.health) registerHealthRoutes(app, options.health.role, options.health.readiness);
+  await app.register(metricsRoutes, { registry, auth: options.auth });
+  if (options.health)
+    await app.register(healthRoutes, { role: options.health.role, checks: options.health.readiness });
   else app.get('/live', async () => ({ status: 'ok' }));
   return app;
 }

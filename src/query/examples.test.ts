@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { VQL_EXAMPLES } from './examples.js';
+import { VQL_EXAMPLES } from '../../test/support/vql-examples.js';
 import { compileSqlite } from '../storage/index.js';
 import { prepareVql } from './vql.js';
 import { VqlError } from './vql-error.js';
@@ -10,7 +10,7 @@ const DOC = readFileSync(fileURLToPath(new URL('../../docs/vql.md', import.meta.
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
 
 describe('docs/vql.md', () => {
-  test('shows every example of examples.ts, word for word, and no other', () => {
+  test('shows every example of vql-examples.ts, word for word, and no other', () => {
     const shown = [...DOC.matchAll(/```sql\n([^`]*?)\n```/g)].map((m) => m[1]);
     expect(shown).toEqual(VQL_EXAMPLES.map((e) => e.vql));
     expect(VQL_EXAMPLES.length).toBeGreaterThanOrEqual(8);

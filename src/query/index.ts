@@ -24,8 +24,6 @@ export type {
   TableRef,
   ValueExpr,
 } from './ast.js';
-export { VQL_EXAMPLES } from './examples.js';
-export type { VqlExample } from './examples.js';
 export { tokenize } from './lexer.js';
 export type { Token, TokenKind } from './lexer.js';
 export { MAX_NESTING, MAX_QUERY_LENGTH, parseVql } from './parser.js';

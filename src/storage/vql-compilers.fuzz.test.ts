@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parseRfc3339 } from '../core/index.js';
-import { VQL_EXAMPLES, VqlError, positionAt, prepareVql, tokenize } from '../query/index.js';
+import { VqlError, positionAt, prepareVql, tokenize } from '../query/index.js';
 import { parseIntervalText } from '../query/time-value.js';
+import { VQL_EXAMPLES } from '../../test/support/vql-examples.js';
 import {
   CLICKHOUSE_FUNCTIONS,
   CLICKHOUSE_TABLES,

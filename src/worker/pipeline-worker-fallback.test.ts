@@ -18,7 +18,7 @@ import {
   sampleMessage,
   tokenOf,
   totals,
-} from './test-support.js';
+} from '../../test/support/worker-fakes.js';
 import { createWorkerMetrics } from './worker-metrics.js';
 
 /**

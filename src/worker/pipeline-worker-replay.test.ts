@@ -13,7 +13,7 @@ import {
   MemoryConsumer,
   MemoryTopic,
   sampleMessage,
-} from './test-support.js';
+} from '../../test/support/worker-fakes.js';
 
 /**
  * The worker on a store that writes like ClickHouse: the data insert and the checkpoint insert are

@@ -8,7 +8,7 @@ import type { BusConsumer, BusMessage } from '../bus/index.js';
 import type { Checkpoint, WriteReport } from '../storage/index.js';
 import { PipelineWorker } from './pipeline-worker.js';
 import type { PipelineWorkerOptions } from './pipeline-worker.js';
-import { WorkerStoreFake } from './test-support.js';
+import { WorkerStoreFake } from '../../test/support/worker-fakes.js';
 import { createWorkerMetrics } from './worker-metrics.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 

@@ -1,5 +1,5 @@
 import websocket from '@fastify/websocket';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { RawData } from 'ws';
 import { STREAM_CLOSE_CODES, VantageError } from '../../core/index.js';
@@ -25,7 +25,7 @@ export interface StreamOptions {
   readonly allowedOrigins: readonly string[];
 }
 
-interface StreamRouteOptions extends StreamOptions {
+export interface StreamRouteOptions extends StreamOptions {
   readonly apiKeys: ApiKeyVerifier;
 }
 
@@ -41,7 +41,7 @@ export const STREAM_SELF_AUTHENTICATED_PATHS: readonly string[] = ['/v1/stream']
  * `POST /v1/stream/ticket` and `GET /v1/stream` (WebSocket), in a plugin scope of their own so
  * that the WebSocket server, its hooks and its shutdown concern these routes only.
  */
-export async function streamRoutes(scope: FastifyInstance, options: StreamRouteOptions): Promise<void> {
+export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (scope, options) => {
   const { metrics } = options;
   const hub = new StreamHub({
     ...options.limits,
@@ -144,7 +144,7 @@ export async function streamRoutes(scope: FastifyInstance, options: StreamRouteO
       socket.on('close', () => connection.closed());
     },
   });
-}
+};
 
 /** A key in a header (non-browser clients), else a ticket; one of them when keys are configured. */
 function authenticate(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MessageKeys, murmur2, murmur2Partition } from './message-key.js';
+import { murmur2, murmur2Partition } from '../../../test/support/kafka-partitioner.js';
+import { MessageKeys } from './message-key.js';
 
 describe('MessageKeys', () => {
   it('names the producer and counts its messages', () => {

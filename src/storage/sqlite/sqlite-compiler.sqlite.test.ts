@@ -1,7 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { QuantileSketch, TIERS } from '../../core/index.js';
-import { VQL_EXAMPLES, prepareVql } from '../../query/index.js';
+import { prepareVql } from '../../query/index.js';
+import { VQL_EXAMPLES } from '../../../test/support/vql-examples.js';
 import { migrate, tierTable } from './schema.js';
 import { openDatabase } from './sqlite-connection.js';
 import { compileSqlite, type CompiledSql } from './sqlite-compiler.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VqlError } from '../../../src/query/index';
-import { VQL_EXAMPLES, prepareVql, tokenize } from '../../../src/query/index';
+import { prepareVql, tokenize } from '../../../src/query/index';
+import { VQL_EXAMPLES } from '../../../test/support/vql-examples';
 import { LATENCY_VQL, RATES_VQL } from '../pages/overview/golden-signals';
 import { EXAMPLES } from './examples';
 import { highlight, offsetOf } from './highlight';

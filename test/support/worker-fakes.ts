@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
-import { addSample, canonicalTags, encodeAggregateBatch, MINUTE_MS, newAggregate } from '../core/index.js';
-import type { Aggregate } from '../core/index.js';
-import type { BusConsumer, BusMessage } from '../bus/index.js';
+import {
+  addSample,
+  canonicalTags,
+  encodeAggregateBatch,
+  MINUTE_MS,
+  newAggregate,
+} from '../../src/core/index.js';
+import type { Aggregate } from '../../src/core/index.js';
+import type { BusConsumer, BusMessage } from '../../src/bus/index.js';
 import type {
   BucketGroup,
   Checkpoint,
@@ -12,7 +18,7 @@ import type {
   Store,
   StoreStats,
   WriteReport,
-} from '../storage/index.js';
+} from '../../src/storage/index.js';
 
 /**
  * For tests of the worker: fakes of our own Bus and Store interfaces that behave like Kafka (a

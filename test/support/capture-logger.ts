@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { Logger } from '../telemetry/index.js';
+import type { Logger } from '../../src/telemetry/index.js';
 
 export interface CapturedLog {
   readonly level: number;

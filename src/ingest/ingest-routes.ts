@@ -1,0 +1,106 @@
+import { createGunzip } from 'node:zlib';
+import type { Transform } from 'node:stream';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { errorBody, TokenBucketLimiter, VantageError } from '../core/index.js';
+import type { ApiKeyVerifier } from '../http/index.js';
+import type { BatchPublisher } from './batch-publisher.js';
+import type { CollectorMetrics } from './collector-metrics.js';
+import { ErrorResponseSchema, IngestResponseSchema, envelopeSchema } from './metric-schema.js';
+import type { IngestResponse } from './metric-schema.js';
+import type { SampleValidator, ValidationLimits } from './sample-validator.js';
+import type { SeriesAdmission } from './series-admission.js';
+
+export interface IngestRouteOptions {
+  readonly metrics: CollectorMetrics;
+  readonly validator: SampleValidator;
+  /** The series limits; every request's new series are counted against them. */
+  readonly admission: SeriesAdmission;
+  readonly limits: ValidationLimits;
+  readonly publisher: BatchPublisher;
+  readonly apiKeys: ApiKeyVerifier;
+  readonly rateLimitPerMinute: number;
+  readonly clock: () => number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiKeyId?: string;
+  }
+}
+
+/** `POST /v1/metrics`: key check, rate limits per client and per key, gunzip, validation, publish. */
+export const ingestRoutes: FastifyPluginAsync<IngestRouteOptions> = async (app, options) => {
+  const { metrics, publisher, validator, admission, clock } = options;
+  const perClient = new TokenBucketLimiter(options.rateLimitPerMinute, 60_000, clock);
+
+  app.post(
+    '/v1/metrics',
+    {
+      schema: {
+        summary: 'Send metrics',
+        description:
+          'Validates each metric, pre-aggregates by minute and answers 202 once the accepted metrics are durable. Invalid metrics of a mixed batch are listed in `rejected`; when none is valid the answer is 400.',
+        body: envelopeSchema(options.limits),
+        response: { 202: IngestResponseSchema, '4xx': ErrorResponseSchema, '5xx': ErrorResponseSchema },
+        security: [{ bearer: [] }, { apiKeyHeader: [] }],
+      },
+      // The body schema documents the API; validation happens per metric in the handler, so that
+      // one bad metric does not refuse its batch.
+      validatorCompiler: () => () => true,
+      onRequest: async (request) => {
+        if (options.apiKeys.enabled)
+          request.apiKeyId = options.apiKeys.authenticate(request.headers, request.ip);
+        limit(perClient, `ip:${request.ip}`, options.rateLimitPerMinute);
+        if (request.apiKeyId !== undefined)
+          limit(perClient, `key:${request.apiKeyId}`, options.rateLimitPerMinute);
+      },
+      preParsing: async (request, _reply, payload) => decode(request, payload),
+    },
+    async (request, reply) => {
+      const now = clock();
+      const { samples, rejected } = admission.admit(validator.validate(request.body, now), now);
+      metrics.samples.inc({ outcome: 'rejected' }, rejected.length);
+      for (const r of rejected) metrics.errors.inc({ code: r.code });
+      const first = rejected[0];
+      if (samples.length === 0 && first !== undefined) {
+        const err = new VantageError(first.code, { field: first.field, message: first.message });
+        return reply.code(err.statusCode).send({ ...errorBody(err), rejected });
+      }
+      if (samples.length > 0) await publisher.submit(samples);
+      metrics.samples.inc({ outcome: 'accepted' }, samples.length);
+      const body: IngestResponse = { accepted: samples.length, rejected };
+      return reply.code(202).send(body);
+    },
+  );
+};
+
+function limit(limiter: TokenBucketLimiter, key: string, perMinute: number): void {
+  const result = limiter.take(key);
+  if (!result.allowed) {
+    const retryAfter = Math.ceil(result.retryAfterMs / 1000);
+    throw new VantageError('VTG_RATE_LIMITED', { params: { limit: perMinute, retryAfter }, retryAfter });
+  }
+}
+
+/** Gunzips the body on its way to the JSON parser; Fastify counts the decoded bytes against the limit. */
+function decode(request: FastifyRequest, payload: NodeJS.ReadableStream): NodeJS.ReadableStream {
+  const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+  if (encoding === 'identity' || encoding === '') return payload;
+  if (encoding !== 'gzip' && encoding !== 'x-gzip') {
+    throw new VantageError('VTG_INGEST_UNSUPPORTED_ENCODING', {
+      params: { encoding },
+      field: 'content-encoding',
+    });
+  }
+  const gunzip: Transform & { receivedEncodedLength?: number } = createGunzip();
+  gunzip.receivedEncodedLength = 0;
+  payload.on('data', (chunk: Buffer) => {
+    gunzip.receivedEncodedLength = (gunzip.receivedEncodedLength ?? 0) + chunk.length;
+  });
+  payload.on('error', (err) => gunzip.destroy(err));
+  // Fastify reads this stream, and hears its errors, only if the request gets that far: one it
+  // refuses first (another Content-Type, say) still pipes its bytes here, and bad gzip would then
+  // be an uncaught 'error' that ends the process.
+  gunzip.on('error', () => undefined);
+  return payload.pipe(gunzip);
+}
