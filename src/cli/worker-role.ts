@@ -35,6 +35,8 @@ export interface WorkerRoleOptions {
   readonly pinReplays?: boolean;
   /** With `--fallback sqlite`: the outbox batches go to while the breaker is open. */
   readonly fallback?: { readonly outbox: SqliteOutbox; readonly maxBytes: number };
+  /** Called after each successful store write with its earliest minute (PipelineWorkerOptions). */
+  readonly onStored?: (from: number) => void;
   /** Called with the worker before it starts: Kafka's onAssigned must reach it from the first poll. */
   readonly onCreated?: (worker: PipelineWorker, registry: Registry) => void;
   /** /ready and /health on the metrics port, for a worker that is a process of its own. */
@@ -56,6 +58,7 @@ export async function startWorkerRole(o: WorkerRoleOptions): Promise<RunningWork
       backoff: SEED_BACKOFF,
       ...(o.breaker ? { breaker: o.breaker } : {}),
       ...(o.pinReplays ? { pinReplays: true } : {}),
+      ...(o.onStored ? { onStored: o.onStored } : {}),
       ...(o.fallback
         ? { fallback: { ...o.fallback, metrics: createFallbackMetrics(registry, o.fallback.outbox) } }
         : {}),
