@@ -9,10 +9,11 @@ import {
   SampleValidator,
   buildCollectorServer,
   createCollectorMetrics,
+  seriesLimits,
 } from '../ingest/index.js';
+import { httpServerSettings } from '../http/index.js';
 import type { ReadinessCheck } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
-import { httpSettings } from './http-wiring.js';
 import type { ProcessAuth } from './process-auth.js';
 
 /** The collector's HTTP server and publisher on a bus, as embedded and distributed modes build it. */
@@ -69,12 +70,7 @@ export async function buildCollectorApp(
     registry,
     metrics,
     validator: new SampleValidator(limits),
-    activeSeries: new ActiveSeriesTracker({
-      perMetric: config.maxSeriesPerMetric,
-      perService: config.maxSeriesPerService,
-      total: config.maxActiveSeries,
-      windowMs: config.activeSeriesWindow,
-    }),
+    activeSeries: new ActiveSeriesTracker(seriesLimits(config)),
     limits,
     publisher,
     apiKeys: auth.apiKeys(registry),
@@ -82,7 +78,7 @@ export async function buildCollectorApp(
     rateLimitPerMinute: config.rateLimitPerMinute,
     maxBodyBytes: config.maxBodyBytes,
     readiness,
-    http: httpSettings(config),
+    http: httpServerSettings(config),
     progress: new PipelineProgress({
       backlog,
       stallAfterMs: config.stallAfter,

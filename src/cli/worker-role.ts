@@ -6,10 +6,9 @@ import type { RoleConfig, VantageConfig } from '../config/index.js';
 import type { BusConsumer } from '../bus/index.js';
 import type { SqliteOutbox, Store } from '../storage/index.js';
 import { PipelineWorker, RetentionJob, createFallbackMetrics, createWorkerMetrics } from '../worker/index.js';
-import { buildMetricsServer } from '../http/index.js';
+import { buildMetricsServer, httpServerSettings } from '../http/index.js';
 import type { ReadinessCheck } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
-import { httpSettings } from './http-wiring.js';
 import { ProcessAuth } from './process-auth.js';
 
 /** The worker role: consume the bus into the store, run retention, serve its metrics (9092). */
@@ -72,7 +71,7 @@ export async function startWorkerRole(o: WorkerRoleOptions): Promise<RunningWork
     o.logger.child({ component: 'retention' }),
   );
   retention.start();
-  const metricsServer: FastifyInstance = await buildMetricsServer(registry, httpSettings(o.config), {
+  const metricsServer: FastifyInstance = await buildMetricsServer(registry, httpServerSettings(o.config), {
     auth: new ProcessAuth(o.config).metrics(registry),
     ...(o.readiness ? { health: { role: 'worker', readiness: o.readiness(worker) } } : {}),
   });

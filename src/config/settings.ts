@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import { LOG_LEVEL_SETTING, durationSchema, portSchema, positiveIntSchema } from './settings-table.js';
 import type { SettingSpec } from './settings-table.js';
-import { STREAM_SETTINGS } from './stream-settings.js';
+import { STREAM_SETTINGS } from '../api/stream/stream-settings.js';
 import { QUERY_CACHE_SETTINGS } from './query-api-settings.js';
 import { HEALTH_SCORE_SETTINGS } from './health-settings.js';
-import { QUERY_THREAD_SETTINGS } from './query-thread-settings.js';
-import { HTTP_SETTINGS } from './http-settings.js';
+import { QUERY_THREAD_SETTINGS } from '../storage/sqlite/query-thread-settings.js';
+import { HTTP_SETTINGS } from '../http/http-settings.js';
 import { AUTH_SETTINGS, apiKeysSchema } from './auth-settings.js';
 import { STALL_SETTINGS } from './stall-settings.js';
-import { ANSWER_LIMIT_SETTINGS, SERIES_LIMIT_SETTINGS } from './limit-settings.js';
+import { ANSWER_LIMIT_SETTINGS } from './limit-settings.js';
+import { SERIES_LIMIT_SETTINGS } from '../ingest/series-limit-settings.js';
 
 /**
  * Every setting of the Vantage server roles, once: flag, VANTAGE_* variable, default, schema. The

@@ -1,5 +1,6 @@
 export { SqliteStore } from './sqlite/sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite/sqlite-store.js';
+export { queryThreadOptions } from './sqlite/query-thread-settings.js';
 export type {
   Bucket,
   BucketGroup,
