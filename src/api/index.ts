@@ -12,3 +12,4 @@ export { createStreamMetrics } from './stream/stream-metrics.js';
 export type { StreamMetrics } from './stream/stream-metrics.js';
 export { ticketSecret } from './stream/stream-tickets.js';
 export { streamOptions } from './stream/stream-settings.js';
+export { healthMetricNames } from './health-settings.js';

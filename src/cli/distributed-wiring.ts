@@ -1,7 +1,6 @@
 import type { RoleConfig } from '../config/index.js';
-import { ClickHouseStore } from '../storage/index.js';
+import { answerLimits, ClickHouseStore, tierRetention } from '../storage/index.js';
 import type { KafkaBusOptions } from '../bus/index.js';
-import { answerLimits, tierRetention } from './tier-retention.js';
 
 /** The Kafka bus as the settings describe it; `role` names the client to the brokers. */
 export function kafkaBusOptions(config: RoleConfig, role: 'collector' | 'worker' | 'api'): KafkaBusOptions {

@@ -2,10 +2,9 @@ import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { VantageConfig } from '../config/index.js';
 import { EMBEDDED_WORKER_GROUP, EmbeddedConsumer, SegmentLogReader } from '../bus/index.js';
-import { SqliteStore } from '../storage/index.js';
+import { SqliteStore, tierRetention } from '../storage/index.js';
 import { createEmbeddedLogGauges } from '../worker/index.js';
 import { createLogger } from '../telemetry/index.js';
-import { tierRetention } from './tier-retention.js';
 import { startWorkerRole } from './worker-role.js';
 
 /**

@@ -12,15 +12,14 @@ import {
   SegmentLogBacklog,
   SegmentLogTail,
 } from '../bus/index.js';
-import { SqliteStore, queryThreadOptions } from '../storage/index.js';
-import { buildApiServer, createApiMetrics, streamOptions } from '../api/index.js';
+import { answerLimits, queryThreadOptions, SqliteStore, tierRetention } from '../storage/index.js';
+import { buildApiServer, createApiMetrics, healthMetricNames, streamOptions } from '../api/index.js';
 import { buildMetricsServer, httpServerSettings } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { FromWorkerThread, ToWorkerThread, WorkerThreadData } from './embedded-worker-thread.js';
 import { buildCollectorApp } from './collector-app.js';
 import { BusLiveFeed } from './bus-live-feed.js';
-import { answerLimits, tierRetention } from './tier-retention.js';
-import { embeddedPipeline, healthMetricNames, queryCacheOptions } from './query-api-wiring.js';
+import { embeddedPipeline, queryCacheOptions } from './query-api-wiring.js';
 import { DASHBOARD_DIR } from './dashboard-dir.js';
 import { ProcessAuth } from './process-auth.js';
 

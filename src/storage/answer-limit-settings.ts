@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { SettingSpec } from './settings-table.js';
+import type { SettingSpec } from '../config/settings-table.js';
+import type { AnswerLimits } from './answer-limits.js';
 
 const count = z
   .string()
@@ -40,3 +41,18 @@ export const ANSWER_LIMIT_SETTINGS = {
       'Most stored rows one query may read (estimated before it runs; ClickHouse max_rows_to_read); beyond it, 422',
   },
 } as const satisfies Record<string, SettingSpec>;
+
+/** The query limits of the parsed settings, as the stores take them. */
+export function answerLimits(values: {
+  readonly queryMaxSeries: number;
+  readonly queryMaxPoints: number;
+  readonly queryMaxSeriesScanned: number;
+  readonly queryMaxRowsScanned: number;
+}): AnswerLimits {
+  return {
+    maxSeries: values.queryMaxSeries,
+    maxPoints: values.queryMaxPoints,
+    maxSeriesScanned: values.queryMaxSeriesScanned,
+    maxRowsScanned: values.queryMaxRowsScanned,
+  };
+}
