@@ -10,6 +10,7 @@ import {
   buildCollectorServer,
   createCollectorMetrics,
   seriesLimits,
+  validationLimits,
 } from '../ingest/index.js';
 import { httpServerSettings } from '../http/index.js';
 import type { ReadinessCheck } from '../http/index.js';
@@ -59,12 +60,7 @@ export async function buildCollectorApp(
     metrics,
     busName,
   );
-  const limits = {
-    maxTags: config.maxTags,
-    maxBatchSize: config.maxBatchSize,
-    maxSampleAgeMs: config.maxSampleAge,
-    maxFutureSkewMs: config.maxFutureSkew,
-  };
+  const limits = validationLimits(config);
   const app = await buildCollectorServer({
     logger,
     registry,

@@ -11,6 +11,7 @@ import { STALL_SETTINGS } from './stall-settings.js';
 import { ANSWER_LIMIT_SETTINGS } from '../storage/answer-limit-settings.js';
 import { RETENTION_SETTINGS } from '../storage/retention-settings.js';
 import { SERIES_LIMIT_SETTINGS } from '../ingest/series-limit-settings.js';
+import { VALIDATION_SETTINGS } from '../ingest/validation-settings.js';
 
 /**
  * Every setting of the Vantage server roles, once: flag, VANTAGE_* variable, default, schema. The
@@ -86,34 +87,7 @@ export const SETTINGS = {
     schema: positiveInt,
     description: 'Largest request body, after gunzip',
   },
-  maxBatchSize: {
-    flag: '--max-batch-size',
-    env: 'VANTAGE_MAX_BATCH_SIZE',
-    default: '10000',
-    schema: positiveInt,
-    description: 'Most metrics in one request',
-  },
-  maxTags: {
-    flag: '--max-tags',
-    env: 'VANTAGE_MAX_TAGS',
-    default: '32',
-    schema: positiveInt,
-    description: 'Most tags on one metric',
-  },
-  maxSampleAge: {
-    flag: '--max-sample-age',
-    env: 'VANTAGE_MAX_SAMPLE_AGE',
-    default: '7d',
-    schema: duration,
-    description: 'Oldest timestamp accepted, before now',
-  },
-  maxFutureSkew: {
-    flag: '--max-future-skew',
-    env: 'VANTAGE_MAX_FUTURE_SKEW',
-    default: '10m',
-    schema: duration,
-    description: 'Furthest timestamp accepted, after now',
-  },
+  ...VALIDATION_SETTINGS,
   bufferMaxSamples: {
     flag: '--buffer-max-samples',
     env: 'VANTAGE_BUFFER_MAX_SAMPLES',

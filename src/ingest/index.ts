@@ -12,3 +12,4 @@ export type { PipelineProgressOptions, StallReport } from './pipeline-progress.j
 export { ActiveSeriesTracker } from './active-series.js';
 export type { SeriesLimits, SeriesLimitScope } from './active-series.js';
 export { seriesLimits } from './series-limit-settings.js';
+export { validationLimits } from './validation-settings.js';
