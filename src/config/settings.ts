@@ -7,7 +7,7 @@ import { HEALTH_SCORE_SETTINGS } from '../api/health-settings.js';
 import { QUERY_THREAD_SETTINGS } from '../storage/sqlite/query-thread-settings.js';
 import { HTTP_SETTINGS } from '../http/http-settings.js';
 import { AUTH_SETTINGS, apiKeysSchema } from './auth-settings.js';
-import { STALL_SETTINGS } from './stall-settings.js';
+import { STALL_SETTINGS } from '../ingest/stall-settings.js';
 import { ANSWER_LIMIT_SETTINGS } from '../storage/answer-limit-settings.js';
 import { RETENTION_SETTINGS } from '../storage/retention-settings.js';
 import { SERIES_LIMIT_SETTINGS } from '../ingest/series-limit-settings.js';

@@ -1,5 +1,5 @@
-import type { SettingSpec } from './settings-table.js';
-import { durationSchema } from './settings-table.js';
+import type { SettingSpec } from '../config/settings-table.js';
+import { durationSchema } from '../config/settings-table.js';
 
 /**
  * When the collector calls the pipeline stuck (issue 10; src/ingest/pipeline-progress.ts). Two
