@@ -3,6 +3,14 @@
  * ingest / worker / api never import each other and meet only through bus and storage.
  */
 const mod = (name) => `^src/${name}/`;
+/**
+ * A module's settings file (`*-settings.ts`): its flags, env vars, defaults and schemas, and the
+ * function turning parsed values into its options. src/config gathers them (Loki's RegisterFlags),
+ * so config may import these files, and they only `src/config/setting-spec.ts` (the spec type and
+ * the shared schemas) from config; anything else in config would close a cycle.
+ */
+const SETTINGS_FILE = '^src/[a-z/-]+-settings\\.ts$';
+const SETTINGS_TABLE = '^src/config/setting-spec\\.ts$';
 module.exports = {
   forbidden: [
     { name: 'core-is-pure', severity: 'error', from: { path: mod('core') }, to: { path: '^src/(?!core/)' } },
@@ -47,13 +55,34 @@ module.exports = {
       name: 'http-is-plumbing',
       severity: 'error',
       from: { path: mod('http') },
-      to: { path: '^src/(bus|storage|config)/' },
+      to: { path: '^src/(bus|storage|config)/', pathNot: SETTINGS_TABLE },
     },
     {
       name: 'config-below-roles',
       severity: 'error',
       from: { path: mod('config') },
-      to: { path: '^src/(ingest|worker|api|cli|bus|storage|telemetry|http|query)/' },
+      to: { path: '^src/(ingest|worker|api|cli|bus|storage|telemetry|http|query)/', pathNot: SETTINGS_FILE },
+    },
+    {
+      name: 'settings-files-declare',
+      comment: "A module's settings file imports its own module, core and the settings table, nothing else.",
+      severity: 'error',
+      from: { path: '^src/(?!config/)([^/]+)/[a-z/-]*-settings\\.ts$' },
+      to: { path: '^src/', pathNot: ['^src/$1/', '^src/core/index\\.ts$', SETTINGS_TABLE] },
+    },
+    {
+      name: 'settings-gathered-by-config',
+      comment: "Only config reads another module's settings file; the rest use the module's index.ts.",
+      severity: 'error',
+      from: { path: '^src/(?!config/)([^/]+)/' },
+      to: { path: SETTINGS_FILE, pathNot: '^src/$1/' },
+    },
+    {
+      name: 'setting-spec-for-settings-files',
+      comment: 'Outside config, only settings files use the settings table.',
+      severity: 'error',
+      from: { path: '^src/(?!config/)', pathNot: SETTINGS_FILE },
+      to: { path: SETTINGS_TABLE },
     },
     { name: 'only-cli-wires', severity: 'error', from: { pathNot: '^src/cli/' }, to: { path: mod('cli') } },
     {
@@ -61,7 +90,7 @@ module.exports = {
       comment: 'Another module is used through its index.ts, which names what it exports.',
       severity: 'error',
       from: { path: '^src/([^/]+)/' },
-      to: { path: '^src/', pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$'] },
+      to: { path: '^src/', pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$', SETTINGS_FILE, SETTINGS_TABLE] },
     },
     {
       name: 'web-talks-to-the-api-over-http',

@@ -151,16 +151,17 @@ export async function startHostAgent(options: StartAgentOptions): Promise<Runnin
 
 /**
  * `vantage agent --once`: two collections `gapMs` apart (rates need two reads), returning the
- * second, which is what the agent would send.
+ * second, which is what the agent would send. A second by default: long enough for the rates to
+ * mean something, short enough for a command a person waits on.
  */
 export async function previewCollection(options: {
   root: string;
   service: string;
   logger: Logger;
-  gapMs: number;
+  gapMs?: number;
 }): Promise<Sample[]> {
   const collector = new HostCollector(options);
   await collector.collect();
-  await abortableSleep(options.gapMs);
+  await abortableSleep(options.gapMs ?? 1_000);
   return collector.collect();
 }

@@ -15,3 +15,5 @@ export type { StreamOptions } from './stream/stream-routes.js';
 export { createStreamMetrics } from './stream/stream-metrics.js';
 export type { StreamMetrics } from './stream/stream-metrics.js';
 export { ticketSecret } from './stream/stream-tickets.js';
+export { streamOptions } from './stream/stream-settings.js';
+export { healthMetricNames } from './health-settings.js';

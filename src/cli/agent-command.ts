@@ -32,7 +32,6 @@ async function runAgentCommand(config: AgentConfig, once: boolean): Promise<void
       root: config.root,
       service: config.service,
       logger,
-      gapMs: 1_000,
     });
     process.stdout.write(`${formatBodyForPeople(samples)}\n`);
     return;

@@ -2,19 +2,24 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RoleConfig } from '../config/index.js';
-import { DataArrivals, StoreReachability, buildApiServer, createApiMetrics } from '../api/index.js';
-import { buildMetricsServer } from '../http/index.js';
+import { tierRetention } from '../storage/index.js';
+import {
+  DataArrivals,
+  StoreReachability,
+  buildApiServer,
+  createApiMetrics,
+  healthMetricNames,
+  streamOptions,
+} from '../api/index.js';
+import { buildMetricsServer, httpServerSettings } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { RunningRole } from './running-role.js';
 import { KafkaTail, requireKafkaClient } from '../bus/index.js';
 import { BusLiveFeed } from './bus-live-feed.js';
 import { kafkaBusOptions } from './distributed-wiring.js';
 import { queryStore } from './fallback-wiring.js';
-import { streamOptions } from './stream-wiring.js';
-import { tierRetention } from './tier-retention.js';
-import { distributedPipeline, healthMetricNames, queryCacheOptions } from './query-api-wiring.js';
+import { distributedPipeline, queryCacheOptions } from './query-api-wiring.js';
 import { DASHBOARD_DIR } from './dashboard-dir.js';
-import { httpSettings } from './http-wiring.js';
 import { ProcessAuth } from './process-auth.js';
 
 /** How often the API checks that ClickHouse answers, for /ready. */
@@ -45,7 +50,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
     healthMetrics: healthMetricNames(config),
     pipeline: distributedPipeline(config, auth.scrapeCredential),
     dashboardDir: DASHBOARD_DIR,
-    http: httpSettings(config),
+    http: httpServerSettings(config),
     stream: streamOptions(config, registry, ...liveFeed(config, logger, arrivals.heard)),
   });
   const servers: FastifyInstance[] = [];
@@ -59,7 +64,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
     ports = {
       api: await listen(api, config.apiPort),
       apiMetrics: await listen(
-        await buildMetricsServer(registry, httpSettings(config), { auth: auth.metrics(registry) }),
+        await buildMetricsServer(registry, httpServerSettings(config), { auth: auth.metrics(registry) }),
         config.apiMetricsPort,
       ),
     };

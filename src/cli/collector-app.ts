@@ -9,10 +9,12 @@ import {
   SampleValidator,
   buildCollectorServer,
   createCollectorMetrics,
+  seriesLimits,
+  validationLimits,
 } from '../ingest/index.js';
+import { httpServerSettings } from '../http/index.js';
 import type { ReadinessCheck } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
-import { httpSettings } from './http-wiring.js';
 import type { ProcessAuth } from './process-auth.js';
 
 /** The collector's HTTP server and publisher on a bus, as embedded and distributed modes build it. */
@@ -58,23 +60,13 @@ export async function buildCollectorApp(
     metrics,
     busName,
   );
-  const limits = {
-    maxTags: config.maxTags,
-    maxBatchSize: config.maxBatchSize,
-    maxSampleAgeMs: config.maxSampleAge,
-    maxFutureSkewMs: config.maxFutureSkew,
-  };
+  const limits = validationLimits(config);
   const app = await buildCollectorServer({
     logger,
     registry,
     metrics,
     validator: new SampleValidator(limits),
-    activeSeries: new ActiveSeriesTracker({
-      perMetric: config.maxSeriesPerMetric,
-      perService: config.maxSeriesPerService,
-      total: config.maxActiveSeries,
-      windowMs: config.activeSeriesWindow,
-    }),
+    activeSeries: new ActiveSeriesTracker(seriesLimits(config)),
     limits,
     publisher,
     apiKeys: auth.apiKeys(registry),
@@ -82,7 +74,7 @@ export async function buildCollectorApp(
     rateLimitPerMinute: config.rateLimitPerMinute,
     maxBodyBytes: config.maxBodyBytes,
     readiness,
-    http: httpSettings(config),
+    http: httpServerSettings(config),
     progress: new PipelineProgress({
       backlog,
       stallAfterMs: config.stallAfter,

@@ -2,11 +2,9 @@ import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { VantageConfig } from '../config/index.js';
 import { EMBEDDED_WORKER_GROUP, EmbeddedConsumer, SegmentLogReader } from '../bus/index.js';
-import { SqliteStore } from '../storage/index.js';
-import type { Store } from '../storage/index.js';
+import { SqliteStore, tierRetention } from '../storage/index.js';
 import { createEmbeddedLogGauges } from '../worker/index.js';
 import { createLogger } from '../telemetry/index.js';
-import { tierRetention } from './tier-retention.js';
 import { startWorkerRole } from './worker-role.js';
 
 /**
@@ -50,7 +48,8 @@ async function main(): Promise<void> {
     config: data.config,
     logger,
     consumer,
-    store: reportingWrites(store, (from) => post({ type: 'stored', from })),
+    store,
+    onStored: (from) => post({ type: 'stored', from }),
     source: `embedded:${data.logId}`,
     busName: 'embedded',
     processMetrics: false,
@@ -80,25 +79,6 @@ async function main(): Promise<void> {
     })();
   });
   post({ type: 'started', metricsPort: role.metricsPort });
-}
-
-/** The store, telling `stored` the earliest minute of each write once it is committed. */
-function reportingWrites(store: Store, stored: (from: number) => void): Store {
-  const write: Store['write'] = async (aggregates, checkpoints) => {
-    const report = await store.write(aggregates, checkpoints);
-    if (aggregates.length === 0) return report;
-    let from = Infinity;
-    for (const a of aggregates) if (a.start < from) from = a.start;
-    stored(from);
-    return report;
-  };
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === 'write') return write;
-      const value: unknown = Reflect.get(target, property);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }
 
 main().catch((err: unknown) => {

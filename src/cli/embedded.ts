@@ -12,18 +12,15 @@ import {
   SegmentLogBacklog,
   SegmentLogTail,
 } from '../bus/index.js';
-import { SqliteStore } from '../storage/index.js';
-import { buildApiServer, createApiMetrics } from '../api/index.js';
-import { buildMetricsServer } from '../http/index.js';
+import { answerLimits, queryThreadOptions, SqliteStore, tierRetention } from '../storage/index.js';
+import { buildApiServer, createApiMetrics, healthMetricNames, streamOptions } from '../api/index.js';
+import { buildMetricsServer, httpServerSettings } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { FromWorkerThread, ToWorkerThread, WorkerThreadData } from './embedded-worker-thread.js';
 import { buildCollectorApp } from './collector-app.js';
 import { BusLiveFeed } from './bus-live-feed.js';
-import { streamOptions } from './stream-wiring.js';
-import { answerLimits, tierRetention } from './tier-retention.js';
-import { embeddedPipeline, healthMetricNames, queryCacheOptions } from './query-api-wiring.js';
+import { embeddedPipeline, queryCacheOptions } from './query-api-wiring.js';
 import { DASHBOARD_DIR } from './dashboard-dir.js';
-import { httpSettings } from './http-wiring.js';
 import { ProcessAuth } from './process-auth.js';
 
 /** A running embedded Vantage: every role on this machine, the bus and the store on local disk. */
@@ -49,9 +46,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     path: join(config.dataDir, 'vantage.db'),
     retention: tierRetention(config),
     // The API's reads run on threads of their own: a slow query must not stall this thread.
-    queryThreads: config.queryThreads,
-    queryQueueMax: config.queryQueueMax,
-    queryTimeoutMs: config.queryTimeout,
+    ...queryThreadOptions(config),
     answerLimits: answerLimits(config),
   });
   const worker = await startWorkerThread(config, log, logger);
@@ -80,7 +75,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     healthMetrics: healthMetricNames(config),
     pipeline: embeddedPipeline(config.host, collector, worker.metricsPort, auth.scrapeCredential),
     dashboardDir: DASHBOARD_DIR,
-    http: httpSettings(config),
+    http: httpServerSettings(config),
     // Tails the log from its end, beside the worker: it commits nothing, so it keeps no record alive.
     stream: streamOptions(
       config,
@@ -105,7 +100,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     collector: await listen(collector, config.collectorPort),
     api: await listen(api, config.apiPort),
     apiMetrics: await listen(
-      await buildMetricsServer(apiRegistry, httpSettings(config), { auth: auth.metrics(apiRegistry) }),
+      await buildMetricsServer(apiRegistry, httpServerSettings(config), { auth: auth.metrics(apiRegistry) }),
       config.apiMetricsPort,
     ),
     workerMetrics: worker.metricsPort,

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { RoleConfig, VantageConfig } from '../config/index.js';
-import type { HealthMetricNames } from '../core/index.js';
 import type { PipelineRole, PipelineStatusOptions, PipelineTarget, QueryCacheOptions } from '../api/index.js';
 
 /** The query cache as the settings describe it (docs/api.md). */
@@ -11,17 +10,6 @@ export function queryCacheOptions(
     maxBytes: config.queryCacheMaxMb * 1024 * 1024,
     ttlMs: config.queryCacheTtl,
     liveTtlMs: config.queryCacheLiveTtl,
-  };
-}
-
-/** The metric names health scores read, as the settings name them. */
-export function healthMetricNames(
-  config: Pick<VantageConfig, 'healthRequestsMetric' | 'healthErrorsMetric' | 'healthLatencyMetric'>,
-): HealthMetricNames {
-  return {
-    requests: config.healthRequestsMetric,
-    errors: config.healthErrorsMetric,
-    latency: config.healthLatencyMetric,
   };
 }
 

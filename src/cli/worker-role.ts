@@ -6,10 +6,9 @@ import type { RoleConfig, VantageConfig } from '../config/index.js';
 import type { BusConsumer } from '../bus/index.js';
 import type { SqliteOutbox, Store } from '../storage/index.js';
 import { PipelineWorker, RetentionJob, createFallbackMetrics, createWorkerMetrics } from '../worker/index.js';
-import { buildMetricsServer } from '../http/index.js';
+import { buildMetricsServer, httpServerSettings } from '../http/index.js';
 import type { ReadinessCheck } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
-import { httpSettings } from './http-wiring.js';
 import { ProcessAuth } from './process-auth.js';
 
 /** The worker role: consume the bus into the store, run retention, serve its metrics (9092). */
@@ -35,6 +34,8 @@ export interface WorkerRoleOptions {
   readonly pinReplays?: boolean;
   /** With `--fallback sqlite`: the outbox batches go to while the breaker is open. */
   readonly fallback?: { readonly outbox: SqliteOutbox; readonly maxBytes: number };
+  /** Called after each successful store write with its earliest minute (PipelineWorkerOptions). */
+  readonly onStored?: (from: number) => void;
   /** Called with the worker before it starts: Kafka's onAssigned must reach it from the first poll. */
   readonly onCreated?: (worker: PipelineWorker, registry: Registry) => void;
   /** /ready and /health on the metrics port, for a worker that is a process of its own. */
@@ -56,6 +57,7 @@ export async function startWorkerRole(o: WorkerRoleOptions): Promise<RunningWork
       backoff: SEED_BACKOFF,
       ...(o.breaker ? { breaker: o.breaker } : {}),
       ...(o.pinReplays ? { pinReplays: true } : {}),
+      ...(o.onStored ? { onStored: o.onStored } : {}),
       ...(o.fallback
         ? { fallback: { ...o.fallback, metrics: createFallbackMetrics(registry, o.fallback.outbox) } }
         : {}),
@@ -69,7 +71,7 @@ export async function startWorkerRole(o: WorkerRoleOptions): Promise<RunningWork
     o.logger.child({ component: 'retention' }),
   );
   retention.start();
-  const metricsServer: FastifyInstance = await buildMetricsServer(registry, httpSettings(o.config), {
+  const metricsServer: FastifyInstance = await buildMetricsServer(registry, httpServerSettings(o.config), {
     auth: new ProcessAuth(o.config).metrics(registry),
     ...(o.readiness ? { health: { role: 'worker', readiness: o.readiness(worker) } } : {}),
   });

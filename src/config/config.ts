@@ -1,6 +1,6 @@
 import { AGENT_SETTINGS } from './agent-settings.js';
 import { DISTRIBUTED_SETTINGS } from './distributed-settings.js';
-import { httpTimeoutProblems } from './http-settings.js';
+import { httpTimeoutProblems } from '../http/http-settings.js';
 import { SETTINGS } from './settings.js';
 import type { SettingKey } from './settings.js';
 import { ConfigError, parseSettings, redactSettings } from './setting-spec.js';

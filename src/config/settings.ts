@@ -1,14 +1,17 @@
 import { z } from 'zod';
 import { LOG_LEVEL_SETTING, durationSchema, portSchema, positiveIntSchema } from './setting-spec.js';
 import type { SettingSpec } from './setting-spec.js';
-import { STREAM_SETTINGS } from './stream-settings.js';
+import { STREAM_SETTINGS } from '../api/stream/stream-settings.js';
 import { QUERY_CACHE_SETTINGS } from './query-api-settings.js';
-import { HEALTH_SCORE_SETTINGS } from './health-settings.js';
-import { QUERY_THREAD_SETTINGS } from './query-thread-settings.js';
-import { HTTP_SETTINGS } from './http-settings.js';
+import { HEALTH_SCORE_SETTINGS } from '../api/health-settings.js';
+import { QUERY_THREAD_SETTINGS } from '../storage/sqlite/query-thread-settings.js';
+import { HTTP_SETTINGS } from '../http/http-settings.js';
 import { AUTH_SETTINGS, apiKeysSchema } from './auth-settings.js';
-import { STALL_SETTINGS } from './stall-settings.js';
-import { ANSWER_LIMIT_SETTINGS, SERIES_LIMIT_SETTINGS } from './limit-settings.js';
+import { STALL_SETTINGS } from '../ingest/stall-settings.js';
+import { ANSWER_LIMIT_SETTINGS } from '../storage/answer-limit-settings.js';
+import { RETENTION_SETTINGS } from '../storage/retention-settings.js';
+import { SERIES_LIMIT_SETTINGS } from '../ingest/series-limit-settings.js';
+import { VALIDATION_SETTINGS } from '../ingest/validation-settings.js';
 
 /**
  * Every setting of the Vantage server roles, once: flag, VANTAGE_* variable, default, schema. The
@@ -84,34 +87,7 @@ export const SETTINGS = {
     schema: positiveInt,
     description: 'Largest request body, after gunzip',
   },
-  maxBatchSize: {
-    flag: '--max-batch-size',
-    env: 'VANTAGE_MAX_BATCH_SIZE',
-    default: '10000',
-    schema: positiveInt,
-    description: 'Most metrics in one request',
-  },
-  maxTags: {
-    flag: '--max-tags',
-    env: 'VANTAGE_MAX_TAGS',
-    default: '32',
-    schema: positiveInt,
-    description: 'Most tags on one metric',
-  },
-  maxSampleAge: {
-    flag: '--max-sample-age',
-    env: 'VANTAGE_MAX_SAMPLE_AGE',
-    default: '7d',
-    schema: duration,
-    description: 'Oldest timestamp accepted, before now',
-  },
-  maxFutureSkew: {
-    flag: '--max-future-skew',
-    env: 'VANTAGE_MAX_FUTURE_SKEW',
-    default: '10m',
-    schema: duration,
-    description: 'Furthest timestamp accepted, after now',
-  },
+  ...VALIDATION_SETTINGS,
   bufferMaxSamples: {
     flag: '--buffer-max-samples',
     env: 'VANTAGE_BUFFER_MAX_SAMPLES',
@@ -141,34 +117,7 @@ export const SETTINGS = {
     description:
       'How long the worker gathers messages into one store write (data is queryable after about this long)',
   },
-  retentionRaw: {
-    flag: '--retention-raw',
-    env: 'VANTAGE_RETENTION_RAW',
-    default: '90d',
-    schema: duration,
-    description: 'Retention of 1-minute and 5-minute aggregates',
-  },
-  retentionHourly: {
-    flag: '--retention-hourly',
-    env: 'VANTAGE_RETENTION_HOURLY',
-    default: '365d',
-    schema: duration,
-    description: 'Retention of 1-hour rollups',
-  },
-  retentionDaily: {
-    flag: '--retention-daily',
-    env: 'VANTAGE_RETENTION_DAILY',
-    default: '1095d',
-    schema: duration,
-    description: 'Retention of 1-day rollups',
-  },
-  retentionInterval: {
-    flag: '--retention-interval',
-    env: 'VANTAGE_RETENTION_INTERVAL',
-    default: '1h',
-    schema: duration,
-    description: 'How often the retention job runs',
-  },
+  ...RETENTION_SETTINGS,
   maxPointsPerSeries: {
     flag: '--max-points-per-series',
     env: 'VANTAGE_MAX_POINTS_PER_SERIES',

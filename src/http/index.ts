@@ -14,3 +14,4 @@ export { quietRequestLogs } from './quiet-request-logs.js';
 export { registerGracefulClose } from './graceful-close.js';
 export { httpServerOptions, registerIdleSocketTimeout } from './server-options.js';
 export type { HttpServerSettings } from './server-options.js';
+export { httpServerSettings } from './http-settings.js';

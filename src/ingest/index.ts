@@ -11,3 +11,5 @@ export { PipelineProgress } from './pipeline-progress.js';
 export type { PipelineProgressOptions, StallReport } from './pipeline-progress.js';
 export { ActiveSeriesTracker } from './active-series.js';
 export type { SeriesLimits, SeriesLimitScope } from './active-series.js';
+export { seriesLimits } from './series-limit-settings.js';
+export { validationLimits } from './validation-settings.js';

@@ -1,5 +1,6 @@
 export { SqliteStore } from './sqlite/sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite/sqlite-store.js';
+export { queryThreadOptions } from './sqlite/query-thread-settings.js';
 export type {
   Bucket,
   BucketGroup,
@@ -26,6 +27,8 @@ export {
 export type { ClickHouseQueryLimits, ClickHouseStoreOptions } from './clickhouse/clickhouse-store.js';
 export { DEFAULT_ANSWER_LIMITS } from './answer-limits.js';
 export type { AnswerLimits } from './answer-limits.js';
+export { answerLimits } from './answer-limit-settings.js';
+export { tierRetention } from './retention-settings.js';
 export type { MigrationReport } from './clickhouse/migrator.js';
 export { SqliteOutbox } from './outbox/sqlite-outbox.js';
 export type { NewOutboxBatch, OutboxBatch, OutboxSize } from './outbox/sqlite-outbox.js';

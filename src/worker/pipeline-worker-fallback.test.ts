@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { MINUTE_MS } from '../core/index.js';
 import type { BackoffPolicy } from '../core/index.js';
 import { SqliteOutbox } from '../storage/index.js';
 import type { Store } from '../storage/index.js';
@@ -131,7 +132,10 @@ describe('PipelineWorker with the SQLite fallback outbox', () => {
     const topic = new MemoryTopic();
     const state = new ClickHouseLikeState();
     const store = new ClickHouseLikeStore(state);
-    const { worker, outbox, consumer, registry } = fallbackWorker(topic, store);
+    const stored: number[] = [];
+    const { worker, outbox, consumer, registry } = fallbackWorker(topic, store, {
+      onStored: (from) => stored.push(from),
+    });
     const early: string[] = [];
     consumer.onCommit = (p, offset) => {
       const inStore = state.checkpoints.get(`${SOURCE}|${p}`) ?? -1;
@@ -160,6 +164,7 @@ describe('PipelineWorker with the SQLite fallback outbox', () => {
     expect(await metric(registry, 'vantage_worker_fallback_outbox_rows')).toBe(held.rows);
     expect(await metric(registry, 'vantage_worker_fallback_outbox_bytes')).toBeGreaterThan(0);
 
+    const storedBeforeReplay = stored.length;
     store.down = false;
     sender.send(4);
     await vi.waitFor(() => expect(outbox.isEmpty).toBe(true));
@@ -177,6 +182,9 @@ describe('PipelineWorker with the SQLite fallback outbox', () => {
     expect(replayed).toBe(await metric(registry, 'vantage_worker_fallback_samples_appended_total'));
     expect(replayed).toBeGreaterThanOrEqual(20);
     expect(await metric(registry, 'vantage_worker_fallback_outbox_batches')).toBe(0);
+    // A replay from the outbox is a store write too: the cache must hear of it.
+    expect(stored.length - storedBeforeReplay).toBeGreaterThanOrEqual(held.batches);
+    expect(stored.every((from) => from === T0 - (T0 % MINUTE_MS))).toBe(true);
   });
 
   it('diverts a batch whose insert landed but whose answer was lost with its own end: the replay is dropped as a repeat', async () => {

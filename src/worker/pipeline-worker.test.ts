@@ -237,6 +237,28 @@ describe('PipelineWorker', () => {
     expect(worker.problem).toBeUndefined();
   });
 
+  it('reports the earliest minute of each successful write to onStored, after the write and never for a failed attempt', async () => {
+    const events: string[] = [];
+    const consumer = new MemoryConsumer(events);
+    const store = new FakeStore(1, [], events);
+    consumer.push(1, batch([gauge(5, T0 + 3 * MINUTE_MS), gauge(6, T0 + MINUTE_MS + 7, { region: 'us' })]));
+    consumer.push(2, Buffer.from('not an aggregate batch'));
+    const { worker } = setup(store, consumer, { onStored: (from) => events.push(`stored ${from}`) });
+    await worker.start();
+    while (!events.includes('commit 2')) await new Promise((r) => setTimeout(r, 5));
+    consumer.push(3, batch([gauge(7, T0 + 2 * MINUTE_MS)]));
+    await worker.stop();
+    expect(store.attempts).toBe(3);
+    expect(events).toEqual([
+      'write 2',
+      `stored ${T0 + MINUTE_MS}`,
+      'commit 2',
+      'write 3',
+      `stored ${T0 + 2 * MINUTE_MS}`,
+      'commit 3',
+    ]);
+  });
+
   it('skips an undecodable message, counts it, and writes the rest', async () => {
     const consumer = new MemoryConsumer();
     const store = new FakeStore();

@@ -41,10 +41,21 @@ export interface PipelineWorkerOptions {
    * store when the store is back (FallbackLane says in which order, and why it is safe).
    */
   readonly fallback?: FallbackOptions;
+  /**
+   * Called after each store write of aggregates succeeds (a batch from the bus or a replay from
+   * the outbox), with the earliest minute it wrote: cached answers reaching past it are stale.
+   */
+  readonly onStored?: (from: number) => void;
 }
 
 /** What became of a batch the worker tried to write. */
 type WriteResult = 'written' | 'diverted' | 'stopped';
+
+function earliestStart(aggregates: readonly Aggregate[]): number {
+  let from = Infinity;
+  for (const a of aggregates) if (a.start < from) from = a.start;
+  return from;
+}
 
 /** Where a batch's intended end is recorded: a checkpoint source of its own in the same store. */
 export function intentSource(source: string): string {
@@ -395,6 +406,7 @@ export class PipelineWorker {
     this.metrics.samplesStored.inc(samples);
     this.metrics.rowsWritten.inc(aggregates.length);
     if (Number.isFinite(oldest)) this.metrics.lagSeconds.set(Math.max(0, (Date.now() - oldest) / 1000));
+    if (this.options.onStored && aggregates.length > 0) this.options.onStored(earliestStart(aggregates));
     return ok();
   }
 

@@ -12,10 +12,13 @@ export interface KafkaBusOptions {
   readonly partitions?: number;
   /**
    * Longest `publish()` waits for the broker's acknowledgement before it rejects (librdkafka's
-   * `message.timeout.ms`, retries included). Keep it strictly below the collector's buffer timeout, with a margin (see kafkaPublishTimeoutMs in src/cli) so
-   * the bus gives up first and a 503 is never followed by a late write. Default 10 s.
+   * `message.timeout.ms`, retries included). Default: `kafkaPublishTimeoutMs(callerWaitMs)` when
+   * the caller's wait is given, so the bus gives up first and a 503 is never followed by a late
+   * write; else 10 s.
    */
   readonly publishTimeoutMs?: number;
+  /** Longest the caller of `publish()` waits for it (the collector's --buffer-timeout). */
+  readonly callerWaitMs?: number;
   /** How long the producer waits to batch messages bound for one partition. Default 2 ms. */
   readonly lingerMs?: number;
   /**
@@ -42,7 +45,20 @@ export const DEFAULT_TOPIC = 'metrics-raw';
 export const DEFAULT_GROUP_ID = 'vantage-worker';
 
 /** Options with every default filled in. */
-export type ResolvedKafkaBusOptions = Required<KafkaBusOptions>;
+export type ResolvedKafkaBusOptions = Required<Omit<KafkaBusOptions, 'callerWaitMs'>>;
+
+/**
+ * librdkafka's message timeout for a caller (a collector request) that waits up to `callerWaitMs`.
+ * It must end clearly before the caller's wait does: librdkafka scans for expired messages about
+ * once a second, and a message still queued when the collector has already answered 503 could
+ * reach Kafka afterwards, so that the client's retry would store it twice. Equal timeouts left
+ * exactly that window. The margin is a fifth of the wait, between 1 s and 2 s, but never more
+ * than half of it (10 s: 8 s; 3 s: 2 s; 1 s: 500 ms).
+ */
+export function kafkaPublishTimeoutMs(callerWaitMs: number): number {
+  const margin = Math.min(2_000, Math.max(1_000, Math.floor(callerWaitMs / 5)));
+  return Math.max(1, callerWaitMs - margin, Math.floor(callerWaitMs / 2));
+}
 
 export function resolveKafkaBusOptions(options: KafkaBusOptions): ResolvedKafkaBusOptions {
   if (options.brokers.length === 0) throw new Error('Kafka bus: at least one broker is required');
@@ -52,7 +68,9 @@ export function resolveKafkaBusOptions(options: KafkaBusOptions): ResolvedKafkaB
     topic: options.topic ?? DEFAULT_TOPIC,
     groupId: options.groupId ?? DEFAULT_GROUP_ID,
     partitions: options.partitions ?? 4,
-    publishTimeoutMs: options.publishTimeoutMs ?? 10_000,
+    publishTimeoutMs:
+      options.publishTimeoutMs ??
+      (options.callerWaitMs === undefined ? 10_000 : kafkaPublishTimeoutMs(options.callerWaitMs)),
     lingerMs: options.lingerMs ?? 2,
     compression: options.compression ?? 'zstd',
     maxMessageBytes: options.maxMessageBytes ?? 32 * 1024 * 1024,

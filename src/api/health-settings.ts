@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { SettingSpec } from './setting-spec.js';
+import type { HealthMetricNames } from '../core/index.js';
+import type { SettingSpec } from '../config/setting-spec.js';
 
 /** A metric name as the collector accepts it (docs/api.md). */
 const metricName = z
@@ -34,3 +35,16 @@ export const HEALTH_SCORE_SETTINGS = {
     description: 'Per-request latency gauge that health scores read (its p99)',
   },
 } as const satisfies Record<string, SettingSpec>;
+
+/** The metric names health scores read, from the parsed settings. */
+export function healthMetricNames(values: {
+  readonly healthRequestsMetric: string;
+  readonly healthErrorsMetric: string;
+  readonly healthLatencyMetric: string;
+}): HealthMetricNames {
+  return {
+    requests: values.healthRequestsMetric,
+    errors: values.healthErrorsMetric,
+    latency: values.healthLatencyMetric,
+  };
+}

@@ -1,5 +1,6 @@
-import { durationSchema } from './setting-spec.js';
-import type { SettingSpec } from './setting-spec.js';
+import { durationSchema } from '../config/setting-spec.js';
+import type { SettingSpec } from '../config/setting-spec.js';
+import type { HttpServerSettings } from './server-options.js';
 
 /**
  * Timeouts of every HTTP port a server role opens (collector, query API, the metrics ports), and
@@ -51,4 +52,19 @@ export function httpTimeoutProblems(values: {
   const h = HTTP_SETTINGS.httpHeadersTimeout;
   const r = HTTP_SETTINGS.httpRequestTimeout;
   return [`${h.flag} / ${h.env} must not be longer than ${r.flag} / ${r.env}`];
+}
+
+/** The HTTP settings every server of a role is built with, from the parsed settings. */
+export function httpServerSettings(values: {
+  readonly httpHeadersTimeout: number;
+  readonly httpRequestTimeout: number;
+  readonly httpKeepAliveTimeout: number;
+  readonly shutdownGrace: number;
+}): HttpServerSettings {
+  return {
+    headersTimeoutMs: values.httpHeadersTimeout,
+    requestTimeoutMs: values.httpRequestTimeout,
+    keepAliveTimeoutMs: values.httpKeepAliveTimeout,
+    shutdownGraceMs: values.shutdownGrace,
+  };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { durationSchema } from './setting-spec.js';
-import type { SettingSpec } from './setting-spec.js';
+import { durationSchema } from '../../config/setting-spec.js';
+import type { SettingSpec } from '../../config/setting-spec.js';
+import type { SqliteStoreOptions } from './sqlite-store.js';
 
 const wholeNumber = z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number);
 
@@ -35,3 +36,16 @@ export const QUERY_THREAD_SETTINGS = {
     description: 'Deadline of a SQLite read on a query thread; past it, 504 and the thread is replaced',
   },
 } as const satisfies Record<string, SettingSpec>;
+
+/** The embedded store's query threads, from the parsed settings. */
+export function queryThreadOptions(values: {
+  readonly queryThreads: number;
+  readonly queryQueueMax: number;
+  readonly queryTimeout: number;
+}): Pick<SqliteStoreOptions, 'queryThreads' | 'queryQueueMax' | 'queryTimeoutMs'> {
+  return {
+    queryThreads: values.queryThreads,
+    queryQueueMax: values.queryQueueMax,
+    queryTimeoutMs: values.queryTimeout,
+  };
+}

@@ -1,6 +1,11 @@
+import type { Registry } from 'prom-client';
 import { z } from 'zod';
-import { durationSchema, listSchema, positiveIntSchema } from './setting-spec.js';
-import type { SettingSpec } from './setting-spec.js';
+import { durationSchema, listSchema, positiveIntSchema } from '../../config/setting-spec.js';
+import type { SettingSpec } from '../../config/setting-spec.js';
+import type { LiveFeed } from './live-feed.js';
+import { createStreamMetrics } from './stream-metrics.js';
+import type { StreamOptions } from './stream-routes.js';
+import { ticketSecret } from './stream-tickets.js';
 
 /** `*`, or origins such as https://dash.example.com (scheme, host and port; no path). */
 const origins = listSchema.pipe(
@@ -55,3 +60,32 @@ export const STREAM_SETTINGS = {
       'Comma-separated browser origins that may open a stream, or *; the API host itself is always allowed',
   },
 } as const satisfies Record<string, SettingSpec>;
+
+/** The live stream as the parsed settings describe it, fed by `feed` (none: 503, `unavailable` says why). */
+export function streamOptions(
+  values: {
+    readonly apiKeys: readonly string[];
+    readonly streamMaxConnections: number;
+    readonly streamMaxSubscriptions: number;
+    readonly streamMaxBufferedBytes: number;
+    readonly streamHeartbeatInterval: number;
+    readonly streamAllowedOrigins: readonly string[];
+  },
+  registry: Registry,
+  feed: LiveFeed | undefined,
+  unavailable?: string,
+): StreamOptions {
+  return {
+    feed,
+    ...(unavailable !== undefined ? { unavailable } : {}),
+    metrics: createStreamMetrics(registry),
+    ticketSecret: ticketSecret(values.apiKeys),
+    limits: {
+      maxConnections: values.streamMaxConnections,
+      maxSubscriptions: values.streamMaxSubscriptions,
+      maxBufferedBytes: values.streamMaxBufferedBytes,
+      heartbeatMs: values.streamHeartbeatInterval,
+    },
+    allowedOrigins: values.streamAllowedOrigins,
+  };
+}

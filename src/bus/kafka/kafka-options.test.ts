@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kafkaPublishTimeoutMs } from './distributed-wiring.js';
+import { kafkaPublishTimeoutMs, resolveKafkaBusOptions } from './kafka-options.js';
 
 describe('kafkaPublishTimeoutMs', () => {
   it.each([
@@ -19,5 +19,18 @@ describe('kafkaPublishTimeoutMs', () => {
       expect(publish).toBeLessThan(wait);
       if (wait >= 2_000) expect(wait - publish).toBeGreaterThanOrEqual(1_000);
     }
+  });
+});
+
+describe('resolveKafkaBusOptions', () => {
+  it("derives the publish timeout from the caller's wait, unless one is given; else 10 s", () => {
+    expect(resolveKafkaBusOptions({ brokers: ['b:9092'], callerWaitMs: 10_000 }).publishTimeoutMs).toBe(
+      8_000,
+    );
+    expect(
+      resolveKafkaBusOptions({ brokers: ['b:9092'], callerWaitMs: 10_000, publishTimeoutMs: 3_000 })
+        .publishTimeoutMs,
+    ).toBe(3_000);
+    expect(resolveKafkaBusOptions({ brokers: ['b:9092'] }).publishTimeoutMs).toBe(10_000);
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { durationSchema } from './setting-spec.js';
-import type { SettingSpec } from './setting-spec.js';
+import { durationSchema } from '../config/setting-spec.js';
+import type { SettingSpec } from '../config/setting-spec.js';
+import type { SeriesLimits } from './active-series.js';
 
 const count = z
   .string()
@@ -46,35 +47,17 @@ export const SERIES_LIMIT_SETTINGS = {
   },
 } as const satisfies Record<string, SettingSpec>;
 
-/** Bounds of the query API's answers and of what one query may read (docs/operations.md). */
-export const ANSWER_LIMIT_SETTINGS = {
-  queryMaxSeries: {
-    flag: '--query-max-series',
-    env: 'VANTAGE_QUERY_MAX_SERIES',
-    default: '10000',
-    schema: count,
-    description: 'Most series (groups) in one answer of /metrics/timeseries or /v1/query; beyond it, 422',
-  },
-  queryMaxPoints: {
-    flag: '--query-max-points',
-    env: 'VANTAGE_QUERY_MAX_POINTS',
-    default: '500000',
-    schema: count,
-    description: 'Most points (VQL: rows) in one answer; beyond it, 422',
-  },
-  queryMaxSeriesScanned: {
-    flag: '--query-max-series-scanned',
-    env: 'VANTAGE_QUERY_MAX_SERIES_SCANNED',
-    default: '200000',
-    schema: count,
-    description: 'Most stored series one query may select before grouping; beyond it, 422',
-  },
-  queryMaxRowsScanned: {
-    flag: '--query-max-rows-scanned',
-    env: 'VANTAGE_QUERY_MAX_ROWS_SCANNED',
-    default: '50000000',
-    schema: count,
-    description:
-      'Most stored rows one query may read (estimated before it runs; ClickHouse max_rows_to_read); beyond it, 422',
-  },
-} as const satisfies Record<string, SettingSpec>;
+/** The collector's series limits, from the parsed settings. */
+export function seriesLimits(values: {
+  readonly maxSeriesPerMetric: number;
+  readonly maxSeriesPerService: number;
+  readonly maxActiveSeries: number;
+  readonly activeSeriesWindow: number;
+}): SeriesLimits {
+  return {
+    perMetric: values.maxSeriesPerMetric,
+    perService: values.maxSeriesPerService,
+    total: values.maxActiveSeries,
+    windowMs: values.activeSeriesWindow,
+  };
+}

@@ -1,5 +1,5 @@
-import type { SettingSpec } from './setting-spec.js';
-import { durationSchema } from './setting-spec.js';
+import type { SettingSpec } from '../config/setting-spec.js';
+import { durationSchema } from '../config/setting-spec.js';
 
 /**
  * When the collector calls the pipeline stuck (issue 10; src/ingest/pipeline-progress.ts). Two

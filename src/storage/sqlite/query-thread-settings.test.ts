@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ROLE_SETTINGS, parseConfig } from './config.js';
-import { ConfigError } from './setting-spec.js';
+import { ConfigError, ROLE_SETTINGS, parseConfig } from '../../config/index.js';
 
 function problems(raw: Parameters<typeof parseConfig>[0]): readonly string[] {
   try {
