@@ -3,6 +3,7 @@ export type { BusTail } from './bus-tail.js';
 export type { BusBacklog } from './bus-backlog.js';
 export { SegmentLogBacklog } from './embedded/segment-log-backlog.js';
 export { KafkaBacklog } from './kafka/kafka-backlog.js';
+export { IsolatedKafkaBacklog } from './kafka/isolated-kafka-backlog.js';
 export { SegmentLogTail } from './embedded/segment-log-tail.js';
 export type { SegmentLogTailOptions } from './embedded/segment-log-tail.js';
 export { KafkaTail } from './kafka/kafka-tail.js';

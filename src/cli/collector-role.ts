@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { RoleConfig } from '../config/index.js';
-import { KafkaBacklog, KafkaProducer, ensureTopic, requireKafkaClient } from '../bus/index.js';
+import { IsolatedKafkaBacklog, KafkaProducer, ensureTopic, requireKafkaClient } from '../bus/index.js';
 import { buildCollectorApp } from './collector-app.js';
 import { kafkaBusOptions } from './distributed-wiring.js';
 import { ProcessAuth } from './process-auth.js';
@@ -23,7 +23,7 @@ export async function startCollectorRole(config: RoleConfig, logger: Logger): Pr
     logger,
     { bus: () => (producer.connected ? undefined : `Kafka unreachable (${config.kafkaBrokers.join(',')})`) },
     new ProcessAuth(config),
-    KafkaBacklog.open(bus),
+    new IsolatedKafkaBacklog(bus),
   );
   try {
     await app.listen({ host: config.host, port: config.collectorPort });
