@@ -67,6 +67,8 @@ export function redactSettings(
 const digits = z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number);
 export const portSchema = digits.pipe(z.number().int().min(0).max(65535));
 export const positiveIntSchema = digits.pipe(z.number().int().positive());
+/** A limit's count: a whole number from 1 to 100,000,000. */
+export const limitCountSchema = digits.pipe(z.number().int().min(1).max(100_000_000));
 export const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** Every command logs the same way. */

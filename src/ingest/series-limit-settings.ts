@@ -1,14 +1,6 @@
-import { z } from 'zod';
-import { durationSchema } from '../config/setting-spec.js';
+import { durationSchema, limitCountSchema as count } from '../config/setting-spec.js';
 import type { SettingSpec } from '../config/setting-spec.js';
 import type { SeriesLimits } from './active-series.js';
-
-const count = z
-  .string()
-  .trim()
-  .regex(/^\d+$/, 'must be a whole number')
-  .transform(Number)
-  .pipe(z.number().int().min(1).max(100_000_000));
 
 /**
  * Cardinality limits of the collector (src/ingest/active-series.ts). Each collector enforces them

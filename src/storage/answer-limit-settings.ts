@@ -1,13 +1,6 @@
-import { z } from 'zod';
+import { limitCountSchema as count } from '../config/setting-spec.js';
 import type { SettingSpec } from '../config/setting-spec.js';
 import type { AnswerLimits } from './answer-limits.js';
-
-const count = z
-  .string()
-  .trim()
-  .regex(/^\d+$/, 'must be a whole number')
-  .transform(Number)
-  .pipe(z.number().int().min(1).max(100_000_000));
 
 /** Bounds of the query API's answers and of what one query may read (docs/operations.md). */
 export const ANSWER_LIMIT_SETTINGS = {
