@@ -62,3 +62,22 @@ export type {
   StreamSubscribe,
   StreamUnsubscribe,
 } from './stream-protocol.js';
+export { PointColumns } from './point-columns.js';
+export type {
+  ExemplarEntry,
+  ExplicitHistogram,
+  ExponentialHistogram,
+  HistogramEntry,
+  HistogramPoint,
+  PointRejection,
+  PointSeries,
+  SeriesKind,
+} from './point-columns.js';
+export {
+  ProtobufError,
+  ProtobufReader,
+  WIRE_FIXED32,
+  WIRE_FIXED64,
+  WIRE_LENGTH_DELIMITED,
+  WIRE_VARINT,
+} from './protobuf-reader.js';
