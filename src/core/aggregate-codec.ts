@@ -1,5 +1,6 @@
 import { aggregateKey, mergeStats } from './aggregate.js';
 import type { Aggregate } from './aggregate.js';
+import type { CumulativePartial, CumulativeReading } from './cumulative.js';
 import { QuantileSketch } from './quantile-sketch.js';
 import type { MetricType } from './sample.js';
 
@@ -18,6 +19,12 @@ import type { MetricType } from './sample.js';
  *     u8 type (0 gauge, 1 counter) | u8 sketch (0 none, 1 one value: the sum, 2 encoded)
  *     f64 start count sum min max last lastTimestamp
  *     [u32 length, sketch bytes]          (sketch kind 2 only)
+ *   u32 cumulative count | per cumulative partial (src/core/cumulative.ts; version 3 on):
+ *     u32 service | u32 name | u32 tags | u8 kind (0 counter, 1 histogram)
+ *     f64 start points firstTimestamp firstStart lastTimestamp lastStart
+ *     reading first, last, increase: f64 total sum | u32 sketch length (0: none), sketch bytes
+ *
+ * Version 2 messages (no cumulative section) are still read: a log written before an upgrade.
  */
 export interface AggregateBatch {
   /** Samples the aggregates were built from (for conservation checks and metrics). */
@@ -25,10 +32,13 @@ export interface AggregateBatch {
   /** When the collector flushed, epoch ms; the worker's lag is measured from it. */
   readonly createdAt: number;
   readonly aggregates: readonly Aggregate[];
+  /** Running totals of cumulative series, for the worker to turn into increases; in bus order. */
+  readonly cumulatives?: readonly CumulativePartial[];
 }
 
 const MAGIC = 'VAB';
-const VERSION = 2;
+const VERSION = 3;
+const READABLE_VERSIONS: readonly number[] = [2, 3];
 const HEADER = 3 + 1 + 8 + 8;
 const FIXED = 4 * 3 + 1 + 1 + 8 * 7;
 const TYPES: readonly MetricType[] = ['gauge', 'counter'];
@@ -58,6 +68,21 @@ export function encodeAggregateBatch(batch: AggregateBatch): Buffer {
       const encoded = a.sketch.encode();
       sketches[i] = encoded;
       size += 4 + encoded.length;
+    }
+  });
+  const cumulatives = batch.cumulatives ?? [];
+  const cumulativeRefs = new Uint32Array(cumulatives.length * 3);
+  const readings: (Buffer | undefined)[] = [];
+  size += 4;
+  cumulatives.forEach((c, i) => {
+    cumulativeRefs[i * 3] = intern(c.service);
+    cumulativeRefs[i * 3 + 1] = intern(c.name);
+    cumulativeRefs[i * 3 + 2] = intern(c.tags);
+    size += 4 * 3 + 1 + 8 * 6;
+    for (const r of [c.first, c.last, c.increase]) {
+      const sketch = r.sketch?.encode();
+      readings.push(sketch);
+      size += 8 * 2 + 4 + (sketch?.length ?? 0);
     }
   });
   for (const s of strings.keys()) size += 4 + Buffer.byteLength(s);
@@ -93,14 +118,35 @@ export function encodeAggregateBatch(batch: AggregateBatch): Buffer {
       at += sketch.copy(buf, at);
     }
   });
+  at = buf.writeUInt32LE(cumulatives.length, at);
+  cumulatives.forEach((c, i) => {
+    at = buf.writeUInt32LE(cumulativeRefs[i * 3] as number, at);
+    at = buf.writeUInt32LE(cumulativeRefs[i * 3 + 1] as number, at);
+    at = buf.writeUInt32LE(cumulativeRefs[i * 3 + 2] as number, at);
+    at = buf.writeUInt8(c.histogram ? 1 : 0, at);
+    for (const v of [c.start, c.points, c.firstTimestamp, c.firstStart, c.lastTimestamp, c.lastStart])
+      at = buf.writeDoubleLE(v, at);
+    [c.first, c.last, c.increase].forEach((r, j) => {
+      at = buf.writeDoubleLE(r.total, at);
+      at = buf.writeDoubleLE(r.sum, at);
+      const sketch = readings[i * 3 + j];
+      at = buf.writeUInt32LE(sketch?.length ?? 0, at);
+      if (sketch !== undefined) at += sketch.copy(buf, at);
+    });
+  });
   return buf;
 }
 
 /** Decodes a batch; throws TypeError on anything that is not a well-formed one. */
 export function decodeAggregateBatch(payload: Uint8Array): AggregateBatch {
   const aggregates: Aggregate[] = [];
-  const header = readBatch(payload, (w) => aggregates.push(toAggregate(w)));
-  return { ...header, aggregates };
+  const cumulatives: CumulativePartial[] = [];
+  const header = readBatch(
+    payload,
+    (w) => aggregates.push(toAggregate(w)),
+    (c) => cumulatives.push(c),
+  );
+  return { ...header, aggregates, cumulatives };
 }
 
 /** One aggregate without its quantile sketch: what live views show. */
@@ -109,6 +155,7 @@ export type AggregateStats = Omit<Aggregate, 'sketch'>;
 /**
  * Decodes a batch without building its sketches (the query API's live stream sends count, sum,
  * min, max and last only; a sketch costs more to rebuild than all the rest of an aggregate).
+ * Cumulative partials are left out: they become increases only in the worker, against its state.
  */
 export function decodeAggregateStats(
   payload: Uint8Array,
@@ -124,26 +171,34 @@ export function decodeAggregateStats(
 /**
  * Decodes a batch straight into `into` (keyed by aggregateKey): aggregates already there are
  * merged in place, without building a sketch for each. The worker folds thousands of messages this
- * way; most of their aggregates meet an earlier one of the same series and minute.
+ * way; most of their aggregates meet an earlier one of the same series and minute. Cumulative
+ * partials are appended to `cumulatives` in message order (they do not merge: their order matters).
  */
 export function foldAggregateBatch(
   payload: Uint8Array,
   into: Map<string, Aggregate>,
+  cumulatives?: CumulativePartial[],
 ): Omit<AggregateBatch, 'aggregates'> {
-  return readBatch(payload, (w) => {
-    const key = aggregateKey(w);
-    const existing = into.get(key);
-    if (existing === undefined) {
-      into.set(key, toAggregate(w));
-      return;
-    }
-    mergeStats(existing, w);
-    const sketch = existing.sketch;
-    if (sketch !== null) {
-      if (w.sketchKind === SINGLE_VALUE) sketch.add(w.sum);
-      else if (w.sketchBytes !== undefined) mergeSketchBytes(sketch, w.sketchBytes);
-    }
-  });
+  const visitCumulative =
+    cumulatives === undefined ? undefined : (c: CumulativePartial) => cumulatives.push(c);
+  return readBatch(
+    payload,
+    (w) => {
+      const key = aggregateKey(w);
+      const existing = into.get(key);
+      if (existing === undefined) {
+        into.set(key, toAggregate(w));
+        return;
+      }
+      mergeStats(existing, w);
+      const sketch = existing.sketch;
+      if (sketch !== null) {
+        if (w.sketchKind === SINGLE_VALUE) sketch.add(w.sum);
+        else if (w.sketchBytes !== undefined) mergeSketchBytes(sketch, w.sketchBytes);
+      }
+    },
+    visitCumulative,
+  );
 }
 
 /**
@@ -165,6 +220,18 @@ export function earliestStart(payload: Uint8Array): number | undefined {
     r.bytes(8 * 6);
     if (sketchKind === ENCODED) r.bytes(r.u32());
   }
+  if (r.version >= 3) {
+    for (let i = r.u32(); i > 0; i--) {
+      r.bytes(4 * 3 + 1);
+      const start = r.f64();
+      if (earliest === undefined || start < earliest) earliest = start;
+      r.bytes(8 * 5);
+      for (let j = 0; j < 3; j++) {
+        r.bytes(8 * 2);
+        r.bytes(r.u32());
+      }
+    }
+  }
   return earliest;
 }
 
@@ -177,7 +244,8 @@ function openBatch(payload: Uint8Array): Reader {
     throw new TypeError('not an aggregate batch');
   const r = new Reader(buf);
   r.at = 3;
-  if (r.u8() !== VERSION) throw new TypeError('unknown aggregate batch version');
+  r.version = r.u8();
+  if (!READABLE_VERSIONS.includes(r.version)) throw new TypeError('unknown aggregate batch version');
   return r;
 }
 
@@ -190,6 +258,7 @@ interface WireAggregate extends Omit<Aggregate, 'sketch'> {
 function readBatch(
   payload: Uint8Array,
   visit: (w: WireAggregate) => void,
+  visitCumulative?: (c: CumulativePartial) => void,
 ): Omit<AggregateBatch, 'aggregates'> {
   const r = openBatch(payload);
   const createdAt = r.f64();
@@ -230,8 +299,56 @@ function readBatch(
       sketchBytes,
     });
   }
+  if (r.version >= 3) {
+    for (let i = r.u32(); i > 0; i--) {
+      const c = readCumulative(r, strings);
+      visitCumulative?.(c);
+    }
+  }
   if (!r.atEnd()) throw new TypeError('trailing bytes after the aggregate batch');
   return { samples, createdAt };
+}
+
+function readCumulative(r: Reader, strings: readonly string[]): CumulativePartial {
+  const service = r.ref(strings);
+  const name = r.ref(strings);
+  const tags = r.ref(strings);
+  const kind = r.u8();
+  if (kind > 1) throw new TypeError('malformed cumulative partial in batch');
+  const start = r.f64();
+  const points = r.f64();
+  const firstTimestamp = r.f64();
+  const firstStart = r.f64();
+  const lastTimestamp = r.f64();
+  const lastStart = r.f64();
+  const reading = (): CumulativeReading => {
+    const total = r.f64();
+    const sum = r.f64();
+    const length = r.u32();
+    if (length > 0 !== (kind === 1)) throw new TypeError('malformed cumulative partial in batch');
+    if (length === 0) return { total, sum, sketch: null };
+    const sketch = new QuantileSketch();
+    mergeSketchBytes(sketch, r.bytes(length));
+    return { total, sum, sketch };
+  };
+  const first = reading();
+  const last = reading();
+  const increase = reading();
+  return {
+    service,
+    name,
+    tags,
+    start,
+    histogram: kind === 1,
+    points,
+    firstTimestamp,
+    firstStart,
+    first,
+    lastTimestamp,
+    lastStart,
+    last,
+    increase,
+  };
 }
 
 function toAggregate(w: WireAggregate): Aggregate {
@@ -256,6 +373,7 @@ function mergeSketchBytes(sketch: QuantileSketch, bytes: Buffer): void {
 /** Bounds-checked reads; any overrun is a TypeError (a malformed message), not a RangeError. */
 class Reader {
   at = 0;
+  version = 0;
   constructor(private readonly buf: Buffer) {}
 
   atEnd(): boolean {

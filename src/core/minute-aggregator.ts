@@ -1,15 +1,20 @@
-import { addSample, aggregateKey, newAggregate } from './aggregate.js';
+import { addSample, aggregateKey, laterWins, newAggregate } from './aggregate.js';
 import type { Aggregate } from './aggregate.js';
+import { addReading, newPartial } from './cumulative.js';
+import type { CumulativePartial, CumulativeReading } from './cumulative.js';
+import type { Distribution } from './histogram.js';
 import { MINUTE_MS, floorTo } from './sample.js';
-import type { Sample } from './sample.js';
+import type { MetricType, Sample } from './sample.js';
 import { canonicalTags } from './series-key.js';
 
 /**
  * Pre-aggregation by minute: folds samples into one partial aggregate per (service, name, type,
- * tags, minute). Drained whole at each flush; what it hands out is no longer touched.
+ * tags, minute), and the totals of cumulative series into one CumulativePartial per series-minute
+ * (src/core/cumulative.ts). Drained whole at each flush; what it hands out is no longer touched.
  */
 export class MinuteAggregator {
   private aggregates = new Map<string, Aggregate>();
+  private cumulatives = new Map<string, CumulativePartial>();
   private samples = 0;
 
   /** Samples folded in since the last drain. */
@@ -18,26 +23,94 @@ export class MinuteAggregator {
   }
 
   get size(): number {
-    return this.aggregates.size;
+    return this.aggregates.size + this.cumulatives.size;
   }
 
   add(sample: Sample): void {
-    const tags = canonicalTags(sample.tags);
-    const start = floorTo(sample.timestamp, MINUTE_MS);
-    const key = aggregateKey({ service: sample.service, name: sample.name, type: sample.type, tags, start });
-    let agg = this.aggregates.get(key);
-    if (agg === undefined) {
-      agg = newAggregate(sample.service, sample.name, sample.type, tags, start);
-      this.aggregates.set(key, agg);
-    }
-    addSample(agg, sample.value, sample.timestamp);
+    this.addValue(
+      sample.service,
+      sample.name,
+      sample.type,
+      canonicalTags(sample.tags),
+      sample.timestamp,
+      sample.value,
+    );
+  }
+
+  /** One value of a gauge, or one increase of a counter; `tags` in canonical text. */
+  addValue(
+    service: string,
+    name: string,
+    type: MetricType,
+    tags: string,
+    timestamp: number,
+    value: number,
+  ): void {
+    addSample(this.aggregateFor(service, name, type, tags, timestamp), value, timestamp);
     this.samples += 1;
   }
 
-  drain(): { aggregates: Aggregate[]; samples: number } {
-    const out = { aggregates: [...this.aggregates.values()], samples: this.samples };
+  /** The observations of a histogram point (a delta histogram), as one gauge's. */
+  addDistribution(service: string, name: string, tags: string, timestamp: number, d: Distribution): void {
+    this.samples += 1;
+    if (!(d.count > 0)) return;
+    const agg = this.aggregateFor(service, name, 'gauge', tags, timestamp);
+    agg.count += d.count;
+    agg.sum += d.sum;
+    if (d.min < agg.min) agg.min = d.min;
+    if (d.max > agg.max) agg.max = d.max;
+    const mean = d.sum / d.count;
+    if (laterWins(timestamp, mean, agg.lastTimestamp, agg.last)) {
+      agg.last = mean;
+      agg.lastTimestamp = timestamp;
+    }
+    agg.sketch?.merge(d.sketch);
+  }
+
+  /** A running total of a cumulative series (counter or histogram); `start` NaN when unknown. */
+  addCumulative(
+    service: string,
+    name: string,
+    tags: string,
+    timestamp: number,
+    start: number,
+    reading: CumulativeReading,
+  ): void {
+    this.samples += 1;
+    const minute = floorTo(timestamp, MINUTE_MS);
+    const key = `${service}\u0000${name}\u0000${reading.sketch === null ? 'c' : 'h'}\u0000${tags}\u0000${minute}`;
+    const partial = this.cumulatives.get(key);
+    if (partial === undefined) {
+      this.cumulatives.set(key, newPartial(service, name, tags, minute, timestamp, start, reading));
+    } else addReading(partial, timestamp, start, reading);
+  }
+
+  drain(): { aggregates: Aggregate[]; cumulatives: CumulativePartial[]; samples: number } {
+    const out = {
+      aggregates: [...this.aggregates.values()],
+      cumulatives: [...this.cumulatives.values()],
+      samples: this.samples,
+    };
     this.aggregates = new Map();
+    this.cumulatives = new Map();
     this.samples = 0;
     return out;
+  }
+
+  private aggregateFor(
+    service: string,
+    name: string,
+    type: MetricType,
+    tags: string,
+    timestamp: number,
+  ): Aggregate {
+    const start = floorTo(timestamp, MINUTE_MS);
+    const key = aggregateKey({ service, name, type, tags, start });
+    let agg = this.aggregates.get(key);
+    if (agg === undefined) {
+      agg = newAggregate(service, name, type, tags, start);
+      this.aggregates.set(key, agg);
+    }
+    return agg;
   }
 }

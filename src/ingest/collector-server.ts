@@ -17,6 +17,7 @@ import type { ApiKeyVerifier, HttpServerSettings, ReadinessCheck } from '../http
 import type { BatchPublisher } from './batch-publisher.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 import type { PipelineProgress } from './pipeline-progress.js';
+import { IngestGuard } from './ingest-guard.js';
 import { ingestRoutes } from './ingest-routes.js';
 import type { SampleValidator, ValidationLimits } from './sample-validator.js';
 import type { ActiveSeriesTracker } from './active-series.js';
@@ -86,14 +87,18 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
     metrics.requestDuration.observe({ status }, reply.elapsedTime / 1000);
   });
 
+  const guard = new IngestGuard({
+    apiKeys: options.apiKeys,
+    rateLimitPerMinute: options.rateLimitPerMinute,
+    clock,
+  });
   await app.register(ingestRoutes, {
     metrics,
     validator: options.validator,
     admission: new SeriesAdmission(options.activeSeries, metrics),
     limits: options.limits,
     publisher: options.publisher,
-    apiKeys: options.apiKeys,
-    rateLimitPerMinute: options.rateLimitPerMinute,
+    guard,
     clock,
   });
 

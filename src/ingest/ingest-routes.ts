@@ -1,10 +1,10 @@
 import { createGunzip } from 'node:zlib';
 import type { Transform } from 'node:stream';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { errorBody, TokenBucketLimiter, VantageError } from '../core/index.js';
-import type { ApiKeyVerifier } from '../http/index.js';
+import { errorBody, VantageError } from '../core/index.js';
 import type { BatchPublisher } from './batch-publisher.js';
 import type { CollectorMetrics } from './collector-metrics.js';
+import type { IngestGuard } from './ingest-guard.js';
 import { ErrorResponseSchema, IngestResponseSchema, envelopeSchema } from './metric-schema.js';
 import type { IngestResponse } from './metric-schema.js';
 import type { SampleValidator, ValidationLimits } from './sample-validator.js';
@@ -17,8 +17,8 @@ export interface IngestRouteOptions {
   readonly admission: SeriesAdmission;
   readonly limits: ValidationLimits;
   readonly publisher: BatchPublisher;
-  readonly apiKeys: ApiKeyVerifier;
-  readonly rateLimitPerMinute: number;
+  /** API keys and rate limits, shared by every protocol's routes. */
+  readonly guard: IngestGuard;
   readonly clock: () => number;
 }
 
@@ -31,7 +31,6 @@ declare module 'fastify' {
 /** `POST /v1/metrics`: key check, rate limits per client and per key, gunzip, validation, publish. */
 export const ingestRoutes: FastifyPluginAsync<IngestRouteOptions> = async (app, options) => {
   const { metrics, publisher, validator, admission, clock } = options;
-  const perClient = new TokenBucketLimiter(options.rateLimitPerMinute, 60_000, clock);
 
   app.post(
     '/v1/metrics',
@@ -48,11 +47,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRouteOptions> = async (app, 
       // one bad metric does not refuse its batch.
       validatorCompiler: () => () => true,
       onRequest: async (request) => {
-        if (options.apiKeys.enabled)
-          request.apiKeyId = options.apiKeys.authenticate(request.headers, request.ip);
-        limit(perClient, `ip:${request.ip}`, options.rateLimitPerMinute);
-        if (request.apiKeyId !== undefined)
-          limit(perClient, `key:${request.apiKeyId}`, options.rateLimitPerMinute);
+        request.apiKeyId = options.guard.admit(request.headers, request.ip);
       },
       preParsing: async (request, _reply, payload) => decode(request, payload),
     },
@@ -73,14 +68,6 @@ export const ingestRoutes: FastifyPluginAsync<IngestRouteOptions> = async (app, 
     },
   );
 };
-
-function limit(limiter: TokenBucketLimiter, key: string, perMinute: number): void {
-  const result = limiter.take(key);
-  if (!result.allowed) {
-    const retryAfter = Math.ceil(result.retryAfterMs / 1000);
-    throw new VantageError('VTG_RATE_LIMITED', { params: { limit: perMinute, retryAfter }, retryAfter });
-  }
-}
 
 /** Gunzips the body on its way to the JSON parser; Fastify counts the decoded bytes against the limit. */
 function decode(request: FastifyRequest, payload: NodeJS.ReadableStream): NodeJS.ReadableStream {
