@@ -1,5 +1,6 @@
 import { encodeAggregateBatch, MinuteAggregator, VantageError } from '../core/index.js';
 import type { Sample } from '../core/index.js';
+import type { MinuteAggregator as Aggregator } from '../core/index.js';
 import type { BusProducer } from '../bus/index.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 
@@ -43,11 +44,22 @@ export class BatchPublisher {
   }
 
   submit(samples: readonly Sample[]): Promise<void> {
+    return this.submitWith(samples.length, (aggregator) => {
+      for (const s of samples) aggregator.add(s);
+    });
+  }
+
+  /**
+   * Takes `count` samples that `fold` adds to the next message's aggregator (the protocol decoders
+   * fold typed columns straight in, without a Sample per point). `fold` runs at once, or not at
+   * all when the buffer cannot take `count` more.
+   */
+  submitWith(count: number, fold: (aggregator: Aggregator) => void): Promise<void> {
     if (this.closed)
       return Promise.reject(
         new VantageError('VTG_SERVICE_UNAVAILABLE', { params: { reason: 'shutting down' }, retryAfter: 1 }),
       );
-    if (this.pendingSamples + samples.length > this.options.maxPendingSamples) {
+    if (this.pendingSamples + count > this.options.maxPendingSamples) {
       this.metrics.bufferRejections.inc();
       return Promise.reject(
         new VantageError('VTG_INGEST_OVERLOADED', {
@@ -56,8 +68,8 @@ export class BatchPublisher {
         }),
       );
     }
-    for (const s of samples) this.aggregator.add(s);
-    this.pendingSamples += samples.length;
+    fold(this.aggregator);
+    this.pendingSamples += count;
     this.metrics.bufferSamples.set(this.pendingSamples);
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.publishing) this.startPublishing();
@@ -79,10 +91,10 @@ export class BatchPublisher {
 
   private async publishLoop(): Promise<void> {
     while (this.waiters.length > 0) {
-      const { aggregates, samples } = this.aggregator.drain();
+      const { aggregates, cumulatives, samples } = this.aggregator.drain();
       const waiters = this.waiters;
       this.waiters = [];
-      const payload = encodeAggregateBatch({ samples, createdAt: Date.now(), aggregates });
+      const payload = encodeAggregateBatch({ samples, createdAt: Date.now(), aggregates, cumulatives });
       const stopTimer = this.metrics.publishDuration.startTimer({ bus: this.busName });
       try {
         await withTimeout(this.producer.publish(payload), this.options.timeoutMs);
