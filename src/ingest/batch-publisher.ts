@@ -1,4 +1,5 @@
-import { encodeAggregateBatch, MinuteAggregator, VantageError } from '../core/index.js';
+import { cumulativeKey, encodeAggregateBatch, MinuteAggregator, VantageError } from '../core/index.js';
+import type { Aggregate, CumulativePartial } from '../core/index.js';
 import type { Sample } from '../core/index.js';
 import type { MinuteAggregator as Aggregator } from '../core/index.js';
 import type { BusProducer } from '../bus/index.js';
@@ -94,10 +95,9 @@ export class BatchPublisher {
       const { aggregates, cumulatives, samples } = this.aggregator.drain();
       const waiters = this.waiters;
       this.waiters = [];
-      const payload = encodeAggregateBatch({ samples, createdAt: Date.now(), aggregates, cumulatives });
       const stopTimer = this.metrics.publishDuration.startTimer({ bus: this.busName });
       try {
-        await withTimeout(this.producer.publish(payload), this.options.timeoutMs);
+        await withTimeout(this.publish(aggregates, cumulatives, samples), this.options.timeoutMs);
         stopTimer();
         this.metrics.publishedMessages.inc({ bus: this.busName });
         for (const w of waiters) w.resolve();
@@ -122,6 +122,39 @@ export class BatchPublisher {
   }
 
   /**
+   * One flush as bus messages: all in one on a bus of one partition (the embedded log). On a
+   * partitioned bus the cumulative partials go apart, one message per series shard under that
+   * shard's key, so that each cumulative series reaches one worker in order (src/core/cumulative.ts).
+   */
+  private async publish(
+    aggregates: Aggregate[],
+    cumulatives: CumulativePartial[],
+    samples: number,
+  ): Promise<void> {
+    const createdAt = Date.now();
+    if (!this.producer.partitioned || cumulatives.length === 0) {
+      await this.producer.publish(encodeAggregateBatch({ samples, createdAt, aggregates, cumulatives }));
+      return;
+    }
+    const shards = new Map<string, CumulativePartial[]>();
+    for (const c of cumulatives) {
+      const key = cumulativeShardKey(c);
+      const list = shards.get(key);
+      if (list) list.push(c);
+      else shards.set(key, [c]);
+    }
+    // The samples count once, on the first message (the worker sums them for its metrics).
+    const publishes = [...shards].map(([key, list]) =>
+      this.producer.publish(
+        encodeAggregateBatch({ samples: 0, createdAt, aggregates: [], cumulatives: list }),
+        key,
+      ),
+    );
+    publishes.push(this.producer.publish(encodeAggregateBatch({ samples, createdAt, aggregates })));
+    await Promise.all(publishes);
+  }
+
+  /**
    * After a failed publish, the requests that queued behind it are refused too, unpublished. They
    * arrived while the bus was failing; publishing them now would start a second full timeout, so a
    * request could wait about twice `timeoutMs` before its 503. Refused unpublished, their samples
@@ -135,6 +168,17 @@ export class BatchPublisher {
     this.pendingSamples -= samples;
     for (const w of waiters) w.reject(err);
   }
+}
+
+/** Shards of cumulative series: more than a topic has partitions, so that every worker gets some. */
+const CUMULATIVE_SHARDS = 64;
+
+/** The bus key of a cumulative series' shard: a hash of the series, so one series, one partition. */
+export function cumulativeShardKey(c: CumulativePartial): string {
+  const key = cumulativeKey(c);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return `cumulative-${(h >>> 0) % CUMULATIVE_SHARDS}`;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -10,16 +10,19 @@ import { PipelinePointIngest } from './point-ingest.js';
 /** A bus that acknowledges every publish at once and keeps the payloads. */
 class KeepingProducer implements BusProducer {
   readonly published: Buffer[] = [];
-  async publish(payload: Buffer): Promise<void> {
+  readonly keys: (string | undefined)[] = [];
+  constructor(readonly partitioned = false) {}
+  async publish(payload: Buffer, key?: string): Promise<void> {
     this.published.push(payload);
+    this.keys.push(key);
   }
   async close(): Promise<void> {}
 }
 
 const NOW = Date.UTC(2026, 11, 7, 10, 0, 30);
 
-function pipeline(perMetric = 100) {
-  const producer = new KeepingProducer();
+function pipeline(perMetric = 100, partitioned = false) {
+  const producer = new KeepingProducer(partitioned);
   const metrics = createCollectorMetrics(new Registry());
   const publisher = new BatchPublisher(
     producer,
@@ -116,5 +119,35 @@ describe('PipelinePointIngest', () => {
     none.addPoint(none.addSeries('api', 'm', 'gauge', ['k', '3'], 'c'), NOW, 1);
     expect(await ingest.submit(none, NOW)).toMatchObject({ accepted: 0, rejected: 1 });
     expect(producer.published).toHaveLength(1);
+  });
+
+  it('on a partitioned bus, publishes each cumulative series under its shard key, the same every flush', async () => {
+    const { producer, ingest } = pipeline(100, true);
+    for (const at of [NOW - 2000, NOW - 1000]) {
+      const c = new PointColumns();
+      c.addPoint(c.addSeries('api', 'g', 'gauge', [], 'a'), at, 1);
+      for (let i = 0; i < 20; i++)
+        c.addPoint(c.addSeries('api', 'c_total', 'cumulative', ['i', String(i)], 'b'), at, i);
+      await ingest.submit(c, NOW);
+    }
+    const keyOf = new Map<string, string | undefined>();
+    let plain = 0;
+    producer.published.forEach((payload, i) => {
+      const batch = decodeAggregateBatch(payload);
+      if (batch.aggregates.length > 0) {
+        plain++;
+        expect(batch.cumulatives).toEqual([]);
+        expect(producer.keys[i]).toBeUndefined();
+      }
+      for (const c of batch.cumulatives ?? []) {
+        const key = producer.keys[i];
+        expect(key).toMatch(/^cumulative-\d+$/);
+        if (keyOf.has(c.tags)) expect(keyOf.get(c.tags)).toBe(key);
+        keyOf.set(c.tags, key);
+      }
+    });
+    expect(plain).toBe(2);
+    expect(keyOf.size).toBe(20);
+    expect(new Set(keyOf.values()).size).toBeGreaterThan(1);
   });
 });

@@ -35,6 +35,15 @@ export class CumulativeState {
     private readonly maxSeries = DEFAULT_MAX_CUMULATIVE_SERIES,
   ) {}
 
+  /**
+   * Drops what memory holds, after a rebalance: a partition this worker gets (back) may have been
+   * moved on by another worker, whose positions are in the store.
+   */
+  forget(): void {
+    this.positions.clear();
+    this.metrics.cumulativeSeries.set(0);
+  }
+
   /** Applies the batch's partials once: a retried write reuses what this leaves on the batch. */
   async convert(batch: DecodedBatch): Promise<void> {
     if (batch.cumulatives.length === 0) return;

@@ -142,6 +142,8 @@ export class PipelineWorker {
   async onAssigned(partitions: readonly number[]): Promise<void> {
     this.epoch += 1;
     this.carry = [];
+    // Another worker may have moved a series on while it held the partition: read positions again.
+    this.cumulative.forget();
     await this.resume(partitions);
   }
 
