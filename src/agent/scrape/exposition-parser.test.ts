@@ -46,8 +46,16 @@ describe('parseExposition (OpenMetrics 1.0)', () => {
       ['_bucket', [['le', '0.1']], 1],
       ['_bucket', [['le', '+Inf']], 2],
     ]);
-    expect(byName('latency_seconds_sum')[0]).toMatchObject({ type: 'histogram', suffix: '_sum', value: 2.05 });
-    expect(byName('size_bytes')[0]).toMatchObject({ type: 'summary', suffix: '', labels: [['quantile', '0.5']] });
+    expect(byName('latency_seconds_sum')[0]).toMatchObject({
+      type: 'histogram',
+      suffix: '_sum',
+      value: 2.05,
+    });
+    expect(byName('size_bytes')[0]).toMatchObject({
+      type: 'summary',
+      suffix: '',
+      labels: [['quantile', '0.5']],
+    });
     expect(byName('size_bytes')[0]?.value).toBeNaN();
     expect(byName('build_info')[0]).toMatchObject({ family: 'build', type: 'info', suffix: '_info' });
   });
@@ -121,7 +129,8 @@ describe('parseExposition (text 0.0.4)', () => {
   });
 
   it('reads a _created gauge family (Python client in 0.0.4) as its own gauge', () => {
-    const text = '# TYPE orders_total counter\norders_total 3\n# TYPE orders_created gauge\norders_created 1.7e9\n';
+    const text =
+      '# TYPE orders_total counter\norders_total 3\n# TYPE orders_created gauge\norders_created 1.7e9\n';
     const samples = parseExposition(text, 'text');
     expect(samples.map((s) => [s.family, s.type])).toEqual([
       ['orders_total', 'counter'],

@@ -13,14 +13,7 @@ export type ExpositionFormat = 'text' | 'openmetrics';
 
 /** OpenMetrics' types; 0.0.4's `untyped` reads as `unknown`. */
 export type FamilyType =
-  | 'counter'
-  | 'gauge'
-  | 'histogram'
-  | 'gaugehistogram'
-  | 'summary'
-  | 'info'
-  | 'stateset'
-  | 'unknown';
+  'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset' | 'unknown';
 
 export type Labels = readonly (readonly [string, string])[];
 
@@ -249,7 +242,7 @@ function readSample(
   format: ExpositionFormat,
   types: ReadonlyMap<string, FamilyType>,
 ): ExpositionSample {
-  const r = new LineReader(line, lineNo);
+  const r: LineReader = new LineReader(line, lineNo);
   // Blanks are read leniently in both formats (OpenMetrics asks for exactly one space): a stray
   // tab is no reason to lose a scrape.
   r.skipBlanks();
