@@ -12,3 +12,4 @@ export { SampleShipper } from './sample-shipper.js';
 export type { SampleShipperOptions } from './sample-shipper.js';
 export { WIRE_LIMITS, formatBodyForPeople, wireLimitProblem } from './wire-format.js';
 export type { MetricsRequestBody } from './wire-format.js';
+export { hostAgentOptions } from './agent-settings.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { formatBodyForPeople, previewCollection, startHostAgent } from '../agent/index.js';
+import { formatBodyForPeople, hostAgentOptions, previewCollection, startHostAgent } from '../agent/index.js';
 import { AGENT_SETTINGS, parseAgentConfig } from '../config/index.js';
 import type { AgentConfig } from '../config/index.js';
 import { createLogger } from '../telemetry/index.js';
@@ -37,16 +37,7 @@ async function runAgentCommand(config: AgentConfig, once: boolean): Promise<void
     return;
   }
   const logger = createLogger(config.logLevel, 'vantage-agent');
-  const running = await startHostAgent({
-    endpoint: config.endpoint,
-    ...(config.apiKey ? { apiKey: config.apiKey } : {}),
-    service: config.service,
-    intervalMs: config.interval,
-    root: config.root,
-    bufferMaxSamples: config.bufferMaxSamples,
-    metricsPort: config.metricsPort,
-    logger,
-  });
+  const running = await startHostAgent({ ...hostAgentOptions(config), logger });
   logger.info(
     {
       endpoint: config.endpoint,

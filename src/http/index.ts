@@ -15,3 +15,5 @@ export { registerGracefulClose } from './graceful-close.js';
 export { httpServerOptions, registerIdleSocketTimeout } from './server-options.js';
 export type { HttpServerSettings } from './server-options.js';
 export { httpServerSettings } from './http-settings.js';
+export { failedAuthThrottleOptions } from './auth-settings.js';
+export type { AuthSettings } from './auth-settings.js';
