@@ -4,22 +4,8 @@ import { floorTo, mergeAggregate, rebucket, TIERS } from '../../core/index.js';
 import { DEAD_LETTER_LIMIT, deadLetterRecord, failureReason, sortForStorage } from '../dead-letters.js';
 import type { Aggregate, TierRetention } from '../../core/index.js';
 import type { LogicalPlan, VqlRow } from '../../query/index.js';
-import type {
-  BucketGroup,
-  BucketQuery,
-  Checkpoint,
-  DeadLetter,
-  DeadLetterQuery,
-  DeadLetterRecord,
-  MetricPageRequest,
-  MetricSummary,
-  PageRequest,
-  RetentionReport,
-  ServiceSummary,
-  Store,
-  StoreStats,
-  WriteReport,
-} from '../store.js';
+import type * as contract from '../store.js';
+import type { Checkpoint, DeadLetter, WriteReport } from '../store.js';
 import { DEAD_LETTER_TABLE, migrate, tierTable } from './schema.js';
 import { isRecordError, readDeadLetters } from './dead-letter-table.js';
 import { SeriesCatalog } from './series-catalog.js';
@@ -59,7 +45,7 @@ export const DEFAULT_QUERY_QUEUE_MAX = 256;
  * the query API through others (WAL lets reads run beside a write): this thread's reader, or the
  * connections of its query threads (sqlite-query-thread.ts).
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements contract.Store {
   readonly kind = 'sqlite';
   private readonly writer: Db;
   private readonly reader: Db;
@@ -238,7 +224,7 @@ export class SqliteStore implements Store {
     for (const c of checkpoints) this.saveCheckpoint.run(c.source, c.partition, c.offset);
   }
 
-  async deadLetters(query: DeadLetterQuery): Promise<DeadLetterRecord[]> {
+  async deadLetters(query: contract.DeadLetterQuery): Promise<contract.DeadLetterRecord[]> {
     return readDeadLetters(this.reader, query);
   }
 
@@ -248,15 +234,15 @@ export class SqliteStore implements Store {
       .all(source) as Checkpoint[];
   }
 
-  async services(page: PageRequest): Promise<ServiceSummary[]> {
+  async services(page: contract.PageRequest): Promise<contract.ServiceSummary[]> {
     return this.read({ op: 'services', page });
   }
 
-  async metrics(service: string, page: MetricPageRequest): Promise<MetricSummary[]> {
+  async metrics(service: string, page: contract.MetricPageRequest): Promise<contract.MetricSummary[]> {
     return this.read({ op: 'metrics', service, page });
   }
 
-  async queryBuckets(query: BucketQuery): Promise<BucketGroup[]> {
+  async queryBuckets(query: contract.BucketQuery): Promise<contract.BucketGroup[]> {
     return decodeBucketGroups(await this.read({ op: 'buckets', query }));
   }
 
@@ -271,7 +257,7 @@ export class SqliteStore implements Store {
     return (await this.queryThreads.run(request, lane)) as ReadAnswer<R>;
   }
 
-  async applyRetention(now: number): Promise<RetentionReport> {
+  async applyRetention(now: number): Promise<contract.RetentionReport> {
     const deletedRows: Record<string, number> = {};
     const metricIds = (this.writer.prepare('SELECT id FROM metric').all() as { id: number }[]).map(
       (r) => r.id,
@@ -300,7 +286,7 @@ export class SqliteStore implements Store {
     return { deletedRows, deletedSeries: stale };
   }
 
-  async stats(): Promise<StoreStats> {
+  async stats(): Promise<contract.StoreStats> {
     const { n } = this.reader.prepare('SELECT count(*) AS n FROM series').get() as { n: number };
     let bytes = 0;
     for (const suffix of ['', '-wal']) {
