@@ -1,9 +1,17 @@
 import type { Database } from 'better-sqlite3';
 import Sqlite from 'better-sqlite3';
+import type { Aggregate } from '../../core/index.js';
 
 /** 'VTOB' in the file header: marks a Vantage outbox, so a reader refuses any other SQLite file. */
 export const OUTBOX_APPLICATION_ID = 0x56544f42;
 const SCHEMA_VERSION = 1;
+
+/** An aggregate as an outbox row holds it: its sketch still encoded. */
+export type EncodedAggregate = Omit<Aggregate, 'sketch'> & { readonly sketch: Buffer | null };
+
+/** The columns of `outbox_series s` joined to `outbox_row r` that read as an EncodedAggregate. */
+export const ENCODED_AGGREGATE_COLUMNS =
+  's.service, s.name, s.type, s.tags, r.start, r.count, r.sum, r.min, r.max, r.last, r.last_ts AS lastTimestamp, r.sketch';
 
 /**
  * The fallback outbox file. One row of `outbox_batch` per worker batch that could not go to
