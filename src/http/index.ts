@@ -11,6 +11,8 @@ export type { FailedAuthThrottleOptions } from './failed-auth-throttle.js';
 export { createAuthMetrics } from './auth-metrics.js';
 export type { AuthMetrics } from './auth-metrics.js';
 export { quietRequestLogs } from './quiet-request-logs.js';
+export { buildHttpServer } from './http-server.js';
+export type { HttpServerBuild } from './http-server.js';
 export { registerGracefulClose } from './graceful-close.js';
 export { httpServerOptions, registerIdleSocketTimeout } from './server-options.js';
 export type { HttpServerSettings } from './server-options.js';

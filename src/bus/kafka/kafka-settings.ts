@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { listSchema, positiveIntSchema } from '../../config/setting-spec.js';
-import type { SettingSpec } from '../../config/setting-spec.js';
+import type { ParsedSettings, SettingSpec } from '../../config/setting-spec.js';
 import { DEFAULT_GROUP_ID, DEFAULT_TOPIC } from './kafka-options.js';
 import type { KafkaBusOptions } from './kafka-options.js';
 
@@ -67,14 +67,7 @@ export const KAFKA_SETTINGS = {
  * a collector's --buffer-timeout (`bufferTimeout`) bounds how long the producer may try.
  */
 export function kafkaBusOptions(
-  values: {
-    readonly kafkaBrokers: readonly string[];
-    readonly kafkaTopic: string;
-    readonly kafkaPartitions: number;
-    readonly kafkaGroup: string;
-    readonly instanceId: string;
-    readonly bufferTimeout: number;
-  },
+  values: ParsedSettings<typeof KAFKA_SETTINGS> & { readonly bufferTimeout: number },
   role: 'collector' | 'worker' | 'api',
 ): KafkaBusOptions {
   return {

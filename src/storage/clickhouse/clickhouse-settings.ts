@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isHttpUrl } from '../../config/setting-spec.js';
-import type { SettingSpec } from '../../config/setting-spec.js';
+import type { ParsedSettings, SettingSpec } from '../../config/setting-spec.js';
 import { answerLimits } from '../answer-limit-settings.js';
 import { tierRetention } from '../retention-settings.js';
 import type { ClickHouseStoreOptions } from './clickhouse-store.js';
@@ -67,14 +67,9 @@ export const CLICKHOUSE_SETTINGS = {
  * worker's rows name their batch, for the query API's merge with its outbox.
  */
 export function clickHouseStoreOptions(
-  values: Parameters<typeof tierRetention>[0] &
-    Parameters<typeof answerLimits>[0] & {
-      readonly clickhouseUrl: string;
-      readonly clickhouseUser: string;
-      readonly clickhousePassword: string;
-      readonly clickhouseDatabase: string;
-      readonly clickhouseCluster: string | undefined;
-    },
+  values: ParsedSettings<typeof CLICKHOUSE_SETTINGS> &
+    Parameters<typeof tierRetention>[0] &
+    Parameters<typeof answerLimits>[0],
   recordBatchTokens: boolean,
 ): ClickHouseStoreOptions {
   return {
