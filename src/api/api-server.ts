@@ -52,12 +52,8 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     logger,
     http: options.http,
     openapi: {
-      info: {
-        title: 'Vantage query API',
-        version: '1',
-        description: 'Services, metrics and time series. See docs/api.md.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      title: 'Vantage query API',
+      description: 'Services, metrics and time series. See docs/api.md.',
     },
     mapFrameworkError,
   });

@@ -16,8 +16,15 @@ export interface HttpServerBuild {
   readonly http: HttpServerSettings;
   /** Fastify options of this server alone (body limit, parsing). */
   readonly fastify?: Pick<FastifyServerOptions, 'bodyLimit' | 'onProtoPoisoning' | 'onConstructorPoisoning'>;
-  /** The OpenAPI document's info and security schemes, served by the routes it describes. */
-  readonly openapi?: FastifyDynamicSwaggerOptions['openapi'];
+  /**
+   * The OpenAPI document's title and description. Its keys go as bearer tokens; with
+   * `apiKeyHeader`, also in X-API-Key (what ApiKeyVerifier reads).
+   */
+  readonly openapi?: {
+    readonly title: string;
+    readonly description: string;
+    readonly apiKeyHeader?: boolean;
+  };
   /** The server's own mapping of Fastify's errors to coded ones. */
   readonly mapFrameworkError: FrameworkErrorMapper;
   /** Called with each coded error answered. */
@@ -34,9 +41,24 @@ export async function buildHttpServer(o: HttpServerBuild): Promise<FastifyInstan
     ...o.fastify,
     ...httpServerOptions(o.http, o.logger),
   });
-  if (o.openapi) await app.register(swagger, { openapi: o.openapi });
+  if (o.openapi) await app.register(swagger, { openapi: openapiDocument(o.openapi) });
   registerGracefulClose(app, o.http.shutdownGraceMs);
   registerIdleSocketTimeout(app, o.logger);
   registerErrorHandling(app, o.mapFrameworkError, o.onError);
   return app;
+}
+
+function openapiDocument(
+  o: NonNullable<HttpServerBuild['openapi']>,
+): FastifyDynamicSwaggerOptions['openapi'] {
+  const header = { type: 'apiKey', in: 'header', name: 'X-API-Key' } as const;
+  return {
+    info: { title: o.title, version: '1', description: o.description },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        ...(o.apiKeyHeader ? { apiKeyHeader: header } : {}),
+      },
+    },
+  };
 }

@@ -12,7 +12,6 @@ export { createAuthMetrics } from './auth-metrics.js';
 export type { AuthMetrics } from './auth-metrics.js';
 export { quietRequestLogs } from './quiet-request-logs.js';
 export { buildHttpServer } from './http-server.js';
-export type { HttpServerBuild } from './http-server.js';
 export { registerGracefulClose } from './graceful-close.js';
 export { httpServerOptions, registerIdleSocketTimeout } from './server-options.js';
 export type { HttpServerSettings } from './server-options.js';
