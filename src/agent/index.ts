@@ -18,3 +18,4 @@ export { loadScrapeTargets, parseTargetsFile } from './scrape/scrape-targets.js'
 export type { ScrapeTarget } from './scrape/scrape-targets.js';
 export { Scraper } from './scrape/scraper.js';
 export type { ScrapeLimits } from './scrape/target-scraper.js';
+export { hostAgentOptions } from './agent-settings.js';

@@ -1,17 +1,8 @@
-import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
 import { DEFAULT_HEALTH_METRICS, VantageError } from '../core/index.js';
 import type { HealthMetricNames, TierRetention } from '../core/index.js';
-import {
-  httpServerOptions,
-  registerIdleSocketTimeout,
-  quietRequestLogs,
-  registerErrorHandling,
-  registerGracefulClose,
-  healthRoutes,
-} from '../http/index.js';
+import { buildHttpServer, healthRoutes } from '../http/index.js';
 import type { ApiKeyVerifier, HttpServerSettings, ReadinessCheck } from '../http/index.js';
 import type { Store } from '../storage/index.js';
 import type { ApiMetrics } from './api-metrics.js';
@@ -57,24 +48,15 @@ export interface ApiServerOptions {
 export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? Date.now;
   const logger: FastifyBaseLogger = options.logger.child({ component: 'api' });
-  const app = Fastify({
-    loggerInstance: logger,
-    logController: quietRequestLogs(),
-    ...httpServerOptions(options.http, logger),
-  });
-  await app.register(swagger, {
+  const app = await buildHttpServer({
+    logger,
+    http: options.http,
     openapi: {
-      info: {
-        title: 'Vantage query API',
-        version: '1',
-        description: 'Services, metrics and time series. See docs/api.md.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      title: 'Vantage query API',
+      description: 'Services, metrics and time series. See docs/api.md.',
     },
+    mapFrameworkError,
   });
-  registerGracefulClose(app, options.http.shutdownGraceMs);
-  registerIdleSocketTimeout(app, logger);
-  registerErrorHandling(app, mapFrameworkError);
 
   app.addHook('onRequest', async (request) => {
     const open = ['/health', '/ready', '/live', '/openapi.json', ...STREAM_SELF_AUTHENTICATED_PATHS];

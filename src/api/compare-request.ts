@@ -3,7 +3,7 @@ import type { Static } from '@sinclair/typebox';
 import { VantageError, chooseTier } from '../core/index.js';
 import type { Tier, TierRetention } from '../core/index.js';
 import type { SeriesSelector } from '../storage/index.js';
-import { parseQueryRange } from './timeseries-request.js';
+import { RANGE_PARAMS, parseQueryRange } from './timeseries-request.js';
 
 export const CompareQuerySchema = Type.Object({
   metric: Type.String({ minLength: 1, description: 'Metric name, e.g. http_request_duration_ms' }),
@@ -15,10 +15,7 @@ export const CompareQuerySchema = Type.Object({
   service: Type.Optional(
     Type.String({ minLength: 1, description: 'The service a tag side is taken within (required for one)' }),
   ),
-  from: Type.Optional(
-    Type.String({ description: 'Start: epoch ms, RFC 3339, now, or relative (-1h). Default -1h' }),
-  ),
-  to: Type.Optional(Type.String({ description: 'End (exclusive), same forms. Default now' })),
+  ...RANGE_PARAMS,
   step: Type.Optional(
     Type.String({
       description: 'Step of the per-step values the test runs on, whole minutes. Default: about 300 steps',

@@ -17,3 +17,5 @@ export type { StreamMetrics } from './stream/stream-metrics.js';
 export { ticketSecret } from './stream/stream-tickets.js';
 export { streamOptions } from './stream/stream-settings.js';
 export { healthMetricNames } from './health-settings.js';
+export { queryCacheOptions } from './query-cache-settings.js';
+export { distributedPipeline } from './pipeline-settings.js';

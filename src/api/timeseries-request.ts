@@ -12,13 +12,18 @@ import {
 import type { Aggregation, TierRetention } from '../core/index.js';
 import type { BucketQuery } from '../storage/index.js';
 
-export const TimeseriesQuerySchema = Type.Object({
-  service: Type.String({ minLength: 1, description: 'Service name' }),
-  metric: Type.String({ minLength: 1, description: 'Metric name' }),
+/** `from` and `to` of every route over a time range, in the forms parseQueryRange reads. */
+export const RANGE_PARAMS = {
   from: Type.Optional(
     Type.String({ description: 'Start: epoch ms, RFC 3339, now, or relative (-1h). Default -1h' }),
   ),
   to: Type.Optional(Type.String({ description: 'End (exclusive), same forms. Default now' })),
+};
+
+export const TimeseriesQuerySchema = Type.Object({
+  service: Type.String({ minLength: 1, description: 'Service name' }),
+  metric: Type.String({ minLength: 1, description: 'Metric name' }),
+  ...RANGE_PARAMS,
   step: Type.Optional(
     Type.String({
       description: 'Step: a whole number of minutes, as 5m, 1h or ms. Default: about 300 points',

@@ -22,3 +22,4 @@ export { requireKafkaClient } from './kafka/rdkafka.js';
 export type { EnsureTopicOptions } from './kafka/ensure-topic.js';
 export { DEFAULT_GROUP_ID, DEFAULT_TOPIC, resolveKafkaBusOptions } from './kafka/kafka-options.js';
 export type { KafkaBusOptions, KafkaCompression } from './kafka/kafka-options.js';
+export { kafkaBusOptions } from './kafka/kafka-settings.js';

@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { formatBodyForPeople, loadScrapeTargets, previewCollection, startHostAgent } from '../agent/index.js';
+import {
+  formatBodyForPeople,
+  hostAgentOptions,
+  loadScrapeTargets,
+  previewCollection,
+  startHostAgent,
+} from '../agent/index.js';
 import type { ScrapeTarget } from '../agent/index.js';
 import { AGENT_SETTINGS, ConfigError, parseAgentConfig } from '../config/index.js';
 import type { AgentConfig } from '../config/index.js';
@@ -40,13 +46,7 @@ async function runAgentCommand(config: AgentConfig, once: boolean): Promise<void
   const logger = createLogger(config.logLevel, 'vantage-agent');
   const targets = await scrapeTargets(config);
   const running = await startHostAgent({
-    endpoint: config.endpoint,
-    ...(config.apiKey ? { apiKey: config.apiKey } : {}),
-    service: config.service,
-    intervalMs: config.interval,
-    root: config.root,
-    bufferMaxSamples: config.bufferMaxSamples,
-    metricsPort: config.metricsPort,
+    ...hostAgentOptions(config),
     logger,
     scrape: {
       targets,

@@ -8,17 +8,17 @@ import {
   StoreReachability,
   buildApiServer,
   createApiMetrics,
+  distributedPipeline,
   healthMetricNames,
+  queryCacheOptions,
   streamOptions,
 } from '../api/index.js';
 import { buildMetricsServer, httpServerSettings } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { RunningRole } from './running-role.js';
-import { KafkaTail, requireKafkaClient } from '../bus/index.js';
+import { KafkaTail, kafkaBusOptions, requireKafkaClient } from '../bus/index.js';
 import { BusLiveFeed } from './bus-live-feed.js';
-import { kafkaBusOptions } from './distributed-wiring.js';
 import { queryStore } from './fallback-wiring.js';
-import { distributedPipeline, queryCacheOptions } from './query-api-wiring.js';
 import { DASHBOARD_DIR } from './dashboard-dir.js';
 import { ProcessAuth } from './process-auth.js';
 

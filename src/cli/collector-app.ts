@@ -9,6 +9,8 @@ import {
   SampleValidator,
   buildCollectorServer,
   createCollectorMetrics,
+  publisherOptions,
+  requestBounds,
   seriesLimits,
   validationLimits,
 } from '../ingest/index.js';
@@ -54,12 +56,7 @@ export async function buildCollectorApp(
 ): Promise<CollectorApp> {
   const registry = createRoleRegistry('collector', { processMetrics: true });
   const metrics = createCollectorMetrics(registry);
-  const publisher = new BatchPublisher(
-    producer,
-    { maxPendingSamples: config.bufferMaxSamples, timeoutMs: config.bufferTimeout },
-    metrics,
-    busName,
-  );
+  const publisher = new BatchPublisher(producer, publisherOptions(config), metrics, busName);
   const limits = validationLimits(config);
   const app = await buildCollectorServer({
     logger,
@@ -71,8 +68,7 @@ export async function buildCollectorApp(
     publisher,
     apiKeys: auth.apiKeys(registry),
     metricsAuth: auth.metrics(registry),
-    rateLimitPerMinute: config.rateLimitPerMinute,
-    maxBodyBytes: config.maxBodyBytes,
+    ...requestBounds(config),
     readiness,
     http: httpServerSettings(config),
     progress: new PipelineProgress({

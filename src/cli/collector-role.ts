@@ -1,9 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { RoleConfig } from '../config/index.js';
-import { IsolatedKafkaBacklog, KafkaProducer, ensureTopic, requireKafkaClient } from '../bus/index.js';
+import {
+  IsolatedKafkaBacklog,
+  KafkaProducer,
+  ensureTopic,
+  kafkaBusOptions,
+  requireKafkaClient,
+} from '../bus/index.js';
 import { buildCollectorApp } from './collector-app.js';
-import { kafkaBusOptions } from './distributed-wiring.js';
 import { ProcessAuth } from './process-auth.js';
 import type { RunningRole } from './running-role.js';
 

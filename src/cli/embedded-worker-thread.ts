@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { VantageConfig } from '../config/index.js';
 import { EMBEDDED_WORKER_GROUP, EmbeddedConsumer, SegmentLogReader } from '../bus/index.js';
-import { SqliteStore, tierRetention } from '../storage/index.js';
+import { SqliteStore, embeddedPaths, tierRetention } from '../storage/index.js';
 import { createEmbeddedLogGauges } from '../worker/index.js';
 import { createLogger } from '../telemetry/index.js';
 import { startWorkerRole } from './worker-role.js';
@@ -40,7 +39,7 @@ async function main(): Promise<void> {
     if (m.type === 'durable') reader.advance(m.end);
   });
   const store = new SqliteStore({
-    path: join(data.config.dataDir, 'vantage.db'),
+    path: embeddedPaths(data.config).storeFile,
     retention: tierRetention(data.config),
   });
   const consumer = await EmbeddedConsumer.open(reader, EMBEDDED_WORKER_GROUP);

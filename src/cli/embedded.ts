@@ -1,5 +1,4 @@
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { FastifyInstance } from 'fastify';
@@ -12,14 +11,26 @@ import {
   SegmentLogBacklog,
   SegmentLogTail,
 } from '../bus/index.js';
-import { answerLimits, queryThreadOptions, SqliteStore, tierRetention } from '../storage/index.js';
-import { buildApiServer, createApiMetrics, healthMetricNames, streamOptions } from '../api/index.js';
+import {
+  answerLimits,
+  embeddedPaths,
+  queryThreadOptions,
+  SqliteStore,
+  tierRetention,
+} from '../storage/index.js';
+import {
+  buildApiServer,
+  createApiMetrics,
+  healthMetricNames,
+  queryCacheOptions,
+  streamOptions,
+} from '../api/index.js';
 import { buildMetricsServer, httpServerSettings } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { FromWorkerThread, ToWorkerThread, WorkerThreadData } from './embedded-worker-thread.js';
 import { buildCollectorApp } from './collector-app.js';
 import { BusLiveFeed } from './bus-live-feed.js';
-import { embeddedPipeline, queryCacheOptions } from './query-api-wiring.js';
+import { embeddedPipeline } from './query-api-wiring.js';
 import { DASHBOARD_DIR } from './dashboard-dir.js';
 import { ProcessAuth } from './process-auth.js';
 
@@ -40,10 +51,11 @@ export interface EmbeddedVantage {
  */
 export async function startEmbedded(config: VantageConfig, logger: Logger): Promise<EmbeddedVantage> {
   await mkdir(config.dataDir, { recursive: true });
-  const log = await SegmentLog.open({ dir: join(config.dataDir, 'bus') });
+  const paths = embeddedPaths(config);
+  const log = await SegmentLog.open({ dir: paths.logDir });
   // Opened (and migrated) before the worker thread opens it too.
   const store = new SqliteStore({
-    path: join(config.dataDir, 'vantage.db'),
+    path: paths.storeFile,
     retention: tierRetention(config),
     // The API's reads run on threads of their own: a slow query must not stall this thread.
     ...queryThreadOptions(config),

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RoleConfig } from '../config/index.js';
 import { OutboxMergedStore, OutboxReader, SqliteOutbox } from '../storage/index.js';
 import type { Store } from '../storage/index.js';
+import { fallbackOutboxes } from '../worker/index.js';
 import { clickHouseStore } from './distributed-wiring.js';
 
 /**
@@ -10,22 +11,24 @@ import { clickHouseStore } from './distributed-wiring.js';
  */
 export function queryStore(config: RoleConfig, logger: Logger): Store {
   const clickhouse = clickHouseStore(config);
-  if (config.fallback !== 'sqlite') return clickhouse;
+  const outboxes = fallbackOutboxes(config);
+  if (outboxes === undefined) return clickhouse;
   logger.info(
-    { outboxes: config.fallbackPath },
+    { outboxes },
     'answers include the fallback outboxes of these workers (batches not yet in ClickHouse)',
   );
   return new OutboxMergedStore(
     clickhouse,
-    config.fallbackPath.map((path) => new OutboxReader(path)),
+    outboxes.map((path) => new OutboxReader(path)),
     clickhouse,
   );
 }
 
 /** The worker's outbox with `--fallback sqlite`: opened (created) at start, so a bad path fails at boot. */
 export function workerOutbox(config: RoleConfig): SqliteOutbox | undefined {
-  if (config.fallback !== 'sqlite') return undefined;
-  const [path] = config.fallbackPath;
+  const outboxes = fallbackOutboxes(config);
+  if (outboxes === undefined) return undefined;
+  const [path] = outboxes;
   if (path === undefined) throw new Error('--fallback-path names no file');
   return new SqliteOutbox(path);
 }

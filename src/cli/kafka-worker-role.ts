@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { RoleConfig } from '../config/index.js';
-import { KafkaConsumer, ensureTopic, requireKafkaClient } from '../bus/index.js';
-import { createConsumerLagGauge } from '../worker/index.js';
+import { KafkaConsumer, ensureTopic, kafkaBusOptions, requireKafkaClient } from '../bus/index.js';
+import { breakerOptions, createConsumerLagGauge } from '../worker/index.js';
 import type { PipelineWorker } from '../worker/index.js';
 import type { RunningRole } from './running-role.js';
-import { clickHouseStore, kafkaBusOptions, kafkaSource } from './distributed-wiring.js';
+import { clickHouseStore, kafkaSource } from './distributed-wiring.js';
 import { workerOutbox } from './fallback-wiring.js';
 import { startWorkerRole } from './worker-role.js';
 
@@ -52,7 +52,7 @@ export async function startKafkaWorkerRole(config: RoleConfig, logger: Logger): 
     source: kafkaSource(config),
     busName: 'kafka',
     processMetrics: true,
-    breaker: { failureThreshold: config.breakerFailures, probeIntervalMs: config.breakerProbeInterval },
+    breaker: breakerOptions(config),
     pinReplays: true,
     ...(outbox ? { fallback: { outbox, maxBytes: config.fallbackMaxBytes } } : {}),
     onCreated: (created, registry) => {

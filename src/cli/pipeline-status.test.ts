@@ -10,7 +10,7 @@ import { PipelineProgress, createCollectorMetrics } from '../ingest/index.js';
 import type { Store } from '../storage/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import { createConsumerLagGauge, createEmbeddedLogGauges, createWorkerMetrics } from '../worker/index.js';
-import { distributedPipeline } from './query-api-wiring.js';
+import { distributedPipeline } from '../api/index.js';
 import { TEST_HTTP_SETTINGS } from '../../test/support/http-settings.js';
 
 /**

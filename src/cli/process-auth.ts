@@ -1,9 +1,12 @@
 import type { Registry } from 'prom-client';
-import type { VantageConfig } from '../config/index.js';
-import { ApiKeyVerifier, FailedAuthThrottle, createAuthMetrics, metricsKeys } from '../http/index.js';
-import type { AuthMetrics } from '../http/index.js';
-
-export type AuthSettings = Pick<VantageConfig, 'apiKeys' | 'metricsToken' | 'authFailuresPerMinute'>;
+import {
+  ApiKeyVerifier,
+  FailedAuthThrottle,
+  createAuthMetrics,
+  failedAuthThrottleOptions,
+  metricsKeys,
+} from '../http/index.js';
+import type { AuthMetrics, AuthSettings } from '../http/index.js';
 
 /**
  * The authentication of one process (or worker thread): one failed-attempt throttle for all its
@@ -15,7 +18,7 @@ export class ProcessAuth {
   private readonly metricsByRegistry = new Map<Registry, AuthMetrics>();
 
   constructor(private readonly settings: AuthSettings) {
-    this.throttle = new FailedAuthThrottle({ failuresPerMinute: settings.authFailuresPerMinute });
+    this.throttle = new FailedAuthThrottle(failedAuthThrottleOptions(settings));
   }
 
   /** For the collector's and the query API's routes (and the stream's upgrade). */

@@ -1,17 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { RoleConfig, VantageConfig } from '../config/index.js';
-import type { PipelineRole, PipelineStatusOptions, PipelineTarget, QueryCacheOptions } from '../api/index.js';
-
-/** The query cache as the settings describe it (docs/api.md). */
-export function queryCacheOptions(
-  config: Pick<VantageConfig, 'queryCacheMaxMb' | 'queryCacheTtl' | 'queryCacheLiveTtl'>,
-): QueryCacheOptions {
-  return {
-    maxBytes: config.queryCacheMaxMb * 1024 * 1024,
-    ttlMs: config.queryCacheTtl,
-    liveTtlMs: config.queryCacheLiveTtl,
-  };
-}
+import type { PipelineStatusOptions, PipelineTarget } from '../api/index.js';
 
 /**
  * GET /v1/pipeline in embedded mode: the collector's /metrics and the worker thread's, on this
@@ -35,18 +23,6 @@ export function embeddedPipeline(
       return targets;
     },
   };
-}
-
-/** GET /v1/pipeline for `vantage api`: the targets of --pipeline-metrics-urls, on Kafka. */
-export function distributedPipeline(
-  config: Pick<RoleConfig, 'pipelineMetricsUrls'>,
-  credential: string | undefined,
-): PipelineStatusOptions {
-  const targets = config.pipelineMetricsUrls.map((entry): PipelineTarget => {
-    const m = /^(collector|worker)=(.*)$/.exec(entry);
-    return m ? { role: m[1] as PipelineRole, url: m[2] as string } : { url: entry };
-  });
-  return { bus: 'kafka', targets: () => targets, ...(credential !== undefined ? { credential } : {}) };
 }
 
 /** Where a server listening on `host` is reached from this machine. */

@@ -5,7 +5,13 @@ import { SEED_BACKOFF } from '../core/index.js';
 import type { RoleConfig, VantageConfig } from '../config/index.js';
 import type { BusConsumer } from '../bus/index.js';
 import type { SqliteOutbox, Store } from '../storage/index.js';
-import { PipelineWorker, RetentionJob, createFallbackMetrics, createWorkerMetrics } from '../worker/index.js';
+import {
+  PipelineWorker,
+  RetentionJob,
+  createFallbackMetrics,
+  createWorkerMetrics,
+  workerBatching,
+} from '../worker/index.js';
 import { buildMetricsServer, httpServerSettings } from '../http/index.js';
 import type { ReadinessCheck } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
@@ -52,8 +58,7 @@ export async function startWorkerRole(o: WorkerRoleOptions): Promise<RunningWork
     {
       source: o.source,
       busName: o.busName,
-      batchMaxMessages: o.config.workerBatchMaxMessages,
-      lingerMs: o.config.workerLinger,
+      ...workerBatching(o.config),
       backoff: SEED_BACKOFF,
       ...(o.breaker ? { breaker: o.breaker } : {}),
       ...(o.pinReplays ? { pinReplays: true } : {}),

@@ -1,7 +1,7 @@
-import { AGENT_SETTINGS } from './agent-settings.js';
-import { DISTRIBUTED_SETTINGS } from './distributed-settings.js';
 import { httpTimeoutProblems } from '../http/http-settings.js';
-import { SETTINGS } from './settings.js';
+import { COLLECTOR_ROLE_BUFFER_MAX_SAMPLES } from '../ingest/collector-settings.js';
+import { workerFallbackProblems } from '../worker/fallback-settings.js';
+import { AGENT_SETTINGS, DISTRIBUTED_SETTINGS, SETTINGS } from './settings.js';
 import type { SettingKey } from './settings.js';
 import { ConfigError, parseSettings, redactSettings } from './setting-spec.js';
 import type { ParsedSettings } from './setting-spec.js';
@@ -63,13 +63,6 @@ type RoleSettingsTable = {
 export type RoleConfig = ParsedSettings<typeof ROLE_SETTINGS>;
 export type DistributedRole = 'collector' | 'worker' | 'api' | 'migrate';
 
-/**
- * A distributed collector holds samples only while Kafka acknowledges them; when the brokers are
- * away it should refuse early (503, the client retries) rather than hold 100,000 samples in memory
- * the way embedded mode, whose bus is a local file, can afford to.
- */
-export const COLLECTOR_ROLE_BUFFER_MAX_SAMPLES = '10000';
-
 /** The settings of one role: the shared table, with the defaults that differ for that role. */
 export function roleSettings(role: DistributedRole): RoleSettingsTable {
   if (role !== 'collector') return ROLE_SETTINGS;
@@ -109,10 +102,7 @@ export function parseRoleConfig(
   }
   problems.push(...portClashes(values, needs.ports));
   problems.push(...httpTimeoutProblems(values));
-  if (role === 'worker' && values.fallback === 'sqlite' && (values.fallbackPath?.length ?? 0) > 1) {
-    const spec = ROLE_SETTINGS.fallbackPath;
-    problems.push(`${spec.flag} / ${spec.env}: a worker writes one outbox file, not a list`);
-  }
+  if (role === 'worker') problems.push(...workerFallbackProblems(values));
   if (problems.length > 0) throw new ConfigError(problems);
   return values as RoleConfig;
 }

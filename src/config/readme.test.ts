@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AGENT_SETTINGS } from './agent-settings.js';
-import { DISTRIBUTED_SETTINGS } from './distributed-settings.js';
-import { SETTINGS } from './settings.js';
+import { AGENT_SETTINGS, DISTRIBUTED_SETTINGS, SETTINGS } from './settings.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

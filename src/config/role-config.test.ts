@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRoleConfig, redactedRoleConfig, roleSettings } from './config.js';
 import type { DistributedRole, RoleSettingKey } from './config.js';
-import { DISTRIBUTED_SETTINGS } from './distributed-settings.js';
+import { DISTRIBUTED_SETTINGS } from './settings.js';
 import { ConfigError } from './setting-spec.js';
 
 const KAFKA = { kafkaBrokers: 'kafka-1:9092, kafka-2:9092' };

@@ -67,10 +67,21 @@ export function redactSettings(
 
 // Digits only: coercion would read '' as 0 (a random port) and accept 0x1F90 or 1e3.
 const digits = z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number);
-export const portSchema = digits.pipe(z.number().int().min(0).max(65535));
+/** A whole number from `min` to `max`, written in digits. */
+export function wholeNumberSchema(min: number, max: number) {
+  return digits.pipe(z.number().int().min(min).max(max));
+}
+export const portSchema = wholeNumberSchema(0, 65535);
 export const positiveIntSchema = digits.pipe(z.number().int().positive());
 /** A limit's count: a whole number from 1 to 100,000,000. */
-export const limitCountSchema = digits.pipe(z.number().int().min(1).max(100_000_000));
+export const limitCountSchema = wholeNumberSchema(1, 100_000_000);
+/** A setting naming a directory or file: any text but empty. */
+export const pathSchema = z.string().min(1);
+
+/** Whether `text` is an http:// or https:// URL. */
+export function isHttpUrl(text: string): boolean {
+  return URL.canParse(text) && /^https?:$/.test(new URL(text).protocol);
+}
 export const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** Every command logs the same way. */

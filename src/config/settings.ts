@@ -1,132 +1,39 @@
-import { z } from 'zod';
-import { LOG_LEVEL_SETTING, durationSchema, portSchema, positiveIntSchema } from './setting-spec.js';
+import { LOG_LEVEL_SETTING } from './setting-spec.js';
 import type { SettingSpec } from './setting-spec.js';
+import { AGENT_SETTINGS } from '../agent/agent-settings.js';
 import { STREAM_SETTINGS } from '../api/stream/stream-settings.js';
-import { QUERY_CACHE_SETTINGS } from './query-api-settings.js';
 import { HEALTH_SCORE_SETTINGS } from '../api/health-settings.js';
-import { QUERY_THREAD_SETTINGS } from '../storage/sqlite/query-thread-settings.js';
+import { PIPELINE_SETTINGS } from '../api/pipeline-settings.js';
+import { QUERY_API_SETTINGS } from '../api/query-api-settings.js';
+import { QUERY_CACHE_SETTINGS } from '../api/query-cache-settings.js';
+import { KAFKA_SETTINGS } from '../bus/kafka/kafka-settings.js';
+import { AUTH_SETTINGS } from '../http/auth-settings.js';
 import { HTTP_SETTINGS } from '../http/http-settings.js';
-import { AUTH_SETTINGS, apiKeysSchema } from './auth-settings.js';
-import { STALL_SETTINGS } from '../ingest/stall-settings.js';
-import { ANSWER_LIMIT_SETTINGS } from '../storage/answer-limit-settings.js';
-import { RETENTION_SETTINGS } from '../storage/retention-settings.js';
+import { COLLECTOR_SETTINGS } from '../ingest/collector-settings.js';
 import { SERIES_LIMIT_SETTINGS } from '../ingest/series-limit-settings.js';
+import { STALL_SETTINGS } from '../ingest/stall-settings.js';
 import { VALIDATION_SETTINGS } from '../ingest/validation-settings.js';
+import { ANSWER_LIMIT_SETTINGS } from '../storage/answer-limit-settings.js';
+import { CLICKHOUSE_SETTINGS } from '../storage/clickhouse/clickhouse-settings.js';
+import { RETENTION_SETTINGS } from '../storage/retention-settings.js';
+import { DATA_DIR_SETTINGS } from '../storage/sqlite/data-dir-settings.js';
+import { QUERY_THREAD_SETTINGS } from '../storage/sqlite/query-thread-settings.js';
+import { FALLBACK_SETTINGS } from '../worker/fallback-settings.js';
+import { BREAKER_SETTINGS, WORKER_SETTINGS } from '../worker/worker-settings.js';
 
 /**
- * Every setting of the Vantage server roles, once: flag, VANTAGE_* variable, default, schema. The
+ * Every setting of the Vantage server roles, gathered from the modules' own settings files. The
  * CLI builds its options from this table; the README's configuration table is checked against it.
  */
-const port = portSchema;
-const positiveInt = positiveIntSchema;
-const duration = durationSchema();
-
 export const SETTINGS = {
-  dataDir: {
-    flag: '--data-dir',
-    env: 'VANTAGE_DATA_DIR',
-    default: './vantage-data',
-    schema: z.string().min(1),
-    description: 'Directory for the embedded log and the SQLite store',
-  },
-  host: {
-    flag: '--host',
-    env: 'VANTAGE_HOST',
-    default: '0.0.0.0',
-    schema: z.string().min(1),
-    description: 'Address the HTTP servers listen on',
-  },
-  collectorPort: {
-    flag: '--collector-port',
-    env: 'VANTAGE_COLLECTOR_PORT',
-    default: '8000',
-    schema: port,
-    description: 'Collector HTTP port (POST /v1/metrics, its /metrics)',
-  },
-  apiPort: {
-    flag: '--api-port',
-    env: 'VANTAGE_API_PORT',
-    default: '5000',
-    schema: port,
-    description: 'Query API HTTP port',
-  },
-  apiMetricsPort: {
-    flag: '--api-metrics-port',
-    env: 'VANTAGE_API_METRICS_PORT',
-    default: '9091',
-    schema: port,
-    description: "Port of the query API's Prometheus /metrics",
-  },
-  workerMetricsPort: {
-    flag: '--worker-metrics-port',
-    env: 'VANTAGE_WORKER_METRICS_PORT',
-    default: '9092',
-    schema: port,
-    description: "Port of the worker's Prometheus /metrics",
-  },
-  apiKeys: {
-    flag: '--api-keys',
-    env: 'VANTAGE_API_KEYS',
-    default: '',
-    schema: apiKeysSchema,
-    secret: true,
-    description:
-      'Comma-separated API keys, each at least 32 characters (`vantage keys new`); empty means no authentication',
-  },
-  rateLimitPerMinute: {
-    flag: '--rate-limit-per-minute',
-    env: 'VANTAGE_RATE_LIMIT_PER_MINUTE',
-    default: '1000',
-    schema: positiveInt,
-    description: 'Requests per minute per client IP and per API key (token bucket)',
-  },
-  maxBodyBytes: {
-    flag: '--max-body-bytes',
-    env: 'VANTAGE_MAX_BODY_BYTES',
-    default: String(5 * 1024 * 1024),
-    schema: positiveInt,
-    description: 'Largest request body, after gunzip',
-  },
-  ...VALIDATION_SETTINGS,
-  bufferMaxSamples: {
-    flag: '--buffer-max-samples',
-    env: 'VANTAGE_BUFFER_MAX_SAMPLES',
-    default: '100000',
-    schema: positiveInt,
-    description: 'Samples the collector holds while waiting for the bus; beyond it, 503',
-  },
-  bufferTimeout: {
-    flag: '--buffer-timeout',
-    env: 'VANTAGE_BUFFER_TIMEOUT',
-    default: '10s',
-    schema: duration,
-    description: 'Longest a request waits for the bus before 503',
-  },
-  workerBatchMaxMessages: {
-    flag: '--worker-batch-max-messages',
-    env: 'VANTAGE_WORKER_BATCH_MAX_MESSAGES',
-    default: '1000',
-    schema: positiveInt,
-    description: 'Most bus messages the worker folds into one store write',
-  },
-  workerLinger: {
-    flag: '--worker-linger',
-    env: 'VANTAGE_WORKER_LINGER',
-    default: '500ms',
-    schema: duration,
-    description:
-      'How long the worker gathers messages into one store write (data is queryable after about this long)',
-  },
-  ...RETENTION_SETTINGS,
-  maxPointsPerSeries: {
-    flag: '--max-points-per-series',
-    env: 'VANTAGE_MAX_POINTS_PER_SERIES',
-    default: '11000',
-    schema: positiveInt,
-    description: 'Most points one query series may return',
-  },
+  ...DATA_DIR_SETTINGS,
   ...HTTP_SETTINGS,
+  ...COLLECTOR_SETTINGS,
+  ...QUERY_API_SETTINGS,
+  ...WORKER_SETTINGS,
   ...AUTH_SETTINGS,
+  ...VALIDATION_SETTINGS,
+  ...RETENTION_SETTINGS,
   ...STALL_SETTINGS,
   ...SERIES_LIMIT_SETTINGS,
   ...ANSWER_LIMIT_SETTINGS,
@@ -138,3 +45,22 @@ export const SETTINGS = {
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;
+
+/**
+ * The settings of the distributed roles (`vantage collector | worker | api | migrate`) beyond the
+ * server settings they share with `vantage start`: where Kafka and ClickHouse are, the worker's
+ * circuit breaker and fallback, and the pipeline's metrics. Which of them a role requires is
+ * checked in parseRoleConfig.
+ */
+export const DISTRIBUTED_SETTINGS = {
+  ...KAFKA_SETTINGS,
+  ...CLICKHOUSE_SETTINGS,
+  ...BREAKER_SETTINGS,
+  ...PIPELINE_SETTINGS,
+  ...FALLBACK_SETTINGS,
+} as const satisfies Record<string, SettingSpec>;
+
+export type DistributedSettingKey = keyof typeof DISTRIBUTED_SETTINGS;
+
+/** Every setting of `vantage agent`. */
+export { AGENT_SETTINGS };

@@ -4,6 +4,7 @@ export {
   aggregateProblem,
   laterWins,
   mergeAggregate,
+  mergeStats,
   newAggregate,
   rebucket,
 } from './aggregate.js';

@@ -1,15 +1,23 @@
+import { z } from 'zod';
 import { durationSchema } from '../config/setting-spec.js';
 import type { SettingSpec } from '../config/setting-spec.js';
 import type { HttpServerSettings } from './server-options.js';
 
 /**
- * Timeouts of every HTTP port a server role opens (collector, query API, the metrics ports), and
+ * The address and timeouts of every HTTP port a server role opens (collector, query API, the metrics ports), and
  * how long a stopping process waits for its clients. A client that holds a connection without
  * finishing its request costs a socket and memory for as long as it likes unless something ends
  * it; and `server.close()` waits for every connection, so one such client would stop a shutdown.
  * docs/operations.md ("Slow clients and shutdown") explains the defaults.
  */
 export const HTTP_SETTINGS = {
+  host: {
+    flag: '--host',
+    env: 'VANTAGE_HOST',
+    default: '0.0.0.0',
+    schema: z.string().min(1),
+    description: 'Address the HTTP servers listen on',
+  },
   httpHeadersTimeout: {
     flag: '--http-headers-timeout',
     env: 'VANTAGE_HTTP_HEADERS_TIMEOUT',

@@ -1,11 +1,8 @@
-import Fastify from 'fastify';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
-import { registerErrorHandling } from './error-handler.js';
-import { registerGracefulClose } from './graceful-close.js';
 import { healthRoutes } from './health.js';
 import type { ReadinessCheck } from './health.js';
-import { httpServerOptions, registerIdleSocketTimeout } from './server-options.js';
+import { buildHttpServer } from './http-server.js';
 import type { HttpServerSettings } from './server-options.js';
 import type { ApiKeyVerifier } from './api-keys.js';
 
@@ -56,10 +53,7 @@ export async function buildMetricsServer(
   http: HttpServerSettings,
   options: MetricsServerOptions = {},
 ): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, ...httpServerOptions(http) });
-  registerGracefulClose(app, http.shutdownGraceMs);
-  registerIdleSocketTimeout(app);
-  registerErrorHandling(app, () => undefined);
+  const app = await buildHttpServer({ http, mapFrameworkError: () => undefined });
   await app.register(metricsRoutes, { registry, auth: options.auth });
   if (options.health)
     await app.register(healthRoutes, { role: options.health.role, checks: options.health.readiness });

@@ -1,18 +1,8 @@
-import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { VantageError } from '../core/index.js';
-import {
-  httpServerOptions,
-  registerIdleSocketTimeout,
-  quietRequestLogs,
-  registerErrorHandling,
-  registerGracefulClose,
-  healthRoutes,
-  metricsRoutes,
-} from '../http/index.js';
+import { buildHttpServer, healthRoutes, metricsRoutes } from '../http/index.js';
 import type { ApiKeyVerifier, HttpServerSettings, ReadinessCheck } from '../http/index.js';
 import type { BatchPublisher } from './batch-publisher.js';
 import type { CollectorMetrics } from './collector-metrics.js';
@@ -83,32 +73,24 @@ export function createCollectorIngest(
 export async function buildCollectorServer(options: CollectorServerOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? Date.now;
   const logger: FastifyBaseLogger = options.logger.child({ component: 'collector' });
-  const app = Fastify({
-    loggerInstance: logger,
-    logController: quietRequestLogs(),
-    bodyLimit: options.maxBodyBytes,
-    // Plain JSON.parse: the poisoning scan reads every body twice more, and nothing here merges
-    // parsed objects into others (the schema refuses __proto__ and constructor as keys).
-    onProtoPoisoning: 'ignore',
-    onConstructorPoisoning: 'ignore',
-    ...httpServerOptions(options.http, logger),
-  });
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Vantage collector', version: '1', description: 'Metric ingestion. See docs/api.md.' },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-        },
-      },
+  const app = await buildHttpServer({
+    logger,
+    http: options.http,
+    fastify: {
+      bodyLimit: options.maxBodyBytes,
+      // Plain JSON.parse: the poisoning scan reads every body twice more, and nothing here merges
+      // parsed objects into others (the schema refuses __proto__ and constructor as keys).
+      onProtoPoisoning: 'ignore',
+      onConstructorPoisoning: 'ignore',
     },
+    openapi: {
+      title: 'Vantage collector',
+      description: 'Metric ingestion. See docs/api.md.',
+      apiKeyHeader: true,
+    },
+    mapFrameworkError: mapFrameworkError(options.maxBodyBytes),
+    onError: (err) => options.metrics.errors.inc({ code: err.code }),
   });
-  registerGracefulClose(app, options.http.shutdownGraceMs);
-  registerIdleSocketTimeout(app, logger);
-  registerErrorHandling(app, mapFrameworkError(options.maxBodyBytes), (err) =>
-    options.metrics.errors.inc({ code: err.code }),
-  );
   // Only JSON is accepted; anything else is a 415.
   app.removeContentTypeParser('text/plain');
 

@@ -16,3 +16,4 @@ export { ActiveSeriesTracker } from './active-series.js';
 export type { SeriesLimits, SeriesLimitScope } from './active-series.js';
 export { seriesLimits } from './series-limit-settings.js';
 export { validationLimits } from './validation-settings.js';
+export { publisherOptions, requestBounds } from './collector-settings.js';

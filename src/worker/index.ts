@@ -11,3 +11,5 @@ export { createFallbackMetrics } from './fallback-metrics.js';
 export type { FallbackMetrics, OutboxGauges } from './fallback-metrics.js';
 export { FallbackLane, REPLAY_ROUND_MS } from './fallback-lane.js';
 export type { FallbackOptions } from './fallback-lane.js';
+export { breakerOptions, workerBatching } from './worker-settings.js';
+export { fallbackOutboxes } from './fallback-settings.js';

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
-import { durationSchema, listSchema, positiveIntSchema } from '../../config/setting-spec.js';
+import { durationSchema, isHttpUrl, listSchema, positiveIntSchema } from '../../config/setting-spec.js';
 import type { SettingSpec } from '../../config/setting-spec.js';
 import type { LiveFeed } from './live-feed.js';
 import { createStreamMetrics } from './stream-metrics.js';
@@ -10,11 +10,9 @@ import { ticketSecret } from './stream-tickets.js';
 /** `*`, or origins such as https://dash.example.com (scheme, host and port; no path). */
 const origins = listSchema.pipe(
   z.array(
-    z
-      .string()
-      .refine((text) => text === '*' || (URL.canParse(text) && /^https?:$/.test(new URL(text).protocol)), {
-        message: 'each origin must be * or a URL such as https://dash.example.com',
-      }),
+    z.string().refine((text) => text === '*' || isHttpUrl(text), {
+      message: 'each origin must be * or a URL such as https://dash.example.com',
+    }),
   ),
 );
 

@@ -4,23 +4,8 @@ import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { decodePosition, encodePosition, TIERS, VantageError } from '../../core/index.js';
 import type { Aggregate, CumulativePosition, MetricType, TierRetention } from '../../core/index.js';
 import type { LogicalPlan, VqlRow } from '../../query/index.js';
-import type {
-  BucketGroup,
-  BucketQuery,
-  Checkpoint,
-  DeadLetter,
-  DeadLetterQuery,
-  DeadLetterRecord,
-  MetricPageRequest,
-  MetricSummary,
-  PageRequest,
-  RetentionReport,
-  ServiceSummary,
-  Store,
-  StoreStats,
-  SavedPosition,
-  WriteReport,
-} from '../store.js';
+import type * as contract from '../store.js';
+import type { Checkpoint, DeadLetter, SavedPosition, WriteReport } from '../store.js';
 import type { BatchPresence, BatchScope } from '../batch-presence.js';
 import { runMigrations } from './migrator.js';
 import type { MigrationReport } from './migrator.js';
@@ -132,7 +117,7 @@ const VQL_DEADLINE_GRACE_MS = 1_000;
  * and partials of one series-minute (several collectors, flushes, batches) merge at query time with
  * GROUP BY, so correctness never waits for a background merge. Rollup tiers are materialized views.
  */
-export class ClickHouseStore implements Store, BatchPresence {
+export class ClickHouseStore implements contract.Store, BatchPresence {
   readonly kind = 'clickhouse';
   private readonly client: ClickHouseClient;
   private readonly schema: SchemaOptions;
@@ -304,7 +289,7 @@ export class ClickHouseStore implements Store, BatchPresence {
     );
   }
 
-  async deadLetters(query: DeadLetterQuery): Promise<DeadLetterRecord[]> {
+  async deadLetters(query: contract.DeadLetterQuery): Promise<contract.DeadLetterRecord[]> {
     const rows = await this.select<StoredDeadLetterRow>(
       `SELECT toUnixTimestamp64Milli(at) AS at, service_name AS service, metric_name AS metric, type,
               tags, start, samples AS count, value_sum AS sum, value_min AS min, value_max AS max,
@@ -362,17 +347,17 @@ export class ClickHouseStore implements Store, BatchPresence {
     return counts;
   }
 
-  async services(page: PageRequest): Promise<ServiceSummary[]> {
+  async services(page: contract.PageRequest): Promise<contract.ServiceSummary[]> {
     const q = servicesPageSql(this.table(SERIES_TABLE), page);
     return (await this.select<Parameters<typeof q.toSummary>[0]>(q.sql, q.params)).map(q.toSummary);
   }
 
-  async metrics(service: string, page: MetricPageRequest): Promise<MetricSummary[]> {
+  async metrics(service: string, page: contract.MetricPageRequest): Promise<contract.MetricSummary[]> {
     const q = metricsPageSql(this.table(SERIES_TABLE), service, page);
     return (await this.select<Parameters<typeof q.toSummary>[0]>(q.sql, q.params)).map(q.toSummary);
   }
 
-  async queryBuckets(q: BucketQuery): Promise<BucketGroup[]> {
+  async queryBuckets(q: contract.BucketQuery): Promise<contract.BucketGroup[]> {
     const limits = this.answerLimits;
     // The groups first, from the series catalog, one past the limit: an answer over a limit is
     // refused before a point is read.
@@ -396,7 +381,7 @@ export class ClickHouseStore implements Store, BatchPresence {
         g.types.length > 0 && g.types.every((t) => t === 'counter') ? 'counter' : 'gauge',
       ]),
     );
-    const groups = new Map<string, BucketGroup>();
+    const groups = new Map<string, contract.BucketGroup>();
     for (const row of bucketRows) {
       const key = JSON.stringify(row.grp);
       let group = groups.get(key);
@@ -468,7 +453,7 @@ export class ClickHouseStore implements Store, BatchPresence {
    * before its tier's cutoff (a metadata operation, not a rewrite), and forgets series silent for
    * longer than the longest retention. Rows in partitions straddling the cutoff are left to TTL.
    */
-  async applyRetention(now: number): Promise<RetentionReport> {
+  async applyRetention(now: number): Promise<contract.RetentionReport> {
     const deletedRows: Record<string, number> = {};
     for (const tier of TIERS) {
       const table = storageTable(this.schema, TIER_TABLES[tier.name]);
@@ -511,7 +496,7 @@ export class ClickHouseStore implements Store, BatchPresence {
     return { deletedRows, deletedSeries };
   }
 
-  async stats(): Promise<StoreStats> {
+  async stats(): Promise<contract.StoreStats> {
     const [series] = await this.select<{ n: string }>(
       `SELECT uniqExact(service_name, metric_name, type, series_id) AS n FROM ${this.table(SERIES_TABLE)}`,
     );

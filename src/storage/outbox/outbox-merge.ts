@@ -1,5 +1,5 @@
-import { QuantileSketch, laterWins } from '../../core/index.js';
-import type { MetricType } from '../../core/index.js';
+import { QuantileSketch, laterWins, mergeStats, newAggregate } from '../../core/index.js';
+import type { Aggregate, MetricType } from '../../core/index.js';
 import type { Bucket, BucketGroup, BucketQuery, MetricSummary, ServiceSummary } from '../store.js';
 import type { FromBatch, OutboxAggregateRow, OutboxMetricRow, OutboxSeriesRow } from './outbox-reader.js';
 
@@ -24,24 +24,12 @@ export function batchesInStore(
   return held;
 }
 
-/** A bucket of outbox rows, with the time of its last value so it can merge with ClickHouse's. */
-interface BucketAccumulator {
-  start: number;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  last: number;
-  lastTimestamp: number;
-  sketch: QuantileSketch | undefined;
-}
-
 /** Outbox rows as the bucket groups a store would answer `q` with (the same selection rules). */
 export function outboxBucketGroups(rows: readonly OutboxAggregateRow[], q: BucketQuery): BucketGroup[] {
   const tagCache = new Map<string, Record<string, string>>();
   const groups = new Map<
     string,
-    { tags: Record<string, string>; types: Set<MetricType>; buckets: Map<number, BucketAccumulator> }
+    { tags: Record<string, string>; types: Set<MetricType>; buckets: Map<number, Aggregate> }
   >();
   for (const r of rows) {
     let tags = tagCache.get(r.tags);
@@ -62,26 +50,12 @@ export function outboxBucketGroups(rows: readonly OutboxAggregateRow[], q: Bucke
     const start = r.start - (r.start % q.stepMs);
     let b = group.buckets.get(start);
     if (b === undefined) {
-      b = {
-        start,
-        count: 0,
-        sum: 0,
-        min: Number.POSITIVE_INFINITY,
-        max: Number.NEGATIVE_INFINITY,
-        last: 0,
-        lastTimestamp: Number.NEGATIVE_INFINITY,
-        sketch: undefined,
-      };
+      // An aggregate, merged as any other, keeps the time of its last value to merge with the
+      // store's; its sketch is made only when the query needs one.
+      b = { ...newAggregate(r.service, r.name, r.type, r.tags, start), sketch: null };
       group.buckets.set(start, b);
     }
-    b.count += r.count;
-    b.sum += r.sum;
-    b.min = Math.min(b.min, r.min);
-    b.max = Math.max(b.max, r.max);
-    if (laterWins(r.lastTimestamp, r.last, b.lastTimestamp, b.last)) {
-      b.last = r.last;
-      b.lastTimestamp = r.lastTimestamp;
-    }
+    mergeStats(b, r);
     if (q.needSketch && r.sketch) (b.sketch ??= new QuantileSketch()).mergeEncoded(r.sketch);
   }
   return [...groups.values()].map((g) => ({
@@ -97,7 +71,7 @@ export function outboxBucketGroups(rows: readonly OutboxAggregateRow[], q: Bucke
         max: b.max,
         last: q.needLast ? b.last : undefined,
         ...(q.needLast ? { lastTimestamp: b.lastTimestamp } : {}),
-        sketch: b.sketch,
+        sketch: b.sketch ?? undefined,
       })),
   }));
 }

@@ -1,20 +1,7 @@
 import type { Aggregate } from '../../core/index.js';
 import type { LogicalPlan, VqlRow } from '../../query/index.js';
-import type {
-  BucketGroup,
-  BucketQuery,
-  Checkpoint,
-  DeadLetterQuery,
-  DeadLetterRecord,
-  MetricPageRequest,
-  MetricSummary,
-  PageRequest,
-  RetentionReport,
-  ServiceSummary,
-  Store,
-  StoreStats,
-  WriteReport,
-} from '../store.js';
+import type * as contract from '../store.js';
+import type { Checkpoint, WriteReport } from '../store.js';
 import type { BatchPresence } from '../batch-presence.js';
 import { dedupToken } from '../clickhouse/rows.js';
 import {
@@ -57,12 +44,12 @@ const METRIC_NAMES_COUNTED = 10_000;
  * that one answer: counted twice there, never missing. Services and metrics need no check: their
  * merge unites names and keeps maxima, so a batch on both sides changes nothing.
  */
-export class OutboxMergedStore implements Store {
+export class OutboxMergedStore implements contract.Store {
   readonly kind: string;
 
   /** `presence` answers for `primary`: ClickHouseStore is both. */
   constructor(
-    private readonly primary: Store,
+    private readonly primary: contract.Store,
     private readonly outboxes: readonly OutboxReader[],
     private readonly presence: BatchPresence,
   ) {
@@ -75,7 +62,7 @@ export class OutboxMergedStore implements Store {
   }
 
   /** Outbox batches reach dead letters only when replayed into the store, which keeps them. */
-  async deadLetters(query: DeadLetterQuery): Promise<DeadLetterRecord[]> {
+  async deadLetters(query: contract.DeadLetterQuery): Promise<contract.DeadLetterRecord[]> {
     return this.primary.deadLetters(query);
   }
 
@@ -87,7 +74,7 @@ export class OutboxMergedStore implements Store {
    * The store's page with the outboxes' names of that page merged in. A name the outbox adds
    * past the store's last name on a full page belongs to a later page, which will hold it.
    */
-  async services(page: PageRequest): Promise<ServiceSummary[]> {
+  async services(page: contract.PageRequest): Promise<contract.ServiceSummary[]> {
     const snapshot = this.snapshots((q) => q.metrics()).flatMap((r) => r.value);
     const base = await this.primary.services(page);
     const inPage = pageFilter(page, base);
@@ -110,7 +97,7 @@ export class OutboxMergedStore implements Store {
     return mergeServices(base, pending, known).slice(0, page.limit);
   }
 
-  async metrics(service: string, page: MetricPageRequest): Promise<MetricSummary[]> {
+  async metrics(service: string, page: contract.MetricPageRequest): Promise<contract.MetricSummary[]> {
     const snapshot = this.snapshots((q) => q.series(service)).flatMap((r) => r.value);
     const base = await this.primary.metrics(service, page);
     const inPage = pageFilter(page, base);
@@ -119,7 +106,7 @@ export class OutboxMergedStore implements Store {
     return pending.length === 0 ? base : mergeMetrics(base, pending).slice(0, page.limit);
   }
 
-  async queryBuckets(q: BucketQuery): Promise<BucketGroup[]> {
+  async queryBuckets(q: contract.BucketQuery): Promise<contract.BucketGroup[]> {
     const pending = await this.notInStore(
       q,
       this.snapshots((o) => o.aggregates(q.service, q.metric, q.from, q.to)),
@@ -137,11 +124,11 @@ export class OutboxMergedStore implements Store {
     return this.primary.queryVql(plan);
   }
 
-  async applyRetention(now: number): Promise<RetentionReport> {
+  async applyRetention(now: number): Promise<contract.RetentionReport> {
     return this.primary.applyRetention(now);
   }
 
-  async stats(): Promise<StoreStats> {
+  async stats(): Promise<contract.StoreStats> {
     return this.primary.stats();
   }
 
@@ -160,7 +147,7 @@ export class OutboxMergedStore implements Store {
 
   /** The snapshots' rows less those of batches ClickHouse holds (step 2), one question for all. */
   private async notInStore(
-    q: BucketQuery,
+    q: contract.BucketQuery,
     reads: readonly { batches: OutboxBatchRef[]; value: OutboxAggregateRow[] }[],
   ): Promise<OutboxAggregateRow[]> {
     if (reads.length === 0) return [];
@@ -198,7 +185,7 @@ export class OutboxMergedStore implements Store {
 
 /** Whether a name belongs to the page the store answered with `base`. */
 function pageFilter(
-  page: PageRequest,
+  page: contract.PageRequest,
   base: readonly { readonly name: string }[],
 ): (name: string) => boolean {
   const after = page.after ?? '';

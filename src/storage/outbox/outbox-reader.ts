@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import type { MetricType } from '../../core/index.js';
 import type { Checkpoint } from '../store.js';
-import { OUTBOX_APPLICATION_ID, openOutboxDatabase } from './outbox-schema.js';
+import { ENCODED_AGGREGATE_COLUMNS, OUTBOX_APPLICATION_ID, openOutboxDatabase } from './outbox-schema.js';
+import type { EncodedAggregate } from './outbox-schema.js';
 
 /** A batch of the outbox as the query API sees it: which one, and which checkpoint it carries. */
 export interface OutboxBatchRef {
@@ -15,19 +16,7 @@ export interface FromBatch {
   readonly batchId: number;
 }
 
-export interface OutboxAggregateRow extends FromBatch {
-  readonly type: MetricType;
-  /** Canonical tag text. */
-  readonly tags: string;
-  readonly start: number;
-  readonly count: number;
-  readonly sum: number;
-  readonly min: number;
-  readonly max: number;
-  readonly last: number;
-  readonly lastTimestamp: number;
-  readonly sketch: Buffer | null;
-}
+export interface OutboxAggregateRow extends FromBatch, EncodedAggregate {}
 
 export interface OutboxMetricRow extends FromBatch {
   readonly service: string;
@@ -50,8 +39,7 @@ export class OutboxQueries {
   aggregates(service: string, metric: string, from: number, to: number): OutboxAggregateRow[] {
     return this.db
       .prepare(
-        `SELECT r.batch_id AS batchId, s.type, s.tags, r.start, r.count, r.sum, r.min, r.max, r.last,
-                r.last_ts AS lastTimestamp, r.sketch
+        `SELECT r.batch_id AS batchId, ${ENCODED_AGGREGATE_COLUMNS}
          FROM outbox_series s JOIN outbox_row r ON r.series_id = s.id
          WHERE s.service = ? AND s.name = ? AND r.start >= ? AND r.start < ?`,
       )

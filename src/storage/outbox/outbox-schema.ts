@@ -1,9 +1,18 @@
 import type { Database } from 'better-sqlite3';
 import Sqlite from 'better-sqlite3';
+import type { Aggregate } from '../../core/index.js';
+import { AGGREGATE_VALUE_COLUMNS } from '../sqlite/schema.js';
 
 /** 'VTOB' in the file header: marks a Vantage outbox, so a reader refuses any other SQLite file. */
 export const OUTBOX_APPLICATION_ID = 0x56544f42;
 const SCHEMA_VERSION = 1;
+
+/** An aggregate as an outbox row holds it: its sketch still encoded. */
+export type EncodedAggregate = Omit<Aggregate, 'sketch'> & { readonly sketch: Buffer | null };
+
+/** The columns of `outbox_series s` joined to `outbox_row r` that read as an EncodedAggregate. */
+export const ENCODED_AGGREGATE_COLUMNS =
+  's.service, s.name, s.type, s.tags, r.start, r.count, r.sum, r.min, r.max, r.last, r.last_ts AS lastTimestamp, r.sketch';
 
 /**
  * The fallback outbox file. One row of `outbox_batch` per worker batch that could not go to
@@ -56,12 +65,7 @@ export function migrateOutbox(db: Database): void {
         series_id INTEGER NOT NULL,
         start INTEGER NOT NULL,
         count INTEGER NOT NULL,
-        sum REAL NOT NULL,
-        min REAL NOT NULL,
-        max REAL NOT NULL,
-        last REAL NOT NULL,
-        last_ts INTEGER NOT NULL,
-        sketch BLOB,
+        ${AGGREGATE_VALUE_COLUMNS},
         PRIMARY KEY (batch_id, ord)
       ) WITHOUT ROWID;
       CREATE INDEX outbox_row_by_series ON outbox_row (series_id, start);

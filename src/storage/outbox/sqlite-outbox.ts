@@ -1,9 +1,10 @@
 import { statSync } from 'node:fs';
 import type { Database, Statement } from 'better-sqlite3';
 import { QuantileSketch } from '../../core/index.js';
-import type { Aggregate, MetricType } from '../../core/index.js';
+import type { Aggregate } from '../../core/index.js';
 import type { Checkpoint } from '../store.js';
-import { migrateOutbox, openOutboxDatabase } from './outbox-schema.js';
+import { ENCODED_AGGREGATE_COLUMNS, migrateOutbox, openOutboxDatabase } from './outbox-schema.js';
+import type { EncodedAggregate } from './outbox-schema.js';
 
 /** A batch waiting in the outbox for ClickHouse. */
 export interface OutboxBatch {
@@ -161,37 +162,11 @@ export class SqliteOutbox {
   aggregates(batchId: number): Aggregate[] {
     const rows = this.db
       .prepare(
-        `SELECT s.service, s.name, s.type, s.tags, r.start, r.count, r.sum, r.min, r.max, r.last, r.last_ts, r.sketch
+        `SELECT ${ENCODED_AGGREGATE_COLUMNS}
          FROM outbox_row r JOIN outbox_series s ON s.id = r.series_id WHERE r.batch_id = ? ORDER BY r.ord`,
       )
-      .all(batchId) as {
-      service: string;
-      name: string;
-      type: MetricType;
-      tags: string;
-      start: number;
-      count: number;
-      sum: number;
-      min: number;
-      max: number;
-      last: number;
-      last_ts: number;
-      sketch: Buffer | null;
-    }[];
-    return rows.map((r) => ({
-      service: r.service,
-      name: r.name,
-      type: r.type,
-      tags: r.tags,
-      start: r.start,
-      count: r.count,
-      sum: r.sum,
-      min: r.min,
-      max: r.max,
-      last: r.last,
-      lastTimestamp: r.last_ts,
-      sketch: r.sketch ? QuantileSketch.decode(r.sketch) : null,
-    }));
+      .all(batchId) as EncodedAggregate[];
+    return rows.map((r) => ({ ...r, sketch: r.sketch ? QuantileSketch.decode(r.sketch) : null }));
   }
 
   /** Notes that an insert with the batch's token is about to be tried. */

@@ -1,9 +1,6 @@
-import { z } from 'zod';
-import { durationSchema } from '../../config/setting-spec.js';
+import { durationSchema, wholeNumberSchema } from '../../config/setting-spec.js';
 import type { SettingSpec } from '../../config/setting-spec.js';
 import type { SqliteStoreOptions } from './sqlite-store.js';
-
-const wholeNumber = z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number);
 
 /**
  * The query threads of `vantage start` (docs/architecture.md, "Query threads"): better-sqlite3
@@ -17,7 +14,7 @@ export const QUERY_THREAD_SETTINGS = {
     flag: '--query-threads',
     env: 'VANTAGE_QUERY_THREADS',
     default: '2',
-    schema: wholeNumber.pipe(z.number().int().min(0).max(64)),
+    schema: wholeNumberSchema(0, 64),
     description:
       "Threads for the query API's SQLite reads, each with its own connection; 0 reads on the main thread",
   },
@@ -25,7 +22,7 @@ export const QUERY_THREAD_SETTINGS = {
     flag: '--query-queue-max',
     env: 'VANTAGE_QUERY_QUEUE_MAX',
     default: '256',
-    schema: wholeNumber.pipe(z.number().int().min(0).max(1_000_000)),
+    schema: wholeNumberSchema(0, 1_000_000),
     description: 'SQLite reads that wait while every query thread is busy; beyond it, 503',
   },
   queryTimeout: {

@@ -15,6 +15,17 @@ export const DEAD_LETTER_TABLE = 'dead_letter';
 export const POSITION_TABLE = 'cumulative_position';
 
 /**
+ * The columns after `count` that hold an aggregate's values, the same in the tier tables and the
+ * fallback outbox (storage/outbox/outbox-schema.ts): `last` with its time, the sketch encoded.
+ */
+export const AGGREGATE_VALUE_COLUMNS = `sum REAL NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  last REAL NOT NULL,
+  last_ts INTEGER NOT NULL,
+  sketch BLOB`;
+
+/**
  * The embedded schema. Aggregate rows are clustered by (metric, bucket start, series), so that a
  * query of one metric over a time range reads one contiguous run of each tier's B-tree.
  */
@@ -91,12 +102,7 @@ function createVersion1(db: Database): void {
           start INTEGER NOT NULL,
           series_id INTEGER NOT NULL,
           count REAL NOT NULL,
-          sum REAL NOT NULL,
-          min REAL NOT NULL,
-          max REAL NOT NULL,
-          last REAL NOT NULL,
-          last_ts INTEGER NOT NULL,
-          sketch BLOB,
+          ${AGGREGATE_VALUE_COLUMNS},
           PRIMARY KEY (metric_id, start, series_id)
         ) WITHOUT ROWID;
       `);

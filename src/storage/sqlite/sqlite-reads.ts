@@ -52,16 +52,17 @@ export interface EncodedBucketGroup extends Omit<BucketGroup, 'buckets'> {
   readonly buckets: EncodedBucket[];
 }
 
+/** A row of the buckets query, read raw: its columns in the order the SELECT names them. */
 type BucketRow = [
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number | null,
-  Buffer | null,
-  number | null,
+  grp: number,
+  start: number,
+  count: number,
+  sum: number,
+  min: number,
+  max: number,
+  last: number | null,
+  sketch: Buffer | null,
+  lastTs: number | null,
 ];
 
 /** Series of one metric whose tags a metrics listing reads for its tag keys. */

@@ -11,23 +11,8 @@ import {
 import { DEAD_LETTER_LIMIT, deadLetterRecord, failureReason, sortForStorage } from '../dead-letters.js';
 import type { Aggregate, CumulativePosition, TierRetention } from '../../core/index.js';
 import type { LogicalPlan, VqlRow } from '../../query/index.js';
-import type {
-  BucketGroup,
-  BucketQuery,
-  Checkpoint,
-  DeadLetter,
-  DeadLetterQuery,
-  DeadLetterRecord,
-  MetricPageRequest,
-  MetricSummary,
-  PageRequest,
-  RetentionReport,
-  ServiceSummary,
-  Store,
-  SavedPosition,
-  StoreStats,
-  WriteReport,
-} from '../store.js';
+import type * as contract from '../store.js';
+import type { Checkpoint, DeadLetter, SavedPosition, WriteReport } from '../store.js';
 import { DEAD_LETTER_TABLE, POSITION_TABLE, migrate, tierTable } from './schema.js';
 import { isRecordError, readDeadLetters } from './dead-letter-table.js';
 import { SeriesCatalog } from './series-catalog.js';
@@ -67,7 +52,7 @@ export const DEFAULT_QUERY_QUEUE_MAX = 256;
  * the query API through others (WAL lets reads run beside a write): this thread's reader, or the
  * connections of its query threads (sqlite-query-thread.ts).
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements contract.Store {
   readonly kind = 'sqlite';
   private readonly writer: Db;
   private readonly reader: Db;
@@ -270,7 +255,7 @@ export class SqliteStore implements Store {
     return out;
   }
 
-  async deadLetters(query: DeadLetterQuery): Promise<DeadLetterRecord[]> {
+  async deadLetters(query: contract.DeadLetterQuery): Promise<contract.DeadLetterRecord[]> {
     return readDeadLetters(this.reader, query);
   }
 
@@ -280,15 +265,15 @@ export class SqliteStore implements Store {
       .all(source) as Checkpoint[];
   }
 
-  async services(page: PageRequest): Promise<ServiceSummary[]> {
+  async services(page: contract.PageRequest): Promise<contract.ServiceSummary[]> {
     return this.read({ op: 'services', page });
   }
 
-  async metrics(service: string, page: MetricPageRequest): Promise<MetricSummary[]> {
+  async metrics(service: string, page: contract.MetricPageRequest): Promise<contract.MetricSummary[]> {
     return this.read({ op: 'metrics', service, page });
   }
 
-  async queryBuckets(query: BucketQuery): Promise<BucketGroup[]> {
+  async queryBuckets(query: contract.BucketQuery): Promise<contract.BucketGroup[]> {
     return decodeBucketGroups(await this.read({ op: 'buckets', query }));
   }
 
@@ -303,7 +288,7 @@ export class SqliteStore implements Store {
     return (await this.queryThreads.run(request, lane)) as ReadAnswer<R>;
   }
 
-  async applyRetention(now: number): Promise<RetentionReport> {
+  async applyRetention(now: number): Promise<contract.RetentionReport> {
     const deletedRows: Record<string, number> = {};
     const metricIds = (this.writer.prepare('SELECT id FROM metric').all() as { id: number }[]).map(
       (r) => r.id,
@@ -332,7 +317,7 @@ export class SqliteStore implements Store {
     return { deletedRows, deletedSeries: stale };
   }
 
-  async stats(): Promise<StoreStats> {
+  async stats(): Promise<contract.StoreStats> {
     const { n } = this.reader.prepare('SELECT count(*) AS n FROM series').get() as { n: number };
     let bytes = 0;
     for (const suffix of ['', '-wal']) {

@@ -1,8 +1,6 @@
-import { z } from 'zod';
-import { durationSchema } from './setting-spec.js';
-import type { SettingSpec } from './setting-spec.js';
-
-const wholeNumber = z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number);
+import { durationSchema, wholeNumberSchema } from '../config/setting-spec.js';
+import type { SettingSpec } from '../config/setting-spec.js';
+import type { QueryCacheOptions } from './cached-answers.js';
 
 /**
  * Settings of the query cache, shared by `vantage start` and `vantage api`. docs/api.md explains
@@ -13,7 +11,7 @@ export const QUERY_CACHE_SETTINGS = {
     flag: '--query-cache-max-mb',
     env: 'VANTAGE_QUERY_CACHE_MAX_MB',
     default: '64',
-    schema: wholeNumber.pipe(z.number().int().min(0).max(1_048_576)),
+    schema: wholeNumberSchema(0, 1_048_576),
     description: 'Memory bound of the in-process query cache, in MiB; 0 turns the cache off',
   },
   queryCacheTtl: {
@@ -31,3 +29,16 @@ export const QUERY_CACHE_SETTINGS = {
     description: 'How long a cached answer whose range reaches into the last 2 minutes is served',
   },
 } as const satisfies Record<string, SettingSpec>;
+
+/** The query cache as the parsed settings describe it (docs/api.md). */
+export function queryCacheOptions(values: {
+  readonly queryCacheMaxMb: number;
+  readonly queryCacheTtl: number;
+  readonly queryCacheLiveTtl: number;
+}): QueryCacheOptions {
+  return {
+    maxBytes: values.queryCacheMaxMb * 1024 * 1024,
+    ttlMs: values.queryCacheTtl,
+    liveTtlMs: values.queryCacheLiveTtl,
+  };
+}

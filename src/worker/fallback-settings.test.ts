@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRoleConfig } from './config.js';
-import type { DistributedRole, RoleSettingKey } from './config.js';
-import { ConfigError } from './setting-spec.js';
+import { ConfigError, parseRoleConfig } from '../config/index.js';
+import type { DistributedRole, RoleSettingKey } from '../config/index.js';
 
 const ROLE = { kafkaBrokers: 'kafka:9092', clickhouseUrl: 'http://clickhouse:8123' };
 

@@ -2,22 +2,27 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { METRIC_LIMITS } from '../core/index.js';
-import { SCRAPE_SETTINGS } from '../agent/scrape/scrape-settings.js';
-import { LOG_LEVEL_SETTING, durationSchema, portSchema, positiveIntSchema } from './setting-spec.js';
-import type { SettingSpec } from './setting-spec.js';
+import { SCRAPE_SETTINGS } from './scrape/scrape-settings.js';
+import {
+  LOG_LEVEL_SETTING,
+  durationSchema,
+  isHttpUrl,
+  pathSchema,
+  portSchema,
+  positiveIntSchema,
+} from '../config/setting-spec.js';
+import type { SettingSpec } from '../config/setting-spec.js';
+import type { StartAgentOptions } from './host-agent.js';
 
-/** Every setting of `vantage agent`, in the same form as the server's (settings.ts). */
+/** Every setting of `vantage agent`, in the same form as the server's. */
 export const AGENT_SETTINGS = {
   endpoint: {
     flag: '--endpoint',
     env: 'VANTAGE_ENDPOINT',
     default: 'http://localhost:8000',
-    schema: z
-      .string()
-      .trim()
-      .refine((text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol), {
-        message: 'must be an http:// or https:// URL such as http://localhost:8000',
-      }),
+    schema: z.string().trim().refine(isHttpUrl, {
+      message: 'must be an http:// or https:// URL such as http://localhost:8000',
+    }),
     description: 'Collector base URL (metrics go to POST {endpoint}/v1/metrics)',
   },
   apiKey: {
@@ -59,10 +64,7 @@ export const AGENT_SETTINGS = {
     flag: '--root',
     env: 'VANTAGE_AGENT_ROOT',
     default: '/',
-    schema: z
-      .string()
-      .min(1)
-      .transform((p) => resolve(p)),
+    schema: pathSchema.transform((p) => resolve(p)),
     description: "Directory holding the host's /proc and /sys (e.g. /host in a container)",
   },
   bufferMaxSamples: {
@@ -75,3 +77,24 @@ export const AGENT_SETTINGS = {
   ...SCRAPE_SETTINGS,
   logLevel: LOG_LEVEL_SETTING,
 } as const satisfies Record<string, SettingSpec>;
+
+/** The agent as the parsed settings describe it. */
+export function hostAgentOptions(values: {
+  readonly endpoint: string;
+  readonly apiKey: string | undefined;
+  readonly service: string;
+  readonly interval: number;
+  readonly root: string;
+  readonly bufferMaxSamples: number;
+  readonly metricsPort: number;
+}): Omit<StartAgentOptions, 'logger'> {
+  return {
+    endpoint: values.endpoint,
+    ...(values.apiKey ? { apiKey: values.apiKey } : {}),
+    service: values.service,
+    intervalMs: values.interval,
+    root: values.root,
+    bufferMaxSamples: values.bufferMaxSamples,
+    metricsPort: values.metricsPort,
+  };
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { isHttpUrl } from '../../config/setting-spec.js';
+import type { ParsedSettings, SettingSpec } from '../../config/setting-spec.js';
+import { answerLimits } from '../answer-limit-settings.js';
+import { tierRetention } from '../retention-settings.js';
+import type { ClickHouseStoreOptions } from './clickhouse-store.js';
+
+/** ClickHouse database and cluster names go into DDL unquoted: plain identifiers only. */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const IDENTIFIER_MESSAGE = 'must be a plain identifier: letters, digits and _, not first a digit';
+const identifier = z.string().trim().regex(IDENTIFIER, IDENTIFIER_MESSAGE);
+
+/** Empty text (an exported but empty variable) means none. */
+const optionalIdentifier = z
+  .string()
+  .optional()
+  .transform((text) => (text === undefined || text.trim() === '' ? undefined : text.trim()))
+  .refine((name) => name === undefined || IDENTIFIER.test(name), IDENTIFIER_MESSAGE);
+
+/** Where ClickHouse is for `vantage worker | api | migrate`, which require the URL (parseRoleConfig). */
+export const CLICKHOUSE_SETTINGS = {
+  clickhouseUrl: {
+    flag: '--clickhouse-url',
+    env: 'VANTAGE_CLICKHOUSE_URL',
+    default: '',
+    schema: z
+      .string()
+      .trim()
+      .refine((text) => text === '' || isHttpUrl(text), {
+        message: 'must be an http:// or https:// URL such as http://clickhouse:8123',
+      }),
+    description: 'ClickHouse HTTP URL, such as http://clickhouse:8123 (worker, api, migrate)',
+  },
+  clickhouseUser: {
+    flag: '--clickhouse-user',
+    env: 'VANTAGE_CLICKHOUSE_USER',
+    default: 'default',
+    schema: z.string().min(1, 'must not be empty'),
+    description: 'ClickHouse user (the API needs only SELECT; see docs/operations.md)',
+  },
+  clickhousePassword: {
+    flag: '--clickhouse-password',
+    env: 'VANTAGE_CLICKHOUSE_PASSWORD',
+    default: '',
+    schema: z.string(),
+    secret: true,
+    description: 'ClickHouse password',
+  },
+  clickhouseDatabase: {
+    flag: '--clickhouse-database',
+    env: 'VANTAGE_CLICKHOUSE_DATABASE',
+    default: 'vantage',
+    schema: identifier,
+    description: 'ClickHouse database holding the Vantage tables',
+  },
+  clickhouseCluster: {
+    flag: '--clickhouse-cluster',
+    env: 'VANTAGE_CLICKHOUSE_CLUSTER',
+    default: '',
+    schema: optionalIdentifier,
+    description: 'ClickHouse cluster: replicated, sharded tables and ON CLUSTER DDL (empty: one server)',
+  },
+} as const satisfies Record<string, SettingSpec>;
+
+/**
+ * The ClickHouse store as the parsed settings describe it. `recordBatchTokens`: a fallback
+ * worker's rows name their batch, for the query API's merge with its outbox.
+ */
+export function clickHouseStoreOptions(
+  values: ParsedSettings<typeof CLICKHOUSE_SETTINGS> &
+    Parameters<typeof tierRetention>[0] &
+    Parameters<typeof answerLimits>[0],
+  recordBatchTokens: boolean,
+): ClickHouseStoreOptions {
+  return {
+    url: values.clickhouseUrl,
+    username: values.clickhouseUser,
+    password: values.clickhousePassword,
+    database: values.clickhouseDatabase,
+    cluster: values.clickhouseCluster,
+    retention: tierRetention(values),
+    answerLimits: answerLimits(values),
+    recordBatchTokens,
+  };
+}

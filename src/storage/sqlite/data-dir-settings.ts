@@ -1,0 +1,22 @@
+import { join } from 'node:path';
+import { pathSchema } from '../../config/setting-spec.js';
+import type { SettingSpec } from '../../config/setting-spec.js';
+
+/** Where `vantage start` keeps its data: the embedded bus's log and the SQLite store, side by side. */
+export const DATA_DIR_SETTINGS = {
+  dataDir: {
+    flag: '--data-dir',
+    env: 'VANTAGE_DATA_DIR',
+    default: './vantage-data',
+    schema: pathSchema,
+    description: 'Directory for the embedded log and the SQLite store',
+  },
+} as const satisfies Record<string, SettingSpec>;
+
+/** The SQLite file and the log's directory inside the data directory. */
+export function embeddedPaths(values: { readonly dataDir: string }): {
+  readonly storeFile: string;
+  readonly logDir: string;
+} {
+  return { storeFile: join(values.dataDir, 'vantage.db'), logDir: join(values.dataDir, 'bus') };
+}
