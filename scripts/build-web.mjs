@@ -1,11 +1,12 @@
 // The dashboard's half of `npm run build`: web/ into dist/web, which the query API serves at `/`.
 //
 // Vite builds it wherever its native parts load. They do not after `npm ci --omit=optional`: npm
-// counts rolldown's and lightningcss's per-platform binaries as optional dependencies (as it must,
-// since each platform gets a different one), and rolldown's own fallback, its WASM binding, is
-// optional too and declares cpu "wasm32", so npm refuses it as a plain dependency. There esbuild-wasm,
-// a plain dependency that runs on every platform, builds the same files with the same layout:
-// slower and not byte-identical to Vite's output, but a working dashboard with no optional package.
+// counts the per-platform binaries of rolldown (Vite's bundler) and lightningcss (its CSS minifier)
+// as optional dependencies, and so is rolldown's WASM binding, which declares cpu "wasm32": npm
+// refuses it as a plain dependency on any real CPU (EBADPLATFORM). There esbuild-wasm, a plain
+// dependency that runs on every platform, builds the same page from the same sources into the same
+// place: one bundle rather than a chunk per page, and no .vite/manifest.json (which only
+// bench/browser-bench.ts reads), so a working dashboard with no optional package.
 // The layout below mirrors web/vite.config.ts (outDir, assetsDir, target); keep them in step.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,25 +18,21 @@ const web = join(root, 'web');
 const outDir = join(root, 'dist', 'web');
 const assets = join(outDir, 'assets');
 
-/** Why Vite cannot build here: its native parts that fail to load, or none. */
-async function viteNativeParts() {
+/** Vite's native parts that do not load here (empty where Vite can build). */
+async function missingNativeParts() {
   const fromVite = createRequire(createRequire(import.meta.url).resolve('vite/package.json'));
   const missing = [];
   try {
     await import(fromVite.resolve('rolldown'));
-  } catch (error) {
-    missing.push(`rolldown (${firstLine(error)})`);
+  } catch {
+    missing.push('rolldown');
   }
   try {
     fromVite('lightningcss');
-  } catch (error) {
-    missing.push(`lightningcss (${firstLine(error)})`);
+  } catch {
+    missing.push('lightningcss');
   }
   return missing;
-}
-
-function firstLine(error) {
-  return String(error instanceof Error ? error.message : error).split('\n')[0];
 }
 
 async function buildWithVite() {
@@ -88,11 +85,13 @@ async function buildWithEsbuildWasm() {
   const tags =
     `<script type="module" crossorigin src="${href(entryFile)}"></script>` +
     (cssBundle ? `\n    <link rel="stylesheet" crossorigin href="${href(cssBundle)}">` : '');
-  const html = readFileSync(join(web, 'index.html'), 'utf8');
+  const lines = readFileSync(join(web, 'index.html'), 'utf8').split('\n');
   const source = '<script type="module" src="/src/main.tsx"></script>';
-  if (!html.includes(source)) throw new Error(`web/index.html no longer loads the app with ${source}`);
+  const at = lines.findIndex((line) => line.trim() === source);
+  if (at < 0) throw new Error(`web/index.html no longer loads the app with ${source}`);
+  lines.splice(at, 1);
   // The entry moves into <head>, where Vite puts it: a module script runs after parsing either way.
-  const built = html.replace(`    ${source}\n`, '').replace('  </head>', `    ${tags}\n  </head>`);
+  const built = lines.join('\n').replace('</head>', `  ${tags}\n  </head>`);
   writeFileSync(join(outDir, 'index.html'), built);
   if (existsSync(join(web, 'public'))) cpSync(join(web, 'public'), outDir, { recursive: true });
 
@@ -102,12 +101,14 @@ async function buildWithEsbuildWasm() {
   );
 }
 
-const missing = await viteNativeParts();
+const missing = await missingNativeParts();
 if (missing.length === 0) {
   await buildWithVite();
 } else {
+  // rolldown's own message blames an npm bug and advises deleting package-lock.json: wrong here.
   console.log(
-    `Vite's native parts are not installed (${missing.join('; ')}): building the dashboard with esbuild-wasm.`,
+    `The native binaries of ${missing.join(' and ')} are not installed (optional dependencies, ` +
+      'as after npm ci --omit=optional): building the dashboard with esbuild-wasm instead of Vite.',
   );
   await buildWithEsbuildWasm();
 }
