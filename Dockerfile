@@ -10,8 +10,9 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# The dashboard, built by Vite into dist/web and served by the query API at /.
+# The dashboard, built by Vite into dist/web (scripts/build-web.mjs) and served by the query API at /.
 COPY web ./web
+COPY scripts/build-web.mjs ./scripts/
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim

@@ -12,6 +12,11 @@ export default tseslint.config(
       globals: { module: 'writable', require: 'readonly', process: 'readonly', console: 'readonly' },
     },
   },
+  {
+    // Build scripts run on Node as plain ES modules.
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { URL: 'readonly', process: 'readonly', console: 'readonly' } },
+  },
   ...tseslint.configs.recommended,
   // CommonJS is what scripts/check-node.cjs must be: it runs on Nodes too old for the project.
   { files: ['**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },

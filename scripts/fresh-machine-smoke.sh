@@ -2,12 +2,12 @@
 # The README's first command on a fresh machine, as a newcomer runs it: a clean clone of the
 # committed HEAD, `npm ci`, then `npm start`, exactly as the README says, with the Kafka client
 # absent as where npm can neither download nor build it (npm then leaves it out: this script
-# removes it when npm could install it). Not `npm ci --omit=optional`: that also leaves out
-# rolldown's native binding, another optional dependency, without which `vite build` fails. Both ports must get
-# ready, one metric posted must be read back, the dashboard's / must be served, the distributed
-# collector must refuse at once with its coded error, and SIGTERM must stop Vantage. Runs on Node
-# 24 (scripts/ensure-node.sh) and on every other Node on PATH: a supported one gets the same run,
-# an older one must be refused by `npm start` with one line naming the Node needed.
+# removes it when npm could install it). Both ports must get ready, one metric posted must be read
+# back, the dashboard's / must be served, the distributed collector must refuse at once with its
+# coded error, and SIGTERM must stop Vantage. Runs on Node 24 (scripts/ensure-node.sh) and on every
+# other Node on PATH: a supported one gets the same run, an older one must be refused by `npm start`
+# with one line naming the Node needed. First, on Node 24, `npm start` with no optional package at
+# all, as after `npm ci --omit=optional` (see omit_optional_run).
 # Usage: bash scripts/fresh-machine-smoke.sh [commit]   (default HEAD; npm test runs it without
 # one; exits non-zero on any failure)
 set -euo pipefail
@@ -83,6 +83,81 @@ $out"
   rm -rf "$dir"
 }
 
+# `npm start` in <dir> on free ports, until both are ready; sets pid, collector and api.
+npm_start() { # <dir> <node>
+  local dir=$1 node=$2 api_metrics worker_metrics
+  read -r collector api api_metrics worker_metrics <<<"$(free_ports)"
+  log=$scratch/npm-start.log
+  # setsid: its own process group, so that nothing of it can outlive a failed run.
+  (cd "$dir" && PATH="$(dirname "$node"):$PATH" VANTAGE_COLLECTOR_PORT=$collector VANTAGE_API_PORT=$api \
+    VANTAGE_API_METRICS_PORT=$api_metrics VANTAGE_WORKER_METRICS_PORT=$worker_metrics \
+    exec setsid npm start >"$log" 2>&1) &
+  pid=$!
+  trap 'kill -KILL -- -$pid 2>/dev/null || true; cleanup' EXIT
+  wait_for 300 "the collector ready on :$collector" get "http://127.0.0.1:$collector/ready"
+  wait_for 60 "the query API ready on :$api" get "http://127.0.0.1:$api/ready"
+}
+
+# SIGTERM to npm alone, as a process manager does: npm passes it to its script's process, which
+# must be Vantage itself (`exec node` in package.json), not a shell that dies and leaves it running.
+npm_stop() {
+  kill -TERM "$pid"
+  local until=$((SECONDS + 30))
+  while kill -0 "$pid" 2>/dev/null; do
+    [ "$SECONDS" -lt "$until" ] || fail "npm start still running 30 s after SIGTERM"
+    sleep 0.5
+  done
+  wait "$pid" || true
+  if get "http://127.0.0.1:$api/live" >/dev/null 2>&1 || get "http://127.0.0.1:$collector/live" >/dev/null 2>&1; then
+    fail "Vantage still answers after npm start exited on SIGTERM"
+  fi
+  trap cleanup EXIT
+}
+
+# The dashboard's page and the script it loads, as a browser fetches them.
+dashboard_served() {
+  local page script body
+  page=$(get "http://127.0.0.1:$api/") || fail "GET / (the dashboard)"
+  grep -qi '<div id="root"' <<<"$page" || fail "GET / did not serve the dashboard's page"
+  script=$(grep -o '<script type="module"[^>]* src="/assets/[^"]*\.js"' <<<"$page" | grep -o '/assets/[^"]*') ||
+    fail "the dashboard's page loads no script from /assets/"
+  body=$(get "http://127.0.0.1:$api$script") || fail "GET $script (the dashboard's script)"
+  grep -q 'react' <<<"$body" || fail "GET $script did not serve the app's script"
+}
+
+# `npm ci --omit=optional`, then `npm start`: with no optional package at all, neither the Kafka
+# client nor the per-platform binaries of Vite's bundler (rolldown) and CSS minifier (lightningcss),
+# the dashboard must still be built (scripts/build-web.mjs) and served. Not a second `npm ci`
+# (better-sqlite3 alone builds from source for minutes): a copy of this checkout's node_modules
+# less every package that package-lock.json marks optional, which is what --omit=optional omits.
+omit_optional_run() { # <node>
+  local node=$1 dir=$scratch/omit-optional t0 removed
+  say "Node $("$node" -v): git clone, the checkout's node_modules less every optional package, npm start"
+  clone "$dir"
+  # Hard links: seconds, not the minute a copy takes on a loaded machine. Safe because this run
+  # only reads node_modules (the build writes to dist/, Vantage to its data directory), and the
+  # removals below unlink the clone's names, not the checkout's files. A copy across filesystems.
+  local modules
+  modules=$(realpath "$repo/node_modules")
+  cp -al "$modules" "$dir/node_modules" 2>/dev/null || { rm -rf "$dir/node_modules" && cp -a "$modules" "$dir/node_modules"; }
+  removed=$(cd "$dir" && "$node" -e '
+    const fs = require("fs");
+    const { packages } = JSON.parse(fs.readFileSync("package-lock.json", "utf8"));
+    const optional = Object.keys(packages).filter((p) => p && packages[p].optional && fs.existsSync(p));
+    for (const p of optional) fs.rmSync(p, { recursive: true, force: true });
+    console.log(optional.length);')
+  say "  removed $removed optional packages"
+  t0=$SECONDS
+  npm_start "$dir" "$node"
+  say "  npm start: both ports ready after $((SECONDS - t0)) s (build included)"
+  grep -q 'building the dashboard with esbuild-wasm' "$log" ||
+    fail "the build used Vite's native parts; they must be absent here"
+  dashboard_served
+  say "  the dashboard, built by esbuild-wasm, is served"
+  npm_stop
+  rm -rf "$dir"
+}
+
 full_run() { # <node>
   local node=$1 dir=$scratch/clone t0
   local version
@@ -100,18 +175,8 @@ full_run() { # <node>
     fail "the clone can load the Kafka client; the test needs it absent"
   fi
 
-  local ports collector api api_metrics worker_metrics
-  read -r collector api api_metrics worker_metrics <<<"$(free_ports)"
-  log=$scratch/npm-start.log
-  # setsid: its own process group, so that nothing of it can outlive a failed run.
-  (cd "$dir" && PATH="$(dirname "$node"):$PATH" VANTAGE_COLLECTOR_PORT=$collector VANTAGE_API_PORT=$api \
-    VANTAGE_API_METRICS_PORT=$api_metrics VANTAGE_WORKER_METRICS_PORT=$worker_metrics \
-    exec setsid npm start >"$log" 2>&1) &
-  pid=$!
-  trap 'kill -KILL -- -$pid 2>/dev/null || true; cleanup' EXIT
   t0=$SECONDS
-  wait_for 300 "the collector ready on :$collector" get "http://127.0.0.1:$collector/ready"
-  wait_for 60 "the query API ready on :$api" get "http://127.0.0.1:$api/ready"
+  npm_start "$dir" "$node"
   say "  npm start: both ports ready after $((SECONDS - t0)) s (build included)"
 
   local service=smoke-$RANDOM$RANDOM now answer
@@ -128,9 +193,7 @@ full_run() { # <node>
   get "http://127.0.0.1:$api/v1/services" | grep -q "\"$service\"" || fail "GET /v1/services does not list $service"
   say "  posted one metric to :$collector and read it back from :$api"
 
-  local page
-  page=$(get "http://127.0.0.1:$api/") || fail "GET / (the dashboard)"
-  grep -qi '<div id="root"' <<<"$page" || fail "GET / did not serve the dashboard's page"
+  dashboard_served
   say "  the dashboard's / is served"
 
   local out status=0
@@ -145,23 +208,12 @@ $out"
 $out"
   say "  vantage collector refuses at once: VTG_CONFIG_KAFKA_CLIENT_MISSING"
 
-  # To npm alone, as a process manager does: npm passes it to its script's process, which must
-  # be Vantage itself (`exec node` in package.json), not a shell that dies and leaves it running.
-  kill -TERM "$pid"
-  local until=$((SECONDS + 30))
-  while kill -0 "$pid" 2>/dev/null; do
-    [ "$SECONDS" -lt "$until" ] || fail "npm start still running 30 s after SIGTERM"
-    sleep 0.5
-  done
-  wait "$pid" || true
-  if get "http://127.0.0.1:$api/live" >/dev/null 2>&1 || get "http://127.0.0.1:$collector/live" >/dev/null 2>&1; then
-    fail "Vantage still answers after npm start exited on SIGTERM"
-  fi
-  trap cleanup EXIT
+  npm_stop
   say "  SIGTERM: stopped, ports closed"
   rm -rf "$dir"
 }
 
+omit_optional_run "$node24"
 for machine in "${machine_nodes[@]}"; do
   [ "$machine" != "$node24" ] || continue
   if "$machine" "$repo/scripts/check-node.cjs" 2>/dev/null; then
