@@ -1,6 +1,6 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import type { Agent as HttpsAgent } from 'node:https';
+import { keepAliveTransport } from './keep-alive-transport.js';
+import type { KeepAliveTransport } from './keep-alive-transport.js';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { failed, ok, retryable } from '../core/index.js';
@@ -62,7 +62,7 @@ export class MetricsSender {
   private readonly requestTimeoutMs: number;
   // node:http rather than fetch: the global fetch loads its own HTTP stack, which costs the agent
   // about 20 MB of resident memory for one small request every interval.
-  private transport: Promise<{ request: typeof httpRequest; agent: HttpAgent | HttpsAgent }> | undefined;
+  private transport: Promise<KeepAliveTransport> | undefined;
 
   constructor(options: MetricsSenderOptions) {
     const base = options.endpoint.endsWith('/') ? options.endpoint : `${options.endpoint}/`;
@@ -118,15 +118,8 @@ export class MetricsSender {
     (await this.transport)?.agent.destroy();
   }
 
-  private connect(): Promise<{ request: typeof httpRequest; agent: HttpAgent | HttpsAgent }> {
-    // node:https (and TLS with it) is loaded only for an https:// endpoint.
-    this.transport ??=
-      this.url.protocol === 'https:'
-        ? import('node:https').then((https) => ({
-            request: https.request as typeof httpRequest,
-            agent: new https.Agent({ keepAlive: true, maxSockets: 1 }),
-          }))
-        : Promise.resolve({ request: httpRequest, agent: new HttpAgent({ keepAlive: true, maxSockets: 1 }) });
+  private connect(): Promise<KeepAliveTransport> {
+    this.transport ??= keepAliveTransport(this.url);
     return this.transport;
   }
 }

@@ -1,5 +1,6 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
+import { keepAliveTransport } from '../keep-alive-transport.js';
+import type { KeepAliveTransport } from '../keep-alive-transport.js';
 import { createGunzip } from 'node:zlib';
 import type { ExpositionFormat } from './exposition-parser.js';
 
@@ -52,7 +53,7 @@ export function formatOf(contentType: string | undefined): ExpositionFormat {
 export class ScrapeRequest {
   private readonly url: URL;
   private readonly headers: Record<string, string>;
-  private transport: Promise<{ request: typeof httpRequest; agent: HttpAgent }> | undefined;
+  private transport: Promise<KeepAliveTransport> | undefined;
 
   constructor(
     url: string,
@@ -105,15 +106,8 @@ export class ScrapeRequest {
     (await this.transport)?.agent.destroy();
   }
 
-  private connect(): Promise<{ request: typeof httpRequest; agent: HttpAgent }> {
-    // node:https (and TLS with it) is loaded only for an https:// target.
-    this.transport ??=
-      this.url.protocol === 'https:'
-        ? import('node:https').then((https) => ({
-            request: https.request as typeof httpRequest,
-            agent: new https.Agent({ keepAlive: true, maxSockets: 1 }),
-          }))
-        : Promise.resolve({ request: httpRequest, agent: new HttpAgent({ keepAlive: true, maxSockets: 1 }) });
+  private connect(): Promise<KeepAliveTransport> {
+    this.transport ??= keepAliveTransport(this.url);
     return this.transport;
   }
 
