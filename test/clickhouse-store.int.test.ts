@@ -200,7 +200,7 @@ describe('ClickHouseStore migrations', () => {
     const again = await store.migrate();
     expect(again).toEqual({ applied: [], ttlSet: [], ttlChanged: [] });
     const db = store.database;
-    expect(await scalar(admin(), `SELECT count() FROM ${db}.schema_migrations FINAL`)).toBe(3);
+    expect(await scalar(admin(), `SELECT count() FROM ${db}.schema_migrations FINAL`)).toBe(4);
     const tables = await admin().query({
       query: 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
       query_params: { db },
@@ -208,6 +208,7 @@ describe('ClickHouseStore migrations', () => {
     });
     expect((await tables.json<{ name: string }>()).map((t) => t.name)).toEqual([
       'checkpoints',
+      'cumulative_positions',
       'dead_letters',
       'metrics',
       'metrics_1d',
@@ -569,5 +570,30 @@ describe('ClickHouseStore retention', () => {
       '1h': 0,
       '1d': 0,
     });
+  });
+});
+
+describe('ClickHouseStore cumulative positions', () => {
+  it('saves positions with a write and reads the latest back, in a store opened again', async () => {
+    const store = await openClickHouse();
+    const at = (timestamp: number, total: number) => ({
+      timestamp,
+      start: Number.NaN,
+      reading: { total, sum: 0, sketch: null },
+    });
+    await store.write([], [{ source: 'w', partition: 0, offset: 1 }], [{ key: 'a', position: at(1000, 5) }]);
+    await store.write(
+      [],
+      [{ source: 'w', partition: 0, offset: 2 }],
+      [
+        { key: 'a', position: at(2000, 9) },
+        { key: 'b', position: at(1500, 3) },
+      ],
+    );
+    const back = await store.cumulativePositions(['a', 'b', 'c']);
+    expect([...back.keys()].sort()).toEqual(['a', 'b']);
+    expect(back.get('a')?.reading.total).toBe(9);
+    expect(back.get('a')?.timestamp).toBe(2000);
+    expect(back.get('b')?.reading.total).toBe(3);
   });
 });
