@@ -109,7 +109,6 @@ export class PointColumns {
   private timestampColumn = new Float64Array(INITIAL_CAPACITY);
   private valueColumn = new Float64Array(INITIAL_CAPACITY);
   private startColumn = new Float64Array(INITIAL_CAPACITY);
-  private readonly seriesIndex = new Map<string, number>();
 
   /** Number points (histograms not included). */
   get pointCount(): number {
@@ -121,7 +120,11 @@ export class PointColumns {
     return this.length + this.histograms.length;
   }
 
-  /** The index of a series; the same series named twice (labels in the same order) gets one index. */
+  /**
+   * The index of a new series entry. A series named twice gets two entries, which the pipeline
+   * admits and folds into the same aggregates: deduplicating here would cost a key per series for
+   * what protocols rarely do (remote_write and OTLP name each series once per request).
+   */
   addSeries(
     service: string,
     name: string,
@@ -129,14 +132,8 @@ export class PointColumns {
     labels: readonly string[],
     field: string,
   ): number {
-    const key = `${service}\u0000${name}\u0000${kind}\u0000${labels.join('\u0000')}`;
-    let index = this.seriesIndex.get(key);
-    if (index === undefined) {
-      index = this.series.length;
-      this.series.push({ service, name, kind, labels, field });
-      this.seriesIndex.set(key, index);
-    }
-    return index;
+    this.series.push({ service, name, kind, labels, field });
+    return this.series.length - 1;
   }
 
   addPoint(series: number, timestamp: number, value: number, start = Number.NaN): void {
