@@ -11,16 +11,19 @@ const require = createRequire(import.meta.url);
  * slower). The binding's per-platform binary is an optional dependency: a platform without a
  * prebuilt one, or an install with optional dependencies off, still speaks remote_write.
  */
-function loadUncompress(): { name: string; uncompress: BlockUncompress } {
+export function loadUncompress(load: (id: string) => unknown = require): {
+  name: string;
+  uncompress: BlockUncompress;
+} {
   try {
-    const native = require('snappy') as {
+    const native = load('snappy') as {
       uncompressSync(input: Uint8Array, options: { asBuffer: true }): Buffer;
     };
     // Loading the JS wrapper succeeds even without the binary on some versions: call it once.
     native.uncompressSync(Uint8Array.of(0), { asBuffer: true });
     return { name: 'snappy', uncompress: (c) => native.uncompressSync(c, { asBuffer: true }) };
   } catch {
-    const js = require('snappyjs') as { uncompress(input: Uint8Array): Uint8Array };
+    const js = load('snappyjs') as { uncompress(input: Uint8Array): Uint8Array };
     return { name: 'snappyjs', uncompress: (c) => js.uncompress(c) };
   }
 }
