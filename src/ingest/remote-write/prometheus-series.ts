@@ -73,32 +73,50 @@ export function hexId(value: string): string {
   return /^[0-9A-Fa-f]+$/.test(value) ? value.toLowerCase() : '';
 }
 
+/** A series' identity in our terms, from its Prometheus labels. */
+export interface PromSeriesNames {
+  readonly service: string;
+  /** Sanitized (sanitizeName). */
+  readonly name: string;
+  /** As sent: the name conventions and metadata speak of this one. */
+  readonly rawName: string;
+  /** Flat `[key, value, ...]`, keys sanitized. */
+  readonly tags: readonly string[];
+}
+
 /**
- * Adds one Prometheus series to `columns` from its labels (a flat `[name, value, ...]` list as the
- * protocols carry them): `__name__` names it, `job` is its service, labels with an empty value are
- * absent (the Prometheus rule), the rest become tags (`instance` included). Returns the series
- * index, or -1 (with a rejection of `points` points) when the series has no name.
+ * A series' names from its labels (a flat `[name, value, ...]` list as the protocols carry them):
+ * `__name__` names it, `job` is its service, labels with an empty value are absent (the Prometheus
+ * rule), the rest become tags (`instance` included). Null when it has no `__name__`.
  */
-export function addPrometheusSeries(
-  columns: PointColumns,
-  labels: readonly string[],
-  /** The series' kind, or how to tell it from the (unsanitized) name. */
-  kind: SeriesKind | ((name: string) => SeriesKind),
-  field: string,
-  points: number,
-): number {
-  let name: string | undefined;
+export function prometheusNames(labels: readonly string[]): PromSeriesNames | null {
+  let rawName: string | undefined;
   let service = DEFAULT_SERVICE;
   const tags: string[] = [];
   for (let i = 0; i + 1 < labels.length; i += 2) {
     const key = labels[i] as string;
     const value = labels[i + 1] as string;
     if (value === '') continue;
-    if (key === '__name__') name = value;
+    if (key === '__name__') rawName = value;
     else if (key === 'job') service = value;
     else tags.push(sanitizeTagKey(key), value);
   }
-  if (name === undefined) {
+  return rawName === undefined ? null : { service, name: sanitizeName(rawName), rawName, tags };
+}
+
+/**
+ * Adds a series to `columns`; returns its index, or -1 (with a rejection of `points` points) when
+ * it has no name.
+ */
+export function addPrometheusSeries(
+  columns: PointColumns,
+  names: PromSeriesNames | null,
+  /** The series' kind, or how to tell it from the name as sent. */
+  kind: SeriesKind | ((rawName: string) => SeriesKind),
+  field: string,
+  points: number,
+): number {
+  if (names === null) {
     if (points > 0) {
       columns.reject(
         'VTG_INGEST_INVALID_SAMPLE',
@@ -109,11 +127,6 @@ export function addPrometheusSeries(
     }
     return -1;
   }
-  return columns.addSeries(
-    service,
-    sanitizeName(name),
-    typeof kind === 'string' ? kind : kind(name),
-    tags,
-    field,
-  );
+  const k = typeof kind === 'string' ? kind : kind(names.rawName);
+  return columns.addSeries(names.service, names.name, k, names.tags, field);
 }

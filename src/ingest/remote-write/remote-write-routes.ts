@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { errorBody, PointColumns, ProtobufError, VantageError } from '../../core/index.js';
 import type { IngestGuard } from '../ingest-guard.js';
 import type { PointIngest, PointIngestResult } from '../point-ingest.js';
+import { LabelCache } from './label-cache.js';
 import { snappyUncompress } from './snappy.js';
 import { decodeWriteRequestV1 } from './write-request-v1.js';
 import type { DecodedCounts } from './write-request-v1.js';
@@ -40,6 +41,7 @@ declare module 'fastify' {
  */
 export const remoteWriteRoutes: FastifyPluginAsync<RemoteWriteRouteOptions> = async (app, options) => {
   const { ingest, guard, maxBodyBytes, clock } = options;
+  const labels = new LabelCache();
   // Encapsulated: the protobuf parser exists only under this plugin; the collector's JSON route
   // still refuses protobuf with its 415.
   app.addContentTypeParser(
@@ -79,7 +81,7 @@ export const remoteWriteRoutes: FastifyPluginAsync<RemoteWriteRouteOptions> = as
       const version = request.remoteWriteVersion ?? '1.0';
       const body = snappyUncompress(request.body as Buffer, maxBodyBytes);
       const columns = new PointColumns();
-      const counts = decode(version, body, columns);
+      const counts = decode(version, body, columns, labels);
       const result: PointIngestResult =
         columns.totalPoints === 0 && columns.rejectedPoints === 0
           ? { accepted: 0, rejected: 0, rejections: [] }
@@ -107,9 +109,14 @@ export function protocolVersion(contentType: string | undefined): Version {
   });
 }
 
-function decode(version: Version, body: Uint8Array, columns: PointColumns): DecodedCounts {
+function decode(
+  version: Version,
+  body: Uint8Array,
+  columns: PointColumns,
+  labels: LabelCache,
+): DecodedCounts {
   try {
-    return version === '2.0' ? decodeRequestV2(body, columns) : decodeWriteRequestV1(body, columns);
+    return version === '2.0' ? decodeRequestV2(body, columns) : decodeWriteRequestV1(body, columns, labels);
   } catch (err) {
     if (!(err instanceof ProtobufError)) throw err;
     const message = version === '2.0' ? 'io.prometheus.write.v2.Request' : 'prometheus.WriteRequest';

@@ -1,7 +1,16 @@
 import { ProtobufReader, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from '../../core/index.js';
 import type { PointColumns, SeriesKind } from '../../core/index.js';
 import { expectWire, readNativeHistogram, RESET_HINT_GAUGE } from './native-histogram.js';
-import { addPrometheusSeries, hexId, PROM_TYPE, prometheusKind } from './prometheus-series.js';
+import { byteKey } from './label-cache.js';
+import type { LabelCache } from './label-cache.js';
+import {
+  addPrometheusSeries,
+  hexId,
+  PROM_TYPE,
+  prometheusKind,
+  prometheusNames,
+} from './prometheus-series.js';
+import type { PromSeriesNames } from './prometheus-series.js';
 import { enter, isStaleMarker, leave, readString } from './wire.js';
 
 /** What a request carried, whatever became of it. */
@@ -27,9 +36,14 @@ const META_FAMILY = 2;
  * Decodes a remote_write 1.0 `prometheus.WriteRequest` into `columns`: each TimeSeries' labels once,
  * its samples straight into the columns. Throws ProtobufError on bytes that are not the message.
  * Types come from the request's metadata when it has any (Prometheus sends metadata in requests of
- * their own, so mostly it does not), else from the names (prometheusKind).
+ * their own, so mostly it does not), else from the names (prometheusKind). With a cache, a label
+ * set seen before is not decoded again.
  */
-export function decodeWriteRequestV1(body: Uint8Array, columns: PointColumns): DecodedCounts {
+export function decodeWriteRequestV1(
+  body: Uint8Array,
+  columns: PointColumns,
+  cache?: LabelCache,
+): DecodedCounts {
   const r = new ProtobufReader(body);
   // Metadata follows the series on the wire (field order): find both before decoding a series.
   const series: number[] = [];
@@ -54,21 +68,27 @@ export function decodeWriteRequestV1(body: Uint8Array, columns: PointColumns): D
   const scratch = new SeriesScratch();
   for (let i = 0; i < series.length; i += 2) {
     r.at = series[i] as number;
-    decodeSeries(r, series[i + 1] as number, i / 2, columns, kindOf, counts, scratch);
+    decodeSeries(r, series[i + 1] as number, i / 2, columns, kindOf, counts, scratch, cache);
   }
   return counts;
 }
 
 /** Per-series lists reused from one TimeSeries to the next (a request holds thousands). */
 class SeriesScratch {
-  readonly labels: string[] = [];
-  /** Byte ranges [start, end, ...] of the series' samples, exemplars and histograms. */
+  /** Byte ranges [start, end, ...] of the series' labels, samples, exemplars and histograms. */
+  readonly labels: number[] = [];
   readonly samples: number[] = [];
   readonly exemplars: number[] = [];
   readonly histograms: number[] = [];
+  /** Where the labels' fields start and end on the wire, when they are one run (-1 when not). */
+  labelsFrom = -1;
+  labelsTo = -1;
+  readonly names: string[] = [];
 
   clear(): void {
     this.labels.length = 0;
+    this.labelsFrom = -1;
+    this.labelsTo = -1;
     this.samples.length = 0;
     this.exemplars.length = 0;
     this.histograms.length = 0;
@@ -83,28 +103,37 @@ function decodeSeries(
   kindOf: (name: string) => SeriesKind,
   counts: DecodedCounts,
   s: SeriesScratch,
+  cache: LabelCache | undefined,
 ): void {
   s.clear();
-  // Labels come first on the wire, but nothing requires it: note where the points are, add them
-  // once the series is known.
+  // Labels come first on the wire, but nothing requires it: note where everything is, read the
+  // labels (or find them in the cache), then the points.
+  let contiguous = true;
   while (r.at < end) {
+    const tagAt = r.at;
     const tag = r.tag();
     const field = tag >>> 3;
     if (field >= SERIES_LABELS && field <= SERIES_HISTOGRAMS) {
       expectWire(r, tag & 7, WIRE_LENGTH_DELIMITED);
       const fieldEnd = enter(r);
       if (field === SERIES_LABELS) {
-        readLabel(r, fieldEnd, s.labels);
-      } else {
-        (field === SERIES_SAMPLES ? s.samples : field === SERIES_EXEMPLARS ? s.exemplars : s.histograms).push(
-          r.at,
-          fieldEnd,
-        );
-        r.at = fieldEnd;
+        if (s.labelsFrom < 0) s.labelsFrom = tagAt;
+        else if (s.labelsTo !== tagAt) contiguous = false;
+        s.labelsTo = fieldEnd;
       }
+      (field === SERIES_LABELS
+        ? s.labels
+        : field === SERIES_SAMPLES
+          ? s.samples
+          : field === SERIES_EXEMPLARS
+            ? s.exemplars
+            : s.histograms
+      ).push(r.at, fieldEnd);
+      r.at = fieldEnd;
     } else r.skip(tag & 7);
   }
   leave(r, end);
+  const names = seriesNames(r, s, contiguous ? cache : undefined);
   const field = `timeseries[${index}]`;
   const sampleCount = s.samples.length / 2;
   const histogramCount = s.histograms.length / 2;
@@ -113,7 +142,7 @@ function decodeSeries(
   counts.exemplars += s.exemplars.length / 2;
   let target = -1;
   if (sampleCount > 0) {
-    const id = addPrometheusSeries(columns, s.labels, kindOf, field, sampleCount);
+    const id = addPrometheusSeries(columns, names, kindOf, field, sampleCount);
     if (id >= 0) {
       target = id;
       for (let i = 0; i < s.samples.length; i += 2) {
@@ -127,7 +156,7 @@ function decodeSeries(
     const native = readNativeHistogram(h);
     // The series of a native histogram holds distributions, whatever its name says.
     const kind = native.resetHint === RESET_HINT_GAUGE ? 'histogram-delta' : 'histogram-cumulative';
-    const id = addPrometheusSeries(columns, s.labels, kind, field, 1);
+    const id = addPrometheusSeries(columns, names, kind, field, 1);
     if (id < 0) continue;
     target = id;
     if (typeof native.point === 'string') {
@@ -139,6 +168,27 @@ function decodeSeries(
     r.at = s.exemplars[i] as number;
     readExemplar(r, s.exemplars[i + 1] as number, columns, target);
   }
+}
+
+/** The series' names, from the cache when its label bytes were seen before. */
+function seriesNames(
+  r: ProtobufReader,
+  s: SeriesScratch,
+  cache: LabelCache | undefined,
+): PromSeriesNames | null {
+  const key = cache !== undefined && s.labelsFrom >= 0 ? byteKey(r.buf, s.labelsFrom, s.labelsTo) : undefined;
+  if (key !== undefined) {
+    const hit = cache?.get(key);
+    if (hit !== undefined) return hit;
+  }
+  s.names.length = 0;
+  for (let i = 0; i < s.labels.length; i += 2) {
+    r.at = s.labels[i] as number;
+    readLabel(r, s.labels[i + 1] as number, s.names);
+  }
+  const names = prometheusNames(s.names);
+  if (key !== undefined) cache?.set(key, names);
+  return names;
 }
 
 function readLabel(r: ProtobufReader, end: number, into: string[]): void {

@@ -7,7 +7,13 @@ import {
 } from '../../core/index.js';
 import type { PointColumns, SeriesKind } from '../../core/index.js';
 import { expectWire, readNativeHistogram, RESET_HINT_GAUGE } from './native-histogram.js';
-import { addPrometheusSeries, hexId, PROM_TYPE, prometheusKind } from './prometheus-series.js';
+import {
+  addPrometheusSeries,
+  hexId,
+  PROM_TYPE,
+  prometheusKind,
+  prometheusNames,
+} from './prometheus-series.js';
 import { enter, isStaleMarker, leave, readString } from './wire.js';
 import type { DecodedCounts } from './write-request-v1.js';
 
@@ -127,7 +133,7 @@ function addSeries(
   counts: DecodedCounts,
 ): void {
   const field = `timeseries[${index}]`;
-  const labels = resolve(s.refs, symbols, `${field}.labels_refs`);
+  const names = prometheusNames(resolve(s.refs, symbols, `${field}.labels_refs`));
   const start = s.created === 0 ? Number.NaN : s.created;
   counts.samples += s.samples.length / 2;
   counts.histograms += s.histograms.length / 2;
@@ -136,7 +142,7 @@ function addSeries(
   if (s.samples.length > 0) {
     const type = s.type;
     const kind = (name: string): SeriesKind => prometheusKind(name, type);
-    const id = addPrometheusSeries(columns, labels, kind, field, s.samples.length / 2);
+    const id = addPrometheusSeries(columns, names, kind, field, s.samples.length / 2);
     if (id >= 0) {
       target = id;
       for (let i = 0; i < s.samples.length; i += 2) {
@@ -152,7 +158,7 @@ function addSeries(
     const gauge = native.resetHint === RESET_HINT_GAUGE || s.type === PROM_TYPE.gaugeHistogram;
     const id = addPrometheusSeries(
       columns,
-      labels,
+      names,
       gauge ? 'histogram-delta' : 'histogram-cumulative',
       field,
       1,
