@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PointColumns, ProtobufError } from '../../core/index.js';
 import { encodeWriteRequestV1, ProtoWriter } from '../../../test/support/remote-write-encoder.js';
+import { LabelCache } from './label-cache.js';
 import { decodeWriteRequestV1 } from './write-request-v1.js';
 
 const T = 1_700_000_000_000;
@@ -240,5 +241,43 @@ describe('remote_write 1.0 (prometheus.WriteRequest)', () => {
     expect(() => decode(overrun)).toThrow(ProtobufError);
     // timeseries sent as a varint.
     expect(() => decode(new ProtoWriter().int64(1, 5).bytes())).toThrow(/wire type 0/);
+  });
+
+  it('gives the same series from the label cache as from decoding, with the kinds of each request', () => {
+    const cache = new LabelCache();
+    const series = [
+      {
+        labels: [
+          ['__name__', 'jobs_total'],
+          ['job', 'a'],
+          ['zone', 'x'],
+        ] as [string, string][],
+        samples: [{ value: 1, timestamp: T }],
+      },
+      { labels: [['__name__', 'noname_here']] as [string, string][], samples: [{ value: 1, timestamp: T }] },
+      { labels: [['job', 'nameless']] as [string, string][], samples: [{ value: 1, timestamp: T }] },
+    ];
+    const plain = new PointColumns();
+    decodeWriteRequestV1(encodeWriteRequestV1(series), plain);
+    for (let round = 0; round < 2; round++) {
+      const cached = new PointColumns();
+      decodeWriteRequestV1(encodeWriteRequestV1(series), cached, cache);
+      expect(cached.series).toEqual(plain.series);
+      expect(cached.rejections).toEqual(plain.rejections);
+    }
+    expect(cache.size).toBe(3);
+    // Metadata in a later request changes the kind, not the cached names.
+    const typed = new PointColumns();
+    decodeWriteRequestV1(encodeWriteRequestV1(series, [{ type: 2, family: 'jobs_total' }]), typed, cache);
+    expect(typed.series[0]).toMatchObject({ name: 'jobs_total', kind: 'gauge', labels: ['zone', 'x'] });
+  });
+
+  it('keeps at most two generations in the label cache', () => {
+    const cache = new LabelCache(2_000);
+    const names = { service: 's', name: 'n', rawName: 'n', tags: [] };
+    for (let i = 0; i < 100; i++) cache.set(`key-${i}`, names);
+    expect(cache.size).toBeLessThan(30);
+    expect(cache.get('key-99')).toBe(names);
+    expect(cache.get('key-0')).toBeUndefined();
   });
 });
