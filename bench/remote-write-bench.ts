@@ -51,12 +51,13 @@ async function send(
   let samples = 0;
   let errors = 0;
   let lastError = '';
-  let next = 0;
   const cpu0 = processCpuSeconds(pid);
   const started = performance.now();
-  const worker = async (): Promise<void> => {
-    while (next < load.bodies.length) {
-      const i = next++;
+  // Connection c sends bodies c, c + connections, ...: with as many batches a round as connections,
+  // each connection owns a set of series and sends its rounds in order, as a Prometheus shard does
+  // (Prometheus refuses a sample older than one it has of the series).
+  const worker = async (c: number): Promise<void> => {
+    for (let i = c; i < load.bodies.length; i += connections) {
       const t0 = performance.now();
       const res = await pool.request({
         path,
@@ -78,7 +79,7 @@ async function send(
       }
     }
   };
-  await Promise.all(Array.from({ length: connections }, worker));
+  await Promise.all(Array.from({ length: connections }, (_, c) => worker(c)));
   const seconds = (performance.now() - started) / 1000;
   const cpuSeconds = processCpuSeconds(pid) - cpu0;
   await pool.close();

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   if (only === undefined || only === 'remote-write') {
     const samples = Number(process.env.BENCH_RW_SAMPLES ?? 12_000_000);
     log(`remote_write: ${fmt(samples)} samples to Vantage, Prometheus and VictoriaMetrics in turn`);
-    lines.push(...(await remoteWriteSection({ series: 10_000, batch: 2_000, samples, connections: 4 }, log)));
+    lines.push(...(await remoteWriteSection({ series: 10_000, batch: 2_500, samples, connections: 4 }, log)));
   }
 
   if (only === undefined || only === 'series-limits') {
