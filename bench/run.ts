@@ -12,6 +12,7 @@ import { streamBenchSection } from './stream-bench.js';
 import { runBrowserBench } from './browser-bench.js';
 import { fmt, startServer } from './support.js';
 import { runSeriesLimitBench, seriesLimitSection } from './series-limit-bench.js';
+import { remoteWriteSection } from './remote-write-bench.js';
 
 /**
  * `npm run bench`: embedded ingestion end to end (202 = durable) and timeseries query latency.
@@ -47,6 +48,12 @@ async function main(): Promise<void> {
       `| ${fmt(r.acceptedPerSecond, 0)} | ${fmt(r.requests)} | ${r.errors} | ${fmt(r.latencyMs.p50)} | ${fmt(r.latencyMs.p99)} | ${fmt(r.latencyMs.max)} | ${fmt(r.peakRssMb, 0)} | ${fmt(r.storedAtEnd, 0)} | ${fmt(r.drainMs / 1000)} |`,
       '',
     );
+  }
+
+  if (only === undefined || only === 'remote-write') {
+    const samples = Number(process.env.BENCH_RW_SAMPLES ?? 12_000_000);
+    log(`remote_write: ${fmt(samples)} samples to Vantage, Prometheus and VictoriaMetrics in turn`);
+    lines.push(...(await remoteWriteSection({ series: 10_000, batch: 2_500, samples, connections: 4 }, log)));
   }
 
   if (only === undefined || only === 'series-limits') {

@@ -17,6 +17,8 @@ fi
 
 step "the browser for the dashboard's end-to-end tests (scripts/install-chromium.sh)"
 bash scripts/install-chromium.sh
+step "Prometheus and VictoriaMetrics for the remote_write tests and benchmark (scripts/install-prometheus.sh)"
+bash scripts/install-prometheus.sh
 
 step "type check (strict)"
 npx tsc --noEmit -p tsconfig.json

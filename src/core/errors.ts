@@ -46,6 +46,24 @@ export const ERRORS = {
     message: 'The collector is saturated ({pending} metrics waiting); retry after {retryAfter} s',
   },
   VTG_INGEST_BUS_UNAVAILABLE: { status: 503, message: 'The pipeline could not store the batch: {reason}' },
+  // POST /api/v1/write (Prometheus remote_write), src/ingest/remote-write.
+  VTG_REMOTE_WRITE_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message:
+      'Content-Type {type} is not a remote_write message read here: send application/x-protobuf (prometheus.WriteRequest) or application/x-protobuf;proto=io.prometheus.write.v2.Request',
+  },
+  VTG_REMOTE_WRITE_UNSUPPORTED_ENCODING: {
+    status: 415,
+    message: 'Content-Encoding {encoding} is not supported: remote_write bodies are snappy (block format)',
+  },
+  VTG_REMOTE_WRITE_UNDECODABLE: {
+    status: 400,
+    message: 'The remote_write body could not be decoded: {reason}',
+  },
+  VTG_REMOTE_WRITE_PARTIAL_WRITE: {
+    status: 400,
+    message: '{rejected} of {total} samples were refused and {written} written; the first refusal: {first}',
+  },
   VTG_AUTH_MISSING_KEY: {
     status: 401,
     message: 'An API key is required: send Authorization: Bearer <key> or X-API-Key',

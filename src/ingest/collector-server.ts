@@ -11,6 +11,7 @@ import { IngestGuard } from './ingest-guard.js';
 import { PipelinePointIngest } from './point-ingest.js';
 import type { PointIngest } from './point-ingest.js';
 import { ingestRoutes } from './ingest-routes.js';
+import { remoteWriteRoutes } from './remote-write/remote-write-routes.js';
 import type { SampleValidator, ValidationLimits } from './sample-validator.js';
 import type { ActiveSeriesTracker } from './active-series.js';
 import { SeriesAdmission } from './series-admission.js';
@@ -69,7 +70,7 @@ export function createCollectorIngest(
   };
 }
 
-/** The collector's HTTP server: POST /v1/metrics, health, /metrics and the OpenAPI document. */
+/** The collector's HTTP server: POST /v1/metrics, POST /api/v1/write (remote_write), health, /metrics and the OpenAPI document. */
 export async function buildCollectorServer(options: CollectorServerOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? Date.now;
   const logger: FastifyBaseLogger = options.logger.child({ component: 'collector' });
@@ -97,13 +98,13 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
   const { metrics } = options;
 
   app.addHook('onResponse', async (request, reply) => {
-    if (request.routeOptions.url !== '/v1/metrics') return;
+    if (request.routeOptions.url !== '/v1/metrics' && request.routeOptions.url !== '/api/v1/write') return;
     const status = String(reply.statusCode);
     metrics.requests.inc({ status });
     metrics.requestDuration.observe({ status }, reply.elapsedTime / 1000);
   });
 
-  const { guard } = options.ingest ?? createCollectorIngest(options);
+  const { guard, points } = options.ingest ?? createCollectorIngest(options);
   await app.register(ingestRoutes, {
     metrics,
     validator: options.validator,
@@ -113,6 +114,8 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
     guard,
     clock,
   });
+
+  await app.register(remoteWriteRoutes, { ingest: points, guard, maxBodyBytes: options.maxBodyBytes, clock });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   const { progress } = options;
