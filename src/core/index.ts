@@ -81,6 +81,7 @@ export {
   WIRE_LENGTH_DELIMITED,
   WIRE_VARINT,
 } from './protobuf-reader.js';
+export { ProtobufWriter } from './protobuf-writer.js';
 export { NEW_SERIES_WINDOW_MS, addReading, applyPartial, increaseAggregate, newPartial } from './cumulative.js';
 export type { CumulativePartial, CumulativePosition, CumulativeReading } from './cumulative.js';
 export { histogramDistribution } from './histogram.js';
