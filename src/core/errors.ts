@@ -46,6 +46,19 @@ export const ERRORS = {
     message: 'The collector is saturated ({pending} metrics waiting); retry after {retryAfter} s',
   },
   VTG_INGEST_BUS_UNAVAILABLE: { status: 503, message: 'The pipeline could not store the batch: {reason}' },
+  // OTLP (src/ingest/otlp): what only the OpenTelemetry receivers refuse; the rest as above.
+  VTG_OTLP_MALFORMED_REQUEST: {
+    status: 400,
+    message: 'The body is not an OTLP ExportMetricsServiceRequest: {reason}',
+  },
+  VTG_OTLP_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'Content-Type {type} is not OTLP/HTTP: send application/x-protobuf or application/json',
+  },
+  VTG_OTLP_TRACES_NOT_SUPPORTED: {
+    status: 501,
+    message: 'Vantage does not take traces yet: send it metrics only (OTEL_TRACES_EXPORTER=none)',
+  },
   VTG_AUTH_MISSING_KEY: {
     status: 401,
     message: 'An API key is required: send Authorization: Bearer <key> or X-API-Key',
