@@ -9,6 +9,9 @@ import { MetricsEndpoint } from './metrics-endpoint.js';
 import { MetricsSender } from './metrics-sender.js';
 import { SampleBuffer } from './sample-buffer.js';
 import { SampleShipper } from './sample-shipper.js';
+import { Scraper } from './scrape/scraper.js';
+import type { ScrapeLimits } from './scrape/target-scraper.js';
+import type { ScrapeTarget } from './scrape/scrape-targets.js';
 
 /** Backoff between send attempts: 1 s doubling to 1 min, each ±20 %, until the agent stops. */
 export const AGENT_BACKOFF: BackoffPolicy = {
@@ -36,12 +39,15 @@ export interface HostAgentOptions {
   readonly drainTimeoutMs?: number;
   /** For tests: how to wait between send attempts. */
   readonly sleep?: RetryHooks['sleep'];
+  /** Prometheus endpoints to scrape besides the host (docs/ingest.md, "Scraping with the agent"). */
+  readonly scrape?: ScrapeLimits & { readonly targets: readonly ScrapeTarget[] };
 }
 
 /** Collects the host's metrics every interval and ships them to the collector. */
 export class HostAgent {
   readonly metrics: AgentMetrics;
   readonly buffer: SampleBuffer;
+  readonly scraper: Scraper | undefined;
   private readonly collector: HostCollector;
   private readonly shipper: SampleShipper;
   private readonly sender: MetricsSender;
@@ -53,7 +59,12 @@ export class HostAgent {
     this.logger = options.logger;
     this.intervalMs = options.intervalMs;
     this.drainTimeoutMs = options.drainTimeoutMs ?? 5_000;
-    this.metrics = createAgentMetrics(options.registry ?? new Registry());
+    const registry = options.registry ?? new Registry();
+    this.metrics = createAgentMetrics(registry);
+    this.scraper =
+      options.scrape && options.scrape.targets.length > 0
+        ? new Scraper({ ...options.scrape, registry, logger: this.logger })
+        : undefined;
     this.buffer = new SampleBuffer(options.bufferMaxSamples);
     this.collector = new HostCollector({ root: options.root, service: options.service, logger: this.logger });
     this.sender = new MetricsSender({
@@ -77,7 +88,6 @@ export class HostAgent {
     try {
       const samples = await this.collector.collect();
       this.metrics.collections.inc({ outcome: 'ok' });
-      this.metrics.samplesCollected.inc(samples.length);
       this.shipper.enqueue(samples);
       return samples;
     } catch (err) {
@@ -95,6 +105,11 @@ export class HostAgent {
    * last bounded attempt to send what is buffered.
    */
   async run(stop: AbortSignal): Promise<void> {
+    // Scraped samples share the host's buffer and shipper: one bound on memory, one retry policy.
+    const scraping = this.scraper?.run(stop, (samples) => {
+      this.shipper.enqueue(samples);
+      void this.shipper.flush(stop);
+    });
     let next = Date.now();
     while (!stop.aborted) {
       await this.collect();
@@ -104,6 +119,7 @@ export class HostAgent {
       if (next <= Date.now()) next = Date.now() + this.intervalMs;
       await abortableSleep(next - Date.now(), stop);
     }
+    await scraping;
     const unsent = await this.shipper.drain(this.drainTimeoutMs);
     if (unsent > 0) this.logger.warn({ unsent }, 'stopping with samples not sent');
     await this.sender.close();

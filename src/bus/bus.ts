@@ -11,8 +11,16 @@ export interface BusMessage {
 }
 
 export interface BusProducer {
-  /** Resolves once the payload is durable in the bus (on disk, or acknowledged by Kafka). */
-  publish(payload: Buffer): Promise<void>;
+  /**
+   * Resolves once the payload is durable in the bus (on disk, or acknowledged by Kafka). Messages
+   * with the same `key` land on the same partition, in order; without one, the bus spreads them.
+   */
+  publish(payload: Buffer, key?: string): Promise<void>;
+  /**
+   * True when the bus has partitions that different workers consume (Kafka): then what must be seen
+   * in order by one worker (cumulative series) is published under a key of its own.
+   */
+  readonly partitioned?: boolean;
   close(): Promise<void>;
 }
 

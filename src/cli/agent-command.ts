@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { formatBodyForPeople, previewCollection, startHostAgent } from '../agent/index.js';
-import { AGENT_SETTINGS, parseAgentConfig } from '../config/index.js';
+import { formatBodyForPeople, loadScrapeTargets, previewCollection, startHostAgent } from '../agent/index.js';
+import type { ScrapeTarget } from '../agent/index.js';
+import { AGENT_SETTINGS, ConfigError, parseAgentConfig } from '../config/index.js';
 import type { AgentConfig } from '../config/index.js';
 import { createLogger } from '../telemetry/index.js';
 import { addSettingOptions, settingsText } from './options.js';
@@ -37,6 +38,7 @@ async function runAgentCommand(config: AgentConfig, once: boolean): Promise<void
     return;
   }
   const logger = createLogger(config.logLevel, 'vantage-agent');
+  const targets = await scrapeTargets(config);
   const running = await startHostAgent({
     endpoint: config.endpoint,
     ...(config.apiKey ? { apiKey: config.apiKey } : {}),
@@ -46,6 +48,13 @@ async function runAgentCommand(config: AgentConfig, once: boolean): Promise<void
     bufferMaxSamples: config.bufferMaxSamples,
     metricsPort: config.metricsPort,
     logger,
+    scrape: {
+      targets,
+      intervalMs: config.scrapeInterval,
+      timeoutMs: config.scrapeTimeout,
+      sampleLimit: config.scrapeSampleLimit,
+      bodyMaxBytes: config.scrapeBodyMaxBytes,
+    },
   });
   logger.info(
     {
@@ -56,8 +65,19 @@ async function runAgentCommand(config: AgentConfig, once: boolean): Promise<void
       bufferMaxSamples: config.bufferMaxSamples,
       apiKey: config.apiKey ? '***' : undefined,
       metrics: `${running.metricsAddress}/metrics`,
+      scrapeTargets: targets.map((t) => `${t.job}=${t.url}`),
     },
     'agent started',
   );
   stopOnSignals(logger, 'agent stopping: sending what is buffered', () => running.stop());
+}
+
+/** The targets of --scrape and --scrape-config; a bad file stops the agent at boot, naming it. */
+async function scrapeTargets(config: AgentConfig): Promise<ScrapeTarget[]> {
+  try {
+    return await loadScrapeTargets(config.scrape, config.scrapeConfig);
+  } catch (err) {
+    const spec = AGENT_SETTINGS.scrapeConfig;
+    throw new ConfigError([`${spec.flag} / ${spec.env}: ${(err as Error).message}`]);
+  }
 }

@@ -8,7 +8,12 @@ export function addSettingOptions(command: Command, table: SettingsTable): Comma
       spec.secret || spec.default === undefined
         ? ''
         : ` (default: ${spec.default === '' ? 'none' : spec.default})`;
-    command.option(`${spec.flag} <value>`, `${spec.description}; env ${spec.env}${shown}`);
+    const help = `${spec.description}; env ${spec.env}${shown}`;
+    if (spec.repeatable)
+      command.option(`${spec.flag} <value>`, help, (value: string, previous: string | undefined) =>
+        previous === undefined ? value : `${previous} ${value}`,
+      );
+    else command.option(`${spec.flag} <value>`, help);
   }
   return command;
 }

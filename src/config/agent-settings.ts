@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { METRIC_LIMITS } from '../core/index.js';
+import { SCRAPE_SETTINGS } from '../agent/scrape/scrape-settings.js';
 import { LOG_LEVEL_SETTING, durationSchema, portSchema, positiveIntSchema } from './setting-spec.js';
 import type { SettingSpec } from './setting-spec.js';
 
@@ -71,5 +72,6 @@ export const AGENT_SETTINGS = {
     schema: positiveIntSchema,
     description: 'Samples kept while the collector is unreachable; beyond it the oldest are dropped',
   },
+  ...SCRAPE_SETTINGS,
   logLevel: LOG_LEVEL_SETTING,
 } as const satisfies Record<string, SettingSpec>;

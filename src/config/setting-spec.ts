@@ -11,6 +11,8 @@ export interface SettingSpec {
   readonly schema: z.ZodType;
   /** Secrets are never logged nor shown in help. */
   readonly secret?: boolean;
+  /** The flag may be given several times; its values reach the schema joined by a space. */
+  readonly repeatable?: boolean;
 }
 
 export type SettingsTable = Readonly<Record<string, SettingSpec>>;

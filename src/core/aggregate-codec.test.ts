@@ -81,7 +81,7 @@ describe('aggregate batch codec', () => {
 
   it('round-trips an empty batch', () => {
     const back = decodeAggregateBatch(encodeAggregateBatch({ samples: 0, createdAt: 7, aggregates: [] }));
-    expect(back).toEqual({ samples: 0, createdAt: 7, aggregates: [] });
+    expect(back).toEqual({ samples: 0, createdAt: 7, aggregates: [], cumulatives: [] });
   });
 
   it('decodes from a Uint8Array view inside a larger buffer', () => {
@@ -129,7 +129,8 @@ describe('aggregate batch codec', () => {
     const bytes = encodeAggregateBatch({ samples: 4, createdAt: 1, aggregates: [gauge()] });
     const sketch = gauge().sketch?.encode() as Buffer;
     const broken = Buffer.from(bytes);
-    broken[bytes.length - sketch.length] = 99; // the sketch's own version byte
+    // The sketch's own version byte; the empty cumulative section (its u32 count) follows it.
+    broken[bytes.length - 4 - sketch.length] = 99;
     expect(() => decodeAggregateBatch(broken)).toThrow(TypeError);
   });
 

@@ -218,3 +218,31 @@ function sketchDifference(later: QuantileSketch, earlier: QuantileSketch): Quant
     negative: minus(a.negative, b.negative),
   });
 }
+
+/** A key per cumulative series: service, name, counter or histogram, tags. */
+export function cumulativeKey(p: Pick<CumulativePartial, 'service' | 'name' | 'tags' | 'histogram'>): string {
+  return `${p.service}\u0000${p.name}\u0000${p.histogram ? 'h' : 'c'}\u0000${p.tags}`;
+}
+
+/** A position as bytes, for the stores: f64 timestamp, start, total, sum, then the sketch if any. */
+export function encodePosition(p: CumulativePosition): Buffer {
+  const sketch = p.reading.sketch?.encode();
+  const buf = Buffer.allocUnsafe(32 + (sketch?.length ?? 0));
+  buf.writeDoubleLE(p.timestamp, 0);
+  buf.writeDoubleLE(p.start, 8);
+  buf.writeDoubleLE(p.reading.total, 16);
+  buf.writeDoubleLE(p.reading.sum, 24);
+  sketch?.copy(buf, 32);
+  return buf;
+}
+
+export function decodePosition(bytes: Uint8Array): CumulativePosition {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length < 32) throw new TypeError('truncated cumulative position');
+  const sketch = buf.length > 32 ? QuantileSketch.decode(buf.subarray(32)) : null;
+  return {
+    timestamp: buf.readDoubleLE(0),
+    start: buf.readDoubleLE(8),
+    reading: { total: buf.readDoubleLE(16), sum: buf.readDoubleLE(24), sketch },
+  };
+}

@@ -82,7 +82,16 @@ export {
   WIRE_VARINT,
 } from './protobuf-reader.js';
 export { ProtobufWriter } from './protobuf-writer.js';
-export { NEW_SERIES_WINDOW_MS, addReading, applyPartial, increaseAggregate, newPartial } from './cumulative.js';
+export {
+  NEW_SERIES_WINDOW_MS,
+  addReading,
+  applyPartial,
+  cumulativeKey,
+  decodePosition,
+  encodePosition,
+  increaseAggregate,
+  newPartial,
+} from './cumulative.js';
 export type { CumulativePartial, CumulativePosition, CumulativeReading } from './cumulative.js';
 export { histogramDistribution } from './histogram.js';
 export type { Distribution } from './histogram.js';

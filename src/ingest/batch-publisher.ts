@@ -1,5 +1,7 @@
-import { encodeAggregateBatch, MinuteAggregator, VantageError } from '../core/index.js';
+import { cumulativeKey, encodeAggregateBatch, MinuteAggregator, VantageError } from '../core/index.js';
+import type { Aggregate, CumulativePartial } from '../core/index.js';
 import type { Sample } from '../core/index.js';
+import type { MinuteAggregator as Aggregator } from '../core/index.js';
 import type { BusProducer } from '../bus/index.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 
@@ -43,11 +45,22 @@ export class BatchPublisher {
   }
 
   submit(samples: readonly Sample[]): Promise<void> {
+    return this.submitWith(samples.length, (aggregator) => {
+      for (const s of samples) aggregator.add(s);
+    });
+  }
+
+  /**
+   * Takes `count` samples that `fold` adds to the next message's aggregator (the protocol decoders
+   * fold typed columns straight in, without a Sample per point). `fold` runs at once, or not at
+   * all when the buffer cannot take `count` more.
+   */
+  submitWith(count: number, fold: (aggregator: Aggregator) => void): Promise<void> {
     if (this.closed)
       return Promise.reject(
         new VantageError('VTG_SERVICE_UNAVAILABLE', { params: { reason: 'shutting down' }, retryAfter: 1 }),
       );
-    if (this.pendingSamples + samples.length > this.options.maxPendingSamples) {
+    if (this.pendingSamples + count > this.options.maxPendingSamples) {
       this.metrics.bufferRejections.inc();
       return Promise.reject(
         new VantageError('VTG_INGEST_OVERLOADED', {
@@ -56,8 +69,8 @@ export class BatchPublisher {
         }),
       );
     }
-    for (const s of samples) this.aggregator.add(s);
-    this.pendingSamples += samples.length;
+    fold(this.aggregator);
+    this.pendingSamples += count;
     this.metrics.bufferSamples.set(this.pendingSamples);
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.publishing) this.startPublishing();
@@ -79,13 +92,12 @@ export class BatchPublisher {
 
   private async publishLoop(): Promise<void> {
     while (this.waiters.length > 0) {
-      const { aggregates, samples } = this.aggregator.drain();
+      const { aggregates, cumulatives, samples } = this.aggregator.drain();
       const waiters = this.waiters;
       this.waiters = [];
-      const payload = encodeAggregateBatch({ samples, createdAt: Date.now(), aggregates });
       const stopTimer = this.metrics.publishDuration.startTimer({ bus: this.busName });
       try {
-        await withTimeout(this.producer.publish(payload), this.options.timeoutMs);
+        await withTimeout(this.publish(aggregates, cumulatives, samples), this.options.timeoutMs);
         stopTimer();
         this.metrics.publishedMessages.inc({ bus: this.busName });
         for (const w of waiters) w.resolve();
@@ -110,6 +122,39 @@ export class BatchPublisher {
   }
 
   /**
+   * One flush as bus messages: all in one on a bus of one partition (the embedded log). On a
+   * partitioned bus the cumulative partials go apart, one message per series shard under that
+   * shard's key, so that each cumulative series reaches one worker in order (src/core/cumulative.ts).
+   */
+  private async publish(
+    aggregates: Aggregate[],
+    cumulatives: CumulativePartial[],
+    samples: number,
+  ): Promise<void> {
+    const createdAt = Date.now();
+    if (!this.producer.partitioned || cumulatives.length === 0) {
+      await this.producer.publish(encodeAggregateBatch({ samples, createdAt, aggregates, cumulatives }));
+      return;
+    }
+    const shards = new Map<string, CumulativePartial[]>();
+    for (const c of cumulatives) {
+      const key = cumulativeShardKey(c);
+      const list = shards.get(key);
+      if (list) list.push(c);
+      else shards.set(key, [c]);
+    }
+    // The samples count once, on the first message (the worker sums them for its metrics).
+    const publishes = [...shards].map(([key, list]) =>
+      this.producer.publish(
+        encodeAggregateBatch({ samples: 0, createdAt, aggregates: [], cumulatives: list }),
+        key,
+      ),
+    );
+    publishes.push(this.producer.publish(encodeAggregateBatch({ samples, createdAt, aggregates })));
+    await Promise.all(publishes);
+  }
+
+  /**
    * After a failed publish, the requests that queued behind it are refused too, unpublished. They
    * arrived while the bus was failing; publishing them now would start a second full timeout, so a
    * request could wait about twice `timeoutMs` before its 503. Refused unpublished, their samples
@@ -123,6 +168,17 @@ export class BatchPublisher {
     this.pendingSamples -= samples;
     for (const w of waiters) w.reject(err);
   }
+}
+
+/** Shards of cumulative series: more than a topic has partitions, so that every worker gets some. */
+const CUMULATIVE_SHARDS = 64;
+
+/** The bus key of a cumulative series' shard: a hash of the series, so one series, one partition. */
+export function cumulativeShardKey(c: CumulativePartial): string {
+  const key = cumulativeKey(c);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return `cumulative-${(h >>> 0) % CUMULATIVE_SHARDS}`;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

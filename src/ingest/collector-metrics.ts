@@ -15,6 +15,8 @@ export interface CollectorMetrics {
   readonly bufferRejections: Counter;
   readonly activeSeries: Gauge;
   readonly seriesLimitRejections: Counter<'limit'>;
+  /** Exemplars that arrived (kept for the traces issue; not stored yet). */
+  readonly exemplars: Counter;
 }
 
 export function createCollectorMetrics(registry: Registry): CollectorMetrics {
@@ -83,6 +85,11 @@ export function createCollectorMetrics(registry: Registry): CollectorMetrics {
       name: 'vantage_collector_series_limit_rejections_total',
       help: 'Samples of new series refused by a series limit (label limit: metric, service, total)',
       labelNames: ['limit'],
+      registers,
+    }),
+    exemplars: new Counter({
+      name: 'vantage_collector_exemplars_received_total',
+      help: 'Exemplars that arrived with OTLP or remote_write samples (not stored yet)',
       registers,
     }),
   };

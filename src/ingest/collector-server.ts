@@ -18,6 +18,8 @@ import type { BatchPublisher } from './batch-publisher.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 import type { PipelineProgress } from './pipeline-progress.js';
 import { IngestGuard } from './ingest-guard.js';
+import { PipelinePointIngest } from './point-ingest.js';
+import type { PointIngest } from './point-ingest.js';
 import { ingestRoutes } from './ingest-routes.js';
 import type { SampleValidator, ValidationLimits } from './sample-validator.js';
 import type { ActiveSeriesTracker } from './active-series.js';
@@ -43,6 +45,38 @@ export interface CollectorServerOptions {
   /** The workers' progress on the bus: read from `ready` on, a `pipeline` check of /ready, closed with the server. */
   readonly progress?: PipelineProgress;
   readonly clock?: () => number;
+  /**
+   * The checks and the pipeline every protocol shares (createCollectorIngest); given when other
+   * servers of the collector (OTLP's ports) share them, else built here.
+   */
+  readonly ingest?: CollectorIngest;
+}
+
+/** What every way into one collector shares: one guard (keys, rate limits), one point pipeline. */
+export interface CollectorIngest {
+  readonly guard: IngestGuard;
+  readonly points: PointIngest;
+}
+
+export function createCollectorIngest(
+  options: Pick<
+    CollectorServerOptions,
+    'apiKeys' | 'rateLimitPerMinute' | 'clock' | 'limits' | 'activeSeries' | 'publisher' | 'metrics'
+  >,
+): CollectorIngest {
+  return {
+    guard: new IngestGuard({
+      apiKeys: options.apiKeys,
+      rateLimitPerMinute: options.rateLimitPerMinute,
+      clock: options.clock ?? Date.now,
+    }),
+    points: new PipelinePointIngest({
+      limits: options.limits,
+      activeSeries: options.activeSeries,
+      publisher: options.publisher,
+      metrics: options.metrics,
+    }),
+  };
 }
 
 /** The collector's HTTP server: POST /v1/metrics, health, /metrics and the OpenAPI document. */
@@ -87,11 +121,7 @@ export async function buildCollectorServer(options: CollectorServerOptions): Pro
     metrics.requestDuration.observe({ status }, reply.elapsedTime / 1000);
   });
 
-  const guard = new IngestGuard({
-    apiKeys: options.apiKeys,
-    rateLimitPerMinute: options.rateLimitPerMinute,
-    clock,
-  });
+  const { guard } = options.ingest ?? createCollectorIngest(options);
   await app.register(ingestRoutes, {
     metrics,
     validator: options.validator,

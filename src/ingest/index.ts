@@ -1,5 +1,8 @@
-export { buildCollectorServer } from './collector-server.js';
-export type { CollectorServerOptions } from './collector-server.js';
+export { buildCollectorServer, createCollectorIngest } from './collector-server.js';
+export type { CollectorIngest, CollectorServerOptions } from './collector-server.js';
+export { IngestGuard } from './ingest-guard.js';
+export { PipelinePointIngest } from './point-ingest.js';
+export type { PointIngest, PointIngestResult } from './point-ingest.js';
 export { BatchPublisher } from './batch-publisher.js';
 export type { BatchPublisherOptions } from './batch-publisher.js';
 export { createCollectorMetrics } from './collector-metrics.js';

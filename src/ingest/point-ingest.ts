@@ -1,4 +1,24 @@
-import type { PointColumns, PointRejection } from '../core/index.js';
+import {
+  canonicalTags,
+  formatDuration,
+  histogramDistribution,
+  METRIC_LIMITS,
+  VantageError,
+} from '../core/index.js';
+import type {
+  ErrorCode,
+  MetricType,
+  MinuteAggregator,
+  PointColumns,
+  PointRejection,
+  PointSeries,
+  SeriesKind,
+} from '../core/index.js';
+import type { ActiveSeriesTracker } from './active-series.js';
+import type { BatchPublisher } from './batch-publisher.js';
+import type { CollectorMetrics } from './collector-metrics.js';
+import type { ValidationLimits } from './sample-validator.js';
+import { SERIES_LIMIT_SETTING } from './series-admission.js';
 
 /** What became of a request's points. */
 export interface PointIngestResult {
@@ -6,7 +26,7 @@ export interface PointIngestResult {
   readonly accepted: number;
   /** Points refused, by the decoder or the pipeline. */
   readonly rejected: number;
-  /** Why, the first 20 reasons: code, field, message. */
+  /** Why, the first MAX_REASONS reasons: code, field, message. */
   readonly rejections: readonly PointRejection[];
 }
 
@@ -22,4 +42,233 @@ export interface PointIngest {
    * closing. Resolves with accepted 0 and nothing published when every point was refused.
    */
   submit(columns: PointColumns, now: number): Promise<PointIngestResult>;
+}
+
+const MAX_REASONS = 20;
+
+/** What a series is stored as. */
+const STORED_TYPE: Readonly<Record<SeriesKind, MetricType>> = {
+  gauge: 'gauge',
+  delta: 'counter',
+  cumulative: 'counter',
+  'histogram-delta': 'gauge',
+  'histogram-cumulative': 'gauge',
+};
+
+/** A series that passed validation and admission: its canonical tags; undefined when refused. */
+type Admitted = string | undefined;
+
+export interface PipelinePointIngestOptions {
+  readonly limits: ValidationLimits;
+  readonly activeSeries: ActiveSeriesTracker;
+  readonly publisher: BatchPublisher;
+  readonly metrics: CollectorMetrics;
+}
+
+/** PointIngest over the collector's validation limits, series tracker and batch publisher. */
+export class PipelinePointIngest implements PointIngest {
+  constructor(private readonly options: PipelinePointIngestOptions) {}
+
+  async submit(columns: PointColumns, now: number): Promise<PointIngestResult> {
+    const { limits, metrics } = this.options;
+    const reasons: PointRejection[] = columns.rejections.slice(0, MAX_REASONS);
+    let rejected = columns.rejectedPoints;
+    const refuse = (code: ErrorCode, field: string, message: string, points = 1): void => {
+      rejected += points;
+      metrics.errors.inc({ code }, points);
+      if (reasons.length < MAX_REASONS) reasons.push({ code, field, message });
+    };
+    for (const r of columns.rejections) metrics.errors.inc({ code: r.code });
+
+    const admitted: Admitted[] = columns.series.map((s) => this.admit(s, now, refuse));
+    const oldest = now - limits.maxSampleAgeMs;
+    const newest = now + limits.maxFutureSkewMs;
+    const timeProblem = (t: number): ErrorCode | undefined =>
+      !Number.isFinite(t)
+        ? 'VTG_INGEST_TIMESTAMP_INVALID'
+        : t < oldest
+          ? 'VTG_INGEST_TIMESTAMP_TOO_OLD'
+          : t > newest
+            ? 'VTG_INGEST_TIMESTAMP_IN_FUTURE'
+            : undefined;
+
+    // Which points pass, decided before anything is folded: the publisher must know the count first.
+    const pointOk = new Uint8Array(columns.pointCount);
+    let accepted = 0;
+    for (let i = 0; i < columns.pointCount; i++) {
+      const s = columns.seriesAt(i);
+      if (admitted[s] === undefined) continue;
+      const field = (columns.series[s] as PointSeries).field;
+      const value = columns.valueAt(i);
+      const code = !Number.isFinite(value)
+        ? 'VTG_INGEST_NON_FINITE_VALUE'
+        : Math.abs(value) > METRIC_LIMITS.valueMaxMagnitude
+          ? 'VTG_INGEST_VALUE_OUT_OF_RANGE'
+          : timeProblem(columns.timestampAt(i));
+      if (code !== undefined) {
+        refuse(code, field, this.message(code));
+        continue;
+      }
+      pointOk[i] = 1;
+      accepted++;
+    }
+    const histogramOk = columns.histograms.map((h) => {
+      if (admitted[h.series] === undefined) return false;
+      const field = (columns.series[h.series] as PointSeries).field;
+      const code = histogramProblem(h.histogram.count, h.histogram.sum) ?? timeProblem(h.timestamp);
+      if (code !== undefined) {
+        refuse(code, field, this.message(code));
+        return false;
+      }
+      accepted++;
+      return true;
+    });
+    metrics.samples.inc({ outcome: 'rejected' }, rejected);
+    if (columns.exemplars.length > 0) metrics.exemplars.inc(columns.exemplars.length);
+    if (accepted === 0) return { accepted, rejected, rejections: reasons };
+
+    await this.options.publisher.submitWith(accepted, (aggregator) =>
+      fold(columns, admitted, pointOk, histogramOk, aggregator),
+    );
+    metrics.samples.inc({ outcome: 'accepted' }, accepted);
+    return { accepted, rejected, rejections: reasons };
+  }
+
+  private admit(
+    s: PointSeries,
+    now: number,
+    refuse: (code: ErrorCode, field: string, message: string, points?: number) => void,
+  ): Admitted {
+    const { limits, activeSeries, metrics } = this.options;
+    const problem = seriesProblem(s, limits.maxTags);
+    if (problem !== undefined) {
+      refuse(problem.code, `${s.field}${problem.field}`, problem.message);
+      return undefined;
+    }
+    const tags: Record<string, string> = {};
+    for (let i = 0; i + 1 < s.labels.length; i += 2) tags[s.labels[i] as string] = s.labels[i + 1] as string;
+    const text = canonicalTags(tags);
+    const refusal = activeSeries.admit(s.service, s.name, STORED_TYPE[s.kind], text, now);
+    metrics.activeSeries.set(activeSeries.activeSeries);
+    if (refusal !== undefined) {
+      metrics.seriesLimitRejections.inc({ limit: refusal.scope });
+      const err = new VantageError('VTG_INGEST_SERIES_LIMIT', {
+        params: {
+          scope: refusal.scope,
+          what: `${s.service}/${s.name}`,
+          limit: refusal.limit,
+          setting: SERIES_LIMIT_SETTING[refusal.scope],
+        },
+      });
+      refuse(err.code, s.field, err.message);
+      return undefined;
+    }
+    return text;
+  }
+
+  private message(code: ErrorCode): string {
+    const { limits } = this.options;
+    const params: Record<string, string | number> =
+      code === 'VTG_INGEST_TIMESTAMP_TOO_OLD'
+        ? { limit: formatDuration(limits.maxSampleAgeMs) }
+        : code === 'VTG_INGEST_TIMESTAMP_IN_FUTURE'
+          ? { limit: formatDuration(limits.maxFutureSkewMs) }
+          : code === 'VTG_INGEST_VALUE_OUT_OF_RANGE'
+            ? { limit: METRIC_LIMITS.valueMaxMagnitude }
+            : { reason: 'invalid histogram' };
+    return new VantageError(code, { params }).message;
+  }
+}
+
+function fold(
+  columns: PointColumns,
+  admitted: readonly Admitted[],
+  pointOk: Uint8Array,
+  histogramOk: readonly boolean[],
+  aggregator: MinuteAggregator,
+): void {
+  for (let i = 0; i < columns.pointCount; i++) {
+    if (pointOk[i] !== 1) continue;
+    const index = columns.seriesAt(i);
+    const s = columns.series[index] as PointSeries;
+    const tags = admitted[index] as string;
+    const t = columns.timestampAt(i);
+    const v = columns.valueAt(i);
+    if (s.kind === 'cumulative')
+      aggregator.addCumulative(s.service, s.name, tags, t, columns.startAt(i), {
+        total: v,
+        sum: 0,
+        sketch: null,
+      });
+    else aggregator.addValue(s.service, s.name, STORED_TYPE[s.kind], tags, t, v);
+  }
+  columns.histograms.forEach((h, i) => {
+    if (!histogramOk[i]) return;
+    const s = columns.series[h.series] as PointSeries;
+    const tags = admitted[h.series] as string;
+    if (s.kind === 'histogram-cumulative') {
+      const d = histogramDistribution(h.histogram, false);
+      aggregator.addCumulative(s.service, s.name, tags, h.timestamp, h.start, {
+        total: d.count,
+        sum: d.sum,
+        sketch: d.sketch,
+      });
+    } else
+      aggregator.addDistribution(
+        s.service,
+        s.name,
+        tags,
+        h.timestamp,
+        histogramDistribution(h.histogram, true),
+      );
+  });
+}
+
+function seriesProblem(
+  s: PointSeries,
+  maxTags: number,
+): { code: ErrorCode; field: string; message: string } | undefined {
+  const invalid = (field: string, message: string) => ({
+    code: 'VTG_INGEST_INVALID_SAMPLE' as const,
+    field,
+    message,
+  });
+  if (s.service.length === 0 || !METRIC_LIMITS.servicePattern.test(s.service))
+    return invalid('.service', `service "${s.service}" must match ${METRIC_LIMITS.servicePattern.source}`);
+  if (s.service.length > METRIC_LIMITS.serviceMaxLength)
+    return tooLong('.service', METRIC_LIMITS.serviceMaxLength);
+  if (!METRIC_LIMITS.namePattern.test(s.name))
+    return invalid('.name', `name "${s.name}" must match ${METRIC_LIMITS.namePattern.source}`);
+  if (s.name.length > METRIC_LIMITS.nameMaxLength) return tooLong('.name', METRIC_LIMITS.nameMaxLength);
+  if (s.labels.length / 2 > maxTags) {
+    const code = 'VTG_INGEST_TOO_MANY_TAGS' as const;
+    return { code, field: '.tags', message: new VantageError(code, { params: { limit: maxTags } }).message };
+  }
+  for (let i = 0; i + 1 < s.labels.length; i += 2) {
+    const key = s.labels[i] as string;
+    const value = s.labels[i + 1] as string;
+    if (!METRIC_LIMITS.tagKeyPattern.test(key))
+      return invalid(`.tags.${key}`, `tag key "${key}" must match ${METRIC_LIMITS.tagKeyPattern.source}`);
+    if (key.length > METRIC_LIMITS.tagKeyMaxLength)
+      return tooLong(`.tags.${key}`, METRIC_LIMITS.tagKeyMaxLength);
+    if (value.length > METRIC_LIMITS.tagValueMaxLength) {
+      const code = 'VTG_INGEST_VALUE_TOO_LONG' as const;
+      const message = new VantageError(code, { params: { limit: METRIC_LIMITS.tagValueMaxLength } }).message;
+      return { code, field: `.tags.${key}`, message };
+    }
+  }
+  return undefined;
+}
+
+function tooLong(field: string, limit: number): { code: ErrorCode; field: string; message: string } {
+  const code = 'VTG_INGEST_NAME_TOO_LONG' as const;
+  return { code, field, message: new VantageError(code, { params: { limit } }).message };
+}
+
+/** A histogram's count must be a whole number of observations and its sum finite (when given). */
+function histogramProblem(count: number, sum: number): ErrorCode | undefined {
+  if (!Number.isSafeInteger(count) || count < 0) return 'VTG_INGEST_INVALID_SAMPLE';
+  if (!Number.isNaN(sum) && (!Number.isFinite(sum) || Math.abs(sum) > METRIC_LIMITS.valueMaxMagnitude))
+    return 'VTG_INGEST_VALUE_OUT_OF_RANGE';
+  return undefined;
 }

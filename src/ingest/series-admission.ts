@@ -3,7 +3,8 @@ import type { ActiveSeriesTracker, SeriesLimitScope } from './active-series.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 import type { Rejection, ValidatedBatch } from './sample-validator.js';
 
-const SETTING: Record<SeriesLimitScope, string> = {
+/** The setting that raises each limit, named in the refusal. */
+export const SERIES_LIMIT_SETTING: Readonly<Record<SeriesLimitScope, string>> = {
   metric: '--max-series-per-metric',
   service: '--max-series-per-service',
   total: '--max-active-series',
@@ -40,7 +41,12 @@ export class SeriesAdmission {
             ? s.service
             : 'this collector';
       const err = new VantageError('VTG_INGEST_SERIES_LIMIT', {
-        params: { scope: refusal.scope, what, limit: refusal.limit, setting: SETTING[refusal.scope] },
+        params: {
+          scope: refusal.scope,
+          what,
+          limit: refusal.limit,
+          setting: SERIES_LIMIT_SETTING[refusal.scope],
+        },
       });
       refused.push({ index, code: err.code, field: `metrics[${index}].tags`, message: err.message });
     }

@@ -13,6 +13,7 @@ export type {
   MetricSummary,
   PageRequest,
   RetentionReport,
+  SavedPosition,
   SeriesSelector,
   ServiceSummary,
   Store,

@@ -1,4 +1,4 @@
-import type { Aggregate, MetricType, StepStats, Tier } from '../core/index.js';
+import type { Aggregate, CumulativePosition, MetricType, StepStats, Tier } from '../core/index.js';
 import type { LogicalPlan, VqlRow } from '../query/index.js';
 
 /** How far a consumer of the bus got, saved with the data it produced. */
@@ -122,6 +122,15 @@ export interface DeadLetterQuery {
   readonly offset: number;
 }
 
+/**
+ * Where a cumulative series stood after a write (cumulativeKey, its position): saved in the same
+ * write as the increases computed from it, so a worker that restarts goes on from it exactly.
+ */
+export interface SavedPosition {
+  readonly key: string;
+  readonly position: CumulativePosition;
+}
+
 /** Where aggregates live: SQLite embedded, ClickHouse distributed. */
 export interface Store {
   readonly kind: string;
@@ -132,7 +141,17 @@ export interface Store {
    * reported; the rest is stored. A failure that a retry may fix (store down, disk full, locked)
    * throws, and nothing is stored.
    */
-  write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<WriteReport>;
+  write(
+    aggregates: readonly Aggregate[],
+    checkpoints: readonly Checkpoint[],
+    positions?: readonly SavedPosition[],
+  ): Promise<WriteReport>;
+  /**
+   * Where these cumulative series stood, as the last write saved them (src/core/cumulative.ts);
+   * series never saved are absent. A store that keeps no positions leaves this out, and its worker
+   * keeps them in memory only.
+   */
+  cumulativePositions?(keys: readonly string[]): Promise<Map<string, CumulativePosition>>;
   /** The dead letters, newest first. */
   deadLetters(query: DeadLetterQuery): Promise<DeadLetterRecord[]>;
   checkpoints(source: string): Promise<Checkpoint[]>;

@@ -1,5 +1,6 @@
 import { foldAggregateBatch } from '../core/index.js';
-import type { Aggregate } from '../core/index.js';
+import type { Aggregate, CumulativePartial } from '../core/index.js';
+import type { SavedPosition } from '../storage/index.js';
 import type { BusMessage } from '../bus/index.js';
 
 /** One partition's messages, decoded and merged once: what one store write (or outbox append) takes. */
@@ -9,6 +10,10 @@ export interface DecodedBatch {
   readonly end: number;
   readonly messages: readonly BusMessage[];
   readonly aggregates: Aggregate[];
+  /** Running totals of cumulative series, in bus order, until CumulativeState converts them. */
+  readonly cumulatives: readonly CumulativePartial[];
+  /** Where those series stand after this batch: saved with its write. */
+  positions: readonly SavedPosition[];
   readonly samples: number;
   /** Flush time of its oldest message, epoch ms (Infinity when none decoded). */
   readonly oldest: number;
@@ -32,13 +37,14 @@ export function decodeBatch(
   const end = messages[messages.length - 1]?.offset ?? -1;
   for (;;) {
     const merged = new Map<string, Aggregate>();
+    const cumulatives: CumulativePartial[] = [];
     let samples = 0;
     let oldest = Number.POSITIVE_INFINITY;
     let failed: BusMessage | undefined;
     for (const m of messages) {
       if (skipped.has(m)) continue;
       try {
-        const header = foldAggregateBatch(m.payload, merged);
+        const header = foldAggregateBatch(m.payload, merged, cumulatives);
         samples += header.samples;
         oldest = Math.min(oldest, header.createdAt);
       } catch (err) {
@@ -54,6 +60,8 @@ export function decodeBatch(
         end,
         messages,
         aggregates: [...merged.values()],
+        cumulatives,
+        positions: [],
         samples,
         oldest,
         intentRecorded,

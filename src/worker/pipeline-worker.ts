@@ -2,9 +2,10 @@ import type { Logger } from 'pino';
 import { abortableSleep, ok, retryWithBackoff, retryable } from '../core/index.js';
 import type { Aggregate, BackoffPolicy, Outcome } from '../core/index.js';
 import type { BusConsumer, BusMessage } from '../bus/index.js';
-import type { Checkpoint, DeadLetter, Store, WriteReport } from '../storage/index.js';
+import type { Checkpoint, DeadLetter, SavedPosition, Store, WriteReport } from '../storage/index.js';
 import { BREAKER_STATE_VALUE, CircuitBreaker } from './circuit-breaker.js';
 import type { CircuitBreakerState } from './circuit-breaker.js';
+import { CumulativeState } from './cumulative-state.js';
 import { byPartition, decodeBatch } from './decoded-batch.js';
 import type { DecodedBatch } from './decoded-batch.js';
 import { FallbackLane } from './fallback-lane.js';
@@ -86,6 +87,7 @@ export class PipelineWorker {
   /** Counts partition assignments: messages read before one are no longer ours to write. */
   private epoch = 0;
   private readonly fallback: FallbackLane | undefined;
+  private readonly cumulative: CumulativeState;
 
   constructor(
     private readonly consumer: BusConsumer,
@@ -100,6 +102,7 @@ export class PipelineWorker {
       onStateChange: (state) => this.breakerChanged(state),
     });
     this.metrics.breakerState.set(BREAKER_STATE_VALUE.closed);
+    this.cumulative = new CumulativeState(store, metrics, logger);
     this.fallback =
       options.fallback && options.breaker
         ? new FallbackLane(options.fallback, {
@@ -139,6 +142,8 @@ export class PipelineWorker {
   async onAssigned(partitions: readonly number[]): Promise<void> {
     this.epoch += 1;
     this.carry = [];
+    // Another worker may have moved a series on while it held the partition: read positions again.
+    this.cumulative.forget();
     await this.resume(partitions);
   }
 
@@ -204,6 +209,7 @@ export class PipelineWorker {
         const last = take[take.length - 1];
         if (last === undefined) continue;
         const batch = this.decode(partition, take);
+        await this.cumulative.convert(batch);
         let result: WriteResult = 'diverted';
         if (!this.fallback?.mustQueue(partition, this.breaker.state))
           result = await this.writeUntilDone(batch);
@@ -374,7 +380,13 @@ export class PipelineWorker {
       }
       batch.intentRecorded = true;
     }
-    const outcome = await this.storeWrite(batch.aggregates, checkpoint, batch.samples, batch.oldest);
+    const outcome = await this.storeWrite(
+      batch.aggregates,
+      checkpoint,
+      batch.samples,
+      batch.oldest,
+      batch.positions,
+    );
     if (outcome.kind === 'ok') {
       this.metrics.messagesConsumed.inc({ bus: this.options.busName }, batch.messages.length);
       this.metrics.batchSize.set(batch.messages.length);
@@ -388,12 +400,13 @@ export class PipelineWorker {
     checkpoint: Checkpoint,
     samples: number,
     oldest: number,
+    positions: readonly SavedPosition[] = [],
   ): Promise<Outcome> {
     const stopTimer = this.metrics.writeDuration.startTimer({ store: this.store.kind });
     const started = Date.now();
     let report: WriteReport;
     try {
-      report = await this.store.write(aggregates, [checkpoint]);
+      report = await this.store.write(aggregates, [checkpoint], positions);
     } catch (err) {
       return this.failure(err);
     } finally {

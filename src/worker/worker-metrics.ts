@@ -16,11 +16,30 @@ export interface WorkerMetrics {
   readonly deadLetters: Counter;
   /** 0 closed, 1 open, 2 half-open. */
   readonly breakerState: Gauge;
+  /** Cumulative series whose position is held in memory (src/worker/cumulative-state.ts). */
+  readonly cumulativeSeries: Gauge;
+  readonly cumulativeEvictions: Counter;
+  readonly cumulativeReadFailures: Counter;
 }
 
 export function createWorkerMetrics(registry: Registry): WorkerMetrics {
   const registers = [registry];
   return {
+    cumulativeSeries: new Gauge({
+      name: 'vantage_worker_cumulative_series',
+      help: 'Cumulative series (counters and histograms sent as running totals) whose position is held in memory',
+      registers,
+    }),
+    cumulativeEvictions: new Counter({
+      name: 'vantage_worker_cumulative_evictions_total',
+      help: 'Positions dropped from memory past --max-cumulative-series (read back from the store when needed)',
+      registers,
+    }),
+    cumulativeReadFailures: new Counter({
+      name: 'vantage_worker_cumulative_read_failures_total',
+      help: 'Reads of saved cumulative positions that failed (those series restarted from a baseline)',
+      registers,
+    }),
     messagesConsumed: new Counter({
       name: 'vantage_worker_kafka_messages_consumed_total',
       help: 'Bus messages consumed (label bus: embedded log or kafka)',

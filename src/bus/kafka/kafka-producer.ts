@@ -87,14 +87,16 @@ export class KafkaProducer implements BusProducer {
     return this.pending.size;
   }
 
-  publish(payload: Buffer): Promise<void> {
+  readonly partitioned = true;
+
+  publish(payload: Buffer, key?: string): Promise<void> {
     if (this.closed) return Promise.reject(new Error('Kafka producer is closed'));
     const id = ++this.nextId;
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       try {
         // Fails at once when the message is too large or librdkafka's queue is full.
-        this.client.produce(this.options.topic, null, payload, this.keys.next(), Date.now(), id);
+        this.client.produce(this.options.topic, null, payload, key ?? this.keys.next(), Date.now(), id);
       } catch (err) {
         this.pending.delete(id);
         reject(kafkaError(`publish to ${this.options.topic} failed`, err));

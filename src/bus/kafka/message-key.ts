@@ -7,10 +7,12 @@ import { randomBytes } from 'node:crypto';
  * Why this key: every flush of every collector lands on a partition of its own, spread evenly, so
  * N partitions feed N workers even with one collector. A key per collector would pin each
  * collector's load to one partition (one worker), and no key would let librdkafka's sticky
- * partitioner send bursts of flushes to one partition. Nothing needs a series on a fixed
- * partition: the worker merges partial aggregates of a series-minute from any partition, and the
- * store merges what different workers write. The key also says which producer and which flush a
- * message came from, for reading the topic by hand.
+ * partitioner send bursts of flushes to one partition. Partial aggregates need no series on a
+ * fixed partition: the worker merges partial aggregates of a series-minute from any partition, and
+ * the store merges what different workers write. The key also says which producer and which flush a
+ * message came from, for reading the topic by hand. Running totals of cumulative series are the
+ * exception: one worker must see each such series in order, so the collector publishes them under
+ * a key per series shard instead (src/ingest/batch-publisher.ts, cumulativeShardKey).
  */
 export class MessageKeys {
   private sequence = 0;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
-import { TIERS, VantageError } from '../../core/index.js';
-import type { Aggregate, MetricType, TierRetention } from '../../core/index.js';
+import { decodePosition, encodePosition, TIERS, VantageError } from '../../core/index.js';
+import type { Aggregate, CumulativePosition, MetricType, TierRetention } from '../../core/index.js';
 import type { LogicalPlan, VqlRow } from '../../query/index.js';
 import type {
   BucketGroup,
@@ -18,6 +18,7 @@ import type {
   ServiceSummary,
   Store,
   StoreStats,
+  SavedPosition,
   WriteReport,
 } from '../store.js';
 import type { BatchPresence, BatchScope } from '../batch-presence.js';
@@ -37,6 +38,7 @@ import type { SeriesInfo } from './rows.js';
 import {
   BATCH_TOKEN_COLUMN,
   CHECKPOINT_TABLE,
+  POSITION_TABLE,
   DEAD_LETTER_TABLE,
   SERIES_TABLE,
   TIER_TABLES,
@@ -185,7 +187,11 @@ export class ClickHouseStore implements Store, BatchPresence {
    * carries a deduplication token derived from the checkpoints, so if the process dies between
    * the two, the replayed batch is dropped by ClickHouse instead of counted twice.
    */
-  async write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<WriteReport> {
+  async write(
+    aggregates: readonly Aggregate[],
+    checkpoints: readonly Checkpoint[],
+    positions: readonly SavedPosition[] = [],
+  ): Promise<WriteReport> {
     const { storable, refused } = sortForStorage(aggregates);
     // Without checkpoints a write repeats nothing, yet an identical block would be taken for a
     // repeat by its content hash; a token of its own keeps it (insert_deduplicate=0 is not
@@ -204,6 +210,20 @@ export class ClickHouseStore implements Store, BatchPresence {
       }
     }
     if (refused.length > 0) await this.insertDeadLetters(refused, checkpoints, `${token}/dead`);
+    if (positions.length > 0) {
+      await this.wrap('cumulative position write', () =>
+        this.client.insert({
+          table: this.table(POSITION_TABLE),
+          values: positions.map((p) => ({
+            key: p.key,
+            at: p.position.timestamp,
+            position: encodePosition(p.position).toString('base64'),
+          })),
+          format: 'JSONEachRow',
+          clickhouse_settings: this.schema.cluster ? { distributed_foreground_insert: 1 } : {},
+        }),
+      );
+    }
     if (checkpoints.length > 0) {
       // Versions increase within this process; one worker owns a partition at a time.
       const base = Date.now() * 1000;
@@ -295,6 +315,15 @@ export class ClickHouseStore implements Store, BatchPresence {
       { limit: query.limit, offset: query.offset },
     );
     return rows.map(fromStoredRow);
+  }
+
+  async cumulativePositions(keys: readonly string[]): Promise<Map<string, CumulativePosition>> {
+    const rows = await this.select<{ key: string; position: string }>(
+      `SELECT key, argMax(position, at) AS position FROM ${this.table(POSITION_TABLE)}
+       WHERE key IN {keys:Array(String)} GROUP BY key`,
+      { keys },
+    );
+    return new Map(rows.map((r) => [r.key, decodePosition(Buffer.from(r.position, 'base64'))]));
   }
 
   async checkpoints(source: string): Promise<Checkpoint[]> {

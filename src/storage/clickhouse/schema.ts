@@ -29,6 +29,8 @@ export const SERIES_TABLE = 'series';
 /** Aggregates set aside because they can never be stored (src/storage/dead-letters.ts). */
 export const DEAD_LETTER_TABLE = 'dead_letters';
 export const CHECKPOINT_TABLE = 'checkpoints';
+/** Where each cumulative series stood after the last write (src/core/cumulative.ts). */
+export const POSITION_TABLE = 'cumulative_positions';
 export const MIGRATION_TABLE = 'schema_migrations';
 
 /** Block hashes each table remembers: retried batches inside this many recent inserts are dropped. */
@@ -215,6 +217,21 @@ TTL toDateTime(at) + INTERVAL 90 DAY
 SETTINGS ${dedupSetting(o)}`;
 }
 
+/**
+ * Cumulative positions, the latest by time per series (encodePosition's bytes, base64). Written
+ * after the increases they produced and before the checkpoint: a replay after a crash between the
+ * two finds its increases deduplicated by token either way (see ClickHouseStore.write).
+ */
+function positionTable(o: SchemaOptions): string {
+  const t = storageTable(o, POSITION_TABLE);
+  return `CREATE TABLE IF NOT EXISTS ${o.database}.${t}${onCluster(o)} (
+  key String,
+  at Float64,
+  position String
+) ENGINE = ${engine(o, 'Replacing', t, 'at')}
+ORDER BY key`;
+}
+
 /** On a cluster: the Distributed table that reads every shard and routes inserts by service. */
 function distributedTable(o: SchemaOptions, name: string, shardingKey: string): string {
   const cluster = checkIdentifier('cluster', o.cluster ?? '');
@@ -292,6 +309,14 @@ export const MIGRATIONS: readonly Migration[] = [
     statements(o) {
       const distributed = o.cluster ? [distributedTable(o, DEAD_LETTER_TABLE, 'rand()')] : [];
       return [deadLetterTable(o), ...distributed];
+    },
+  },
+  {
+    version: 4,
+    name: 'cumulative positions',
+    statements(o) {
+      const distributed = o.cluster ? [distributedTable(o, POSITION_TABLE, 'cityHash64(key)')] : [];
+      return [positionTable(o), ...distributed];
     },
   },
 ];

@@ -6,10 +6,13 @@ export function tierTable(tier: string): string {
   return `agg_${tier}`;
 }
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /** Aggregates set aside because they can never be stored (src/storage/dead-letters.ts). */
 export const DEAD_LETTER_TABLE = 'dead_letter';
+
+/** Where each cumulative series stood after the last write (src/core/cumulative.ts, encodePosition). */
+export const POSITION_TABLE = 'cumulative_position';
 
 /**
  * The embedded schema. Aggregate rows are clustered by (metric, bucket start, series), so that a
@@ -45,6 +48,13 @@ export function migrate(db: Database): void {
         partition INTEGER,
         "offset" INTEGER
       );
+    `);
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS ${POSITION_TABLE} (
+        key TEXT PRIMARY KEY,
+        at REAL NOT NULL,
+        position BLOB NOT NULL
+      ) WITHOUT ROWID;
     `);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();

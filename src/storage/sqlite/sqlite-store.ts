@@ -1,8 +1,15 @@
 import { statSync } from 'node:fs';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { floorTo, mergeAggregate, rebucket, TIERS } from '../../core/index.js';
+import {
+  decodePosition,
+  encodePosition,
+  floorTo,
+  mergeAggregate,
+  rebucket,
+  TIERS,
+} from '../../core/index.js';
 import { DEAD_LETTER_LIMIT, deadLetterRecord, failureReason, sortForStorage } from '../dead-letters.js';
-import type { Aggregate, TierRetention } from '../../core/index.js';
+import type { Aggregate, CumulativePosition, TierRetention } from '../../core/index.js';
 import type { LogicalPlan, VqlRow } from '../../query/index.js';
 import type {
   BucketGroup,
@@ -17,10 +24,11 @@ import type {
   RetentionReport,
   ServiceSummary,
   Store,
+  SavedPosition,
   StoreStats,
   WriteReport,
 } from '../store.js';
-import { DEAD_LETTER_TABLE, migrate, tierTable } from './schema.js';
+import { DEAD_LETTER_TABLE, POSITION_TABLE, migrate, tierTable } from './schema.js';
 import { isRecordError, readDeadLetters } from './dead-letter-table.js';
 import { SeriesCatalog } from './series-catalog.js';
 import { openDatabase } from './sqlite-connection.js';
@@ -69,6 +77,7 @@ export class SqliteStore implements Store {
   private readonly upserts: Statement[];
   private readonly touchMetric: Statement;
   private readonly saveCheckpoint: Statement;
+  private readonly savePosition: Statement;
   private readonly insertDeadLetter: Statement;
   private readonly trimDeadLetters: Statement;
 
@@ -104,6 +113,10 @@ export class SqliteStore implements Store {
     this.saveCheckpoint = this.writer.prepare(
       'INSERT INTO checkpoint (source, partition, "offset") VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET "offset" = excluded."offset"',
     );
+    this.savePosition = this.writer.prepare(
+      `INSERT INTO ${POSITION_TABLE} (key, at, position) VALUES (?, ?, ?)
+       ON CONFLICT DO UPDATE SET at = excluded.at, position = excluded.position`,
+    );
     // Last, once the schema is migrated and nothing else can fail.
     const threads = options.queryThreads ?? 0;
     this.queryThreads =
@@ -121,12 +134,16 @@ export class SqliteStore implements Store {
         : undefined;
   }
 
-  async write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<WriteReport> {
+  async write(
+    aggregates: readonly Aggregate[],
+    checkpoints: readonly Checkpoint[],
+    positions: readonly SavedPosition[] = [],
+  ): Promise<WriteReport> {
     const { storable, refused } = sortForStorage(aggregates);
     try {
       this.writer.transaction(() => {
         this.mergeIntoTiers(storable);
-        this.finishWrite(refused, checkpoints);
+        this.finishWrite(refused, checkpoints, positions);
       })();
       return { deadLetters: refused };
     } catch (err) {
@@ -147,7 +164,7 @@ export class SqliteStore implements Store {
             refused.push({ aggregate: a, reason: failureReason(err) });
           }
         }
-        this.finishWrite(refused, checkpoints);
+        this.finishWrite(refused, checkpoints, positions);
       })();
     } catch (err) {
       this.catalog.clear();
@@ -208,8 +225,13 @@ export class SqliteStore implements Store {
     for (const [metricId, ts] of lastSeen) this.touchMetric.run(ts, metricId);
   }
 
-  /** The dead letters and the checkpoints of a write; runs inside its transaction. */
-  private finishWrite(refused: readonly DeadLetter[], checkpoints: readonly Checkpoint[]): void {
+  /** The dead letters, checkpoints and cumulative positions of a write; runs inside its transaction. */
+  private finishWrite(
+    refused: readonly DeadLetter[],
+    checkpoints: readonly Checkpoint[],
+    positions: readonly SavedPosition[],
+  ): void {
+    for (const p of positions) this.savePosition.run(p.key, p.position.timestamp, encodePosition(p.position));
     if (refused.length > 0) {
       const at = Date.now();
       const position = checkpoints[0];
@@ -236,6 +258,16 @@ export class SqliteStore implements Store {
       this.trimDeadLetters.run(DEAD_LETTER_LIMIT);
     }
     for (const c of checkpoints) this.saveCheckpoint.run(c.source, c.partition, c.offset);
+  }
+
+  async cumulativePositions(keys: readonly string[]): Promise<Map<string, CumulativePosition>> {
+    const out = new Map<string, CumulativePosition>();
+    const read = this.writer.prepare(`SELECT position FROM ${POSITION_TABLE} WHERE key = ?`).pluck();
+    for (const key of keys) {
+      const bytes = read.get(key) as Buffer | undefined;
+      if (bytes !== undefined) out.set(key, decodePosition(bytes));
+    }
+    return out;
   }
 
   async deadLetters(query: DeadLetterQuery): Promise<DeadLetterRecord[]> {

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
+import { decodeAggregateBatch, PointColumns } from '../core/index.js';
+import type { BusProducer } from '../bus/index.js';
+import { ActiveSeriesTracker } from './active-series.js';
+import { BatchPublisher } from './batch-publisher.js';
+import { createCollectorMetrics } from './collector-metrics.js';
+import { PipelinePointIngest } from './point-ingest.js';
+
+/** A bus that acknowledges every publish at once and keeps the payloads. */
+class KeepingProducer implements BusProducer {
+  readonly published: Buffer[] = [];
+  readonly keys: (string | undefined)[] = [];
+  constructor(readonly partitioned = false) {}
+  async publish(payload: Buffer, key?: string): Promise<void> {
+    this.published.push(payload);
+    this.keys.push(key);
+  }
+  async close(): Promise<void> {}
+}
+
+const NOW = Date.UTC(2026, 11, 7, 10, 0, 30);
+
+function pipeline(perMetric = 100, partitioned = false) {
+  const producer = new KeepingProducer(partitioned);
+  const metrics = createCollectorMetrics(new Registry());
+  const publisher = new BatchPublisher(
+    producer,
+    { maxPendingSamples: 1000, timeoutMs: 1000 },
+    metrics,
+    'test',
+  );
+  const ingest = new PipelinePointIngest({
+    limits: { maxTags: 3, maxBatchSize: 100, maxSampleAgeMs: 3_600_000, maxFutureSkewMs: 60_000 },
+    activeSeries: new ActiveSeriesTracker({ perMetric, perService: 1000, total: 1000, windowMs: 600_000 }),
+    publisher,
+    metrics,
+  });
+  return { producer, ingest };
+}
+
+describe('PipelinePointIngest', () => {
+  it('stores gauges, deltas, cumulative totals and histograms, and refuses bad points with the JSON codes', async () => {
+    const { producer, ingest } = pipeline();
+    const c = new PointColumns();
+    const gauge = c.addSeries('api', 'queue_depth', 'gauge', ['host', 'a'], 'series[0]');
+    const delta = c.addSeries('api', 'requests', 'delta', [], 'series[1]');
+    const total = c.addSeries('api', 'bytes_total', 'cumulative', ['host', 'a'], 'series[2]');
+    const hist = c.addSeries('api', 'latency', 'histogram-delta', [], 'series[3]');
+    const badName = c.addSeries('api', '1bad', 'gauge', [], 'series[4]');
+    const tooManyTags = c.addSeries(
+      'api',
+      'x',
+      'gauge',
+      ['a', '1', 'b', '2', 'c', '3', 'd', '4'],
+      'series[5]',
+    );
+    c.addPoint(gauge, NOW - 1000, 3);
+    c.addPoint(gauge, NOW - 500, 5);
+    c.addPoint(gauge, NOW - 7_200_000, 1); // too old
+    c.addPoint(gauge, NOW, Number.NaN);
+    c.addPoint(delta, NOW, 4);
+    c.addPoint(total, NOW - 2000, 100, NOW - 30_000);
+    c.addPoint(total, NOW - 1000, 130, NOW - 30_000);
+    c.addHistogram(hist, NOW, {
+      layout: 'explicit',
+      bounds: [10, 20],
+      counts: [0, 4, 0],
+      count: 4,
+      sum: 60,
+      min: 12,
+      max: 18,
+    });
+    c.addPoint(badName, NOW, 1);
+    c.addPoint(tooManyTags, NOW, 1);
+    c.reject('VTG_INGEST_INVALID_SAMPLE', 'series[6]', 'unreadable point');
+
+    const result = await ingest.submit(c, NOW);
+    expect(result.accepted).toBe(6);
+    expect(result.rejected).toBe(5);
+    expect(result.rejections.map((r) => r.code).sort()).toEqual([
+      'VTG_INGEST_INVALID_SAMPLE',
+      'VTG_INGEST_INVALID_SAMPLE',
+      'VTG_INGEST_NON_FINITE_VALUE',
+      'VTG_INGEST_TIMESTAMP_TOO_OLD',
+      'VTG_INGEST_TOO_MANY_TAGS',
+    ]);
+    expect(result.rejections.find((r) => r.code === 'VTG_INGEST_TOO_MANY_TAGS')?.field).toBe(
+      'series[5].tags',
+    );
+
+    const batch = decodeAggregateBatch(producer.published[0] as Buffer);
+    expect(batch.samples).toBe(6);
+    const byName = new Map(batch.aggregates.map((a) => [a.name, a]));
+    expect(byName.get('queue_depth')).toMatchObject({
+      type: 'gauge',
+      count: 2,
+      sum: 8,
+      last: 5,
+      tags: '{"host":"a"}',
+    });
+    expect(byName.get('requests')).toMatchObject({ type: 'counter', count: 1, sum: 4 });
+    expect(byName.get('latency')).toMatchObject({ type: 'gauge', count: 4, sum: 60, min: 12, max: 18 });
+    expect(byName.get('latency')?.sketch?.quantile(0.5)).toBeGreaterThan(10);
+    expect(batch.cumulatives).toHaveLength(1);
+    expect(batch.cumulatives?.[0]).toMatchObject({ name: 'bytes_total', points: 2, increase: { total: 30 } });
+  });
+
+  it('refuses the new series past a series limit, and publishes nothing when no point is left', async () => {
+    const { producer, ingest } = pipeline(1);
+    const c = new PointColumns();
+    c.addPoint(c.addSeries('api', 'm', 'gauge', ['k', '1'], 'a'), NOW, 1);
+    c.addPoint(c.addSeries('api', 'm', 'gauge', ['k', '2'], 'b'), NOW, 1);
+    const first = await ingest.submit(c, NOW);
+    expect(first).toMatchObject({ accepted: 1, rejected: 1 });
+    expect(first.rejections[0]).toMatchObject({ code: 'VTG_INGEST_SERIES_LIMIT', field: 'b' });
+
+    const none = new PointColumns();
+    none.addPoint(none.addSeries('api', 'm', 'gauge', ['k', '3'], 'c'), NOW, 1);
+    expect(await ingest.submit(none, NOW)).toMatchObject({ accepted: 0, rejected: 1 });
+    expect(producer.published).toHaveLength(1);
+  });
+
+  it('on a partitioned bus, publishes each cumulative series under its shard key, the same every flush', async () => {
+    const { producer, ingest } = pipeline(100, true);
+    for (const at of [NOW - 2000, NOW - 1000]) {
+      const c = new PointColumns();
+      c.addPoint(c.addSeries('api', 'g', 'gauge', [], 'a'), at, 1);
+      for (let i = 0; i < 20; i++)
+        c.addPoint(c.addSeries('api', 'c_total', 'cumulative', ['i', String(i)], 'b'), at, i);
+      await ingest.submit(c, NOW);
+    }
+    const keyOf = new Map<string, string | undefined>();
+    let plain = 0;
+    producer.published.forEach((payload, i) => {
+      const batch = decodeAggregateBatch(payload);
+      if (batch.aggregates.length > 0) {
+        plain++;
+        expect(batch.cumulatives).toEqual([]);
+        expect(producer.keys[i]).toBeUndefined();
+      }
+      for (const c of batch.cumulatives ?? []) {
+        const key = producer.keys[i];
+        expect(key).toMatch(/^cumulative-\d+$/);
+        if (keyOf.has(c.tags)) expect(keyOf.get(c.tags)).toBe(key);
+        keyOf.set(c.tags, key);
+      }
+    });
+    expect(plain).toBe(2);
+    expect(keyOf.size).toBe(20);
+    expect(new Set(keyOf.values()).size).toBeGreaterThan(1);
+  });
+});
