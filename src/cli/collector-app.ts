@@ -7,8 +7,11 @@ import {
   BatchPublisher,
   PipelineProgress,
   SampleValidator,
+  OtlpReceivers,
   buildCollectorServer,
+  createCollectorIngest,
   createCollectorMetrics,
+  otlpPorts,
   seriesLimits,
   validationLimits,
 } from '../ingest/index.js';
@@ -17,9 +20,14 @@ import type { ReadinessCheck } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { ProcessAuth } from './process-auth.js';
 
-/** The collector's HTTP server and publisher on a bus, as embedded and distributed modes build it. */
+/**
+ * The collector's HTTP server, its OTLP servers and publisher on a bus, as embedded and
+ * distributed modes build it.
+ */
 export interface CollectorApp {
   readonly app: FastifyInstance;
+  /** OTLP/HTTP and OTLP/gRPC, sharing the collector's guard and pipeline; listened on beside `app`. */
+  readonly otlp: OtlpReceivers;
   readonly publisher: BatchPublisher;
 }
 
@@ -43,6 +51,8 @@ export async function buildCollectorApp(
     | 'maxSeriesPerService'
     | 'maxActiveSeries'
     | 'activeSeriesWindow'
+    | 'otlpHttpPort'
+    | 'otlpGrpcPort'
   >,
   producer: BusProducer,
   busName: 'embedded' | 'kafka',
@@ -61,15 +71,26 @@ export async function buildCollectorApp(
     busName,
   );
   const limits = validationLimits(config);
+  const activeSeries = new ActiveSeriesTracker(seriesLimits(config));
+  const apiKeys = auth.apiKeys(registry);
+  const ingest = createCollectorIngest({
+    apiKeys,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    limits,
+    activeSeries,
+    publisher,
+    metrics,
+  });
   const app = await buildCollectorServer({
     logger,
     registry,
     metrics,
     validator: new SampleValidator(limits),
-    activeSeries: new ActiveSeriesTracker(seriesLimits(config)),
+    activeSeries,
     limits,
     publisher,
-    apiKeys: auth.apiKeys(registry),
+    ingest,
+    apiKeys,
     metricsAuth: auth.metrics(registry),
     rateLimitPerMinute: config.rateLimitPerMinute,
     maxBodyBytes: config.maxBodyBytes,
@@ -82,5 +103,14 @@ export async function buildCollectorApp(
       logger: logger.child({ component: 'pipeline-progress' }),
     }),
   });
-  return { app, publisher };
+  const otlp = await OtlpReceivers.build({
+    logger,
+    registry,
+    metrics,
+    ingest,
+    ports: otlpPorts(config),
+    maxBodyBytes: config.maxBodyBytes,
+    http: httpServerSettings(config),
+  });
+  return { app, otlp, publisher };
 }

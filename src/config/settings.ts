@@ -12,6 +12,7 @@ import { ANSWER_LIMIT_SETTINGS } from '../storage/answer-limit-settings.js';
 import { RETENTION_SETTINGS } from '../storage/retention-settings.js';
 import { SERIES_LIMIT_SETTINGS } from '../ingest/series-limit-settings.js';
 import { VALIDATION_SETTINGS } from '../ingest/validation-settings.js';
+import { OTLP_SETTINGS } from '../ingest/otlp/otlp-settings.js';
 
 /**
  * Every setting of the Vantage server roles, once: flag, VANTAGE_* variable, default, schema. The
@@ -43,6 +44,7 @@ export const SETTINGS = {
     schema: port,
     description: 'Collector HTTP port (POST /v1/metrics, its /metrics)',
   },
+  ...OTLP_SETTINGS,
   apiPort: {
     flag: '--api-port',
     env: 'VANTAGE_API_PORT',
