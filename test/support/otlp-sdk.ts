@@ -4,14 +4,13 @@ import { gunzipSync } from 'node:zlib';
 import { Metadata, credentials } from '@grpc/grpc-js';
 import type { Meter } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  AggregationTemporality,
-  AggregationType,
-  MeterProvider,
-  MetricReader,
-} from '@opentelemetry/sdk-metrics';
+import { AggregationType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { ResourceMetrics, ViewOptions } from '@opentelemetry/sdk-metrics';
-import { OTLPMetricExporter as JsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import {
+  CumulativeTemporalitySelector,
+  DeltaTemporalitySelector,
+  OTLPMetricExporter as JsonExporter,
+} from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPMetricExporter as GrpcExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 
@@ -39,9 +38,12 @@ export function sdkMeter(
   resource: Record<string, string>,
   options: { temporality?: Temporality; exponential?: readonly string[] } = {},
 ): SdkMeter {
-  const temporality =
-    options.temporality === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
-  const reader = new ManualReader({ aggregationTemporalitySelector: () => temporality });
+  // The exporters' own choice per instrument: their delta preference keeps up-down counters
+  // cumulative (a level), as an application configured for delta sends them.
+  const reader = new ManualReader({
+    aggregationTemporalitySelector:
+      options.temporality === 'delta' ? DeltaTemporalitySelector : CumulativeTemporalitySelector,
+  });
   const views: ViewOptions[] = (options.exponential ?? []).map((instrumentName) => ({
     instrumentName,
     aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM },

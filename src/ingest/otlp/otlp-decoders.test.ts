@@ -89,6 +89,8 @@ describe('the OTLP decoders, on what the OpenTelemetry JS SDK sends', () => {
     expect(a?.[0]?.value).toBe(7);
     expect(a?.[0]?.timestamp).toBeGreaterThanOrEqual(before);
     expect(a?.[0]?.timestamp).toBeLessThanOrEqual(after);
+    // Whole milliseconds: the store refuses fractions.
+    expect(Number.isInteger(a?.[0]?.timestamp) && Number.isInteger(a?.[0]?.start)).toBe(true);
     // The SDK's start time: when the instrument first counted, before the point.
     expect(a?.[0]?.start).toBeLessThanOrEqual(a?.[0]?.timestamp as number);
     expect(a?.[0]?.start).toBeGreaterThan(before - 60_000);

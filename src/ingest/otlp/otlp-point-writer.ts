@@ -60,9 +60,13 @@ export function attributeText(value: unknown): string {
   return JSON.stringify(value);
 }
 
-const nsToMs = (ns: number): number => ns / 1e6;
+/**
+ * Nanoseconds to whole milliseconds, rounded down: the store keeps epoch ms as integers (a fraction
+ * sets a whole aggregate aside as a dead letter), and down keeps each point in the minute it fell in.
+ */
+const nsToMs = (ns: number): number => Math.floor(ns / 1e6);
 /** A start time of 0 means "unknown" in OTLP. */
-const startMs = (ns: number): number => (ns > 0 ? ns / 1e6 : Number.NaN);
+const startMs = (ns: number): number => (ns > 0 ? Math.floor(ns / 1e6) : Number.NaN);
 
 /**
  * The mapping rules both OTLP decoders (protobuf, JSON) follow, in one place: which resource
