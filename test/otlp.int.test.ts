@@ -1,17 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportWith, sdkMeter } from './support/otlp-sdk.js';
 import type { OtlpFormat, Temporality } from './support/otlp-sdk.js';
 import { eventually, timeseries } from './support/http.js';
-import { startVantageProcess } from './support/vantage-process.js';
+import { VENV_PYTHON } from './support/prometheus-client-app.js';
+import { REPO_ROOT, startVantageProcess } from './support/vantage-process.js';
 import type { VantageProcess } from './support/vantage-process.js';
 
 /**
- * The OpenTelemetry JS SDK's own exporters (protobuf and JSON over HTTP, gRPC) sending counters,
- * up-down counters, gauges and histograms to the built `vantage start` on its OTLP ports, with an
- * API key; what the query API answers is compared with what was recorded, exactly.
+ * Real OpenTelemetry clients against the built `vantage start` on its OTLP ports, with an API key:
+ * the JS SDK's own exporters (protobuf and JSON over HTTP, gRPC), the Python SDK's OTLP/HTTP
+ * exporter, and telemetrygen over HTTP and gRPC, sending counters, up-down counters, gauges and
+ * histograms; what the query API answers is compared with what was recorded, exactly.
  */
 const KEY = 'otlp-test-key-0123456789abcdefghijklmnop';
 const AUTH = { authorization: `Bearer ${KEY}` };
@@ -79,6 +82,40 @@ async function expectStored(
   expect(got).toBeCloseTo(want, 9);
 }
 
+/**
+ * What both SDKs' applications record (two collections): counters eu 5 then +3, us 2; an up-down
+ * counter 7 then -4; a gauge 20 then 21.5; a histogram of 5, 50, then 500, 5000.
+ */
+async function expectRecorded(service: string): Promise<void> {
+  // Counters: per-minute increases adding up to what was counted, the first total included (its
+  // start time says the counter began just now).
+  await expectStored(() => total(service, 'orders', 'sum', 'region:eu'), 8, 'orders{region=eu}');
+  await expectStored(() => total(service, 'orders', 'sum', 'region:us'), 2, 'orders{region=us}');
+  // Up-down counters and gauges: levels.
+  await expectStored(() => last(service, 'queue.depth', 'last'), 3, 'queue.depth');
+  await expectStored(() => last(service, 'temperature', 'last'), 21.5, 'temperature');
+  // Histograms: every observation counted once, with its sum, whether sent as running totals or deltas.
+  await expectStored(() => total(service, 'latency', 'count'), 4, 'latency count');
+  await expectStored(() => total(service, 'latency', 'sum'), 5555, 'latency sum');
+  const tags = await timeseries(
+    vantage.api,
+    {
+      service,
+      metric: 'orders',
+      from: '-30m',
+      to: '+1m',
+      step: '1m',
+      agg: 'sum',
+      group_by: 'region,deployment.environment',
+    },
+    AUTH,
+  );
+  expect(tags.map((s) => s.tags).sort((a, b) => String(a.region).localeCompare(String(b.region)))).toEqual([
+    { region: 'eu', 'deployment.environment': 'test' },
+    { region: 'us', 'deployment.environment': 'test' },
+  ]);
+}
+
 const urlFor = (format: OtlpFormat): string =>
   format === 'grpc' ? `http://${vantage.otlpGrpc}` : `${vantage.otlpHttp}/v1/metrics`;
 
@@ -124,34 +161,85 @@ describe.each(cases)('the JS SDK over OTLP %s, %s temporality', (format, tempora
     await send(sdk);
     await sdk.shutdown();
 
-    // Counters: per-minute increases adding up to what was counted, the first total included (its
-    // start time says the counter began just now).
-    await expectStored(() => total(service, 'orders', 'sum', 'region:eu'), 8, 'orders{region=eu}');
-    await expectStored(() => total(service, 'orders', 'sum', 'region:us'), 2, 'orders{region=us}');
-    // Up-down counters and gauges: levels.
-    await expectStored(() => last(service, 'queue.depth', 'last'), 3, 'queue.depth');
-    await expectStored(() => last(service, 'temperature', 'last'), 21.5, 'temperature');
-    // Histograms: every observation counted once, with its sum, whether sent as running totals or deltas.
-    await expectStored(() => total(service, 'latency', 'count'), 4, 'latency count');
-    await expectStored(() => total(service, 'latency', 'sum'), 5555, 'latency sum');
-    const tags = await timeseries(
-      vantage.api,
-      {
-        service,
-        metric: 'orders',
-        from: '-30m',
-        to: '+1m',
-        step: '1m',
-        agg: 'sum',
-        group_by: 'region,deployment.environment',
-      },
-      AUTH,
-    );
-    expect(tags.map((s) => s.tags).sort((a, b) => String(a.region).localeCompare(String(b.region)))).toEqual([
-      { region: 'eu', 'deployment.environment': 'test' },
-      { region: 'us', 'deployment.environment': 'test' },
-    ]);
+    await expectRecorded(service);
   }, 60_000);
+});
+
+describe('the Python SDK over OTLP/HTTP protobuf (gzip)', () => {
+  it.each(['cumulative', 'delta'] as const)(
+    'stores what it records, %s temporality',
+    async (temporality) => {
+      const service = `py-${temporality}`;
+      const run = spawnSync(
+        VENV_PYTHON,
+        [
+          join(REPO_ROOT, 'test', 'support', 'otel_python_app.py'),
+          `${vantage.otlpHttp}/v1/metrics`,
+          KEY,
+          service,
+          temporality,
+        ],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+      await expectRecorded(service);
+    },
+    90_000,
+  );
+});
+
+describe('telemetrygen, the OpenTelemetry Collector load generator', () => {
+  const TELEMETRYGEN = join(REPO_ROOT, '.cache', 'go-bin', 'telemetrygen');
+
+  function telemetrygen(transport: 'http' | 'grpc', type: string, service: string): void {
+    expect(existsSync(TELEMETRYGEN), 'build it: bash scripts/install-telemetrygen.sh').toBe(true);
+    const endpoint = transport === 'http' ? new URL(vantage.otlpHttp).host : vantage.otlpGrpc;
+    const run = spawnSync(
+      TELEMETRYGEN,
+      [
+        'metrics',
+        '--otlp-endpoint',
+        endpoint,
+        '--otlp-insecure',
+        ...(transport === 'http' ? ['--otlp-http'] : []),
+        '--otlp-header',
+        `authorization="Bearer ${KEY}"`,
+        '--service',
+        service,
+        '--metric-type',
+        type,
+        '--aggregation-temporality',
+        'delta',
+        '--metrics',
+        '5',
+        '--rate',
+        '0',
+        '--trace-id',
+        '0123456789abcdef0123456789abcdef',
+        '--span-id',
+        '0123456789abcdef',
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(run.status, run.stderr.slice(-2000)).toBe(0);
+  }
+
+  // telemetrygen's point i (0..4) is a Sum and a Gauge of value i, and the i-th of its fixed
+  // histogram samples (their counts add up to 50 and their sums to 22879).
+  it.each(['http', 'grpc'] as const)(
+    'sends sums, gauges and histograms over %s',
+    async (transport) => {
+      telemetrygen(transport, 'Sum', `tg-${transport}-sum`);
+      telemetrygen(transport, 'Gauge', `tg-${transport}-gauge`);
+      telemetrygen(transport, 'Histogram', `tg-${transport}-histogram`);
+      await expectStored(() => total(`tg-${transport}-sum`, 'gen', 'sum'), 10, 'gen sum');
+      await expectStored(() => total(`tg-${transport}-sum`, 'gen', 'count'), 5, 'gen points');
+      await expectStored(() => last(`tg-${transport}-gauge`, 'gen', 'last'), 4, 'gen gauge');
+      await expectStored(() => total(`tg-${transport}-histogram`, 'gen', 'count'), 50, 'gen histogram count');
+      await expectStored(() => total(`tg-${transport}-histogram`, 'gen', 'sum'), 22879, 'gen histogram sum');
+    },
+    90_000,
+  );
 });
 
 describe('OTLP refusals through the real server', () => {
