@@ -298,5 +298,8 @@ describe('OTLP/gRPC status codes', () => {
     const big = new ProtobufWriter().bytesField(1, new Uint8Array(2048)).finish();
     const tooBig = await rawGrpcCall(receivers.grpcAddress, METRICS_EXPORT, big, withKey());
     expect(tooBig.error?.code).toBe(status.RESOURCE_EXHAUSTED);
+    // Gzipped to a few bytes: the limit holds after decompression.
+    const bomb = await rawGrpcCall(receivers.grpcAddress, METRICS_EXPORT, big, withKey(), true);
+    expect(bomb.error?.code).toBe(status.RESOURCE_EXHAUSTED);
   });
 });
