@@ -91,6 +91,7 @@ npm_start() { # <dir> <node>
   # setsid: its own process group, so that nothing of it can outlive a failed run.
   (cd "$dir" && PATH="$(dirname "$node"):$PATH" VANTAGE_COLLECTOR_PORT=$collector VANTAGE_API_PORT=$api \
     VANTAGE_API_METRICS_PORT=$api_metrics VANTAGE_WORKER_METRICS_PORT=$worker_metrics \
+    VANTAGE_OTLP_HTTP_PORT=0 VANTAGE_OTLP_GRPC_PORT=0 \
     exec setsid npm start >"$log" 2>&1) &
   pid=$!
   trap 'kill -KILL -- -$pid 2>/dev/null || true; cleanup' EXIT

@@ -72,6 +72,9 @@ if [ "$started_services" = 1 ]; then
   trap 'scripts/services.sh down >/dev/null 2>&1 || true' EXIT
 fi
 
+step "telemetrygen for the OTLP tests (scripts/install-telemetrygen.sh)"
+bash scripts/install-telemetrygen.sh
+
 step "unit and integration tests"
 vitest_status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-report.json || vitest_status=$?

@@ -53,6 +53,10 @@ describe('vantage start with bad settings', () => {
         '0',
         '--worker-metrics-port',
         '0',
+        '--otlp-http-port',
+        '0',
+        '--otlp-grpc-port',
+        '0',
       ]);
       expect(r.status).toBe(2);
       expect(r.stderr).toContain(

@@ -7,10 +7,13 @@ import {
   BatchPublisher,
   PipelineProgress,
   SampleValidator,
+  OtlpReceivers,
   buildCollectorServer,
+  createCollectorIngest,
   createCollectorMetrics,
   publisherOptions,
   requestBounds,
+  otlpPorts,
   seriesLimits,
   validationLimits,
 } from '../ingest/index.js';
@@ -19,9 +22,14 @@ import type { ReadinessCheck } from '../http/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { ProcessAuth } from './process-auth.js';
 
-/** The collector's HTTP server and publisher on a bus, as embedded and distributed modes build it. */
+/**
+ * The collector's HTTP server, its OTLP servers and publisher on a bus, as embedded and
+ * distributed modes build it.
+ */
 export interface CollectorApp {
   readonly app: FastifyInstance;
+  /** OTLP/HTTP and OTLP/gRPC, sharing the collector's guard and pipeline; listened on beside `app`. */
+  readonly otlp: OtlpReceivers;
   readonly publisher: BatchPublisher;
 }
 
@@ -45,6 +53,8 @@ export async function buildCollectorApp(
     | 'maxSeriesPerService'
     | 'maxActiveSeries'
     | 'activeSeriesWindow'
+    | 'otlpHttpPort'
+    | 'otlpGrpcPort'
   >,
   producer: BusProducer,
   busName: 'embedded' | 'kafka',
@@ -58,15 +68,26 @@ export async function buildCollectorApp(
   const metrics = createCollectorMetrics(registry);
   const publisher = new BatchPublisher(producer, publisherOptions(config), metrics, busName);
   const limits = validationLimits(config);
+  const activeSeries = new ActiveSeriesTracker(seriesLimits(config));
+  const apiKeys = auth.apiKeys(registry);
+  const ingest = createCollectorIngest({
+    apiKeys,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    limits,
+    activeSeries,
+    publisher,
+    metrics,
+  });
   const app = await buildCollectorServer({
     logger,
     registry,
     metrics,
     validator: new SampleValidator(limits),
-    activeSeries: new ActiveSeriesTracker(seriesLimits(config)),
+    activeSeries,
     limits,
     publisher,
-    apiKeys: auth.apiKeys(registry),
+    ingest,
+    apiKeys,
     metricsAuth: auth.metrics(registry),
     ...requestBounds(config),
     readiness,
@@ -78,5 +99,14 @@ export async function buildCollectorApp(
       logger: logger.child({ component: 'pipeline-progress' }),
     }),
   });
-  return { app, publisher };
+  const otlp = await OtlpReceivers.build({
+    logger,
+    registry,
+    metrics,
+    ingest,
+    ports: otlpPorts(config),
+    maxBodyBytes: config.maxBodyBytes,
+    http: httpServerSettings(config),
+  });
+  return { app, otlp, publisher };
 }

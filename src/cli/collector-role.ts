@@ -21,7 +21,7 @@ export async function startCollectorRole(config: RoleConfig, logger: Logger): Pr
   const bus = kafkaBusOptions(config, 'collector');
   const partitions = await ensureTopic(config.kafkaBrokers, config.kafkaTopic, config.kafkaPartitions);
   const producer = await KafkaProducer.connect(bus, config.instanceId);
-  const { app, publisher } = await buildCollectorApp(
+  const { app, otlp, publisher } = await buildCollectorApp(
     config,
     producer,
     'kafka',
@@ -30,20 +30,23 @@ export async function startCollectorRole(config: RoleConfig, logger: Logger): Pr
     new ProcessAuth(config),
     new IsolatedKafkaBacklog(bus),
   );
+  let otlpPorts;
   try {
     await app.listen({ host: config.host, port: config.collectorPort });
+    otlpPorts = await otlp.listen(config.host);
   } catch (err) {
     await app.close();
+    await otlp.close();
     await publisher.close();
     await producer.close(0);
     throw err;
   }
   const port = (app.server.address() as AddressInfo).port;
-  logger.info({ port, topic: config.kafkaTopic, partitions }, 'collector started');
+  logger.info({ port, ...otlpPorts, topic: config.kafkaTopic, partitions }, 'collector started');
   return {
-    ports: { collector: port },
+    ports: { collector: port, ...otlpPorts },
     close: async () => {
-      await app.close();
+      await Promise.all([app.close(), otlp.close()]);
       await publisher.close();
       await producer.close();
       logger.info('collector stopped');

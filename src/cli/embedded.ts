@@ -36,7 +36,15 @@ import { ProcessAuth } from './process-auth.js';
 
 /** A running embedded Vantage: every role on this machine, the bus and the store on local disk. */
 export interface EmbeddedVantage {
-  readonly ports: { collector: number; api: number; apiMetrics: number; workerMetrics: number };
+  readonly ports: {
+    collector: number;
+    api: number;
+    apiMetrics: number;
+    workerMetrics: number;
+    /** Absent when turned off (`off`). */
+    otlpHttp?: number;
+    otlpGrpc?: number;
+  };
   /**
    * Drains requests (for at most --shutdown-grace), publishes and writes what is pending, then
    * closes storage.
@@ -65,7 +73,11 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
   // The collector and the API share one failed-attempt throttle; the worker thread has its own.
   const auth = new ProcessAuth(config);
 
-  const { app: collector, publisher } = await buildCollectorApp(
+  const {
+    app: collector,
+    otlp,
+    publisher,
+  } = await buildCollectorApp(
     config,
     new EmbeddedProducer(log),
     'embedded',
@@ -116,6 +128,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
       config.apiMetricsPort,
     ),
     workerMetrics: worker.metricsPort,
+    ...(await otlp.listen(config.host)),
   };
   logger.info({ ports, dataDir: config.dataDir }, 'embedded Vantage started');
 
@@ -128,7 +141,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
         // request gets its 202 once its samples are durable) and closes its idle connections at
         // once and the rest after --shutdown-grace. Then the pipeline drains as it would anyway.
         worker.closePort();
-        await Promise.all(servers.map((s) => s.close()));
+        await Promise.all([...servers.map((s) => s.close()), otlp.close()]);
         await publisher.close();
         await worker.stop();
         await store.close();

@@ -18,15 +18,25 @@ export type AgentConfig = ParsedSettings<typeof AGENT_SETTINGS>;
  */
 export function parseConfig(raw: Partial<Record<SettingKey, string | undefined>>): VantageConfig {
   const { values, problems } = parseSettings(SETTINGS, raw);
-  problems.push(...portClashes(values, ['collectorPort', 'apiPort', 'apiMetricsPort', 'workerMetricsPort']));
+  problems.push(
+    ...portClashes(values, [
+      'collectorPort',
+      'otlpHttpPort',
+      'otlpGrpcPort',
+      'apiPort',
+      'apiMetricsPort',
+      'workerMetricsPort',
+    ]),
+  );
   problems.push(...httpTimeoutProblems(values));
   if (problems.length > 0) throw new ConfigError(problems);
   return values as VantageConfig;
 }
 
-type PortKey = 'collectorPort' | 'apiPort' | 'apiMetricsPort' | 'workerMetricsPort';
+type PortKey =
+  'collectorPort' | 'otlpHttpPort' | 'otlpGrpcPort' | 'apiPort' | 'apiMetricsPort' | 'workerMetricsPort';
 
-/** Ports given twice among those one process listens on (0, a random port, never clashes). */
+/** Ports given twice among those one process listens on (0, a random port, and `off` never clash). */
 function portClashes(values: Partial<Record<PortKey, unknown>>, keys: readonly PortKey[]): string[] {
   // Among the ports that parsed, whatever else failed, so that one run names every problem.
   const ports = keys.flatMap((k): [PortKey, number][] => {
@@ -76,7 +86,7 @@ const ROLE_NEEDS: Record<
   DistributedRole,
   { readonly ports: readonly PortKey[]; readonly required: readonly RoleSettingKey[] }
 > = {
-  collector: { ports: ['collectorPort'], required: ['kafkaBrokers'] },
+  collector: { ports: ['collectorPort', 'otlpHttpPort', 'otlpGrpcPort'], required: ['kafkaBrokers'] },
   worker: { ports: ['workerMetricsPort'], required: ['kafkaBrokers', 'clickhouseUrl'] },
   api: { ports: ['apiPort', 'apiMetricsPort'], required: ['clickhouseUrl'] },
   migrate: { ports: [], required: ['clickhouseUrl'] },

@@ -20,6 +20,7 @@ import { DATA_DIR_SETTINGS } from '../storage/sqlite/data-dir-settings.js';
 import { QUERY_THREAD_SETTINGS } from '../storage/sqlite/query-thread-settings.js';
 import { FALLBACK_SETTINGS } from '../worker/fallback-settings.js';
 import { BREAKER_SETTINGS, WORKER_SETTINGS } from '../worker/worker-settings.js';
+import { OTLP_SETTINGS } from '../ingest/otlp/otlp-settings.js';
 
 /**
  * Every setting of the Vantage server roles, gathered from the modules' own settings files. The
@@ -29,6 +30,7 @@ export const SETTINGS = {
   ...DATA_DIR_SETTINGS,
   ...HTTP_SETTINGS,
   ...COLLECTOR_SETTINGS,
+  ...OTLP_SETTINGS,
   ...QUERY_API_SETTINGS,
   ...WORKER_SETTINGS,
   ...AUTH_SETTINGS,

@@ -64,6 +64,19 @@ export const ERRORS = {
     status: 400,
     message: '{rejected} of {total} samples were refused and {written} written; the first refusal: {first}',
   },
+  // OTLP (src/ingest/otlp): what only the OpenTelemetry receivers refuse; the rest as above.
+  VTG_OTLP_MALFORMED_REQUEST: {
+    status: 400,
+    message: 'The body is not an OTLP ExportMetricsServiceRequest: {reason}',
+  },
+  VTG_OTLP_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'Content-Type {type} is not OTLP/HTTP: send application/x-protobuf or application/json',
+  },
+  VTG_OTLP_TRACES_NOT_SUPPORTED: {
+    status: 501,
+    message: 'Vantage does not take traces yet: send it metrics only (OTEL_TRACES_EXPORTER=none)',
+  },
   VTG_AUTH_MISSING_KEY: {
     status: 401,
     message: 'An API key is required: send Authorization: Bearer <key> or X-API-Key',

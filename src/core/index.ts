@@ -82,6 +82,7 @@ export {
   WIRE_LENGTH_DELIMITED,
   WIRE_VARINT,
 } from './protobuf-reader.js';
+export { ProtobufWriter } from './protobuf-writer.js';
 export {
   NEW_SERIES_WINDOW_MS,
   addReading,

@@ -1,8 +1,7 @@
-import { createGunzip } from 'node:zlib';
-import type { Transform } from 'node:stream';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { errorBody, VantageError } from '../core/index.js';
 import type { BatchPublisher } from './batch-publisher.js';
+import { gunzipBody } from './gunzip-body.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 import type { IngestGuard } from './ingest-guard.js';
 import { ErrorResponseSchema, IngestResponseSchema, envelopeSchema } from './metric-schema.js';
@@ -49,7 +48,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRouteOptions> = async (app, 
       onRequest: async (request) => {
         request.apiKeyId = options.guard.admit(request.headers, request.ip);
       },
-      preParsing: async (request, _reply, payload) => decode(request, payload),
+      preParsing: async (request, _reply, payload) => gunzipBody(request, payload),
     },
     async (request, reply) => {
       const now = clock();
@@ -68,26 +67,3 @@ export const ingestRoutes: FastifyPluginAsync<IngestRouteOptions> = async (app, 
     },
   );
 };
-
-/** Gunzips the body on its way to the JSON parser; Fastify counts the decoded bytes against the limit. */
-function decode(request: FastifyRequest, payload: NodeJS.ReadableStream): NodeJS.ReadableStream {
-  const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
-  if (encoding === 'identity' || encoding === '') return payload;
-  if (encoding !== 'gzip' && encoding !== 'x-gzip') {
-    throw new VantageError('VTG_INGEST_UNSUPPORTED_ENCODING', {
-      params: { encoding },
-      field: 'content-encoding',
-    });
-  }
-  const gunzip: Transform & { receivedEncodedLength?: number } = createGunzip();
-  gunzip.receivedEncodedLength = 0;
-  payload.on('data', (chunk: Buffer) => {
-    gunzip.receivedEncodedLength = (gunzip.receivedEncodedLength ?? 0) + chunk.length;
-  });
-  payload.on('error', (err) => gunzip.destroy(err));
-  // Fastify reads this stream, and hears its errors, only if the request gets that far: one it
-  // refuses first (another Content-Type, say) still pipes its bytes here, and bad gzip would then
-  // be an uncaught 'error' that ends the process.
-  gunzip.on('error', () => undefined);
-  return payload.pipe(gunzip);
-}

@@ -32,9 +32,13 @@ export interface SeriesJson {
  * Tests wait for data they just sent: they ask for the store's answer as of now, never the query
  * cache's (test/query-cache.int.test.ts tests the cache).
  */
-export async function timeseries(api: string, params: Record<string, string>): Promise<SeriesJson[]> {
+export async function timeseries(
+  api: string,
+  params: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<SeriesJson[]> {
   const res = await fetch(`${api}/metrics/timeseries?${new URLSearchParams(params).toString()}`, {
-    headers: { 'cache-control': 'no-cache' },
+    headers: { 'cache-control': 'no-cache', ...headers },
   });
   if (!res.ok) throw new Error(`timeseries ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { series: SeriesJson[] }).series;

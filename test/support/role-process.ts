@@ -11,6 +11,9 @@ export interface RoleProcess {
   readonly url: string;
   /** Where its Prometheus metrics are. */
   readonly metrics: string;
+  /** A collector's OTLP/HTTP base URL and OTLP/gRPC address (unused by the other roles). */
+  readonly otlpHttp: string;
+  readonly otlpGrpc: string;
   readonly output: () => string;
   /** Resolves with the exit code (or signal). */
   readonly exited: Promise<number | string>;
@@ -25,10 +28,22 @@ export async function startRole(
   args: readonly string[],
   timeoutMs = 40_000,
 ): Promise<RoleProcess> {
-  const [main, extra] = await Promise.all([freePort(), freePort()]);
+  const [main, extra, otlpHttp, otlpGrpc] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const portArgs =
     role === 'collector'
-      ? ['--collector-port', String(main)]
+      ? [
+          '--collector-port',
+          String(main),
+          '--otlp-http-port',
+          String(otlpHttp),
+          '--otlp-grpc-port',
+          String(otlpGrpc),
+        ]
       : role === 'worker'
         ? ['--worker-metrics-port', String(main)]
         : ['--api-port', String(main), '--api-metrics-port', String(extra)];
@@ -67,6 +82,8 @@ export async function startRole(
     child,
     url,
     metrics: role === 'api' ? `http://127.0.0.1:${extra}/metrics` : `${url}/metrics`,
+    otlpHttp: `http://127.0.0.1:${otlpHttp}`,
+    otlpGrpc: `127.0.0.1:${otlpGrpc}`,
     output: () => output,
     exited,
   };

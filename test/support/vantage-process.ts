@@ -43,6 +43,9 @@ export interface VantageProcess {
   readonly api: string;
   readonly apiMetrics: string;
   readonly workerMetrics: string;
+  /** OTLP/HTTP's base URL (`http://127.0.0.1:port`) and OTLP/gRPC's address (`127.0.0.1:port`). */
+  readonly otlpHttp: string;
+  readonly otlpGrpc: string;
   readonly output: () => string;
   /** Resolves with the exit code (or signal). */
   readonly exited: Promise<number | string>;
@@ -54,12 +57,8 @@ export async function startVantageProcess(
   extraArgs: string[] = [],
   stdio: 'pipe' | 'inherit' = 'pipe',
 ): Promise<VantageProcess> {
-  const [collectorPort, apiPort, apiMetricsPort, workerMetricsPort] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
+  const [collectorPort, apiPort, apiMetricsPort, workerMetricsPort, otlpHttpPort, otlpGrpcPort] =
+    await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
   const child = spawn(
     process.execPath,
     [
@@ -78,6 +77,12 @@ export async function startVantageProcess(
       String(apiMetricsPort),
       '--worker-metrics-port',
       String(workerMetricsPort),
+      // Never the defaults (4318, 4317): tests run side by side, and a machine may run an
+      // OpenTelemetry Collector on them.
+      '--otlp-http-port',
+      String(otlpHttpPort),
+      '--otlp-grpc-port',
+      String(otlpGrpcPort),
       '--log-level',
       'warn',
       ...extraArgs,
@@ -111,6 +116,8 @@ export async function startVantageProcess(
     api: `http://127.0.0.1:${apiPort}`,
     apiMetrics: `http://127.0.0.1:${apiMetricsPort}/metrics`,
     workerMetrics: `http://127.0.0.1:${workerMetricsPort}/metrics`,
+    otlpHttp: `http://127.0.0.1:${otlpHttpPort}`,
+    otlpGrpc: `127.0.0.1:${otlpGrpcPort}`,
     output: () => output,
     exited,
   };
