@@ -93,7 +93,7 @@ const INITIAL_CAPACITY = 1024;
  * codes as the JSON path, counts new series against the series limits, and folds the points into the
  * minute aggregates.
  *
- * Timestamps are epoch milliseconds (fractions allowed); `start` is when a cumulative series began
+ * Timestamps are epoch milliseconds (fractions allowed: the pipeline keeps whole milliseconds); `start` is when a cumulative series began
  * counting (OTLP's start_time_unix_nano, remote_write 2.0's created timestamp), NaN when unknown.
  */
 export class PointColumns {

@@ -150,4 +150,13 @@ describe('PipelinePointIngest', () => {
     expect(keyOf.size).toBe(20);
     expect(new Set(keyOf.values()).size).toBeGreaterThan(1);
   });
+
+  it('keeps whole milliseconds of a timestamp sent in finer units (OTLP nanoseconds)', async () => {
+    const { producer, ingest } = pipeline();
+    const c = new PointColumns();
+    c.addPoint(c.addSeries('api', 'g', 'gauge', [], 'a'), NOW - 1000.75, 1);
+    await ingest.submit(c, NOW);
+    const [agg] = decodeAggregateBatch(producer.published[0] as Buffer).aggregates;
+    expect(agg?.lastTimestamp).toBe(NOW - 1001);
+  });
 });

@@ -192,10 +192,11 @@ function fold(
     const index = columns.seriesAt(i);
     const s = columns.series[index] as PointSeries;
     const tags = admitted[index] as string;
-    const t = columns.timestampAt(i);
+    // Stores keep whole milliseconds (aggregateProblem refuses fractions); OTLP sends nanoseconds.
+    const t = Math.floor(columns.timestampAt(i));
     const v = columns.valueAt(i);
     if (s.kind === 'cumulative')
-      aggregator.addCumulative(s.service, s.name, tags, t, columns.startAt(i), {
+      aggregator.addCumulative(s.service, s.name, tags, t, Math.floor(columns.startAt(i)), {
         total: v,
         sum: 0,
         sketch: null,
@@ -206,9 +207,10 @@ function fold(
     if (!histogramOk[i]) return;
     const s = columns.series[h.series] as PointSeries;
     const tags = admitted[h.series] as string;
+    const t = Math.floor(h.timestamp);
     if (s.kind === 'histogram-cumulative') {
       const d = histogramDistribution(h.histogram, false);
-      aggregator.addCumulative(s.service, s.name, tags, h.timestamp, h.start, {
+      aggregator.addCumulative(s.service, s.name, tags, t, Math.floor(h.start), {
         total: d.count,
         sum: d.sum,
         sketch: d.sketch,
