@@ -47,7 +47,7 @@ export { QuantileSketch, SKETCH_RELATIVE_ACCURACY } from './quantile-sketch.js';
 export type { SketchBuckets } from './quantile-sketch.js';
 export { DAY_MS, HOUR_MS, METRIC_TYPES, MINUTE_MS, floorTo } from './sample.js';
 export type { MetricType, Sample, Tags } from './sample.js';
-export { canonicalTags, seriesKey } from './series-key.js';
+export { canonicalLabels, canonicalTags, seriesKey } from './series-key.js';
 export type { SeriesIdentity } from './series-key.js';
 export { TIERS, chooseTier } from './tiers.js';
 export type { Tier, TierRetention } from './tiers.js';

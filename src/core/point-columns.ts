@@ -22,6 +22,11 @@ export interface PointSeries {
   readonly labels: readonly string[];
   /** Where in the request the series was found, for rejections (`resourceMetrics[0]...`). */
   readonly field: string;
+  /**
+   * The decoder hands the same `labels` array for this series in later requests (it keeps decoded
+   * label sets, as remote_write's LabelCache does): the pipeline may remember what it checked.
+   */
+  readonly reused: boolean;
 }
 
 interface HistogramBase {
@@ -131,8 +136,9 @@ export class PointColumns {
     kind: SeriesKind,
     labels: readonly string[],
     field: string,
+    reused = false,
   ): number {
-    this.series.push({ service, name, kind, labels, field });
+    this.series.push({ service, name, kind, labels, field, reused });
     return this.series.length - 1;
   }
 

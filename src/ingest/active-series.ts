@@ -36,6 +36,12 @@ const MIN_CAPACITY = 1024;
  * series admitted past the limit. Metrics and services are kept by name (they are few, and each
  * has at least one active series, so the total limit bounds them too).
  */
+/** A series' identity as the tracker files it (two 32-bit halves of a 64-bit hash). */
+export interface SeriesHash {
+  readonly hi: number;
+  readonly lo: number;
+}
+
 export class ActiveSeriesTracker {
   private capacity = MIN_CAPACITY;
   private hashHi = new Uint32Array(MIN_CAPACITY);
@@ -74,10 +80,22 @@ export class ActiveSeriesTracker {
     tagsText: string,
     now: number,
   ): SeriesRefusal | undefined {
+    const { hi, lo } = this.seriesHash(service, name, type, tagsText);
+    return this.admitHashed(service, name, hi, lo, now);
+  }
+
+  /** The 64-bit hash admit() files a series under, for a caller that remembers it per series. */
+  seriesHash(service: string, name: string, type: MetricType, tagsText: string): SeriesHash {
+    return {
+      hi: hashText(service, name, type, tagsText, 0x9e3779b1),
+      lo: hashText(service, name, type, tagsText, 0x85ebca77),
+    };
+  }
+
+  /** admit() for a series whose hash (seriesHash) is known. */
+  admitHashed(service: string, name: string, hi: number, lo: number, now: number): SeriesRefusal | undefined {
     const minute = Math.floor(now / MINUTE_MS) + 1;
     if (minute - this.lastSweepMinute >= 1) this.sweep(minute);
-    const hi = hashText(service, name, type, tagsText, 0x9e3779b1);
-    const lo = hashText(service, name, type, tagsText, 0x85ebca77);
     const mask = this.capacity - 1;
     let slot = (hi ^ Math.imul(lo, 0x27d4eb2f)) & mask;
     while (this.seen[slot] !== EMPTY) {

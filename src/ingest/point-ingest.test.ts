@@ -159,4 +159,20 @@ describe('PipelinePointIngest', () => {
     const [agg] = decodeAggregateBatch(producer.published[0] as Buffer).aggregates;
     expect(agg?.lastTimestamp).toBe(NOW - 1001);
   });
+
+  it('checks a reused label array once, and again when the series it stands for changes', async () => {
+    const { producer, ingest } = pipeline();
+    const labels = ['host', 'a'];
+    const send = async (service: string) => {
+      const c = new PointColumns();
+      c.addPoint(c.addSeries(service, 'g', 'gauge', labels, 'a', true), NOW, 1);
+      return ingest.submit(c, NOW);
+    };
+    expect(await send('api')).toMatchObject({ accepted: 1 });
+    expect(await send('api')).toMatchObject({ accepted: 1 });
+    // The same array under a service our names refuse: checked again, refused.
+    expect(await send('bad service')).toMatchObject({ accepted: 0, rejected: 1 });
+    const tags = producer.published.map((p) => decodeAggregateBatch(p).aggregates[0]?.tags);
+    expect(tags).toEqual(['{"host":"a"}', '{"host":"a"}']);
+  });
 });

@@ -1,5 +1,5 @@
 import {
-  canonicalTags,
+  canonicalLabels,
   formatDuration,
   histogramDistribution,
   METRIC_LIMITS,
@@ -55,6 +55,22 @@ const STORED_TYPE: Readonly<Record<SeriesKind, MetricType>> = {
   'histogram-cumulative': 'gauge',
 };
 
+interface SeriesProblem {
+  readonly code: ErrorCode;
+  readonly field: string;
+  readonly message: string;
+}
+
+interface CheckedSeries {
+  readonly service: string;
+  readonly name: string;
+  readonly kind: SeriesKind;
+  readonly problem: SeriesProblem | undefined;
+  readonly text: string;
+  readonly hi: number;
+  readonly lo: number;
+}
+
 /** A series that passed validation and admission: its canonical tags; undefined when refused. */
 type Admitted = string | undefined;
 
@@ -67,6 +83,9 @@ export interface PipelinePointIngestOptions {
 
 /** PointIngest over the collector's validation limits, series tracker and batch publisher. */
 export class PipelinePointIngest implements PointIngest {
+  /** Keyed by the decoder's label arrays: an entry lives as long as the decoder keeps its array. */
+  private readonly checked = new WeakMap<readonly string[], CheckedSeries>();
+
   constructor(private readonly options: PipelinePointIngestOptions) {}
 
   async submit(columns: PointColumns, now: number): Promise<PointIngestResult> {
@@ -81,6 +100,7 @@ export class PipelinePointIngest implements PointIngest {
     for (const r of columns.rejections) metrics.errors.inc({ code: r.code });
 
     const admitted: Admitted[] = columns.series.map((s) => this.admit(s, now, refuse));
+    metrics.activeSeries.set(this.options.activeSeries.activeSeries);
     const oldest = now - limits.maxSampleAgeMs;
     const newest = now + limits.maxFutureSkewMs;
     const timeProblem = (t: number): ErrorCode | undefined =>
@@ -139,19 +159,15 @@ export class PipelinePointIngest implements PointIngest {
     now: number,
     refuse: (code: ErrorCode, field: string, message: string, points?: number) => void,
   ): Admitted {
-    const { limits, activeSeries, metrics } = this.options;
-    const problem = seriesProblem(s, limits.maxTags);
-    if (problem !== undefined) {
+    const checked = this.check(s);
+    if (checked.problem !== undefined) {
+      const { problem } = checked;
       refuse(problem.code, `${s.field}${problem.field}`, problem.message);
       return undefined;
     }
-    const tags: Record<string, string> = {};
-    for (let i = 0; i + 1 < s.labels.length; i += 2) tags[s.labels[i] as string] = s.labels[i + 1] as string;
-    const text = canonicalTags(tags);
-    const refusal = activeSeries.admit(s.service, s.name, STORED_TYPE[s.kind], text, now);
-    metrics.activeSeries.set(activeSeries.activeSeries);
+    const refusal = this.options.activeSeries.admitHashed(s.service, s.name, checked.hi, checked.lo, now);
     if (refusal !== undefined) {
-      metrics.seriesLimitRejections.inc({ limit: refusal.scope });
+      this.options.metrics.seriesLimitRejections.inc({ limit: refusal.scope });
       const err = new VantageError('VTG_INGEST_SERIES_LIMIT', {
         params: {
           scope: refusal.scope,
@@ -163,7 +179,27 @@ export class PipelinePointIngest implements PointIngest {
       refuse(err.code, s.field, err.message);
       return undefined;
     }
-    return text;
+    return checked.text;
+  }
+
+  /**
+   * What a series' identity alone decides: its problem, or its canonical tags and tracker hash.
+   * Remembered for a decoder's reused label arrays (remote_write sends every series again each
+   * scrape interval), so that a series is validated and hashed once, not once per request.
+   */
+  private check(s: PointSeries): CheckedSeries {
+    const known = s.reused ? this.checked.get(s.labels) : undefined;
+    if (known !== undefined && known.service === s.service && known.name === s.name && known.kind === s.kind)
+      return known;
+    const problem = seriesProblem(s, this.options.limits.maxTags);
+    const text = problem === undefined ? canonicalLabels(s.labels) : '';
+    const { hi, lo } =
+      problem === undefined
+        ? this.options.activeSeries.seriesHash(s.service, s.name, STORED_TYPE[s.kind], text)
+        : { hi: 0, lo: 0 };
+    const checked: CheckedSeries = { service: s.service, name: s.name, kind: s.kind, problem, text, hi, lo };
+    if (s.reused) this.checked.set(s.labels, checked);
+    return checked;
   }
 
   private message(code: ErrorCode): string {
@@ -226,10 +262,7 @@ function fold(
   });
 }
 
-function seriesProblem(
-  s: PointSeries,
-  maxTags: number,
-): { code: ErrorCode; field: string; message: string } | undefined {
+function seriesProblem(s: PointSeries, maxTags: number): SeriesProblem | undefined {
   const invalid = (field: string, message: string) => ({
     code: 'VTG_INGEST_INVALID_SAMPLE' as const,
     field,
@@ -262,7 +295,7 @@ function seriesProblem(
   return undefined;
 }
 
-function tooLong(field: string, limit: number): { code: ErrorCode; field: string; message: string } {
+function tooLong(field: string, limit: number): SeriesProblem {
   const code = 'VTG_INGEST_NAME_TOO_LONG' as const;
   return { code, field, message: new VantageError(code, { params: { limit } }).message };
 }

@@ -115,6 +115,8 @@ export function addPrometheusSeries(
   kind: SeriesKind | ((rawName: string) => SeriesKind),
   field: string,
   points: number,
+  /** `names` is the LabelCache's, handed again for this series in later requests. */
+  cached = false,
 ): number {
   if (names === null) {
     if (points > 0) {
@@ -128,5 +130,5 @@ export function addPrometheusSeries(
     return -1;
   }
   const k = typeof kind === 'string' ? kind : kind(names.rawName);
-  return columns.addSeries(names.service, names.name, k, names.tags, field);
+  return columns.addSeries(names.service, names.name, k, names.tags, field, cached);
 }

@@ -50,6 +50,7 @@ describe('remote_write 1.0 (prometheus.WriteRequest)', () => {
         kind: 'cumulative',
         labels: ['code', '200', 'instance', 'web-1:9100'],
         field: 'timeseries[0]',
+        reused: true,
       },
       {
         service: 'prometheus',
@@ -57,6 +58,7 @@ describe('remote_write 1.0 (prometheus.WriteRequest)', () => {
         kind: 'gauge',
         labels: [],
         field: 'timeseries[1]',
+        reused: true,
       },
     ]);
     expect(points(columns)).toEqual([

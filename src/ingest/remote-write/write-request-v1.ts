@@ -142,7 +142,7 @@ function decodeSeries(
   counts.exemplars += s.exemplars.length / 2;
   let target = -1;
   if (sampleCount > 0) {
-    const id = addPrometheusSeries(columns, names, kindOf, field, sampleCount);
+    const id = addPrometheusSeries(columns, names, kindOf, field, sampleCount, contiguous);
     if (id >= 0) {
       target = id;
       for (let i = 0; i < s.samples.length; i += 2) {
@@ -156,7 +156,7 @@ function decodeSeries(
     const native = readNativeHistogram(h);
     // The series of a native histogram holds distributions, whatever its name says.
     const kind = native.resetHint === RESET_HINT_GAUGE ? 'histogram-delta' : 'histogram-cumulative';
-    const id = addPrometheusSeries(columns, names, kind, field, 1);
+    const id = addPrometheusSeries(columns, names, kind, field, 1, contiguous);
     if (id < 0) continue;
     target = id;
     if (typeof native.point === 'string') {

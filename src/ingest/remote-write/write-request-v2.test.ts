@@ -43,6 +43,7 @@ describe('remote_write 2.0 (io.prometheus.write.v2.Request)', () => {
         kind: 'cumulative',
         labels: ['instance', 'w1'],
         field: 'timeseries[0]',
+        reused: false,
       },
       {
         service: 'batch',
@@ -50,6 +51,7 @@ describe('remote_write 2.0 (io.prometheus.write.v2.Request)', () => {
         kind: 'gauge',
         labels: ['instance', 'w1'],
         field: 'timeseries[1]',
+        reused: false,
       },
     ]);
     expect([columns.valueAt(0), columns.timestampAt(0), columns.startAt(0)]).toEqual([42, T, T - 60_000]);
