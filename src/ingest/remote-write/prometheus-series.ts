@@ -132,3 +132,20 @@ export function addPrometheusSeries(
   const k = typeof kind === 'string' ? kind : kind(names.rawName);
   return columns.addSeries(names.service, names.name, k, names.tags, field, cached);
 }
+
+/** An exemplar: its `trace_id` and `span_id` labels (the OpenTelemetry convention) as hex ids. */
+export function addExemplar(
+  columns: PointColumns,
+  series: number,
+  timestamp: number,
+  value: number,
+  labels: readonly string[],
+): void {
+  let traceId = '';
+  let spanId = '';
+  for (let i = 0; i + 1 < labels.length; i += 2) {
+    if (labels[i] === 'trace_id') traceId = hexId(labels[i + 1] as string);
+    else if (labels[i] === 'span_id') spanId = hexId(labels[i + 1] as string);
+  }
+  columns.addExemplar(series, timestamp, value, traceId, spanId);
+}

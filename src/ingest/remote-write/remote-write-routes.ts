@@ -5,7 +5,7 @@ import type { PointIngest, PointIngestResult } from '../point-ingest.js';
 import { LabelCache } from './label-cache.js';
 import { snappyUncompress } from './snappy.js';
 import { decodeWriteRequestV1 } from './write-request-v1.js';
-import type { DecodedCounts } from './write-request-v1.js';
+import type { DecodedCounts } from './series-points.js';
 import { decodeRequestV2 } from './write-request-v2.js';
 
 export interface RemoteWriteRouteOptions {

@@ -1,5 +1,5 @@
-import { ProtobufError } from '../../core/index.js';
-import type { ProtobufReader } from '../../core/index.js';
+import { ProtobufError, WIRE_FIXED64, WIRE_VARINT } from '../../core/index.js';
+import type { PointColumns, ProtobufReader } from '../../core/index.js';
 
 /**
  * Allocation-free helpers over ProtobufReader for the remote_write hot path. `reader.message()`
@@ -63,4 +63,31 @@ export function isStaleMarker(buf: Uint8Array, at: number): boolean {
     buf[at + 6] === 0xf0 &&
     buf[at + 7] === 0x7f
   );
+}
+
+/**
+ * A Sample (1.0 and 2.0 alike: value, field 1, double; timestamp, field 2, int64 ms) into
+ * `columns`; false for a staleness marker, which is skipped. `start`: the series' created time.
+ */
+export function readSample(
+  r: ProtobufReader,
+  end: number,
+  columns: PointColumns,
+  series: number,
+  start = Number.NaN,
+): boolean {
+  let value = 0;
+  let timestamp = 0;
+  let stale = false;
+  while (r.at < end) {
+    const tag = r.tag();
+    if (tag === (1 << 3) + WIRE_FIXED64) {
+      stale = isStaleMarker(r.buf, r.at);
+      value = r.double();
+    } else if (tag === (2 << 3) + WIRE_VARINT) timestamp = r.int64();
+    else r.skip(tag & 7);
+  }
+  leave(r, end);
+  if (!stale) columns.addPoint(series, timestamp, value, start);
+  return !stale;
 }

@@ -1,26 +1,13 @@
 import { ProtobufReader, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from '../../core/index.js';
 import type { PointColumns, SeriesKind } from '../../core/index.js';
-import { expectWire, readNativeHistogram, RESET_HINT_GAUGE } from './native-histogram.js';
+import { expectWire } from './native-histogram.js';
 import { byteKey } from './label-cache.js';
 import type { LabelCache } from './label-cache.js';
-import {
-  addPrometheusSeries,
-  hexId,
-  PROM_TYPE,
-  prometheusKind,
-  prometheusNames,
-} from './prometheus-series.js';
+import { addExemplar, PROM_TYPE, prometheusKind, prometheusNames } from './prometheus-series.js';
 import type { PromSeriesNames } from './prometheus-series.js';
-import { enter, isStaleMarker, leave, readString } from './wire.js';
-
-/** What a request carried, whatever became of it. */
-export interface DecodedCounts {
-  samples: number;
-  histograms: number;
-  exemplars: number;
-  /** Samples that were staleness markers: taken, not stored. */
-  staleMarkers: number;
-}
+import { addSeriesPoints } from './series-points.js';
+import type { DecodedCounts } from './series-points.js';
+import { enter, leave, readString } from './wire.js';
 
 // Field numbers of prometheus.WriteRequest and its messages (prompb/remote.proto, types.proto).
 const WRITE_TIMESERIES = 1;
@@ -134,35 +121,15 @@ function decodeSeries(
   }
   leave(r, end);
   const names = seriesNames(r, s, contiguous ? cache : undefined);
-  const field = `timeseries[${index}]`;
-  const sampleCount = s.samples.length / 2;
-  const histogramCount = s.histograms.length / 2;
-  counts.samples += sampleCount;
-  counts.histograms += histogramCount;
-  counts.exemplars += s.exemplars.length / 2;
-  let target = -1;
-  if (sampleCount > 0) {
-    const id = addPrometheusSeries(columns, names, kindOf, field, sampleCount, contiguous);
-    if (id >= 0) {
-      target = id;
-      for (let i = 0; i < s.samples.length; i += 2) {
-        r.at = s.samples[i] as number;
-        if (!readSample(r, s.samples[i + 1] as number, columns, id)) counts.staleMarkers++;
-      }
-    }
-  }
-  for (let i = 0; i < s.histograms.length; i += 2) {
-    const h = new ProtobufReader(r.buf, s.histograms[i] as number, s.histograms[i + 1] as number);
-    const native = readNativeHistogram(h);
-    // The series of a native histogram holds distributions, whatever its name says.
-    const kind = native.resetHint === RESET_HINT_GAUGE ? 'histogram-delta' : 'histogram-cumulative';
-    const id = addPrometheusSeries(columns, names, kind, field, 1, contiguous);
-    if (id < 0) continue;
-    target = id;
-    if (typeof native.point === 'string') {
-      columns.reject('VTG_INGEST_INVALID_SAMPLE', `${field}.histograms[${i / 2}]`, native.point);
-    } else columns.addHistogram(id, native.timestamp, native.point);
-  }
+  const context = {
+    names,
+    kind: kindOf,
+    field: `timeseries[${index}]`,
+    start: Number.NaN,
+    cached: contiguous,
+    gaugeHistograms: false,
+  };
+  const target = addSeriesPoints(r, s, context, columns, counts);
   if (target < 0) return;
   for (let i = 0; i < s.exemplars.length; i += 2) {
     r.at = s.exemplars[i] as number;
@@ -204,29 +171,9 @@ function readLabel(r: ProtobufReader, end: number, into: string[]): void {
   into.push(name, value);
 }
 
-/** False for a staleness marker, which is skipped. */
-function readSample(r: ProtobufReader, end: number, columns: PointColumns, series: number): boolean {
-  let value = 0;
-  let timestamp = 0;
-  let stale = false;
-  while (r.at < end) {
-    const tag = r.tag();
-    if (tag === (1 << 3) + WIRE_FIXED64) {
-      stale = isStaleMarker(r.buf, r.at);
-      value = r.double();
-    } else if (tag === (2 << 3) + WIRE_VARINT) timestamp = r.int64();
-    else r.skip(tag & 7);
-  }
-  leave(r, end);
-  if (!stale) columns.addPoint(series, timestamp, value);
-  return !stale;
-}
-
 function readExemplar(r: ProtobufReader, end: number, columns: PointColumns, series: number): void {
   let value = 0;
   let timestamp = 0;
-  let traceId = '';
-  let spanId = '';
   const labels: string[] = [];
   while (r.at < end) {
     const tag = r.tag();
@@ -236,11 +183,7 @@ function readExemplar(r: ProtobufReader, end: number, columns: PointColumns, ser
     else r.skip(tag & 7);
   }
   leave(r, end);
-  for (let i = 0; i + 1 < labels.length; i += 2) {
-    if (labels[i] === 'trace_id') traceId = hexId(labels[i + 1] as string);
-    else if (labels[i] === 'span_id') spanId = hexId(labels[i + 1] as string);
-  }
-  columns.addExemplar(series, timestamp, value, traceId, spanId);
+  addExemplar(columns, series, timestamp, value, labels);
 }
 
 function readMetadata(r: ProtobufReader, end: number, into: Map<string, number>): void {

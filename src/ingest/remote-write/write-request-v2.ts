@@ -6,16 +6,11 @@ import {
   WIRE_VARINT,
 } from '../../core/index.js';
 import type { PointColumns, SeriesKind } from '../../core/index.js';
-import { expectWire, readNativeHistogram, RESET_HINT_GAUGE } from './native-histogram.js';
-import {
-  addPrometheusSeries,
-  hexId,
-  PROM_TYPE,
-  prometheusKind,
-  prometheusNames,
-} from './prometheus-series.js';
-import { enter, isStaleMarker, leave, readString } from './wire.js';
-import type { DecodedCounts } from './write-request-v1.js';
+import { expectWire } from './native-histogram.js';
+import { addExemplar, PROM_TYPE, prometheusKind, prometheusNames } from './prometheus-series.js';
+import { addSeriesPoints } from './series-points.js';
+import { enter, leave, readString } from './wire.js';
+import type { DecodedCounts } from './series-points.js';
 
 // Field numbers of io.prometheus.write.v2.Request (prompb/io/prometheus/write/v2/types.proto; 1-3
 // are reserved there so that a 1.0 message read as 2.0 decodes as empty, not as nonsense).
@@ -133,42 +128,16 @@ function addSeries(
   counts: DecodedCounts,
 ): void {
   const field = `timeseries[${index}]`;
-  const names = prometheusNames(resolve(s.refs, symbols, `${field}.labels_refs`));
-  const start = s.created === 0 ? Number.NaN : s.created;
-  counts.samples += s.samples.length / 2;
-  counts.histograms += s.histograms.length / 2;
-  counts.exemplars += s.exemplars.length / 2;
-  let target = -1;
-  if (s.samples.length > 0) {
-    const type = s.type;
-    const kind = (name: string): SeriesKind => prometheusKind(name, type);
-    const id = addPrometheusSeries(columns, names, kind, field, s.samples.length / 2);
-    if (id >= 0) {
-      target = id;
-      for (let i = 0; i < s.samples.length; i += 2) {
-        r.at = s.samples[i] as number;
-        if (!readSample(r, s.samples[i + 1] as number, columns, id, start)) counts.staleMarkers++;
-      }
-    }
-  }
-  for (let i = 0; i < s.histograms.length; i += 2) {
-    const native = readNativeHistogram(
-      new ProtobufReader(r.buf, s.histograms[i] as number, s.histograms[i + 1] as number),
-    );
-    const gauge = native.resetHint === RESET_HINT_GAUGE || s.type === PROM_TYPE.gaugeHistogram;
-    const id = addPrometheusSeries(
-      columns,
-      names,
-      gauge ? 'histogram-delta' : 'histogram-cumulative',
-      field,
-      1,
-    );
-    if (id < 0) continue;
-    target = id;
-    if (typeof native.point === 'string') {
-      columns.reject('VTG_INGEST_INVALID_SAMPLE', `${field}.histograms[${i / 2}]`, native.point);
-    } else columns.addHistogram(id, native.timestamp, native.point, start);
-  }
+  const type = s.type;
+  const context = {
+    names: prometheusNames(resolve(s.refs, symbols, `${field}.labels_refs`)),
+    kind: (name: string): SeriesKind => prometheusKind(name, type),
+    field,
+    start: s.created === 0 ? Number.NaN : s.created,
+    cached: false,
+    gaugeHistograms: type === PROM_TYPE.gaugeHistogram,
+  };
+  const target = addSeriesPoints(r, s, context, columns, counts);
   if (target < 0) return;
   for (let i = 0; i < s.exemplars.length; i += 2) {
     r.at = s.exemplars[i] as number;
@@ -197,30 +166,6 @@ function undecodable(field: string, reason: string): VantageError {
   });
 }
 
-/** False for a staleness marker, which is skipped. */
-function readSample(
-  r: ProtobufReader,
-  end: number,
-  columns: PointColumns,
-  series: number,
-  start: number,
-): boolean {
-  let value = 0;
-  let timestamp = 0;
-  let stale = false;
-  while (r.at < end) {
-    const tag = r.tag();
-    if (tag === (1 << 3) + WIRE_FIXED64) {
-      stale = isStaleMarker(r.buf, r.at);
-      value = r.double();
-    } else if (tag === (2 << 3) + WIRE_VARINT) timestamp = r.int64();
-    else r.skip(tag & 7);
-  }
-  leave(r, end);
-  if (!stale) columns.addPoint(series, timestamp, value, start);
-  return !stale;
-}
-
 function readExemplar(
   r: ProtobufReader,
   end: number,
@@ -242,12 +187,5 @@ function readExemplar(
     else r.skip(wire);
   }
   leave(r, end);
-  const labels = resolve(refs, symbols, `${field}.labels_refs`);
-  let traceId = '';
-  let spanId = '';
-  for (let i = 0; i + 1 < labels.length; i += 2) {
-    if (labels[i] === 'trace_id') traceId = hexId(labels[i + 1] as string);
-    else if (labels[i] === 'span_id') spanId = hexId(labels[i + 1] as string);
-  }
-  columns.addExemplar(series, timestamp, value, traceId, spanId);
+  addExemplar(columns, series, timestamp, value, resolve(refs, symbols, `${field}.labels_refs`));
 }
