@@ -5,6 +5,7 @@ import type { Aggregate } from '../../core/index.js';
 import type { Checkpoint } from '../store.js';
 import { ENCODED_AGGREGATE_COLUMNS, migrateOutbox, openOutboxDatabase } from './outbox-schema.js';
 import type { EncodedAggregate } from './outbox-schema.js';
+import { aggregateValues } from '../sqlite/schema.js';
 
 /** A batch waiting in the outbox for ClickHouse. */
 export interface OutboxBatch {
@@ -118,13 +119,7 @@ export class SqliteOutbox {
           ord,
           this.seriesId(a),
           a.start,
-          a.count,
-          a.sum,
-          a.min,
-          a.max,
-          a.last,
-          a.lastTimestamp,
-          a.sketch?.encode() ?? null,
+          ...aggregateValues(a, a.sketch?.encode() ?? null),
         );
       });
       return batchId;

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { TIERS } from '../../core/index.js';
+import type { Aggregate } from '../../core/index.js';
 
 /** Name of the aggregate table of a tier: agg_1m, agg_5m, agg_1h, agg_1d. */
 export function tierTable(tier: string): string {
@@ -24,6 +25,14 @@ export const AGGREGATE_VALUE_COLUMNS = `sum REAL NOT NULL,
   last REAL NOT NULL,
   last_ts INTEGER NOT NULL,
   sketch BLOB`;
+
+/** An aggregate's values for `count` and then AGGREGATE_VALUE_COLUMNS, in their order. */
+export function aggregateValues(
+  a: Aggregate,
+  sketch: Buffer | null,
+): [number, number, number, number, number, number, Buffer | null] {
+  return [a.count, a.sum, a.min, a.max, a.last, a.lastTimestamp, sketch];
+}
 
 /**
  * The embedded schema. Aggregate rows are clustered by (metric, bucket start, series), so that a

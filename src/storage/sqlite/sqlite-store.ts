@@ -13,7 +13,7 @@ import type { Aggregate, CumulativePosition, TierRetention } from '../../core/in
 import type { LogicalPlan, VqlRow } from '../../query/index.js';
 import type * as contract from '../store.js';
 import type { Checkpoint, DeadLetter, SavedPosition, WriteReport } from '../store.js';
-import { DEAD_LETTER_TABLE, POSITION_TABLE, migrate, tierTable } from './schema.js';
+import { DEAD_LETTER_TABLE, POSITION_TABLE, aggregateValues, migrate, tierTable } from './schema.js';
 import { isRecordError, readDeadLetters } from './dead-letter-table.js';
 import { SeriesCatalog } from './series-catalog.js';
 import { openDatabase } from './sqlite-connection.js';
@@ -193,18 +193,7 @@ export class SqliteStore implements contract.Store {
           lastSeen.set(metricId, a.lastTimestamp);
       });
       for (const { metricId, seriesId, start, agg: a } of rows.values()) {
-        upsert.run(
-          metricId,
-          start,
-          seriesId,
-          a.count,
-          a.sum,
-          a.min,
-          a.max,
-          a.last,
-          a.lastTimestamp,
-          sketchOf(a),
-        );
+        upsert.run(metricId, start, seriesId, ...aggregateValues(a, sketchOf(a)));
       }
     }
     for (const [metricId, ts] of lastSeen) this.touchMetric.run(ts, metricId);
