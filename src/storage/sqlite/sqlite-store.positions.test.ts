@@ -59,4 +59,28 @@ describe('SqliteStore cumulative positions', () => {
     expect(back.get('h')?.reading.sketch?.quantile(0.5)).toBeCloseTo(12, 0);
     expect(Number.isNaN(back.get('h')?.start)).toBe(true);
   });
+
+  it('forgets the positions of series silent for longer than the longest retention', async () => {
+    const store = new SqliteStore({
+      path: join(dir, 'vantage.db'),
+      retention: { '1m': 10, '5m': 10, '1h': 10, '1d': 1000 },
+    });
+    const at = (timestamp: number): CumulativePosition => ({
+      timestamp,
+      start: Number.NaN,
+      reading: { total: 1, sum: 0, sketch: null },
+    });
+    await store.write(
+      [],
+      [],
+      [
+        { key: 'old', position: at(1000) },
+        { key: 'recent', position: at(5000) },
+      ],
+    );
+    await store.applyRetention(5500);
+    const back = await store.cumulativePositions(['old', 'recent']);
+    await store.close();
+    expect([...back.keys()]).toEqual(['recent']);
+  });
 });

@@ -300,6 +300,8 @@ export class SqliteStore implements contract.Store {
         .prepare('DELETE FROM series WHERE metric_id IN (SELECT id FROM metric WHERE last_seen < ?)')
         .run(cutoff).changes;
       this.writer.prepare('DELETE FROM metric WHERE last_seen < ?').run(cutoff);
+      // Their positions go too: a total seen again after that long is a new series' baseline.
+      this.writer.prepare(`DELETE FROM ${POSITION_TABLE} WHERE at < ?`).run(cutoff);
       return gone;
     })(now - longest);
     if (stale > 0) this.catalog.clear();
