@@ -4,7 +4,7 @@ import { BatchReader } from './batch-reader.js';
 import type { CumulativePartial, CumulativeReading } from './cumulative.js';
 import { mergeSeriesExemplars } from './exemplar.js';
 import type { SeriesExemplars } from './exemplar.js';
-import { ExemplarSection, readExemplarSection } from './exemplar-codec.js';
+import { ExemplarSection, readExemplarSection, skipExemplarSection } from './exemplar-codec.js';
 import { QuantileSketch } from './quantile-sketch.js';
 import type { MetricType } from './sample.js';
 
@@ -30,8 +30,7 @@ import type { MetricType } from './sample.js';
  *   exemplar section (version 3 on; src/core/exemplar-codec.ts): a few per series-minute
  *
  * Version 2 messages (no cumulative or exemplar section) are still read: a log written before an
- * upgrade. A version 3 message that ends after its cumulative section has no exemplars (written
- * before they were added to the version).
+ * upgrade. (Version 3 was not released before its exemplar section was added to it.)
  */
 export interface AggregateBatch {
   /** Samples the aggregates were built from (for conservation checks and metrics). */
@@ -250,6 +249,8 @@ export function earliestStart(payload: Uint8Array): number | undefined {
         r.bytes(r.u32());
       }
     }
+    // Exemplars change no stored aggregate, so no cached answer: stepped over.
+    skipExemplarSection(r);
   }
   return earliest;
 }
@@ -324,7 +325,7 @@ function readBatch(
       const c = readCumulative(r, strings);
       visitCumulative?.(c);
     }
-    if (!r.atEnd()) readExemplarSection(r, strings, visitExemplars);
+    readExemplarSection(r, strings, visitExemplars);
   }
   if (!r.atEnd()) throw new TypeError('trailing bytes after the aggregate batch');
   return { samples, createdAt };

@@ -78,6 +78,18 @@ export function readExemplarSection(
   }
 }
 
+/** Steps over the section, checking only that it is whole. */
+export function skipExemplarSection(r: BatchReader): void {
+  for (let i = r.u32(); i > 0; i--) {
+    r.bytes(4 * 3 + 1 + 8);
+    for (let j = r.u8(); j > 0; j--) {
+      r.bytes(8 * 2);
+      r.bytes(r.u8());
+      r.bytes(r.u8());
+    }
+  }
+}
+
 function idLength(id: string): number {
   if (id.length > 255 || !/^[0-9a-f]*$/.test(id)) throw new RangeError(`not an exemplar id: ${id}`);
   return id.length;
