@@ -1,5 +1,5 @@
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { keepExemplar, MINUTE_MS, floorTo } from '../../core/index.js';
+import { exemplarOrder, keepExemplar, MINUTE_MS, floorTo } from '../../core/index.js';
 import type { Exemplar, SeriesExemplars } from '../../core/index.js';
 import type { ExemplarQuery, ExemplarRecord } from '../store.js';
 import { EXEMPLAR_TABLE } from './schema.js';
@@ -41,7 +41,7 @@ export class ExemplarTable {
   write(groups: readonly SeriesExemplars[]): void {
     for (const g of groups) {
       const { metricId, seriesId } = this.catalog.resolve(g);
-      const stored = this.select.all(metricId, g.start, seriesId) as Exemplar[];
+      const stored = (this.select.all(metricId, g.start, seriesId) as Exemplar[]).sort(exemplarOrder);
       const kept = [...stored];
       for (const e of g.exemplars) keepExemplar(kept, e);
       // Nothing new kept (a replayed batch, or older than what is held): nothing to write.
