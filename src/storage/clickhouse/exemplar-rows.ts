@@ -50,7 +50,7 @@ export function exemplarsSql(
   q: ExemplarQuery,
 ): { sql: string; params: Record<string, unknown>; toRecord: (r: StoredExemplar) => ExemplarRecord } {
   return {
-    sql: `SELECT type, tags, toUnixTimestamp64Milli(exemplar_ts) AS timestamp, value,
+    sql: `SELECT type, tags, toUnixTimestamp64Milli(exemplar_ts) AS at, value,
               trace_id AS traceId, span_id AS spanId
        FROM ${table}
        WHERE service_name = {service:String} AND metric_name = {metric:String}
@@ -74,7 +74,7 @@ export function exemplarsSql(
     toRecord: (r) => ({
       type: r.type as MetricType,
       tags: r.tags,
-      timestamp: Number(r.timestamp),
+      timestamp: Number(r.at),
       value: r.value,
       traceId: r.traceId,
       spanId: r.spanId,
@@ -86,7 +86,8 @@ export function exemplarsSql(
 export interface StoredExemplar {
   readonly type: string;
   readonly tags: string;
-  readonly timestamp: string;
+  /** Not `timestamp`: in ClickHouse an alias would shadow the minute column in WHERE. */
+  readonly at: string;
   readonly value: number;
   readonly traceId: string;
   readonly spanId: string;
