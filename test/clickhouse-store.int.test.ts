@@ -253,7 +253,11 @@ describe('ClickHouseStore migrations', () => {
       retention: { '1m': 30 * DAY_MS, '5m': 90 * DAY_MS, '1h': 365 * DAY_MS, '1d': 1095 * DAY_MS },
     });
     opened.push(changed);
-    expect(await changed.migrate()).toEqual({ applied: [], ttlSet: [], ttlChanged: ['metrics', 'exemplars'] });
+    expect(await changed.migrate()).toEqual({
+      applied: [],
+      ttlSet: [],
+      ttlChanged: ['metrics', 'exemplars'],
+    });
     expect(await ttlOf('metrics')).toContain('TTL timestamp + toIntervalSecond(2592000)');
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './support/http.js';
 import { encodeRequestV2, RW2_CONTENT_TYPE, snappy } from './support/remote-write-encoder.js';
+import type { PromSeries } from './support/remote-write-encoder.js';
 import { startVantageProcess } from './support/vantage-process.js';
 import type { VantageProcess } from './support/vantage-process.js';
 
@@ -115,13 +116,13 @@ describe('exemplars through vantage start', () => {
 
   it('keeps the exemplars of a remote_write 2.0 counter', async () => {
     const t = Date.now() - MINUTE;
-    const series = [
+    const series: PromSeries[] = [
       {
         labels: [
           ['__name__', 'http_requests_total'],
           ['job', 'ex-rw'],
           ['method', 'GET'],
-        ] as const,
+        ],
         type: 1,
         samples: [{ value: 7, timestamp: t }],
         exemplars: [

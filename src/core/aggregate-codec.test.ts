@@ -220,7 +220,8 @@ describe('the exemplar section', () => {
     // The first group's count byte: after the strings, two empty sections' counts, the group count
     // and its refs, type and start.
     const strings = ['checkout', 'latency_ms', '{"region":"eu"}', 'requests', '{}'];
-    const countByte = 3 + 1 + 8 + 8 + 4 + strings.reduce((n, s) => n + 4 + s.length, 0) + 4 + 4 + 4 + 12 + 1 + 8;
+    const countByte =
+      3 + 1 + 8 + 8 + 4 + strings.reduce((n, s) => n + 4 + s.length, 0) + 4 + 4 + 4 + 12 + 1 + 8;
     expect(bytes[countByte]).toBe(2);
     const broken = Buffer.from(bytes);
     broken[countByte] = 4;

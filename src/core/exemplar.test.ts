@@ -58,7 +58,9 @@ describe('keepExemplar', () => {
       (n, g) => n + mergeSeriesExemplars(merged, g),
       0,
     );
-    expect([...merged.values()].map((g) => g.exemplars.map((e) => e.timestamp - MINUTE))).toEqual([[9, 8, 5]]);
+    expect([...merged.values()].map((g) => g.exemplars.map((e) => e.timestamp - MINUTE))).toEqual([
+      [9, 8, 5],
+    ]);
     expect(dropped).toBe(2);
   });
 });
@@ -75,12 +77,14 @@ describe('MinuteAggregator.addExemplar', () => {
     m.addExemplar('checkout', 'latency_ms', 'gauge', '{"a":"1"}', exemplar(60_000 + 5));
     expect(dropped).toBe(2 * (1000 - EXEMPLARS_PER_SERIES_MINUTE));
     const { exemplars } = m.drain();
-    expect(exemplars.map((g) => [g.tags, g.type, g.start - MINUTE, g.exemplars.map((e) => e.value)])).toEqual([
-      ['{"a":"1"}', 'gauge', 0, [999, 998, 997]],
-      ['{"a":"2"}', 'gauge', 0, [999, 998, 997]],
-      ['{"a":"1"}', 'counter', 0, [1]],
-      ['{"a":"1"}', 'gauge', 60_000, [1]],
-    ]);
+    expect(exemplars.map((g) => [g.tags, g.type, g.start - MINUTE, g.exemplars.map((e) => e.value)])).toEqual(
+      [
+        ['{"a":"1"}', 'gauge', 0, [999, 998, 997]],
+        ['{"a":"2"}', 'gauge', 0, [999, 998, 997]],
+        ['{"a":"1"}', 'counter', 0, [1]],
+        ['{"a":"1"}', 'gauge', 60_000, [1]],
+      ],
+    );
     expect(m.drain().exemplars).toEqual([]);
   });
 });

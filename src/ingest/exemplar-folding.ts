@@ -1,5 +1,12 @@
 import { EXEMPLAR_ID_MAX_HEX, METRIC_LIMITS } from '../core/index.js';
-import type { ErrorCode, MetricType, MinuteAggregator, PointColumns, PointSeries, SeriesKind } from '../core/index.js';
+import type {
+  ErrorCode,
+  MetricType,
+  MinuteAggregator,
+  PointColumns,
+  PointSeries,
+  SeriesKind,
+} from '../core/index.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 
 /**

@@ -345,9 +345,7 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 5,
     name: 'exemplars',
     statements(o) {
-      const distributed = o.cluster
-        ? [distributedTable(o, EXEMPLAR_TABLE, 'cityHash64(service_name)')]
-        : [];
+      const distributed = o.cluster ? [distributedTable(o, EXEMPLAR_TABLE, 'cityHash64(service_name)')] : [];
       return [exemplarTable(o), ...distributed];
     },
   },

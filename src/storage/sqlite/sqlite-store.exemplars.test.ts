@@ -42,7 +42,12 @@ function group(type: MetricType, tags: string, minute: number, seconds: number[]
     type,
     tags,
     start,
-    exemplars: seconds.map((s) => ({ timestamp: start + s * 1000, value: s, traceId: trace(s), spanId: span(s) })),
+    exemplars: seconds.map((s) => ({
+      timestamp: start + s * 1000,
+      value: s,
+      traceId: trace(s),
+      spanId: span(s),
+    })),
   };
 }
 
@@ -66,12 +71,28 @@ describe('SqliteStore exemplars', () => {
         traceId: trace(5),
         spanId: span(5),
       },
-      { type: 'gauge', tags: '{"route":"/a"}', timestamp: T0 + 30_000, value: 30, traceId: trace(30), spanId: span(30) },
-      { type: 'gauge', tags: '{"route":"/a"}', timestamp: T0 + 10_000, value: 10, traceId: trace(10), spanId: span(10) },
+      {
+        type: 'gauge',
+        tags: '{"route":"/a"}',
+        timestamp: T0 + 30_000,
+        value: 30,
+        traceId: trace(30),
+        spanId: span(30),
+      },
+      {
+        type: 'gauge',
+        tags: '{"route":"/a"}',
+        timestamp: T0 + 10_000,
+        value: 10,
+        traceId: trace(10),
+        spanId: span(10),
+      },
     ]);
     expect(await store.exemplars({ ...all, limit: 2, offset: 1 })).toEqual(read.slice(1, 3));
     // The range is of the exemplars' own times: from inclusive, to exclusive.
-    expect((await store.exemplars({ ...all, from: T0 + 10_000, to: T0 + 30_000 })).map((e) => e.value)).toEqual([10]);
+    expect(
+      (await store.exemplars({ ...all, from: T0 + 10_000, to: T0 + 30_000 })).map((e) => e.value),
+    ).toEqual([10]);
     expect(await store.exemplars({ ...all, metric: 'other' })).toEqual([]);
     expect(await store.checkpoints('log')).toEqual([{ source: 'log', partition: 0, offset: 1 }]);
   });
