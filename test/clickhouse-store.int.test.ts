@@ -200,7 +200,7 @@ describe('ClickHouseStore migrations', () => {
     const again = await store.migrate();
     expect(again).toEqual({ applied: [], ttlSet: [], ttlChanged: [] });
     const db = store.database;
-    expect(await scalar(admin(), `SELECT count() FROM ${db}.schema_migrations FINAL`)).toBe(4);
+    expect(await scalar(admin(), `SELECT count() FROM ${db}.schema_migrations FINAL`)).toBe(5);
     const tables = await admin().query({
       query: 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
       query_params: { db },
@@ -210,6 +210,7 @@ describe('ClickHouseStore migrations', () => {
       'checkpoints',
       'cumulative_positions',
       'dead_letters',
+      'exemplars',
       'metrics',
       'metrics_1d',
       'metrics_1d_mv',
@@ -231,7 +232,7 @@ describe('ClickHouseStore migrations', () => {
       '1d': 1095 * DAY_MS,
     });
     expect(firstMigration.get(store)).toMatchObject({
-      ttlSet: ['metrics', 'metrics_5m', 'metrics_1h', 'metrics_1d', 'series'],
+      ttlSet: ['metrics', 'metrics_5m', 'metrics_1h', 'metrics_1d', 'exemplars', 'series'],
       ttlChanged: [],
     });
     const db = store.database;
@@ -252,7 +253,11 @@ describe('ClickHouseStore migrations', () => {
       retention: { '1m': 30 * DAY_MS, '5m': 90 * DAY_MS, '1h': 365 * DAY_MS, '1d': 1095 * DAY_MS },
     });
     opened.push(changed);
-    expect(await changed.migrate()).toEqual({ applied: [], ttlSet: [], ttlChanged: ['metrics'] });
+    expect(await changed.migrate()).toEqual({
+      applied: [],
+      ttlSet: [],
+      ttlChanged: ['metrics', 'exemplars'],
+    });
     expect(await ttlOf('metrics')).toContain('TTL timestamp + toIntervalSecond(2592000)');
   });
 });

@@ -45,6 +45,7 @@ class CountingStore implements Store {
 
   write = unused;
   deadLetters = unused;
+  exemplars = unused;
   checkpoints = unused;
   services = unused;
   metrics = unused;

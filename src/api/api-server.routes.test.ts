@@ -19,6 +19,7 @@ const DOCUMENTED = [
   'GET /metrics/timeseries',
   'GET /v1/compare',
   'GET /v1/dead-letters',
+  'GET /v1/exemplars',
   'GET /v1/health-scores',
   'GET /v1/health-scores/{service}',
   'GET /v1/metrics',
@@ -40,6 +41,7 @@ const DATA_ROUTES: { method: 'GET' | 'POST'; url: string; route: string }[] = [
   { method: 'GET', url: '/v1/health-scores/a', route: '/v1/health-scores/:service' },
   { method: 'GET', url: '/v1/pipeline', route: '/v1/pipeline' },
   { method: 'GET', url: '/v1/dead-letters', route: '/v1/dead-letters' },
+  { method: 'GET', url: '/v1/exemplars?service=a&metric=b', route: '/v1/exemplars' },
   { method: 'POST', url: '/v1/stream/ticket', route: '/v1/stream/ticket' },
 ];
 

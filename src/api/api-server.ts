@@ -12,6 +12,7 @@ import { catalogRoutes } from './catalog-routes.js';
 import { compareRoutes } from './compare.js';
 import { DASHBOARD_ROUTES, dashboardRoutes } from './dashboard-routes.js';
 import { deadLetterRoutes } from './dead-letter-routes.js';
+import { exemplarRoutes } from './exemplar-routes.js';
 import { healthScoreRoutes } from './health-scores.js';
 import { pipelineRoutes } from './pipeline-status.js';
 import type { RangeReadOptions, StoreReadOptions } from './route-options.js';
@@ -87,6 +88,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   if (options.stream) await app.register(streamRoutes, { ...options.stream, apiKeys: options.apiKeys });
   if (options.pipeline) await app.register(pipelineRoutes, { ...options.pipeline, store });
   await app.register(deadLetterRoutes, { store });
+  await app.register(exemplarRoutes, { store, clock });
   await app.register(compareRoutes, rangeReads);
   await app.register(healthScoreRoutes, { ...reads, names: options.healthMetrics ?? DEFAULT_HEALTH_METRICS });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -39,6 +39,7 @@ const store: Store = {
   stats: async () => ({ series: 0, bytesOnDisk: 0 }),
   write: unused,
   deadLetters: unused,
+  exemplars: unused,
   checkpoints: unused,
   metrics: unused,
   queryBuckets: unused,

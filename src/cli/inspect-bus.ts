@@ -44,6 +44,7 @@ export async function runInspectBus(opts: Options): Promise<void> {
           createdAt: batch.createdAt,
           samples: batch.samples,
           aggregates,
+          exemplars: batch.exemplars ?? [],
         }),
       );
       offset = r.next;

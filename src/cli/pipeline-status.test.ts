@@ -59,6 +59,7 @@ function fakeStore(stats: Store['stats']): Store {
     stats,
     write: unused,
     deadLetters: unused,
+    exemplars: unused,
     checkpoints: unused,
     services: unused,
     metrics: unused,

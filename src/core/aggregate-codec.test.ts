@@ -8,6 +8,7 @@ import {
   foldAggregateBatch,
 } from './aggregate-codec.js';
 import type { AggregateBatch } from './aggregate-codec.js';
+import type { SeriesExemplars } from './exemplar.js';
 
 const MINUTE = 1_700_000_040_000;
 
@@ -81,7 +82,7 @@ describe('aggregate batch codec', () => {
 
   it('round-trips an empty batch', () => {
     const back = decodeAggregateBatch(encodeAggregateBatch({ samples: 0, createdAt: 7, aggregates: [] }));
-    expect(back).toEqual({ samples: 0, createdAt: 7, aggregates: [], cumulatives: [] });
+    expect(back).toEqual({ samples: 0, createdAt: 7, aggregates: [], cumulatives: [], exemplars: [] });
   });
 
   it('decodes from a Uint8Array view inside a larger buffer', () => {
@@ -129,8 +130,9 @@ describe('aggregate batch codec', () => {
     const bytes = encodeAggregateBatch({ samples: 4, createdAt: 1, aggregates: [gauge()] });
     const sketch = gauge().sketch?.encode() as Buffer;
     const broken = Buffer.from(bytes);
-    // The sketch's own version byte; the empty cumulative section (its u32 count) follows it.
-    broken[bytes.length - 4 - sketch.length] = 99;
+    // The sketch's own version byte; the empty cumulative and exemplar sections (a u32 count
+    // each) follow it.
+    broken[bytes.length - 8 - sketch.length] = 99;
     expect(() => decodeAggregateBatch(broken)).toThrow(TypeError);
   });
 
@@ -172,5 +174,80 @@ describe('foldAggregateBatch', () => {
     expect([...folded.values()].map(plain)).toEqual([...expected.values()].map(plain));
     expect(folded.size).toBe(2);
     expect([...folded.values()].find((a) => a.type === 'gauge')?.count).toBe(15);
+  });
+});
+
+describe('the exemplar section', () => {
+  const trace = (n: number): string => n.toString(16).padStart(32, '0');
+  const span = (n: number): string => n.toString(16).padStart(16, '0');
+  const groups = (): SeriesExemplars[] => [
+    {
+      service: 'checkout',
+      name: 'latency_ms',
+      type: 'gauge',
+      tags: '{"region":"eu"}',
+      start: MINUTE,
+      exemplars: [
+        { timestamp: MINUTE + 9, value: 800, traceId: trace(1), spanId: span(1) },
+        { timestamp: MINUTE + 5, value: 12.5, traceId: '', spanId: '' },
+      ],
+    },
+    {
+      service: 'checkout',
+      name: 'requests',
+      type: 'counter',
+      tags: '{}',
+      start: MINUTE - 60_000,
+      exemplars: [{ timestamp: MINUTE - 1, value: 1, traceId: trace(2), spanId: span(2) }],
+    },
+  ];
+
+  it('round-trips exemplars beside aggregates and cumulatives, and earliestStart still reads past them', () => {
+    const batch = { samples: 6, createdAt: 1, aggregates: [gauge(), counter()], exemplars: groups() };
+    const bytes = encodeAggregateBatch(batch);
+    const back = decodeAggregateBatch(bytes);
+    expect(back.exemplars).toEqual(groups());
+    expect(back.aggregates.map(plain)).toEqual([gauge(), counter()].map(plain));
+    expect(earliestStart(bytes)).toBe(MINUTE);
+    for (let cut = 0; cut < bytes.length; cut++) {
+      expect(() => decodeAggregateBatch(bytes.subarray(0, cut)), `cut at ${cut}`).toThrow(TypeError);
+    }
+    expect(() => earliestStart(bytes.subarray(0, bytes.length - 1))).toThrow(TypeError);
+  });
+
+  it('refuses more exemplars per series-minute than are kept, and ids that are not hex', () => {
+    const bytes = encodeAggregateBatch({ samples: 0, createdAt: 1, aggregates: [], exemplars: groups() });
+    // The first group's count byte: after the strings, two empty sections' counts, the group count
+    // and its refs, type and start.
+    const strings = ['checkout', 'latency_ms', '{"region":"eu"}', 'requests', '{}'];
+    const countByte =
+      3 + 1 + 8 + 8 + 4 + strings.reduce((n, s) => n + 4 + s.length, 0) + 4 + 4 + 4 + 12 + 1 + 8;
+    expect(bytes[countByte]).toBe(2);
+    const broken = Buffer.from(bytes);
+    broken[countByte] = 4;
+    expect(() => decodeAggregateBatch(broken)).toThrow(TypeError);
+    const bad = groups();
+    bad[0]?.exemplars.push({ timestamp: MINUTE, value: 1, traceId: 'not hex', spanId: '' });
+    expect(() => encodeAggregateBatch({ samples: 0, createdAt: 1, aggregates: [], exemplars: bad })).toThrow(
+      RangeError,
+    );
+  });
+
+  it('merges the exemplars of several messages, keeping the latest few per series-minute', () => {
+    const one = (t: number): SeriesExemplars => ({
+      service: 'checkout',
+      name: 'latency_ms',
+      type: 'gauge',
+      tags: '{"region":"eu"}',
+      start: MINUTE,
+      exemplars: [{ timestamp: MINUTE + t, value: t, traceId: trace(t), spanId: span(t) }],
+    });
+    const messages = [5, 1, 9, 3, 7].map((t) =>
+      encodeAggregateBatch({ samples: 1, createdAt: 1, aggregates: [], exemplars: [one(t)] }),
+    );
+    const merged = new Map<string, SeriesExemplars>();
+    for (const m of messages) foldAggregateBatch(m, new Map(), [], merged);
+    expect([...merged.values()]).toHaveLength(1);
+    expect([...merged.values()][0]?.exemplars.map((e) => e.value)).toEqual([9, 7, 5]);
   });
 });

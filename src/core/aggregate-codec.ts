@@ -1,6 +1,10 @@
 import { aggregateKey, mergeStats } from './aggregate.js';
 import type { Aggregate } from './aggregate.js';
+import { BatchReader } from './batch-reader.js';
 import type { CumulativePartial, CumulativeReading } from './cumulative.js';
+import { mergeSeriesExemplars } from './exemplar.js';
+import type { SeriesExemplars } from './exemplar.js';
+import { ExemplarSection, readExemplarSection, skipExemplarSection } from './exemplar-codec.js';
 import { QuantileSketch } from './quantile-sketch.js';
 import type { MetricType } from './sample.js';
 
@@ -23,8 +27,10 @@ import type { MetricType } from './sample.js';
  *     u32 service | u32 name | u32 tags | u8 kind (0 counter, 1 histogram)
  *     f64 start points firstTimestamp firstStart lastTimestamp lastStart
  *     reading first, last, increase: f64 total sum | u32 sketch length (0: none), sketch bytes
+ *   exemplar section (version 3 on; src/core/exemplar-codec.ts): a few per series-minute
  *
- * Version 2 messages (no cumulative section) are still read: a log written before an upgrade.
+ * Version 2 messages (no cumulative or exemplar section) are still read: a log written before an
+ * upgrade. (Version 3 was not released before its exemplar section was added to it.)
  */
 export interface AggregateBatch {
   /** Samples the aggregates were built from (for conservation checks and metrics). */
@@ -34,6 +40,8 @@ export interface AggregateBatch {
   readonly aggregates: readonly Aggregate[];
   /** Running totals of cumulative series, for the worker to turn into increases; in bus order. */
   readonly cumulatives?: readonly CumulativePartial[];
+  /** A few exemplars per series-minute (src/core/exemplar.ts). */
+  readonly exemplars?: readonly SeriesExemplars[];
 }
 
 const MAGIC = 'VAB';
@@ -85,6 +93,8 @@ export function encodeAggregateBatch(batch: AggregateBatch): Buffer {
       size += 8 * 2 + 4 + (sketch?.length ?? 0);
     }
   });
+  const exemplars = new ExemplarSection(batch.exemplars ?? [], intern);
+  size += exemplars.size;
   for (const s of strings.keys()) size += 4 + Buffer.byteLength(s);
 
   const buf = Buffer.allocUnsafe(size);
@@ -134,6 +144,7 @@ export function encodeAggregateBatch(batch: AggregateBatch): Buffer {
       if (sketch !== undefined) at += sketch.copy(buf, at);
     });
   });
+  exemplars.write(buf, at);
   return buf;
 }
 
@@ -141,12 +152,14 @@ export function encodeAggregateBatch(batch: AggregateBatch): Buffer {
 export function decodeAggregateBatch(payload: Uint8Array): AggregateBatch {
   const aggregates: Aggregate[] = [];
   const cumulatives: CumulativePartial[] = [];
+  const exemplars: SeriesExemplars[] = [];
   const header = readBatch(
     payload,
     (w) => aggregates.push(toAggregate(w)),
     (c) => cumulatives.push(c),
+    (g) => exemplars.push(g),
   );
-  return { ...header, aggregates, cumulatives };
+  return { ...header, aggregates, cumulatives, exemplars };
 }
 
 /** One aggregate without its quantile sketch: what live views show. */
@@ -173,14 +186,18 @@ export function decodeAggregateStats(
  * merged in place, without building a sketch for each. The worker folds thousands of messages this
  * way; most of their aggregates meet an earlier one of the same series and minute. Cumulative
  * partials are appended to `cumulatives` in message order (they do not merge: their order matters).
+ * Exemplars merge into `exemplars` (keyed by exemplarKey), a few per series-minute.
  */
 export function foldAggregateBatch(
   payload: Uint8Array,
   into: Map<string, Aggregate>,
   cumulatives?: CumulativePartial[],
+  exemplars?: Map<string, SeriesExemplars>,
 ): Omit<AggregateBatch, 'aggregates'> {
   const visitCumulative =
     cumulatives === undefined ? undefined : (c: CumulativePartial) => cumulatives.push(c);
+  const visitExemplars =
+    exemplars === undefined ? undefined : (g: SeriesExemplars) => void mergeSeriesExemplars(exemplars, g);
   return readBatch(
     payload,
     (w) => {
@@ -198,6 +215,7 @@ export function foldAggregateBatch(
       }
     },
     visitCumulative,
+    visitExemplars,
   );
 }
 
@@ -231,18 +249,20 @@ export function earliestStart(payload: Uint8Array): number | undefined {
         r.bytes(r.u32());
       }
     }
+    // Exemplars change no stored aggregate, so no cached answer: stepped over.
+    skipExemplarSection(r);
   }
   return earliest;
 }
 
 /** A reader of a batch whose magic and version were checked, placed after the version byte. */
-function openBatch(payload: Uint8Array): Reader {
+function openBatch(payload: Uint8Array): BatchReader {
   const buf = Buffer.isBuffer(payload)
     ? payload
     : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   if (buf.length < HEADER || buf.toString('latin1', 0, 3) !== MAGIC)
     throw new TypeError('not an aggregate batch');
-  const r = new Reader(buf);
+  const r = new BatchReader(buf);
   r.at = 3;
   r.version = r.u8();
   if (!READABLE_VERSIONS.includes(r.version)) throw new TypeError('unknown aggregate batch version');
@@ -259,6 +279,7 @@ function readBatch(
   payload: Uint8Array,
   visit: (w: WireAggregate) => void,
   visitCumulative?: (c: CumulativePartial) => void,
+  visitExemplars?: (g: SeriesExemplars) => void,
 ): Omit<AggregateBatch, 'aggregates'> {
   const r = openBatch(payload);
   const createdAt = r.f64();
@@ -304,12 +325,13 @@ function readBatch(
       const c = readCumulative(r, strings);
       visitCumulative?.(c);
     }
+    readExemplarSection(r, strings, visitExemplars);
   }
   if (!r.atEnd()) throw new TypeError('trailing bytes after the aggregate batch');
   return { samples, createdAt };
 }
 
-function readCumulative(r: Reader, strings: readonly string[]): CumulativePartial {
+function readCumulative(r: BatchReader, strings: readonly string[]): CumulativePartial {
   const service = r.ref(strings);
   const name = r.ref(strings);
   const tags = r.ref(strings);
@@ -367,53 +389,5 @@ function mergeSketchBytes(sketch: QuantileSketch, bytes: Buffer): void {
     sketch.mergeEncoded(bytes);
   } catch (err) {
     throw new TypeError('malformed sketch in batch', { cause: err });
-  }
-}
-
-/** Bounds-checked reads; any overrun is a TypeError (a malformed message), not a RangeError. */
-class Reader {
-  at = 0;
-  version = 0;
-  constructor(private readonly buf: Buffer) {}
-
-  atEnd(): boolean {
-    return this.at === this.buf.length;
-  }
-  private need(n: number): void {
-    if (this.at + n > this.buf.length) throw new TypeError('truncated aggregate batch');
-  }
-  u8(): number {
-    this.need(1);
-    return this.buf.readUInt8(this.at++);
-  }
-  u32(): number {
-    this.need(4);
-    const v = this.buf.readUInt32LE(this.at);
-    this.at += 4;
-    return v;
-  }
-  f64(): number {
-    this.need(8);
-    const v = this.buf.readDoubleLE(this.at);
-    this.at += 8;
-    return v;
-  }
-  bytes(n: number): Buffer {
-    this.need(n);
-    const out = this.buf.subarray(this.at, this.at + n);
-    this.at += n;
-    return out;
-  }
-  string(): string {
-    const n = this.u32();
-    this.need(n);
-    const s = this.buf.toString('utf8', this.at, this.at + n);
-    this.at += n;
-    return s;
-  }
-  ref(strings: readonly string[]): string {
-    const s = strings[this.u32()];
-    if (s === undefined) throw new TypeError('string reference out of range in aggregate batch');
-    return s;
   }
 }

@@ -141,8 +141,15 @@ describe('cumulative series', () => {
     );
     expect(back.cumulatives).toEqual(partials);
     const v3 = encodeAggregateBatch({ samples: 0, createdAt: 1, aggregates: [] });
-    const v2 = Buffer.from(v3.subarray(0, v3.length - 4));
+    // Version 3 ends with two empty sections (cumulatives, exemplars): a u32 count each.
+    const v2 = Buffer.from(v3.subarray(0, v3.length - 8));
     v2[3] = 2;
-    expect(decodeAggregateBatch(v2)).toEqual({ samples: 0, createdAt: 1, aggregates: [], cumulatives: [] });
+    expect(decodeAggregateBatch(v2)).toEqual({
+      samples: 0,
+      createdAt: 1,
+      aggregates: [],
+      cumulatives: [],
+      exemplars: [],
+    });
   });
 });

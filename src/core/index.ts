@@ -64,6 +64,15 @@ export type {
   StreamUnsubscribe,
 } from './stream-protocol.js';
 export { PointColumns } from './point-columns.js';
+export {
+  EXEMPLAR_ID_MAX_HEX,
+  EXEMPLARS_PER_SERIES_MINUTE,
+  exemplarKey,
+  exemplarOrder,
+  keepExemplar,
+  mergeSeriesExemplars,
+} from './exemplar.js';
+export type { Exemplar, SeriesExemplars } from './exemplar.js';
 export type {
   ExemplarEntry,
   ExplicitHistogram,

@@ -60,7 +60,7 @@ describe('MinuteAggregator', () => {
     const first = m.drain();
     expect(m.size).toBe(0);
     expect(m.sampleCount).toBe(0);
-    expect(m.drain()).toEqual({ aggregates: [], cumulatives: [], samples: 0 });
+    expect(m.drain()).toEqual({ aggregates: [], cumulatives: [], exemplars: [], samples: 0 });
 
     m.add(sample({ value: 100 }));
     const [a] = first.aggregates;

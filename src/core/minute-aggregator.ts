@@ -2,6 +2,8 @@ import { addSample, aggregateKey, laterWins, newAggregate } from './aggregate.js
 import type { Aggregate } from './aggregate.js';
 import { addReading, newPartial } from './cumulative.js';
 import type { CumulativePartial, CumulativeReading } from './cumulative.js';
+import { keepExemplar } from './exemplar.js';
+import type { Exemplar, SeriesExemplars } from './exemplar.js';
 import type { Distribution } from './histogram.js';
 import { MINUTE_MS, floorTo } from './sample.js';
 import type { MetricType, Sample } from './sample.js';
@@ -10,11 +12,13 @@ import { canonicalTags } from './series-key.js';
 /**
  * Pre-aggregation by minute: folds samples into one partial aggregate per (service, name, type,
  * tags, minute), and the totals of cumulative series into one CumulativePartial per series-minute
- * (src/core/cumulative.ts). Drained whole at each flush; what it hands out is no longer touched.
+ * (src/core/cumulative.ts), and keeps a few exemplars per series-minute (src/core/exemplar.ts).
+ * Drained whole at each flush; what it hands out is no longer touched.
  */
 export class MinuteAggregator {
   private aggregates = new Map<string, Aggregate>();
   private cumulatives = new Map<string, CumulativePartial>();
+  private exemplars = new Map<string, SeriesExemplars>();
   private samples = 0;
 
   /** Samples folded in since the last drain. */
@@ -85,14 +89,37 @@ export class MinuteAggregator {
     } else addReading(partial, timestamp, start, reading);
   }
 
-  drain(): { aggregates: Aggregate[]; cumulatives: CumulativePartial[]; samples: number } {
+  /**
+   * An exemplar of a series as stored (a cumulative series is a counter, a histogram a gauge),
+   * filed under the minute of its own time. At most EXEMPLARS_PER_SERIES_MINUTE are held per
+   * series-minute, whatever arrives; returns how many this call dropped (0 or 1).
+   */
+  addExemplar(service: string, name: string, type: MetricType, tags: string, e: Exemplar): number {
+    const start = floorTo(e.timestamp, MINUTE_MS);
+    const key = aggregateKey({ service, name, type, tags, start });
+    let held = this.exemplars.get(key);
+    if (held === undefined) {
+      held = { service, name, type, tags, start, exemplars: [] };
+      this.exemplars.set(key, held);
+    }
+    return keepExemplar(held.exemplars, e);
+  }
+
+  drain(): {
+    aggregates: Aggregate[];
+    cumulatives: CumulativePartial[];
+    exemplars: SeriesExemplars[];
+    samples: number;
+  } {
     const out = {
       aggregates: [...this.aggregates.values()],
       cumulatives: [...this.cumulatives.values()],
+      exemplars: [...this.exemplars.values()],
       samples: this.samples,
     };
     this.aggregates = new Map();
     this.cumulatives = new Map();
+    this.exemplars = new Map();
     this.samples = 0;
     return out;
   }

@@ -1,5 +1,5 @@
 import { cumulativeKey, encodeAggregateBatch, MinuteAggregator, VantageError } from '../core/index.js';
-import type { Aggregate, CumulativePartial } from '../core/index.js';
+import type { Aggregate, CumulativePartial, SeriesExemplars } from '../core/index.js';
 import type { Sample } from '../core/index.js';
 import type { MinuteAggregator as Aggregator } from '../core/index.js';
 import type { BusProducer } from '../bus/index.js';
@@ -92,12 +92,12 @@ export class BatchPublisher {
 
   private async publishLoop(): Promise<void> {
     while (this.waiters.length > 0) {
-      const { aggregates, cumulatives, samples } = this.aggregator.drain();
+      const { aggregates, cumulatives, exemplars, samples } = this.aggregator.drain();
       const waiters = this.waiters;
       this.waiters = [];
       const stopTimer = this.metrics.publishDuration.startTimer({ bus: this.busName });
       try {
-        await withTimeout(this.publish(aggregates, cumulatives, samples), this.options.timeoutMs);
+        await withTimeout(this.publish(aggregates, cumulatives, exemplars, samples), this.options.timeoutMs);
         stopTimer();
         this.metrics.publishedMessages.inc({ bus: this.busName });
         for (const w of waiters) w.resolve();
@@ -129,11 +129,14 @@ export class BatchPublisher {
   private async publish(
     aggregates: Aggregate[],
     cumulatives: CumulativePartial[],
+    exemplars: SeriesExemplars[],
     samples: number,
   ): Promise<void> {
     const createdAt = Date.now();
     if (!this.producer.partitioned || cumulatives.length === 0) {
-      await this.producer.publish(encodeAggregateBatch({ samples, createdAt, aggregates, cumulatives }));
+      await this.producer.publish(
+        encodeAggregateBatch({ samples, createdAt, aggregates, cumulatives, exemplars }),
+      );
       return;
     }
     const shards = new Map<string, CumulativePartial[]>();
@@ -150,7 +153,10 @@ export class BatchPublisher {
         key,
       ),
     );
-    publishes.push(this.producer.publish(encodeAggregateBatch({ samples, createdAt, aggregates })));
+    // Exemplars go with the aggregates: no order of theirs matters.
+    publishes.push(
+      this.producer.publish(encodeAggregateBatch({ samples, createdAt, aggregates, exemplars })),
+    );
     await Promise.all(publishes);
   }
 

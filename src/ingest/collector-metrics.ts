@@ -15,8 +15,10 @@ export interface CollectorMetrics {
   readonly bufferRejections: Counter;
   readonly activeSeries: Gauge;
   readonly seriesLimitRejections: Counter<'limit'>;
-  /** Exemplars that arrived (kept for the traces issue; not stored yet). */
+  /** Exemplars that arrived (a few per series-minute are kept for the traces issue). */
   readonly exemplars: Counter;
+  /** Exemplars not kept, by reason (series_refused, invalid, over_limit). */
+  readonly exemplarsDropped: Counter<'reason'>;
 }
 
 export function createCollectorMetrics(registry: Registry): CollectorMetrics {
@@ -89,7 +91,13 @@ export function createCollectorMetrics(registry: Registry): CollectorMetrics {
     }),
     exemplars: new Counter({
       name: 'vantage_collector_exemplars_received_total',
-      help: 'Exemplars that arrived with OTLP or remote_write samples (not stored yet)',
+      help: 'Exemplars that arrived with OTLP or remote_write samples',
+      registers,
+    }),
+    exemplarsDropped: new Counter({
+      name: 'vantage_collector_exemplars_dropped_total',
+      help: 'Exemplars not kept (reason: series_refused, invalid, over_limit: past the few kept per series-minute)',
+      labelNames: ['reason'],
       registers,
     }),
   };

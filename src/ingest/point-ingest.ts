@@ -17,6 +17,7 @@ import type {
 import type { ActiveSeriesTracker } from './active-series.js';
 import type { BatchPublisher } from './batch-publisher.js';
 import type { CollectorMetrics } from './collector-metrics.js';
+import { admitExemplars, foldExemplars } from './exemplar-folding.js';
 import type { ValidationLimits } from './sample-validator.js';
 import { SERIES_LIMIT_SETTING } from './series-admission.js';
 
@@ -144,12 +145,13 @@ export class PipelinePointIngest implements PointIngest {
       return true;
     });
     metrics.samples.inc({ outcome: 'rejected' }, rejected);
-    if (columns.exemplars.length > 0) metrics.exemplars.inc(columns.exemplars.length);
+    const exemplarOk = admitExemplars(columns, admitted, timeProblem, metrics);
     if (accepted === 0) return { accepted, rejected, rejections: reasons };
 
-    await this.options.publisher.submitWith(accepted, (aggregator) =>
-      fold(columns, admitted, pointOk, histogramOk, aggregator),
-    );
+    await this.options.publisher.submitWith(accepted, (aggregator) => {
+      fold(columns, admitted, pointOk, histogramOk, aggregator);
+      foldExemplars(columns, admitted, exemplarOk, STORED_TYPE, aggregator, metrics);
+    });
     metrics.samples.inc({ outcome: 'accepted' }, accepted);
     return { accepted, rejected, rejections: reasons };
   }

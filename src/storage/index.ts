@@ -11,6 +11,8 @@ export type {
   DeadLetter,
   DeadLetterQuery,
   DeadLetterRecord,
+  ExemplarQuery,
+  ExemplarRecord,
   MetricPageRequest,
   MetricSummary,
   PageRequest,

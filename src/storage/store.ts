@@ -1,4 +1,11 @@
-import type { Aggregate, CumulativePosition, MetricType, StepStats, Tier } from '../core/index.js';
+import type {
+  Aggregate,
+  CumulativePosition,
+  MetricType,
+  SeriesExemplars,
+  StepStats,
+  Tier,
+} from '../core/index.js';
 import type { LogicalPlan, VqlRow } from '../query/index.js';
 
 /** How far a consumer of the bus got, saved with the data it produced. */
@@ -75,6 +82,8 @@ export interface BucketGroup {
 export interface RetentionReport {
   readonly deletedRows: Record<string, number>;
   readonly deletedSeries: number;
+  /** Exemplars past the minute tier's retention (a store whose TTL deletes them says nothing). */
+  readonly deletedExemplars?: number;
 }
 
 export interface StoreStats {
@@ -122,6 +131,32 @@ export interface DeadLetterQuery {
   readonly offset: number;
 }
 
+export interface ExemplarQuery {
+  readonly service: string;
+  readonly metric: string;
+  /** Exemplar times, epoch ms: from inclusive, to exclusive. */
+  readonly from: number;
+  readonly to: number;
+  /** Newest first, at most this many... */
+  readonly limit: number;
+  /** ...after skipping this many. */
+  readonly offset: number;
+}
+
+/** One stored exemplar, with the series it belongs to. */
+export interface ExemplarRecord {
+  /** The series' stored type (a cumulative counter is a counter, a histogram a gauge). */
+  readonly type: MetricType;
+  /** Canonical tag text. */
+  readonly tags: string;
+  /** Epoch ms. */
+  readonly timestamp: number;
+  readonly value: number;
+  /** Lower-case hex, '' when absent. */
+  readonly traceId: string;
+  readonly spanId: string;
+}
+
 /**
  * Where a cumulative series stood after a write (cumulativeKey, its position): saved in the same
  * write as the increases computed from it, so a worker that restarts goes on from it exactly.
@@ -139,12 +174,14 @@ export interface Store {
    * never be stored (aggregateProblem, or a write the store refuses for that aggregate whatever
    * the retries) is set aside in the dead-letter table with the reason, in the same write, and
    * reported; the rest is stored. A failure that a retry may fix (store down, disk full, locked)
-   * throws, and nothing is stored.
+   * throws, and nothing is stored. Exemplars are kept a few per series-minute
+   * (EXEMPLARS_PER_SERIES_MINUTE, across writes too), for as long as the minute tier's rows.
    */
   write(
     aggregates: readonly Aggregate[],
     checkpoints: readonly Checkpoint[],
     positions?: readonly SavedPosition[],
+    exemplars?: readonly SeriesExemplars[],
   ): Promise<WriteReport>;
   /**
    * Where these cumulative series stood, as the last write saved them (src/core/cumulative.ts);
@@ -154,6 +191,8 @@ export interface Store {
   cumulativePositions?(keys: readonly string[]): Promise<Map<string, CumulativePosition>>;
   /** The dead letters, newest first. */
   deadLetters(query: DeadLetterQuery): Promise<DeadLetterRecord[]>;
+  /** A metric's exemplars in a time range, newest first. */
+  exemplars(query: ExemplarQuery): Promise<ExemplarRecord[]>;
   checkpoints(source: string): Promise<Checkpoint[]>;
   /** Services in name order, one page: the store reads no more than the page. */
   services(page: PageRequest): Promise<ServiceSummary[]>;

@@ -1,5 +1,5 @@
 import { foldAggregateBatch } from '../core/index.js';
-import type { Aggregate, CumulativePartial } from '../core/index.js';
+import type { Aggregate, CumulativePartial, SeriesExemplars } from '../core/index.js';
 import type { SavedPosition } from '../storage/index.js';
 import type { BusMessage } from '../bus/index.js';
 
@@ -12,6 +12,8 @@ export interface DecodedBatch {
   readonly aggregates: Aggregate[];
   /** Running totals of cumulative series, in bus order, until CumulativeState converts them. */
   readonly cumulatives: readonly CumulativePartial[];
+  /** A few exemplars per series-minute, merged across the messages (src/core/exemplar.ts). */
+  readonly exemplars: readonly SeriesExemplars[];
   /** Where those series stand after this batch: saved with its write. */
   positions: readonly SavedPosition[];
   readonly samples: number;
@@ -38,13 +40,14 @@ export function decodeBatch(
   for (;;) {
     const merged = new Map<string, Aggregate>();
     const cumulatives: CumulativePartial[] = [];
+    const exemplars = new Map<string, SeriesExemplars>();
     let samples = 0;
     let oldest = Number.POSITIVE_INFINITY;
     let failed: BusMessage | undefined;
     for (const m of messages) {
       if (skipped.has(m)) continue;
       try {
-        const header = foldAggregateBatch(m.payload, merged, cumulatives);
+        const header = foldAggregateBatch(m.payload, merged, cumulatives, exemplars);
         samples += header.samples;
         oldest = Math.min(oldest, header.createdAt);
       } catch (err) {
@@ -61,6 +64,7 @@ export function decodeBatch(
         messages,
         aggregates: [...merged.values()],
         cumulatives,
+        exemplars: [...exemplars.values()],
         positions: [],
         samples,
         oldest,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { abortableSleep, ok, retryWithBackoff, retryable } from '../core/index.js';
-import type { Aggregate, BackoffPolicy, Outcome } from '../core/index.js';
+import type { Aggregate, BackoffPolicy, Outcome, SeriesExemplars } from '../core/index.js';
 import type { BusConsumer, BusMessage } from '../bus/index.js';
 import type { Checkpoint, DeadLetter, SavedPosition, Store, WriteReport } from '../storage/index.js';
 import { BREAKER_STATE_VALUE, CircuitBreaker } from './circuit-breaker.js';
@@ -386,6 +386,7 @@ export class PipelineWorker {
       batch.samples,
       batch.oldest,
       batch.positions,
+      batch.exemplars,
     );
     if (outcome.kind === 'ok') {
       this.metrics.messagesConsumed.inc({ bus: this.options.busName }, batch.messages.length);
@@ -401,12 +402,13 @@ export class PipelineWorker {
     samples: number,
     oldest: number,
     positions: readonly SavedPosition[] = [],
+    exemplars: readonly SeriesExemplars[] = [],
   ): Promise<Outcome> {
     const stopTimer = this.metrics.writeDuration.startTimer({ store: this.store.kind });
     const started = Date.now();
     let report: WriteReport;
     try {
-      report = await this.store.write(aggregates, [checkpoint], positions);
+      report = await this.store.write(aggregates, [checkpoint], positions, exemplars);
     } catch (err) {
       return this.failure(err);
     } finally {

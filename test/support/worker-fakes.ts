@@ -12,6 +12,7 @@ import type {
   BucketGroup,
   Checkpoint,
   DeadLetterRecord,
+  ExemplarRecord,
   MetricSummary,
   RetentionReport,
   ServiceSummary,
@@ -31,6 +32,9 @@ export abstract class WorkerStoreFake implements Store {
   abstract readonly kind: string;
   abstract write(aggregates: readonly Aggregate[], checkpoints: readonly Checkpoint[]): Promise<WriteReport>;
   async deadLetters(): Promise<DeadLetterRecord[]> {
+    return [];
+  }
+  async exemplars(): Promise<ExemplarRecord[]> {
     return [];
   }
   abstract checkpoints(source: string): Promise<Checkpoint[]>;

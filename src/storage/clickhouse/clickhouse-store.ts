@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { decodePosition, encodePosition, TIERS, VantageError } from '../../core/index.js';
-import type { Aggregate, CumulativePosition, MetricType, TierRetention } from '../../core/index.js';
+import type {
+  Aggregate,
+  CumulativePosition,
+  MetricType,
+  SeriesExemplars,
+  TierRetention,
+} from '../../core/index.js';
 import type { LogicalPlan, VqlRow } from '../../query/index.js';
 import type * as contract from '../store.js';
 import type { Checkpoint, DeadLetter, SavedPosition, WriteReport } from '../store.js';
@@ -25,6 +31,7 @@ import {
   CHECKPOINT_TABLE,
   POSITION_TABLE,
   DEAD_LETTER_TABLE,
+  EXEMPLAR_TABLE,
   SERIES_TABLE,
   TIER_TABLES,
   checkIdentifier,
@@ -34,6 +41,8 @@ import {
 } from './schema.js';
 import type { SchemaOptions } from './schema.js';
 import { isServerTimeout, toVqlRow } from './vql-rows.js';
+import { exemplarsSql, toExemplarRows } from './exemplar-rows.js';
+import type { StoredExemplar } from './exemplar-rows.js';
 import type { RawVqlRow } from './vql-rows.js';
 
 /** Limits applied to every read, as the query API's read-only user would have them. */
@@ -176,6 +185,7 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
     aggregates: readonly Aggregate[],
     checkpoints: readonly Checkpoint[],
     positions: readonly SavedPosition[] = [],
+    exemplars: readonly SeriesExemplars[] = [],
   ): Promise<WriteReport> {
     const { storable, refused } = sortForStorage(aggregates);
     // Without checkpoints a write repeats nothing, yet an identical block would be taken for a
@@ -195,6 +205,21 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
       }
     }
     if (refused.length > 0) await this.insertDeadLetters(refused, checkpoints, `${token}/dead`);
+    if (exemplars.length > 0) {
+      // Deduplicated like the data: a replayed batch brings the same exemplars under the same token.
+      await this.wrap('exemplar write', () =>
+        this.client.insert({
+          table: this.table(EXEMPLAR_TABLE),
+          values: toExemplarRows(exemplars),
+          format: 'JSONEachRow',
+          clickhouse_settings: {
+            insert_deduplication_token: `${token}/exemplars`,
+            precise_float_parsing: 1,
+            ...(this.schema.cluster ? { distributed_foreground_insert: 1 } : {}),
+          },
+        }),
+      );
+    }
     if (positions.length > 0) {
       await this.wrap('cumulative position write', () =>
         this.client.insert({
@@ -300,6 +325,11 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
       { limit: query.limit, offset: query.offset },
     );
     return rows.map(fromStoredRow);
+  }
+
+  async exemplars(query: contract.ExemplarQuery): Promise<contract.ExemplarRecord[]> {
+    const q = exemplarsSql(this.table(EXEMPLAR_TABLE), query);
+    return (await this.select<StoredExemplar>(q.sql, q.params)).map(q.toRecord);
   }
 
   async cumulativePositions(keys: readonly string[]): Promise<Map<string, CumulativePosition>> {

@@ -71,6 +71,7 @@ describe('TTL', () => {
       { table: 'metrics_5m', expression: 'timestamp + toIntervalSecond(7776000)' },
       { table: 'metrics_1h', expression: 'timestamp + toIntervalSecond(31536000)' },
       { table: 'metrics_1d', expression: 'timestamp + toIntervalSecond(94608000)' },
+      { table: 'exemplars', expression: 'timestamp + toIntervalSecond(7776000)' },
       { table: 'series', expression: 'toDateTime(last_seen) + toIntervalSecond(94608000)' },
     ]);
   });

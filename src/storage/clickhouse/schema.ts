@@ -32,6 +32,8 @@ export const CHECKPOINT_TABLE = 'checkpoints';
 /** Where each cumulative series stood after the last write (src/core/cumulative.ts). */
 export const POSITION_TABLE = 'cumulative_positions';
 export const MIGRATION_TABLE = 'schema_migrations';
+/** A few exemplars per series-minute; kept as long as the minute table's rows. */
+export const EXEMPLAR_TABLE = 'exemplars';
 
 /** Block hashes each table remembers: retried batches inside this many recent inserts are dropped. */
 export const DEDUP_WINDOW = 10_000;
@@ -232,6 +234,26 @@ function positionTable(o: SchemaOptions): string {
 ORDER BY key`;
 }
 
+/**
+ * Exemplars, one row each, filed under their series-minute (`timestamp`, the minute, as in the
+ * data) with their own time. Appended and deduplicated by the batch token like the data; several
+ * batches may each bring a few for one series-minute, so reads keep the first few by
+ * exemplarOrder (LIMIT BY). Tags as canonical text: they are only read back, never filtered on.
+ */
+function exemplarTable(o: SchemaOptions): string {
+  const t = storageTable(o, EXEMPLAR_TABLE);
+  return `CREATE TABLE IF NOT EXISTS ${o.database}.${t}${onCluster(o)} (${IDENTITY_COLUMNS},
+  tags String CODEC(ZSTD(3)),
+  exemplar_ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+  value Float64 CODEC(ZSTD(1)),
+  trace_id String CODEC(ZSTD(1)),
+  span_id String CODEC(ZSTD(1))
+) ENGINE = ${engine(o, '', t)}
+PARTITION BY toYYYYMM(timestamp)
+${ORDER_BY}
+SETTINGS ${dedupSetting(o)}`;
+}
+
 /** On a cluster: the Distributed table that reads every shard and routes inserts by service. */
 function distributedTable(o: SchemaOptions, name: string, shardingKey: string): string {
   const cluster = checkIdentifier('cluster', o.cluster ?? '');
@@ -319,6 +341,14 @@ export const MIGRATIONS: readonly Migration[] = [
       return [positionTable(o), ...distributed];
     },
   },
+  {
+    version: 5,
+    name: 'exemplars',
+    statements(o) {
+      const distributed = o.cluster ? [distributedTable(o, EXEMPLAR_TABLE, 'cityHash64(service_name)')] : [];
+      return [exemplarTable(o), ...distributed];
+    },
+  },
 ];
 
 /** Tables with a TTL, the column it counts from, and the retention that sets it. */
@@ -333,6 +363,10 @@ export function ttlTargets(
     table: storageTable(o, TIER_TABLES[tier]),
     expression: ttlExpression('timestamp', retention[tier]),
   }));
+  targets.push({
+    table: storageTable(o, EXEMPLAR_TABLE),
+    expression: ttlExpression('timestamp', retention['1m']),
+  });
   targets.push({
     table: storageTable(o, SERIES_TABLE),
     expression: ttlExpression('toDateTime(last_seen)', longest),

@@ -66,6 +66,11 @@ export class OutboxMergedStore implements contract.Store {
     return this.primary.deadLetters(query);
   }
 
+  /** The outbox keeps no exemplars (the worker skips them there): the store's are all there are. */
+  async exemplars(query: contract.ExemplarQuery): Promise<contract.ExemplarRecord[]> {
+    return this.primary.exemplars(query);
+  }
+
   async checkpoints(source: string): Promise<Checkpoint[]> {
     return this.primary.checkpoints(source);
   }

@@ -7,13 +7,16 @@ export function tierTable(tier: string): string {
   return `agg_${tier}`;
 }
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /** Aggregates set aside because they can never be stored (src/storage/dead-letters.ts). */
 export const DEAD_LETTER_TABLE = 'dead_letter';
 
 /** Where each cumulative series stood after the last write (src/core/cumulative.ts, encodePosition). */
 export const POSITION_TABLE = 'cumulative_position';
+
+/** A few exemplars per series-minute (src/storage/sqlite/exemplar-table.ts). */
+export const EXEMPLAR_TABLE = 'exemplar';
 
 /**
  * The columns after `count` that hold an aggregate's values, the same in the tier tables and the
@@ -74,6 +77,19 @@ export function migrate(db: Database): void {
         key TEXT PRIMARY KEY,
         at REAL NOT NULL,
         position BLOB NOT NULL
+      ) WITHOUT ROWID;
+    `);
+    // start: the minute; ts: the exemplar's own time. Ids as lower-case hex text ('' if absent).
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS ${EXEMPLAR_TABLE} (
+        metric_id INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        series_id INTEGER NOT NULL,
+        ts INTEGER NOT NULL,
+        value REAL NOT NULL,
+        trace_id TEXT NOT NULL,
+        span_id TEXT NOT NULL,
+        PRIMARY KEY (metric_id, start, series_id, ts, value, trace_id, span_id)
       ) WITHOUT ROWID;
     `);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);

@@ -9,12 +9,13 @@ import {
   TIERS,
 } from '../../core/index.js';
 import { DEAD_LETTER_LIMIT, deadLetterRecord, failureReason, sortForStorage } from '../dead-letters.js';
-import type { Aggregate, CumulativePosition, TierRetention } from '../../core/index.js';
+import type { Aggregate, CumulativePosition, SeriesExemplars, TierRetention } from '../../core/index.js';
 import type { LogicalPlan, VqlRow } from '../../query/index.js';
 import type * as contract from '../store.js';
 import type { Checkpoint, DeadLetter, SavedPosition, WriteReport } from '../store.js';
 import { DEAD_LETTER_TABLE, POSITION_TABLE, aggregateValues, migrate, tierTable } from './schema.js';
 import { isRecordError, readDeadLetters } from './dead-letter-table.js';
+import { ExemplarTable, readExemplars } from './exemplar-table.js';
 import { SeriesCatalog } from './series-catalog.js';
 import { openDatabase } from './sqlite-connection.js';
 import { SqliteReads, answerRead, decodeBucketGroups } from './sqlite-reads.js';
@@ -59,6 +60,7 @@ export class SqliteStore implements contract.Store {
   private readonly reads: SqliteReads;
   private readonly queryThreads: QueryThreadPool<ReadRequest, ReadAnswer<ReadRequest>> | undefined;
   private readonly catalog: SeriesCatalog;
+  private readonly exemplarTable: ExemplarTable;
   private readonly upserts: Statement[];
   private readonly touchMetric: Statement;
   private readonly saveCheckpoint: Statement;
@@ -73,6 +75,7 @@ export class SqliteStore implements contract.Store {
     const answerLimits = options.answerLimits ?? DEFAULT_ANSWER_LIMITS;
     this.reads = new SqliteReads(this.reader, answerLimits);
     this.catalog = new SeriesCatalog(this.writer);
+    this.exemplarTable = new ExemplarTable(this.writer, this.catalog);
     this.upserts = TIERS.map((t) =>
       this.writer.prepare(`
         INSERT INTO ${tierTable(t.name)} (metric_id, start, series_id, count, sum, min, max, last, last_ts, sketch)
@@ -123,12 +126,13 @@ export class SqliteStore implements contract.Store {
     aggregates: readonly Aggregate[],
     checkpoints: readonly Checkpoint[],
     positions: readonly SavedPosition[] = [],
+    exemplars: readonly SeriesExemplars[] = [],
   ): Promise<WriteReport> {
     const { storable, refused } = sortForStorage(aggregates);
     try {
       this.writer.transaction(() => {
         this.mergeIntoTiers(storable);
-        this.finishWrite(refused, checkpoints, positions);
+        this.finishWrite(refused, checkpoints, positions, exemplars);
       })();
       return { deadLetters: refused };
     } catch (err) {
@@ -149,7 +153,7 @@ export class SqliteStore implements contract.Store {
             refused.push({ aggregate: a, reason: failureReason(err) });
           }
         }
-        this.finishWrite(refused, checkpoints, positions);
+        this.finishWrite(refused, checkpoints, positions, exemplars);
       })();
     } catch (err) {
       this.catalog.clear();
@@ -199,12 +203,17 @@ export class SqliteStore implements contract.Store {
     for (const [metricId, ts] of lastSeen) this.touchMetric.run(ts, metricId);
   }
 
-  /** The dead letters, checkpoints and cumulative positions of a write; runs inside its transaction. */
+  /**
+   * The dead letters, checkpoints, cumulative positions and exemplars of a write; runs inside its
+   * transaction.
+   */
   private finishWrite(
     refused: readonly DeadLetter[],
     checkpoints: readonly Checkpoint[],
     positions: readonly SavedPosition[],
+    exemplars: readonly SeriesExemplars[],
   ): void {
+    this.exemplarTable.write(exemplars);
     for (const p of positions) this.savePosition.run(p.key, p.position.timestamp, encodePosition(p.position));
     if (refused.length > 0) {
       const at = Date.now();
@@ -246,6 +255,10 @@ export class SqliteStore implements contract.Store {
 
   async deadLetters(query: contract.DeadLetterQuery): Promise<contract.DeadLetterRecord[]> {
     return readDeadLetters(this.reader, query);
+  }
+
+  async exemplars(query: contract.ExemplarQuery): Promise<contract.ExemplarRecord[]> {
+    return readExemplars(this.reader, query);
   }
 
   async checkpoints(source: string): Promise<Checkpoint[]> {
@@ -293,9 +306,15 @@ export class SqliteStore implements contract.Store {
       })();
       deletedRows[tier.name] = n;
     }
+    // Exemplars live as long as the minutes they belong to.
+    const exemplarCutoff = now - this.options.retention['1m'];
+    const deletedExemplars = this.writer.transaction(() =>
+      this.exemplarTable.applyRetention(metricIds, exemplarCutoff),
+    )();
     // A metric silent for longer than the longest retention has no rows left in any tier.
     const longest = Math.max(...Object.values(this.options.retention));
     const stale = this.writer.transaction((cutoff: number) => {
+      this.exemplarTable.forgetSilentMetrics(cutoff);
       const gone = this.writer
         .prepare('DELETE FROM series WHERE metric_id IN (SELECT id FROM metric WHERE last_seen < ?)')
         .run(cutoff).changes;
@@ -305,7 +324,7 @@ export class SqliteStore implements contract.Store {
       return gone;
     })(now - longest);
     if (stale > 0) this.catalog.clear();
-    return { deletedRows, deletedSeries: stale };
+    return { deletedRows, deletedSeries: stale, deletedExemplars };
   }
 
   async stats(): Promise<contract.StoreStats> {
