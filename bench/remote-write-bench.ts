@@ -30,14 +30,21 @@ export function processCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
+/** What a remote_write 1.0 sender puts on every request. */
+export const REMOTE_WRITE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'application/x-protobuf',
+  'content-encoding': 'snappy',
+  'x-prometheus-remote-write-version': '0.1.0',
+};
+
 /** Sends every body once over `connections` keep-alive connections; counts what got a 2xx. */
-async function send(
+export async function send(
   url: string,
   path: string,
   pid: number,
   load: RemoteWriteLoad,
   connections: number,
-  headers: Record<string, string>,
+  headers: Readonly<Record<string, string>>,
 ): Promise<{
   samples: number;
   errors: number;
@@ -62,12 +69,7 @@ async function send(
       const res = await pool.request({
         path,
         method: 'POST',
-        headers: {
-          'content-type': 'application/x-protobuf',
-          'content-encoding': 'snappy',
-          'x-prometheus-remote-write-version': '0.1.0',
-          ...headers,
-        },
+        headers,
         body: load.bodies[i] as Buffer,
       });
       const text = await res.body.text();
@@ -98,7 +100,14 @@ async function external(
   const p = await start(dir);
   try {
     log(`remote_write: ${name}`);
-    const r = await send(p.url, '/api/v1/write', p.child.pid as number, load, shape.connections, {});
+    const r = await send(
+      p.url,
+      '/api/v1/write',
+      p.child.pid as number,
+      load,
+      shape.connections,
+      REMOTE_WRITE_HEADERS,
+    );
     if (r.errors > 0) log(`  ${name}: ${r.errors} errors, last: ${r.lastError}`);
     return {
       name,
@@ -114,18 +123,36 @@ async function external(
   }
 }
 
-async function vantage(
+/** Where embedded Vantage takes a load: which of its ports, the path, the request headers. */
+export interface VantageTarget {
+  readonly name: string;
+  readonly port: 'collector' | 'otlpHttp';
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+const REMOTE_WRITE_TARGET: VantageTarget = {
+  name: 'Vantage (embedded)',
+  port: 'collector',
+  path: '/api/v1/write',
+  headers: REMOTE_WRITE_HEADERS,
+};
+
+/** Embedded Vantage in a fresh data directory, given the load, then until its worker stored it. */
+export async function vantage(
   load: RemoteWriteLoad,
   shape: RemoteWriteShape,
   log: (s: string) => void,
+  target: VantageTarget = REMOTE_WRITE_TARGET,
+  nodeFlags: readonly string[] = [],
 ): Promise<ReceiverResult> {
   const dir = mkdtempSync(join(tmpdir(), 'vantage-bench-rw-vantage-'));
-  const server = await startServer(dir);
+  const server = await startServer(dir, nodeFlags);
   const pid = server.child.pid as number;
   try {
-    log('remote_write: embedded Vantage');
-    const r = await send(server.collector, '/api/v1/write', pid, load, shape.connections, {});
-    if (r.errors > 0) log(`  vantage: ${r.errors} errors, last: ${r.lastError}`);
+    log(`${target.name}: ${target.path}`);
+    const r = await send(server[target.port], target.path, pid, load, shape.connections, target.headers);
+    if (r.errors > 0) log(`  ${target.name}: ${r.errors} errors, last: ${r.lastError}`);
     // Durable end to end: 204 is durable on the bus; then wait until the worker stored it all.
     const cpu0 = processCpuSeconds(pid);
     const drainStart = performance.now();
@@ -134,7 +161,7 @@ async function vantage(
       await new Promise((res) => setTimeout(res, 100));
     }
     return {
-      name: 'Vantage (embedded)',
+      name: target.name,
       samplesPerSecond: r.samples / r.seconds,
       cpuSeconds: r.cpuSeconds,
       elapsedSeconds: r.seconds,
@@ -149,11 +176,16 @@ async function vantage(
   }
 }
 
-/** The section of docs/benchmarks.md: Vantage, Prometheus and VictoriaMetrics on one load. */
+export const perCore = (r: ReceiverResult): number => (r.samplesPerSecond * r.elapsedSeconds) / r.cpuSeconds;
+
+/**
+ * The section of docs/benchmarks.md: Vantage, Prometheus and VictoriaMetrics on one load; with
+ * Vantage's result, for the OTLP section to compare against in the same run.
+ */
 export async function remoteWriteSection(
   shape: RemoteWriteShape,
   log: (s: string) => void,
-): Promise<string[]> {
+): Promise<{ lines: string[]; vantage: ReceiverResult }> {
   const t0 = performance.now();
   const load = buildRemoteWriteLoad(shape);
   log(
@@ -176,9 +208,8 @@ export async function remoteWriteSection(
     results.push(await external('VictoriaMetrics 1.79', startVictoriaMetrics, load, shape, log));
   } else log('remote_write: victoria-metrics not installed (bash scripts/install-prometheus.sh); skipped');
 
-  const perCore = (r: ReceiverResult): number => (r.samplesPerSecond * r.elapsedSeconds) / r.cpuSeconds;
   const vantagePerCore = perCore(results[0] as ReceiverResult);
-  return [
+  const lines = [
     '### Prometheus remote_write (1.0, snappy)',
     '',
     `Load: ${fmt(shape.series)} series (half counters \`http_requests_total\`, half gauges; 6 labels each), one sample per series per round, ${fmt(load.bodies.length / (shape.series / shape.batch))} rounds 1 s apart, batches of ${fmt(shape.batch)} samples (${fmt(load.bytes / load.bodies.length / 1024)} KiB snappy), ${fmt(shape.samples)} samples in all, pre-encoded; ${shape.connections} connections. Each receiver alone on the machine in turn, its own process; CPU is its process's (every thread, /proc/<pid>/stat) while the load ran. Vantage's 204 is durable on its bus; its worker thread then stores the rest (catch-up).`,
@@ -198,4 +229,5 @@ export async function remoteWriteSection(
       ),
     '',
   ];
+  return { lines, vantage: results[0] as ReceiverResult };
 }

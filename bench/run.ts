@@ -13,6 +13,8 @@ import { runBrowserBench } from './browser-bench.js';
 import { fmt, startServer } from './support.js';
 import { runSeriesLimitBench, seriesLimitSection } from './series-limit-bench.js';
 import { remoteWriteSection } from './remote-write-bench.js';
+import type { ReceiverResult } from './remote-write-bench.js';
+import { otlpSection } from './otlp-bench.js';
 
 /**
  * `npm run bench`: embedded ingestion end to end (202 = durable) and timeseries query latency.
@@ -50,10 +52,19 @@ async function main(): Promise<void> {
     );
   }
 
-  if (only === undefined || only === 'remote-write') {
+  if (only === undefined || only === 'remote-write' || only === 'otlp') {
     const samples = Number(process.env.BENCH_RW_SAMPLES ?? 12_000_000);
-    log(`remote_write: ${fmt(samples)} samples to Vantage, Prometheus and VictoriaMetrics in turn`);
-    lines.push(...(await remoteWriteSection({ series: 10_000, batch: 2_500, samples, connections: 4 }, log)));
+    const shape = { series: 10_000, batch: 2_500, samples, connections: 4 };
+    // BENCH_ONLY=otlp: Vantage's remote_write figure only, measured by the OTLP section itself.
+    let rw: ReceiverResult | undefined;
+    if (only !== 'otlp') {
+      log(`remote_write: ${fmt(samples)} samples to Vantage, Prometheus and VictoriaMetrics in turn`);
+      const section = await remoteWriteSection(shape, log);
+      lines.push(...section.lines);
+      rw = section.vantage;
+    }
+    log(`otlp: ${fmt(samples)} samples to Vantage over remote_write and OTLP/HTTP, then VictoriaMetrics`);
+    lines.push(...(await otlpSection(shape, log, rw)));
   }
 
   if (only === undefined || only === 'series-limits') {

@@ -4,13 +4,17 @@ import type { VantageProcess } from '../test/support/vantage-process.js';
 
 export type Server = VantageProcess & { stop(): Promise<void> };
 
-/** Embedded Vantage in its own process, so that the load generator does not share its core. */
-export async function startServer(dataDir: string): Promise<Server> {
+/**
+ * Embedded Vantage in its own process, so that the load generator does not share its core.
+ * `nodeFlags` go to node before the CLI (`--cpu-prof` for a profile of the server).
+ */
+export async function startServer(dataDir: string, nodeFlags: readonly string[] = []): Promise<Server> {
   const extra = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
   const server = await startVantageProcess(
     dataDir,
     ['--rate-limit-per-minute', '100000000', ...extra],
     'inherit',
+    nodeFlags,
   );
   return {
     ...server,

@@ -51,11 +51,15 @@ export interface VantageProcess {
   readonly exited: Promise<number | string>;
 }
 
-/** Runs the built `vantage start` as a child process and waits until the collector is ready. */
+/**
+ * Runs the built `vantage start` as a child process and waits until the collector is ready;
+ * `nodeFlags` go to node after NODE_FLAGS (a benchmark's `--cpu-prof`).
+ */
 export async function startVantageProcess(
   dataDir: string,
   extraArgs: string[] = [],
   stdio: 'pipe' | 'inherit' = 'pipe',
+  nodeFlags: readonly string[] = [],
 ): Promise<VantageProcess> {
   const [collectorPort, apiPort, apiMetricsPort, workerMetricsPort, otlpHttpPort, otlpGrpcPort] =
     await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
@@ -63,6 +67,7 @@ export async function startVantageProcess(
     process.execPath,
     [
       ...NODE_FLAGS,
+      ...nodeFlags,
       CLI,
       'start',
       '--host',
