@@ -36,9 +36,18 @@ export class ProtobufReader {
     start = 0,
     /** Where this message ends (exclusive). */
     readonly end = buf.length,
+    view?: DataView,
   ) {
     this.at = start;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.view = view ?? new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  /**
+   * A reader of bytes `start` to `end` of the same buffer, sharing this one's DataView: decoders
+   * make one per embedded message, so per point, and a DataView each was a tenth of OTLP's decode.
+   */
+  sub(start: number, end: number): ProtobufReader {
+    return new ProtobufReader(this.buf, start, end, this.view);
   }
 
   get done(): boolean {
@@ -141,7 +150,7 @@ export class ProtobufReader {
   /** A reader of an embedded message (a length-delimited field). */
   message(): ProtobufReader {
     const { start, end } = this.delimited();
-    return new ProtobufReader(this.buf, start, end);
+    return this.sub(start, end);
   }
 
   string(): string {
@@ -197,7 +206,7 @@ export class ProtobufReader {
       return;
     }
     const { start, end } = this.delimited();
-    const inner = new ProtobufReader(this.buf, start, end);
+    const inner = this.sub(start, end);
     while (!inner.done) into.push(zigzag ? inner.sint64() : inner.int64());
   }
 

@@ -67,10 +67,10 @@ function resourceMetrics(r: ProtobufReader, writer: OtlpPointWriter, path: strin
   writer.startResource(attributes);
   for (let s = 0; s < scopes.length; s += 2) {
     // ScopeMetrics: metrics = 2. The scope (name, version) is not a tag: it names the library, not the series.
-    const metrics = ranges(new ProtobufReader(r.buf, scopes[s], scopes[s + 1]), 2);
+    const metrics = ranges(r.sub(scopes[s] as number, scopes[s + 1] as number), 2);
     for (let m = 0; m < metrics.length; m += 2) {
       const at = `${path}.scopeMetrics[${s / 2}].metrics[${m / 2}]`;
-      metric(new ProtobufReader(r.buf, metrics[m], metrics[m + 1]), writer, at);
+      metric(r.sub(metrics[m] as number, metrics[m + 1] as number), writer, at);
     }
   }
 }
@@ -107,7 +107,7 @@ function metric(r: ProtobufReader, writer: OtlpPointWriter, path: string): void 
   // aggregation_temporality = 2 (not Gauge, Summary), is_monotonic = 3 (Sum).
   let temporality = 0;
   let monotonic = false;
-  const data = new ProtobufReader(r.buf, start, end);
+  const data = r.sub(start, end);
   const points: number[] = [];
   while (!data.done) {
     const tag = data.tag();
@@ -136,7 +136,7 @@ function metric(r: ProtobufReader, writer: OtlpPointWriter, path: string): void 
     return;
   }
   for (let p = 0; p < points.length; p += 2) {
-    const point = new ProtobufReader(r.buf, points[p], points[p + 1]);
+    const point = r.sub(points[p] as number, points[p + 1] as number);
     if (dataField === 5 || dataField === 7) numberPoint(point, writer, kind, p / 2);
     else if (dataField === 9) histogramPoint(point, writer, kind, p / 2);
     else if (dataField === 10) exponentialPoint(point, writer, kind, p / 2);
@@ -182,9 +182,9 @@ class PointFields {
     return true;
   }
 
-  emitExemplars(buf: Uint8Array, writer: OtlpPointWriter, series: number): void {
+  emitExemplars(r: ProtobufReader, writer: OtlpPointWriter, series: number): void {
     for (let e = 0; e < this.exemplars.length; e += 2)
-      exemplar(new ProtobufReader(buf, this.exemplars[e], this.exemplars[e + 1]), writer, series);
+      exemplar(r.sub(this.exemplars[e] as number, this.exemplars[e + 1] as number), writer, series);
   }
 }
 
@@ -205,7 +205,7 @@ function numberPoint(r: ProtobufReader, writer: OtlpPointWriter, kind: SeriesKin
     } else r.skip(tag & 7);
   }
   const series = writer.numberPoint(kind, f.attributes, f.timeNs, f.startNs, value, f.flags, index);
-  f.emitExemplars(r.buf, writer, series);
+  f.emitExemplars(r, writer, series);
 }
 
 /**
@@ -234,7 +234,7 @@ function histogramPoint(r: ProtobufReader, writer: OtlpPointWriter, kind: Series
   }
   const h: HistogramPoint = { layout: 'explicit', count: n, sum, min, max, bounds, counts };
   const series = writer.histogramPoint(kind, f.attributes, f.timeNs, f.startNs, h, f.flags, index);
-  f.emitExemplars(r.buf, writer, series);
+  f.emitExemplars(r, writer, series);
 }
 
 /**
@@ -285,7 +285,7 @@ function exponentialPoint(r: ProtobufReader, writer: OtlpPointWriter, kind: Seri
     negative: negative.counts,
   };
   const series = writer.histogramPoint(kind, f.attributes, f.timeNs, f.startNs, h, f.flags, index);
-  f.emitExemplars(r.buf, writer, series);
+  f.emitExemplars(r, writer, series);
 }
 
 /** Buckets: offset 1 (sint32), bucket_counts 2 (packed uint64). */

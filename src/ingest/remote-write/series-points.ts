@@ -1,4 +1,4 @@
-import { ProtobufReader } from '../../core/index.js';
+import type { ProtobufReader } from '../../core/index.js';
 import type { PointColumns, SeriesKind } from '../../core/index.js';
 import { readNativeHistogram, RESET_HINT_GAUGE } from './native-histogram.js';
 import { addPrometheusSeries } from './prometheus-series.js';
@@ -62,9 +62,7 @@ export function addSeriesPoints(
     }
   }
   for (let i = 0; i < s.histograms.length; i += 2) {
-    const native = readNativeHistogram(
-      new ProtobufReader(r.buf, s.histograms[i] as number, s.histograms[i + 1] as number),
-    );
+    const native = readNativeHistogram(r.sub(s.histograms[i] as number, s.histograms[i + 1] as number));
     // The series of a native histogram holds distributions, whatever its name says.
     const gauge = c.gaugeHistograms || native.resetHint === RESET_HINT_GAUGE;
     const kind = gauge ? 'histogram-delta' : 'histogram-cumulative';
