@@ -44,6 +44,13 @@ export async function runInspectBus(opts: Options): Promise<void> {
           createdAt: batch.createdAt,
           samples: batch.samples,
           aggregates,
+          // Running totals: first and last readings and the increase between them (no sketches).
+          cumulatives: (batch.cumulatives ?? []).map(({ first, last, increase, ...c }) => ({
+            ...c,
+            first: first.total,
+            last: last.total,
+            increase: increase.total,
+          })),
           exemplars: batch.exemplars ?? [],
         }),
       );
