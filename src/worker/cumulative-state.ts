@@ -1,11 +1,5 @@
 import type { Logger } from 'pino';
-import {
-  aggregateKey,
-  applyPartial,
-  cumulativeKey,
-  increaseAggregate,
-  mergeAggregate,
-} from '../core/index.js';
+import { applyPartial, cumulativeKey, increaseAggregate, mergeAggregate } from '../core/index.js';
 import type { Aggregate, CumulativePosition } from '../core/index.js';
 import type { SavedPosition, Store } from '../storage/index.js';
 import type { DecodedBatch } from './decoded-batch.js';
@@ -44,39 +38,41 @@ export class CumulativeState {
     this.metrics.cumulativeSeries.set(0);
   }
 
-  /** Applies the batch's partials once: a retried write reuses what this leaves on the batch. */
+  /**
+   * Applies the batch's partials once: a retried write reuses what this leaves on the batch. The
+   * increases join the batch's aggregates as rows of their own (partials of one series-minute from
+   * several messages merged first); the stores merge rows of one series-minute exactly, so an
+   * increase need not be folded into a delta counter of the same name and tags.
+   */
   async convert(batch: DecodedBatch): Promise<void> {
     if (batch.cumulatives.length === 0) return;
-    await this.loadMissing(batch);
-    const byKey = new Map<string, Aggregate>();
-    for (const a of batch.aggregates) byKey.set(aggregateKey(a), a);
+    const keys = batch.cumulatives.map(cumulativeKey);
+    await this.loadMissing(keys);
+    const increases = new Map<string, Aggregate>();
     const reached = new Map<string, CumulativePosition>();
-    for (const p of batch.cumulatives) {
-      const key = cumulativeKey(p);
+    batch.cumulatives.forEach((p, i) => {
+      const key = keys[i] as string;
       const { increase, position } = applyPartial(this.positions.get(key), p);
       this.remember(key, position);
       reached.set(key, position);
       const agg = increaseAggregate(p, increase);
-      if (agg === undefined) continue;
-      const k = aggregateKey(agg);
-      const existing = byKey.get(k);
+      if (agg === undefined) return;
+      const minuteKey = `${key}\u0000${p.start}`;
+      const existing = increases.get(minuteKey);
       if (existing === undefined) {
-        byKey.set(k, agg);
+        increases.set(minuteKey, agg);
         batch.aggregates.push(agg);
       } else mergeAggregate(existing, agg);
-    }
+    });
     batch.positions = [...reached].map(([key, position]): SavedPosition => ({ key, position }));
     this.metrics.cumulativeSeries.set(this.positions.size);
   }
 
-  private async loadMissing(batch: DecodedBatch): Promise<void> {
+  private async loadMissing(keys: readonly string[]): Promise<void> {
     const read = this.store.cumulativePositions?.bind(this.store);
     if (read === undefined) return;
     const missing = new Set<string>();
-    for (const p of batch.cumulatives) {
-      const key = cumulativeKey(p);
-      if (!this.positions.has(key)) missing.add(key);
-    }
+    for (const key of keys) if (!this.positions.has(key)) missing.add(key);
     if (missing.size === 0) return;
     try {
       for (const [key, position] of await read([...missing])) this.remember(key, position);
