@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminClient, clickHouseUrl, dropDatabase, freshDatabaseName } from './support/clickhouse.js';
 import { eventually, timeseries } from './support/http.js';
-import { deleteTopics, kafkaBrokers, uniqueName } from './support/kafka.js';
 import { exportWith, sdkMeter } from './support/otlp-sdk.js';
 import type { OtlpFormat } from './support/otlp-sdk.js';
-import { startRole, stopRole } from './support/role-process.js';
+import { DistributedRoles } from './support/distributed-roles.js';
 import type { RoleProcess } from './support/role-process.js';
 
 /**
@@ -12,52 +10,17 @@ import type { RoleProcess } from './support/role-process.js';
  * distributed collector, and the API answers from ClickHouse what was recorded, running totals
  * turned into increases by the worker.
  */
-const brokers = kafkaBrokers();
-const topic = uniqueName('vantage-otlp');
-const database = freshDatabaseName('vantage_otlp');
-const common = [
-  '--kafka-brokers',
-  brokers.join(','),
-  '--kafka-topic',
-  topic,
-  '--kafka-group',
-  uniqueName('vantage-otlp-workers'),
-  '--clickhouse-url',
-  clickHouseUrl(),
-  '--clickhouse-database',
-  database,
-  '--worker-linger',
-  '50ms',
-  '--log-level',
-  'warn',
-];
+const roles = new DistributedRoles('otlp');
 
-let collector: RoleProcess;
-let worker: RoleProcess;
-let api: RoleProcess;
-
-beforeAll(async () => {
-  // The worker first: it creates the topic and migrates the schema the API reads.
-  worker = await startRole('worker', common);
-  [collector, api] = await Promise.all([startRole('collector', common), startRole('api', common)]);
-}, 90_000);
+beforeAll(() => roles.start(), 90_000);
 
 afterAll(async () => {
-  const codes = await Promise.all(
-    [collector, worker, api].filter((p) => p !== undefined).map((p) => stopRole(p)),
-  );
-  const client = adminClient();
-  try {
-    await dropDatabase(client, database);
-  } finally {
-    await client.close();
-  }
-  await deleteTopics(brokers, [topic]);
+  const codes = await roles.stop();
   expect(codes).toEqual(codes.map(() => 0));
 }, 60_000);
 
 async function total(service: string, metric: string, agg: string): Promise<number | undefined> {
-  const series = await timeseries(api.url, {
+  const series = await timeseries((roles.api as RoleProcess).url, {
     service,
     metric,
     from: '-30m',
@@ -74,7 +37,8 @@ describe.each(['protobuf', 'grpc'] as OtlpFormat[])('vantage collector over OTLP
     const sdk = sdkMeter({ 'service.name': service });
     const orders = sdk.meter.createCounter('orders');
     const latency = sdk.meter.createHistogram('latency');
-    const url = format === 'grpc' ? `http://${collector.otlpGrpc}` : `${collector.otlpHttp}/v1/metrics`;
+    const url =
+      format === 'grpc' ? `http://${roles.collector.otlpGrpc}` : `${roles.collector.otlpHttp}/v1/metrics`;
     orders.add(4);
     latency.record(10);
     expect((await exportWith(format, url, await sdk.collect())).code).toBe(0);

@@ -2,11 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminClient, clickHouseUrl, dropDatabase, freshDatabaseName } from './support/clickhouse.js';
-import { deleteTopics, kafkaBrokers, uniqueName } from './support/kafka.js';
 import { startPrometheus } from './support/prometheus-process.js';
 import type { ExternalProcess } from './support/prometheus-process.js';
-import { startRole, stopRole } from './support/role-process.js';
+import { DistributedRoles } from './support/distributed-roles.js';
 import type { RoleProcess } from './support/role-process.js';
 import {
   ControlledCounter,
@@ -27,44 +25,17 @@ import {
  * Prometheus scraped (read back from Prometheus' API); Prometheus' increase() agrees with the
  * total within its extrapolation.
  */
-const brokers = kafkaBrokers();
-const topic = uniqueName('vantage-rw');
-const database = freshDatabaseName('vantage_rw');
-const common = [
-  '--kafka-brokers',
-  brokers.join(','),
-  '--kafka-topic',
-  topic,
-  '--kafka-group',
-  uniqueName('vantage-rw-workers'),
-  '--clickhouse-url',
-  clickHouseUrl(),
-  '--clickhouse-database',
-  database,
-  '--worker-linger',
-  '50ms',
-  '--log-level',
-  'warn',
-];
+const roles = new DistributedRoles('rw');
 
 const counter = new ControlledCounter(25);
 const target = counter.server();
 const hits = [0, 0];
-let collectors: RoleProcess[] = [];
-const proxy = roundRobinProxy(() => collectors.map((c) => c.url), hits);
+const proxy = roundRobinProxy(() => roles.collectors.map((c) => c.url), hits);
 const dir = mkdtempSync(join(tmpdir(), 'vantage-rw-prom-'));
-let worker: RoleProcess;
-let api: RoleProcess;
 let prometheus: ExternalProcess | undefined;
 
 beforeAll(async () => {
-  // The worker first: it creates the topic and migrates the schema the API reads.
-  worker = await startRole('worker', common);
-  [api, ...collectors] = await Promise.all([
-    startRole('api', common),
-    startRole('collector', common),
-    startRole('collector', common),
-  ]);
+  await roles.start(2);
   const [targetPort, proxyPort] = await Promise.all([listen(target), listen(proxy)]);
   prometheus = await startPrometheus(
     dir,
@@ -76,23 +47,14 @@ afterAll(async () => {
   await prometheus?.stop();
   target.close();
   proxy.close();
-  const codes = await Promise.all(
-    [...collectors, worker, api].filter((p) => p !== undefined).map((p) => stopRole(p)),
-  );
-  const client = adminClient();
-  try {
-    await dropDatabase(client, database);
-  } finally {
-    await client.close();
-  }
-  await deleteTopics(brokers, [topic]);
+  const codes = await roles.stop();
   rmSync(dir, { recursive: true, force: true });
   expect(codes).toEqual(codes.map(() => 0));
 }, 60_000);
 
 describe('Prometheus remote_write through two collectors on Kafka', () => {
   it('stores per-minute increases equal to the truth, across a reset, collectors and minute boundaries', async () => {
-    const s = await runCounterScenario(counter, prometheus?.url ?? '', api.url);
+    const s = await runCounterScenario(counter, prometheus?.url ?? '', (roles.api as RoleProcess).url);
     const total = [...s.truth.values()].reduce((a, b) => a + b, 0);
     expect(s.samples.some(([, v], i) => i > 0 && v < (s.samples[i - 1] as [number, number])[1])).toBe(true);
     expect(s.truth.size).toBeGreaterThanOrEqual(3);
