@@ -171,9 +171,8 @@ function step(
 ): CumulativeReading {
   const restarted = Number.isFinite(prevStart) && Number.isFinite(nextStart) && nextStart > prevStart;
   if (restarted || next.total < prev.total) return next;
-  if (next.sketch === null || prev.sketch === null) {
-    return { total: next.total - prev.total, sum: 0, sketch: next.sketch === null ? null : next.sketch };
-  }
+  if (next.sketch === null || prev.sketch === null)
+    return { total: next.total - prev.total, sum: 0, sketch: next.sketch };
   return {
     total: next.total - prev.total,
     sum: next.sum - prev.sum,

@@ -2,9 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { decodeAggregateBatch } from '../core/index.js';
-import type { AggregateBatch } from '../core/index.js';
-import type { BusProducer } from '../bus/index.js';
+import { RecordingProducer } from '../../test/support/recording-producer.js';
 import { ApiKeyVerifier } from '../http/index.js';
 import { ActiveSeriesTracker } from './active-series.js';
 import type { SeriesLimits } from './active-series.js';
@@ -15,14 +13,6 @@ import { SampleValidator } from './sample-validator.js';
 import { TEST_HTTP_SETTINGS } from '../../test/support/http-settings.js';
 
 const START = Date.UTC(2026, 10, 27, 12, 0, 30);
-
-class RecordingProducer implements BusProducer {
-  readonly batches: AggregateBatch[] = [];
-  async publish(payload: Buffer): Promise<void> {
-    this.batches.push(decodeAggregateBatch(payload));
-  }
-  async close(): Promise<void> {}
-}
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {

@@ -1,49 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { decodeAggregateBatch, PointColumns } from '../core/index.js';
-import type { BusProducer } from '../bus/index.js';
-import { ActiveSeriesTracker } from './active-series.js';
-import { BatchPublisher } from './batch-publisher.js';
-import { createCollectorMetrics } from './collector-metrics.js';
-import { PipelinePointIngest } from './point-ingest.js';
-
-/** A bus that acknowledges every publish at once and keeps the payloads. */
-class KeepingProducer implements BusProducer {
-  readonly published: Buffer[] = [];
-  readonly partitioned = false;
-  async publish(payload: Buffer): Promise<void> {
-    this.published.push(payload);
-  }
-  async close(): Promise<void> {}
-}
+import { pointPipeline } from '../../test/support/recording-producer.js';
 
 const NOW = Date.UTC(2026, 11, 7, 10, 0, 30);
 const MINUTE_START = Date.UTC(2026, 11, 7, 10, 0, 0);
 const TRACE = 'ab'.repeat(16);
 
-function pipeline() {
-  const producer = new KeepingProducer();
-  const registry = new Registry();
-  const metrics = createCollectorMetrics(registry);
-  const publisher = new BatchPublisher(
-    producer,
-    { maxPendingSamples: 1000, timeoutMs: 1000 },
-    metrics,
-    'test',
-  );
-  const ingest = new PipelinePointIngest({
-    limits: { maxTags: 3, maxBatchSize: 100, maxSampleAgeMs: 3_600_000, maxFutureSkewMs: 60_000 },
-    activeSeries: new ActiveSeriesTracker({
-      perMetric: 100,
-      perService: 1000,
-      total: 1000,
-      windowMs: 600_000,
-    }),
-    publisher,
-    metrics,
-  });
-  return { producer, ingest, registry };
-}
+const pipeline = pointPipeline;
 
 async function counted(registry: Registry): Promise<Record<string, number>> {
   const out: Record<string, number> = {};

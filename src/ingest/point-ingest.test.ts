@@ -1,43 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Registry } from 'prom-client';
 import { decodeAggregateBatch, PointColumns } from '../core/index.js';
-import type { BusProducer } from '../bus/index.js';
-import { ActiveSeriesTracker } from './active-series.js';
-import { BatchPublisher } from './batch-publisher.js';
-import { createCollectorMetrics } from './collector-metrics.js';
-import { PipelinePointIngest } from './point-ingest.js';
-
-/** A bus that acknowledges every publish at once and keeps the payloads. */
-class KeepingProducer implements BusProducer {
-  readonly published: Buffer[] = [];
-  readonly keys: (string | undefined)[] = [];
-  constructor(readonly partitioned = false) {}
-  async publish(payload: Buffer, key?: string): Promise<void> {
-    this.published.push(payload);
-    this.keys.push(key);
-  }
-  async close(): Promise<void> {}
-}
+import { pointPipeline } from '../../test/support/recording-producer.js';
 
 const NOW = Date.UTC(2026, 11, 7, 10, 0, 30);
 
-function pipeline(perMetric = 100, partitioned = false) {
-  const producer = new KeepingProducer(partitioned);
-  const metrics = createCollectorMetrics(new Registry());
-  const publisher = new BatchPublisher(
-    producer,
-    { maxPendingSamples: 1000, timeoutMs: 1000 },
-    metrics,
-    'test',
-  );
-  const ingest = new PipelinePointIngest({
-    limits: { maxTags: 3, maxBatchSize: 100, maxSampleAgeMs: 3_600_000, maxFutureSkewMs: 60_000 },
-    activeSeries: new ActiveSeriesTracker({ perMetric, perService: 1000, total: 1000, windowMs: 600_000 }),
-    publisher,
-    metrics,
-  });
-  return { producer, ingest };
-}
+const pipeline = pointPipeline;
 
 describe('PipelinePointIngest', () => {
   it('stores gauges, deltas, cumulative totals and histograms, and refuses bad points with the JSON codes', async () => {

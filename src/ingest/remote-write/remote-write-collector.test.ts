@@ -2,9 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { decodeAggregateBatch } from '../../core/index.js';
 import type { AggregateBatch } from '../../core/index.js';
-import type { BusProducer } from '../../bus/index.js';
+import { RecordingProducer } from '../../../test/support/recording-producer.js';
 import { ApiKeyVerifier } from '../../http/index.js';
 import { TEST_HTTP_SETTINGS } from '../../../test/support/http-settings.js';
 import {
@@ -21,14 +20,6 @@ import { SampleValidator } from '../sample-validator.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 30);
 const MINUTE = Date.UTC(2026, 10, 27, 12, 0, 0);
-
-class RecordingProducer implements BusProducer {
-  readonly batches: AggregateBatch[] = [];
-  async publish(payload: Buffer): Promise<void> {
-    this.batches.push(decodeAggregateBatch(payload));
-  }
-  async close(): Promise<void> {}
-}
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {

@@ -65,6 +65,7 @@ export class SqliteStore implements contract.Store {
   private readonly touchMetric: Statement;
   private readonly saveCheckpoint: Statement;
   private readonly savePosition: Statement;
+  private readonly readPosition: Statement;
   private readonly insertDeadLetter: Statement;
   private readonly trimDeadLetters: Statement;
 
@@ -105,6 +106,7 @@ export class SqliteStore implements contract.Store {
       `INSERT INTO ${POSITION_TABLE} (key, at, position) VALUES (?, ?, ?)
        ON CONFLICT DO UPDATE SET at = excluded.at, position = excluded.position`,
     );
+    this.readPosition = this.writer.prepare(`SELECT position FROM ${POSITION_TABLE} WHERE key = ?`).pluck();
     // Last, once the schema is migrated and nothing else can fail.
     const threads = options.queryThreads ?? 0;
     this.queryThreads =
@@ -245,9 +247,8 @@ export class SqliteStore implements contract.Store {
 
   async cumulativePositions(keys: readonly string[]): Promise<Map<string, CumulativePosition>> {
     const out = new Map<string, CumulativePosition>();
-    const read = this.writer.prepare(`SELECT position FROM ${POSITION_TABLE} WHERE key = ?`).pluck();
     for (const key of keys) {
-      const bytes = read.get(key) as Buffer | undefined;
+      const bytes = this.readPosition.get(key) as Buffer | undefined;
       if (bytes !== undefined) out.set(key, decodePosition(bytes));
     }
     return out;
