@@ -32,6 +32,8 @@ esac
 dir="$PWD/.cache/node-$NODE_VERSION"
 if [ ! -x "$dir/bin/node" ]; then
   echo "ensure-node.sh: fetching Node $NODE_VERSION ($package@$NODE_VERSION from the npm registry)" >&2
+  # A fresh clone has no .cache/ yet (it is git-ignored).
+  mkdir -p "$PWD/.cache"
   tmp=$(mktemp -d "$PWD/.cache/node-fetch.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
   # npm checks the tarball against the registry's integrity hash.
