@@ -52,6 +52,13 @@ module.exports = {
       to: { path: '^src/(ingest|worker|cli)/' },
     },
     {
+      name: 'alerting-reads-stores-only',
+      comment: 'The ruler reads the stores and the query language; the API serves its routes.',
+      severity: 'error',
+      from: { path: mod('alerting') },
+      to: { path: '^src/(ingest|worker|api|cli)/' },
+    },
+    {
       name: 'http-is-plumbing',
       severity: 'error',
       from: { path: mod('http') },

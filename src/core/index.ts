@@ -105,3 +105,12 @@ export {
 export type { CumulativePartial, CumulativePosition, CumulativeReading } from './cumulative.js';
 export { histogramDistribution } from './histogram.js';
 export type { Distribution } from './histogram.js';
+export {
+  SPAN_KINDS,
+  SPAN_LIMITS,
+  decodeSpanBatch,
+  encodeSpanBatch,
+  spanDurationMs,
+  spanStartMs,
+} from './span.js';
+export type { Span, SpanAttributes, SpanEvent, SpanKind, SpanLink, SpanStatus } from './span.js';

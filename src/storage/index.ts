@@ -24,6 +24,14 @@ export type {
   StoreStats,
   WriteReport,
 } from './store.js';
+export type {
+  ServiceCall,
+  SpanWriteReport,
+  TraceRetention,
+  TraceSearch,
+  TraceStore,
+  TraceSummary,
+} from './trace-store.js';
 export {
   ClickHouseStore,
   ClickHouseStoreError,

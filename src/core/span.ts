@@ -1,0 +1,94 @@
+/**
+ * A span as Vantage keeps it: what OTLP carries, flattened to what the stores index and the query
+ * API returns. Every way in (OTLP/HTTP, OTLP/gRPC) produces these; the bus carries them in batches
+ * (encodeSpanBatch); the worker writes them to a TraceStore.
+ */
+
+export type SpanKind = 'unspecified' | 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+export const SPAN_KINDS: readonly SpanKind[] = [
+  'unspecified',
+  'internal',
+  'server',
+  'client',
+  'producer',
+  'consumer',
+];
+
+/** OTLP's status codes, by name: 'unset' counts as not an error. */
+export type SpanStatus = 'unset' | 'ok' | 'error';
+
+/** Attribute values after flattening: arrays and maps become their JSON text. */
+export type SpanAttributes = Record<string, string | number | boolean>;
+
+export interface SpanEvent {
+  /** Epoch nanoseconds as a decimal string: ms would lose the ordering of close events. */
+  readonly timeUnixNano: string;
+  readonly name: string;
+  readonly attributes: SpanAttributes;
+}
+
+export interface SpanLink {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly attributes: SpanAttributes;
+}
+
+export interface Span {
+  /** Lower-case hex, 32 digits. */
+  readonly traceId: string;
+  /** Lower-case hex, 16 digits. */
+  readonly spanId: string;
+  /** '' for a root span. */
+  readonly parentSpanId: string;
+  /** The resource's service.name ('unknown_service' when absent, as OTel SDKs do). */
+  readonly service: string;
+  readonly name: string;
+  readonly kind: SpanKind;
+  /** Epoch nanoseconds as decimal strings (64-bit: a JS number would round them). */
+  readonly startUnixNano: string;
+  readonly endUnixNano: string;
+  readonly status: SpanStatus;
+  readonly statusMessage: string;
+  /** Span attributes, then the resource's (service.name excluded); the span's win on a clash. */
+  readonly attributes: SpanAttributes;
+  readonly events: readonly SpanEvent[];
+  readonly links: readonly SpanLink[];
+}
+
+/** Limits on one span, refused with coded reasons past them (docs/operations.md lists them). */
+export const SPAN_LIMITS = {
+  attributes: 128,
+  events: 128,
+  links: 128,
+  attributeKeyLength: 256,
+  attributeValueLength: 4096,
+  nameLength: 512,
+} as const;
+
+/** Start in epoch ms (whole) and duration in ms (fractional), as the API reports them. */
+export function spanStartMs(span: Span): number {
+  return Number(BigInt(span.startUnixNano) / 1_000_000n);
+}
+export function spanDurationMs(span: Span): number {
+  const ns = BigInt(span.endUnixNano) - BigInt(span.startUnixNano);
+  return ns <= 0n ? 0 : Number(ns) / 1e6;
+}
+
+const SPAN_BATCH_VERSION = 1;
+
+/**
+ * The bus payload of a span batch: a version byte, then JSON. JSON first because it is simple and
+ * V8's is fast; the version byte lets a binary layout replace it without a flag day.
+ */
+export function encodeSpanBatch(spans: readonly Span[]): Buffer {
+  const json = Buffer.from(JSON.stringify(spans));
+  const out = Buffer.allocUnsafe(json.length + 1);
+  out[0] = SPAN_BATCH_VERSION;
+  json.copy(out, 1);
+  return out;
+}
+
+export function decodeSpanBatch(payload: Buffer): Span[] {
+  if (payload[0] !== SPAN_BATCH_VERSION) throw new Error(`unknown span batch version ${payload[0]}`);
+  return JSON.parse(payload.toString('utf8', 1)) as Span[];
+}
