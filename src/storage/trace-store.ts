@@ -1,4 +1,4 @@
-import type { Span } from '../core/span.js';
+import type { Span } from '../core/index.js';
 
 /**
  * Where spans live: SQLite embedded, ClickHouse distributed. Separate from Store because spans
