@@ -22,6 +22,7 @@ export type {
   ServiceSummary,
   Store,
   StoreStats,
+  TableSize,
   WriteReport,
 } from './store.js';
 export type {
