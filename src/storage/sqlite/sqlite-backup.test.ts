@@ -79,7 +79,8 @@ describe('backupSqliteStore', () => {
     expect(copy.rows).toBeGreaterThanOrEqual(bulk.length);
     expect(snapshot(path).rows).toBe(next);
 
-    const target = join(dir, 'restored.db');
+    const target = join(dir, 'restored', 'vantage.db');
+    await restoreSqliteStore(out, target);
     writeFileSync(`${target}-wal`, 'stale WAL of the store being replaced');
     await restoreSqliteStore(out, target);
     expect(existsSync(`${target}-wal`)).toBe(false);

@@ -1,4 +1,5 @@
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
 /** How far a backup got, in the source's pages (they may grow while it runs). */
@@ -74,6 +75,8 @@ export async function restoreSqliteStore(
   onProgress: (p: BackupProgress) => void = () => undefined,
 ): Promise<void> {
   verifyStore(backup);
+  // A fresh data directory is the usual target.
+  mkdirSync(dirname(storeFile), { recursive: true });
   const incoming = `${storeFile}.restoring`;
   rmSync(incoming, { force: true });
   const db = new Database(backup, { readonly: true, fileMustExist: true });
