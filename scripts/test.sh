@@ -75,6 +75,9 @@ fi
 step "telemetrygen for the OTLP tests (scripts/install-telemetrygen.sh)"
 bash scripts/install-telemetrygen.sh
 
+step "Helm v4 and the chart checker for the Helm chart tests (scripts/install-helm.sh)"
+bash scripts/install-helm.sh
+
 step "unit and integration tests"
 vitest_status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-report.json || vitest_status=$?

@@ -14,6 +14,7 @@ import type { DistributedRole, RoleConfig, SettingKey } from '../config/index.js
 import { VantageError } from '../core/index.js';
 import { createLogger } from '../telemetry/index.js';
 import { registerAgentCommand } from './agent-command.js';
+import { registerBackupCommands } from './backup-commands.js';
 import { addSettingOptions, settingsText } from './options.js';
 import { stopOnSignals } from './stop-on-signals.js';
 
@@ -124,6 +125,7 @@ async function roleStarter(role: keyof typeof ROLES) {
 }
 
 registerAgentCommand(program);
+registerBackupCommands(program);
 
 program
   .command('keys')

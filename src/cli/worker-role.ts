@@ -9,6 +9,7 @@ import {
   PipelineWorker,
   RetentionJob,
   createFallbackMetrics,
+  createRetentionMetrics,
   createWorkerMetrics,
   workerBatching,
 } from '../worker/index.js';
@@ -74,6 +75,7 @@ export async function startWorkerRole(o: WorkerRoleOptions): Promise<RunningWork
     o.store,
     o.config.retentionInterval,
     o.logger.child({ component: 'retention' }),
+    createRetentionMetrics(registry, o.store.kind),
   );
   retention.start();
   const metricsServer: FastifyInstance = await buildMetricsServer(registry, httpServerSettings(o.config), {

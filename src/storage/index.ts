@@ -2,6 +2,8 @@ export { SqliteStore } from './sqlite/sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite/sqlite-store.js';
 export { queryThreadOptions } from './sqlite/query-thread-settings.js';
 export { embeddedPaths } from './sqlite/data-dir-settings.js';
+export { backupSqliteStore, restoreSqliteStore } from './sqlite/sqlite-backup.js';
+export type { BackupProgress } from './sqlite/sqlite-backup.js';
 export { clickHouseStoreOptions } from './clickhouse/clickhouse-settings.js';
 export type {
   Bucket,
@@ -22,6 +24,7 @@ export type {
   ServiceSummary,
   Store,
   StoreStats,
+  TableSize,
   WriteReport,
 } from './store.js';
 export type {

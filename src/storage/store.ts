@@ -91,6 +91,15 @@ export interface StoreStats {
   readonly bytesOnDisk: number;
 }
 
+/** One table's size, for the storage dashboard: rows and bytes on disk (indexes included). */
+export interface TableSize {
+  readonly table: string;
+  /** The tier whose aggregates the table holds; absent for the other tables. */
+  readonly tier?: Tier['name'];
+  readonly rows: number;
+  readonly bytes: number;
+}
+
 /** An aggregate a store could never hold, set aside with the reason instead of retried for ever. */
 export interface DeadLetter {
   readonly aggregate: Aggregate;
@@ -206,5 +215,10 @@ export interface Store {
   queryVql(plan: LogicalPlan): Promise<{ rows: VqlRow[]; sorted: boolean }>;
   applyRetention(now: number): Promise<RetentionReport>;
   stats(): Promise<StoreStats>;
+  /**
+   * Every table's rows and bytes. Reads every page on SQLite (a count and dbstat), so the worker
+   * asks only after retention runs, not at each scrape. A store that cannot tell leaves it out.
+   */
+  tableSizes?(): Promise<TableSize[]>;
   close(): Promise<void>;
 }

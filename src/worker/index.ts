@@ -4,6 +4,8 @@ export { createConsumerLagGauge, createEmbeddedLogGauges, createWorkerMetrics } 
 export type { EmbeddedLogUsage } from './worker-metrics.js';
 export type { WorkerMetrics } from './worker-metrics.js';
 export { RetentionJob } from './retention-job.js';
+export { createRetentionMetrics } from './retention-metrics.js';
+export type { RetentionMetrics } from './retention-metrics.js';
 export { intentSource } from './pipeline-worker.js';
 export { BREAKER_STATE_VALUE, CircuitBreaker } from './circuit-breaker.js';
 export type { CircuitBreakerOptions, CircuitBreakerState } from './circuit-breaker.js';

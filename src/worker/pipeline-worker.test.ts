@@ -199,6 +199,11 @@ describe('PipelineWorker', () => {
     expect(await counterValue(metrics.inserts, { store: 'fake', outcome: 'ok' })).toBe(1);
     expect(await counterValue(metrics.decodeFailures)).toBe(0);
     expect((await metrics.batchSize.get()).values[0]?.value).toBe(3);
+    const histogram = (await metrics.batchMessages.get()).values;
+    expect(histogram.find((v) => v.metricName === 'vantage_worker_batch_messages_count')?.value).toBe(1);
+    expect(histogram.find((v) => v.metricName === 'vantage_worker_batch_messages_sum')?.value).toBe(3);
+    expect(histogram.find((v) => v.labels.le === 2)?.value).toBe(0);
+    expect(histogram.find((v) => v.labels.le === 5)?.value).toBe(1);
   });
 
   it('writes at most batchMaxMessages per write, checkpointing and committing each', async () => {

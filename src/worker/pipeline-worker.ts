@@ -228,6 +228,7 @@ export class PipelineWorker {
           }
           this.metrics.messagesConsumed.inc({ bus: this.options.busName }, batch.messages.length);
           this.metrics.batchSize.set(batch.messages.length);
+          this.metrics.batchMessages.observe(batch.messages.length);
         }
         wrote = true;
         this.pins.delete(partition);
@@ -391,6 +392,7 @@ export class PipelineWorker {
     if (outcome.kind === 'ok') {
       this.metrics.messagesConsumed.inc({ bus: this.options.busName }, batch.messages.length);
       this.metrics.batchSize.set(batch.messages.length);
+      this.metrics.batchMessages.observe(batch.messages.length);
     }
     return outcome;
   }

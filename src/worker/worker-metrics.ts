@@ -8,6 +8,8 @@ export interface WorkerMetrics {
   readonly inserts: Counter<'store' | 'outcome'>;
   readonly lagSeconds: Gauge;
   readonly batchSize: Gauge;
+  /** The distribution of the same number, for the worker health dashboard. */
+  readonly batchMessages: Histogram;
   readonly samplesStored: Counter;
   readonly rowsWritten: Counter;
   readonly writeDuration: Histogram<'store'>;
@@ -60,6 +62,12 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     batchSize: new Gauge({
       name: 'vantage_worker_batch_size',
       help: 'Messages in the last batch written',
+      registers,
+    }),
+    batchMessages: new Histogram({
+      name: 'vantage_worker_batch_messages',
+      help: 'Messages per batch written (the distribution of vantage_worker_batch_size)',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
       registers,
     }),
     samplesStored: new Counter({

@@ -537,6 +537,26 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
     return { series: Number(series?.n ?? 0), bytesOnDisk: Number(bytes?.b ?? 0) };
   }
 
+  /** From system.parts: cheap, but this node's parts only (the _local tables on a cluster). */
+  async tableSizes(): Promise<contract.TableSize[]> {
+    const rows = await this.select<{ table: string; rows: string; bytes: string }>(
+      `SELECT t.name AS table, sum(p.rows) AS rows, sum(p.bytes_on_disk) AS bytes
+       FROM system.tables AS t
+       LEFT JOIN (SELECT table, rows, bytes_on_disk FROM system.parts
+                  WHERE database = {db:String} AND active) AS p ON p.table = t.name
+       WHERE t.database = {db:String} AND t.engine LIKE '%MergeTree'
+       GROUP BY t.name ORDER BY t.name`,
+      { db: this.schema.database },
+    );
+    const tiers = new Map(
+      TIERS.map((t) => [storageTable(this.schema, TIER_TABLES[t.name]), t.name] as const),
+    );
+    return rows.map((r) => {
+      const tier = tiers.get(r.table);
+      return { table: r.table, ...(tier ? { tier } : {}), rows: Number(r.rows), bytes: Number(r.bytes) };
+    });
+  }
+
   async close(): Promise<void> {
     await this.client.close();
   }

@@ -137,6 +137,10 @@ export class OutboxMergedStore implements contract.Store {
     return this.primary.stats();
   }
 
+  async tableSizes(): Promise<contract.TableSize[]> {
+    return (await this.primary.tableSizes?.()) ?? [];
+  }
+
   async close(): Promise<void> {
     for (const o of this.outboxes) o.close();
     await this.primary.close();

@@ -17,6 +17,7 @@ import { DEAD_LETTER_TABLE, POSITION_TABLE, aggregateValues, migrate, tierTable 
 import { isRecordError, readDeadLetters } from './dead-letter-table.js';
 import { ExemplarTable, readExemplars } from './exemplar-table.js';
 import { SeriesCatalog } from './series-catalog.js';
+import { sqliteTableSizes } from './table-sizes.js';
 import { openDatabase } from './sqlite-connection.js';
 import { SqliteReads, answerRead, decodeBucketGroups } from './sqlite-reads.js';
 import type { ReadAnswer, ReadRequest } from './sqlite-reads.js';
@@ -339,6 +340,10 @@ export class SqliteStore implements contract.Store {
       }
     }
     return { series: n, bytesOnDisk: bytes };
+  }
+
+  async tableSizes(): Promise<contract.TableSize[]> {
+    return sqliteTableSizes(this.reader);
   }
 
   /** Lets running reads finish (refusing queued ones), then closes every connection. */
