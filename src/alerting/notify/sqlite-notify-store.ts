@@ -169,8 +169,14 @@ export class SqliteNotifyStore implements NotifyStore {
   async notifications(q: NotificationQuery): Promise<NotificationRecord[]> {
     const where: string[] = [];
     const params: (string | number)[] = [];
-    if (q.state !== undefined) (where.push('state = ?'), params.push(q.state));
-    if (q.notifier !== undefined) (where.push('notifier = ?'), params.push(q.notifier));
+    if (q.state !== undefined) {
+      where.push('state = ?');
+      params.push(q.state);
+    }
+    if (q.notifier !== undefined) {
+      where.push('notifier = ?');
+      params.push(q.notifier);
+    }
     const sql = `SELECT * FROM notify_notification ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY seq DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...params, q.limit) as NotificationRow[];
