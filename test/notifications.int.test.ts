@@ -10,6 +10,7 @@ import { firingAlert, resolvedAlert } from './support/alert-instances.js';
 import { startAlertmanager } from './support/prometheus-process.js';
 import type { ExternalProcess } from './support/prometheus-process.js';
 import { startSmtpSink } from './support/smtp-sink.js';
+import { startVantageProcess } from './support/vantage-process.js';
 import type { SmtpSink } from './support/smtp-sink.js';
 
 /**
@@ -151,6 +152,56 @@ describe('notifications reach real receivers', () => {
       expect(await svc.notifications({ state: 'sent', limit: 5 })).toMatchObject([{ channel: 'email' }]);
     } finally {
       await svc.close();
+    }
+  });
+});
+
+describe('vantage start', () => {
+  it('takes --alertmanager-url as a notifier and keeps silences across a restart', async () => {
+    const dataDir = join(dir, 'vantage');
+    const args = ['--alertmanager-url', `${alertmanager.url},http://127.0.0.1:9`];
+    let vantage = await startVantageProcess(dataDir, args);
+    let silenceId: string;
+    try {
+      const notifiers = (await (await fetch(`${vantage.api}/v1/notifiers`)).json()) as {
+        notifiers: { source: string; config: { name: string; urls: string[] } }[];
+      };
+      expect(notifiers.notifiers).toEqual([
+        {
+          source: 'settings',
+          config: {
+            name: 'alertmanager-url',
+            type: 'alertmanager',
+            urls: [alertmanager.url, 'http://127.0.0.1:9'],
+          },
+        },
+      ]);
+      const created = await fetch(`${vantage.api}/v1/silences`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          matchers: [{ name: 'service', op: '=', value: 'checkout' }],
+          endsAt: 'now+1h',
+        }),
+      });
+      expect(created.status).toBe(201);
+      silenceId = ((await created.json()) as { silence: { id: string } }).silence.id;
+    } finally {
+      vantage.child.kill('SIGTERM');
+      await vantage.exited;
+    }
+    vantage = await startVantageProcess(dataDir, args);
+    try {
+      const listed = (await (await fetch(`${vantage.api}/v1/silences`)).json()) as {
+        silences: { id: string; state: string }[];
+      };
+      expect(listed.silences).toEqual([expect.objectContaining({ id: silenceId, state: 'active' })]);
+      const metrics = await (await fetch(vantage.apiMetrics)).text();
+      expect(metrics).toMatch(/^vantage_alerts_notifiers\{[^}]*\} 1$/m);
+      expect(metrics).toMatch(/^vantage_alerts_silences_active\{[^}]*\} 1$/m);
+    } finally {
+      vantage.child.kill('SIGTERM');
+      await vantage.exited;
     }
   });
 });
