@@ -53,7 +53,13 @@ export class NotificationDispatcher implements AlertSink {
   private readonly log = new Map<string, NotificationLogEntry>();
 
   constructor(private readonly options: DispatcherOptions) {
-    for (const e of options.log) this.log.set(logKey(e.notifier, e.groupKey), e);
+    this.replaceLog(options.log);
+  }
+
+  /** The notification log as the store holds it now (another process may have written it). */
+  replaceLog(entries: readonly NotificationLogEntry[]): void {
+    this.log.clear();
+    for (const e of entries) this.log.set(logKey(e.notifier, e.groupKey), e);
   }
 
   deliver(alerts: readonly AlertInstance[], at: number): void {

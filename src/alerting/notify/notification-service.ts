@@ -34,6 +34,11 @@ export interface NotificationServiceOptions {
   readonly tickMs?: number;
   /** close() closes the store too (it was opened for this service alone). */
   readonly closeStore?: boolean;
+  /**
+   * Distributed: how often silences and notifiers are read again from the store, which every
+   * API process writes through its routes; absent: never (one process owns the store).
+   */
+  readonly reloadEveryMs?: number;
 }
 
 export interface NotifierView {
@@ -52,6 +57,7 @@ export class NotificationService implements AlertSink {
   private readonly fromSettings = new Map<string, Notifier>();
   private active: Notifier[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private reloadTimer: NodeJS.Timeout | undefined;
   private readonly clock: () => number;
 
   private constructor(
@@ -115,6 +121,35 @@ export class NotificationService implements AlertSink {
     if (this.timer !== undefined) return;
     this.timer = setInterval(() => this.flushDue(), this.options.tickMs ?? 1_000);
     this.timer.unref();
+    const every = this.options.reloadEveryMs;
+    if (every !== undefined) {
+      this.reloadTimer = setInterval(() => {
+        this.reloadShared().catch((err: unknown) =>
+          this.options.logger.warn({ err }, 'could not read silences and notifiers again'),
+        );
+      }, every);
+      this.reloadTimer.unref();
+    }
+  }
+
+  /**
+   * Reads everything again from the store, the notification log included. Distributed: the ruler
+   * calls it when this process becomes the one that evaluates, so it knows what the previous one
+   * sent and does not send it again before its repeat interval.
+   */
+  async reload(): Promise<void> {
+    await this.reloadShared();
+    this.dispatcher?.replaceLog(await this.options.store.notificationLog());
+  }
+
+  private async reloadShared(): Promise<void> {
+    await this.silences.reload(this.clock());
+    const configs = await this.options.store.notifiers();
+    for (const n of this.fromApi.values()) closeNotifier(n);
+    this.fromApi.clear();
+    const ctx = { externalUrl: this.options.externalUrl };
+    for (const config of configs) this.fromApi.set(config.name, buildNotifier(config, 'api', ctx));
+    this.refresh();
   }
 
   /** Resolves once every notification queued so far has its final outcome. */
@@ -124,6 +159,7 @@ export class NotificationService implements AlertSink {
 
   async close(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.reloadTimer !== undefined) clearInterval(this.reloadTimer);
     await this.sender.close();
     for (const n of this.all()) closeNotifier(n);
     if (this.options.closeStore === true) await this.options.store.close();

@@ -28,10 +28,16 @@ export class SilenceBook {
 
   static async open(store: NotifyStore, maxSilences: number, now: number): Promise<SilenceBook> {
     const book = new SilenceBook(store, maxSilences);
-    await store.pruneSilences(now - EXPIRED_SILENCE_KEPT_MS);
-    for (const s of await store.silences())
-      book.silences.set(s.id, { silence: s, test: compileMatchers(s.matchers) });
+    await book.reload(now);
     return book;
+  }
+
+  /** Reads the silences again: another API process may have added or expired some. */
+  async reload(now: number): Promise<void> {
+    await this.store.pruneSilences(now - EXPIRED_SILENCE_KEPT_MS);
+    const fresh = await this.store.silences();
+    this.silences.clear();
+    for (const s of fresh) this.silences.set(s.id, { silence: s, test: compileMatchers(s.matchers) });
   }
 
   /** Whether a silence in force at `now` matches these labels. */
