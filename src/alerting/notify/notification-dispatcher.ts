@@ -65,8 +65,11 @@ export class NotificationDispatcher implements AlertSink {
   deliver(alerts: readonly AlertInstance[], at: number): void {
     try {
       const notifiers = this.options.notifiers();
-      for (const alert of alerts)
+      for (const alert of alerts) {
+        // Pending alerts are the ruler's business until their `for` has passed.
+        if (alert.state === 'pending') continue;
         for (const n of notifiers) if (n.matches(alert.labels)) this.hold(n, alert, at);
+      }
     } catch (err) {
       // The ruler's loop must go on whatever happens here (AlertSink's contract).
       this.options.logger.error({ err }, 'could not take alerts for notification');

@@ -86,7 +86,12 @@ describe('NotificationService with a webhook notifier', () => {
   it('waits group_wait, then sends the group once, signed with HMAC-SHA256 over the body', async () => {
     const { svc, registry } = await service([webhook({ group_by: ['alertname'] })]);
     svc.deliver(
-      [firingAlert('HighLatency', { service: 'a' }, T0), firingAlert('HighLatency', { service: 'b' }, T0)],
+      [
+        firingAlert('HighLatency', { service: 'a' }, T0),
+        firingAlert('HighLatency', { service: 'b' }, T0),
+        // Pending: not sent until the ruler says it fires.
+        firingAlert('HighLatency', { service: 'c' }, T0, { state: 'pending', firedAt: undefined }),
+      ],
       T0,
     );
     await at(T0 + 29_000, svc);
