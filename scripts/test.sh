@@ -17,7 +17,7 @@ fi
 
 step "the browser for the dashboard's end-to-end tests (scripts/install-chromium.sh)"
 bash scripts/install-chromium.sh
-step "Prometheus and VictoriaMetrics for the remote_write tests and benchmark (scripts/install-prometheus.sh)"
+step "Prometheus, promtool, Alertmanager and VictoriaMetrics for the tests and benchmark (scripts/install-prometheus.sh)"
 bash scripts/install-prometheus.sh
 
 step "type check (strict)"
@@ -30,6 +30,8 @@ step "format"
 npx prettier --check . > /dev/null
 step "import direction between modules"
 npx depcruise src web/src --config .dependency-cruiser.cjs
+step "Vantage's own alerting rules (promtool check rules deploy/prometheus/rules/*.yml)"
+promtool check rules deploy/prometheus/rules/*.yml
 step "deploy/docker-compose.yml is a valid Compose file"
 if command -v docker-compose >/dev/null 2>&1; then
   docker-compose -f deploy/docker-compose.yml config -q

@@ -1,5 +1,7 @@
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { notificationRoutes } from '../alerting/index.js';
+import type { NotificationService } from '../alerting/index.js';
 import { DEFAULT_HEALTH_METRICS, VantageError } from '../core/index.js';
 import type { HealthMetricNames, TierRetention } from '../core/index.js';
 import { buildHttpServer, healthRoutes } from '../http/index.js';
@@ -43,6 +45,8 @@ export interface ApiServerOptions {
   readonly healthMetrics?: HealthMetricNames;
   /** The built dashboard (dist/web), served at `/`; absent or not built: no dashboard. */
   readonly dashboardDir?: string;
+  /** Silences, notifiers and the record of notifications (`/v1/silences`, ...); absent: no such routes. */
+  readonly notifications?: NotificationService;
 }
 
 /** The query API's HTTP server. */
@@ -91,6 +95,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   await app.register(exemplarRoutes, { store, clock });
   await app.register(compareRoutes, rangeReads);
   await app.register(healthScoreRoutes, { ...reads, names: options.healthMetrics ?? DEFAULT_HEALTH_METRICS });
+  if (options.notifications) await app.register(notificationRoutes, { notifications: options.notifications });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { role: 'api', checks: options.readiness });
   if (options.dashboardDir !== undefined) await app.register(dashboardRoutes, { dir: options.dashboardDir });

@@ -14,6 +14,7 @@ import {
   streamOptions,
 } from '../api/index.js';
 import { buildMetricsServer, httpServerSettings } from '../http/index.js';
+import { notifySettings, openDistributedNotifications } from '../alerting/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { RunningRole } from './running-role.js';
 import { KafkaTail, kafkaBusOptions, requireKafkaClient } from '../bus/index.js';
@@ -38,6 +39,19 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
   const registry = createRoleRegistry('api', { processMetrics: true });
   const arrivals = new DataArrivals();
   const auth = new ProcessAuth(config);
+  // The ruler (when this process runs it) hands its alerts to `notifications`, and calls its
+  // reload() when it becomes the one that evaluates.
+  const notifications = await openDistributedNotifications({
+    clickhouse: {
+      url: config.clickhouseUrl,
+      username: config.clickhouseUser,
+      password: config.clickhousePassword,
+      database: config.clickhouseDatabase,
+    },
+    settings: notifySettings(config),
+    registry,
+    logger,
+  });
   const api = await buildApiServer({
     logger,
     store,
@@ -50,6 +64,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
     healthMetrics: healthMetricNames(config),
     pipeline: distributedPipeline(config, auth.scrapeCredential),
     dashboardDir: DASHBOARD_DIR,
+    ...(notifications ? { notifications } : {}),
     http: httpServerSettings(config),
     stream: streamOptions(config, registry, ...liveFeed(config, logger, arrivals.heard)),
   });
@@ -71,6 +86,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
   } catch (err) {
     for (const s of servers) await s.close();
     reachability.stop();
+    await notifications?.close();
     await store.close();
     throw err;
   }
@@ -80,6 +96,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
     close: async () => {
       await Promise.all(servers.map((s) => s.close()));
       reachability.stop();
+      await notifications?.close();
       await store.close();
       logger.info('query API stopped');
     },

@@ -26,6 +26,8 @@ import {
   streamOptions,
 } from '../api/index.js';
 import { buildMetricsServer, httpServerSettings } from '../http/index.js';
+import { notifySettings, openEmbeddedNotifications } from '../alerting/index.js';
+import type { NotificationService } from '../alerting/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { FromWorkerThread, ToWorkerThread, WorkerThreadData } from './embedded-worker-thread.js';
 import { buildCollectorApp } from './collector-app.js';
@@ -36,6 +38,11 @@ import { ProcessAuth } from './process-auth.js';
 
 /** A running embedded Vantage: every role on this machine, the bus and the store on local disk. */
 export interface EmbeddedVantage {
+  /**
+   * The notification side: the AlertSink the ruler hands its alerts to, and where the rules
+   * loader puts the rules files' `notifiers:` (`setFileNotifiers`).
+   */
+  readonly notifications: NotificationService;
   readonly ports: {
     collector: number;
     api: number;
@@ -87,6 +94,12 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     new SegmentLogBacklog(log, EMBEDDED_WORKER_GROUP),
   );
   const apiRegistry = createRoleRegistry('api', { processMetrics: false });
+  const notifications = await openEmbeddedNotifications({
+    dataDir: config.dataDir,
+    settings: notifySettings(config),
+    registry: apiRegistry,
+    logger,
+  });
   const api = await buildApiServer({
     logger,
     store,
@@ -99,6 +112,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     healthMetrics: healthMetricNames(config),
     pipeline: embeddedPipeline(config.host, collector, worker.metricsPort, auth.scrapeCredential),
     dashboardDir: DASHBOARD_DIR,
+    notifications,
     http: httpServerSettings(config),
     // Tails the log from its end, beside the worker: it commits nothing, so it keeps no record alive.
     stream: streamOptions(
@@ -135,6 +149,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
   let closing: Promise<void> | undefined;
   return {
     ports,
+    notifications,
     close: () =>
       (closing ??= (async () => {
         // Every port at once: each stops taking requests, answers those in flight (an ingest
@@ -142,6 +157,8 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
         // once and the rest after --shutdown-grace. Then the pipeline drains as it would anyway.
         worker.closePort();
         await Promise.all([...servers.map((s) => s.close()), otlp.close()]);
+        // Deliveries in flight make their last attempt; what was sent is logged before the store closes.
+        await notifications.close();
         await publisher.close();
         await worker.stop();
         await store.close();

@@ -195,6 +195,28 @@ export const ERRORS = {
     status: 408,
     message: 'Dropped: the client answered no ping within {interval}',
   },
+  // Notifications (src/alerting/notify): silences and notifiers through the API.
+  VTG_NOTIFY_SILENCE_INVALID: { status: 400, message: 'The silence is not valid: {reason}' },
+  VTG_NOTIFY_SILENCE_NOT_FOUND: { status: 404, message: 'No silence {id}' },
+  VTG_NOTIFY_SILENCE_LIMIT: {
+    status: 422,
+    message: 'There are {limit} silences in force or pending (--alert-max-silences): expire one first',
+  },
+  VTG_NOTIFY_NOTIFIER_INVALID: { status: 400, message: 'The notifier is not valid: {reason}' },
+  VTG_NOTIFY_NOTIFIER_NOT_FOUND: { status: 404, message: 'No notifier {name}' },
+  VTG_NOTIFY_NOTIFIER_READ_ONLY: {
+    status: 409,
+    message: 'The notifier {name} comes from {where}: change it there',
+  },
+  VTG_NOTIFY_NOTIFIER_LIMIT: {
+    status: 422,
+    message: 'There are {limit} notifiers (--alert-max-notifiers): delete one first',
+  },
+  // Recorded on a notification (GET /v1/notifications), not answered to a request.
+  VTG_NOTIFY_QUEUE_FULL: {
+    status: 503,
+    message: 'The notification queue holds its limit of {limit} (--alert-notify-queue-max)',
+  },
   // Refusals at start: the process stops with the message (the status is nominal).
   VTG_CONFIG_KAFKA_CLIENT_MISSING: {
     status: 500,

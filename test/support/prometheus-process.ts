@@ -21,7 +21,7 @@ export function hasBinary(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
 }
 
-async function startProcess(
+export async function startProcess(
   command: string,
   args: string[],
   url: string,
@@ -114,4 +114,28 @@ export async function promQuery(
   };
   if (body.status !== 'success') throw new Error(`PromQL ${query}: ${body.error ?? res.status}`);
   return (body.data?.result ?? []).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+}
+
+/**
+ * Debian's Alertmanager (0.25, `prometheus-alertmanager`) with its own config and data directory
+ * in `dir`, clustering off, on a free port: the receiving end of Vantage's alertmanager channel.
+ */
+export async function startAlertmanager(dir: string): Promise<ExternalProcess> {
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const configFile = join(dir, 'alertmanager.yml');
+  // One receiver that sends nowhere: the test reads the alerts back through the API.
+  writeFileSync(configFile, 'route:\n  receiver: keep\nreceivers:\n  - name: keep\n');
+  const port = await freePort();
+  return startProcess(
+    'prometheus-alertmanager',
+    [
+      `--config.file=${configFile}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
+    `http://127.0.0.1:${port}`,
+    '/-/ready',
+  );
 }
