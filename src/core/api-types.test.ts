@@ -1,5 +1,11 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { ApiSpanAttributes, ApiSpanKind, ApiSpanStatus, TraceSpanEvent, TraceSpanLink } from './api-types.js';
+import type {
+  ApiSpanAttributes,
+  ApiSpanKind,
+  ApiSpanStatus,
+  TraceSpanEvent,
+  TraceSpanLink,
+} from './api-types.js';
 import { SPAN_KINDS } from './span.js';
 import type { SpanAttributes, SpanEvent, SpanKind, SpanLink, SpanStatus } from './span.js';
 

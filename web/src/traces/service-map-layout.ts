@@ -102,7 +102,12 @@ export function layoutServiceMap(services: readonly string[], calls: readonly Se
     // Centred vertically, so a column of one sits level with the middle of a taller one.
     const top = (height - (col.length * NODE_HEIGHT + (col.length - 1) * ROW_GAP)) / 2;
     col.forEach((name, r) =>
-      nodes.push({ name, column: i, x: PAD + i * (NODE_WIDTH + COLUMN_GAP), y: top + r * (NODE_HEIGHT + ROW_GAP) }),
+      nodes.push({
+        name,
+        column: i,
+        x: PAD + i * (NODE_WIDTH + COLUMN_GAP),
+        y: top + r * (NODE_HEIGHT + ROW_GAP),
+      }),
     );
   });
   const at = new Map(nodes.map((n) => [n.name, n]));
@@ -115,7 +120,10 @@ export function layoutServiceMap(services: readonly string[], calls: readonly Se
       call,
       back: isBack,
       self,
-      from: { x: isBack || self ? p.x + NODE_WIDTH / 2 : p.x + NODE_WIDTH, y: isBack || self ? p.y : p.y + NODE_HEIGHT / 2 },
+      from: {
+        x: isBack || self ? p.x + NODE_WIDTH / 2 : p.x + NODE_WIDTH,
+        y: isBack || self ? p.y : p.y + NODE_HEIGHT / 2,
+      },
       to: { x: isBack || self ? c.x + NODE_WIDTH / 2 : c.x, y: isBack || self ? c.y : c.y + NODE_HEIGHT / 2 },
     };
   });

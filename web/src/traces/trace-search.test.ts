@@ -37,7 +37,10 @@ describe('trace search in the URL', () => {
       status: undefined,
       limit: undefined,
     });
-    expect(filtersToParams({ minDuration: '1.5s', limit: 20 })).toEqual({ min_duration: '1.5s', limit: '20' });
+    expect(filtersToParams({ minDuration: '1.5s', limit: 20 })).toEqual({
+      min_duration: '1.5s',
+      limit: '20',
+    });
   });
 
   it('round-trips through the address', () => {
@@ -73,7 +76,9 @@ describe('trace search for the API', () => {
     const base = filtersFromParams(new URLSearchParams());
     expect(filterProblems(base)).toEqual({});
     expect(Object.keys(filterProblems({ ...base, minDuration: 'soon' }))).toEqual(['minDuration']);
-    expect(filterProblems({ ...base, minDuration: '2s', maxDuration: '1s' }).maxDuration).toBe('at least the minimum');
+    expect(filterProblems({ ...base, minDuration: '2s', maxDuration: '1s' }).maxDuration).toBe(
+      'at least the minimum',
+    );
     expect(filterProblems({ ...base, tags: 'a:b c' }).tags).toContain('"c"');
   });
 

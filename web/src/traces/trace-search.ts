@@ -62,7 +62,14 @@ export function filtersToParams(filters: Partial<TraceFilters>): Record<string, 
   return out;
 }
 
-const UNIT_MS: Readonly<Record<string, number>> = { us: 0.001, µs: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Readonly<Record<string, number>> = {
+  us: 0.001,
+  µs: 0.001,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /** `250ms`, `1.5s`, `2m`, `300` (ms) as ms; undefined when it is not a duration. */
 export function parseDurationMs(text: string): number | undefined {
@@ -84,7 +91,9 @@ export function parseTags(text: string): { tags: [string, string][]; invalid: st
 }
 
 /** What is wrong with the filters as typed, by field: the search is not sent until it is fixed. */
-export function filterProblems(filters: TraceFilters): Partial<Record<'minDuration' | 'maxDuration' | 'tags', string>> {
+export function filterProblems(
+  filters: TraceFilters,
+): Partial<Record<'minDuration' | 'maxDuration' | 'tags', string>> {
   const problems: Partial<Record<'minDuration' | 'maxDuration' | 'tags', string>> = {};
   const min = filters.minDuration ? parseDurationMs(filters.minDuration) : undefined;
   const max = filters.maxDuration ? parseDurationMs(filters.maxDuration) : undefined;

@@ -5,7 +5,13 @@ import { layoutWaterfall, visibleRows } from './waterfall';
 const T0 = 1_800_000_000_000;
 
 /** A span from `from` to `to` ms after T0. */
-function span(spanId: string, parentSpanId: string, from: number, to: number, service = 'shop'): TraceSpanItem {
+function span(
+  spanId: string,
+  parentSpanId: string,
+  from: number,
+  to: number,
+  service = 'shop',
+): TraceSpanItem {
   return {
     spanId,
     parentSpanId,
@@ -59,7 +65,9 @@ describe('layoutWaterfall', () => {
   });
 
   it('handles a trace deeper than the call stack would allow', () => {
-    const spans = Array.from({ length: 20_000 }, (_, i) => span(`s${i}`, i ? `s${i - 1}` : '', i, 40_000 - i));
+    const spans = Array.from({ length: 20_000 }, (_, i) =>
+      span(`s${i}`, i ? `s${i - 1}` : '', i, 40_000 - i),
+    );
     const w = layoutWaterfall(spans);
     expect(w.rows.at(-1)?.depth).toBe(19_999);
     expect(w.criticalPath.length).toBeGreaterThan(20_000);
@@ -137,7 +145,17 @@ describe('critical path', () => {
       expect(segs[i]?.fromMs).toBeGreaterThanOrEqual(segs[i - 1]?.toMs as number);
     const covered = segs.reduce((n, s) => n + (s.toMs - s.fromMs), 0);
     expect(covered).toBe(200);
-    expect(segs.map((s) => s.spanId)).toEqual(['root', 'rpc', 'cache', 'rpc', 'rpc-db', 'rpc', 'root', 'log', 'root']);
+    expect(segs.map((s) => s.spanId)).toEqual([
+      'root',
+      'rpc',
+      'cache',
+      'rpc',
+      'rpc-db',
+      'rpc',
+      'root',
+      'log',
+      'root',
+    ]);
   });
 });
 

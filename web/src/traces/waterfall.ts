@@ -66,7 +66,8 @@ function buildTree(spans: readonly TraceSpanItem[]): Node[] {
     if (parent && parent !== node) parent.children.push(node);
     else roots.push(node);
   }
-  const byStart = (a: Node, b: Node): number => a.start - b.start || a.span.spanId.localeCompare(b.span.spanId);
+  const byStart = (a: Node, b: Node): number =>
+    a.start - b.start || a.span.spanId.localeCompare(b.span.spanId);
 
   // Reachable from a root, depth first without recursion (a trace may be deep).
   const reached = new Set<Node>();
@@ -121,7 +122,10 @@ function computeSubtreeEnds(roots: readonly Node[]): void {
  * in epoch ms.
  */
 function criticalPathOf(roots: readonly Node[]): CriticalSegment[] {
-  const last = roots.reduce<Node | undefined>((a, b) => (a && a.subtreeEnd >= b.subtreeEnd ? a : b), undefined);
+  const last = roots.reduce<Node | undefined>(
+    (a, b) => (a && a.subtreeEnd >= b.subtreeEnd ? a : b),
+    undefined,
+  );
   if (!last) return [];
   const segments: CriticalSegment[] = [];
   const own = (node: Node, from: number, to: number): void => {
