@@ -94,6 +94,20 @@ export function TimeSeriesChart({
               return r ? [Math.min(min, r[0]), Math.max(max, r[1])] : [min, max];
             },
           },
+          // Room for the exemplars in view: a slow request's dot sits well above a mean's line.
+          y: {
+            range: (u, min, max): uPlot.Range.MinMax => {
+              let lo: number | null = min;
+              let hi: number | null = max;
+              const { min: x0, max: x1 } = u.scales.x ?? {};
+              for (const e of view.current.exemplars) {
+                if (x0 != null && x1 != null && (e.time < x0 || e.time > x1)) continue;
+                lo = lo === null ? e.value : Math.min(lo, e.value);
+                hi = hi === null ? e.value : Math.max(hi, e.value);
+              }
+              return lo === null || hi === null ? [null, null] : uPlot.rangeNum(lo, hi, 0.1, true);
+            },
+          },
         },
         axes: [themedAxis(), valueAxis(unit)],
         series: [
@@ -169,13 +183,13 @@ export function TimeSeriesChart({
     u.redraw(true, false);
   }, [plot, inProgressFrom]);
 
-  // New exemplars (they load apart from the lines): drawn again, the lines' paths kept.
+  // New exemplars (they load apart from the lines): the value scale is ranged again to hold them.
   const drewExemplars = useRef(exemplars);
   useEffect(() => {
     const u = plot.current;
     if (!u || drewExemplars.current === exemplars) return;
     drewExemplars.current = exemplars;
-    u.redraw(false, false);
+    u.setData(u.data, true);
   }, [plot, exemplars]);
 
   return (

@@ -133,11 +133,14 @@ function Edge({ edge }: { edge: MapEdge }): ReactNode {
   if (edge.self) {
     d = `M${from.x - 20},${from.y} C${from.x - 40},${from.y - 50} ${from.x + 40},${from.y - 50} ${from.x + 20},${from.y}`;
     label = { x: from.x, y: from.y - 44 };
-  } else if (edge.back) {
-    const lift = 60 + Math.abs(to.x - from.x) / 6;
-    const top = Math.min(from.y, to.y) - lift;
-    d = `M${from.x},${from.y} C${from.x},${top} ${to.x},${top} ${to.x},${to.y}`;
-    label = { x: (from.x + to.x) / 2, y: top + lift / 4 };
+  } else if (edge.back || edge.long) {
+    // Above the nodes going back, below them skipping ahead: the control points' height grows
+    // with the distance, so nested curves do not lie on each other.
+    const sign = edge.back ? -1 : 1;
+    const lift = 40 + Math.abs(to.x - from.x) / 8;
+    const turn = (edge.back ? Math.min(from.y, to.y) : Math.max(from.y, to.y)) + sign * lift;
+    d = `M${from.x},${from.y} C${from.x},${turn} ${to.x},${turn} ${to.x},${to.y}`;
+    label = { x: (from.x + to.x) / 2, y: turn - sign * lift * 0.25 + (edge.back ? 0 : 4) };
   } else {
     const mid = (from.x + to.x) / 2;
     d = `M${from.x},${from.y} C${mid},${from.y} ${mid},${to.y} ${to.x},${to.y}`;

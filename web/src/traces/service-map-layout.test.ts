@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceMapCall } from '../api/types';
-import { layoutServiceMap } from './service-map-layout';
+import { NODE_HEIGHT, NODE_WIDTH, layoutServiceMap } from './service-map-layout';
 
 const call = (parent: string, child: string, calls = 1): ServiceMapCall => ({
   parent,
@@ -18,6 +18,8 @@ describe('layoutServiceMap', () => {
     );
     const col = Object.fromEntries(m.nodes.map((n) => [n.name, n.column]));
     expect(col).toEqual({ web: 0, idle: 0, checkout: 1, payments: 2, db: 3 });
+    // web -> db skips two columns: a curve below the services between, not a line through them.
+    expect(m.edges.filter((e) => e.long).map((e) => `${e.call.parent}>${e.call.child}`)).toEqual(['web>db']);
     for (const e of m.edges) {
       expect(e.back).toBe(false);
       expect(e.to.x).toBeGreaterThan(e.from.x);
@@ -26,8 +28,8 @@ describe('layoutServiceMap', () => {
     for (const n of m.nodes) {
       expect(n.x).toBeGreaterThanOrEqual(0);
       expect(n.y).toBeGreaterThanOrEqual(0);
-      expect(n.x + 160).toBeLessThanOrEqual(m.width);
-      expect(n.y + 44).toBeLessThanOrEqual(m.height);
+      expect(n.x + NODE_WIDTH).toBeLessThanOrEqual(m.width);
+      expect(n.y + NODE_HEIGHT).toBeLessThanOrEqual(m.height);
     }
     const spots = new Set(m.nodes.map((n) => `${n.x},${n.y}`));
     expect(spots.size).toBe(m.nodes.length);

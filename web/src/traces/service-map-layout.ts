@@ -7,11 +7,13 @@ import type { ServiceMapCall } from '../api/types';
  * service's calls to itself as a loop. Plain arithmetic, no graph library: maps have tens of nodes.
  */
 
-export const NODE_WIDTH = 160;
+export const NODE_WIDTH = 150;
 export const NODE_HEIGHT = 44;
-const COLUMN_GAP = 140;
+const COLUMN_GAP = 110;
 const ROW_GAP = 36;
 const PAD = 24;
+/** Above and below the nodes: room for the curves of calls that skip columns or go back. */
+const ARC_ROOM = 90;
 
 export interface MapNode {
   readonly name: string;
@@ -22,8 +24,10 @@ export interface MapNode {
 
 export interface MapEdge {
   readonly call: ServiceMapCall;
-  /** Into an earlier or the same column: part of a cycle. */
+  /** Into an earlier or the same column: part of a cycle, drawn as a curve above the nodes. */
   readonly back: boolean;
+  /** Past at least one column: drawn as a curve below the nodes, clear of those between. */
+  readonly long: boolean;
   readonly self: boolean;
   readonly from: { x: number; y: number };
   readonly to: { x: number; y: number };
@@ -96,7 +100,7 @@ export function layoutServiceMap(services: readonly string[], calls: readonly Se
   });
 
   const tallest = Math.max(0, ...columns.map((c) => c.length));
-  const height = PAD * 2 + tallest * NODE_HEIGHT + Math.max(0, tallest - 1) * ROW_GAP;
+  const height = (PAD + ARC_ROOM) * 2 + tallest * NODE_HEIGHT + Math.max(0, tallest - 1) * ROW_GAP;
   const nodes: MapNode[] = [];
   columns.forEach((col, i) => {
     // Centred vertically, so a column of one sits level with the middle of a taller one.
@@ -116,9 +120,16 @@ export function layoutServiceMap(services: readonly string[], calls: readonly Se
     const c = at.get(call.child) as MapNode;
     const self = call.parent === call.child;
     const isBack = !self && c.column <= p.column;
+    const long = !self && c.column > p.column + 1;
+    const centre = (n: MapNode, side: 'top' | 'bottom'): { x: number; y: number } => ({
+      x: n.x + NODE_WIDTH / 2,
+      y: side === 'top' ? n.y : n.y + NODE_HEIGHT,
+    });
+    if (long) return { call, back: false, long, self, from: centre(p, 'bottom'), to: centre(c, 'bottom') };
     return {
       call,
       back: isBack,
+      long,
       self,
       from: {
         x: isBack || self ? p.x + NODE_WIDTH / 2 : p.x + NODE_WIDTH,
