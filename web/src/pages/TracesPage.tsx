@@ -158,6 +158,7 @@ function SearchForm({
       {label}
       <input
         name={name}
+        aria-label={label}
         defaultValue={String(filters[name])}
         placeholder={placeholder}
         aria-invalid={problem ? true : undefined}
