@@ -189,11 +189,13 @@ function SearchForm({
       <label className="field">
         Limit
         <select name="limit" defaultValue={String(filters.limit)}>
-          {LIMITS.map((l) => (
-            <option key={l} value={l}>
-              {l}
-            </option>
-          ))}
+          {[...new Set([...LIMITS, filters.limit])]
+            .sort((a, b) => a - b)
+            .map((l) => (
+              <option key={l} value={l}>
+                {l}
+              </option>
+            ))}
         </select>
       </label>
       <button type="submit">Search</button>
