@@ -205,10 +205,24 @@ export interface TraceSummaryItem {
 }
 
 /**
- * `GET /v1/traces?service=&operation=&min_duration=&max_duration=&status=ok|error&tags=k:v&from=&to=&limit=`,
- * newest first. Durations in ms (or with a unit: `250ms`, `1.5s`); `tags` may be repeated, and a
- * trace matches when one span has every tag.
+ * The query string of `GET /v1/traces`. Durations in ms (the dashboard sends whole ms; a unit,
+ * `250ms`, `1.5s`, may be accepted too); `tags` is `key:value`, repeated for several, and a trace
+ * matches when one span has every tag; `from`/`to` as everywhere (`-1h`, `now`, RFC 3339, epoch
+ * ms); `limit` at most 1,000. A type alias, not an interface, so it is a plain record of params.
  */
+export type TracesQuery = {
+  service?: string;
+  operation?: string;
+  min_duration?: number | string;
+  max_duration?: number | string;
+  status?: 'ok' | 'error';
+  tags?: string[];
+  from?: string;
+  to?: string;
+  limit?: number;
+};
+
+/** `GET /v1/traces`: the traces found, newest first. */
 export interface TracesResponse {
   traces: TraceSummaryItem[];
 }
@@ -259,6 +273,12 @@ export interface ServiceMapCall {
   errors: number;
   p95Ms: number;
 }
+
+/** The query string of `GET /v1/service-map`. */
+export type ServiceMapQuery = {
+  from?: string;
+  to?: string;
+};
 
 /**
  * `GET /v1/service-map?from=&to=`: the services seen on either end of a call in the range (sorted

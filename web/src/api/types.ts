@@ -11,6 +11,7 @@ export type {
   MetricsResponse,
   PipelineStatusResponse,
   ServiceMapCall,
+  ServiceMapQuery,
   ServiceMapResponse,
   ServicesResponse,
   TimeseriesResponse,
@@ -20,6 +21,7 @@ export type {
   TraceSpanItem,
   TraceSpanLink,
   TraceSummaryItem,
+  TracesQuery,
   TracesResponse,
 } from '../../../src/core/api-types';
 export type { StreamPoint, StreamServerMessage } from '../../../src/core/stream-protocol';

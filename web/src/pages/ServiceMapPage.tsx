@@ -1,7 +1,7 @@
 import { useMemo, type ReactNode } from 'react';
 import { hrefWith, navigate, useLocation, useSetParams } from '../app/router';
 import { apiGet } from '../api/client';
-import type { ServiceMapResponse } from '../api/types';
+import type { ServiceMapQuery, ServiceMapResponse } from '../api/types';
 import { useApi } from '../api/use-api';
 import { Link } from '../components/Link';
 import { Empty, ErrorBox, Loading } from '../components/StateViews';
@@ -21,7 +21,11 @@ export default function ServiceMapPage(): ReactNode {
   const setParams = useSetParams();
   const range = rangeFromParams(params);
   const map = useApi(`service-map:${range.from}:${range.to}`, (s) =>
-    apiGet<ServiceMapResponse>('/v1/service-map', { from: range.from, to: range.to }, s),
+    apiGet<ServiceMapResponse>(
+      '/v1/service-map',
+      { from: range.from, to: range.to } satisfies ServiceMapQuery,
+      s,
+    ),
   );
   const data = map.state.data;
   const layout = useMemo(

@@ -88,7 +88,6 @@ describe('trace search for the API', () => {
     );
     expect(searchParams(f, { from: '-6h', to: 'now' })).toEqual({
       service: 'shop',
-      operation: undefined,
       min_duration: 0,
       max_duration: 2,
       status: 'ok',

@@ -1,4 +1,4 @@
-import type { QueryParams } from '../api/client';
+import type { TracesQuery } from '../api/types';
 import type { TimeRange } from '../time/range';
 
 /**
@@ -109,16 +109,17 @@ export function filterProblems(
  * The GET /v1/traces parameters. Durations go as whole ms (the bounds widened to whole ms, so a
  * trace at a bound is not lost to rounding), which the API reads with or without a unit.
  */
-export function searchParams(filters: TraceFilters, range: TimeRange): QueryParams {
+export function searchParams(filters: TraceFilters, range: TimeRange): TracesQuery {
   const min = filters.minDuration ? parseDurationMs(filters.minDuration) : undefined;
   const max = filters.maxDuration ? parseDurationMs(filters.maxDuration) : undefined;
+  const tags = parseTags(filters.tags).tags.map(([k, v]) => `${k}:${v}`);
   return {
-    service: filters.service || undefined,
-    operation: filters.operation || undefined,
-    min_duration: min === undefined ? undefined : Math.floor(min),
-    max_duration: max === undefined ? undefined : Math.ceil(max),
-    status: filters.status || undefined,
-    tags: parseTags(filters.tags).tags.map(([k, v]) => `${k}:${v}`),
+    ...(filters.service ? { service: filters.service } : {}),
+    ...(filters.operation ? { operation: filters.operation } : {}),
+    ...(min !== undefined ? { min_duration: Math.floor(min) } : {}),
+    ...(max !== undefined ? { max_duration: Math.ceil(max) } : {}),
+    ...(filters.status ? { status: filters.status } : {}),
+    ...(tags.length ? { tags } : {}),
     from: range.from,
     to: range.to,
     limit: filters.limit,
