@@ -249,6 +249,8 @@ export interface TraceSpanItem {
   kind: ApiSpanKind;
   /** Epoch ms. */
   start: number;
+  /** The exact start, epoch ns as a decimal string. */
+  startUnixNano?: string;
   /** Fractional ms. */
   durationMs: number;
   status: ApiSpanStatus;
@@ -282,12 +284,10 @@ export type ServiceMapQuery = {
 
 /**
  * `GET /v1/service-map?from=&to=`: the services seen on either end of a call in the range (sorted
- * by name) and the calls between them. `from` and `to` are the range read, epoch ms.
+ * by name) and the calls between them.
  */
 export interface ServiceMapResponse {
-  from: number;
-  to: number;
-  services: { name: string }[];
+  services: string[];
   calls: ServiceMapCall[];
 }
 

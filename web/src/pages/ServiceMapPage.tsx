@@ -28,16 +28,7 @@ export default function ServiceMapPage(): ReactNode {
     ),
   );
   const data = map.state.data;
-  const layout = useMemo(
-    () =>
-      data
-        ? layoutServiceMap(
-            data.services.map((s) => s.name),
-            data.calls,
-          )
-        : undefined,
-    [data],
-  );
+  const layout = useMemo(() => (data ? layoutServiceMap(data.services, data.calls) : undefined), [data]);
 
   let body: ReactNode;
   if (map.state.status === 'error' && !data)
