@@ -58,6 +58,14 @@ describe('layoutServiceMap', () => {
     expect(y('z')).toBeLessThan(y('y'));
   });
 
+  it('leaves room for curves only where a call needs one', () => {
+    const chain = layoutServiceMap([], [call('a', 'b'), call('b', 'c')]);
+    expect(chain.height).toBe(24 * 2 + 44);
+    const cycle = layoutServiceMap([], [call('a', 'b'), call('b', 'a')]);
+    expect(cycle.height).toBeGreaterThan(chain.height);
+    expect(cycle.nodes[0]?.y).toBeGreaterThan(chain.nodes[0]?.y as number);
+  });
+
   it('is empty without services', () => {
     expect(layoutServiceMap([], []).nodes).toEqual([]);
   });

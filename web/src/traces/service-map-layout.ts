@@ -100,11 +100,16 @@ export function layoutServiceMap(services: readonly string[], calls: readonly Se
   });
 
   const tallest = Math.max(0, ...columns.map((c) => c.length));
-  const height = (PAD + ARC_ROOM) * 2 + tallest * NODE_HEIGHT + Math.max(0, tallest - 1) * ROW_GAP;
+  const body = tallest * NODE_HEIGHT + Math.max(0, tallest - 1) * ROW_GAP;
+  // Room for curves only where there are some: above for cycles and self-calls, below for skips.
+  const columnOf = (n: string): number => column.get(n) ?? 0;
+  const above = calls.some((c) => columnOf(c.child) <= columnOf(c.parent)) ? ARC_ROOM : 0;
+  const below = calls.some((c) => columnOf(c.child) > columnOf(c.parent) + 1) ? ARC_ROOM : 0;
+  const height = PAD * 2 + above + below + body;
   const nodes: MapNode[] = [];
   columns.forEach((col, i) => {
     // Centred vertically, so a column of one sits level with the middle of a taller one.
-    const top = (height - (col.length * NODE_HEIGHT + (col.length - 1) * ROW_GAP)) / 2;
+    const top = PAD + above + (body - (col.length * NODE_HEIGHT + (col.length - 1) * ROW_GAP)) / 2;
     col.forEach((name, r) =>
       nodes.push({
         name,
