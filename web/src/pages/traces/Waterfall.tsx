@@ -115,21 +115,40 @@ export function Waterfall({
                   style={{ left: pct(s.fromMs), width: pct(s.toMs - s.fromMs) }}
                 />
               ))}
-              <span
-                className="wf-duration small"
-                style={
-                  row.offsetMs / total > 0.75
-                    ? { right: `calc(100% - ${pct(row.offsetMs)} + 4px)` }
-                    : { left: `calc(${pct(row.offsetMs + span.durationMs)} + 4px)` }
-                }
-              >
-                {formatMs(span.durationMs)}
-              </span>
+              <DurationLabel offsetMs={row.offsetMs} durationMs={span.durationMs} totalMs={total} />
             </div>
           </div>
         );
       })}
     </div>
+  );
+}
+
+/**
+ * A span's duration beside its bar: after it where there is room, else before it, else inside its
+ * end (a long span that starts early and ends late), so that it is never cut off at the edge.
+ */
+function DurationLabel({
+  offsetMs,
+  durationMs,
+  totalMs,
+}: {
+  offsetMs: number;
+  durationMs: number;
+  totalMs: number;
+}): ReactNode {
+  const start = (offsetMs / totalMs) * 100;
+  const end = Math.min(100, ((offsetMs + durationMs) / totalMs) * 100);
+  const [className, style] =
+    end <= 80
+      ? ['wf-duration', { left: `calc(${end}% + 4px)` }]
+      : start >= 30
+        ? ['wf-duration', { right: `calc(${100 - start}% + 4px)` }]
+        : ['wf-duration wf-duration-inside', { right: `calc(${100 - end}% + 4px)` }];
+  return (
+    <span className={`${className} small`} style={style}>
+      {formatMs(durationMs)}
+    </span>
   );
 }
 
