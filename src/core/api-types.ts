@@ -180,3 +180,130 @@ export interface PipelineStorageStatus {
   bytesOnDisk: number | null;
   error: string | null;
 }
+
+/**
+ * Traces (issue 14). A span's kind, status and attributes as the API writes them; they mirror
+ * span.ts (whose codec needs Node, so the dashboard cannot load it), and api-types.test.ts keeps
+ * the two in step.
+ */
+export type ApiSpanKind = 'unspecified' | 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+export type ApiSpanStatus = 'unset' | 'ok' | 'error';
+export type ApiSpanAttributes = Record<string, string | number | boolean>;
+
+/** One trace found by `GET /v1/traces`. */
+export interface TraceSummaryItem {
+  traceId: string;
+  rootService: string;
+  rootOperation: string;
+  /** Epoch ms of the earliest span. */
+  start: number;
+  durationMs: number;
+  spanCount: number;
+  errorCount: number;
+  /** Sorted by name. */
+  services: string[];
+}
+
+/**
+ * The query string of `GET /v1/traces`. Durations in ms (the dashboard sends whole ms; a unit,
+ * `250ms`, `1.5s`, may be accepted too); `tags` is `key:value`, repeated for several, and a trace
+ * matches when one span has every tag; `from`/`to` as everywhere (`-1h`, `now`, RFC 3339, epoch
+ * ms); `limit` at most 1,000. A type alias, not an interface, so it is a plain record of params.
+ */
+export type TracesQuery = {
+  service?: string;
+  operation?: string;
+  min_duration?: number | string;
+  max_duration?: number | string;
+  status?: 'ok' | 'error';
+  tags?: string[];
+  from?: string;
+  to?: string;
+  limit?: number;
+};
+
+/** `GET /v1/traces`: the traces found, newest first. */
+export interface TracesResponse {
+  traces: TraceSummaryItem[];
+}
+
+export interface TraceSpanEvent {
+  /** Epoch nanoseconds as a decimal string. */
+  timeUnixNano: string;
+  name: string;
+  attributes: ApiSpanAttributes;
+}
+
+export interface TraceSpanLink {
+  traceId: string;
+  spanId: string;
+  attributes: ApiSpanAttributes;
+}
+
+export interface TraceSpanItem {
+  spanId: string;
+  /** '' for a root span. */
+  parentSpanId: string;
+  service: string;
+  name: string;
+  kind: ApiSpanKind;
+  /** Epoch ms. */
+  start: number;
+  /** The exact start, epoch ns as a decimal string. */
+  startUnixNano?: string;
+  /** Fractional ms. */
+  durationMs: number;
+  status: ApiSpanStatus;
+  /** The status' description, when the sender gave one (an error's reason). */
+  statusMessage?: string;
+  attributes: ApiSpanAttributes;
+  events: TraceSpanEvent[];
+  links: TraceSpanLink[];
+}
+
+/** `GET /v1/traces/{traceId}`: every span, by start time; 404 for an unknown id. */
+export interface TraceResponse {
+  traceId: string;
+  spans: TraceSpanItem[];
+}
+
+/** One edge of the service map: spans of `child` whose parent span is of `parent`. */
+export interface ServiceMapCall {
+  parent: string;
+  child: string;
+  calls: number;
+  errors: number;
+  p95Ms: number;
+}
+
+/** The query string of `GET /v1/service-map`. */
+export type ServiceMapQuery = {
+  from?: string;
+  to?: string;
+};
+
+/**
+ * `GET /v1/service-map?from=&to=`: the services seen on either end of a call in the range (sorted
+ * by name) and the calls between them.
+ */
+export interface ServiceMapResponse {
+  services: string[];
+  calls: ServiceMapCall[];
+}
+
+/** `GET /v1/exemplars?service=&metric=&from=&to=&limit=&offset=`, newest first. */
+export interface ExemplarsResponse {
+  service: string;
+  metric: string;
+  exemplars: {
+    tags: Record<string, string>;
+    type: string;
+    /** Epoch ms. */
+    time: number;
+    value: number;
+    /** Lower-case hex; '' when the sender gave none. */
+    traceId: string;
+    spanId: string;
+  }[];
+  next: number | null;
+}

@@ -22,6 +22,14 @@ export type { Aggregation, QuantileSource, StepValueInput } from './step-value.j
 export type { MetricsResponse, ServicesResponse, TimeseriesResponse, TimeseriesSeries } from './api-types.js';
 export type { CompareResponse, CompareSide, HealthScoresResponse } from './api-types.js';
 export type { PipelineStatusResponse, PipelineTargetStatus } from './api-types.js';
+export type { ExemplarsResponse, ServiceMapCall, ServiceMapQuery, ServiceMapResponse } from './api-types.js';
+export type {
+  TraceResponse,
+  TraceSpanItem,
+  TraceSummaryItem,
+  TracesQuery,
+  TracesResponse,
+} from './api-types.js';
 export {
   DEFAULT_HEALTH_METRICS,
   HEALTH_FORMULA,

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, openPage } from '../support/browser.js';
 import type { PageOptions } from '../support/browser.js';
 import { eventually } from '../support/http.js';
+import { sendTraceData } from '../support/trace-data.js';
+import type { TraceData } from '../support/trace-data.js';
 import { CLI, REPO_ROOT, startVantageProcess } from '../support/vantage-process.js';
 import type { VantageProcess } from '../support/vantage-process.js';
 
@@ -20,6 +22,7 @@ const OUT = resolve(REPO_ROOT, process.env.VANTAGE_SCREENSHOTS_DIR ?? '.cache/sc
 let dir: string;
 let vantage: VantageProcess;
 let browser: Browser;
+let traces: TraceData;
 
 beforeAll(async () => {
   if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
@@ -38,6 +41,7 @@ beforeAll(async () => {
     '--live',
     '0',
   ]);
+  traces = await sendTraceData(vantage.otlpHttp, vantage.api);
   await eventually(
     async () => {
       const res = await fetch(`${vantage.api}/v1/services`);
@@ -61,7 +65,14 @@ const p99ByService = encodeURIComponent(
   "SELECT time_bucket(1m) AS minute, service_name, p99(value)\nFROM metrics\nWHERE metric_name = 'http_request_duration_ms' AND timestamp > now() - 3h\nGROUP BY minute, service_name\nORDER BY minute",
 );
 
-const SHOTS: { name: string; path: string; ready: string; options?: PageOptions }[] = [
+/** `path` is a function where it names data sent in beforeAll; `chart: false` for views without uPlot charts. */
+const SHOTS: {
+  name: string;
+  path: string | (() => string);
+  ready: string;
+  options?: PageOptions;
+  chart?: false;
+}[] = [
   { name: 'overview-light', path: '/', ready: '[data-testid="sparkline"]' },
   { name: 'overview-dark', path: '/', ready: '[data-testid="sparkline"]', options: { theme: 'dark' } },
   {
@@ -84,6 +95,22 @@ const SHOTS: { name: string; path: string; ready: string; options?: PageOptions 
   },
   // The trends start with the second poll, 5 s after the first.
   { name: 'pipeline-light', path: '/pipeline', ready: '[data-testid="pipeline-trend"] [data-drawn-x]' },
+  { name: 'traces-light', path: '/traces', ready: '[data-testid="duration-histogram"]', chart: false },
+  {
+    name: 'trace-dark',
+    path: () => `/traces/${traces.checkout}?span=${traces.span.charge}`,
+    ready: '[data-testid="span-details"]',
+    options: { theme: 'dark' },
+    chart: false,
+  },
+  { name: 'service-map-light', path: '/service-map', ready: '[data-testid="service-map"]', chart: false },
+  {
+    name: 'trace-phone',
+    path: () => `/traces/${traces.checkout}`,
+    ready: '[data-testid="waterfall"]',
+    options: { width: 390, height: 844 },
+    chart: false,
+  },
   {
     name: 'overview-phone',
     path: '/',
@@ -99,7 +126,8 @@ const SHOTS: { name: string; path: string; ready: string; options?: PageOptions 
 ];
 
 describe('dashboard screenshots', () => {
-  it.each(SHOTS)('$name', async ({ name, path, ready, options }) => {
+  it.each(SHOTS)('$name', async ({ name, path: pathOf, ready, options, chart }) => {
+    const path = typeof pathOf === 'function' ? pathOf() : pathOf;
     const opened = await openPage(browser, `${vantage.api}${path}`, options);
     const { page } = opened;
     await page.locator(ready).first().waitFor({ timeout: 20_000 });
@@ -112,7 +140,8 @@ describe('dashboard screenshots', () => {
     const errors = opened.errors;
     await opened.close();
     expect(errors).toEqual([]);
-    if (!path.startsWith('/pipeline')) expect(points, 'the view draws the demo data').toBeGreaterThan(0);
+    if (!path.startsWith('/pipeline') && chart !== false)
+      expect(points, 'the view draws the demo data').toBeGreaterThan(0);
     expect(statSync(file).size).toBeGreaterThan(10_000);
   });
 });

@@ -34,12 +34,15 @@ export function onAuthRequired(listener: () => void): () => void {
   return () => window.removeEventListener(AUTH_REQUIRED, listener);
 }
 
-export type QueryParams = Record<string, string | number | undefined>;
+/** A list is sent as the parameter repeated (`tags=a:1&tags=b:2`). */
+export type QueryParams = Record<string, string | number | readonly string[] | undefined>;
 
 function url(path: string, params?: QueryParams): string {
   const search = new URLSearchParams();
-  for (const [k, v] of Object.entries(params ?? {}))
-    if (v !== undefined && v !== '') search.set(k, String(v));
+  for (const [k, v] of Object.entries(params ?? {})) {
+    if (Array.isArray(v)) for (const item of v as readonly string[]) search.append(k, item);
+    else if (v !== undefined && v !== '') search.set(k, String(v));
+  }
   const q = search.toString();
   return q ? `${path}?${q}` : path;
 }

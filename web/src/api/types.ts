@@ -6,12 +6,23 @@
 export type {
   CompareResponse,
   CompareSide,
+  ExemplarsResponse,
   HealthScoresResponse,
   MetricsResponse,
   PipelineStatusResponse,
+  ServiceMapCall,
+  ServiceMapQuery,
+  ServiceMapResponse,
   ServicesResponse,
   TimeseriesResponse,
   TimeseriesSeries,
+  TraceResponse,
+  TraceSpanEvent,
+  TraceSpanItem,
+  TraceSpanLink,
+  TraceSummaryItem,
+  TracesQuery,
+  TracesResponse,
 } from '../../../src/core/api-types';
 export type { StreamPoint, StreamServerMessage } from '../../../src/core/stream-protocol';
 import type { HealthScoresResponse } from '../../../src/core/api-types';

@@ -14,21 +14,30 @@ const ServicePage = lazy(() => import('../pages/ServicePage'));
 const ExplorePage = lazy(() => import('../pages/ExplorePage'));
 const ComparePage = lazy(() => import('../pages/ComparePage'));
 const PipelinePage = lazy(() => import('../pages/PipelinePage'));
+const TracesPage = lazy(() => import('../pages/TracesPage'));
+const TracePage = lazy(() => import('../pages/TracePage'));
+const ServiceMapPage = lazy(() => import('../pages/ServiceMapPage'));
 
 const NAV = [
   { href: '/', label: 'Overview', active: (p: string) => p === '/' || p.startsWith('/services/') },
   { href: '/explore', label: 'Explore', active: (p: string) => p === '/explore' },
+  { href: '/traces', label: 'Traces', active: (p: string) => p === '/traces' || p.startsWith('/traces/') },
+  { href: '/service-map', label: 'Service map', active: (p: string) => p === '/service-map' },
   { href: '/compare', label: 'Compare', active: (p: string) => p === '/compare' },
   { href: '/pipeline', label: 'Pipeline', active: (p: string) => p === '/pipeline' },
 ];
 
 function View({ path }: { path: string }): ReactNode {
   const service = /^\/services\/(.+)$/.exec(path);
+  const trace = /^\/traces\/([^/]+)$/.exec(path);
   if (path === '/') return <OverviewPage />;
   if (service) return <ServicePage service={service[1] as string} />;
   if (path === '/explore') return <ExplorePage />;
   if (path === '/compare') return <ComparePage />;
   if (path === '/pipeline') return <PipelinePage />;
+  if (path === '/traces') return <TracesPage />;
+  if (trace) return <TracePage traceId={trace[1] as string} />;
+  if (path === '/service-map') return <ServiceMapPage />;
   return (
     <div className="state state-empty">
       <h1>Not found</h1>

@@ -1,14 +1,18 @@
 import { useEffect, useMemo, useRef, type ReactNode } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { navigate } from '../app/router';
 import { themeColor } from '../app/theme';
 import { themedAxis, valueAxis } from './axes';
 import { markFirstChart } from './first-chart';
+import { drawExemplars, type ChartExemplar } from './exemplars';
 import { drawInProgress, solidUntil } from './in-progress';
 import { alignSeries, colorOf, summarize, type ChartSeries } from './series';
 import { takeLiveMark } from './live-mark';
 import { formatValue } from './units';
 import { useUPlot } from './use-uplot';
+
+const NO_EXEMPLARS: readonly ChartExemplar[] = [];
 
 export interface TimeSeriesChartProps {
   /** What the chart shows, for screen readers and the figure caption. */
@@ -23,6 +27,8 @@ export interface TimeSeriesChartProps {
   readonly inProgressFrom?: number;
   /** What to say when there is nothing to draw. */
   readonly empty?: ReactNode;
+  /** Dots that link to traces (see exemplars.ts). */
+  readonly exemplars?: readonly ChartExemplar[];
 }
 
 /**
@@ -30,7 +36,8 @@ export interface TimeSeriesChartProps {
  * points are appended without rebuilding it. What it holds is summarized on `data-*` attributes
  * (series, point counts, first/last points, min/max) so tests read data, not pixels.
  *
- * After each draw, `data-drawn-x` holds the x span uPlot drew ("min,max" in epoch ms).
+ * After each draw, `data-drawn-x` holds the x span uPlot drew ("min,max" in epoch ms), and
+ * `data-drawn-exemplars` how many exemplar dots are in view.
  *
  * The Performance timeline gets `vantage:chart-draw` for each full draw (from the data reaching
  * the chart's effect: aligning the series, building or feeding uPlot, drawing) and
@@ -44,12 +51,13 @@ export function TimeSeriesChart({
   xRange,
   inProgressFrom,
   empty = 'No data in this range',
+  exemplars = NO_EXEMPLARS,
 }: TimeSeriesChartProps): ReactNode {
   const holder = useRef<HTMLDivElement>(null);
   /** The lines uPlot was last given, so that the same data is never drawn twice. */
   const fed = useRef<readonly ChartSeries[] | null>(null);
   /** What uPlot's callbacks read (the x extent, the step in progress), as of the last render. */
-  const view = useRef({ xRange, inProgressFrom });
+  const view = useRef({ xRange, inProgressFrom, exemplars });
   /** The step in progress that uPlot's lines were last cut at. */
   const cutAt = useRef<number | undefined>(undefined);
   /** When the data now being drawn reached the chart, for `vantage:chart-draw`. */
@@ -61,7 +69,7 @@ export function TimeSeriesChart({
 
   // Declared first, so that the effects below (and uPlot's callbacks they trigger) see this render's.
   useEffect(() => {
-    view.current = { xRange, inProgressFrom };
+    view.current = { xRange, inProgressFrom, exemplars };
   });
 
   // A new uPlot with the lines as they are now, built again when the set of lines, the unit, live
@@ -84,6 +92,20 @@ export function TimeSeriesChart({
             range: (_u, min, max) => {
               const r = view.current.xRange;
               return r ? [Math.min(min, r[0]), Math.max(max, r[1])] : [min, max];
+            },
+          },
+          // Room for the exemplars in view: a slow request's dot sits well above a mean's line.
+          y: {
+            range: (u, min, max): uPlot.Range.MinMax => {
+              let lo: number | null = min;
+              let hi: number | null = max;
+              const { min: x0, max: x1 } = u.scales.x ?? {};
+              for (const e of view.current.exemplars) {
+                if (x0 != null && x1 != null && (e.time < x0 || e.time > x1)) continue;
+                lo = lo === null ? e.value : Math.min(lo, e.value);
+                hi = hi === null ? e.value : Math.max(hi, e.value);
+              }
+              return lo === null || hi === null ? [null, null] : uPlot.rangeNum(lo, hi, 0.1, true);
             },
           },
         },
@@ -117,6 +139,8 @@ export function TimeSeriesChart({
                 'data-drawn-x',
                 min != null && max != null ? `${min},${max}` : '',
               );
+              const dots = drawExemplars(u, view.current.exemplars, (href) => navigate(href));
+              el.parentElement?.setAttribute('data-drawn-exemplars', String(dots));
               const points = u.data.slice(1).reduce((n, ys) => n + ys.length, 0);
               if (drawStart.current !== undefined) {
                 performance.measure('vantage:chart-draw', { start: drawStart.current, detail: { points } });
@@ -159,6 +183,15 @@ export function TimeSeriesChart({
     u.redraw(true, false);
   }, [plot, inProgressFrom]);
 
+  // New exemplars (they load apart from the lines): the value scale is ranged again to hold them.
+  const drewExemplars = useRef(exemplars);
+  useEffect(() => {
+    const u = plot.current;
+    if (!u || drewExemplars.current === exemplars) return;
+    drewExemplars.current = exemplars;
+    u.setData(u.data, true);
+  }, [plot, exemplars]);
+
   return (
     <figure
       className="chart"
@@ -170,6 +203,7 @@ export function TimeSeriesChart({
       data-unit={unit}
       data-in-progress-from={inProgressFrom}
       data-summary={JSON.stringify(summary)}
+      data-exemplars={exemplars.length}
     >
       <div ref={holder} className="chart-canvas" style={{ minHeight: height }} />
       {total === 0 ? <div className="chart-empty muted">{empty}</div> : null}

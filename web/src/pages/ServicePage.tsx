@@ -1,8 +1,9 @@
-import { Fragment, type ReactNode } from 'react';
+import { Fragment, useMemo, type ReactNode } from 'react';
 import { hrefWith, useLocation, useSetParams } from '../app/router';
-import { apiGetPages } from '../api/client';
-import type { MetricsResponse } from '../api/types';
+import { apiGet, apiGetPages } from '../api/client';
+import type { ExemplarsResponse, MetricsResponse } from '../api/types';
 import { useApi } from '../api/use-api';
+import { placeExemplars } from '../charts/exemplars';
 import { TimeSeriesChart } from '../charts/TimeSeriesChart';
 import { Link } from '../components/Link';
 import { Empty, ErrorBox, Loading } from '../components/StateViews';
@@ -10,12 +11,15 @@ import { TimeRangePicker } from '../components/TimeRangePicker';
 import { unitOf } from '../charts/units';
 import { AGGS, type Agg } from '../live/live-series';
 import type { StreamStatus } from '../live/stream-client';
-import { useTimeseries } from '../live/use-timeseries';
+import { seriesLabel, useTimeseries } from '../live/use-timeseries';
 import { formatDuration, formatTime } from '../time/format';
 import { describeRange, endsNow, rangeFromParams, type TimeRange } from '../time/range';
 import { metricVql } from '../vql/queries';
 
 type MetricInfo = MetricsResponse['metrics'][number];
+
+/** Exemplar dots per chart at most (the newest): enough to find a slow request, few enough to see the line. */
+const MAX_EXEMPLARS = 500;
 
 /** Chart resolutions; automatic lets the API pick about 300 points for the range. */
 const STEPS: readonly [string, string][] = [
@@ -188,6 +192,29 @@ function MetricCard({
     live,
   });
   const q = view.state.data?.query;
+  // Links from the chart to traces: one read of the range's exemplars, newest first.
+  const exemplarAnswer = useApi(
+    JSON.stringify(['exemplars', service, metric.name, range.from, range.to]),
+    (s) =>
+      apiGet<ExemplarsResponse>(
+        '/v1/exemplars',
+        { service, metric: metric.name, from: range.from, to: range.to, limit: MAX_EXEMPLARS },
+        s,
+      ),
+  );
+  const exemplarList = exemplarAnswer.state.data?.exemplars;
+  const exemplars = useMemo(
+    () =>
+      exemplarList && q
+        ? placeExemplars(exemplarList, {
+            agg,
+            stepMs: q.step,
+            series: view.series,
+            lineOf: (tags) => seriesLabel(metric.name, groupBy ? { [groupBy]: tags[groupBy] ?? '' } : {}),
+          })
+        : undefined,
+    [exemplarList, q, agg, view.series, metric.name, groupBy],
+  );
   const unit = unitOf(metric.name, agg, metric.types.includes('counter'));
   const explore = hrefWith('/explore', { q: metricVql(service, metric.name, agg, groupBy, range) });
   return (
@@ -218,6 +245,7 @@ function MetricCard({
           unit={unit}
           xRange={view.xRange}
           inProgressFrom={view.inProgressFrom}
+          {...(exemplars ? { exemplars } : {})}
           empty={
             view.leftOut?.hadData && q
               ? `Only the ${formatDuration(q.step)} step in progress has data so far: turn on Live, or pick a shorter step.`
@@ -236,6 +264,11 @@ function MetricCard({
             ) : (
               'dashed: step in progress'
             )}
+          </span>
+        ) : null}
+        {exemplars?.length ? (
+          <span title="Samples linked to traces: a dot opens its trace">
+            ● {exemplars.length} exemplar{exemplars.length === 1 ? '' : 's'}
           </span>
         ) : null}
         {live ? <LiveBadge status={view.live} /> : null}
