@@ -5,6 +5,8 @@ import type { HealthMetricNames, TierRetention } from '../core/index.js';
 import { buildHttpServer, healthRoutes } from '../http/index.js';
 import type { ApiKeyVerifier, HttpServerSettings, ReadinessCheck } from '../http/index.js';
 import type { Store } from '../storage/index.js';
+import { alertingRoutes } from '../alerting/index.js';
+import type { AlertingRouteOptions } from '../alerting/index.js';
 import type { ApiMetrics } from './api-metrics.js';
 import { CachedAnswers } from './cached-answers.js';
 import type { QueryCacheOptions } from './cached-answers.js';
@@ -43,6 +45,8 @@ export interface ApiServerOptions {
   readonly healthMetrics?: HealthMetricNames;
   /** The built dashboard (dist/web), served at `/`; absent or not built: no dashboard. */
   readonly dashboardDir?: string;
+  /** The ruler, for the rules and alerts routes (docs/alerting.md); absent: no such routes. */
+  readonly alerting?: AlertingRouteOptions;
 }
 
 /** The query API's HTTP server. */
@@ -91,6 +95,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   await app.register(exemplarRoutes, { store, clock });
   await app.register(compareRoutes, rangeReads);
   await app.register(healthScoreRoutes, { ...reads, names: options.healthMetrics ?? DEFAULT_HEALTH_METRICS });
+  if (options.alerting) await app.register(alertingRoutes, { clock, ...options.alerting });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { role: 'api', checks: options.readiness });
   if (options.dashboardDir !== undefined) await app.register(dashboardRoutes, { dir: options.dashboardDir });
