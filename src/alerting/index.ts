@@ -2,6 +2,8 @@ export { notifierConfigSchema, notifiersSectionSchema } from './alert.js';
 export type { AlertInstance, AlertSink, AlertState, NotifierConfig } from './alert.js';
 export { ALERTING_SETTINGS, alertingStateFile, rulesLimits } from './alerting-settings.js';
 export { alertingRoutes } from './alerting-routes.js';
+export { startAlerting } from './alerting-service.js';
+export type { AlertingService, AlertingServiceOptions } from './alerting-service.js';
 export type { AlertingRouteOptions } from './alerting-routes.js';
 export type { AlertStateStore, HistoryEntry, HistoryQuery } from './alert-state-store.js';
 export { SqliteAlertStateStore } from './sqlite-alert-state-store.js';

@@ -72,8 +72,9 @@ export class RulesDirectory {
 
   constructor(private readonly options: RulesDirectoryOptions) {}
 
+  /** The first load; a directory that cannot be read stops the start, as a bad setting does. */
   async start(): Promise<void> {
-    await this.reload();
+    await this.load();
     this.watcher = watch(this.options.dir, () => {
       clearTimeout(this.debounce);
       this.debounce = setTimeout(() => void this.reload(), 200);

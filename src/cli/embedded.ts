@@ -26,6 +26,13 @@ import {
   streamOptions,
 } from '../api/index.js';
 import { buildMetricsServer, httpServerSettings } from '../http/index.js';
+import {
+  LoggingAlertSink,
+  SqliteAlertStateStore,
+  alertingStateFile,
+  rulesLimits,
+  startAlerting,
+} from '../alerting/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { FromWorkerThread, ToWorkerThread, WorkerThreadData } from './embedded-worker-thread.js';
 import { buildCollectorApp } from './collector-app.js';
@@ -45,6 +52,8 @@ export interface EmbeddedVantage {
     otlpHttp?: number;
     otlpGrpc?: number;
   };
+  /** Reads the rules directory again (SIGHUP). */
+  reloadRules(): Promise<void>;
   /**
    * Drains requests (for at most --shutdown-grace), publishes and writes what is pending, then
    * closes storage.
@@ -87,6 +96,17 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     new SegmentLogBacklog(log, EMBEDDED_WORKER_GROUP),
   );
   const apiRegistry = createRoleRegistry('api', { processMetrics: false });
+  const alerting = await startAlerting({
+    store,
+    state: new SqliteAlertStateStore(alertingStateFile(config)),
+    // Until the notification side is merged: replaced there by its notifier (issue 17).
+    sink: new LoggingAlertSink(logger.child({ component: 'alerts' })),
+    logger,
+    registry: apiRegistry,
+    limits: rulesLimits(config),
+    retention: tierRetention(config),
+    rulesDir: config.rulesDir,
+  });
   const api = await buildApiServer({
     logger,
     store,
@@ -100,6 +120,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     pipeline: embeddedPipeline(config.host, collector, worker.metricsPort, auth.scrapeCredential),
     dashboardDir: DASHBOARD_DIR,
     http: httpServerSettings(config),
+    alerting: alerting.routes,
     // Tails the log from its end, beside the worker: it commits nothing, so it keeps no record alive.
     stream: streamOptions(
       config,
@@ -135,6 +156,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
   let closing: Promise<void> | undefined;
   return {
     ports,
+    reloadRules: () => alerting.reload(),
     close: () =>
       (closing ??= (async () => {
         // Every port at once: each stops taking requests, answers those in flight (an ingest
@@ -142,6 +164,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
         // once and the rest after --shutdown-grace. Then the pipeline drains as it would anyway.
         worker.closePort();
         await Promise.all([...servers.map((s) => s.close()), otlp.close()]);
+        await alerting.close();
         await publisher.close();
         await worker.stop();
         await store.close();

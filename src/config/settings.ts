@@ -21,6 +21,7 @@ import { QUERY_THREAD_SETTINGS } from '../storage/sqlite/query-thread-settings.j
 import { FALLBACK_SETTINGS } from '../worker/fallback-settings.js';
 import { BREAKER_SETTINGS, WORKER_SETTINGS } from '../worker/worker-settings.js';
 import { OTLP_SETTINGS } from '../ingest/otlp/otlp-settings.js';
+import { ALERTING_SETTINGS } from '../alerting/alerting-settings.js';
 
 /**
  * Every setting of the Vantage server roles, gathered from the modules' own settings files. The
@@ -43,6 +44,7 @@ export const SETTINGS = {
   ...QUERY_CACHE_SETTINGS,
   ...QUERY_THREAD_SETTINGS,
   ...HEALTH_SCORE_SETTINGS,
+  ...ALERTING_SETTINGS,
   logLevel: LOG_LEVEL_SETTING,
 } as const satisfies Record<string, SettingSpec>;
 
