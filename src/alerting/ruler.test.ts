@@ -172,6 +172,25 @@ describe('Ruler on a real SQLite store and state file', () => {
     expect(ruler.ruleHealth('checkout', 'LatencyHigh')?.error?.code).toBe('VTG_ALERT_TOO_MANY_INSTANCES');
   });
 
+  it('resolves the firing alerts of a group taken out of force', async () => {
+    const store = openStore();
+    await send(store, 'checkout', 900, now - 10_000);
+    const sink = new RecordingAlertSink();
+    const { ruler, state } = await startRuler(store, sink);
+    await ruler.runDue();
+    now += 60_000;
+    await ruler.runDue();
+    expect((await state.activeAlerts()).map((a) => a.state)).toEqual(['firing']);
+    ruler.removeFile('rules.yml');
+    now += 1_000;
+    await ruler.runDue();
+    expect(await state.activeAlerts()).toEqual([]);
+    expect(sink.notifications().map((n) => [n.rule, n.state, n.at])).toEqual([
+      ['LatencyHigh', 'firing', T0 + 60_000],
+      ['LatencyHigh', 'resolved', T0 + 61_000],
+    ]);
+  });
+
   it('keeps the alerts as they were when the query fails', async () => {
     const store = openStore();
     await send(store, 'checkout', 900, now - 10_000);

@@ -4,6 +4,7 @@ import type { TierRetention } from '../core/index.js';
 import type { Store } from '../storage/index.js';
 import type { AlertSink } from './alert.js';
 import type { AlertStateStore } from './alert-state-store.js';
+import { toInstance } from './alert-state-machine.js';
 import { evaluateGroup } from './group-evaluator.js';
 import type { RuleHealth } from './group-evaluator.js';
 import type { RuleGroup } from './rule.js';
@@ -51,6 +52,8 @@ export class Ruler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private lastPrune = 0;
+  /** Groups taken out of force whose alerts are still to resolve. */
+  private readonly retired = new Set<string>();
 
   constructor(private readonly options: RulerOptions) {
     this.rules = new RuleSet(options.limits.maxRules);
@@ -69,6 +72,9 @@ export class Ruler {
         );
       }
     }
+    // Groups taken out of force while no ruler ran (a file deleted between restarts).
+    for (const a of await this.options.state.activeAlerts())
+      if (!this.rules.get(a.group)) this.retired.add(a.group);
     this.updateGauges();
     const tick = this.options.tickMs ?? 1_000;
     this.timer = setInterval(() => void this.runDue(), tick);
@@ -89,6 +95,7 @@ export class Ruler {
         field: 'name',
       });
     this.rules.setApi(group);
+    this.retired.delete(name);
     await this.options.state.putRuleGroup({ name, body, updatedAt: this.clock() });
     this.updateGauges();
     return group;
@@ -100,18 +107,27 @@ export class Ruler {
     if (group.source.kind === 'file')
       throw new VantageError('VTG_RULES_READ_ONLY', { params: { group: name, file: group.source.file } });
     this.rules.removeApi(name);
+    this.retired.add(name);
     await this.options.state.deleteRuleGroup(name);
     this.updateGauges();
   }
 
   /** A file's groups, checked already; throws when they clash with the groups in force. */
   setFileGroups(file: string, groups: readonly RuleGroup[]): void {
-    this.rules.setFile(file, groups);
-    this.updateGauges();
+    this.retireChanges(() => this.rules.setFile(file, groups));
   }
 
   removeFile(file: string): void {
-    this.rules.removeFile(file);
+    this.retireChanges(() => this.rules.removeFile(file));
+  }
+
+  /** Runs a change of the rule set and marks the groups it took out of force. */
+  private retireChanges(change: () => void): void {
+    const before = new Set(this.rules.all().map((g) => g.name));
+    change();
+    const after = new Set(this.rules.all().map((g) => g.name));
+    for (const name of before) if (!after.has(name)) this.retired.add(name);
+    for (const name of after) this.retired.delete(name);
     this.updateGauges();
   }
 
@@ -138,6 +154,11 @@ export class Ruler {
     const names = new Set(groups.map((g) => g.name));
     for (const name of [...this.nextAt.keys()]) if (!names.has(name)) this.nextAt.delete(name);
     let evaluated = 0;
+    for (const name of [...this.retired]) {
+      await this.retire(name);
+      this.retired.delete(name);
+      evaluated++;
+    }
     for (const group of groups) {
       const now = this.clock();
       let due = this.nextAt.get(group.name);
@@ -178,6 +199,26 @@ export class Ruler {
     } finally {
       stop?.();
     }
+  }
+
+  /** Resolves the alerts of a group no longer in force: nothing will evaluate them again. */
+  private async retire(name: string): Promise<void> {
+    const now = this.clock();
+    const active = await this.options.state.activeAlerts(name);
+    if (active.length === 0) return;
+    const resolved = active
+      .filter((a) => a.state === 'firing')
+      .map((a) => ({ ...toInstance(a), state: 'resolved' as const, resolvedAt: now }));
+    await this.options.state.saveEvaluation({
+      group: name,
+      at: now,
+      active: [],
+      transitions: resolved.map((alert) => ({ alert, at: now })),
+      seen: [],
+      delivered: false,
+    });
+    this.health.delete(name);
+    this.options.sink.deliver(resolved, now);
   }
 
   private async prune(): Promise<void> {
