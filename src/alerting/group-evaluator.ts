@@ -129,7 +129,10 @@ async function runRule(
   const plan = prepareVql(rule.vql, { now, ...(options.retention ? { retention: options.retention } : {}) });
   const { rows, sorted } = await options.store.queryVql(plan);
   const answer = shapeVqlAnswer(plan, rows, sorted);
-  const keyColumns = plan.output.flatMap((c, i) => (c.source.kind === 'key' ? [{ name: c.name, i }] : []));
+  // A `tags.<key>` column is the label `<key>`: label names as Prometheus and Alertmanager take them.
+  const keyColumns = plan.output.flatMap((c, i) =>
+    c.source.kind === 'key' ? [{ name: c.name.startsWith('tags.') ? c.name.slice(5) : c.name, i }] : [],
+  );
   const last = answer.columns.length - 1;
   const out: Row[] = [];
   for (const row of answer.rows) {

@@ -50,8 +50,14 @@ function openStore(): SqliteStore {
   return store;
 }
 
-async function send(store: SqliteStore, service: string, value: number, at: number): Promise<void> {
-  const a = newAggregate(service, 'latency_ms', 'gauge', canonicalTags({}), floorTo(at, MINUTE_MS));
+async function send(
+  store: SqliteStore,
+  service: string,
+  value: number,
+  at: number,
+  tags: Record<string, string> = {},
+): Promise<void> {
+  const a = newAggregate(service, 'latency_ms', 'gauge', canonicalTags(tags), floorTo(at, MINUTE_MS));
   addSample(a, value, at);
   await store.write([a], []);
 }
@@ -61,6 +67,7 @@ async function startRuler(
   store: Pick<Store, 'queryVql'>,
   sink: RecordingAlertSink,
   maxInstancesPerRule = 100,
+  rules = RULES,
 ) {
   const state = new SqliteAlertStateStore(join(dir, 'alerting.db'));
   const ruler = new Ruler({
@@ -73,7 +80,7 @@ async function startRuler(
     clock: () => now,
     tickMs: 3_600_000,
   });
-  const parsed = parseRulesFile('rules.yml', RULES, now);
+  const parsed = parseRulesFile('rules.yml', rules, now);
   if (!parsed.ok) throw new Error('rules refused');
   ruler.setFileGroups('rules.yml', parsed.document.groups);
   await ruler.start();
@@ -189,6 +196,24 @@ describe('Ruler on a real SQLite store and state file', () => {
       ['LatencyHigh', 'firing', T0 + 60_000],
       ['LatencyHigh', 'resolved', T0 + 61_000],
     ]);
+  });
+
+  it("names a tags.<key> column's label <key>, and an aliased column by its alias", async () => {
+    const store = openStore();
+    await send(store, 'checkout', 900, now - 10_000, { endpoint: '/pay' });
+    const rules = `groups:
+  - name: g
+    rules:
+      - alert: A
+        vql: SELECT service_name AS svc, tags.endpoint, max(value) FROM metrics GROUP BY service_name, tags.endpoint
+        condition: '> 1'
+        annotations: { summary: '{{ $labels.svc }}{{ $labels.endpoint }}' }
+`;
+    const { ruler, state } = await startRuler(store, new RecordingAlertSink(), 100, rules);
+    await ruler.runDue();
+    const [alert] = await state.activeAlerts();
+    expect(alert?.labels).toEqual({ svc: 'checkout', endpoint: '/pay', alertname: 'A' });
+    expect(alert?.annotations).toEqual({ summary: 'checkout/pay' });
   });
 
   it('keeps the alerts as they were when the query fails', async () => {
