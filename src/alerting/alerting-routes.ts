@@ -19,6 +19,7 @@ export interface AlertingRouteOptions {
 
 const HISTORY_DEFAULT_MS = 86_400_000;
 const HISTORY_MAX_ROWS = 10_000;
+const ALERTS_MAX_ROWS = 10_000;
 const groupParams = Type.Object({ group: Type.String({ minLength: 1, maxLength: 128 }) });
 const labelMap = Type.Record(Type.String(), Type.String());
 const alertSchema = Type.Object({
@@ -79,15 +80,36 @@ export const alertingRoutes: FastifyPluginAsync<AlertingRouteOptions> = async (a
     },
   );
 
-  app.get(
+  app.get<{ Querystring: { limit?: number } }>(
     '/v1/alerts',
     {
       schema: {
-        summary: 'Alerts pending and firing now',
-        response: { 200: Type.Object({ alerts: Type.Array(alertSchema) }) },
+        summary: 'Alerts pending and firing now, oldest first',
+        querystring: Type.Object(
+          {
+            limit: Type.Optional(
+              Type.Integer({ minimum: 1, maximum: ALERTS_MAX_ROWS, default: ALERTS_MAX_ROWS }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            alerts: Type.Array(alertSchema),
+            total: Type.Integer({
+              description: 'pending and firing alerts in all; more than listed when cut at limit',
+            }),
+          }),
+        },
       },
     },
-    async () => ({ alerts: (await state.activeAlerts()).map(describeAlert) }),
+    async (request) => {
+      const active = await state.activeAlerts();
+      return {
+        alerts: active.slice(0, request.query.limit ?? ALERTS_MAX_ROWS).map(describeAlert),
+        total: active.length,
+      };
+    },
   );
 
   app.get<{ Querystring: { from?: string; to?: string; rule?: string; state?: AlertState; limit?: number } }>(

@@ -179,6 +179,10 @@ describe('the alerts API', () => {
         firedAt: NOW - 60_000,
       },
     ]);
+    const limited = await app.inject({ method: 'GET', url: '/v1/alerts?limit=1', headers: auth });
+    expect(limited.json().total).toBe(1);
+    const tooMany = await app.inject({ method: 'GET', url: '/v1/alerts?limit=10001', headers: auth });
+    expect([tooMany.statusCode, tooMany.json().error.code]).toEqual([400, 'VTG_QUERY_INVALID_PARAMETER']);
     const firing = await app.inject({
       method: 'GET',
       url: '/v1/alerts/history?state=firing&from=now-1h',
