@@ -94,9 +94,17 @@ export class Ruler {
         params: { problem: `name: ${group.name} differs from the path's ${name}` },
         field: 'name',
       });
+    const previous = this.rules.get(name);
     this.rules.setApi(group);
+    try {
+      await this.options.state.putRuleGroup({ name, body, updatedAt: this.clock() });
+    } catch (err) {
+      // Not stored, so not in force: what a restart would load is what runs.
+      if (previous) this.rules.setApi(previous);
+      else this.rules.removeApi(name);
+      throw err;
+    }
     this.retired.delete(name);
-    await this.options.state.putRuleGroup({ name, body, updatedAt: this.clock() });
     this.updateGauges();
     return group;
   }
