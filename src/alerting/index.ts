@@ -19,8 +19,24 @@ export type { Silence } from './notify/silence.js';
 export type { Matcher } from './notify/matchers.js';
 export { notifySettings } from './notify/notify-settings.js';
 export type { NotifySettings } from './notify/notify-settings.js';
-export {
-  alertingDbPath,
-  openDistributedNotifications,
-  openEmbeddedNotifications,
-} from './notify/open-notifications.js';
+export { openDistributedNotifications, openEmbeddedNotifications } from './notify/open-notifications.js';
+export { ALERTING_SETTINGS, alertingStateFile, rulesLimits } from './alerting-settings.js';
+export { alertingRoutes } from './alerting-routes.js';
+export { startAlerting } from './alerting-service.js';
+export type { AlertingService, AlertingServiceOptions } from './alerting-service.js';
+export type { AlertingRouteOptions } from './alerting-routes.js';
+export type { AlertStateStore, HistoryEntry, HistoryQuery } from './alert-state-store.js';
+export { SqliteAlertStateStore } from './sqlite-alert-state-store.js';
+export { LoggingAlertSink } from './logging-alert-sink.js';
+export { createRulerMetrics } from './ruler-metrics.js';
+export type { RulerMetrics } from './ruler-metrics.js';
+export { Ruler } from './ruler.js';
+export type { Leadership, RulerOptions } from './ruler.js';
+export { RulesDirectory, loadRulesDirectory } from './rules-directory.js';
+export type { RulesDirectoryLoad, RulesDirectoryOptions } from './rules-directory.js';
+export { formatProblem, parseRulesFile } from './rules-file.js';
+export type { LocatedProblem, RulesFileResult } from './rules-file.js';
+export type { RulesDocument } from './rules-schema.js';
+export { DEFAULT_RULES_LIMITS } from './rules-limits.js';
+export type { RulesLimits } from './rules-limits.js';
+export type { Rule, RuleGroup } from './rule.js';

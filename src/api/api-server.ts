@@ -7,6 +7,8 @@ import type { HealthMetricNames, TierRetention } from '../core/index.js';
 import { buildHttpServer, healthRoutes } from '../http/index.js';
 import type { ApiKeyVerifier, HttpServerSettings, ReadinessCheck } from '../http/index.js';
 import type { Store } from '../storage/index.js';
+import { alertingRoutes } from '../alerting/index.js';
+import type { AlertingRouteOptions } from '../alerting/index.js';
 import type { ApiMetrics } from './api-metrics.js';
 import { CachedAnswers } from './cached-answers.js';
 import type { QueryCacheOptions } from './cached-answers.js';
@@ -47,6 +49,8 @@ export interface ApiServerOptions {
   readonly dashboardDir?: string;
   /** Silences, notifiers and the record of notifications (`/v1/silences`, ...); absent: no such routes. */
   readonly notifications?: NotificationService;
+  /** The ruler, for the rules and alerts routes (docs/alerting.md); absent: no such routes. */
+  readonly alerting?: AlertingRouteOptions;
 }
 
 /** The query API's HTTP server. */
@@ -96,6 +100,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   await app.register(compareRoutes, rangeReads);
   await app.register(healthScoreRoutes, { ...reads, names: options.healthMetrics ?? DEFAULT_HEALTH_METRICS });
   if (options.notifications) await app.register(notificationRoutes, { notifications: options.notifications });
+  if (options.alerting) await app.register(alertingRoutes, { clock, ...options.alerting });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { role: 'api', checks: options.readiness });
   if (options.dashboardDir !== undefined) await app.register(dashboardRoutes, { dir: options.dashboardDir });

@@ -26,7 +26,15 @@ import {
   streamOptions,
 } from '../api/index.js';
 import { buildMetricsServer, httpServerSettings } from '../http/index.js';
-import { notifySettings, openEmbeddedNotifications } from '../alerting/index.js';
+import {
+  LoggingAlertSink,
+  SqliteAlertStateStore,
+  alertingStateFile,
+  notifySettings,
+  openEmbeddedNotifications,
+  rulesLimits,
+  startAlerting,
+} from '../alerting/index.js';
 import type { NotificationService } from '../alerting/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { FromWorkerThread, ToWorkerThread, WorkerThreadData } from './embedded-worker-thread.js';
@@ -52,6 +60,8 @@ export interface EmbeddedVantage {
     otlpHttp?: number;
     otlpGrpc?: number;
   };
+  /** Reads the rules directory again (SIGHUP). */
+  reloadRules(): Promise<void>;
   /**
    * Drains requests (for at most --shutdown-grace), publishes and writes what is pending, then
    * closes storage.
@@ -100,6 +110,17 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     registry: apiRegistry,
     logger,
   });
+  const alerting = await startAlerting({
+    store,
+    state: new SqliteAlertStateStore(alertingStateFile(config)),
+    sink: new LoggingAlertSink(logger.child({ component: 'alerts' }), notifications),
+    onNotifiers: (notifiers) => notifications.setFileNotifiers(notifiers),
+    logger,
+    registry: apiRegistry,
+    limits: rulesLimits(config),
+    retention: tierRetention(config),
+    rulesDir: config.rulesDir,
+  });
   const api = await buildApiServer({
     logger,
     store,
@@ -114,6 +135,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     dashboardDir: DASHBOARD_DIR,
     notifications,
     http: httpServerSettings(config),
+    alerting: alerting.routes,
     // Tails the log from its end, beside the worker: it commits nothing, so it keeps no record alive.
     stream: streamOptions(
       config,
@@ -150,6 +172,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
   return {
     ports,
     notifications,
+    reloadRules: () => alerting.reload(),
     close: () =>
       (closing ??= (async () => {
         // Every port at once: each stops taking requests, answers those in flight (an ingest
@@ -157,7 +180,9 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
         // once and the rest after --shutdown-grace. Then the pipeline drains as it would anyway.
         worker.closePort();
         await Promise.all([...servers.map((s) => s.close()), otlp.close()]);
-        // Deliveries in flight make their last attempt; what was sent is logged before the store closes.
+        // The ruler stops first, so that nothing is handed to notifications as they close; deliveries
+        // in flight make their last attempt and what was sent is logged before the store closes.
+        await alerting.close();
         await notifications.close();
         await publisher.close();
         await worker.stop();

@@ -41,7 +41,28 @@ addSettingOptions(
   const { startEmbedded } = await import('./embedded.js');
   const vantage = await startEmbedded(config, logger).catch((err: unknown) => exitIfPortTaken(err, config));
   stopOnSignals(logger, 'shutting down: draining requests, flushing, closing storage', () => vantage.close());
+  process.on('SIGHUP', () => {
+    logger.info('SIGHUP: reading the rules directory again');
+    void vantage.reloadRules();
+  });
 });
+
+program
+  .command('rules')
+  .description('Alerting rules')
+  .command('check')
+  .argument('<paths...>', 'rules directories or files')
+  .description(
+    'Check rules files offline, as the ruler would load them; exits 1 with the problems (file:line: field: reason)',
+  )
+  .action(async (paths: string[]) => {
+    const { runRulesCheck } = await import('./rules-check.js');
+    process.exitCode = await runRulesCheck(
+      paths,
+      (line) => process.stdout.write(`${line}\n`),
+      (line) => process.stderr.write(`${line}\n`),
+    );
+  });
 
 program
   .command('send-test-metrics')

@@ -22,6 +22,7 @@ import { FALLBACK_SETTINGS } from '../worker/fallback-settings.js';
 import { BREAKER_SETTINGS, WORKER_SETTINGS } from '../worker/worker-settings.js';
 import { OTLP_SETTINGS } from '../ingest/otlp/otlp-settings.js';
 import { NOTIFY_SETTINGS } from '../alerting/notify/notify-settings.js';
+import { ALERTING_SETTINGS } from '../alerting/alerting-settings.js';
 
 /**
  * Every setting of the Vantage server roles, gathered from the modules' own settings files. The
@@ -45,6 +46,7 @@ export const SETTINGS = {
   ...QUERY_THREAD_SETTINGS,
   ...HEALTH_SCORE_SETTINGS,
   ...NOTIFY_SETTINGS,
+  ...ALERTING_SETTINGS,
   logLevel: LOG_LEVEL_SETTING,
 } as const satisfies Record<string, SettingSpec>;
 

@@ -242,6 +242,23 @@ export const ERRORS = {
     status: 431,
     message: 'The request headers are larger than the server accepts (16 KiB in all)',
   },
+  // Alerting (src/alerting): rules files, the rules API, evaluation.
+  VTG_RULES_INVALID: { status: 400, message: 'The rules are refused: {problem}' },
+  VTG_RULES_GROUP_NOT_FOUND: { status: 404, message: 'No rule group is named {group}' },
+  VTG_RULES_READ_ONLY: {
+    status: 409,
+    message: 'The rule group {group} comes from the rules file {file}: change it there, not through the API',
+  },
+  VTG_RULES_TOO_MANY: {
+    status: 400,
+    message: 'The rules in force would number {count}, over the limit of {limit} (--alert-max-rules)',
+  },
+  VTG_ALERT_TOO_MANY_INSTANCES: {
+    status: 422,
+    message:
+      'The rule returned {count} rows, over the limit of {limit} alert instances per rule (--alert-max-instances-per-rule); the rest were dropped',
+  },
+  VTG_ALERT_EVALUATION_FAILED: { status: 500, message: 'The rule could not be evaluated: {reason}' },
   VTG_PIPELINE_STALLED: {
     status: 503,
     message:

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { ClickHouseNotifyStore } from './clickhouse-notify-store.js';
@@ -7,11 +6,7 @@ import { NotificationService } from './notification-service.js';
 import { createNotifyMetrics } from './notify-metrics.js';
 import type { NotifySettings } from './notify-settings.js';
 import { SqliteNotifyStore } from './sqlite-notify-store.js';
-
-/** The SQLite file of alerting's state in the data directory (the ruler's tables share it). */
-export function alertingDbPath(dataDir: string): string {
-  return join(dataDir, 'alerting.db');
-}
+import { alertingStateFile } from '../alerting-settings.js';
 
 /**
  * Embedded notifications: the store in `<data-dir>/alerting.db`, the metrics on `registry` (the
@@ -25,7 +20,7 @@ export async function openEmbeddedNotifications(options: {
   readonly logger: Logger;
   readonly externalUrl?: string;
 }): Promise<NotificationService> {
-  const store = new SqliteNotifyStore(alertingDbPath(options.dataDir));
+  const store = new SqliteNotifyStore(alertingStateFile(options));
   const service = await NotificationService.open({
     store,
     metrics: createNotifyMetrics(options.registry),
