@@ -61,6 +61,8 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
   await mkdir(config.dataDir, { recursive: true });
   const paths = embeddedPaths(config);
   const log = await SegmentLog.open({ dir: paths.logDir });
+  // Spans have a log of their own (<data-dir>/spans-bus), with its own consumer and backlog.
+  const spanLog = await SegmentLog.open({ dir: paths.spanLogDir });
   // Opened (and migrated) before the worker thread opens it too.
   const store = new SqliteStore({
     path: paths.storeFile,
@@ -77,9 +79,11 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     app: collector,
     otlp,
     publisher,
+    spanPublisher,
   } = await buildCollectorApp(
     config,
     new EmbeddedProducer(log),
+    new EmbeddedProducer(spanLog),
     'embedded',
     logger,
     { bus: () => undefined },
@@ -142,10 +146,10 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
         // once and the rest after --shutdown-grace. Then the pipeline drains as it would anyway.
         worker.closePort();
         await Promise.all([...servers.map((s) => s.close()), otlp.close()]);
-        await publisher.close();
+        await Promise.all([publisher.close(), spanPublisher.close()]);
         await worker.stop();
         await store.close();
-        await log.close();
+        await Promise.all([log.close(), spanLog.close()]);
         logger.info('embedded Vantage stopped');
       })()),
   };

@@ -21,6 +21,7 @@ import { QUERY_THREAD_SETTINGS } from '../storage/sqlite/query-thread-settings.j
 import { FALLBACK_SETTINGS } from '../worker/fallback-settings.js';
 import { BREAKER_SETTINGS, WORKER_SETTINGS } from '../worker/worker-settings.js';
 import { OTLP_SETTINGS } from '../ingest/otlp/otlp-settings.js';
+import { SPAN_SETTINGS } from '../ingest/span-settings.js';
 
 /**
  * Every setting of the Vantage server roles, gathered from the modules' own settings files. The
@@ -31,6 +32,7 @@ export const SETTINGS = {
   ...HTTP_SETTINGS,
   ...COLLECTOR_SETTINGS,
   ...OTLP_SETTINGS,
+  ...SPAN_SETTINGS,
   ...QUERY_API_SETTINGS,
   ...WORKER_SETTINGS,
   ...AUTH_SETTINGS,
