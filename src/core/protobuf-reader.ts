@@ -169,6 +169,17 @@ export class ProtobufReader {
 
   string(): string {
     const { start, end } = this.delimited();
+    // Attribute keys and values are mostly short ASCII: built a byte at a time they cost a fraction
+    // of TextDecoder's call (a tenth of a span's decode went there); anything else goes to it.
+    if (end - start <= SHORT_STRING) {
+      let out = '';
+      for (let i = start; i < end; i++) {
+        const b = this.buf[i] as number;
+        if (b >= 0x80) return textDecoder.decode(this.buf.subarray(start, end));
+        out += String.fromCharCode(b);
+      }
+      return out;
+    }
     return textDecoder.decode(this.buf.subarray(start, end));
   }
 
@@ -243,3 +254,4 @@ export class ProtobufReader {
 }
 
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
+const SHORT_STRING = 48;

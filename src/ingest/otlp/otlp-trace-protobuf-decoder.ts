@@ -196,8 +196,13 @@ function link(r: ProtobufReader): WireLink {
   return { traceId, spanId, attributes };
 }
 
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** An id's bytes as lower-case hex: a table per byte, cheaper for 8 and 16 bytes than a Buffer each. */
 function hex(r: ProtobufReader, tag: number): string {
   expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-  const b = r.bytes();
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  const { start, end } = r.delimited();
+  let out = '';
+  for (let i = start; i < end; i++) out += HEX_BYTE[r.buf[i] as number] as string;
+  return out;
 }

@@ -198,6 +198,23 @@ describe('OTLP trace refusals', () => {
     });
   });
 
+  it('keeps an attribute named __proto__ as an attribute like any other', async () => {
+    const res = await postJson([
+      jsonSpan({
+        attributes: [
+          { key: '__proto__', value: { stringValue: 'x' } },
+          { key: 'a', value: { intValue: '7' } },
+        ],
+      }),
+    ]);
+    expect(res.statusCode).toBe(200);
+    const [span] = published();
+    expect(Object.entries(span?.attributes ?? {})).toEqual([
+      ['__proto__', 'x'],
+      ['a', 7],
+    ]);
+  });
+
   it('answers a body that is not an ExportTraceServiceRequest 400 with the field at fault', async () => {
     const res = await postJson([jsonSpan({ traceId: 42 })]);
     expect(res.statusCode).toBe(400);
