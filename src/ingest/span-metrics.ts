@@ -1,10 +1,9 @@
-import { METRIC_LIMITS, PointColumns } from '../core/index.js';
+import { METRIC_LIMITS, PointColumns, SPAN_METRICS, SPAN_METRIC_TAGS } from '../core/index.js';
 import type { Span } from '../core/index.js';
 import { sanitizeService } from './otlp/otlp-point-writer.js';
 
-/** The two metrics every accepted span counts in, in its own service. */
-export const SPAN_CALLS_METRIC = 'span_calls_total';
-export const SPAN_DURATION_METRIC = 'span_duration_ms';
+export const SPAN_CALLS_METRIC = SPAN_METRICS.calls;
+export const SPAN_DURATION_METRIC = SPAN_METRICS.duration;
 
 interface SeriesMinute {
   readonly calls: number;
@@ -35,7 +34,14 @@ export function spanMetricColumns(spans: readonly Span[]): PointColumns {
     const key = `${service}\u0000${operation}\u0000${span.kind}\u0000${span.status}`;
     let s = series.get(key);
     if (s === undefined) {
-      const labels = ['operation', operation, 'span_kind', span.kind, 'status_code', span.status];
+      const labels = [
+        SPAN_METRIC_TAGS.operation,
+        operation,
+        SPAN_METRIC_TAGS.kind,
+        span.kind,
+        SPAN_METRIC_TAGS.status,
+        span.status,
+      ];
       const field = `${service}/${operation}`;
       s = {
         calls: columns.addSeries(service, SPAN_CALLS_METRIC, 'delta', labels, field),
