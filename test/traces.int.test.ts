@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type * as Http from 'node:http';
@@ -14,6 +14,7 @@ import type { Span } from '../src/core/index.js';
 import { eventually, timeseries } from './support/http.js';
 import type { OtlpFormat } from './support/otlp-sdk.js';
 import { expectedSpan, sdkTracer, traceExporter } from './support/otlp-trace-sdk.js';
+import { VENV_PYTHON } from './support/prometheus-client-app.js';
 import { readSpanLog } from './support/span-log.js';
 import { REPO_ROOT, startVantageProcess } from './support/vantage-process.js';
 import type { VantageProcess } from './support/vantage-process.js';
@@ -197,4 +198,82 @@ describe('a trace across two services instrumented by the OpenTelemetry JS SDK',
     },
     60_000,
   );
+});
+
+describe('a trace from the OpenTelemetry Python SDK', () => {
+  it('reaches the spans bus exactly as the SDK made it, with events, links and status', async () => {
+    const run = spawnSync(
+      VENV_PYTHON,
+      [
+        join(REPO_ROOT, 'test', 'support', 'otel_python_trace_app.py'),
+        `${vantage.otlpHttp}/v1/traces`,
+        KEY,
+        'py-orders',
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    const sent = run.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as Pick<
+            Span,
+            'traceId' | 'spanId' | 'parentSpanId' | 'name' | 'startUnixNano' | 'endUnixNano'
+          >,
+      );
+    expect(sent).toHaveLength(2);
+    const traceId = (sent[0] as { traceId: string }).traceId;
+    const spans = await eventually(
+      async () => {
+        const found = (await readSpanLog(dir)).filter((s) => s.traceId === traceId);
+        return found.length === 2 ? found : undefined;
+      },
+      20_000,
+      `the 2 spans of trace ${traceId}`,
+    );
+    for (const s of sent)
+      expect(spans.find((x) => x.spanId === s.spanId)).toMatchObject({ ...s, service: 'py-orders' });
+    const root = spans.find((s) => s.name === 'POST /orders') as Span;
+    const child = spans.find((s) => s.name === 'charge card') as Span;
+    expect(root).toMatchObject({
+      kind: 'server',
+      parentSpanId: '',
+      attributes: { 'http.request.method': 'POST', 'order.items': 3 },
+    });
+    expect(root.attributes['telemetry.sdk.language']).toBe('python');
+    expect(child).toMatchObject({
+      kind: 'client',
+      parentSpanId: root.spanId,
+      status: 'error',
+      statusMessage: 'card declined',
+      attributes: { 'payment.provider': 'acme', amount: 12.5 },
+      events: [{ name: 'declined', attributes: { code: '51' } }],
+      links: [{ traceId, spanId: root.spanId, attributes: { why: 'retry of' } }],
+    });
+    // Its failed call counts as an error in the service's span metrics.
+    const errors = await eventually(
+      async () => {
+        const series = await timeseries(
+          vantage.api,
+          {
+            service: 'py-orders',
+            metric: 'span_calls_total',
+            from: '-30m',
+            to: '+2m',
+            step: '1m',
+            agg: 'sum',
+            tags: 'status_code:error',
+          },
+          AUTH,
+        ).catch(() => []);
+        const total = series[0]?.points.reduce((sum, [, v]) => sum + v, 0);
+        return total === 1 ? total : undefined;
+      },
+      20_000,
+      'span_calls_total{status_code=error} = 1',
+    );
+    expect(errors).toBe(1);
+  }, 90_000);
 });
