@@ -12,6 +12,7 @@ import { SpanPublisher } from './span-publisher.js';
 
 function setup(bus: BusProducer) {
   const registry = new Registry();
+  const errors = new Map<string, number>();
   const points = new RecordingPointIngest();
   const ingest = new SpanIngest({
     publisher: new SpanPublisher(
@@ -25,9 +26,9 @@ function setup(bus: BusProducer) {
     maxSampleAgeMs: 3_600_000,
     maxFutureSkewMs: 60_000,
     logger: pino({ level: 'silent' }),
-    countError: () => undefined,
+    countError: (code, n) => errors.set(code, (errors.get(code) ?? 0) + n),
   });
-  return { ingest, points, registry };
+  return { ingest, points, registry, errors };
 }
 
 const NOW = Date.now();
@@ -72,10 +73,13 @@ describe('SpanIngest', () => {
     expect(text).toContain('vantage_collector_spans_total{outcome="accepted"} 3');
   });
 
-  it('refuses spans outside the metrics time window with their codes', async () => {
-    const { ingest } = setup(new RecordingProducer());
-    const result = await ingest.submit(decodeTracesJson(body(1), ingest.window(NOW + 7_200_000)), NOW);
-    expect(result.rejected).toBe(1);
+  it('refuses spans outside the metrics time window with their codes, counting every one', async () => {
+    const { ingest, errors } = setup(new RecordingProducer());
+    const result = await ingest.submit(decodeTracesJson(body(30), ingest.window(NOW + 7_200_000)), NOW);
+    expect(result.rejected).toBe(30);
+    // The answer quotes the first 20 reasons; the collector's error counter counts all 30.
+    expect(result.rejections).toHaveLength(20);
     expect(result.rejections[0]?.code).toBe('VTG_INGEST_TIMESTAMP_TOO_OLD');
+    expect(Object.fromEntries(errors)).toEqual({ VTG_INGEST_TIMESTAMP_TOO_OLD: 30 });
   });
 });

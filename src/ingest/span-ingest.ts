@@ -81,9 +81,7 @@ export class SpanIngest {
     };
     if (decoded.rejected > 0) {
       metrics.spans.inc({ outcome: 'rejected' }, decoded.rejected);
-      const byCode = new Map<string, number>();
-      for (const r of decoded.rejections) byCode.set(r.code, (byCode.get(r.code) ?? 0) + 1);
-      for (const [code, n] of byCode) this.options.countError(code, n);
+      for (const [code, n] of decoded.rejectedByCode) this.options.countError(code, n);
     }
     if (decoded.spans.length === 0) return result;
     const waiting = publisher.submit(decoded.spans);

@@ -50,6 +50,8 @@ export interface DecodedSpans {
   rejected: number;
   /** The first MAX_REASONS reasons. */
   readonly rejections: PointRejection[];
+  /** Every refusal counted by its code (the reasons quoted are only the first). */
+  readonly rejectedByCode: Map<ErrorCode, number>;
 }
 
 /** Epoch ms bounds of an acceptable span start: the metrics' --max-sample-age and --max-future-skew. */
@@ -80,7 +82,7 @@ class SpanRefusal extends Error {
  * SPAN_LIMITS). A refused span is counted with its reason; the rest of the request is kept.
  */
 export class OtlpSpanWriter {
-  readonly result: DecodedSpans = { spans: [], rejected: 0, rejections: [] };
+  readonly result: DecodedSpans = { spans: [], rejected: 0, rejections: [], rejectedByCode: new Map() };
   private service = UNKNOWN_SERVICE;
   private resource: [string, string | number | boolean][] = [];
 
@@ -104,6 +106,7 @@ export class OtlpSpanWriter {
     } catch (err) {
       if (!(err instanceof SpanRefusal)) throw err;
       this.result.rejected++;
+      this.result.rejectedByCode.set(err.code, (this.result.rejectedByCode.get(err.code) ?? 0) + 1);
       if (this.result.rejections.length < MAX_REASONS)
         this.result.rejections.push({ code: err.code, field: err.field, message: err.message });
     }
