@@ -15,6 +15,7 @@ import { runSeriesLimitBench, seriesLimitSection } from './series-limit-bench.js
 import { remoteWriteSection } from './remote-write-bench.js';
 import type { ReceiverResult } from './remote-write-bench.js';
 import { otlpSection } from './otlp-bench.js';
+import { spanSection } from './span-bench.js';
 
 /**
  * `npm run bench`: embedded ingestion end to end (202 = durable) and timeseries query latency.
@@ -65,6 +66,12 @@ async function main(): Promise<void> {
     }
     log(`otlp: ${fmt(samples)} samples to Vantage over remote_write and OTLP/HTTP, then VictoriaMetrics`);
     lines.push(...(await otlpSection(shape, log, rw)));
+  }
+
+  if (only === undefined || only === 'spans') {
+    const spans = Number(process.env.BENCH_SPANS ?? 2_000_000);
+    log(`spans: ${fmt(spans)} spans to embedded Vantage over OTLP/HTTP`);
+    lines.push(...(await spanSection({ spans, batch: 1_000, connections: 8 }, log)));
   }
 
   if (only === undefined || only === 'series-limits') {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY_MS, HEALTH_FORMULA_TEXT, addSample, newAggregate } from '../core/index.js';
+import { DAY_MS, HEALTH_FORMULA_TEXT, addSample, canonicalTags, newAggregate } from '../core/index.js';
 import type { Aggregate, HealthScoresResponse, MetricType } from '../core/index.js';
 import { SqliteStore } from '../storage/index.js';
 import { FOREVER, testApiServer } from '../../test/support/test-api-server.js';
@@ -184,5 +184,53 @@ describe('GET /v1/health-scores', () => {
       expect(bad.status, window).toBe(400);
       expect(bad.body.error).toMatchObject({ code: 'VTG_QUERY_INVALID_PARAMETER', field: 'window' });
     }
+  });
+});
+
+describe('health scores of a service that only sends spans', () => {
+  it('scores it from its server spans: span_calls_total and span_duration_ms', async () => {
+    const tags = (kind: string, status: string): string =>
+      canonicalTags({ operation: 'GET /cart', span_kind: kind, status_code: status });
+    const minutes = (from: number, to: number, each: (start: number) => Aggregate[]): Aggregate[] => {
+      const out: Aggregate[] = [];
+      for (let start = from; start < to; start += MINUTE) out.push(...each(start));
+      return out;
+    };
+    const spanAgg = (name: string, type: MetricType, t: string, start: number, values: number[]) => {
+      const a = newAggregate('traced', name, type, t, start);
+      values.forEach((v, i) => addSample(a, v, start + i));
+      return a;
+    };
+    const minute = (latency: number, errors: number) => (start: number) => [
+      spanAgg('span_calls_total', 'counter', tags('server', 'unset'), start, Array(100 - errors).fill(1)),
+      spanAgg('span_duration_ms', 'gauge', tags('server', 'unset'), start, Array(5).fill(latency)),
+      ...(errors > 0
+        ? [
+            spanAgg('span_calls_total', 'counter', tags('server', 'error'), start, Array(errors).fill(1)),
+            spanAgg('span_duration_ms', 'gauge', tags('server', 'error'), start, Array(5).fill(latency)),
+          ]
+        : []),
+      // Its calls out are not its requests: neither counted nor timed.
+      spanAgg('span_calls_total', 'counter', tags('client', 'error'), start, Array(50).fill(1)),
+      spanAgg('span_duration_ms', 'gauge', tags('client', 'error'), start, Array(5).fill(9_999)),
+    ];
+    await store.write(
+      [
+        ...minutes(BASELINE_FROM, WINDOW_FROM, minute(100, 0)),
+        ...minutes(WINDOW_FROM, WINDOW_TO, minute(100, 10)),
+      ],
+      [],
+    );
+    const { status, body } = await get('/v1/health-scores/traced');
+    expect(status).toBe(200);
+    const [score] = body.services;
+    expect(score?.inputs.errorRate).toEqual({ current: 0.1, baseline: 0 });
+    expect(score?.inputs.throughput.current).toBeCloseTo(100 / 60, 12);
+    expect(score?.inputs.latencyP99.ratio).toBeCloseTo(1, 2);
+    expect(score?.reasons).toContain(
+      'scored from span metrics: sends none of http_requests_total, http_errors_total, http_request_duration_ms',
+    );
+    // 10 % of requests failed: the error penalty's maximum, 60 points; latency and throughput as before.
+    expect(score?.score).toBe(40);
   });
 });

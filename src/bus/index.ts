@@ -20,6 +20,11 @@ export type { KafkaConsumerHooks } from './kafka/kafka-consumer.js';
 export { ensureTopic } from './kafka/ensure-topic.js';
 export { requireKafkaClient } from './kafka/rdkafka.js';
 export type { EnsureTopicOptions } from './kafka/ensure-topic.js';
-export { DEFAULT_GROUP_ID, DEFAULT_TOPIC, resolveKafkaBusOptions } from './kafka/kafka-options.js';
+export {
+  DEFAULT_GROUP_ID,
+  DEFAULT_SPANS_TOPIC,
+  DEFAULT_TOPIC,
+  resolveKafkaBusOptions,
+} from './kafka/kafka-options.js';
 export type { KafkaBusOptions, KafkaCompression } from './kafka/kafka-options.js';
-export { kafkaBusOptions } from './kafka/kafka-settings.js';
+export { kafkaBusOptions, kafkaSpansBusOptions } from './kafka/kafka-settings.js';

@@ -58,6 +58,7 @@ async function embeddedServers(settings: { apiKeys?: string; metricsToken?: stri
   const { app: collector, publisher } = await buildCollectorApp(
     config,
     new KeepingProducer(),
+    new KeepingProducer(),
     'embedded',
     logger,
     {},

@@ -8,6 +8,10 @@ import {
   PipelineProgress,
   SampleValidator,
   OtlpReceivers,
+  SpanIngest,
+  SpanPublisher,
+  createSpanIngestMetrics,
+  spanPublisherOptions,
   buildCollectorServer,
   createCollectorIngest,
   createCollectorMetrics,
@@ -31,6 +35,8 @@ export interface CollectorApp {
   /** OTLP/HTTP and OTLP/gRPC, sharing the collector's guard and pipeline; listened on beside `app`. */
   readonly otlp: OtlpReceivers;
   readonly publisher: BatchPublisher;
+  /** The spans' publisher, on their own bus; closed after the servers, like `publisher`. */
+  readonly spanPublisher: SpanPublisher;
 }
 
 export async function buildCollectorApp(
@@ -55,8 +61,11 @@ export async function buildCollectorApp(
     | 'activeSeriesWindow'
     | 'otlpHttpPort'
     | 'otlpGrpcPort'
+    | 'spanBufferMax'
   >,
   producer: BusProducer,
+  /** The spans' bus: the embedded spans log, or the Kafka spans topic. */
+  spanProducer: BusProducer,
   busName: 'embedded' | 'kafka',
   logger: Logger,
   readiness: Record<string, ReadinessCheck>,
@@ -99,14 +108,30 @@ export async function buildCollectorApp(
       logger: logger.child({ component: 'pipeline-progress' }),
     }),
   });
+  const spanPublisher = new SpanPublisher(
+    spanProducer,
+    spanPublisherOptions(config),
+    metrics,
+    `${busName}-spans`,
+  );
+  const spans = new SpanIngest({
+    publisher: spanPublisher,
+    points: ingest.points,
+    metrics: createSpanIngestMetrics(registry),
+    maxSampleAgeMs: limits.maxSampleAgeMs,
+    maxFutureSkewMs: limits.maxFutureSkewMs,
+    logger: logger.child({ component: 'span-ingest' }),
+    countError: (code, n) => metrics.errors.inc({ code }, n),
+  });
   const otlp = await OtlpReceivers.build({
     logger,
     registry,
     metrics,
     ingest,
+    spans,
     ports: otlpPorts(config),
     maxBodyBytes: config.maxBodyBytes,
     http: httpServerSettings(config),
   });
-  return { app, otlp, publisher };
+  return { app, otlp, publisher, spanPublisher };
 }

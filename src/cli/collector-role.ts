@@ -6,6 +6,7 @@ import {
   KafkaProducer,
   ensureTopic,
   kafkaBusOptions,
+  kafkaSpansBusOptions,
   requireKafkaClient,
 } from '../bus/index.js';
 import { buildCollectorApp } from './collector-app.js';
@@ -21,12 +22,22 @@ export async function startCollectorRole(config: RoleConfig, logger: Logger): Pr
   const bus = kafkaBusOptions(config, 'collector');
   const partitions = await ensureTopic(config.kafkaBrokers, config.kafkaTopic, config.kafkaPartitions);
   const producer = await KafkaProducer.connect(bus, config.instanceId);
-  const { app, otlp, publisher } = await buildCollectorApp(
+  // Spans on a topic of their own, created like the metrics topic, keyed by trace id.
+  const spansBus = kafkaSpansBusOptions(config, 'collector');
+  await ensureTopic(config.kafkaBrokers, config.kafkaSpansTopic, config.kafkaPartitions);
+  const spanProducer = await KafkaProducer.connect(spansBus, config.instanceId);
+  const { app, otlp, publisher, spanPublisher } = await buildCollectorApp(
     config,
     producer,
+    spanProducer,
     'kafka',
     logger,
-    { bus: () => (producer.connected ? undefined : `Kafka unreachable (${config.kafkaBrokers.join(',')})`) },
+    {
+      bus: () =>
+        producer.connected && spanProducer.connected
+          ? undefined
+          : `Kafka unreachable (${config.kafkaBrokers.join(',')})`,
+    },
     new ProcessAuth(config),
     new IsolatedKafkaBacklog(bus),
   );
@@ -37,18 +48,21 @@ export async function startCollectorRole(config: RoleConfig, logger: Logger): Pr
   } catch (err) {
     await app.close();
     await otlp.close();
-    await publisher.close();
-    await producer.close(0);
+    await Promise.all([publisher.close(), spanPublisher.close()]);
+    await Promise.all([producer.close(0), spanProducer.close(0)]);
     throw err;
   }
   const port = (app.server.address() as AddressInfo).port;
-  logger.info({ port, ...otlpPorts, topic: config.kafkaTopic, partitions }, 'collector started');
+  logger.info(
+    { port, ...otlpPorts, topic: config.kafkaTopic, spansTopic: config.kafkaSpansTopic, partitions },
+    'collector started',
+  );
   return {
     ports: { collector: port, ...otlpPorts },
     close: async () => {
       await Promise.all([app.close(), otlp.close()]);
-      await publisher.close();
-      await producer.close();
+      await Promise.all([publisher.close(), spanPublisher.close()]);
+      await Promise.all([producer.close(), spanProducer.close()]);
       logger.info('collector stopped');
     },
   };

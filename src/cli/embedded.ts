@@ -78,6 +78,8 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
   await mkdir(config.dataDir, { recursive: true });
   const paths = embeddedPaths(config);
   const log = await SegmentLog.open({ dir: paths.logDir });
+  // Spans have a log of their own (<data-dir>/spans-bus), with its own consumer and backlog.
+  const spanLog = await SegmentLog.open({ dir: paths.spanLogDir });
   // Opened (and migrated) before the worker thread opens it too.
   const store = new SqliteStore({
     path: paths.storeFile,
@@ -94,9 +96,11 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     app: collector,
     otlp,
     publisher,
+    spanPublisher,
   } = await buildCollectorApp(
     config,
     new EmbeddedProducer(log),
+    new EmbeddedProducer(spanLog),
     'embedded',
     logger,
     { bus: () => undefined },
@@ -184,10 +188,10 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
         // in flight make their last attempt and what was sent is logged before the store closes.
         await alerting.close();
         await notifications.close();
-        await publisher.close();
+        await Promise.all([publisher.close(), spanPublisher.close()]);
         await worker.stop();
         await store.close();
-        await log.close();
+        await Promise.all([log.close(), spanLog.close()]);
         logger.info('embedded Vantage stopped');
       })()),
   };

@@ -23,6 +23,7 @@ import { BREAKER_SETTINGS, WORKER_SETTINGS } from '../worker/worker-settings.js'
 import { OTLP_SETTINGS } from '../ingest/otlp/otlp-settings.js';
 import { NOTIFY_SETTINGS } from '../alerting/notify/notify-settings.js';
 import { ALERTING_SETTINGS } from '../alerting/alerting-settings.js';
+import { SPAN_SETTINGS } from '../ingest/span-settings.js';
 
 /**
  * Every setting of the Vantage server roles, gathered from the modules' own settings files. The
@@ -33,6 +34,7 @@ export const SETTINGS = {
   ...HTTP_SETTINGS,
   ...COLLECTOR_SETTINGS,
   ...OTLP_SETTINGS,
+  ...SPAN_SETTINGS,
   ...QUERY_API_SETTINGS,
   ...WORKER_SETTINGS,
   ...AUTH_SETTINGS,

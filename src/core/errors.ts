@@ -67,16 +67,21 @@ export const ERRORS = {
   // OTLP (src/ingest/otlp): what only the OpenTelemetry receivers refuse; the rest as above.
   VTG_OTLP_MALFORMED_REQUEST: {
     status: 400,
-    message: 'The body is not an OTLP ExportMetricsServiceRequest: {reason}',
+    message: 'The body is not an OTLP export request: {reason}',
   },
   VTG_OTLP_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     message: 'Content-Type {type} is not OTLP/HTTP: send application/x-protobuf or application/json',
   },
-  VTG_OTLP_TRACES_NOT_SUPPORTED: {
-    status: 501,
-    message: 'Vantage does not take traces yet: send it metrics only (OTEL_TRACES_EXPORTER=none)',
+  // Traces (src/ingest/otlp): one span refused, listed in partial_success; the rest are kept.
+  VTG_TRACE_INVALID_ID: {
+    status: 400,
+    message: 'The {what} must be {bytes} bytes ({hex} hex digits), not all zero',
   },
+  VTG_TRACE_END_BEFORE_START: { status: 400, message: 'The span ends before it starts' },
+  VTG_TRACE_TOO_MANY: { status: 400, message: 'A span may carry at most {limit} {what}' },
+  VTG_TRACE_TOO_LONG: { status: 400, message: 'The {what} is longer than {limit} characters' },
+  VTG_TRACE_INVALID_SPAN: { status: 400, message: '{reason}' },
   VTG_AUTH_MISSING_KEY: {
     status: 401,
     message: 'An API key is required: send Authorization: Bearer <key> or X-API-Key',

@@ -122,3 +122,4 @@ export {
   spanStartMs,
 } from './span.js';
 export type { Span, SpanAttributes, SpanEvent, SpanKind, SpanLink, SpanStatus } from './span.js';
+export { SPAN_METRICS, SPAN_METRIC_TAGS } from './span-metric-names.js';

@@ -187,7 +187,8 @@ export function cumulativeShardKey(c: CumulativePartial): string {
   return `cumulative-${(h >>> 0) % CUMULATIVE_SHARDS}`;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** The bus's promise, or a rejection after `ms`: the one bound on how long a request waits for the bus. */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no acknowledgement from the bus within ${ms} ms`)), ms);
     promise.then(

@@ -9,9 +9,14 @@ import {
   IngestGuard,
   OtlpGrpcServer,
   OtlpMetricsReceiver,
+  SpanIngest,
+  SpanPublisher,
   buildOtlpHttpServer,
+  createCollectorMetrics,
   createOtlpMetrics,
+  createSpanIngestMetrics,
 } from '../../src/ingest/index.js';
+import { RecordingProducer } from './recording-producer.js';
 import type { PointIngest, PointIngestResult } from '../../src/ingest/index.js';
 
 /**
@@ -40,6 +45,8 @@ export class RecordingPointIngest implements PointIngest {
 
 export interface TestOtlpReceivers {
   readonly ingest: RecordingPointIngest;
+  /** The spans bus: what was published, decodable with decodeSpanBatch. */
+  readonly spanBus: RecordingProducer;
   readonly registry: Registry;
   readonly http: FastifyInstance;
   readonly httpUrl: string;
@@ -55,6 +62,21 @@ export async function startOtlpReceivers(
   const ingest = new RecordingPointIngest();
   const registry = new Registry();
   const logger = pino({ level: 'silent' });
+  const spanBus = new RecordingProducer();
+  const spans = new SpanIngest({
+    publisher: new SpanPublisher(
+      spanBus,
+      { maxPendingSpans: 100_000, timeoutMs: 1_000 },
+      createCollectorMetrics(registry),
+      'test-spans',
+    ),
+    points: ingest,
+    metrics: createSpanIngestMetrics(registry),
+    maxSampleAgeMs: 3_600_000,
+    maxFutureSkewMs: 60_000,
+    logger,
+    countError: () => undefined,
+  });
   const receiver = new OtlpMetricsReceiver({
     guard: new IngestGuard({
       apiKeys: new ApiKeyVerifier(options.apiKeys ?? []),
@@ -62,6 +84,7 @@ export async function startOtlpReceivers(
       clock: Date.now,
     }),
     ingest,
+    spans,
     metrics: createOtlpMetrics(registry),
     countError: () => undefined,
     clock: Date.now,
@@ -85,6 +108,7 @@ export async function startOtlpReceivers(
   const httpPort = typeof address === 'object' && address ? address.port : 0;
   return {
     ingest,
+    spanBus,
     registry,
     http,
     httpUrl: `http://127.0.0.1:${httpPort}`,

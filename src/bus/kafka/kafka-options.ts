@@ -42,6 +42,8 @@ export interface KafkaBusOptions {
 export type KafkaCompression = 'none' | 'gzip' | 'lz4' | 'zstd' | 'snappy';
 
 export const DEFAULT_TOPIC = 'metrics-raw';
+/** The spans' topic: keyed by trace id, so that one trace's spans reach one worker in order. */
+export const DEFAULT_SPANS_TOPIC = 'vantage-spans';
 export const DEFAULT_GROUP_ID = 'vantage-worker';
 
 /** Options with every default filled in. */

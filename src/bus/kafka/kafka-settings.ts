@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { listSchema, positiveIntSchema } from '../../config/setting-spec.js';
 import type { ParsedSettings, SettingSpec } from '../../config/setting-spec.js';
-import { DEFAULT_GROUP_ID, DEFAULT_TOPIC } from './kafka-options.js';
+import { DEFAULT_GROUP_ID, DEFAULT_SPANS_TOPIC, DEFAULT_TOPIC } from './kafka-options.js';
 import type { KafkaBusOptions } from './kafka-options.js';
 
 const brokers = listSchema.pipe(
@@ -12,6 +12,11 @@ const brokers = listSchema.pipe(
     }),
   ),
 );
+
+const topicSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be 1-249 of letters, digits, . _ -');
 
 /**
  * Where Kafka is for the distributed roles, and what this process is called there. Which role
@@ -30,11 +35,15 @@ export const KAFKA_SETTINGS = {
     flag: '--kafka-topic',
     env: 'VANTAGE_KAFKA_TOPIC',
     default: DEFAULT_TOPIC,
-    schema: z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be 1-249 of letters, digits, . _ -'),
+    schema: topicSchema,
     description: 'Kafka topic between collectors and workers',
+  },
+  kafkaSpansTopic: {
+    flag: '--kafka-spans-topic',
+    env: 'VANTAGE_KAFKA_SPANS_TOPIC',
+    default: DEFAULT_SPANS_TOPIC,
+    schema: topicSchema,
+    description: 'Kafka topic of spans between collectors and workers, keyed by trace id',
   },
   kafkaPartitions: {
     flag: '--kafka-partitions',
@@ -78,4 +87,15 @@ export function kafkaBusOptions(
     partitions: values.kafkaPartitions,
     callerWaitMs: values.bufferTimeout,
   };
+}
+
+/**
+ * The spans' Kafka bus: the metrics bus's brokers, client and partitions on a topic of its own, so
+ * spans never queue behind metrics (or the reverse). The span worker consumes it with this too.
+ */
+export function kafkaSpansBusOptions(
+  values: ParsedSettings<typeof KAFKA_SETTINGS> & { readonly bufferTimeout: number },
+  role: 'collector' | 'worker' | 'api',
+): KafkaBusOptions {
+  return { ...kafkaBusOptions(values, role), topic: values.kafkaSpansTopic };
 }

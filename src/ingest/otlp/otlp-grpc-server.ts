@@ -37,10 +37,10 @@ const TRACE_SERVICE: ServiceDefinition = {
 type Call = ServerUnaryCall<Buffer, Buffer>;
 
 /**
- * OTLP/gRPC (4317 by default): MetricsService/Export through the same receiver as OTLP/HTTP, with
- * the status codes the OTLP specification gives (INVALID_ARGUMENT, UNAUTHENTICATED,
- * RESOURCE_EXHAUSTED and UNAVAILABLE with RetryInfo); TraceService/Export is UNIMPLEMENTED with our
- * code until Vantage takes traces. gzip-compressed messages are decompressed by grpc-js.
+ * OTLP/gRPC (4317 by default): MetricsService/Export and TraceService/Export through the same
+ * receiver as OTLP/HTTP, with the status codes the OTLP specification gives (INVALID_ARGUMENT,
+ * UNAUTHENTICATED, RESOURCE_EXHAUSTED and UNAVAILABLE with RetryInfo). gzip-compressed messages
+ * are decompressed by grpc-js.
  */
 export class OtlpGrpcServer {
   private readonly server: Server;
@@ -52,11 +52,10 @@ export class OtlpGrpcServer {
       'grpc.max_receive_message_length': options.maxBodyBytes,
     });
     this.server.addService(METRICS_SERVICE, {
-      Export: (call: Call, done: sendUnaryData<Buffer>) => void this.export(call, done),
+      Export: (call: Call, done: sendUnaryData<Buffer>) => void this.export(call, done, 'metrics'),
     });
     this.server.addService(TRACE_SERVICE, {
-      Export: (_call: Call, done: sendUnaryData<Buffer>) =>
-        this.fail(done, new VantageError('VTG_OTLP_TRACES_NOT_SUPPORTED')),
+      Export: (call: Call, done: sendUnaryData<Buffer>) => void this.export(call, done, 'traces'),
     });
   }
 
@@ -89,13 +88,16 @@ export class OtlpGrpcServer {
     });
   }
 
-  private async export(call: Call, done: sendUnaryData<Buffer>): Promise<void> {
+  private async export(call: Call, done: sendUnaryData<Buffer>, signal: 'metrics' | 'traces'): Promise<void> {
     const { receiver } = this.options;
     try {
       receiver.admit(headersOf(call.metadata), clientIp(call.getPeer()));
-      const result = await receiver.export('protobuf', call.request);
+      const result =
+        signal === 'metrics'
+          ? await receiver.export('protobuf', call.request)
+          : await receiver.exportTraces('protobuf', call.request);
       receiver.metrics.requests.inc({ transport: 'grpc', status: 'OK' });
-      done(null, Buffer.from(exportResponseProtobuf(result)));
+      done(null, Buffer.from(exportResponseProtobuf(result, signal)));
     } catch (err) {
       const coded =
         err instanceof VantageError ? err : new VantageError('VTG_SERVER_INTERNAL_ERROR', { cause: err });

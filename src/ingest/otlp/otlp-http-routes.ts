@@ -25,11 +25,10 @@ const wantsProtobuf = (request: FastifyRequest): boolean =>
   (request.headers['content-type'] ?? '').toLowerCase().startsWith(PROTOBUF);
 
 /**
- * OTLP/HTTP (the OTLP specification's "OTLP/HTTP"): `POST /v1/metrics` in protobuf or JSON,
- * gzipped or not, answered 200 with an ExportMetricsServiceResponse (partial_success when points
- * were refused) once the accepted points are durable; failures as google.rpc.Status in the
- * request's encoding, with Retry-After on 429 and 503. `POST /v1/traces` is refused with a coded
- * 501 before its body is read.
+ * OTLP/HTTP (the OTLP specification's "OTLP/HTTP"): `POST /v1/metrics` and `POST /v1/traces` in
+ * protobuf or JSON, gzipped or not, answered 200 with an Export*ServiceResponse (partial_success
+ * when points or spans were refused) once what was accepted is durable; failures as
+ * google.rpc.Status in the request's encoding, with Retry-After on 429 and 503.
  */
 export const otlpHttpRoutes: FastifyPluginAsync<OtlpHttpRouteOptions> = async (app, options) => {
   const { receiver } = options;
@@ -53,36 +52,32 @@ export const otlpHttpRoutes: FastifyPluginAsync<OtlpHttpRouteOptions> = async (a
     receiver.metrics.requests.inc({ transport: 'http', status: String(reply.statusCode) });
   });
 
-  app.post(
-    '/v1/metrics',
-    {
-      onRequest: async (request) => receiver.admit(request.headers, request.ip),
-      preParsing: async (request, _reply, payload) => gunzipBody(request, payload),
-    },
-    async (request, reply) => {
-      const protobuf = wantsProtobuf(request);
-      const bytes = request.body as Buffer;
-      const body = protobuf ? bytes : parseJson(bytes);
-      const result = await receiver.export(protobuf ? 'protobuf' : 'json', body);
-      if (protobuf) {
-        return reply
-          .code(200)
-          .type(PROTOBUF)
-          .send(Buffer.from(exportResponseProtobuf(result)));
-      }
-      return reply.code(200).type(JSON_TYPE).send(exportResponseJson(result));
-    },
-  );
-
-  app.post(
-    '/v1/traces',
-    {
-      onRequest: async () => {
-        throw new VantageError('VTG_OTLP_TRACES_NOT_SUPPORTED');
+  for (const signal of ['metrics', 'traces'] as const) {
+    app.post(
+      `/v1/${signal}`,
+      {
+        onRequest: async (request) => receiver.admit(request.headers, request.ip),
+        preParsing: async (request, _reply, payload) => gunzipBody(request, payload),
       },
-    },
-    async () => undefined,
-  );
+      async (request, reply) => {
+        const protobuf = wantsProtobuf(request);
+        const bytes = request.body as Buffer;
+        const body = protobuf ? bytes : parseJson(bytes);
+        const format = protobuf ? 'protobuf' : 'json';
+        const result =
+          signal === 'metrics'
+            ? await receiver.export(format, body)
+            : await receiver.exportTraces(format, body);
+        if (protobuf) {
+          return reply
+            .code(200)
+            .type(PROTOBUF)
+            .send(Buffer.from(exportResponseProtobuf(result, signal)));
+        }
+        return reply.code(200).type(JSON_TYPE).send(exportResponseJson(result, signal));
+      },
+    );
+  }
 };
 
 function parseJson(bytes: Buffer): unknown {

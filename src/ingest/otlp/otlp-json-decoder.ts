@@ -204,7 +204,7 @@ function attributes(value: unknown, path: string): string[] {
 }
 
 /** AnyValue as a JSON value, as the protobuf decoder gives it. */
-function anyValue(value: unknown, path: string, depth: number): unknown {
+export function anyValue(value: unknown, path: string, depth: number): unknown {
   if (depth > MAX_VALUE_DEPTH)
     throw new OtlpJsonError(`attribute values nested deeper than ${MAX_VALUE_DEPTH}`, path);
   const v = object(value, path);
@@ -243,18 +243,22 @@ function anyValue(value: unknown, path: string, depth: number): unknown {
 
 // ---- JSON shapes ----
 
-function get(o: Json, camel: string, snake: string): unknown {
+export function get(o: Json, camel: string, snake: string): unknown {
   return o[camel] ?? o[snake];
 }
 
-function object(value: unknown, path: string): Json | undefined {
+export function object(value: unknown, path: string): Json | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) throw new OtlpJsonError('expected an object', path);
   return value as Json;
 }
 
 /** Calls `each` with every element (each an object), its path and index; absent is empty. */
-function list(value: unknown, path: string, each: (item: Json, path: string, index: number) => void): void {
+export function list(
+  value: unknown,
+  path: string,
+  each: (item: Json, path: string, index: number) => void,
+): void {
   if (value === undefined || value === null) return;
   if (!Array.isArray(value)) throw new OtlpJsonError('expected an array', path);
   for (let i = 0; i < value.length; i++) {
@@ -270,7 +274,7 @@ function numbers(value: unknown, path: string, read: (v: unknown, path: string) 
   return value.map((v, i) => read(v, `${path}[${i}]`));
 }
 
-function text(value: unknown, path: string): string {
+export function text(value: unknown, path: string): string {
   if (typeof value !== 'string') throw new OtlpJsonError('expected a string', path);
   return value;
 }
@@ -284,7 +288,7 @@ function boolean(value: unknown, path: string): boolean {
 const INTEGER = /^-?\d+$/;
 
 /** A 64-bit integer as a double (exact to 2^53): a number or decimal text, as the JSON mapping allows. */
-function int64(value: unknown, path: string): number {
+export function int64(value: unknown, path: string): number {
   if (value === undefined) return 0;
   if (typeof value === 'number' && Number.isInteger(value)) return value;
   if (typeof value === 'string' && INTEGER.test(value)) return Number(value);
@@ -327,7 +331,7 @@ function enumeration(value: unknown, path: string): number {
   return int64(value, path);
 }
 
-function hexId(value: unknown, path: string): string {
+export function hexId(value: unknown, path: string): string {
   if (value === undefined || value === null) return '';
   if (typeof value !== 'string' || !/^[0-9a-fA-F]*$/.test(value))
     throw new OtlpJsonError('expected a hex id', path);

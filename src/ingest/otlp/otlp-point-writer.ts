@@ -32,7 +32,7 @@ function sanitizer(allowed: RegExp, first: RegExp): (raw: string) => string {
 // The complements of METRIC_LIMITS' patterns (the tests check the results against them).
 export const sanitizeMetricName = sanitizer(/[^A-Za-z0-9_.:]/g, /^[A-Za-z_]/);
 export const sanitizeTagKey = sanitizer(/[^A-Za-z0-9_.-]/g, /^[A-Za-z_]/);
-const sanitizeService = (raw: string): string =>
+export const sanitizeService = (raw: string): string =>
   raw === '' ? UNKNOWN_SERVICE : raw.replace(/[^A-Za-z0-9_.:/-]/g, '_');
 
 /** A Sum's kind: monotonic sums are counters by temporality; any other sum is a level, a gauge. */

@@ -32,7 +32,7 @@ export function keyValue(r: ProtobufReader, into: string[], depth: number): void
   into.push(key, attributeText(value));
 }
 
-function keyAndValue(r: ProtobufReader, depth: number): [string, unknown] {
+export function keyAndValue(r: ProtobufReader, depth: number): [string, unknown] {
   let key = '';
   let value: unknown = '';
   while (!r.done) {

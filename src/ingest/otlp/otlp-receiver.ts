@@ -5,6 +5,9 @@ import type { IngestGuard } from '../ingest-guard.js';
 import type { PointIngest, PointIngestResult } from '../point-ingest.js';
 import { OtlpJsonError, decodeMetricsJson } from './otlp-json-decoder.js';
 import { decodeMetricsProtobuf } from './otlp-protobuf-decoder.js';
+import type { SpanIngest, SpanIngestResult } from '../span-ingest.js';
+import { decodeTracesJson } from './otlp-trace-json-decoder.js';
+import { decodeTracesProtobuf } from './otlp-trace-protobuf-decoder.js';
 
 export type OtlpTransport = 'http' | 'grpc';
 
@@ -28,6 +31,8 @@ export interface OtlpReceiverOptions {
   /** The collector's one guard: API keys and rate limits across every protocol. */
   readonly guard: IngestGuard;
   readonly ingest: PointIngest;
+  /** Where spans go: the spans bus, and their metrics into `ingest`. */
+  readonly spans: SpanIngest;
   readonly metrics: OtlpMetrics;
   /** Counts each refusal by code, beside the collector's other refusals. */
   readonly countError: (err: VantageError) => void;
@@ -35,7 +40,7 @@ export interface OtlpReceiverOptions {
 }
 
 /**
- * What an OTLP metrics export does, whatever carried it (HTTP or gRPC): the guard, then decoding
+ * What an OTLP export (metrics or traces) does, whatever carried it (HTTP or gRPC): the guard, then decoding
  * into PointColumns, then the ingest pipeline, which answers once the accepted points are durable.
  * Transports only translate requests in and answers out.
  */
@@ -61,6 +66,22 @@ export class OtlpMetricsReceiver {
       throw malformed(err);
     }
     return this.options.ingest.submit(columns, this.options.clock());
+  }
+
+  /** The same for an ExportTraceServiceRequest: resolves once the accepted spans are durable. */
+  async exportTraces(format: 'protobuf' | 'json', body: Uint8Array | unknown): Promise<SpanIngestResult> {
+    const now = this.options.clock();
+    const window = this.options.spans.window(now);
+    let decoded;
+    try {
+      decoded =
+        format === 'protobuf'
+          ? decodeTracesProtobuf(body as Uint8Array, window)
+          : decodeTracesJson(body, window);
+    } catch (err) {
+      throw malformed(err);
+    }
+    return this.options.spans.submit(decoded, now);
   }
 
   refused(err: VantageError): void {

@@ -210,12 +210,11 @@ describe('OTLP/HTTP answers', () => {
     expect(bad.json().error.code).toBe('VTG_OTLP_MALFORMED_REQUEST');
   });
 
-  it('answers another content type 415 and traces 501, each coded', async () => {
-    const text = await post('x', 'text/plain');
-    expect([text.statusCode, text.json().error.code]).toEqual([415, 'VTG_OTLP_UNSUPPORTED_MEDIA_TYPE']);
-    const traces = await post(new Uint8Array(), 'application/x-protobuf', {}, '/v1/traces');
-    expect(traces.statusCode).toBe(501);
-    expect(readStatus(traces.rawPayload).message).toMatch(/^VTG_OTLP_TRACES_NOT_SUPPORTED/);
+  it('answers another content type 415, coded, on metrics and traces alike', async () => {
+    for (const path of ['/v1/metrics', '/v1/traces']) {
+      const text = await post('x', 'text/plain', {}, path);
+      expect([text.statusCode, text.json().error.code]).toEqual([415, 'VTG_OTLP_UNSUPPORTED_MEDIA_TYPE']);
+    }
   });
 
   it('answers an overloaded pipeline 503 with Retry-After and RetryInfo', async () => {
@@ -292,14 +291,14 @@ describe('OTLP/gRPC status codes', () => {
     expect(retrySeconds(readStatus(details).details['type.googleapis.com/google.rpc.RetryInfo'])).toBe(2);
   });
 
-  it('answers UNIMPLEMENTED for traces and RESOURCE_EXHAUSTED past the message limit', async () => {
-    const traces = await rawGrpcCall(receivers.grpcAddress, TRACES_EXPORT, new Uint8Array(), withKey());
-    expect(traces.error?.code).toBe(status.UNIMPLEMENTED);
+  it('answers RESOURCE_EXHAUSTED past the message limit, for traces as for metrics', async () => {
     const big = new ProtobufWriter().bytesField(1, new Uint8Array(2048)).finish();
     const tooBig = await rawGrpcCall(receivers.grpcAddress, METRICS_EXPORT, big, withKey());
     expect(tooBig.error?.code).toBe(status.RESOURCE_EXHAUSTED);
     // Gzipped to a few bytes: the limit holds after decompression.
     const bomb = await rawGrpcCall(receivers.grpcAddress, METRICS_EXPORT, big, withKey(), true);
     expect(bomb.error?.code).toBe(status.RESOURCE_EXHAUSTED);
+    const traces = await rawGrpcCall(receivers.grpcAddress, TRACES_EXPORT, big, withKey());
+    expect(traces.error?.code).toBe(status.RESOURCE_EXHAUSTED);
   });
 });

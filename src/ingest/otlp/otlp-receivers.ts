@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { HttpServerSettings } from '../../http/index.js';
 import type { CollectorIngest } from '../collector-server.js';
 import type { CollectorMetrics } from '../collector-metrics.js';
+import type { SpanIngest } from '../span-ingest.js';
 import { OtlpGrpcServer } from './otlp-grpc-server.js';
 import { buildOtlpHttpServer } from './otlp-http-server.js';
 import { OtlpMetricsReceiver, createOtlpMetrics } from './otlp-receiver.js';
@@ -17,6 +18,8 @@ export interface OtlpReceiversOptions {
   readonly metrics: CollectorMetrics;
   /** The collector's guard and point pipeline, shared with its other ways in. */
   readonly ingest: CollectorIngest;
+  /** Spans: to their own bus, their metrics into `ingest.points`. */
+  readonly spans: SpanIngest;
   readonly ports: OtlpPorts;
   readonly maxBodyBytes: number;
   readonly http: HttpServerSettings;
@@ -44,6 +47,7 @@ export class OtlpReceivers {
     const receiver = new OtlpMetricsReceiver({
       guard: options.ingest.guard,
       ingest: options.ingest.points,
+      spans: options.spans,
       metrics: createOtlpMetrics(options.registry),
       countError: (err) => options.metrics.errors.inc({ code: err.code }),
       clock: options.clock ?? Date.now,

@@ -1,12 +1,25 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ProtobufWriter, errorBody } from '../../core/index.js';
 import type { ErrorBody, VantageError } from '../../core/index.js';
-import type { PointIngestResult } from '../point-ingest.js';
+import type { PointRejection } from '../../core/index.js';
+
+/** What an export's answer reports: how many items (points or spans) were refused, and why. */
+export interface ExportOutcome {
+  readonly rejected: number;
+  readonly rejections: readonly PointRejection[];
+}
+
+/** What the refused items are called in the answer: OTLP names the count field after them. */
+export type ExportSignal = 'metrics' | 'traces';
+const REFUSED: Record<ExportSignal, { json: string; text: string }> = {
+  metrics: { json: 'rejectedDataPoints', text: 'data points' },
+  traces: { json: 'rejectedSpans', text: 'spans' },
+};
 
 /*
  * What the OTLP receivers answer, as the OTLP specification (otlp.md, "OTLP/HTTP Response" and
- * "OTLP/gRPC Response") says: ExportMetricsServiceResponse with partial_success when some points
- * were refused; on failure google.rpc.Status, with RetryInfo when a retry can succeed (senders wait
+ * "OTLP/gRPC Response") says: ExportMetricsServiceResponse (ExportTraceServiceResponse) with
+ * partial_success when some points (spans) were refused; on failure google.rpc.Status, with RetryInfo when a retry can succeed (senders wait
  * its delay) and ErrorInfo carrying our VTG_ code, so the reason stays machine-readable.
  */
 
@@ -14,31 +27,39 @@ import type { PointIngestResult } from '../point-ingest.js';
 const QUOTED_REJECTIONS = 5;
 
 /** The sender's log line for a partial success: how many, and the first reasons with their fields. */
-export function partialSuccessMessage(result: PointIngestResult): string {
+export function partialSuccessMessage(result: ExportOutcome, signal: ExportSignal = 'metrics'): string {
   const quoted = result.rejections
     .slice(0, QUOTED_REJECTIONS)
     .map((r) => `${r.code} at ${r.field}: ${r.message}`)
     .join('; ');
   const more = result.rejections.length > QUOTED_REJECTIONS ? '; ...' : '';
-  return `${result.rejected} data points rejected: ${quoted}${more}`;
+  return `${result.rejected} ${REFUSED[signal].text} rejected: ${quoted}${more}`;
 }
 
-/** ExportMetricsServiceResponse: partial_success = 1 { rejected_data_points = 1, error_message = 2 }. */
-export function exportResponseProtobuf(result: PointIngestResult): Uint8Array {
+/**
+ * ExportMetricsServiceResponse: partial_success = 1 { rejected_data_points = 1, error_message = 2 };
+ * ExportTraceServiceResponse the same with rejected_spans = 1.
+ */
+export function exportResponseProtobuf(result: ExportOutcome, signal: ExportSignal = 'metrics'): Uint8Array {
   const w = new ProtobufWriter();
   if (result.rejected > 0) {
-    w.messageField(1, (p) => p.varintField(1, result.rejected).stringField(2, partialSuccessMessage(result)));
+    w.messageField(1, (p) =>
+      p.varintField(1, result.rejected).stringField(2, partialSuccessMessage(result, signal)),
+    );
   }
   return w.finish();
 }
 
 /** The same in the JSON mapping (int64 as a decimal string). */
-export function exportResponseJson(result: PointIngestResult): Record<string, unknown> {
+export function exportResponseJson(
+  result: ExportOutcome,
+  signal: ExportSignal = 'metrics',
+): Record<string, unknown> {
   if (result.rejected === 0) return {};
   return {
     partialSuccess: {
-      rejectedDataPoints: String(result.rejected),
-      errorMessage: partialSuccessMessage(result),
+      [REFUSED[signal].json]: String(result.rejected),
+      errorMessage: partialSuccessMessage(result, signal),
     },
   };
 }
@@ -48,7 +69,6 @@ export function exportResponseJson(result: PointIngestResult): Record<string, un
  * retry exactly what a retry can fix (UNAVAILABLE always; RESOURCE_EXHAUSTED only with RetryInfo).
  */
 export function grpcStatusOf(err: VantageError): GrpcStatus {
-  if (err.code === 'VTG_OTLP_TRACES_NOT_SUPPORTED') return GrpcStatus.UNIMPLEMENTED;
   switch (err.statusCode) {
     case 401:
       return GrpcStatus.UNAUTHENTICATED;

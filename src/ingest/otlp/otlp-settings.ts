@@ -24,14 +24,14 @@ export const OTLP_SETTINGS = {
     env: 'VANTAGE_OTLP_HTTP_PORT',
     default: '4318',
     schema: otlpPortSchema,
-    description: 'OTLP/HTTP port (POST /v1/metrics, protobuf or JSON); `off` disables it',
+    description: 'OTLP/HTTP port (POST /v1/metrics, POST /v1/traces; protobuf or JSON); `off` disables it',
   },
   otlpGrpcPort: {
     flag: '--otlp-grpc-port',
     env: 'VANTAGE_OTLP_GRPC_PORT',
     default: '4317',
     schema: otlpPortSchema,
-    description: 'OTLP/gRPC port (MetricsService/Export); `off` disables it',
+    description: 'OTLP/gRPC port (MetricsService/Export, TraceService/Export); `off` disables it',
   },
 } as const satisfies Record<string, SettingSpec>;
 

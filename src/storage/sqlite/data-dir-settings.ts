@@ -13,10 +13,18 @@ export const DATA_DIR_SETTINGS = {
   },
 } as const satisfies Record<string, SettingSpec>;
 
-/** The SQLite file and the log's directory inside the data directory. */
+/**
+ * The SQLite file and the logs' directories inside the data directory: the metrics' bus (`bus`)
+ * and the spans' (`spans-bus`), a log of its own so that each has its own consumer and backlog.
+ */
 export function embeddedPaths(values: { readonly dataDir: string }): {
   readonly storeFile: string;
   readonly logDir: string;
+  readonly spanLogDir: string;
 } {
-  return { storeFile: join(values.dataDir, 'vantage.db'), logDir: join(values.dataDir, 'bus') };
+  return {
+    storeFile: join(values.dataDir, 'vantage.db'),
+    logDir: join(values.dataDir, 'bus'),
+    spanLogDir: join(values.dataDir, 'spans-bus'),
+  };
 }

@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readSpanLog } from '../test/support/span-log.js';
+import { send } from './remote-write-bench.js';
+import { DISTINCT_BODIES, buildSpanLoad } from './span-load.js';
+import type { SpanShape } from './span-load.js';
+import { fmt, startServer } from './support.js';
+
+/*
+ * OTLP/HTTP protobuf span ingest into embedded Vantage: 200 = the spans are durable in the spans
+ * log (and their span metrics in the metrics log). The issue's target: 100,000 spans/s on 2 cores.
+ * Afterwards the spans log is read back, to check that every acknowledged span is in it.
+ */
+export async function spanSection(shape: SpanShape, log: (s: string) => void): Promise<string[]> {
+  const t0 = performance.now();
+  const load = buildSpanLoad(shape);
+  const spans = load.samplesPerBody.reduce((a, b) => a + b, 0);
+  log(
+    `spans: ${fmt(load.bodies.length)} bodies, ${fmt(spans)} spans (${fmt(load.bytes / 2 ** 20)} MiB) encoded in ${fmt((performance.now() - t0) / 1000)} s`,
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'vantage-bench-spans-'));
+  const server = await startServer(dir);
+  const load0 = loadavg();
+  try {
+    const headers = { 'content-type': 'application/x-protobuf' };
+    const r = await send(
+      server.otlpHttp,
+      '/v1/traces',
+      server.child.pid as number,
+      load,
+      shape.connections,
+      headers,
+    );
+    if (r.errors > 0) log(`  spans: ${r.errors} errors, last: ${r.lastError}`);
+    const load1 = loadavg();
+    const inLog = (await readSpanLog(dir)).length;
+    return [
+      '### OTLP/HTTP span ingest (embedded; 200 = durable in the spans log)',
+      '',
+      `Load: ${fmt(spans)} spans in traces of 10-50 spans over 5 services, 10 attributes per span (plus 2 of the resource), ${fmt(load.bytes / load.bodies.length / 1024)} KiB a body of about ${fmt(shape.batch)} spans, protobuf, ${DISTINCT_BODIES} distinct bodies pre-encoded and sent in turn, ${shape.connections} connections, to \`POST /v1/traces\`. Every span also counts in \`span_calls_total\` and \`span_duration_ms\`. Load average ${fmt(load0[0] ?? 0, 2)} before, ${fmt(load1[0] ?? 0, 2)} after.`,
+      '',
+      '| spans/s acknowledged | CPU s | cores busy | errors | p99 ms | spans in the log / acknowledged |',
+      '|---|---|---|---|---|---|',
+      `| ${fmt(r.samples / r.seconds, 0)} | ${fmt(r.cpuSeconds)} | ${fmt(r.cpuSeconds / r.seconds, 2)} | ${r.errors} | ${fmt(r.p99Ms)} | ${fmt(inLog)} / ${fmt(r.samples)} |`,
+      '',
+    ];
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,81 @@
+import { METRIC_LIMITS, PointColumns, SPAN_METRICS, SPAN_METRIC_TAGS } from '../core/index.js';
+import type { Span } from '../core/index.js';
+import { sanitizeService } from './otlp/otlp-point-writer.js';
+
+export const SPAN_CALLS_METRIC = SPAN_METRICS.calls;
+export const SPAN_DURATION_METRIC = SPAN_METRICS.duration;
+
+interface SeriesMinute {
+  readonly calls: number;
+  readonly duration: number;
+  /** The span its exemplar links to: the slowest failed one, else the slowest. */
+  best: Span | undefined;
+  bestMs: number;
+  bestFailed: boolean;
+  minuteStart: number;
+}
+
+/**
+ * A request's spans as points of two ordinary metrics of their services, for the collector's point
+ * pipeline: `span_calls_total` (a delta counter, 1 per span) and `span_duration_ms` (a gauge, the
+ * span's duration, so percentiles come from its sketch), tagged `operation` (the span's name),
+ * `span_kind` and `status_code` (unset, ok, error), at the span's start. Each series-minute of the
+ * request gets one exemplar on both metrics, linking to its slowest failed span, else its slowest:
+ * the span worth opening from a chart. The exemplar rule (src/core/exemplar.ts) then keeps the
+ * latest few per series-minute across requests.
+ */
+export function spanMetricColumns(spans: readonly Span[]): PointColumns {
+  const columns = new PointColumns();
+  const series = new Map<string, SeriesMinute>();
+  const minutes = new Map<string, SeriesMinute>();
+  for (const span of spans) {
+    const service = sanitizeService(span.service);
+    const operation = span.name.slice(0, METRIC_LIMITS.tagValueMaxLength);
+    const key = `${service}\u0000${operation}\u0000${span.kind}\u0000${span.status}`;
+    let s = series.get(key);
+    if (s === undefined) {
+      const labels = [
+        SPAN_METRIC_TAGS.operation,
+        operation,
+        SPAN_METRIC_TAGS.kind,
+        span.kind,
+        SPAN_METRIC_TAGS.status,
+        span.status,
+      ];
+      const field = `${service}/${operation}`;
+      s = {
+        calls: columns.addSeries(service, SPAN_CALLS_METRIC, 'delta', labels, field),
+        duration: columns.addSeries(service, SPAN_DURATION_METRIC, 'gauge', labels, field),
+        best: undefined,
+        bestMs: 0,
+        bestFailed: false,
+        minuteStart: 0,
+      };
+      series.set(key, s);
+    }
+    const startMs = Number(BigInt(span.startUnixNano) / 1_000_000n);
+    const durationMs = Number(BigInt(span.endUnixNano) - BigInt(span.startUnixNano)) / 1e6;
+    columns.addPoint(s.calls, startMs, 1);
+    columns.addPoint(s.duration, startMs, durationMs);
+    const minuteStart = startMs - (startMs % 60_000);
+    const minuteKey = `${key}\u0000${minuteStart}`;
+    let m = minutes.get(minuteKey);
+    if (m === undefined) {
+      m = { ...s, best: undefined, bestMs: -1, bestFailed: false, minuteStart };
+      minutes.set(minuteKey, m);
+    }
+    const failed = span.status === 'error';
+    if ((failed && !m.bestFailed) || (failed === m.bestFailed && durationMs > m.bestMs)) {
+      m.best = span;
+      m.bestMs = durationMs;
+      m.bestFailed = failed;
+    }
+  }
+  for (const m of minutes.values()) {
+    const span = m.best as Span;
+    const t = Number(BigInt(span.startUnixNano) / 1_000_000n);
+    columns.addExemplar(m.calls, t, 1, span.traceId, span.spanId);
+    columns.addExemplar(m.duration, t, m.bestMs, span.traceId, span.spanId);
+  }
+  return columns;
+}
