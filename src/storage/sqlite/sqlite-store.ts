@@ -16,6 +16,7 @@ import type { Checkpoint, DeadLetter, SavedPosition, WriteReport } from '../stor
 import { DEAD_LETTER_TABLE, POSITION_TABLE, aggregateValues, migrate, tierTable } from './schema.js';
 import { isRecordError, readDeadLetters } from './dead-letter-table.js';
 import { ExemplarTable, readExemplars } from './exemplar-table.js';
+import { MetricRollup } from './metric-rollup.js';
 import { SeriesCatalog } from './series-catalog.js';
 import { openDatabase } from './sqlite-connection.js';
 import { SqliteReads, answerRead, decodeBucketGroups } from './sqlite-reads.js';
@@ -60,6 +61,7 @@ export class SqliteStore implements contract.Store {
   private readonly reads: SqliteReads;
   private readonly queryThreads: QueryThreadPool<ReadRequest, ReadAnswer<ReadRequest>> | undefined;
   private readonly catalog: SeriesCatalog;
+  private readonly rollup: MetricRollup;
   private readonly exemplarTable: ExemplarTable;
   private readonly upserts: Statement[];
   private readonly touchMetric: Statement;
@@ -76,6 +78,7 @@ export class SqliteStore implements contract.Store {
     const answerLimits = options.answerLimits ?? DEFAULT_ANSWER_LIMITS;
     this.reads = new SqliteReads(this.reader, answerLimits);
     this.catalog = new SeriesCatalog(this.writer);
+    this.rollup = new MetricRollup(this.writer);
     this.exemplarTable = new ExemplarTable(this.writer, this.catalog);
     this.upserts = TIERS.map((t) =>
       this.writer.prepare(`
@@ -202,6 +205,10 @@ export class SqliteStore implements contract.Store {
         upsert.run(metricId, start, seriesId, ...aggregateValues(a, sketchOf(a)));
       }
     }
+    this.rollup.add(
+      aggregates,
+      ids.map((id) => id.metricId),
+    );
     for (const [metricId, ts] of lastSeen) this.touchMetric.run(ts, metricId);
   }
 
@@ -304,6 +311,7 @@ export class SqliteStore implements contract.Store {
       let n = 0;
       this.writer.transaction(() => {
         for (const id of metricIds) n += del.run(id, cutoff).changes;
+        this.rollup.applyRetention(tier.name, metricIds, cutoff);
       })();
       deletedRows[tier.name] = n;
     }
