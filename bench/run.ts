@@ -8,6 +8,7 @@ import { runDistributedBench, services } from './distributed-bench.js';
 import { runClickHouseStorageBench } from './clickhouse-storage-bench.js';
 import { runVqlBench } from './vql-bench.js';
 import { runDashboardBench } from './dashboard-bench.js';
+import { runUncachedQueryBench } from './uncached-query-bench.js';
 import { streamBenchSection } from './stream-bench.js';
 import { runBrowserBench } from './browser-bench.js';
 import { fmt, startServer } from './support.js';
@@ -161,6 +162,16 @@ async function main(): Promise<void> {
       `dashboard: 50 clients, 1,000 series x 24 h, SQLite and ClickHouse, cache off and on (${seconds} s each)`,
     );
     lines.push(...(await runDashboardBench(seconds, log)));
+  }
+
+  if (only === undefined || only === 'uncached') {
+    const rounds = Number(process.env.BENCH_UNCACHED_ROUNDS ?? 15);
+    if ((process.env.BENCH_UNCACHED_STORES ?? 'sqlite,clickhouse').includes('clickhouse'))
+      process.env.CLICKHOUSE_URL = services().clickhouse;
+    log(
+      `uncached: the dashboard's questions one at a time, cache off, SQLite and ClickHouse (${rounds} rounds)`,
+    );
+    lines.push(...(await runUncachedQueryBench(rounds, log)));
   }
 
   if (only === undefined || only === 'stream') {

@@ -33,6 +33,7 @@ export type {
   FilterField,
   GroupKey,
   LogicalPlan,
+  ScanPiece,
   OutputColumn,
   PlanAggregate,
   PlanGroupKey,

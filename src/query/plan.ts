@@ -84,11 +84,27 @@ export interface ValidatedQuery {
   readonly notices: readonly string[];
 }
 
+/** A part of the scanned range, [from, to), held exactly by the rows of one tier. */
+export interface ScanPiece {
+  readonly tier: Tier;
+  readonly from: number;
+  readonly to: number;
+}
+
 /** A validated query bound to storage: which tier to read and which bucket starts. */
 export interface LogicalPlan extends ValidatedQuery {
+  /** The one tier that holds the whole scan exactly (the finest of `pieces`). */
   readonly tier: Tier;
   /** Bucket starts read, [from, to): the time range widened to whole steps (or whole minutes). */
   readonly scan: { readonly from: number; readonly to: number };
+  /**
+   * The scan cut at the bucket edges of coarser tiers, in time order, each piece read from the
+   * coarsest tier that holds it exactly: a 24 h query starting mid-hour reads two edges from the
+   * 1-minute or 5-minute tier and the hours between from the hourly one. Without a time_bucket
+   * only; otherwise one piece, `tier` over `scan`. A store may read either: the answers are the
+   * same, since every stored aggregate merges exactly.
+   */
+  readonly pieces: readonly ScanPiece[];
   /** The seconds a rate() is per: the step, or the scanned range when there is no time_bucket. */
   readonly rateSeconds: number;
   /** True when an ORDER BY key can only be computed after the query (a percentile from a sketch). */

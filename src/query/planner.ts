@@ -1,5 +1,6 @@
-import { MINUTE_MS, chooseTier, floorTo, type TierRetention } from '../core/index.js';
-import type { LogicalPlan, ValidatedQuery } from './plan.js';
+import { MINUTE_MS, TIERS, chooseTier, floorTo } from '../core/index.js';
+import type { Tier, TierRetention } from '../core/index.js';
+import type { LogicalPlan, ScanPiece, ValidatedQuery } from './plan.js';
 
 export interface PlanOptions {
   /** Epoch ms; the same now the query was validated with. */
@@ -33,13 +34,45 @@ export function planQuery(query: ValidatedQuery, options: PlanOptions): LogicalP
     const fn = query.aggregates.find((a) => a.id === id)?.fn;
     return fn === 'p50' || fn === 'p90' || fn === 'p95' || fn === 'p99';
   });
+  const whole: ScanPiece[] = [{ tier, from, to }];
+  const retention = options.retention ?? KEEP_FOREVER;
+  // With a step every tier that divides it divides the ends too: nothing coarser answers exactly.
+  const pieces =
+    query.stepMs === undefined ? (splitScan(from, to, TIERS, options.now, retention) ?? whole) : whole;
   return {
     ...query,
     tier,
     scan: { from, to },
+    pieces,
     rateSeconds: (query.stepMs ?? to - from) / 1000,
     sortAfterQuery,
   };
+}
+
+/**
+ * [from, to) as pieces each read from the coarsest of `tiers` whose whole buckets it covers and
+ * whose retention still holds it; undefined when some part has no such tier.
+ */
+function splitScan(
+  from: number,
+  to: number,
+  tiers: readonly Tier[],
+  now: number,
+  retention: TierRetention,
+): ScanPiece[] | undefined {
+  if (from >= to) return [];
+  for (let i = tiers.length - 1; i >= 0; i--) {
+    const tier = tiers[i] as Tier;
+    const start = ceilTo(from, tier.resolutionMs);
+    const end = floorTo(to, tier.resolutionMs);
+    if (start >= end || start < now - retention[tier.name]) continue;
+    const finer = tiers.slice(0, i);
+    const before = splitScan(from, start, finer, now, retention);
+    const after = splitScan(end, to, finer, now, retention);
+    if (before === undefined || after === undefined) return undefined;
+    return [...before, { tier, from: start, to: end }, ...after];
+  }
+  return undefined;
 }
 
 function ceilTo(t: number, step: number): number {

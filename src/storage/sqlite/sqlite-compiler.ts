@@ -80,15 +80,16 @@ export function compileSqlite(plan: LogicalPlan): CompiledSql {
   }
   if (sketches) select.push('min(a.min) AS qmin', 'max(a.max) AS qmax');
 
-  const where = [`a.start >= ${bind(plan.scan.from)}`, `a.start < ${bind(plan.scan.to)}`];
+  const from = scanSql(plan, bind);
+  const where = [...from.where];
   if (plan.filter) where.push(filterSql(plan.filter, bind));
 
   const lines = [
     `SELECT ${select.join(', ')}`,
-    `FROM ${tierTable(plan.tier.name)} AS a`,
+    `FROM ${from.table} AS a`,
     'JOIN series AS s ON s.id = a.series_id',
     'JOIN metric AS m ON m.id = s.metric_id',
-    `WHERE ${where.join(' AND ')}`,
+    ...(where.length > 0 ? [`WHERE ${where.join(' AND ')}`] : []),
   ];
   if (plan.groupKeys.length > 0) lines.push(`GROUP BY ${plan.groupKeys.map((k) => k.id).join(', ')}`);
   if (!plan.sortAfterQuery) {
@@ -103,6 +104,67 @@ export function compileSqlite(plan: LogicalPlan): CompiledSql {
     sketchBounds: sketches ? { min: 'qmin', max: 'qmax' } : undefined,
     sortedAndLimited: !plan.sortAfterQuery,
   };
+}
+
+/** The columns every tier table has, in their order (./schema.ts). */
+const TIER_COLUMNS = 'metric_id, start, series_id, count, sum, min, max, last, last_ts, sketch';
+
+/**
+ * The openings of the sub-SELECTs the compiled text may hold besides its own: fixed text, so the
+ * fuzz test can tell them from anything a query could smuggle in.
+ */
+export const SQLITE_SUBQUERIES = ['SELECT m.id FROM metric AS m', `SELECT ${TIER_COLUMNS} FROM`] as const;
+
+/**
+ * The rows the plan reads, as a table (one tier table, or the union of its pieces) and the
+ * conditions on it. Each piece reads its tier's B-tree by (metric_id, start): the metrics the
+ * filter can name are looked up first, so no tier table is ever scanned whole.
+ */
+function scanSql(
+  plan: LogicalPlan,
+  bind: (v: SqlParam) => string,
+): { readonly table: string; readonly where: readonly string[] } {
+  const metricFilter = metricOnlyConjuncts(plan.filter);
+  const metrics = (): string => {
+    const where = metricFilter.map((f) => filterSql(f, bind));
+    return `(${SQLITE_SUBQUERIES[0]}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''})`;
+  };
+  const pieces = plan.pieces.length > 0 ? plan.pieces : [{ tier: plan.tier, ...plan.scan }];
+  if (pieces.length === 1) {
+    const piece = pieces[0] as (typeof pieces)[number];
+    const inMetrics = `a.metric_id IN ${metrics()}`;
+    return {
+      table: tierTable(piece.tier.name),
+      where: [inMetrics, `a.start >= ${bind(piece.from)}`, `a.start < ${bind(piece.to)}`],
+    };
+  }
+  const arms = pieces.map(
+    (p) =>
+      `${SQLITE_SUBQUERIES[1]} ${tierTable(p.tier.name)} WHERE metric_id IN ${metrics()} AND start >= ${bind(p.from)} AND start < ${bind(p.to)}`,
+  );
+  return { table: `(${arms.join(' UNION ALL ')})`, where: [] };
+}
+
+/**
+ * The top-level AND terms of a filter that test only the service and metric name: the metric
+ * table alone answers them, before any aggregate row is read.
+ */
+function metricOnlyConjuncts(f: Filter | undefined): Filter[] {
+  if (f === undefined) return [];
+  const terms = f.kind === 'and' ? f.operands : [f];
+  return terms.filter(namesMetricsOnly);
+}
+
+function namesMetricsOnly(f: Filter): boolean {
+  switch (f.kind) {
+    case 'and':
+    case 'or':
+      return f.operands.every(namesMetricsOnly);
+    case 'not':
+      return namesMetricsOnly(f.operand);
+    default:
+      return f.field.kind === 'service' || f.field.kind === 'metric';
+  }
 }
 
 function keySql(key: GroupKey, bind: (v: SqlParam) => string): string {

@@ -11,7 +11,7 @@ import type {
   PageRequest,
   ServiceSummary,
 } from '../store.js';
-import { tierTable } from './schema.js';
+import { rollupTable, tierTable } from './schema.js';
 import { compileSqlite } from './sqlite-compiler.js';
 import {
   DEFAULT_ANSWER_LIMITS,
@@ -222,7 +222,8 @@ export class SqliteReads {
     const params = { metric: metricId, from: q.from, to: q.to, step: q.stepMs };
     let sql: string;
     if (everySeries) {
-      sql = `SELECT 0, ${bucket} AS b, ${columns} FROM ${table} a
+      // Every series of the metric: its rollup holds them merged, one row per bucket.
+      sql = `SELECT 0, ${bucket} AS b, ${columns} FROM ${rollupTable(q.tier.name)} a
              WHERE a.metric_id = @metric AND a.start >= @from AND a.start < @to GROUP BY b ORDER BY b`;
     } else {
       this.db.prepare('DELETE FROM temp.query_selection').run();

@@ -16,6 +16,7 @@ import type { Checkpoint, DeadLetter, SavedPosition, WriteReport } from '../stor
 import { DEAD_LETTER_TABLE, POSITION_TABLE, aggregateValues, migrate, tierTable } from './schema.js';
 import { isRecordError, readDeadLetters } from './dead-letter-table.js';
 import { ExemplarTable, readExemplars } from './exemplar-table.js';
+import { MetricRollup } from './metric-rollup.js';
 import { SeriesCatalog } from './series-catalog.js';
 import { sqliteTableSizes } from './table-sizes.js';
 import { openDatabase } from './sqlite-connection.js';
@@ -61,6 +62,7 @@ export class SqliteStore implements contract.Store {
   private readonly reads: SqliteReads;
   private readonly queryThreads: QueryThreadPool<ReadRequest, ReadAnswer<ReadRequest>> | undefined;
   private readonly catalog: SeriesCatalog;
+  private readonly rollup: MetricRollup;
   private readonly exemplarTable: ExemplarTable;
   private readonly upserts: Statement[];
   private readonly touchMetric: Statement;
@@ -77,6 +79,7 @@ export class SqliteStore implements contract.Store {
     const answerLimits = options.answerLimits ?? DEFAULT_ANSWER_LIMITS;
     this.reads = new SqliteReads(this.reader, answerLimits);
     this.catalog = new SeriesCatalog(this.writer);
+    this.rollup = new MetricRollup(this.writer);
     this.exemplarTable = new ExemplarTable(this.writer, this.catalog);
     this.upserts = TIERS.map((t) =>
       this.writer.prepare(`
@@ -203,6 +206,10 @@ export class SqliteStore implements contract.Store {
         upsert.run(metricId, start, seriesId, ...aggregateValues(a, sketchOf(a)));
       }
     }
+    this.rollup.add(
+      aggregates,
+      ids.map((id) => id.metricId),
+    );
     for (const [metricId, ts] of lastSeen) this.touchMetric.run(ts, metricId);
   }
 
@@ -305,6 +312,7 @@ export class SqliteStore implements contract.Store {
       let n = 0;
       this.writer.transaction(() => {
         for (const id of metricIds) n += del.run(id, cutoff).changes;
+        this.rollup.applyRetention(tier.name, metricIds, cutoff);
       })();
       deletedRows[tier.name] = n;
     }

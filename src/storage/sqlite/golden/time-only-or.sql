@@ -2,7 +2,7 @@ SELECT total(a.count) AS v0
 FROM agg_1h AS a
 JOIN series AS s ON s.id = a.series_id
 JOIN metric AS m ON m.id = s.metric_id
-WHERE a.start >= ? AND a.start < ?
+WHERE a.metric_id IN (SELECT m.id FROM metric AS m) AND a.start >= ? AND a.start < ?
 LIMIT ?
 
 -- tier: 1h
