@@ -4,7 +4,7 @@ import { DEFAULT_HEALTH_METRICS, VantageError } from '../core/index.js';
 import type { HealthMetricNames, TierRetention } from '../core/index.js';
 import { buildHttpServer, healthRoutes } from '../http/index.js';
 import type { ApiKeyVerifier, HttpServerSettings, ReadinessCheck } from '../http/index.js';
-import type { Store } from '../storage/index.js';
+import type { Store, TraceStore } from '../storage/index.js';
 import type { ApiMetrics } from './api-metrics.js';
 import { CachedAnswers } from './cached-answers.js';
 import type { QueryCacheOptions } from './cached-answers.js';
@@ -14,12 +14,14 @@ import { DASHBOARD_ROUTES, dashboardRoutes } from './dashboard-routes.js';
 import { deadLetterRoutes } from './dead-letter-routes.js';
 import { exemplarRoutes } from './exemplar-routes.js';
 import { healthScoreRoutes } from './health-scores.js';
+import { jaegerRoutes } from './jaeger-routes.js';
 import { pipelineRoutes } from './pipeline-status.js';
 import type { RangeReadOptions, StoreReadOptions } from './route-options.js';
 import type { PipelineStatusOptions } from './pipeline-status.js';
 import { STREAM_SELF_AUTHENTICATED_PATHS, streamRoutes } from './stream/stream-routes.js';
 import type { StreamOptions } from './stream/stream-routes.js';
 import { timeseriesRoutes } from './timeseries-routes.js';
+import { traceRoutes } from './trace-routes.js';
 import { vqlRoutes } from './vql-routes.js';
 
 export interface ApiServerOptions {
@@ -43,6 +45,8 @@ export interface ApiServerOptions {
   readonly healthMetrics?: HealthMetricNames;
   /** The built dashboard (dist/web), served at `/`; absent or not built: no dashboard. */
   readonly dashboardDir?: string;
+  /** Where spans are; absent: no trace routes (/v1/traces, /v1/service-map, Jaeger's /api). */
+  readonly traces?: TraceStore;
 }
 
 /** The query API's HTTP server. */
@@ -91,6 +95,10 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   await app.register(exemplarRoutes, { store, clock });
   await app.register(compareRoutes, rangeReads);
   await app.register(healthScoreRoutes, { ...reads, names: options.healthMetrics ?? DEFAULT_HEALTH_METRICS });
+  if (options.traces) {
+    await app.register(traceRoutes, { traces: options.traces, clock });
+    await app.register(jaegerRoutes, { traces: options.traces, clock });
+  }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { role: 'api', checks: options.readiness });
   if (options.dashboardDir !== undefined) await app.register(dashboardRoutes, { dir: options.dashboardDir });

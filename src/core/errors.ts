@@ -132,6 +132,17 @@ export const ERRORS = {
     status: 500,
     message: 'The query thread stopped before it answered ({reason}); a new thread takes its place',
   },
+  // Traces: GET /v1/traces, /v1/service-map and the Jaeger query API (src/api/trace-routes.ts).
+  VTG_TRACE_NOT_FOUND: { status: 404, message: 'No trace {traceId} is stored (unknown, or past retention)' },
+  VTG_TRACE_INVALID_ID: {
+    status: 400,
+    message: 'Not a trace id: {value} (32 hex digits; 16 are zero-padded)',
+  },
+  VTG_TRACE_INVALID_TAG: { status: 400, message: 'Not a tag condition: {value} ({reason})' },
+  VTG_TRACE_INVALID_DURATION: {
+    status: 400,
+    message: 'Not a duration: {value} (a number of ms, or Go syntax such as 1.5s, 200ms, 300us)',
+  },
   // VQL (src/query): each names the position of the token at fault.
   VTG_VQL_QUERY_TOO_LONG: { status: 400, message: '{reason} at line {line}, column {column}' },
   VTG_VQL_SYNTAX_ERROR: { status: 400, message: '{reason} at line {line}, column {column}' },

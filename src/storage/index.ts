@@ -24,6 +24,8 @@ export type {
   StoreStats,
   WriteReport,
 } from './store.js';
+export { SqliteTraceStore } from './sqlite/sqlite-trace-store.js';
+export type { SqliteTraceStoreOptions } from './sqlite/sqlite-trace-store.js';
 export type {
   ServiceCall,
   SpanWriteReport,
