@@ -26,6 +26,8 @@ export type {
 } from './store.js';
 export { SqliteTraceStore } from './sqlite/sqlite-trace-store.js';
 export type { SqliteTraceStoreOptions } from './sqlite/sqlite-trace-store.js';
+export { ClickHouseTraceStore } from './clickhouse/clickhouse-trace-store.js';
+export type { ClickHouseTraceStoreOptions } from './clickhouse/clickhouse-trace-store.js';
 export type {
   ServiceCall,
   SpanWriteReport,
