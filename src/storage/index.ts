@@ -45,11 +45,13 @@ export type { ClickHouseQueryLimits, ClickHouseStoreOptions } from './clickhouse
 export { DEFAULT_ANSWER_LIMITS } from './answer-limits.js';
 export type { AnswerLimits } from './answer-limits.js';
 export { answerLimits } from './answer-limit-settings.js';
-export { tierRetention } from './retention-settings.js';
+export { tierRetention, traceRetention } from './retention-settings.js';
 export type { MigrationReport } from './clickhouse/migrator.js';
 export { SqliteOutbox } from './outbox/sqlite-outbox.js';
 export type { NewOutboxBatch, OutboxBatch, OutboxSize } from './outbox/sqlite-outbox.js';
 export { OutboxReader } from './outbox/outbox-reader.js';
+export { SpanOutbox } from './outbox/span-outbox.js';
+export type { SpanOutboxBatch } from './outbox/span-outbox.js';
 export { OutboxMergedStore } from './outbox/outbox-merged-store.js';
 export type { BatchPresence, BatchScope } from './batch-presence.js';
 // The VQL compilers, for the benchmark and the docs test of VQL's examples.
