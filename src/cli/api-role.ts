@@ -19,6 +19,7 @@ import type { RunningRole } from './running-role.js';
 import { KafkaTail, kafkaBusOptions, requireKafkaClient } from '../bus/index.js';
 import { BusLiveFeed } from './bus-live-feed.js';
 import { queryStore } from './fallback-wiring.js';
+import { clickHouseTraceStore } from './distributed-wiring.js';
 import { DASHBOARD_DIR } from './dashboard-dir.js';
 import { ProcessAuth } from './process-auth.js';
 
@@ -33,6 +34,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
   // With brokers the stream tails Kafka: without the client it never could, so say so now.
   if (config.kafkaBrokers.length > 0) requireKafkaClient();
   const store = queryStore(config, logger);
+  const traces = clickHouseTraceStore(config);
   const reachability = new StoreReachability(store, STORE_CHECK_MS);
   await reachability.start();
   const registry = createRoleRegistry('api', { processMetrics: true });
@@ -50,6 +52,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
     healthMetrics: healthMetricNames(config),
     pipeline: distributedPipeline(config, auth.scrapeCredential),
     dashboardDir: DASHBOARD_DIR,
+    traces,
     http: httpServerSettings(config),
     stream: streamOptions(config, registry, ...liveFeed(config, logger, arrivals.heard)),
   });
@@ -72,6 +75,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
     for (const s of servers) await s.close();
     reachability.stop();
     await store.close();
+    await traces.close();
     throw err;
   }
   logger.info({ ports, database: config.clickhouseDatabase }, 'query API started');
@@ -81,6 +85,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
       await Promise.all(servers.map((s) => s.close()));
       reachability.stop();
       await store.close();
+      await traces.close();
       logger.info('query API stopped');
     },
   };

@@ -16,7 +16,9 @@ import {
   embeddedPaths,
   queryThreadOptions,
   SqliteStore,
+  SqliteTraceStore,
   tierRetention,
+  traceRetention,
 } from '../storage/index.js';
 import {
   buildApiServer,
@@ -69,7 +71,11 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     ...queryThreadOptions(config),
     answerLimits: answerLimits(config),
   });
-  const worker = await startWorkerThread(config, log, logger);
+  // Spans have a log of their own (the OTLP trace receivers publish to it with an EmbeddedProducer)
+  // and a SQLite file of their own, migrated here before the worker thread opens it.
+  const spanLog = await SegmentLog.open({ dir: paths.spanLogDir });
+  const traces = new SqliteTraceStore({ path: paths.traceFile, retention: traceRetention(config) });
+  const worker = await startWorkerThread(config, log, spanLog, logger);
   // The collector and the API share one failed-attempt throttle; the worker thread has its own.
   const auth = new ProcessAuth(config);
 
@@ -99,6 +105,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     healthMetrics: healthMetricNames(config),
     pipeline: embeddedPipeline(config.host, collector, worker.metricsPort, auth.scrapeCredential),
     dashboardDir: DASHBOARD_DIR,
+    traces,
     http: httpServerSettings(config),
     // Tails the log from its end, beside the worker: it commits nothing, so it keeps no record alive.
     stream: streamOptions(
@@ -145,7 +152,9 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
         await publisher.close();
         await worker.stop();
         await store.close();
+        await traces.close();
         await log.close();
+        await spanLog.close();
         logger.info('embedded Vantage stopped');
       })()),
   };
@@ -164,12 +173,20 @@ interface WorkerThread {
 async function startWorkerThread(
   config: VantageConfig,
   log: SegmentLog,
+  spanLog: SegmentLog,
   logger: Logger,
 ): Promise<WorkerThread> {
-  const data: WorkerThreadData = { config, logDir: log.directory, logId: log.id, durableEnd: log.durableEnd };
+  const data: WorkerThreadData = {
+    config,
+    logDir: log.directory,
+    logId: log.id,
+    durableEnd: log.durableEnd,
+    spans: { logDir: spanLog.directory, durableEnd: spanLog.durableEnd },
+  };
   const thread = new Worker(new URL('./embedded-worker-thread.js', import.meta.url), { workerData: data });
   const send = (m: ToWorkerThread): void => thread.postMessage(m);
   log.onDurable((end) => send({ type: 'durable', end }));
+  spanLog.onDurable((end) => send({ type: 'spans-durable', end }));
   let problem: string | undefined;
   let stopped: () => void = () => undefined;
   const storedListeners: ((from: number) => void)[] = [];

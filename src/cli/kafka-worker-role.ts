@@ -4,7 +4,7 @@ import { KafkaConsumer, ensureTopic, kafkaBusOptions, requireKafkaClient } from 
 import { breakerOptions, createConsumerLagGauge } from '../worker/index.js';
 import type { PipelineWorker } from '../worker/index.js';
 import type { RunningRole } from './running-role.js';
-import { clickHouseStore, kafkaSource } from './distributed-wiring.js';
+import { clickHouseStore, clickHouseTraceStore, kafkaSource } from './distributed-wiring.js';
 import { workerOutbox } from './fallback-wiring.js';
 import { startWorkerRole } from './worker-role.js';
 
@@ -17,11 +17,16 @@ export async function startKafkaWorkerRole(config: RoleConfig, logger: Logger): 
   requireKafkaClient();
   await ensureTopic(config.kafkaBrokers, config.kafkaTopic, config.kafkaPartitions);
   const store = clickHouseStore(config);
+  const traces = clickHouseTraceStore(config);
   try {
     const report = await store.migrate();
     logger.info({ ...report, database: store.database }, 'ClickHouse schema ready');
+    // The trace tables came with the migrations above; this aligns their TTLs with the settings.
+    const traceReport = await traces.migrate();
+    logger.info({ ...traceReport }, 'ClickHouse trace tables ready');
   } catch (err) {
     await store.close();
+    await traces.close();
     throw err;
   }
   let outbox;
@@ -29,6 +34,7 @@ export async function startKafkaWorkerRole(config: RoleConfig, logger: Logger): 
     outbox = workerOutbox(config);
   } catch (err) {
     await store.close();
+    await traces.close();
     throw err;
   }
   if (outbox) {
@@ -52,6 +58,7 @@ export async function startKafkaWorkerRole(config: RoleConfig, logger: Logger): 
     source: kafkaSource(config),
     busName: 'kafka',
     processMetrics: true,
+    traces,
     breaker: breakerOptions(config),
     pinReplays: true,
     ...(outbox ? { fallback: { outbox, maxBytes: config.fallbackMaxBytes } } : {}),
@@ -81,6 +88,7 @@ export async function startKafkaWorkerRole(config: RoleConfig, logger: Logger): 
       await consumer.close();
       outbox?.close();
       await store.close();
+      await traces.close();
       logger.info('worker stopped');
     },
   };
