@@ -45,8 +45,10 @@ export function migrateTraces(db: Database): void {
         links TEXT NOT NULL
       );
       CREATE UNIQUE INDEX IF NOT EXISTS span_by_id ON ${SPAN_TABLE} (trace_id, span_id);
-      CREATE INDEX IF NOT EXISTS span_by_service ON ${SPAN_TABLE} (service, name, start_ns);
-      CREATE INDEX IF NOT EXISTS span_by_start ON ${SPAN_TABLE} (start_ns);
+      -- Covering for every search condition but tags: a search over an hour reads index entries
+      -- only (bench/trace-bench.ts: p99 1.4 s over 3 M spans without them, on rows).
+      CREATE INDEX IF NOT EXISTS span_by_service ON ${SPAN_TABLE} (service, start_ns, name, status, duration_ns, trace_id);
+      CREATE INDEX IF NOT EXISTS span_by_start ON ${SPAN_TABLE} (start_ns, status, duration_ns, trace_id);
       CREATE TABLE IF NOT EXISTS ${TRACE_SUMMARY_TABLE} (
         trace_id BLOB PRIMARY KEY,
         start_ns INTEGER NOT NULL,
