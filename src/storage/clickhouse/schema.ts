@@ -61,7 +61,12 @@ export function onCluster(o: SchemaOptions): string {
   return o.cluster ? ` ON CLUSTER ${checkIdentifier('cluster', o.cluster)}` : '';
 }
 
-export function engine(o: SchemaOptions, kind: '' | 'Aggregating' | 'Replacing', table: string, args = ''): string {
+export function engine(
+  o: SchemaOptions,
+  kind: '' | 'Aggregating' | 'Replacing',
+  table: string,
+  args = '',
+): string {
   if (!o.cluster) return `${kind}MergeTree(${args})`;
   const zkPath = `'/clickhouse/tables/{shard}/${o.database}/${table}'`;
   return `Replicated${kind}MergeTree(${[zkPath, "'{replica}'", args].filter((x) => x !== '').join(', ')})`;
