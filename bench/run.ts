@@ -17,6 +17,7 @@ import { remoteWriteSection } from './remote-write-bench.js';
 import type { ReceiverResult } from './remote-write-bench.js';
 import { otlpSection } from './otlp-bench.js';
 import { spanSection } from './span-bench.js';
+import { runTraceBench } from './trace-bench.js';
 
 /**
  * `npm run bench`: embedded ingestion end to end (202 = durable) and timeseries query latency.
@@ -182,6 +183,12 @@ async function main(): Promise<void> {
   if (only === undefined || only === 'browser') {
     log('browser: the dashboard in headless Chromium (load, first chart, 10,000 points, live appends)');
     lines.push(...(await runBrowserBench(log)));
+  }
+
+  if (only === undefined || only === 'traces') {
+    const spans = Number(process.env.BENCH_SPANS ?? 10_000_000);
+    log(`traces: ${spans} spans, trace by id and one-hour searches (BENCH_CLICKHOUSE_URL adds ClickHouse)`);
+    lines.push(...(await runTraceBench(spans, process.env.BENCH_CLICKHOUSE_URL)));
   }
 
   const text = lines.join('\n');

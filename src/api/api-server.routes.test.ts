@@ -5,7 +5,12 @@ import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyVerifier } from '../http/index.js';
-import { EMPTY_STORE, streamWithoutFeed, testApiServer } from '../../test/support/test-api-server.js';
+import {
+  EMPTY_STORE,
+  EMPTY_TRACE_STORE,
+  streamWithoutFeed,
+  testApiServer,
+} from '../../test/support/test-api-server.js';
 import { createApiMetrics } from './api-metrics.js';
 import type { ApiMetrics } from './api-metrics.js';
 
@@ -16,6 +21,12 @@ import type { ApiMetrics } from './api-metrics.js';
 
 /** Every documented route (the probes are hidden), as `METHOD path`: a route group added or dropped shows here. */
 const DOCUMENTED = [
+  'GET /api/dependencies',
+  'GET /api/operations',
+  'GET /api/services',
+  'GET /api/services/{service}/operations',
+  'GET /api/traces',
+  'GET /api/traces/{traceId}',
   'GET /metrics/timeseries',
   'GET /v1/compare',
   'GET /v1/dead-letters',
@@ -24,8 +35,11 @@ const DOCUMENTED = [
   'GET /v1/health-scores/{service}',
   'GET /v1/metrics',
   'GET /v1/pipeline',
+  'GET /v1/service-map',
   'GET /v1/services',
   'GET /v1/stream',
+  'GET /v1/traces',
+  'GET /v1/traces/{traceId}',
   'POST /v1/query',
   'POST /v1/stream/ticket',
 ];
@@ -43,6 +57,15 @@ const DATA_ROUTES: { method: 'GET' | 'POST'; url: string; route: string }[] = [
   { method: 'GET', url: '/v1/dead-letters', route: '/v1/dead-letters' },
   { method: 'GET', url: '/v1/exemplars?service=a&metric=b', route: '/v1/exemplars' },
   { method: 'POST', url: '/v1/stream/ticket', route: '/v1/stream/ticket' },
+  { method: 'GET', url: '/v1/traces', route: '/v1/traces' },
+  { method: 'GET', url: `/v1/traces/${'a'.repeat(32)}`, route: '/v1/traces/:traceId' },
+  { method: 'GET', url: '/v1/service-map', route: '/v1/service-map' },
+  { method: 'GET', url: '/api/services', route: '/api/services' },
+  { method: 'GET', url: '/api/services/a/operations', route: '/api/services/:service/operations' },
+  { method: 'GET', url: '/api/operations?service=a', route: '/api/operations' },
+  { method: 'GET', url: '/api/traces?service=a', route: '/api/traces' },
+  { method: 'GET', url: '/api/traces/abc', route: '/api/traces/:traceId' },
+  { method: 'GET', url: '/api/dependencies', route: '/api/dependencies' },
 ];
 
 let dir: string;
@@ -56,6 +79,7 @@ beforeAll(async () => {
   metrics = createApiMetrics(new Registry());
   app = await testApiServer({
     store: EMPTY_STORE,
+    traces: EMPTY_TRACE_STORE,
     metrics,
     apiKeys: new ApiKeyVerifier(['the-key']),
     dashboardDir: dir,

@@ -6,7 +6,7 @@ import { DEFAULT_HEALTH_METRICS, VantageError } from '../core/index.js';
 import type { HealthMetricNames, TierRetention } from '../core/index.js';
 import { buildHttpServer, healthRoutes } from '../http/index.js';
 import type { ApiKeyVerifier, HttpServerSettings, ReadinessCheck } from '../http/index.js';
-import type { Store } from '../storage/index.js';
+import type { Store, TraceStore } from '../storage/index.js';
 import { alertingRoutes } from '../alerting/index.js';
 import type { AlertingRouteOptions } from '../alerting/index.js';
 import type { ApiMetrics } from './api-metrics.js';
@@ -18,12 +18,14 @@ import { DASHBOARD_ROUTES, dashboardRoutes } from './dashboard-routes.js';
 import { deadLetterRoutes } from './dead-letter-routes.js';
 import { exemplarRoutes } from './exemplar-routes.js';
 import { healthScoreRoutes } from './health-scores.js';
+import { jaegerRoutes } from './jaeger-routes.js';
 import { pipelineRoutes } from './pipeline-status.js';
 import type { RangeReadOptions, StoreReadOptions } from './route-options.js';
 import type { PipelineStatusOptions } from './pipeline-status.js';
 import { STREAM_SELF_AUTHENTICATED_PATHS, streamRoutes } from './stream/stream-routes.js';
 import type { StreamOptions } from './stream/stream-routes.js';
 import { timeseriesRoutes } from './timeseries-routes.js';
+import { traceRoutes } from './trace-routes.js';
 import { vqlRoutes } from './vql-routes.js';
 
 export interface ApiServerOptions {
@@ -51,6 +53,8 @@ export interface ApiServerOptions {
   readonly notifications?: NotificationService;
   /** The ruler, for the rules and alerts routes (docs/alerting.md); absent: no such routes. */
   readonly alerting?: AlertingRouteOptions;
+  /** Where spans are; absent: no trace routes (/v1/traces, /v1/service-map, Jaeger's /api). */
+  readonly traces?: TraceStore;
 }
 
 /** The query API's HTTP server. */
@@ -101,6 +105,10 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   await app.register(healthScoreRoutes, { ...reads, names: options.healthMetrics ?? DEFAULT_HEALTH_METRICS });
   if (options.notifications) await app.register(notificationRoutes, { notifications: options.notifications });
   if (options.alerting) await app.register(alertingRoutes, { clock, ...options.alerting });
+  if (options.traces) {
+    await app.register(traceRoutes, { traces: options.traces, clock });
+    await app.register(jaegerRoutes, { traces: options.traces, clock });
+  }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { role: 'api', checks: options.readiness });
   if (options.dashboardDir !== undefined) await app.register(dashboardRoutes, { dir: options.dashboardDir });

@@ -5,7 +5,7 @@ import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { VantageError } from '../core/index.js';
 
 /** Paths that belong to the API: an unknown one is a JSON 404, never the dashboard's page. */
-const API_PATHS = ['/v1', '/metrics'];
+const API_PATHS = ['/v1', '/metrics', '/api'];
 
 /**
  * The dashboard's routes. They carry no data (the page asks for an API key and sends it with its

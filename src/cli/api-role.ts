@@ -20,6 +20,7 @@ import type { RunningRole } from './running-role.js';
 import { KafkaTail, kafkaBusOptions, requireKafkaClient } from '../bus/index.js';
 import { BusLiveFeed } from './bus-live-feed.js';
 import { queryStore } from './fallback-wiring.js';
+import { clickHouseTraceStore } from './distributed-wiring.js';
 import { DASHBOARD_DIR } from './dashboard-dir.js';
 import { ProcessAuth } from './process-auth.js';
 
@@ -34,6 +35,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
   // With brokers the stream tails Kafka: without the client it never could, so say so now.
   if (config.kafkaBrokers.length > 0) requireKafkaClient();
   const store = queryStore(config, logger);
+  const traces = clickHouseTraceStore(config);
   const reachability = new StoreReachability(store, STORE_CHECK_MS);
   await reachability.start();
   const registry = createRoleRegistry('api', { processMetrics: true });
@@ -65,6 +67,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
     pipeline: distributedPipeline(config, auth.scrapeCredential),
     dashboardDir: DASHBOARD_DIR,
     ...(notifications ? { notifications } : {}),
+    traces,
     http: httpServerSettings(config),
     stream: streamOptions(config, registry, ...liveFeed(config, logger, arrivals.heard)),
   });
@@ -88,6 +91,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
     reachability.stop();
     await notifications?.close();
     await store.close();
+    await traces.close();
     throw err;
   }
   logger.info({ ports, database: config.clickhouseDatabase }, 'query API started');
@@ -98,6 +102,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
       reachability.stop();
       await notifications?.close();
       await store.close();
+      await traces.close();
       logger.info('query API stopped');
     },
   };

@@ -1,9 +1,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { VantageConfig } from '../config/index.js';
 import { EMBEDDED_WORKER_GROUP, EmbeddedConsumer, SegmentLogReader } from '../bus/index.js';
-import { SqliteStore, embeddedPaths, tierRetention } from '../storage/index.js';
+import {
+  SqliteStore,
+  SqliteTraceStore,
+  embeddedPaths,
+  tierRetention,
+  traceRetention,
+} from '../storage/index.js';
 import { createEmbeddedLogGauges } from '../worker/index.js';
 import { createLogger } from '../telemetry/index.js';
+import { startSpanWorker } from './span-worker-role.js';
 import { startWorkerRole } from './worker-role.js';
 
 /**
@@ -16,9 +23,15 @@ export interface WorkerThreadData {
   readonly logDir: string;
   readonly logId: string;
   readonly durableEnd: number;
+  /** The spans log, which the OTLP trace receivers write in the main thread. */
+  readonly spans: { readonly logDir: string; readonly durableEnd: number };
 }
 
-export type ToWorkerThread = { type: 'durable'; end: number } | { type: 'close-port' } | { type: 'stop' };
+export type ToWorkerThread =
+  | { type: 'durable'; end: number }
+  | { type: 'spans-durable'; end: number }
+  | { type: 'close-port' }
+  | { type: 'stop' };
 export type FromWorkerThread =
   | { type: 'started'; metricsPort: number }
   | { type: 'status'; problem: string | undefined }
@@ -35,12 +48,19 @@ async function main(): Promise<void> {
   const logger = createLogger(data.config.logLevel);
   const reader = new SegmentLogReader(data.logDir, data.durableEnd);
   await reader.refresh();
+  const spanReader = new SegmentLogReader(data.spans.logDir, data.spans.durableEnd);
+  await spanReader.refresh();
   port.on('message', (m: ToWorkerThread) => {
     if (m.type === 'durable') reader.advance(m.end);
+    if (m.type === 'spans-durable') spanReader.advance(m.end);
   });
   const store = new SqliteStore({
     path: embeddedPaths(data.config).storeFile,
     retention: tierRetention(data.config),
+  });
+  const traces = new SqliteTraceStore({
+    path: embeddedPaths(data.config).traceFile,
+    retention: traceRetention(data.config),
   });
   const consumer = await EmbeddedConsumer.open(reader, EMBEDDED_WORKER_GROUP);
   const role = await startWorkerRole({
@@ -52,16 +72,27 @@ async function main(): Promise<void> {
     source: `embedded:${data.logId}`,
     busName: 'embedded',
     processMetrics: false,
+    traces,
     onCreated: (_worker, registry) =>
       createEmbeddedLogGauges(registry, () => ({
         logBytes: reader.durableEnd - reader.start,
         backlogBytes: consumer.backlogBytes,
       })),
   });
+  // Its SQLite writes run on this thread too, off the collector's.
+  const spanWorker = startSpanWorker({
+    config: data.config,
+    logger,
+    consumer: await EmbeddedConsumer.open(spanReader, EMBEDDED_WORKER_GROUP),
+    traces,
+    registry: role.registry,
+    busName: 'embedded',
+  });
   let lastProblem: string | undefined;
   const status = setInterval(() => {
-    if (role.worker.problem !== lastProblem) {
-      lastProblem = role.worker.problem;
+    const problem = role.worker.problem ?? spanWorker.problem;
+    if (problem !== lastProblem) {
+      lastProblem = problem;
       post({ type: 'status', problem: lastProblem });
     }
   }, 500);
@@ -70,9 +101,11 @@ async function main(): Promise<void> {
     if (m.type !== 'stop') return;
     clearInterval(status);
     void (async () => {
-      await role.stop();
+      await Promise.all([role.stop(), spanWorker.stop()]);
       reader.close();
+      spanReader.close();
       await store.close();
+      await traces.close();
       post({ type: 'stopped' });
       port.close();
     })();

@@ -16,7 +16,9 @@ import {
   embeddedPaths,
   queryThreadOptions,
   SqliteStore,
+  SqliteTraceStore,
   tierRetention,
+  traceRetention,
 } from '../storage/index.js';
 import {
   buildApiServer,
@@ -78,8 +80,6 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
   await mkdir(config.dataDir, { recursive: true });
   const paths = embeddedPaths(config);
   const log = await SegmentLog.open({ dir: paths.logDir });
-  // Spans have a log of their own (<data-dir>/spans-bus), with its own consumer and backlog.
-  const spanLog = await SegmentLog.open({ dir: paths.spanLogDir });
   // Opened (and migrated) before the worker thread opens it too.
   const store = new SqliteStore({
     path: paths.storeFile,
@@ -88,7 +88,12 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     ...queryThreadOptions(config),
     answerLimits: answerLimits(config),
   });
-  const worker = await startWorkerThread(config, log, logger);
+  // Spans have a log of their own (<data-dir>/spans-bus, with its own consumer and backlog: the OTLP
+  // trace receivers publish to it) and a SQLite file of their own, migrated here before the worker
+  // thread opens it.
+  const spanLog = await SegmentLog.open({ dir: paths.spanLogDir });
+  const traces = new SqliteTraceStore({ path: paths.traceFile, retention: traceRetention(config) });
+  const worker = await startWorkerThread(config, log, spanLog, logger);
   // The collector and the API share one failed-attempt throttle; the worker thread has its own.
   const auth = new ProcessAuth(config);
 
@@ -138,6 +143,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
     pipeline: embeddedPipeline(config.host, collector, worker.metricsPort, auth.scrapeCredential),
     dashboardDir: DASHBOARD_DIR,
     notifications,
+    traces,
     http: httpServerSettings(config),
     alerting: alerting.routes,
     // Tails the log from its end, beside the worker: it commits nothing, so it keeps no record alive.
@@ -191,6 +197,7 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
         await Promise.all([publisher.close(), spanPublisher.close()]);
         await worker.stop();
         await store.close();
+        await traces.close();
         await Promise.all([log.close(), spanLog.close()]);
         logger.info('embedded Vantage stopped');
       })()),
@@ -210,12 +217,20 @@ interface WorkerThread {
 async function startWorkerThread(
   config: VantageConfig,
   log: SegmentLog,
+  spanLog: SegmentLog,
   logger: Logger,
 ): Promise<WorkerThread> {
-  const data: WorkerThreadData = { config, logDir: log.directory, logId: log.id, durableEnd: log.durableEnd };
+  const data: WorkerThreadData = {
+    config,
+    logDir: log.directory,
+    logId: log.id,
+    durableEnd: log.durableEnd,
+    spans: { logDir: spanLog.directory, durableEnd: spanLog.durableEnd },
+  };
   const thread = new Worker(new URL('./embedded-worker-thread.js', import.meta.url), { workerData: data });
   const send = (m: ToWorkerThread): void => thread.postMessage(m);
   log.onDurable((end) => send({ type: 'durable', end }));
+  spanLog.onDurable((end) => send({ type: 'spans-durable', end }));
   let problem: string | undefined;
   let stopped: () => void = () => undefined;
   const storedListeners: ((from: number) => void)[] = [];

@@ -1,12 +1,20 @@
 import type { Logger } from 'pino';
 import type { RoleConfig } from '../config/index.js';
-import { KafkaConsumer, ensureTopic, kafkaBusOptions, requireKafkaClient } from '../bus/index.js';
+import {
+  KafkaConsumer,
+  ensureTopic,
+  kafkaBusOptions,
+  kafkaSpansBusOptions,
+  requireKafkaClient,
+} from '../bus/index.js';
+import { SpanOutbox } from '../storage/index.js';
 import { breakerOptions, createConsumerLagGauge } from '../worker/index.js';
 import type { PipelineWorker } from '../worker/index.js';
 import type { RunningRole } from './running-role.js';
-import { clickHouseStore, kafkaSource } from './distributed-wiring.js';
+import { clickHouseStore, clickHouseTraceStore, kafkaSource } from './distributed-wiring.js';
 import { workerOutbox } from './fallback-wiring.js';
 import { startWorkerRole } from './worker-role.js';
+import { startSpanWorker } from './span-worker-role.js';
 
 /**
  * `vantage worker`: one member of the consumer group, writing Kafka's messages to ClickHouse. It
@@ -16,12 +24,18 @@ import { startWorkerRole } from './worker-role.js';
 export async function startKafkaWorkerRole(config: RoleConfig, logger: Logger): Promise<RunningRole> {
   requireKafkaClient();
   await ensureTopic(config.kafkaBrokers, config.kafkaTopic, config.kafkaPartitions);
+  await ensureTopic(config.kafkaBrokers, config.kafkaSpansTopic, config.kafkaPartitions);
   const store = clickHouseStore(config);
+  const traces = clickHouseTraceStore(config);
   try {
     const report = await store.migrate();
     logger.info({ ...report, database: store.database }, 'ClickHouse schema ready');
+    // The trace tables came with the migrations above; this aligns their TTLs with the settings.
+    const traceReport = await traces.migrate();
+    logger.info({ ...traceReport }, 'ClickHouse trace tables ready');
   } catch (err) {
     await store.close();
+    await traces.close();
     throw err;
   }
   let outbox;
@@ -29,6 +43,7 @@ export async function startKafkaWorkerRole(config: RoleConfig, logger: Logger): 
     outbox = workerOutbox(config);
   } catch (err) {
     await store.close();
+    await traces.close();
     throw err;
   }
   if (outbox) {
@@ -52,6 +67,7 @@ export async function startKafkaWorkerRole(config: RoleConfig, logger: Logger): 
     source: kafkaSource(config),
     busName: 'kafka',
     processMetrics: true,
+    traces,
     breaker: breakerOptions(config),
     pinReplays: true,
     ...(outbox ? { fallback: { outbox, maxBytes: config.fallbackMaxBytes } } : {}),
@@ -70,17 +86,43 @@ export async function startKafkaWorkerRole(config: RoleConfig, logger: Logger): 
       bus: () => (consumer.connected ? undefined : `Kafka unreachable (${config.kafkaBrokers.join(',')})`),
     }),
   });
+  // Spans: a consumer group of their own on the spans topic (its members and rebalances are not
+  // the aggregate workers'), into the trace tables; replays are harmless, the writes idempotent.
+  const spansGroup = `${config.kafkaGroup}-spans`;
+  const spanConsumer = await KafkaConsumer.connect({
+    ...kafkaSpansBusOptions(config, 'worker'),
+    groupId: spansGroup,
+  });
+  const spanOutbox = outbox ? new SpanOutbox(`${outbox.path}.spans`) : undefined;
+  const spanWorker = startSpanWorker({
+    config,
+    logger,
+    consumer: spanConsumer,
+    traces,
+    registry: role.registry,
+    busName: 'kafka',
+    breaker: breakerOptions(config),
+    ...(spanOutbox ? { fallback: { outbox: spanOutbox, maxBytes: config.fallbackMaxBytes } } : {}),
+  });
   logger.info(
-    { metricsPort: role.metricsPort, topic: config.kafkaTopic, group: config.kafkaGroup },
+    {
+      metricsPort: role.metricsPort,
+      topic: config.kafkaTopic,
+      group: config.kafkaGroup,
+      spansTopic: config.kafkaSpansTopic,
+      spansGroup,
+    },
     'worker started',
   );
   return {
     ports: { workerMetrics: role.metricsPort },
     close: async () => {
-      await role.stop();
-      await consumer.close();
+      await Promise.all([role.stop(), spanWorker.stop()]);
+      await Promise.all([consumer.close(), spanConsumer.close()]);
       outbox?.close();
+      spanOutbox?.close();
       await store.close();
+      await traces.close();
       logger.info('worker stopped');
     },
   };

@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import { SEED_BACKOFF } from '../core/index.js';
 import type { RoleConfig, VantageConfig } from '../config/index.js';
 import type { BusConsumer } from '../bus/index.js';
-import type { SqliteOutbox, Store } from '../storage/index.js';
+import type { SqliteOutbox, Store, TraceStore } from '../storage/index.js';
 import {
   PipelineWorker,
   RetentionJob,
@@ -47,6 +47,8 @@ export interface WorkerRoleOptions {
   readonly onCreated?: (worker: PipelineWorker, registry: Registry) => void;
   /** /ready and /health on the metrics port, for a worker that is a process of its own. */
   readonly readiness?: (worker: PipelineWorker) => Record<string, ReadinessCheck>;
+  /** The trace store, whose retention the same job applies. */
+  readonly traces?: TraceStore;
 }
 
 export async function startWorkerRole(o: WorkerRoleOptions): Promise<RunningWorker> {
@@ -76,6 +78,7 @@ export async function startWorkerRole(o: WorkerRoleOptions): Promise<RunningWork
     o.config.retentionInterval,
     o.logger.child({ component: 'retention' }),
     createRetentionMetrics(registry, o.store.kind),
+    o.traces,
   );
   retention.start();
   const metricsServer: FastifyInstance = await buildMetricsServer(registry, httpServerSettings(o.config), {

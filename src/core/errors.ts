@@ -74,7 +74,7 @@ export const ERRORS = {
     message: 'Content-Type {type} is not OTLP/HTTP: send application/x-protobuf or application/json',
   },
   // Traces (src/ingest/otlp): one span refused, listed in partial_success; the rest are kept.
-  VTG_TRACE_INVALID_ID: {
+  VTG_TRACE_SPAN_INVALID_ID: {
     status: 400,
     message: 'The {what} must be {bytes} bytes ({hex} hex digits), not all zero',
   },
@@ -136,6 +136,17 @@ export const ERRORS = {
   VTG_QUERY_THREAD_FAILED: {
     status: 500,
     message: 'The query thread stopped before it answered ({reason}); a new thread takes its place',
+  },
+  // Traces: GET /v1/traces, /v1/service-map and the Jaeger query API (src/api/trace-routes.ts).
+  VTG_TRACE_NOT_FOUND: { status: 404, message: 'No trace {traceId} is stored (unknown, or past retention)' },
+  VTG_TRACE_INVALID_ID: {
+    status: 400,
+    message: 'Not a trace id: {value} (32 hex digits; 16 are zero-padded)',
+  },
+  VTG_TRACE_INVALID_TAG: { status: 400, message: 'Not a tag condition: {value} ({reason})' },
+  VTG_TRACE_INVALID_DURATION: {
+    status: 400,
+    message: 'Not a duration: {value} (a number of ms, or Go syntax such as 1.5s, 200ms, 300us)',
   },
   // VQL (src/query): each names the position of the token at fault.
   VTG_VQL_QUERY_TOO_LONG: { status: 400, message: '{reason} at line {line}, column {column}' },

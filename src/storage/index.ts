@@ -4,7 +4,7 @@ export { queryThreadOptions } from './sqlite/query-thread-settings.js';
 export { embeddedPaths } from './sqlite/data-dir-settings.js';
 export { backupSqliteStore, restoreSqliteStore } from './sqlite/sqlite-backup.js';
 export type { BackupProgress } from './sqlite/sqlite-backup.js';
-export { clickHouseStoreOptions } from './clickhouse/clickhouse-settings.js';
+export { clickHouseStoreOptions, clickHouseTraceStoreOptions } from './clickhouse/clickhouse-settings.js';
 export type {
   Bucket,
   BucketGroup,
@@ -27,6 +27,10 @@ export type {
   TableSize,
   WriteReport,
 } from './store.js';
+export { SqliteTraceStore } from './sqlite/sqlite-trace-store.js';
+export type { SqliteTraceStoreOptions } from './sqlite/sqlite-trace-store.js';
+export { ClickHouseTraceStore } from './clickhouse/clickhouse-trace-store.js';
+export type { ClickHouseTraceStoreOptions } from './clickhouse/clickhouse-trace-store.js';
 export type {
   ServiceCall,
   SpanWriteReport,
@@ -44,11 +48,13 @@ export type { ClickHouseQueryLimits, ClickHouseStoreOptions } from './clickhouse
 export { DEFAULT_ANSWER_LIMITS } from './answer-limits.js';
 export type { AnswerLimits } from './answer-limits.js';
 export { answerLimits } from './answer-limit-settings.js';
-export { tierRetention } from './retention-settings.js';
+export { tierRetention, traceRetention } from './retention-settings.js';
 export type { MigrationReport } from './clickhouse/migrator.js';
 export { SqliteOutbox } from './outbox/sqlite-outbox.js';
 export type { NewOutboxBatch, OutboxBatch, OutboxSize } from './outbox/sqlite-outbox.js';
 export { OutboxReader } from './outbox/outbox-reader.js';
+export { SpanOutbox } from './outbox/span-outbox.js';
+export type { SpanOutboxBatch } from './outbox/span-outbox.js';
 export { OutboxMergedStore } from './outbox/outbox-merged-store.js';
 export type { BatchPresence, BatchScope } from './batch-presence.js';
 // The VQL compilers, for the benchmark and the docs test of VQL's examples.

@@ -1,4 +1,5 @@
 import type { TierRetention } from '../core/index.js';
+import type { TraceRetention } from './trace-store.js';
 import { durationSchema } from '../config/setting-spec.js';
 import type { SettingSpec } from '../config/setting-spec.js';
 
@@ -25,6 +26,20 @@ export const RETENTION_SETTINGS = {
     schema: durationSchema(),
     description: 'Retention of 1-day rollups',
   },
+  retentionSpans: {
+    flag: '--retention-spans',
+    env: 'VANTAGE_RETENTION_SPANS',
+    default: '30d',
+    schema: durationSchema(),
+    description: 'Retention of spans (trace views, search by span)',
+  },
+  retentionTraceSummaries: {
+    flag: '--retention-trace-summaries',
+    env: 'VANTAGE_RETENTION_TRACE_SUMMARIES',
+    default: '90d',
+    schema: durationSchema(),
+    description: 'Retention of trace summaries (the trace list)',
+  },
   retentionInterval: {
     flag: '--retention-interval',
     env: 'VANTAGE_RETENTION_INTERVAL',
@@ -46,4 +61,12 @@ export function tierRetention(values: {
     '1h': values.retentionHourly,
     '1d': values.retentionDaily,
   };
+}
+
+/** Retention of spans and of trace summaries from the parsed settings. */
+export function traceRetention(values: {
+  readonly retentionSpans: number;
+  readonly retentionTraceSummaries: number;
+}): TraceRetention {
+  return { spansMs: values.retentionSpans, summariesMs: values.retentionTraceSummaries };
 }

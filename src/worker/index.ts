@@ -15,3 +15,7 @@ export { FallbackLane, REPLAY_ROUND_MS } from './fallback-lane.js';
 export type { FallbackOptions } from './fallback-lane.js';
 export { breakerOptions, workerBatching } from './worker-settings.js';
 export { fallbackOutboxes } from './fallback-settings.js';
+export { SpanWorker } from './span-worker.js';
+export type { SpanWorkerOptions } from './span-worker.js';
+export { createSpanWorkerMetrics } from './span-worker-metrics.js';
+export type { SpanWorkerMetrics } from './span-worker-metrics.js';

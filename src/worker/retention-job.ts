@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import type { Store } from '../storage/index.js';
+import type { Store, TraceStore } from '../storage/index.js';
 import type { RetentionMetrics } from './retention-metrics.js';
 
 /**
- * Runs the store's retention every `intervalMs` (the seed: the worker executes retention), then
+ * Runs the store's retention every `intervalMs` (the seed: the worker executes retention), and the
+ * trace store's when there is one (spans and trace summaries have retentions of their own), then
  * measures the store: its table sizes read every page on SQLite, and right after retention is
  * when they change the most, so they are as fresh as --retention-interval.
  */
@@ -16,6 +17,7 @@ export class RetentionJob {
     private readonly intervalMs: number,
     private readonly logger: Logger,
     private readonly metrics: RetentionMetrics,
+    private readonly traces?: TraceStore,
   ) {}
 
   start(): void {
@@ -41,6 +43,13 @@ export class RetentionJob {
         this.metrics.recordRun('failed', (performance.now() - started) / 1000);
         this.logger.error({ err }, 'retention failed; will try again');
       }
+      if (this.traces !== undefined)
+        try {
+          const report = await this.traces.applyTraceRetention(Date.now());
+          this.logger.info({ ...report }, 'trace retention applied');
+        } catch (err) {
+          this.logger.error({ err }, 'trace retention failed; will try again');
+        }
       try {
         const stats = await this.store.stats();
         this.metrics.recordSizes(stats.bytesOnDisk, await this.store.tableSizes?.());

@@ -7,7 +7,7 @@ import { TEST_HTTP_SETTINGS } from './http-settings.js';
 import { buildApiServer, createApiMetrics } from '../../src/api/index.js';
 import type { ApiServerOptions, StreamOptions } from '../../src/api/index.js';
 import { createStreamMetrics } from '../../src/api/index.js';
-import type { Store } from '../../src/storage/index.js';
+import type { Store, TraceStore } from '../../src/storage/index.js';
 
 /** For tests of the API: a retention long enough that no test's data ages out. */
 export const FOREVER: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
@@ -15,6 +15,11 @@ export const FOREVER: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d'
 /** A store with nothing in it: every read answers an empty list. */
 export const EMPTY_STORE: Store = new Proxy({} as Store, {
   get: (_t, name) => (name === 'kind' ? 'none' : async () => []),
+});
+
+/** A trace store with nothing in it: every read answers an empty list. */
+export const EMPTY_TRACE_STORE: TraceStore = new Proxy({} as TraceStore, {
+  get: () => async () => [],
 });
 
 /** The live stream's options with no bus behind it: tickets and refusals work, no data flows. */

@@ -169,7 +169,7 @@ export class OtlpSpanWriter {
 
 function checkId(hex: string, bytes: number, field: string, what: string): void {
   if (hex.length !== bytes * 2 || ZERO_ID.test(hex))
-    throw new SpanRefusal('VTG_TRACE_INVALID_ID', field, { what, bytes, hex: bytes * 2 });
+    throw new SpanRefusal('VTG_TRACE_SPAN_INVALID_ID', field, { what, bytes, hex: bytes * 2 });
 }
 
 function checkLength(text: string, limit: number, field: string, what: string): void {

@@ -145,8 +145,8 @@ describe('OTLP trace refusals', () => {
     const message = body.partialSuccess.errorMessage;
     expect(message).toMatch(/^7 spans rejected: /);
     for (const expected of [
-      'VTG_TRACE_INVALID_ID at resourceSpans[0].scopeSpans[0].spans[1].spanId',
-      'VTG_TRACE_INVALID_ID at resourceSpans[0].scopeSpans[0].spans[2].traceId',
+      'VTG_TRACE_SPAN_INVALID_ID at resourceSpans[0].scopeSpans[0].spans[1].spanId',
+      'VTG_TRACE_SPAN_INVALID_ID at resourceSpans[0].scopeSpans[0].spans[2].traceId',
       'VTG_TRACE_END_BEFORE_START at resourceSpans[0].scopeSpans[0].spans[3].endTimeUnixNano',
       'VTG_TRACE_TOO_MANY at resourceSpans[0].scopeSpans[0].spans[4].attributes',
     ])
@@ -185,7 +185,7 @@ describe('OTLP trace refusals', () => {
     p.tag();
     expect([rejected, p.string()]).toEqual([
       1,
-      expect.stringContaining('VTG_TRACE_INVALID_ID at resourceSpans[0].scopeSpans[0].spans[1].spanId'),
+      expect.stringContaining('VTG_TRACE_SPAN_INVALID_ID at resourceSpans[0].scopeSpans[0].spans[1].spanId'),
     ]);
     const [kept] = published();
     expect(kept).toMatchObject({

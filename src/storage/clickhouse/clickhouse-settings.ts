@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { isHttpUrl } from '../../config/setting-spec.js';
 import type { ParsedSettings, SettingSpec } from '../../config/setting-spec.js';
 import { answerLimits } from '../answer-limit-settings.js';
-import { tierRetention } from '../retention-settings.js';
+import { tierRetention, traceRetention } from '../retention-settings.js';
 import type { ClickHouseStoreOptions } from './clickhouse-store.js';
+import type { ClickHouseTraceStoreOptions } from './clickhouse-trace-store.js';
 
 /** ClickHouse database and cluster names go into DDL unquoted: plain identifiers only. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -81,5 +82,19 @@ export function clickHouseStoreOptions(
     retention: tierRetention(values),
     answerLimits: answerLimits(values),
     recordBatchTokens,
+  };
+}
+
+/** The ClickHouse trace store as the parsed settings describe it: same server and database. */
+export function clickHouseTraceStoreOptions(
+  values: ParsedSettings<typeof CLICKHOUSE_SETTINGS> & Parameters<typeof traceRetention>[0],
+): ClickHouseTraceStoreOptions {
+  return {
+    url: values.clickhouseUrl,
+    username: values.clickhouseUser,
+    password: values.clickhousePassword,
+    database: values.clickhouseDatabase,
+    cluster: values.clickhouseCluster,
+    retention: traceRetention(values),
   };
 }

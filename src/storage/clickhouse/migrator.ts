@@ -10,6 +10,10 @@ import {
   ttlTargets,
 } from './schema.js';
 import type { Migration, SchemaOptions } from './schema.js';
+import { TRACE_MIGRATIONS } from './trace-schema.js';
+
+/** Every version, metrics' and traces', in one sequence (one schema_migrations table). */
+export const ALL_MIGRATIONS: readonly Migration[] = [...MIGRATIONS, ...TRACE_MIGRATIONS];
 
 export interface MigrationReport {
   /** Versions applied by this run (empty when the schema was already current). */
@@ -29,8 +33,18 @@ export async function runMigrations(
   client: ClickHouseClient,
   o: SchemaOptions,
   retention: TierRetention,
-  migrations: readonly Migration[] = MIGRATIONS,
+  migrations: readonly Migration[] = ALL_MIGRATIONS,
 ): Promise<MigrationReport> {
+  const applied = await applyMigrations(client, o, migrations);
+  return { applied, ...(await syncTtl(client, o, ttlTargets(o, retention))) };
+}
+
+/** Applies the versions not applied yet; returns those it applied. */
+export async function applyMigrations(
+  client: ClickHouseClient,
+  o: SchemaOptions,
+  migrations: readonly Migration[] = ALL_MIGRATIONS,
+): Promise<number[]> {
   await client.command({ query: databaseStatement(o) });
   await client.command({ query: migrationTableStatement(o) });
   const done = await client.query({
@@ -56,7 +70,7 @@ export async function runMigrations(
     });
     applied.push(m.version);
   }
-  return { applied, ...(await syncTtl(client, o, retention)) };
+  return applied;
 }
 
 /**
@@ -64,10 +78,10 @@ export async function runMigrations(
  * with the wanted one and alter only what differs. The new TTL applies to new parts and at merges
  * (materialize_ttl_after_modify = 0): rewriting every part at start would be a heavy mutation.
  */
-async function syncTtl(
+export async function syncTtl(
   client: ClickHouseClient,
   o: SchemaOptions,
-  retention: TierRetention,
+  targets: readonly { table: string; expression: string | null }[],
 ): Promise<Pick<MigrationReport, 'ttlSet' | 'ttlChanged'>> {
   const result = await client.query({
     query: 'SELECT name, engine_full FROM system.tables WHERE database = {db:String}',
@@ -78,7 +92,7 @@ async function syncTtl(
     (await result.json<{ name: string; engine_full: string }>()).map((r) => [r.name, r.engine_full]),
   );
   const report = { ttlSet: [] as string[], ttlChanged: [] as string[] };
-  for (const { table, expression } of ttlTargets(o, retention)) {
+  for (const { table, expression } of targets) {
     const current = currentTtl(engines.get(table) ?? '');
     if (current === expression) continue;
     await client.command({

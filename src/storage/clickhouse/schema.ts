@@ -57,11 +57,16 @@ export function storageTable(o: SchemaOptions, name: string): string {
   return o.cluster ? `${name}_local` : name;
 }
 
-function onCluster(o: SchemaOptions): string {
+export function onCluster(o: SchemaOptions): string {
   return o.cluster ? ` ON CLUSTER ${checkIdentifier('cluster', o.cluster)}` : '';
 }
 
-function engine(o: SchemaOptions, kind: '' | 'Aggregating' | 'Replacing', table: string, args = ''): string {
+export function engine(
+  o: SchemaOptions,
+  kind: '' | 'Aggregating' | 'Replacing',
+  table: string,
+  args = '',
+): string {
   if (!o.cluster) return `${kind}MergeTree(${args})`;
   const zkPath = `'/clickhouse/tables/{shard}/${o.database}/${table}'`;
   return `Replicated${kind}MergeTree(${[zkPath, "'{replica}'", args].filter((x) => x !== '').join(', ')})`;
@@ -255,7 +260,7 @@ SETTINGS ${dedupSetting(o)}`;
 }
 
 /** On a cluster: the Distributed table that reads every shard and routes inserts by service. */
-function distributedTable(o: SchemaOptions, name: string, shardingKey: string): string {
+export function distributedTable(o: SchemaOptions, name: string, shardingKey: string): string {
   const cluster = checkIdentifier('cluster', o.cluster ?? '');
   return `CREATE TABLE IF NOT EXISTS ${o.database}.${name}${onCluster(o)}
 AS ${o.database}.${storageTable(o, name)}

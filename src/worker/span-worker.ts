@@ -1,0 +1,244 @@
+import type { Logger } from 'pino';
+import {
+  abortableSleep,
+  decodeSpanBatch,
+  encodeSpanBatch,
+  ok,
+  retryWithBackoff,
+  retryable,
+} from '../core/index.js';
+import type { BackoffPolicy, Outcome, Span } from '../core/index.js';
+import type { BusConsumer, BusMessage } from '../bus/index.js';
+import type { SpanOutbox, TraceStore } from '../storage/index.js';
+import { BREAKER_STATE_VALUE, CircuitBreaker } from './circuit-breaker.js';
+import type { CircuitBreakerState } from './circuit-breaker.js';
+import { byPartition } from './decoded-batch.js';
+import type { SpanWorkerMetrics } from './span-worker-metrics.js';
+
+export interface SpanWorkerOptions {
+  readonly busName: string;
+  readonly batchMaxMessages: number;
+  readonly lingerMs: number;
+  readonly backoff: BackoffPolicy;
+  /** As PipelineWorkerOptions.breaker: without it, failed writes are retried for ever. */
+  readonly breaker?: { readonly failureThreshold: number; readonly probeIntervalMs: number };
+  /**
+   * With a breaker: while it is open, batches go to this outbox (durably, then the bus commit) and
+   * are replayed into the store when it is back; past `maxBytes`, nothing more is consumed.
+   */
+  readonly fallback?: { readonly outbox: SpanOutbox; readonly maxBytes: number };
+}
+
+/** What became of a partition's batch. */
+type Result = 'written' | 'diverted' | 'stopped';
+
+/**
+ * Consumes span batches from the spans bus and writes them to the trace store, committing a
+ * partition's offset only after the store (or the fallback outbox) holds the batch durably.
+ *
+ * Simpler than PipelineWorker because span writes are idempotent in both stores (a span is keyed
+ * by trace and span id): a batch written and then read again after a crash, in whatever cut, is
+ * stored once, so no store checkpoint, pin or deduplication token is needed. What is the same:
+ * the one retry wrapper with backoff, the circuit breaker, and commit-after-durable.
+ *
+ * Poison: a message that does not decode is counted, logged and committed past (it can never
+ * decode); a span the store cannot hold is dead-lettered by the store with its reason. Neither is
+ * retried.
+ */
+export class SpanWorker {
+  private readonly abort = new AbortController();
+  private readonly breaker: CircuitBreaker;
+  private loop: Promise<void> | undefined;
+  private draining = false;
+  private lastError: string | undefined;
+
+  constructor(
+    private readonly consumer: BusConsumer,
+    private readonly store: TraceStore,
+    private readonly metrics: SpanWorkerMetrics,
+    private readonly logger: Logger,
+    private readonly options: SpanWorkerOptions,
+  ) {
+    this.breaker = new CircuitBreaker({
+      failureThreshold: options.breaker?.failureThreshold ?? Number.POSITIVE_INFINITY,
+      probeIntervalMs: options.breaker?.probeIntervalMs ?? 0,
+      onStateChange: (state) => {
+        this.metrics.breakerState.set(BREAKER_STATE_VALUE[state]);
+        if (state === 'open') this.logger.error('span store breaker open: probing the store');
+        else this.logger.warn({ state }, `span store breaker ${state}`);
+      },
+    });
+    this.metrics.breakerState.set(BREAKER_STATE_VALUE.closed);
+  }
+
+  get problem(): string | undefined {
+    return this.lastError;
+  }
+
+  get breakerState(): CircuitBreakerState {
+    return this.breaker.state;
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** Writes what the bus holds (for up to `drainMs`), then stops. */
+  async stop(drainMs = 5_000): Promise<void> {
+    this.draining = true;
+    const timer = setTimeout(() => this.abort.abort(), drainMs);
+    await this.loop;
+    clearTimeout(timer);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      await this.replayOutbox();
+      const fallback = this.options.fallback;
+      if (fallback && this.breaker.state === 'open' && fallback.outbox.bytesOnDisk() >= fallback.maxBytes) {
+        // A full outbox takes nothing more: the bus keeps the messages until the store is back.
+        await abortableSleep(this.breaker.waitMs() || this.options.backoff.initialDelayMs, this.abort.signal);
+        continue;
+      }
+      let messages: BusMessage[];
+      try {
+        messages = await this.consumer.poll(
+          this.options.batchMaxMessages,
+          this.draining ? 0 : this.options.lingerMs,
+        );
+      } catch (err) {
+        this.lastError = `reading the spans bus failed: ${(err as Error).message}`;
+        this.logger.error({ err }, 'reading the spans bus failed; retrying');
+        await abortableSleep(this.options.backoff.initialDelayMs, this.abort.signal);
+        continue;
+      }
+      if (messages.length === 0 && this.draining) return;
+      for (const [partition, list] of byPartition(messages)) {
+        const last = list[list.length - 1];
+        if (last === undefined) continue;
+        const spans = this.decode(list);
+        const result = await this.deliver(spans);
+        if (result === 'stopped') {
+          this.logger.error({ partition }, 'stopping with a span batch not written; it will be read again');
+          return;
+        }
+        this.metrics.messagesConsumed.inc({ bus: this.options.busName }, list.length);
+        try {
+          await this.consumer.commit(partition, last.offset);
+        } catch (err) {
+          // Stored already: a re-read after a crash stores each span once.
+          this.logger.warn({ err, partition, offset: last.offset }, 'spans bus commit failed; going on');
+        }
+      }
+    }
+  }
+
+  private decode(messages: readonly BusMessage[]): Span[] {
+    const spans: Span[] = [];
+    for (const m of messages) {
+      try {
+        const batch = decodeSpanBatch(m.payload);
+        if (!Array.isArray(batch)) throw new Error('the batch is not a list of spans');
+        spans.push(...batch);
+      } catch (err) {
+        this.metrics.decodeFailures.inc();
+        this.logger.error(
+          { err, partition: m.partition, offset: m.offset },
+          'undecodable span batch skipped (it can never decode)',
+        );
+      }
+    }
+    return spans;
+  }
+
+  /** Into the store, or into the outbox while the breaker is open (with a fallback). */
+  private async deliver(spans: readonly Span[]): Promise<Result> {
+    const fallback = this.options.fallback;
+    if (spans.length === 0) return 'written';
+    if (fallback === undefined || (this.breaker.state === 'closed' && fallback.outbox.batches === 0)) {
+      const outcome = await retryWithBackoff(() => this.write(spans), this.options.backoff, {
+        signal: this.abort.signal,
+        gate: this.breaker,
+        stopWhen: () => fallback !== undefined && this.breaker.state === 'open',
+        onRetry: (err, attempt, delayMs) =>
+          this.logger.warn({ err, attempt, delayMs }, 'span write failed; retrying'),
+      });
+      if (outcome.kind === 'ok') return 'written';
+      if (this.abort.signal.aborted || fallback === undefined) return 'stopped';
+    }
+    const payload = encodeSpanBatch(spans);
+    const outcome = await retryWithBackoff(
+      async () => {
+        try {
+          fallback.outbox.append(payload, spans.length);
+          return ok();
+        } catch (err) {
+          return retryable(err instanceof Error ? err : new Error(String(err)));
+        }
+      },
+      this.options.backoff,
+      {
+        signal: this.abort.signal,
+        onRetry: (err) => this.logger.error({ err }, 'appending to the span outbox failed; retrying'),
+      },
+    );
+    if (outcome.kind !== 'ok') return 'stopped';
+    this.metrics.outboxBatches.set(fallback.outbox.batches);
+    return 'diverted';
+  }
+
+  private async write(spans: readonly Span[]): Promise<Outcome> {
+    if (this.abort.signal.aborted) return retryable(new Error('the worker is stopping'));
+    const stop = this.metrics.writeDuration.startTimer();
+    try {
+      const report = await this.store.writeSpans(spans);
+      this.metrics.writes.inc({ outcome: 'ok' });
+      this.metrics.spansStored.inc(report.stored);
+      if (report.deadLettered > 0) {
+        this.metrics.deadLetters.inc(report.deadLettered);
+        this.logger.error(
+          { deadLettered: report.deadLettered },
+          'spans that can never be stored were set aside',
+        );
+      }
+      this.lastError = undefined;
+      return ok();
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.metrics.writes.inc({ outcome: 'retry' });
+      this.lastError = error.message;
+      return retryable(error);
+    } finally {
+      stop();
+    }
+  }
+
+  /** Replays outbox batches, oldest first, while the breaker lets writes through. */
+  private async replayOutbox(): Promise<void> {
+    const outbox = this.options.fallback?.outbox;
+    if (outbox === undefined || this.draining) return;
+    while (outbox.batches > 0 && !this.abort.signal.aborted && this.breaker.waitMs() === 0) {
+      const batch = outbox.peek();
+      if (batch === undefined) return;
+      let spans: Span[];
+      try {
+        spans = decodeSpanBatch(batch.payload);
+      } catch (err) {
+        this.metrics.decodeFailures.inc();
+        this.logger.error({ err, batch: batch.id }, 'undecodable span batch in the outbox dropped');
+        outbox.delete(batch.id);
+        continue;
+      }
+      const outcome = await this.write(spans);
+      if (outcome.kind !== 'ok') {
+        this.breaker.recordFailure();
+        return;
+      }
+      this.breaker.recordSuccess();
+      // A kill -9 before this delete replays the batch again: the store keeps each span once.
+      outbox.delete(batch.id);
+      this.metrics.outboxBatches.set(outbox.batches);
+      if (outbox.batches === 0) this.logger.warn('span outbox drained: every span is in the store');
+    }
+  }
+}
