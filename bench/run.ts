@@ -15,6 +15,7 @@ import { runSeriesLimitBench, seriesLimitSection } from './series-limit-bench.js
 import { remoteWriteSection } from './remote-write-bench.js';
 import type { ReceiverResult } from './remote-write-bench.js';
 import { otlpSection } from './otlp-bench.js';
+import { queriesSection } from './queries-bench.js';
 
 /**
  * `npm run bench`: embedded ingestion end to end (202 = durable) and timeseries query latency.
@@ -24,7 +25,8 @@ const log = (s: string): void => console.error(s);
 
 async function main(): Promise<void> {
   const durationS = Number(process.env.BENCH_DURATION_S ?? 30);
-  const only = process.env.BENCH_ONLY;
+  // `npm run bench -- queries` is BENCH_ONLY=queries.
+  const only = process.env.BENCH_ONLY ?? process.argv[2];
   const lines: string[] = [];
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}`;
   lines.push(`Machine: ${machine}. Run at ${new Date().toISOString()}.`, '');
@@ -154,6 +156,10 @@ async function main(): Promise<void> {
       `dashboard: 50 clients, 1,000 series x 24 h, SQLite and ClickHouse, cache off and on (${seconds} s each)`,
     );
     lines.push(...(await runDashboardBench(seconds, log)));
+  }
+
+  if (only === undefined || only === 'queries') {
+    lines.push(...(await queriesSection(log)));
   }
 
   if (only === undefined || only === 'stream') {
