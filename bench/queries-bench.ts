@@ -179,7 +179,7 @@ export async function runQueriesPass(
             load,
           });
           log(
-            `  ${t.name}, ${q.name}, ${range.label}: 1 client p50 ${fmt(one.p50)} ms` +
+            `  ${t.name}, ${q.name}, ${range.label}: 1 client p50 ${fmt(one.p50)} ms, p99 ${fmt(one.p99)} ms` +
               (many
                 ? `; ${o.clients} clients p99 ${fmt(many.p99)} ms, ${fmt(many.perSecond, 1)} req/s`
                 : '') +
@@ -206,8 +206,16 @@ export async function queriesSection(log: Log): Promise<string[]> {
     `queries: ${fmt(o.series)} series x 1 d and ${fmt(o.weekSeries)} x 7 d in ${o.systems.join(', ')}; caches off; 1 client x ${o.reps}, ${o.clients} clients x ${o.concurrentSeconds} s`,
   );
   const day = RANGES.filter((r) => r.label !== '7d');
-  const passes = [await runQueriesPass(o, o.series, 1, day, log)];
   const week = RANGES.filter((r) => r.label === '7d');
-  if (o.weekSeries > 0) passes.push(await runQueriesPass(o, o.weekSeries, 7, week, log));
+  const passes: QueriesPass[] = [];
+  // Each pass's tables are logged as soon as it ends: the 7 d pass may outlast the time at hand.
+  for (const [series, days, ranges] of [
+    [o.series, 1, day],
+    [o.weekSeries, 7, week],
+  ] as const) {
+    if (series === 0) continue;
+    passes.push(await runQueriesPass(o, series, days, ranges, log));
+    log(queriesReport(o, passes).join('\n'));
+  }
   return queriesReport(o, passes);
 }
