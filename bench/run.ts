@@ -18,6 +18,7 @@ import type { ReceiverResult } from './remote-write-bench.js';
 import { otlpSection } from './otlp-bench.js';
 import { spanSection } from './span-bench.js';
 import { runTraceBench } from './trace-bench.js';
+import { queriesSection } from './queries-bench.js';
 
 /**
  * `npm run bench`: embedded ingestion end to end (202 = durable) and timeseries query latency.
@@ -27,7 +28,8 @@ const log = (s: string): void => console.error(s);
 
 async function main(): Promise<void> {
   const durationS = Number(process.env.BENCH_DURATION_S ?? 30);
-  const only = process.env.BENCH_ONLY;
+  // `npm run bench -- queries` is BENCH_ONLY=queries.
+  const only = process.env.BENCH_ONLY ?? process.argv[2];
   const lines: string[] = [];
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}`;
   lines.push(`Machine: ${machine}. Run at ${new Date().toISOString()}.`, '');
@@ -173,6 +175,9 @@ async function main(): Promise<void> {
       `uncached: the dashboard's questions one at a time, cache off, SQLite and ClickHouse (${rounds} rounds)`,
     );
     lines.push(...(await runUncachedQueryBench(rounds, log)));
+  }
+  if (only === undefined || only === 'queries') {
+    lines.push(...(await queriesSection(log)));
   }
 
   if (only === undefined || only === 'stream') {

@@ -88,11 +88,11 @@ export async function startPrometheus(
   );
 }
 
-export async function startVictoriaMetrics(dir: string): Promise<ExternalProcess> {
+export async function startVictoriaMetrics(dir: string, extraArgs: string[] = []): Promise<ExternalProcess> {
   const port = await freePort();
   return startProcess(
     'victoria-metrics',
-    [`-storageDataPath=${dir}`, `-httpListenAddr=127.0.0.1:${port}`, '-loggerLevel=WARN'],
+    [`-storageDataPath=${dir}`, `-httpListenAddr=127.0.0.1:${port}`, '-loggerLevel=WARN', ...extraArgs],
     `http://127.0.0.1:${port}`,
     '/health',
   );
