@@ -216,6 +216,46 @@ describe('Ruler on a real SQLite store and state file', () => {
     expect(alert?.annotations).toEqual({ summary: 'checkout/pay' });
   });
 
+  it('hands the sink an evaluation only once its state is saved, and nothing when it cannot be', async () => {
+    const store = openStore();
+    await send(store, 'checkout', 900, now - 10_000);
+    const events: string[] = [];
+    const saved = new SqliteAlertStateStore(join(dir, 'alerting.db'));
+    closers.push(() => saved.close());
+    let saveFails = false;
+    // A restart must never find a notification sent for a state the store does not hold.
+    const state = Object.assign(Object.create(saved) as SqliteAlertStateStore, {
+      saveEvaluation: async (evaluation: Parameters<SqliteAlertStateStore['saveEvaluation']>[0]) => {
+        if (saveFails) throw new Error('disk full');
+        await saved.saveEvaluation(evaluation);
+        events.push(`saved ${evaluation.at - T0}`);
+      },
+    });
+    const sink = { deliver: (_: unknown, at: number) => void events.push(`delivered ${at - T0}`) };
+    const ruler = new Ruler({
+      store,
+      state,
+      sink,
+      logger: captureLogger().logger,
+      limits: { maxRules: 100, maxInstancesPerRule: 100 },
+      retention: FOREVER,
+      clock: () => now,
+      tickMs: 3_600_000,
+    });
+    closers.push(() => ruler.stop());
+    const parsed = parseRulesFile('rules.yml', RULES, now);
+    if (!parsed.ok) throw new Error('rules refused');
+    ruler.setFileGroups('rules.yml', parsed.document.groups);
+    await ruler.start();
+    await ruler.runDue();
+    now += 60_000;
+    await ruler.runDue();
+    saveFails = true;
+    now += 30_000;
+    await ruler.runDue();
+    expect(events).toEqual(['saved 0', 'delivered 0', 'saved 60000', 'delivered 60000']);
+  });
+
   it('keeps the alerts as they were when the query fails', async () => {
     const store = openStore();
     await send(store, 'checkout', 900, now - 10_000);
