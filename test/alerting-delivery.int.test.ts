@@ -360,3 +360,43 @@ describe('the rules directory in vantage start', () => {
     expect(await names()).toEqual(['delivery', 'linked-after']);
   });
 });
+
+describe('a resolution still held by the notifier when vantage start stops', () => {
+  it('is sent after the restart', async () => {
+    await stop();
+    const restartDir = join(dir, 'restart-rules');
+    mkdirSync(restartDir);
+    // A long group_interval holds the resolution back: it is still to send when Vantage stops.
+    const file = rulesFile()
+      .replace(/notifiers:[\s\S]*/, '')
+      .concat(
+        `notifiers:\n  - name: held\n    type: webhook\n    url: ${webhook.url}/held\n` +
+          '    group_wait: 1s\n    group_interval: 1h\n    repeat_interval: 1h\n',
+      );
+    writeFileSync(join(restartDir, 'held.yml'), file);
+    const data = join(dir, 'restart-data');
+    const args = ['--rules-dir', restartDir, '--worker-linger', '20ms'];
+    vantage = await startVantageProcess(data, args);
+    const held = (): string[] =>
+      webhook.requests
+        .filter((r) => r.path === '/held')
+        .map((r) => (JSON.parse(r.body) as WebhookBody).status);
+    await postMetrics(vantage.collector, [
+      { service: 'batch', name: 'queue_depth', value: 500, timestamp: Date.now() },
+    ]);
+    await eventually(async () => (held().length > 0 ? true : undefined), 45_000, 'the firing notification');
+    await postMetrics(vantage.collector, [
+      { service: 'batch', name: 'queue_depth', value: 1, timestamp: Date.now() },
+    ]);
+    await eventually(
+      async () => ((await alerts()).length === 0 ? true : undefined),
+      30_000,
+      'the alert to resolve',
+    );
+    expect(held()).toEqual(['firing']);
+    await stop();
+    vantage = await startVantageProcess(data, args);
+    await eventually(async () => (held().length > 1 ? true : undefined), 30_000, 'the resolved notification');
+    expect(held()).toEqual(['firing', 'resolved']);
+  });
+});

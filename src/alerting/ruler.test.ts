@@ -9,7 +9,7 @@ import type { Store } from '../storage/index.js';
 import { captureLogger } from '../../test/support/capture-logger.js';
 import { RecordingAlertSink } from '../../test/support/recording-alert-sink.js';
 import { parseRulesFile } from './rules-file.js';
-import { Ruler } from './ruler.js';
+import { RESOLVED_REDELIVERY_MS, Ruler } from './ruler.js';
 import { SqliteAlertStateStore } from './sqlite-alert-state-store.js';
 
 const FOREVER: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
@@ -150,6 +150,35 @@ describe('Ruler on a real SQLite store and state file', () => {
       ['firing', T0 + 60_000],
       ['pending', T0],
     ]);
+  });
+
+  it('hands the alerts resolved in the last 15 minutes over again when it starts', async () => {
+    const store = openStore();
+    await send(store, 'checkout', 900, now - 10_000);
+    const first = await startRuler(store, new RecordingAlertSink());
+    const ruler = first.ruler;
+    let stop = first.stop;
+    await ruler.runDue();
+    now += 60_000;
+    await ruler.runDue();
+    // Out of the rule's window: resolved at T0 + 240 s.
+    now += 180_000;
+    await ruler.runDue();
+    await stop();
+
+    // The notification side may have held that resolution when the process stopped.
+    let sink = new RecordingAlertSink();
+    ({ stop } = await startRuler(store, sink));
+    expect(
+      sink.deliveries.map((d) => d.alerts.map((a) => [a.rule, a.state, a.firedAt, a.resolvedAt])),
+    ).toEqual([[['LatencyHigh', 'resolved', T0 + 60_000, T0 + 240_000]]]);
+    await stop();
+
+    // Past RESOLVED_REDELIVERY_MS it is not handed over again.
+    now = T0 + 240_000 + RESOLVED_REDELIVERY_MS + 1;
+    sink = new RecordingAlertSink();
+    await startRuler(store, sink);
+    expect(sink.deliveries).toEqual([]);
   });
 
   it('fires a no-data alert for a service that used to report and stopped', async () => {
