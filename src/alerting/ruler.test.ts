@@ -9,7 +9,7 @@ import type { Store } from '../storage/index.js';
 import { captureLogger } from '../../test/support/capture-logger.js';
 import { RecordingAlertSink } from '../../test/support/recording-alert-sink.js';
 import { parseRulesFile } from './rules-file.js';
-import { Ruler } from './ruler.js';
+import { RESOLVED_REDELIVERY_MS, Ruler } from './ruler.js';
 import { SqliteAlertStateStore } from './sqlite-alert-state-store.js';
 
 const FOREVER: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
@@ -152,6 +152,35 @@ describe('Ruler on a real SQLite store and state file', () => {
     ]);
   });
 
+  it('hands the alerts resolved in the last 15 minutes over again when it starts', async () => {
+    const store = openStore();
+    await send(store, 'checkout', 900, now - 10_000);
+    const first = await startRuler(store, new RecordingAlertSink());
+    const ruler = first.ruler;
+    let stop = first.stop;
+    await ruler.runDue();
+    now += 60_000;
+    await ruler.runDue();
+    // Out of the rule's window: resolved at T0 + 240 s.
+    now += 180_000;
+    await ruler.runDue();
+    await stop();
+
+    // The notification side may have held that resolution when the process stopped.
+    let sink = new RecordingAlertSink();
+    ({ stop } = await startRuler(store, sink));
+    expect(
+      sink.deliveries.map((d) => d.alerts.map((a) => [a.rule, a.state, a.firedAt, a.resolvedAt])),
+    ).toEqual([[['LatencyHigh', 'resolved', T0 + 60_000, T0 + 240_000]]]);
+    await stop();
+
+    // Past RESOLVED_REDELIVERY_MS it is not handed over again.
+    now = T0 + 240_000 + RESOLVED_REDELIVERY_MS + 1;
+    sink = new RecordingAlertSink();
+    await startRuler(store, sink);
+    expect(sink.deliveries).toEqual([]);
+  });
+
   it('fires a no-data alert for a service that used to report and stopped', async () => {
     const store = openStore();
     const sink = new RecordingAlertSink();
@@ -214,6 +243,46 @@ describe('Ruler on a real SQLite store and state file', () => {
     const [alert] = await state.activeAlerts();
     expect(alert?.labels).toEqual({ svc: 'checkout', endpoint: '/pay', alertname: 'A' });
     expect(alert?.annotations).toEqual({ summary: 'checkout/pay' });
+  });
+
+  it('hands the sink an evaluation only once its state is saved, and nothing when it cannot be', async () => {
+    const store = openStore();
+    await send(store, 'checkout', 900, now - 10_000);
+    const events: string[] = [];
+    const saved = new SqliteAlertStateStore(join(dir, 'alerting.db'));
+    closers.push(() => saved.close());
+    let saveFails = false;
+    // A restart must never find a notification sent for a state the store does not hold.
+    const state = Object.assign(Object.create(saved) as SqliteAlertStateStore, {
+      saveEvaluation: async (evaluation: Parameters<SqliteAlertStateStore['saveEvaluation']>[0]) => {
+        if (saveFails) throw new Error('disk full');
+        await saved.saveEvaluation(evaluation);
+        events.push(`saved ${evaluation.at - T0}`);
+      },
+    });
+    const sink = { deliver: (_: unknown, at: number) => void events.push(`delivered ${at - T0}`) };
+    const ruler = new Ruler({
+      store,
+      state,
+      sink,
+      logger: captureLogger().logger,
+      limits: { maxRules: 100, maxInstancesPerRule: 100 },
+      retention: FOREVER,
+      clock: () => now,
+      tickMs: 3_600_000,
+    });
+    closers.push(() => ruler.stop());
+    const parsed = parseRulesFile('rules.yml', RULES, now);
+    if (!parsed.ok) throw new Error('rules refused');
+    ruler.setFileGroups('rules.yml', parsed.document.groups);
+    await ruler.start();
+    await ruler.runDue();
+    now += 60_000;
+    await ruler.runDue();
+    saveFails = true;
+    now += 30_000;
+    await ruler.runDue();
+    expect(events).toEqual(['saved 0', 'delivered 0', 'saved 60000', 'delivered 60000']);
   });
 
   it('keeps the alerts as they were when the query fails', async () => {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { VantageError } from '../core/index.js';
 import type { TierRetention } from '../core/index.js';
 import type { Store } from '../storage/index.js';
-import type { AlertSink } from './alert.js';
+import type { AlertInstance, AlertSink } from './alert.js';
 import type { AlertStateStore } from './alert-state-store.js';
 import { toInstance } from './alert-state-machine.js';
 import { evaluateGroup } from './group-evaluator.js';
@@ -37,6 +37,14 @@ export interface RulerOptions {
 /** Resolved alerts' history is kept this long (the design's retention); active alerts' forever. */
 export const RESOLVED_HISTORY_MS = 365 * 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
+/**
+ * Alerts resolved this recently are handed to the sink again when the ruler starts, as Prometheus
+ * resends resolved alerts for 15 minutes: the notification side may have held a resolution (its
+ * group_interval) when the process stopped, and nothing else would ever hand it over again.
+ */
+export const RESOLVED_REDELIVERY_MS = 15 * 60_000;
+/** How far back the firing that a redelivered resolution ends is looked for (its startsAt). */
+const FIRED_LOOKBACK_MS = 7 * 86_400_000;
 
 /**
  * Evaluates each rule group on its interval and hands the sink the group's firing and newly
@@ -76,6 +84,7 @@ export class Ruler {
     for (const a of await this.options.state.activeAlerts())
       if (!this.rules.get(a.group)) this.retired.add(a.group);
     this.updateGauges();
+    if (this.options.leadership?.isLeader() ?? true) await this.redeliverResolved();
     const tick = this.options.tickMs ?? 1_000;
     this.timer = setInterval(() => void this.runDue(), tick);
     this.timer.unref();
@@ -207,6 +216,51 @@ export class Ruler {
     } finally {
       stop?.();
     }
+  }
+
+  /**
+   * Hands the sink, once, the alerts resolved in the last RESOLVED_REDELIVERY_MS that are not
+   * active again. The notification side's log knows which resolutions it sent, so one it did send
+   * is not sent twice.
+   */
+  private async redeliverResolved(): Promise<void> {
+    const now = this.clock();
+    const limit = 10_000;
+    const resolved = await this.options.state.history({
+      from: now - RESOLVED_REDELIVERY_MS,
+      to: now + 1, // `to` is exclusive
+      state: 'resolved',
+      limit,
+    });
+    if (resolved.length === 0) return;
+    const active = new Set((await this.options.state.activeAlerts()).map((a) => a.fingerprint));
+    const fired = await this.options.state.history({
+      from: now - FIRED_LOOKBACK_MS,
+      to: now + 1, // `to` is exclusive
+      state: 'firing',
+      limit,
+    });
+    const alerts: AlertInstance[] = [];
+    const seen = new Set<string>();
+    // Newest first: the latest resolution of each alert, and the firing it ended.
+    for (const r of resolved) {
+      if (active.has(r.fingerprint) || seen.has(r.fingerprint)) continue;
+      seen.add(r.fingerprint);
+      const firedAt = fired.find((f) => f.fingerprint === r.fingerprint && f.at <= r.at)?.at ?? r.at;
+      alerts.push({
+        rule: r.rule,
+        group: r.group,
+        fingerprint: r.fingerprint,
+        labels: r.labels,
+        annotations: r.annotations,
+        state: 'resolved',
+        value: r.value ?? Number.NaN,
+        activeAt: firedAt,
+        firedAt,
+        resolvedAt: r.at,
+      });
+    }
+    if (alerts.length > 0) this.options.sink.deliver(alerts, now);
   }
 
   /** Resolves the alerts of a group no longer in force: nothing will evaluate them again. */

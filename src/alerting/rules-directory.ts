@@ -13,17 +13,21 @@ const RULE_FILE = /\.ya?ml$/;
 
 /** What a rules directory holds: each file's groups and notifiers, or its problems. */
 export interface RulesDirectoryLoad {
-  readonly files: ReadonlyMap<
-    string,
-    { readonly groups: readonly RuleGroup[]; readonly notifiers: readonly NotifierConfig[] }
-  >;
+  readonly files: ReadonlyMap<string, RulesFileContent>;
   readonly problems: readonly LocatedProblem[];
+}
+
+export interface RulesFileContent {
+  readonly groups: readonly RuleGroup[];
+  readonly notifiers: readonly NotifierConfig[];
+  /** The line of each notifier's `name`. */
+  readonly notifierLines: readonly (number | undefined)[];
 }
 
 /** Reads and checks every `*.yml` / `*.yaml` of a directory: what `vantage rules check` runs. */
 export async function loadRulesDirectory(dir: string, now: number): Promise<RulesDirectoryLoad> {
   const names = (await readdir(dir)).filter((n) => RULE_FILE.test(n)).sort();
-  const files = new Map<string, { groups: readonly RuleGroup[]; notifiers: readonly NotifierConfig[] }>();
+  const files = new Map<string, RulesFileContent>();
   const problems: LocatedProblem[] = [];
   for (const name of names) {
     let text: string;
@@ -34,7 +38,7 @@ export async function loadRulesDirectory(dir: string, now: number): Promise<Rule
       continue;
     }
     const result = parseRulesFile(name, text, now);
-    if (result.ok) files.set(name, result.document);
+    if (result.ok) files.set(name, { ...result.document, notifierLines: result.notifierLines });
     else problems.push(...result.problems);
   }
   return { files, problems };
@@ -114,7 +118,31 @@ export class RulesDirectory {
         this.loaded.delete(file);
         logger.info({ file }, 'rules file removed; its groups are no longer evaluated');
       }
-    for (const [file, doc] of result.files) {
+    // Which file declares each notifier name. A file refused by its checks keeps its previous
+    // notifiers in force; of two files declaring one name, a file in force already keeps it (the
+    // new one is refused), else the first by name.
+    const declared = new Map<string, string>();
+    const declare = (file: string): void => {
+      for (const n of this.notifiers.get(file) ?? []) if (!declared.has(n.name)) declared.set(n.name, file);
+    };
+    for (const p of result.problems) declare(p.file);
+    const order = [...result.files].sort(
+      ([a], [b]) => Number(!this.loaded.has(a)) - Number(!this.loaded.has(b)) || a.localeCompare(b),
+    );
+    for (const [file, doc] of order) {
+      const clash = doc.notifiers.findIndex((n) => declared.has(n.name));
+      if (clash >= 0) {
+        const name = doc.notifiers[clash]?.name ?? '';
+        const line = doc.notifierLines[clash];
+        problems.push({
+          file,
+          ...(line === undefined ? {} : { line }),
+          field: `notifiers[${clash}].name`,
+          reason: `notifier ${name} is declared by ${declared.get(name) ?? ''} already`,
+        });
+        declare(file);
+        continue;
+      }
       try {
         target.setFileGroups(file, doc.groups);
         this.notifiers.set(file, doc.notifiers);
@@ -123,6 +151,19 @@ export class RulesDirectory {
         if (!(err instanceof VantageError)) throw err;
         problems.push({ file, field: err.field ?? '', reason: err.message });
       }
+      declare(file);
+    }
+    try {
+      this.options.onNotifiers?.([...this.notifiers.values()].flat());
+    } catch (err) {
+      // A name the settings hold already, or past the limit: the notifiers in force stay, and
+      // the refusal shows where the files' own refusals do.
+      if (!(err instanceof VantageError)) throw err;
+      logger.error(
+        { code: err.code, err },
+        "rules files' notifiers refused; the notifiers in force keep running",
+      );
+      problems.push({ file: this.options.dir, field: err.field ?? 'notifiers', reason: err.message });
     }
     this.problems = problems;
     if (problems.length > 0) {
@@ -134,16 +175,5 @@ export class RulesDirectory {
       { files: [...this.loaded], refused: new Set(problems.map((p) => p.file)).size },
       'rules loaded',
     );
-    try {
-      this.options.onNotifiers?.([...this.notifiers.values()].flat());
-    } catch (err) {
-      // A duplicate notifier name or one past the limit: the notifiers in force stay.
-      if (!(err instanceof VantageError)) throw err;
-      logger.error(
-        { code: err.code, err },
-        "rules files' notifiers refused; the notifiers in force keep running",
-      );
-      this.options.onRefused?.([{ file: this.options.dir, field: 'notifiers', reason: err.message }]);
-    }
   }
 }

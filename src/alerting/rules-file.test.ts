@@ -53,6 +53,15 @@ describe('parseRulesFile', () => {
     ]);
   });
 
+  it('refuses a notifier named twice, at the second name, and gives each name its line', () => {
+    const twice = `${GOOD}  - name: ops\n    type: webhook\n    url: https://other.example.com/\n`;
+    expect(problems(twice).map(formatProblem)).toEqual([
+      'rules.yml:22: notifiers[1].name: notifier ops is named twice',
+    ]);
+    const result = parseRulesFile('rules.yml', GOOD, NOW);
+    expect(result.ok && result.notifierLines).toEqual([19]);
+  });
+
   it('names the line and field of a VQL error, with the position inside the query', () => {
     const bad = GOOD.replace("metric_name = 'http_request_duration_ms'", 'metric_name = = 3');
     const [p, ...rest] = problems(bad);

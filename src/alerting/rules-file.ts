@@ -16,7 +16,12 @@ export interface LocatedProblem {
 }
 
 export type RulesFileResult =
-  | { readonly ok: true; readonly document: RulesDocument }
+  | {
+      readonly ok: true;
+      readonly document: RulesDocument;
+      /** The line of each notifier's `name`, for a clash with another file found later. */
+      readonly notifierLines: readonly (number | undefined)[];
+    }
   | { readonly ok: false; readonly problems: readonly LocatedProblem[] };
 
 /**
@@ -46,7 +51,15 @@ export function parseRulesFile(file: string, text: string, now: number): RulesFi
     { kind: 'file', file },
     now,
   );
-  if (document) return { ok: true, document };
+  if (document)
+    return {
+      ok: true,
+      document,
+      notifierLines: document.notifiers.map((_, i) => {
+        const start = nodeAt(doc.contents, ['notifiers', i, 'name'])?.range?.[0];
+        return start === undefined ? undefined : lineCounter.linePos(start).line;
+      }),
+    };
   return {
     ok: false,
     problems: problems.map((p) => {

@@ -96,6 +96,12 @@ export function checkRulesDocument(
     });
     groups.push({ name: g.name, intervalMs, rules, source });
   });
+  const notifierNames = new Set<string>();
+  (parsed.data.notifiers ?? []).forEach((n, ni) => {
+    if (notifierNames.has(n.name))
+      problems.push({ path: ['notifiers', ni, 'name'], reason: `notifier ${n.name} is named twice` });
+    notifierNames.add(n.name);
+  });
   if (problems.length > 0) return { problems };
   return { document: { groups, notifiers: parsed.data.notifiers ?? [] }, problems };
 }

@@ -251,6 +251,8 @@ describe('silences', () => {
 
     const again = await service([webhook({ group_wait: '0s', group_interval: '1m' })]);
     expect(again.svc.silences.get(silence.id)?.endsAt).toBe(T0 + 3_600_000);
+    // Counted from the start, before the first tick of the timer.
+    expect(await metric(again.registry, 'vantage_alerts_silences_active')).toBe(1);
     again.svc.deliver([a], T0 + 60_000);
     await at(T0 + 60_000, again.svc);
     expect(receiver.requests).toHaveLength(0);

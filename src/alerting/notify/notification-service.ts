@@ -104,6 +104,8 @@ export class NotificationService implements AlertSink {
       log: await store.notificationLog(),
     });
     service.refresh();
+    // Silences kept from before a restart count from the start, not from the timer's first tick.
+    metrics.activeSilences.set(silences.unexpired(clock()));
     return service;
   }
 
