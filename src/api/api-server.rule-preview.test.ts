@@ -139,6 +139,15 @@ describe('POST /v1/rules/preview', () => {
     expect(none.statusCode).toBe(400);
   });
 
+  it('is described in /openapi.json with its body and answer', async () => {
+    const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, Record<string, { requestBody?: unknown; responses?: Record<string, unknown> }>>;
+    }>();
+    const op = spec.paths['/v1/rules/preview']?.post;
+    expect(op?.requestBody).toBeDefined();
+    expect(op?.responses?.['200']).toBeDefined();
+  });
+
   it('needs the API key', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/rules/preview', payload: { yaml: GROUP } });
     expect(res.statusCode).toBe(401);
