@@ -98,7 +98,12 @@ export function TimeSeriesChart({
             time: true,
             range: (_u, min, max) => {
               const r = view.current.xRange;
-              return r ? [Math.min(min, r[0]), Math.max(max, r[1])] : [min, max];
+              const [lo, extent] = r ? [Math.min(min, r[0]), Math.max(max, r[1])] : [min, max];
+              // An alert that fired in the step in progress (left out of the lines) still shows:
+              // the markers come from the view's own time range, so they widen it only to its end.
+              let hi = extent;
+              for (const m of view.current.alertMarkers) if (m.time >= lo) hi = Math.max(hi, m.time);
+              return [lo, hi];
             },
           },
           // Room for the exemplars in view: a slow request's dot sits well above a mean's line.
@@ -201,13 +206,13 @@ export function TimeSeriesChart({
     u.setData(u.data, true);
   }, [plot, exemplars]);
 
-  // New alert markers (they load apart from the lines): drawn again over the same data.
+  // New alert markers (they load apart from the lines): the time scale is ranged again to hold them.
   const drewMarkers = useRef(alertMarkers);
   useEffect(() => {
     const u = plot.current;
     if (!u || drewMarkers.current === alertMarkers) return;
     drewMarkers.current = alertMarkers;
-    u.redraw(false, false);
+    u.setData(u.data, true);
   }, [plot, alertMarkers]);
 
   return (
