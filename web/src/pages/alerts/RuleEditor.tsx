@@ -21,6 +21,9 @@ rules:
     labels: { severity: critical }
 `;
 
+/** `0s`, `0ms`: the default, left out of the text. */
+const isZero = (duration: string): boolean => /^0[a-z]*$/.test(duration);
+
 /** A group as GET /v1/rules shows it, as the YAML of the file format (what PUT takes, as JSON). */
 export function groupYaml(g: RuleGroupItem): string {
   return stringify({
@@ -30,8 +33,8 @@ export function groupYaml(g: RuleGroupItem): string {
       alert: r.alert,
       vql: r.vql,
       ...(r.kind === 'no_data' ? { no_data: true } : { condition: r.condition }),
-      ...(r.for !== '0s' ? { for: r.for } : {}),
-      ...(r.keep_firing_for !== '0s' ? { keep_firing_for: r.keep_firing_for } : {}),
+      ...(isZero(r.for) ? {} : { for: r.for }),
+      ...(isZero(r.keep_firing_for) ? {} : { keep_firing_for: r.keep_firing_for }),
       ...(Object.keys(r.labels).length ? { labels: r.labels } : {}),
       ...(Object.keys(r.annotations).length ? { annotations: r.annotations } : {}),
     })),
