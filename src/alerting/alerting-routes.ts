@@ -1,6 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { formatDuration, parseTimePoint, VantageError } from '../core/index.js';
+import type {
+  ActiveAlertItem,
+  AlertHistoryResponse,
+  AlertsResponse,
+  RulePreviewResponse,
+} from '../core/index.js';
 import type { AlertState } from './alert.js';
 import type { ActiveAlert } from './alert-state-machine.js';
 import type { AlertStateStore } from './alert-state-store.js';
@@ -114,7 +120,7 @@ export const alertingRoutes: FastifyPluginAsync<AlertingRouteOptions> = async (a
         },
       },
     },
-    async (request) => {
+    async (request): Promise<RulePreviewResponse> => {
       const { group, problems, rules } = await ruler.preview(request.body.yaml);
       return {
         valid: problems.length === 0,
@@ -127,6 +133,7 @@ export const alertingRoutes: FastifyPluginAsync<AlertingRouteOptions> = async (a
           const rule = group?.rules.find((x) => x.alert === r.alert);
           return {
             ...r,
+            rows: [...r.rows],
             ...(rule?.kind === 'threshold'
               ? { condition: `${rule.condition.op} ${rule.condition.threshold}` }
               : {}),
@@ -168,7 +175,7 @@ export const alertingRoutes: FastifyPluginAsync<AlertingRouteOptions> = async (a
         },
       },
     },
-    async (request) => {
+    async (request): Promise<AlertsResponse> => {
       const active = await state.activeAlerts();
       return {
         alerts: active.slice(0, request.query.limit ?? ALERTS_MAX_ROWS).map(describeAlert),
@@ -196,7 +203,7 @@ export const alertingRoutes: FastifyPluginAsync<AlertingRouteOptions> = async (a
         ),
       },
     },
-    async (request) => {
+    async (request): Promise<AlertHistoryResponse> => {
       const now = clock();
       const q = request.query;
       const to = time(q.to, now, 'to') ?? now;
@@ -252,7 +259,7 @@ function describeGroup(g: RuleGroup, ruler: Ruler): Record<string, unknown> {
   };
 }
 
-function describeAlert(a: ActiveAlert): Record<string, unknown> {
+function describeAlert(a: ActiveAlert): ActiveAlertItem {
   return {
     rule: a.rule,
     group: a.group,
