@@ -120,6 +120,12 @@ export class Ruler {
     const now = this.clock();
     const parsed = parseRuleGroupText(text, now);
     if (!parsed.ok) return { problems: parsed.problems, rules: [] };
+    // A group that could never be put in force is not run either: the preview runs one query per rule.
+    const count = parsed.group.rules.length;
+    if (count > this.options.limits.maxRules)
+      throw new VantageError('VTG_RULES_TOO_MANY', {
+        params: { count, limit: this.options.limits.maxRules },
+      });
     const rules = await previewGroup(parsed.group, now, {
       store: this.options.store,
       state: this.options.state,

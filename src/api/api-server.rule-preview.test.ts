@@ -131,12 +131,18 @@ describe('POST /v1/rules/preview', () => {
     expect(put.json().error).toMatchObject({ code: 'VTG_RULES_INVALID', field: 'rules[0].condition' });
   });
 
-  it('reports a YAML syntax error with its line, and refuses a body without the text', async () => {
+  it('reports a YAML syntax error with its line; refuses a body without the text, and too many rules', async () => {
     const res = await preview('name: x\nrules:\n  - alert: A\n    vql: [\n');
     expect(res.json()).toMatchObject({ valid: false, rules: [] });
     expect(res.json().problems[0].line).toBeGreaterThanOrEqual(4);
     const none = await app.inject({ method: 'POST', url: '/v1/rules/preview', headers: auth, payload: {} });
     expect(none.statusCode).toBe(400);
+    // More rules than could ever be in force (10 here): refused before any query runs.
+    const rule = GROUP.slice(GROUP.indexOf('  - alert'));
+    const many = `name: many\nrules:\n${Array.from({ length: 11 }, (_, i) => rule.replace('LatencyHigh', `R${i}`)).join('')}`;
+    const tooMany = await preview(many);
+    expect(tooMany.statusCode).toBe(400);
+    expect(tooMany.json().error).toMatchObject({ code: 'VTG_RULES_TOO_MANY' });
   });
 
   it('is described in /openapi.json with its body and answer', async () => {
