@@ -1,12 +1,19 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { formatDuration, parseTimePoint, VantageError } from '../core/index.js';
+import type {
+  ActiveAlertItem,
+  AlertHistoryResponse,
+  AlertsResponse,
+  RulePreviewResponse,
+} from '../core/index.js';
 import type { AlertState } from './alert.js';
 import type { ActiveAlert } from './alert-state-machine.js';
 import type { AlertStateStore } from './alert-state-store.js';
 import type { RuleGroup } from './rule.js';
 import type { Ruler } from './ruler.js';
 import { formatProblem } from './rules-file.js';
+import { RULE_LIMITS } from './rules-limits.js';
 import type { LocatedProblem } from './rules-file.js';
 
 export interface AlertingRouteOptions {
@@ -71,6 +78,71 @@ export const alertingRoutes: FastifyPluginAsync<AlertingRouteOptions> = async (a
     async (request) => describeGroup(await ruler.putApiGroup(request.params.group, request.body), ruler),
   );
 
+  app.post<{ Body: { yaml: string } }>(
+    '/v1/rules/preview',
+    {
+      schema: {
+        summary: 'Check a rule group and run its rules once against the data now, storing nothing',
+        description:
+          'The group as YAML (or JSON) text, checked as PUT /v1/rules/{group} checks its body. ' +
+          'Problems come back located (line in the text, field in the group), not as an error.',
+        body: Type.Object(
+          { yaml: Type.String({ maxLength: RULE_LIMITS.fileBytes }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            valid: Type.Boolean(),
+            problems: Type.Array(
+              Type.Object({
+                line: Type.Optional(Type.Integer()),
+                field: Type.String(),
+                reason: Type.String(),
+              }),
+            ),
+            rules: Type.Array(
+              Type.Object({
+                alert: Type.String(),
+                kind: Type.String(),
+                condition: Type.Optional(Type.String()),
+                rows: Type.Array(
+                  Type.Object({
+                    labels: labelMap,
+                    value: Type.Union([Type.Number(), Type.Null()]),
+                    meets: Type.Boolean(),
+                  }),
+                ),
+                meeting: Type.Integer({ description: 'rows that meet the condition now' }),
+                error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request): Promise<RulePreviewResponse> => {
+      const { group, problems, rules } = await ruler.preview(request.body.yaml);
+      return {
+        valid: problems.length === 0,
+        problems: problems.map((p) => ({
+          ...(p.line === undefined ? {} : { line: p.line }),
+          field: p.field,
+          reason: p.reason,
+        })),
+        rules: rules.map((r) => {
+          const rule = group?.rules.find((x) => x.alert === r.alert);
+          return {
+            ...r,
+            rows: [...r.rows],
+            ...(rule?.kind === 'threshold'
+              ? { condition: `${rule.condition.op} ${rule.condition.threshold}` }
+              : {}),
+          };
+        }),
+      };
+    },
+  );
+
   app.delete<{ Params: { group: string } }>(
     '/v1/rules/:group',
     { schema: { summary: 'Delete a rule group put through the API', params: groupParams } },
@@ -103,7 +175,7 @@ export const alertingRoutes: FastifyPluginAsync<AlertingRouteOptions> = async (a
         },
       },
     },
-    async (request) => {
+    async (request): Promise<AlertsResponse> => {
       const active = await state.activeAlerts();
       return {
         alerts: active.slice(0, request.query.limit ?? ALERTS_MAX_ROWS).map(describeAlert),
@@ -131,7 +203,7 @@ export const alertingRoutes: FastifyPluginAsync<AlertingRouteOptions> = async (a
         ),
       },
     },
-    async (request) => {
+    async (request): Promise<AlertHistoryResponse> => {
       const now = clock();
       const q = request.query;
       const to = time(q.to, now, 'to') ?? now;
@@ -187,7 +259,7 @@ function describeGroup(g: RuleGroup, ruler: Ruler): Record<string, unknown> {
   };
 }
 
-function describeAlert(a: ActiveAlert): Record<string, unknown> {
+function describeAlert(a: ActiveAlert): ActiveAlertItem {
   return {
     rule: a.rule,
     group: a.group,

@@ -124,7 +124,7 @@ async function runRule(
   rule: Rule,
   group: string,
   now: number,
-  options: GroupEvaluatorOptions,
+  options: Pick<GroupEvaluatorOptions, 'store' | 'retention'>,
 ): Promise<Row[]> {
   const plan = prepareVql(rule.vql, { now, ...(options.retention ? { retention: options.retention } : {}) });
   const { rows, sorted } = await options.store.queryVql(plan);
@@ -184,4 +184,74 @@ function describe(err: unknown): { code: string; message: string } {
 
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 100) / 100;
+}
+
+/** One rule of a previewed group: what its query returns now and which rows meet the condition. */
+export interface RulePreview {
+  readonly alert: string;
+  readonly kind: Rule['kind'];
+  /** Each group (row) the query returned, or, for a no-data rule, each group seen before. */
+  readonly rows: readonly { labels: Record<string, string>; value: number | null; meets: boolean }[];
+  /** Groups that would be pending or firing now (before `for`), of `rows.length`. */
+  readonly meeting: number;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/**
+ * Runs each rule's query of a group once at `now`, as an evaluation would, and says which rows
+ * meet the condition, without touching the alert state: nothing is stored, nothing is delivered.
+ * A no-data rule reads the groups its stored namesake has seen (none for a new group).
+ */
+export async function previewGroup(
+  group: RuleGroup,
+  now: number,
+  options: Omit<GroupEvaluatorOptions, 'state'> & { state: Pick<AlertStateStore, 'seenGroups'> },
+): Promise<RulePreview[]> {
+  const out: RulePreview[] = [];
+  for (const rule of group.rules) {
+    let rows: Row[];
+    try {
+      rows = await runRule(rule, group.name, now, options);
+    } catch (err) {
+      out.push({ alert: rule.alert, kind: rule.kind, rows: [], meeting: 0, error: describe(err) });
+      continue;
+    }
+    let error: RulePreview['error'];
+    if (rows.length > options.maxInstancesPerRule) {
+      const e = new VantageError('VTG_ALERT_TOO_MANY_INSTANCES', {
+        params: { count: rows.length, limit: options.maxInstancesPerRule },
+      });
+      error = { code: e.code, message: e.message };
+      rows = rows.slice(0, options.maxInstancesPerRule);
+    }
+    let shown: RulePreview['rows'];
+    if (rule.kind === 'threshold') {
+      shown = rows.map((r) => ({
+        labels: r.labels,
+        value: Number.isFinite(r.value) ? r.value : null,
+        meets: evaluateCondition(rule.condition, r.value),
+      }));
+    } else {
+      const reporting = new Set(rows.map((r) => r.fingerprint));
+      const known = await options.state.seenGroups(group.name, rule.alert);
+      shown = [
+        ...rows.map((r) => ({
+          labels: r.labels,
+          value: Number.isFinite(r.value) ? r.value : null,
+          meets: false,
+        })),
+        ...known
+          .filter((k) => !reporting.has(k.fingerprint))
+          .map((k) => ({ labels: { ...k.labels }, value: null, meets: true })),
+      ];
+    }
+    out.push({
+      alert: rule.alert,
+      kind: rule.kind,
+      rows: shown,
+      meeting: shown.filter((r) => r.meets).length,
+      ...(error ? { error } : {}),
+    });
+  }
+  return out;
 }

@@ -5,12 +5,13 @@ import type { Store } from '../storage/index.js';
 import type { AlertInstance, AlertSink } from './alert.js';
 import type { AlertStateStore } from './alert-state-store.js';
 import { toInstance } from './alert-state-machine.js';
-import { evaluateGroup } from './group-evaluator.js';
-import type { RuleHealth } from './group-evaluator.js';
+import { evaluateGroup, previewGroup } from './group-evaluator.js';
+import type { RuleHealth, RulePreview } from './group-evaluator.js';
 import type { RuleGroup } from './rule.js';
 import { RuleSet } from './rule-set.js';
 import type { RulerMetrics } from './ruler-metrics.js';
-import { fieldPath, rulesInvalidError } from './rules-file.js';
+import { fieldPath, parseRuleGroupText, rulesInvalidError } from './rules-file.js';
+import type { LocatedProblem } from './rules-file.js';
 import type { RulesLimits } from './rules-limits.js';
 import { checkRulesDocument } from './rules-schema.js';
 
@@ -116,6 +117,31 @@ export class Ruler {
     this.retired.delete(name);
     this.updateGauges();
     return group;
+  }
+
+  /**
+   * The rule editor's preview: checks the text of one group as `putApiGroup` checks its body, and
+   * runs each rule's query once now, storing nothing. Problems come back located, not thrown.
+   */
+  async preview(
+    text: string,
+  ): Promise<{ group?: RuleGroup; problems: readonly LocatedProblem[]; rules: readonly RulePreview[] }> {
+    const now = this.clock();
+    const parsed = parseRuleGroupText(text, now);
+    if (!parsed.ok) return { problems: parsed.problems, rules: [] };
+    // A group that could never be put in force is not run either: the preview runs one query per rule.
+    const count = parsed.group.rules.length;
+    if (count > this.options.limits.maxRules)
+      throw new VantageError('VTG_RULES_TOO_MANY', {
+        params: { count, limit: this.options.limits.maxRules },
+      });
+    const rules = await previewGroup(parsed.group, now, {
+      store: this.options.store,
+      state: this.options.state,
+      maxInstancesPerRule: this.options.limits.maxInstancesPerRule,
+      ...(this.options.retention ? { retention: this.options.retention } : {}),
+    });
+    return { group: parsed.group, problems: [], rules };
   }
 
   async deleteApiGroup(name: string): Promise<void> {

@@ -4,6 +4,7 @@ import { VantageError } from '../core/index.js';
 import { checkRulesDocument } from './rules-schema.js';
 import type { RulesDocument, RulesProblem } from './rules-schema.js';
 import { RULE_LIMITS } from './rules-limits.js';
+import type { RuleGroup } from './rule.js';
 
 /** One problem of a rules file, located: what `vantage rules check` prints and the API answers. */
 export interface LocatedProblem {
@@ -36,16 +37,7 @@ export function parseRulesFile(file: string, text: string, now: number): RulesFi
     };
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0)
-    return {
-      ok: false,
-      problems: doc.errors.map((e) => ({
-        file,
-        line: lineCounter.linePos(e.pos[0]).line,
-        field: '',
-        reason: e.message.split('\n')[0] ?? e.message,
-      })),
-    };
+  if (doc.errors.length > 0) return { ok: false, problems: yamlProblems(file, doc.errors, lineCounter) };
   const { document, problems } = checkRulesDocument(
     doc.toJS({ maxAliasCount: 100 }),
     { kind: 'file', file },
@@ -60,23 +52,74 @@ export function parseRulesFile(file: string, text: string, now: number): RulesFi
         return start === undefined ? undefined : lineCounter.linePos(start).line;
       }),
     };
-  return {
-    ok: false,
-    problems: problems.map((p) => {
-      const node = nodeAt(doc.contents, p.path);
-      const start = node?.range?.[0];
-      const offset =
-        start === undefined || p.textOffset === undefined
-          ? start
-          : start + sourceOffset(text, node, p.textOffset);
-      return {
-        file,
-        ...(offset === undefined ? {} : { line: lineCounter.linePos(offset).line }),
-        field: fieldPath(p.path),
-        reason: p.reason,
-      };
-    }),
-  };
+  return { ok: false, problems: locate(file, text, doc.contents, lineCounter, problems) };
+}
+
+export type RuleGroupTextResult =
+  | { readonly ok: true; readonly group: RuleGroup }
+  | { readonly ok: false; readonly problems: readonly LocatedProblem[] };
+
+/**
+ * Parses and checks the text (YAML, or JSON) of one rule group as `PUT /v1/rules/{group}` checks
+ * its body: the same schema and VQL checks, with each problem's line in this text and its field
+ * relative to the group (`rules[0].vql`). For the rule editor's preview.
+ */
+export function parseRuleGroupText(text: string, now: number): RuleGroupTextResult {
+  const file = 'group';
+  if (Buffer.byteLength(text) > RULE_LIMITS.fileBytes)
+    return {
+      ok: false,
+      problems: [{ file, field: '', reason: `larger than ${RULE_LIMITS.fileBytes} bytes` }],
+    };
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) return { ok: false, problems: yamlProblems(file, doc.errors, lineCounter) };
+  const { document, problems } = checkRulesDocument(
+    { groups: [doc.toJS({ maxAliasCount: 100 })] },
+    { kind: 'api' },
+    now,
+  );
+  const group = document?.groups[0];
+  if (group) return { ok: true, group };
+  // The text is one group: drop the document's `groups[0]` from each path.
+  const inGroup = problems.map((p) => ({ ...p, path: p.path.slice(2) }));
+  return { ok: false, problems: locate(file, text, doc.contents, lineCounter, inGroup) };
+}
+
+function yamlProblems(
+  file: string,
+  errors: readonly { pos: [number, number]; message: string }[],
+  lineCounter: LineCounter,
+): LocatedProblem[] {
+  return errors.map((e) => ({
+    file,
+    line: lineCounter.linePos(e.pos[0]).line,
+    field: '',
+    reason: e.message.split('\n')[0] ?? e.message,
+  }));
+}
+
+function locate(
+  file: string,
+  text: string,
+  root: unknown,
+  lineCounter: LineCounter,
+  problems: readonly RulesProblem[],
+): LocatedProblem[] {
+  return problems.map((p) => {
+    const node = nodeAt(root, p.path);
+    const start = node?.range?.[0];
+    const offset =
+      start === undefined || p.textOffset === undefined
+        ? start
+        : start + sourceOffset(text, node, p.textOffset);
+    return {
+      file,
+      ...(offset === undefined ? {} : { line: lineCounter.linePos(offset).line }),
+      field: fieldPath(p.path),
+      reason: p.reason,
+    };
+  });
 }
 
 /** The deepest node on `path` that exists: a missing field is reported where its parent is. */

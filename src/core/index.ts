@@ -24,6 +24,15 @@ export type { CompareResponse, CompareSide, HealthScoresResponse } from './api-t
 export type { PipelineStatusResponse, PipelineTargetStatus } from './api-types.js';
 export type { ExemplarsResponse, ServiceMapCall, ServiceMapQuery, ServiceMapResponse } from './api-types.js';
 export type {
+  ActiveAlertItem,
+  AlertHistoryResponse,
+  AlertsResponse,
+  NotificationsResponse,
+  RulePreviewResponse,
+  RulesResponse,
+  SilencesResponse,
+} from './alerting-api-types.js';
+export type {
   TraceResponse,
   TraceSpanItem,
   TraceSummaryItem,

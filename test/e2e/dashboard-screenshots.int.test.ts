@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, openPage } from '../support/browser.js';
 import type { PageOptions } from '../support/browser.js';
@@ -19,6 +19,19 @@ import type { VantageProcess } from '../support/vantage-process.js';
  * .cache/screenshots; `VANTAGE_SCREENSHOTS_DIR=docs/screenshots` refreshes the README's.
  */
 const OUT = resolve(REPO_ROOT, process.env.VANTAGE_SCREENSHOTS_DIR ?? '.cache/screenshots');
+const DEMO_RULES = `groups:
+  - name: latency
+    interval: 5s
+    rules:
+      - alert: LatencyHigh
+        vql: >-
+          SELECT service_name, p99(value) FROM metrics
+          WHERE metric_name = 'http_request_duration_ms' AND timestamp > now() - 3h
+          GROUP BY service_name
+        condition: '> 0'
+        labels: { severity: warning }
+        annotations: { summary: 'p99 {{ $value }} ms on {{ $labels.service_name }}' }
+`;
 let dir: string;
 let vantage: VantageProcess;
 let browser: Browser;
@@ -30,7 +43,16 @@ beforeAll(async () => {
   }
   mkdirSync(OUT, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'vantage-e2e-shots-'));
-  vantage = await startVantageProcess(dir, ['--worker-linger', '20ms']);
+  // A rule over the demo data, so that the Alerts view and the service charts have alerts to show.
+  const rulesDir = join(dir, 'rules');
+  mkdirSync(rulesDir);
+  writeFileSync(join(rulesDir, 'latency.yml'), DEMO_RULES);
+  vantage = await startVantageProcess(join(dir, 'data'), [
+    '--rules-dir',
+    rulesDir,
+    '--worker-linger',
+    '20ms',
+  ]);
   await promisify(execFile)(process.execPath, [
     CLI,
     'send-test-metrics',
@@ -50,6 +72,15 @@ beforeAll(async () => {
     },
     20_000,
     'the demo services',
+  );
+  await eventually(
+    async () => {
+      const res = await fetch(`${vantage.api}/v1/alerts`);
+      const body = (await res.json()) as { alerts: { state: string }[] };
+      return body.alerts.some((a) => a.state === 'firing') ? true : undefined;
+    },
+    30_000,
+    'the demo alert to fire',
   );
   browser = await launchChromium();
 }, 120_000);
@@ -72,6 +103,8 @@ const SHOTS: {
   ready: string;
   options?: PageOptions;
   chart?: false;
+  /** What to do on the page before the shot, once `ready` shows. */
+  act?: (page: Page) => Promise<void>;
 }[] = [
   { name: 'overview-light', path: '/', ready: '[data-testid="sparkline"]' },
   { name: 'overview-dark', path: '/', ready: '[data-testid="sparkline"]', options: { theme: 'dark' } },
@@ -104,6 +137,24 @@ const SHOTS: {
     chart: false,
   },
   { name: 'service-map-light', path: '/service-map', ready: '[data-testid="service-map"]', chart: false },
+  { name: 'alerts-light', path: '/alerts', ready: '[data-testid="alerts-table"]', chart: false },
+  {
+    name: 'alerts-history-dark',
+    path: '/alerts?tab=history&from=-1h',
+    ready: '[data-testid="history-table"]',
+    options: { theme: 'dark' },
+    chart: false,
+  },
+  {
+    name: 'alerts-rules-light',
+    path: '/alerts?tab=rules&group=latency',
+    ready: '[data-testid="rule-yaml"]',
+    chart: false,
+    act: async (page) => {
+      await page.getByTestId('rule-preview').click();
+      await page.getByTestId('preview-summary').waitFor({ timeout: 20_000 });
+    },
+  },
   {
     name: 'trace-phone',
     path: () => `/traces/${traces.checkout}`,
@@ -126,11 +177,12 @@ const SHOTS: {
 ];
 
 describe('dashboard screenshots', () => {
-  it.each(SHOTS)('$name', async ({ name, path: pathOf, ready, options, chart }) => {
+  it.each(SHOTS)('$name', async ({ name, path: pathOf, ready, options, chart, act }) => {
     const path = typeof pathOf === 'function' ? pathOf() : pathOf;
     const opened = await openPage(browser, `${vantage.api}${path}`, options);
     const { page } = opened;
     await page.locator(ready).first().waitFor({ timeout: 20_000 });
+    await act?.(page);
     await page.waitForLoadState('networkidle');
     const points = await page
       .locator('[data-points]')

@@ -89,6 +89,22 @@ export async function apiPost<T>(path: string, body: unknown, signal?: AbortSign
   return answer<T>(await fetch(path, init));
 }
 
+/** PUT JSON to an API path. */
+export async function apiPut<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  const init: RequestInit = {
+    method: 'PUT',
+    headers: headers({ 'content-type': 'application/json' }),
+    body: JSON.stringify(body),
+    signal,
+  };
+  return answer<T>(await fetch(path, init));
+}
+
+/** DELETE an API path. */
+export async function apiDelete<T>(path: string, signal?: AbortSignal): Promise<T> {
+  return answer<T>(await fetch(path, { method: 'DELETE', headers: headers(), signal }));
+}
+
 /** The pages a listing is followed for at most: a bound on one view's requests. */
 export const MAX_PAGES = 10;
 

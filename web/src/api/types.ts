@@ -47,3 +47,22 @@ export interface VqlResponse {
     notices: string[];
   };
 }
+export type {
+  ActiveAlertItem,
+  AlertHistoryEntry,
+  AlertHistoryQuery,
+  AlertHistoryResponse,
+  AlertStateName,
+  AlertsResponse,
+  MatcherOp,
+  NewSilenceRequest,
+  NotificationItem,
+  NotificationsResponse,
+  RuleGroupItem,
+  RulePreviewResponse,
+  RulePreviewRule,
+  RulesResponse,
+  SilenceItem,
+  SilenceMatcher,
+  SilencesResponse,
+} from '../../../src/core/alerting-api-types';

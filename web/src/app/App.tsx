@@ -17,6 +17,7 @@ const PipelinePage = lazy(() => import('../pages/PipelinePage'));
 const TracesPage = lazy(() => import('../pages/TracesPage'));
 const TracePage = lazy(() => import('../pages/TracePage'));
 const ServiceMapPage = lazy(() => import('../pages/ServiceMapPage'));
+const AlertsPage = lazy(() => import('../pages/AlertsPage'));
 
 const NAV = [
   { href: '/', label: 'Overview', active: (p: string) => p === '/' || p.startsWith('/services/') },
@@ -24,6 +25,7 @@ const NAV = [
   { href: '/traces', label: 'Traces', active: (p: string) => p === '/traces' || p.startsWith('/traces/') },
   { href: '/service-map', label: 'Service map', active: (p: string) => p === '/service-map' },
   { href: '/compare', label: 'Compare', active: (p: string) => p === '/compare' },
+  { href: '/alerts', label: 'Alerts', active: (p: string) => p === '/alerts' },
   { href: '/pipeline', label: 'Pipeline', active: (p: string) => p === '/pipeline' },
 ];
 
@@ -38,6 +40,7 @@ function View({ path }: { path: string }): ReactNode {
   if (path === '/traces') return <TracesPage />;
   if (trace) return <TracePage traceId={trace[1] as string} />;
   if (path === '/service-map') return <ServiceMapPage />;
+  if (path === '/alerts') return <AlertsPage />;
   return (
     <div className="state state-empty">
       <h1>Not found</h1>

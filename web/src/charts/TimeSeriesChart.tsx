@@ -5,6 +5,8 @@ import { navigate } from '../app/router';
 import { themeColor } from '../app/theme';
 import { themedAxis, valueAxis } from './axes';
 import { markFirstChart } from './first-chart';
+import type { AlertMarker } from '../alerts/alerts-view';
+import { drawAlertMarkers } from './alert-markers';
 import { drawExemplars, type ChartExemplar } from './exemplars';
 import { drawInProgress, solidUntil } from './in-progress';
 import { alignSeries, colorOf, summarize, type ChartSeries } from './series';
@@ -13,6 +15,7 @@ import { formatValue } from './units';
 import { useUPlot } from './use-uplot';
 
 const NO_EXEMPLARS: readonly ChartExemplar[] = [];
+const NO_MARKERS: readonly AlertMarker[] = [];
 
 export interface TimeSeriesChartProps {
   /** What the chart shows, for screen readers and the figure caption. */
@@ -29,6 +32,8 @@ export interface TimeSeriesChartProps {
   readonly empty?: ReactNode;
   /** Dots that link to traces (see exemplars.ts). */
   readonly exemplars?: readonly ChartExemplar[];
+  /** Firing and resolved times of alerts, drawn as vertical rules (see alert-markers.ts). */
+  readonly alertMarkers?: readonly AlertMarker[];
 }
 
 /**
@@ -37,7 +42,8 @@ export interface TimeSeriesChartProps {
  * (series, point counts, first/last points, min/max) so tests read data, not pixels.
  *
  * After each draw, `data-drawn-x` holds the x span uPlot drew ("min,max" in epoch ms), and
- * `data-drawn-exemplars` how many exemplar dots are in view.
+ * `data-drawn-exemplars` how many exemplar dots are in view, `data-drawn-alert-markers` how many
+ * alert markers.
  *
  * The Performance timeline gets `vantage:chart-draw` for each full draw (from the data reaching
  * the chart's effect: aligning the series, building or feeding uPlot, drawing) and
@@ -52,12 +58,13 @@ export function TimeSeriesChart({
   inProgressFrom,
   empty = 'No data in this range',
   exemplars = NO_EXEMPLARS,
+  alertMarkers = NO_MARKERS,
 }: TimeSeriesChartProps): ReactNode {
   const holder = useRef<HTMLDivElement>(null);
   /** The lines uPlot was last given, so that the same data is never drawn twice. */
   const fed = useRef<readonly ChartSeries[] | null>(null);
   /** What uPlot's callbacks read (the x extent, the step in progress), as of the last render. */
-  const view = useRef({ xRange, inProgressFrom, exemplars });
+  const view = useRef({ xRange, inProgressFrom, exemplars, alertMarkers });
   /** The step in progress that uPlot's lines were last cut at. */
   const cutAt = useRef<number | undefined>(undefined);
   /** When the data now being drawn reached the chart, for `vantage:chart-draw`. */
@@ -69,7 +76,7 @@ export function TimeSeriesChart({
 
   // Declared first, so that the effects below (and uPlot's callbacks they trigger) see this render's.
   useEffect(() => {
-    view.current = { xRange, inProgressFrom, exemplars };
+    view.current = { xRange, inProgressFrom, exemplars, alertMarkers };
   });
 
   // A new uPlot with the lines as they are now, built again when the set of lines, the unit, live
@@ -91,7 +98,12 @@ export function TimeSeriesChart({
             time: true,
             range: (_u, min, max) => {
               const r = view.current.xRange;
-              return r ? [Math.min(min, r[0]), Math.max(max, r[1])] : [min, max];
+              const [lo, extent] = r ? [Math.min(min, r[0]), Math.max(max, r[1])] : [min, max];
+              // An alert that fired in the step in progress (left out of the lines) still shows:
+              // the markers come from the view's own time range, so they widen it only to its end.
+              let hi = extent;
+              for (const m of view.current.alertMarkers) if (m.time >= lo) hi = Math.max(hi, m.time);
+              return [lo, hi];
             },
           },
           // Room for the exemplars in view: a slow request's dot sits well above a mean's line.
@@ -141,6 +153,8 @@ export function TimeSeriesChart({
               );
               const dots = drawExemplars(u, view.current.exemplars, (href) => navigate(href));
               el.parentElement?.setAttribute('data-drawn-exemplars', String(dots));
+              const marks = drawAlertMarkers(u, view.current.alertMarkers, (href) => navigate(href));
+              el.parentElement?.setAttribute('data-drawn-alert-markers', String(marks));
               const points = u.data.slice(1).reduce((n, ys) => n + ys.length, 0);
               if (drawStart.current !== undefined) {
                 performance.measure('vantage:chart-draw', { start: drawStart.current, detail: { points } });
@@ -192,6 +206,15 @@ export function TimeSeriesChart({
     u.setData(u.data, true);
   }, [plot, exemplars]);
 
+  // New alert markers (they load apart from the lines): the time scale is ranged again to hold them.
+  const drewMarkers = useRef(alertMarkers);
+  useEffect(() => {
+    const u = plot.current;
+    if (!u || drewMarkers.current === alertMarkers) return;
+    drewMarkers.current = alertMarkers;
+    u.setData(u.data, true);
+  }, [plot, alertMarkers]);
+
   return (
     <figure
       className="chart"
@@ -204,6 +227,7 @@ export function TimeSeriesChart({
       data-in-progress-from={inProgressFrom}
       data-summary={JSON.stringify(summary)}
       data-exemplars={exemplars.length}
+      data-alert-markers={alertMarkers.length}
     >
       <div ref={holder} className="chart-canvas" style={{ minHeight: height }} />
       {total === 0 ? <div className="chart-empty muted">{empty}</div> : null}

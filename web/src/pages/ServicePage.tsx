@@ -1,8 +1,9 @@
 import { Fragment, useMemo, type ReactNode } from 'react';
 import { hrefWith, useLocation, useSetParams } from '../app/router';
 import { apiGet, apiGetPages } from '../api/client';
-import type { ExemplarsResponse, MetricsResponse } from '../api/types';
+import type { AlertHistoryResponse, ExemplarsResponse, MetricsResponse } from '../api/types';
 import { useApi } from '../api/use-api';
+import { serviceAlertMarkers, type AlertMarker } from '../alerts/alerts-view';
 import { placeExemplars } from '../charts/exemplars';
 import { TimeSeriesChart } from '../charts/TimeSeriesChart';
 import { Link } from '../components/Link';
@@ -57,6 +58,16 @@ export default function ServicePage({ service }: { service: string }): ReactNode
     ),
   );
   const list = metrics.state.data?.metrics ?? [];
+  // Firing and resolved times of the service's alerts, drawn on every chart. A server without
+  // alerting (404) or a key without access just draws none.
+  const history = useApi(JSON.stringify(['alert-history', range.from, range.to]), (s) =>
+    apiGet<AlertHistoryResponse>('/v1/alerts/history', { from: range.from, to: range.to, limit: 10_000 }, s),
+  );
+  const entries = history.state.data?.entries;
+  const markers = useMemo(
+    () => (entries ? serviceAlertMarkers(entries, service) : undefined),
+    [entries, service],
+  );
   const tagKeys = [...new Set(list.flatMap((m) => m.tagKeys))].sort();
 
   let body: ReactNode;
@@ -94,6 +105,7 @@ export default function ServicePage({ service }: { service: string }): ReactNode
             onAgg={(agg) => setParams({ [`agg.${m.name}`]: agg === defaultAgg(m) ? undefined : agg })}
             step={step}
             live={live}
+            {...(markers ? { markers } : {})}
           />
         ))}
       </div>
@@ -172,6 +184,7 @@ function MetricCard({
   onAgg,
   step,
   live,
+  markers,
 }: {
   service: string;
   metric: MetricInfo;
@@ -181,6 +194,7 @@ function MetricCard({
   onAgg: (agg: Agg) => void;
   step: string;
   live: boolean;
+  markers?: readonly AlertMarker[];
 }): ReactNode {
   const view = useTimeseries({
     service,
@@ -246,6 +260,7 @@ function MetricCard({
           xRange={view.xRange}
           inProgressFrom={view.inProgressFrom}
           {...(exemplars ? { exemplars } : {})}
+          {...(markers ? { alertMarkers: markers } : {})}
           empty={
             view.leftOut?.hadData && q
               ? `Only the ${formatDuration(q.step)} step in progress has data so far: turn on Live, or pick a shorter step.`
@@ -269,6 +284,11 @@ function MetricCard({
         {exemplars?.length ? (
           <span title="Samples linked to traces: a dot opens its trace">
             ● {exemplars.length} exemplar{exemplars.length === 1 ? '' : 's'}
+          </span>
+        ) : null}
+        {markers?.length ? (
+          <span title="Alerts of this service fired (red) and resolved (green) at the vertical rules">
+            ▏{markers.length} alert change{markers.length === 1 ? '' : 's'}
           </span>
         ) : null}
         {live ? <LiveBadge status={view.live} /> : null}
