@@ -14,7 +14,13 @@ import {
   streamOptions,
 } from '../api/index.js';
 import { buildMetricsServer, httpServerSettings } from '../http/index.js';
-import { notifySettings, openDistributedNotifications } from '../alerting/index.js';
+import {
+  LoggingAlertSink,
+  notifySettings,
+  openDistributedNotifications,
+  rulesLimits,
+  startDistributedAlerting,
+} from '../alerting/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { RunningRole } from './running-role.js';
 import { KafkaTail, kafkaBusOptions, requireKafkaClient } from '../bus/index.js';
@@ -42,15 +48,30 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
   // The ruler (when this process runs it) hands its alerts to `notifications`, and calls its
   // reload() when it becomes the one that evaluates.
   const notifications = await openDistributedNotifications({
-    clickhouse: {
-      url: config.clickhouseUrl,
-      username: config.clickhouseUser,
-      password: config.clickhousePassword,
-      database: config.clickhouseDatabase,
-    },
+    clickhouse: clickhouseOf(config),
     settings: notifySettings(config),
     registry,
     logger,
+  });
+  const alerting = await startDistributedAlerting({
+    store,
+    clickhouse: clickhouseOf(config),
+    kafkaBrokers: config.kafkaBrokers,
+    rulerTopic: config.rulerTopic,
+    clientId: `vantage-ruler-${config.instanceId}`,
+    sink: new LoggingAlertSink(logger.child({ component: 'alerts' }), notifications),
+    beforeLeading: () => notifications?.reload() ?? Promise.resolve(),
+    ...(notifications ? { onNotifiers: (n) => notifications.setFileNotifiers(n) } : {}),
+    logger,
+    registry,
+    limits: rulesLimits(config),
+    retention: tierRetention(config),
+    rulesDir: config.rulesDir,
+  }).catch(async (err: unknown) => {
+    reachability.stop();
+    await notifications?.close();
+    await store.close();
+    throw err;
   });
   const api = await buildApiServer({
     logger,
@@ -65,6 +86,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
     pipeline: distributedPipeline(config, auth.scrapeCredential),
     dashboardDir: DASHBOARD_DIR,
     ...(notifications ? { notifications } : {}),
+    alerting: alerting.routes,
     http: httpServerSettings(config),
     stream: streamOptions(config, registry, ...liveFeed(config, logger, arrivals.heard)),
   });
@@ -85,6 +107,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
     };
   } catch (err) {
     for (const s of servers) await s.close();
+    await alerting.close();
     reachability.stop();
     await notifications?.close();
     await store.close();
@@ -93,8 +116,11 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
   logger.info({ ports, database: config.clickhouseDatabase }, 'query API started');
   return {
     ports,
+    reload: () => alerting.reload(),
     close: async () => {
       await Promise.all(servers.map((s) => s.close()));
+      // The ruler first, so that nothing is handed to notifications as they close.
+      await alerting.close();
       reachability.stop();
       await notifications?.close();
       await store.close();
@@ -122,4 +148,18 @@ function liveFeed(
     onArrival,
   );
   return [feed, undefined];
+}
+
+function clickhouseOf(config: RoleConfig): {
+  url: string;
+  username: string;
+  password: string;
+  database: string;
+} {
+  return {
+    url: config.clickhouseUrl,
+    username: config.clickhouseUser,
+    password: config.clickhousePassword,
+    database: config.clickhouseDatabase,
+  };
 }

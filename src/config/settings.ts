@@ -22,7 +22,7 @@ import { FALLBACK_SETTINGS } from '../worker/fallback-settings.js';
 import { BREAKER_SETTINGS, WORKER_SETTINGS } from '../worker/worker-settings.js';
 import { OTLP_SETTINGS } from '../ingest/otlp/otlp-settings.js';
 import { NOTIFY_SETTINGS } from '../alerting/notify/notify-settings.js';
-import { ALERTING_SETTINGS } from '../alerting/alerting-settings.js';
+import { ALERTING_SETTINGS, DISTRIBUTED_ALERTING_SETTINGS } from '../alerting/alerting-settings.js';
 
 /**
  * Every setting of the Vantage server roles, gathered from the modules' own settings files. The
@@ -64,6 +64,7 @@ export const DISTRIBUTED_SETTINGS = {
   ...BREAKER_SETTINGS,
   ...PIPELINE_SETTINGS,
   ...FALLBACK_SETTINGS,
+  ...DISTRIBUTED_ALERTING_SETTINGS,
 } as const satisfies Record<string, SettingSpec>;
 
 export type DistributedSettingKey = keyof typeof DISTRIBUTED_SETTINGS;
