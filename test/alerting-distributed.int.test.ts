@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminClient, scalar } from './support/clickhouse.js';
 import { DistributedRoles } from './support/distributed-roles.js';
 import { eventually, postMetrics } from './support/http.js';
-import { deleteTopics, uniqueName } from './support/kafka.js';
 import { startRole, stopRole } from './support/role-process.js';
 import type { RoleProcess } from './support/role-process.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
@@ -45,7 +44,6 @@ let dir: string;
 let webhook: WebhookReceiver;
 let roles: DistributedRoles;
 let second: RoleProcess;
-const rulerTopic = uniqueName('vantage-ruler');
 
 async function leaderGauge(api: RoleProcess): Promise<number | undefined> {
   try {
@@ -69,7 +67,7 @@ beforeAll(async () => {
   const rulesDir = join(dir, 'rules');
   mkdirSync(rulesDir);
   writeFileSync(join(rulesDir, 'queues.yml'), rules(webhook.url));
-  roles = new DistributedRoles('alertha', ['--rules-dir', rulesDir, '--ruler-topic', rulerTopic]);
+  roles = new DistributedRoles('alertha', ['--rules-dir', rulesDir]);
   await roles.start(1);
   second = await startRole('api', roles.common);
 }, 120_000);
@@ -77,7 +75,6 @@ beforeAll(async () => {
 afterAll(async () => {
   if (second) await stopRole(second);
   await roles?.stop();
-  await deleteTopics(roles.brokers, [rulerTopic]);
   await webhook?.stop();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -39,12 +39,20 @@ export interface DistributedAlertingOptions {
  * The ruler of `vantage api`: every API runs it on the shared state in ClickHouse, and the one
  * holding the ruler topic's partition evaluates. Becoming the holder, it first reads what the
  * previous one sent (beforeLeading); losing the partition, it stops before its next group.
+ * Undefined, with the reason logged, when the state tables cannot be made (a read-only ClickHouse
+ * user): the API then serves queries without alerting rather than not at all.
  */
 export async function startDistributedAlerting(
   options: DistributedAlertingOptions,
-): Promise<AlertingService> {
+): Promise<AlertingService | undefined> {
   const logger = options.logger.child({ component: 'ruler' });
-  const state = await ClickHouseAlertStateStore.open(options.clickhouse);
+  let state: ClickHouseAlertStateStore;
+  try {
+    state = await ClickHouseAlertStateStore.open(options.clickhouse);
+  } catch (err) {
+    logger.error({ err }, 'alerting is off: its ClickHouse tables could not be created');
+    return undefined;
+  }
   let lease: KafkaLease | undefined;
   try {
     if (options.kafkaBrokers.length === 0)

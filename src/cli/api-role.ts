@@ -34,7 +34,9 @@ const STORE_CHECK_MS = 5_000;
 
 /**
  * `vantage api`: the query API on ClickHouse, read path only. It runs no migration: the worker
- * (or `vantage migrate`) owns the schema, and the API's user may hold only SELECT.
+ * (or `vantage migrate`) owns the schema, and the API's user may hold only SELECT on it. Every API
+ * also runs the ruler on its own tables (`alert_*`, `notify_*`); the one holding the ruler's Kafka
+ * lease evaluates and notifies (docs/alerting.md, "High availability").
  */
 export async function startApiRole(config: RoleConfig, logger: Logger): Promise<RunningRole> {
   // With brokers the stream tails Kafka: without the client it never could, so say so now.
@@ -86,7 +88,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
     pipeline: distributedPipeline(config, auth.scrapeCredential),
     dashboardDir: DASHBOARD_DIR,
     ...(notifications ? { notifications } : {}),
-    alerting: alerting.routes,
+    ...(alerting ? { alerting: alerting.routes } : {}),
     http: httpServerSettings(config),
     stream: streamOptions(config, registry, ...liveFeed(config, logger, arrivals.heard)),
   });
@@ -107,7 +109,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
     };
   } catch (err) {
     for (const s of servers) await s.close();
-    await alerting.close();
+    await alerting?.close();
     reachability.stop();
     await notifications?.close();
     await store.close();
@@ -116,11 +118,11 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
   logger.info({ ports, database: config.clickhouseDatabase }, 'query API started');
   return {
     ports,
-    reload: () => alerting.reload(),
+    reload: () => alerting?.reload() ?? Promise.resolve(),
     close: async () => {
       await Promise.all(servers.map((s) => s.close()));
       // The ruler first, so that nothing is handed to notifications as they close.
-      await alerting.close();
+      await alerting?.close();
       reachability.stop();
       await notifications?.close();
       await store.close();
