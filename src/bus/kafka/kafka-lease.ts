@@ -75,6 +75,7 @@ export class KafkaLease {
       try {
         // librdkafka serves the group's rebalances during a poll.
         await this.consumer.poll(1, POLL_WAIT_MS);
+        if (this.closed) break;
         const assigned = this.consumer.connected && this.consumer.assignment.includes(0);
         if (!assigned) this.set(false);
         else if (!this.holding) {
