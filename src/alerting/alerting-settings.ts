@@ -31,6 +31,21 @@ export const ALERTING_SETTINGS = {
   },
 } as const satisfies Record<string, SettingSpec>;
 
+/** The distributed ruler's settings (`vantage api`): where its members meet to pick the one that evaluates. */
+export const DISTRIBUTED_ALERTING_SETTINGS = {
+  rulerTopic: {
+    flag: '--ruler-topic',
+    env: 'VANTAGE_RULER_TOPIC',
+    default: 'vantage-ruler',
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be 1-249 of letters, digits, . _ -'),
+    description:
+      'Kafka topic (one partition, created at start) and consumer group whose partition holder is the one API that evaluates alerting rules',
+  },
+} as const satisfies Record<string, SettingSpec>;
+
 export function rulesLimits(values: {
   readonly alertMaxRules: number;
   readonly alertMaxInstancesPerRule: number;

@@ -20,13 +20,22 @@ export type { Matcher } from './notify/matchers.js';
 export { notifySettings } from './notify/notify-settings.js';
 export type { NotifySettings } from './notify/notify-settings.js';
 export { openDistributedNotifications, openEmbeddedNotifications } from './notify/open-notifications.js';
-export { ALERTING_SETTINGS, alertingStateFile, rulesLimits } from './alerting-settings.js';
+export {
+  ALERTING_SETTINGS,
+  DISTRIBUTED_ALERTING_SETTINGS,
+  alertingStateFile,
+  rulesLimits,
+} from './alerting-settings.js';
 export { alertingRoutes } from './alerting-routes.js';
 export { startAlerting } from './alerting-service.js';
 export type { AlertingService, AlertingServiceOptions } from './alerting-service.js';
 export type { AlertingRouteOptions } from './alerting-routes.js';
 export type { AlertStateStore, HistoryEntry, HistoryQuery } from './alert-state-store.js';
 export { SqliteAlertStateStore } from './sqlite-alert-state-store.js';
+export { ClickHouseAlertStateStore } from './clickhouse-alert-state-store.js';
+export type { ClickHouseAlertStateStoreOptions } from './clickhouse-alert-state-store.js';
+export { RULER_SESSION_TIMEOUT_MS, startDistributedAlerting } from './distributed-alerting.js';
+export type { DistributedAlertingOptions } from './distributed-alerting.js';
 export { LoggingAlertSink } from './logging-alert-sink.js';
 export { createRulerMetrics } from './ruler-metrics.js';
 export type { RulerMetrics } from './ruler-metrics.js';

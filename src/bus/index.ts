@@ -17,6 +17,8 @@ export type { LogView } from './embedded/embedded-bus.js';
 export { KafkaProducer } from './kafka/kafka-producer.js';
 export { KafkaConsumer } from './kafka/kafka-consumer.js';
 export type { KafkaConsumerHooks } from './kafka/kafka-consumer.js';
+export { KafkaLease } from './kafka/kafka-lease.js';
+export type { KafkaLeaseOptions } from './kafka/kafka-lease.js';
 export { ensureTopic } from './kafka/ensure-topic.js';
 export { requireKafkaClient } from './kafka/rdkafka.js';
 export type { EnsureTopicOptions } from './kafka/ensure-topic.js';

@@ -14,7 +14,13 @@ import {
   streamOptions,
 } from '../api/index.js';
 import { buildMetricsServer, httpServerSettings } from '../http/index.js';
-import { notifySettings, openDistributedNotifications } from '../alerting/index.js';
+import {
+  LoggingAlertSink,
+  notifySettings,
+  openDistributedNotifications,
+  rulesLimits,
+  startDistributedAlerting,
+} from '../alerting/index.js';
 import { createRoleRegistry } from '../telemetry/index.js';
 import type { RunningRole } from './running-role.js';
 import { KafkaTail, kafkaBusOptions, requireKafkaClient } from '../bus/index.js';
@@ -29,7 +35,9 @@ const STORE_CHECK_MS = 5_000;
 
 /**
  * `vantage api`: the query API on ClickHouse, read path only. It runs no migration: the worker
- * (or `vantage migrate`) owns the schema, and the API's user may hold only SELECT.
+ * (or `vantage migrate`) owns the schema, and the API's user may hold only SELECT on it. Every API
+ * also runs the ruler on its own tables (`alert_*`, `notify_*`); the one holding the ruler's Kafka
+ * lease evaluates and notifies (docs/alerting.md, "High availability").
  */
 export async function startApiRole(config: RoleConfig, logger: Logger): Promise<RunningRole> {
   // With brokers the stream tails Kafka: without the client it never could, so say so now.
@@ -44,15 +52,30 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
   // The ruler (when this process runs it) hands its alerts to `notifications`, and calls its
   // reload() when it becomes the one that evaluates.
   const notifications = await openDistributedNotifications({
-    clickhouse: {
-      url: config.clickhouseUrl,
-      username: config.clickhouseUser,
-      password: config.clickhousePassword,
-      database: config.clickhouseDatabase,
-    },
+    clickhouse: clickhouseOf(config),
     settings: notifySettings(config),
     registry,
     logger,
+  });
+  const alerting = await startDistributedAlerting({
+    store,
+    clickhouse: clickhouseOf(config),
+    kafkaBrokers: config.kafkaBrokers,
+    rulerTopic: config.rulerTopic,
+    clientId: `vantage-ruler-${config.instanceId}`,
+    sink: new LoggingAlertSink(logger.child({ component: 'alerts' }), notifications),
+    beforeLeading: () => notifications?.reload() ?? Promise.resolve(),
+    ...(notifications ? { onNotifiers: (n) => notifications.setFileNotifiers(n) } : {}),
+    logger,
+    registry,
+    limits: rulesLimits(config),
+    retention: tierRetention(config),
+    rulesDir: config.rulesDir,
+  }).catch(async (err: unknown) => {
+    reachability.stop();
+    await notifications?.close();
+    await store.close();
+    throw err;
   });
   const api = await buildApiServer({
     logger,
@@ -68,6 +91,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
     dashboardDir: DASHBOARD_DIR,
     ...(notifications ? { notifications } : {}),
     traces,
+    ...(alerting ? { alerting: alerting.routes } : {}),
     http: httpServerSettings(config),
     stream: streamOptions(config, registry, ...liveFeed(config, logger, arrivals.heard)),
   });
@@ -88,6 +112,7 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
     };
   } catch (err) {
     for (const s of servers) await s.close();
+    await alerting?.close();
     reachability.stop();
     await notifications?.close();
     await store.close();
@@ -97,8 +122,11 @@ export async function startApiRole(config: RoleConfig, logger: Logger): Promise<
   logger.info({ ports, database: config.clickhouseDatabase }, 'query API started');
   return {
     ports,
+    reload: () => alerting?.reload() ?? Promise.resolve(),
     close: async () => {
       await Promise.all(servers.map((s) => s.close()));
+      // The ruler first, so that nothing is handed to notifications as they close.
+      await alerting?.close();
       reachability.stop();
       await notifications?.close();
       await store.close();
@@ -127,4 +155,18 @@ function liveFeed(
     onArrival,
   );
   return [feed, undefined];
+}
+
+function clickhouseOf(config: RoleConfig): {
+  url: string;
+  username: string;
+  password: string;
+  database: string;
+} {
+  return {
+    url: config.clickhouseUrl,
+    username: config.clickhouseUser,
+    password: config.clickhousePassword,
+    database: config.clickhouseDatabase,
+  };
 }

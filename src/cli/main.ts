@@ -119,6 +119,12 @@ for (const [role, text] of Object.entries(ROLES) as [
       const start = await roleStarter(role);
       const running = await start(config, logger).catch((err: unknown) => exitIfPortTaken(err, config));
       stopOnSignals(logger, text.stopping, () => running.close());
+      const reload = running.reload;
+      if (reload)
+        process.on('SIGHUP', () => {
+          logger.info('SIGHUP: reading the rules directory again');
+          void reload();
+        });
     },
   );
 }

@@ -22,7 +22,7 @@ import { FALLBACK_SETTINGS } from '../worker/fallback-settings.js';
 import { BREAKER_SETTINGS, WORKER_SETTINGS } from '../worker/worker-settings.js';
 import { OTLP_SETTINGS } from '../ingest/otlp/otlp-settings.js';
 import { NOTIFY_SETTINGS } from '../alerting/notify/notify-settings.js';
-import { ALERTING_SETTINGS } from '../alerting/alerting-settings.js';
+import { ALERTING_SETTINGS, DISTRIBUTED_ALERTING_SETTINGS } from '../alerting/alerting-settings.js';
 import { SPAN_SETTINGS } from '../ingest/span-settings.js';
 
 /**
@@ -66,6 +66,7 @@ export const DISTRIBUTED_SETTINGS = {
   ...BREAKER_SETTINGS,
   ...PIPELINE_SETTINGS,
   ...FALLBACK_SETTINGS,
+  ...DISTRIBUTED_ALERTING_SETTINGS,
 } as const satisfies Record<string, SettingSpec>;
 
 export type DistributedSettingKey = keyof typeof DISTRIBUTED_SETTINGS;

@@ -11,6 +11,8 @@ import type { RoleProcess } from './role-process.js';
 export class DistributedRoles {
   readonly brokers = kafkaBrokers();
   readonly topic: string;
+  /** The ruler's lease topic (and group): one per test file, so that APIs of other tests never lead here. */
+  readonly rulerTopic: string;
   readonly database: string;
   /** Flags every role takes: where Kafka and ClickHouse are, a short linger, quiet logs. */
   readonly common: string[];
@@ -20,6 +22,7 @@ export class DistributedRoles {
 
   constructor(name: string, extra: readonly string[] = []) {
     this.topic = uniqueName(`vantage-${name}`);
+    this.rulerTopic = uniqueName(`vantage-${name}-ruler`);
     this.database = freshDatabaseName(`vantage_${name}`);
     this.common = [
       '--kafka-brokers',
@@ -28,6 +31,8 @@ export class DistributedRoles {
       this.topic,
       '--kafka-group',
       uniqueName(`vantage-${name}-workers`),
+      '--ruler-topic',
+      this.rulerTopic,
       '--clickhouse-url',
       clickHouseUrl(),
       '--clickhouse-database',
@@ -67,7 +72,7 @@ export class DistributedRoles {
     } finally {
       await client.close();
     }
-    await deleteTopics(this.brokers, [this.topic]);
+    await deleteTopics(this.brokers, [this.topic, this.rulerTopic]);
     return codes;
   }
 }
