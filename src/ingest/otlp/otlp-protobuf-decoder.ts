@@ -1,7 +1,7 @@
 import { ProtobufReader, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from '../../core/index.js';
 import type { HistogramPoint, PointColumns, SeriesKind } from '../../core/index.js';
 import { OtlpPointWriter, histogramKind, sumKind } from './otlp-point-writer.js';
-import { count, expectWire, keyValue, optionalDouble } from './otlp-protobuf-fields.js';
+import { count, expectWire, keyValue, optionalDouble, resourceScopes } from './otlp-protobuf-fields.js';
 
 /*
  * opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest, read straight into
@@ -43,27 +43,7 @@ function ranges(r: ProtobufReader, field: number): number[] {
 
 function resourceMetrics(r: ProtobufReader, writer: OtlpPointWriter, path: string): void {
   const attributes: string[] = [];
-  const scopes: number[] = [];
-  while (!r.done) {
-    const tag = r.tag();
-    const field = tag >>> 3;
-    if (field === 1) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-      // Resource: attributes = 1.
-      const resource = r.message();
-      while (!resource.done) {
-        const t = resource.tag();
-        if (t >>> 3 === 1) {
-          expectWire(resource, t, WIRE_LENGTH_DELIMITED);
-          keyValue(resource.message(), attributes, 0);
-        } else resource.skip(t & 7);
-      }
-    } else if (field === 2) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-      const { start, end } = r.delimited();
-      scopes.push(start, end);
-    } else r.skip(tag & 7);
-  }
+  const scopes = resourceScopes(r, (kv) => keyValue(kv, attributes, 0));
   writer.startResource(attributes);
   for (let s = 0; s < scopes.length; s += 2) {
     // ScopeMetrics: metrics = 2. The scope (name, version) is not a tag: it names the library, not the series.

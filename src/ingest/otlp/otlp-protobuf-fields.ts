@@ -114,3 +114,33 @@ function int64Value(r: ProtobufReader): number | string {
   }
   return BigInt.asIntN(64, n).toString();
 }
+
+/**
+ * The envelope every OTLP export shares: a Resource{Metrics,Spans} holds its resource (field 1,
+ * whose attributes are field 1) and its scopes (field 2). The resource is read first wherever it
+ * sits in the bytes, each attribute handed to `onAttribute`; the scopes come back as [start, end)
+ * pairs for `r.sub`, so the caller reads them knowing the resource.
+ */
+export function resourceScopes(r: ProtobufReader, onAttribute: (keyValue: ProtobufReader) => void): number[] {
+  const scopes: number[] = [];
+  while (!r.done) {
+    const tag = r.tag();
+    const field = tag >>> 3;
+    if (field === 1) {
+      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
+      const resource = r.message();
+      while (!resource.done) {
+        const t = resource.tag();
+        if (t >>> 3 === 1) {
+          expectWire(resource, t, WIRE_LENGTH_DELIMITED);
+          onAttribute(resource.message());
+        } else resource.skip(t & 7);
+      }
+    } else if (field === 2) {
+      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
+      const { start, end } = r.delimited();
+      scopes.push(start, end);
+    } else r.skip(tag & 7);
+  }
+  return scopes;
+}

@@ -1,5 +1,5 @@
 import { ProtobufReader, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from '../../core/index.js';
-import { expectWire, keyAndValue } from './otlp-protobuf-fields.js';
+import { expectWire, keyAndValue, resourceScopes } from './otlp-protobuf-fields.js';
 import { OtlpSpanWriter } from './otlp-span-writer.js';
 import type { DecodedSpans, SpanWindow, WireEvent, WireLink, WireSpan } from './otlp-span-writer.js';
 
@@ -24,30 +24,10 @@ export function decodeTracesProtobuf(body: Uint8Array, window: SpanWindow): Deco
   return writer.result;
 }
 
-/** ResourceSpans: resource 1, scope_spans 2. The resource is read first wherever it sits. */
+/** ResourceSpans: resource 1, scope_spans 2 (resourceScopes). */
 function resourceSpans(r: ProtobufReader, writer: OtlpSpanWriter, path: string): void {
   const attributes: unknown[] = [];
-  const scopes: number[] = [];
-  while (!r.done) {
-    const tag = r.tag();
-    const field = tag >>> 3;
-    if (field === 1) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-      // Resource: attributes = 1.
-      const resource = r.message();
-      while (!resource.done) {
-        const t = resource.tag();
-        if (t >>> 3 === 1) {
-          expectWire(resource, t, WIRE_LENGTH_DELIMITED);
-          attributes.push(...keyAndValue(resource.message(), 0));
-        } else resource.skip(t & 7);
-      }
-    } else if (field === 2) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-      const { start, end } = r.delimited();
-      scopes.push(start, end);
-    } else r.skip(tag & 7);
-  }
+  const scopes = resourceScopes(r, (kv) => attributes.push(...keyAndValue(kv, 0)));
   writer.startResource(attributes);
   for (let s = 0; s < scopes.length; s += 2) {
     // ScopeSpans: spans = 2. The scope names the library, not the span.
