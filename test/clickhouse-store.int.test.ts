@@ -200,7 +200,7 @@ describe('ClickHouseStore migrations', () => {
     const again = await store.migrate();
     expect(again).toEqual({ applied: [], ttlSet: [], ttlChanged: [] });
     const db = store.database;
-    expect(await scalar(admin(), `SELECT count() FROM ${db}.schema_migrations FINAL`)).toBe(5);
+    expect(await scalar(admin(), `SELECT count() FROM ${db}.schema_migrations FINAL`)).toBe(6);
     const tables = await admin().query({
       query: 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
       query_params: { db },
@@ -221,6 +221,12 @@ describe('ClickHouseStore migrations', () => {
       'schema_migrations',
       'series',
       'series_mv',
+      'service_operations',
+      'service_operations_mv',
+      'span_dead_letters',
+      'spans',
+      'trace_summaries',
+      'trace_summaries_mv',
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { connectClickHouse } from '../storage/index.js';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AlertState } from './alert.js';
 import type { ActiveAlert } from './alert-state-machine.js';
@@ -44,16 +44,9 @@ export class ClickHouseAlertStateStore implements AlertStateStore {
   private readonly db: string;
 
   private constructor(options: ClickHouseAlertStateStoreOptions) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.database))
-      throw new Error(`not a ClickHouse database name: ${options.database}`);
-    this.db = options.database;
-    this.client = createClient({
-      url: options.url,
-      username: options.username ?? 'default',
-      password: options.password ?? '',
-      application: 'vantage-ruler',
-      log: { level: ClickHouseLogLevel.OFF },
-    });
+    const { client, database } = connectClickHouse(options, 'vantage-ruler');
+    this.db = database;
+    this.client = client;
   }
 
   static async open(options: ClickHouseAlertStateStoreOptions): Promise<ClickHouseAlertStateStore> {

@@ -1,4 +1,4 @@
-import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { connectClickHouse } from '../../storage/index.js';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { notifierConfigSchema } from '../alert.js';
 import type { NotifierConfig } from '../alert.js';
@@ -31,16 +31,9 @@ export class ClickHouseNotifyStore implements NotifyStore {
   private prunedBefore = 0;
 
   private constructor(options: ClickHouseNotifyStoreOptions) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.database))
-      throw new Error(`not a ClickHouse database name: ${options.database}`);
-    this.db = options.database;
-    this.client = createClient({
-      url: options.url,
-      username: options.username ?? 'default',
-      password: options.password ?? '',
-      application: 'vantage-notify',
-      log: { level: ClickHouseLogLevel.OFF },
-    });
+    const { client, database } = connectClickHouse(options, 'vantage-notify');
+    this.db = database;
+    this.client = client;
   }
 
   static async open(options: ClickHouseNotifyStoreOptions): Promise<ClickHouseNotifyStore> {

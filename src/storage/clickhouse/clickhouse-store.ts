@@ -1,5 +1,5 @@
+import { connectClickHouse } from './clickhouse-connection.js';
 import { randomUUID } from 'node:crypto';
-import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { decodePosition, encodePosition, TIERS, VantageError } from '../../core/index.js';
 import type {
@@ -137,19 +137,12 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
   private checkpointVersion = 0;
 
   constructor(private readonly options: ClickHouseStoreOptions) {
+    const { client, database } = connectClickHouse(options, 'vantage');
+    this.client = client;
     this.schema = {
-      database: checkIdentifier('database', options.database ?? 'vantage'),
+      database,
       cluster: options.cluster === undefined ? undefined : checkIdentifier('cluster', options.cluster),
     };
-    this.client = createClient({
-      url: options.url,
-      username: options.username ?? 'default',
-      password: options.password ?? '',
-      request_timeout: options.requestTimeoutMs ?? 30_000,
-      application: 'vantage',
-      // Failures reach the caller as ClickHouseStoreError; the client's own log would say it twice.
-      log: { level: ClickHouseLogLevel.OFF },
-    });
     const limits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
     this.limits = limits;
     this.answerLimits = options.answerLimits ?? DEFAULT_ANSWER_LIMITS;

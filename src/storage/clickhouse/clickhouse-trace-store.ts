@@ -1,4 +1,3 @@
-import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { SPAN_KINDS } from '../../core/index.js';
 import type { Span } from '../../core/index.js';
@@ -7,6 +6,7 @@ import type * as contract from '../trace-store.js';
 import { ClickHouseStoreError } from './clickhouse-store.js';
 import { applyMigrations, syncTtl } from './migrator.js';
 import type { MigrationReport } from './migrator.js';
+import { connectClickHouse } from './clickhouse-connection.js';
 import { checkIdentifier, dropPartitionStatement, storageTable } from './schema.js';
 import type { SchemaOptions } from './schema.js';
 import { SPAN_DEAD_LETTER_TABLE, SPAN_TABLE, TRACE_SUMMARY_TABLE, traceTtlTargets } from './trace-schema.js';
@@ -41,18 +41,12 @@ export class ClickHouseTraceStore implements contract.TraceStore {
   private readonly now: () => number;
 
   constructor(private readonly options: ClickHouseTraceStoreOptions) {
+    const { client, database } = connectClickHouse(options, 'vantage-traces');
+    this.client = client;
     this.schema = {
-      database: checkIdentifier('database', options.database ?? 'vantage'),
+      database,
       cluster: options.cluster === undefined ? undefined : checkIdentifier('cluster', options.cluster),
     };
-    this.client = createClient({
-      url: options.url,
-      username: options.username ?? 'default',
-      password: options.password ?? '',
-      request_timeout: options.requestTimeoutMs ?? 30_000,
-      application: 'vantage',
-      log: { level: ClickHouseLogLevel.OFF },
-    });
     const readSettings: ClickHouseSettings = {
       readonly: '2',
       max_execution_time: options.maxExecutionTimeSeconds ?? 30,
