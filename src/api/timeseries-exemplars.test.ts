@@ -174,4 +174,23 @@ describe('GET /metrics/timeseries?exemplars=true', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: { code: 'VTG_QUERY_INVALID_PARAMETER', field: 'exemplars' } });
   });
+
+  it('is described in /openapi.json: the flag, and the exemplars of each series in the answer', async () => {
+    const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+    const get = res.json<{
+      paths: Record<
+        string,
+        {
+          get: {
+            parameters: { name: string; schema: { type: string } }[];
+            responses: Record<string, unknown>;
+          };
+        }
+      >;
+    }>().paths['/metrics/timeseries']?.get;
+    expect(get?.parameters.find((p) => p.name === 'exemplars')?.schema.type).toBe('boolean');
+    const answer = JSON.stringify(get?.responses['200']);
+    for (const field of ['exemplars', 'traceId', 'spanId', 'exemplarsTruncated'])
+      expect(answer).toContain(`"${field}"`);
+  });
 });
