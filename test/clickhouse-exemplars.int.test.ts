@@ -8,6 +8,7 @@ import type { Aggregate, MetricType, SeriesExemplars, TierRetention } from '../s
 import { ClickHouseStore, SqliteStore } from '../src/storage/index.js';
 import type { ExemplarQuery, Store } from '../src/storage/index.js';
 import { adminClient, clickHouseUrl, dropDatabase, freshDatabaseName } from './support/clickhouse.js';
+import { testApiServer } from './support/test-api-server.js';
 
 /**
  * Exemplars in ClickHouse: written with the data, deduplicated by the batch token like it, a few
@@ -113,5 +114,57 @@ describe('ClickHouseStore exemplars', () => {
       { ...ALL, metric: 'other' },
     ])
       expect(await ch.exemplars(q)).toEqual(await lite.exemplars(q));
+  });
+
+  it('gives GET /metrics/timeseries?exemplars=true the same answers from both stores', async () => {
+    const [ch, lite] = await stores();
+    const tags = ['{"route":"/a","host":"h1"}', '{"route":"/a","host":"h2"}', '{"route":"/b","host":"h1"}'];
+    const aggregates = tags.flatMap((t) => [0, 1, 2].map((m) => agg('gauge', t, m)));
+    const exemplars = tags.flatMap((t, i) => [0, 1, 2].map((m) => group('gauge', t, m, [10 + i, 40 + i])));
+    for (const store of [ch, lite])
+      await store.write(aggregates, [{ source: 'bus', partition: 0, offset: 0 }], [], exemplars);
+    const answers = async (store: Store): Promise<unknown[]> => {
+      const app = await testApiServer({ store, clock: () => T0 + 3_600_000 });
+      try {
+        const out: unknown[] = [];
+        for (const params of [
+          `from=${T0}&group_by=route`,
+          `from=${T0}&group_by=host&tags=route:/a`,
+          `from=${T0}`,
+          `from=${T0 + 60_000}&to=${T0 + 120_000}`,
+        ]) {
+          const res = await app.inject({
+            method: 'GET',
+            url: `/metrics/timeseries?service=checkout&metric=latency_ms&step=1m&exemplars=true&${params}`,
+          });
+          expect(res.statusCode).toBe(200);
+          const body = res.json<{ series: { tags: Record<string, string>; exemplars: unknown[] }[] }>();
+          out.push(
+            body.series
+              .map((s) => [s.tags, s.exemplars])
+              .sort((x, y) => JSON.stringify(x[0]).localeCompare(JSON.stringify(y[0]))),
+          );
+        }
+        return out;
+      } finally {
+        await app.close();
+      }
+    };
+    const fromClickHouse = await answers(ch);
+    // Per group: 3 minutes x 2 exemplars x its series; the last range holds one minute.
+    const counts = fromClickHouse.map((a) => (a as [unknown, unknown[]][]).map(([t, e]) => [t, e.length]));
+    expect(counts).toEqual([
+      [
+        [{ route: '/a' }, 12],
+        [{ route: '/b' }, 6],
+      ],
+      [
+        [{ host: 'h1' }, 6],
+        [{ host: 'h2' }, 6],
+      ],
+      [[{}, 18]],
+      [[{}, 6]],
+    ]);
+    expect(await answers(lite)).toEqual(fromClickHouse);
   });
 });

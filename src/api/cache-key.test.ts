@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { vqlCacheKey } from './cache-key.js';
 import { prepareVql } from '../query/index.js';
+import { parseTimeseriesQuery, timeseriesCacheKey } from './timeseries-request.js';
+import type { TimeseriesQueryParams } from './timeseries-request.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12, 34, 56, 789);
 const key = (vql: string, now = NOW): string => vqlCacheKey(prepareVql(vql, { now }));
@@ -42,5 +44,29 @@ describe('vqlCacheKey', () => {
     const fixed =
       "SELECT max(value) FROM metrics WHERE metric_name = 'm' AND timestamp BETWEEN '2026-11-27T10:00:00Z' AND '2026-11-27T11:00:00Z'";
     expect(key(fixed, NOW)).toBe(key(fixed, NOW + 86_400_000));
+  });
+});
+
+describe('timeseriesCacheKey', () => {
+  const retention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
+  const tsKey = (params: Partial<TimeseriesQueryParams>): string =>
+    timeseriesCacheKey(
+      parseTimeseriesQuery(
+        { service: 's', metric: 'm', from: '-1h', step: '1m', ...params },
+        NOW,
+        retention,
+        1000,
+      ),
+    );
+
+  it('differs with the exemplars flag, and treats exemplars=false as leaving it out', () => {
+    expect(tsKey({ exemplars: true })).not.toBe(tsKey({}));
+    expect(tsKey({ exemplars: false })).toBe(tsKey({}));
+    expect(tsKey({ exemplars: true })).toBe(tsKey({ exemplars: true }));
+  });
+
+  it('with exemplars, still ignores the order of tag filters and moves with the range', () => {
+    expect(tsKey({ exemplars: true, tags: 'a:1,b:2' })).toBe(tsKey({ exemplars: true, tags: 'b:2,a:1' }));
+    expect(tsKey({ exemplars: true, from: '-2h' })).not.toBe(tsKey({ exemplars: true }));
   });
 });

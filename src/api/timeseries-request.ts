@@ -38,13 +38,60 @@ export const TimeseriesQuerySchema = Type.Object({
       description: 'Tag filters key:value, comma-separated or repeated',
     }),
   ),
+  exemplars: Type.Optional(
+    Type.Boolean({
+      description:
+        'true: each series also carries its exemplars in the range (links to traces), newest first, at most 1,000 in the answer',
+    }),
+  ),
 });
 
 export type TimeseriesQueryParams = Static<typeof TimeseriesQuerySchema>;
 
+const TimeseriesExemplarSchema = Type.Object({
+  timestamp: Type.Number({ description: "The exemplar's time, epoch ms" }),
+  value: Type.Number(),
+  traceId: Type.String({ description: "Lower-case hex; '' when the sender gave none" }),
+  spanId: Type.String({ description: "Lower-case hex; '' when the sender gave none" }),
+});
+
+/** The answer of `GET /metrics/timeseries` (TimeseriesResponse), for the OpenAPI document. */
+export const TimeseriesResponseSchema = Type.Object({
+  series: Type.Array(
+    Type.Object({
+      service: Type.String(),
+      metric: Type.String(),
+      tags: Type.Record(Type.String(), Type.String(), { description: 'The group_by tags of the series' }),
+      points: Type.Array(Type.Tuple([Type.Number(), Type.Number()]), {
+        description: '[epoch ms of the step start, value]',
+      }),
+      exemplars: Type.Optional(
+        Type.Array(TimeseriesExemplarSchema, {
+          description: 'With exemplars=true: the exemplars of the series in this one, newest first',
+        }),
+      ),
+    }),
+  ),
+  query: Type.Object({
+    from: Type.Number(),
+    to: Type.Number(),
+    step: Type.Number(),
+    agg: Type.String(),
+    tier: Type.String(),
+    exemplarsTruncated: Type.Optional(
+      Type.Boolean({
+        description:
+          'With exemplars=true: the range held more than 1,000 exemplars; the oldest were left out',
+      }),
+    ),
+  }),
+});
+
 export interface ParsedTimeseriesQuery {
   readonly bucketQuery: BucketQuery;
   readonly agg: Aggregation;
+  /** Whether each series carries its exemplars. */
+  readonly exemplars: boolean;
 }
 
 const DEFAULT_POINTS = 300;
@@ -72,6 +119,7 @@ export function parseTimeseriesQuery(
     .filter((k) => k.length > 0);
   return {
     agg,
+    exemplars: p.exemplars === true,
     bucketQuery: {
       service: p.service,
       metric: p.metric,
@@ -165,11 +213,20 @@ function parseTagFilters(raw: string | string[] | undefined): [string, string][]
  * already aligned to the step. `to` is taken up to the tier's resolution: stored rows start on it,
  * so every `to` within one resolution reads the same rows (`start < to`); for `to=now` the key
  * moves when a new row (a new minute, or five) begins. Tag filters must all hold, so their order
- * does not matter.
+ * does not matter. The exemplars flag is part of it: an answer with exemplars is another answer.
+ * Exemplars are kept by the minute, so a `to` within the tier's resolution can leave out some of
+ * the last minute's exemplars that a later `to` takes in: they are read up to `to` rounded up the
+ * same way, so every `to` of one key reads the same exemplars.
  */
-export function timeseriesCacheKey({ bucketQuery: q, agg }: ParsedTimeseriesQuery): string {
+export function timeseriesCacheKey({ bucketQuery: q, agg, exemplars }: ParsedTimeseriesQuery): string {
   const filters = q.tagFilters.map((f) => JSON.stringify(f)).sort();
-  const to = Math.ceil(q.to / q.tier.resolutionMs) * q.tier.resolutionMs;
+  const to = cacheRangeEnd(q);
   const selection = [q.service, q.metric, agg, filters, q.groupBy, q.stepMs, q.tier.name, q.from, to];
+  if (exemplars) selection.push('exemplars');
   return `timeseries:${JSON.stringify(selection)}`;
+}
+
+/** `to` taken up to the tier's resolution, as the cache key reads it. */
+export function cacheRangeEnd(q: BucketQuery): number {
+  return Math.ceil(q.to / q.tier.resolutionMs) * q.tier.resolutionMs;
 }

@@ -8,11 +8,31 @@ export interface TimeseriesSeries {
   tags: Record<string, string>;
   /** [epoch ms of the step start, value] */
   points: [number, number][];
+  /** With `exemplars=true`: the exemplars of the series in this one, newest first. */
+  exemplars?: TimeseriesExemplar[];
+}
+
+/** A sample linked to a trace, as `/metrics/timeseries?exemplars=true` gives it. */
+export interface TimeseriesExemplar {
+  /** Epoch ms. */
+  timestamp: number;
+  value: number;
+  /** Lower-case hex; '' when the sender gave none. */
+  traceId: string;
+  spanId: string;
 }
 
 export interface TimeseriesResponse {
   series: TimeseriesSeries[];
-  query: { from: number; to: number; step: number; agg: string; tier: string };
+  query: {
+    from: number;
+    to: number;
+    step: number;
+    agg: string;
+    tier: string;
+    /** With `exemplars=true`: true when the range held more than the answer's cap, the oldest left out. */
+    exemplarsTruncated?: boolean;
+  };
 }
 
 export interface ServicesResponse {

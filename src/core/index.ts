@@ -20,6 +20,7 @@ export type { AggregateBatch, AggregateStats } from './aggregate-codec.js';
 export { AGGREGATIONS, clampedQuantile, isAggregation, quantileOf, stepValue } from './step-value.js';
 export type { Aggregation, QuantileSource, StepValueInput } from './step-value.js';
 export type { MetricsResponse, ServicesResponse, TimeseriesResponse, TimeseriesSeries } from './api-types.js';
+export type { TimeseriesExemplar } from './api-types.js';
 export type { CompareResponse, CompareSide, HealthScoresResponse } from './api-types.js';
 export type { PipelineStatusResponse, PipelineTargetStatus } from './api-types.js';
 export type { ExemplarsResponse, ServiceMapCall, ServiceMapQuery, ServiceMapResponse } from './api-types.js';

@@ -21,7 +21,7 @@ const SAME_UNIT = new Set(['avg', 'min', 'max', 'last', 'p50', 'p90', 'p95', 'p9
  * left out, as are those whose series is not drawn.
  */
 export function placeExemplars(
-  exemplars: ExemplarsResponse['exemplars'],
+  exemplars: readonly Pick<ExemplarsResponse['exemplars'][number], 'tags' | 'time' | 'value' | 'traceId'>[],
   options: {
     readonly agg: string;
     readonly stepMs: number;

@@ -19,6 +19,8 @@ export interface TimeseriesRequest {
   readonly step?: string;
   /** Append points from the stream (only meaningful for a range that ends now). */
   readonly live: boolean;
+  /** Ask for each series' exemplars with its points (`exemplars=true`); live refreshes do not. */
+  readonly exemplars?: boolean;
 }
 
 export interface TimeseriesView {
@@ -64,12 +66,22 @@ interface LiveView {
  */
 export function useTimeseries(req: TimeseriesRequest): TimeseriesView {
   const { service, metric, agg, groupBy, range, step, live } = req;
+  const exemplars = req.exemplars === true;
   const groupKey = groupBy.join(',');
-  const key = JSON.stringify([service, metric, agg, groupKey, range.from, range.to, step]);
+  const key = JSON.stringify([service, metric, agg, groupKey, range.from, range.to, step, exemplars]);
   const { state, reload } = useApi(key, (signal) =>
     apiGet<TimeseriesResponse>(
       '/metrics/timeseries',
-      { service, metric, agg, from: range.from, to: range.to, step, group_by: groupKey },
+      {
+        service,
+        metric,
+        agg,
+        from: range.from,
+        to: range.to,
+        step,
+        group_by: groupKey,
+        exemplars: exemplars ? 'true' : undefined,
+      },
       signal,
     ),
   );

@@ -1,7 +1,7 @@
 import { Fragment, useMemo, type ReactNode } from 'react';
 import { hrefWith, useLocation, useSetParams } from '../app/router';
 import { apiGet, apiGetPages } from '../api/client';
-import type { AlertHistoryResponse, ExemplarsResponse, MetricsResponse } from '../api/types';
+import type { AlertHistoryResponse, MetricsResponse } from '../api/types';
 import { useApi } from '../api/use-api';
 import { serviceAlertMarkers, type AlertMarker } from '../alerts/alerts-view';
 import { placeExemplars } from '../charts/exemplars';
@@ -18,9 +18,6 @@ import { describeRange, endsNow, rangeFromParams, type TimeRange } from '../time
 import { metricVql } from '../vql/queries';
 
 type MetricInfo = MetricsResponse['metrics'][number];
-
-/** Exemplar dots per chart at most (the newest): enough to find a slow request, few enough to see the line. */
-const MAX_EXEMPLARS = 500;
 
 /** Chart resolutions; automatic lets the API pick about 300 points for the range. */
 const STEPS: readonly [string, string][] = [
@@ -204,19 +201,24 @@ function MetricCard({
     range,
     ...(step ? { step } : {}),
     live,
+    exemplars: true,
   });
   const q = view.state.data?.query;
-  // Links from the chart to traces: one read of the range's exemplars, newest first.
-  const exemplarAnswer = useApi(
-    JSON.stringify(['exemplars', service, metric.name, range.from, range.to]),
-    (s) =>
-      apiGet<ExemplarsResponse>(
-        '/v1/exemplars',
-        { service, metric: metric.name, from: range.from, to: range.to, limit: MAX_EXEMPLARS },
-        s,
+  // Links from the chart to traces: each series' exemplars come with its points (at most 1,000 in
+  // the answer, the newest), in the group its line is.
+  const loaded = view.state.data?.series;
+  const exemplarList = useMemo(
+    () =>
+      loaded?.flatMap((s) =>
+        (s.exemplars ?? []).map((e) => ({
+          tags: s.tags,
+          time: e.timestamp,
+          value: e.value,
+          traceId: e.traceId,
+        })),
       ),
+    [loaded],
   );
-  const exemplarList = exemplarAnswer.state.data?.exemplars;
   const exemplars = useMemo(
     () =>
       exemplarList && q
