@@ -54,7 +54,8 @@ export const timeseriesRoutes: FastifyPluginAsync<RangeReadOptions> = async (app
             tags: g.tags,
             points: g.buckets.flatMap((b): [number, number][] => {
               const v = stepValue(agg, b, g.type, q.stepMs);
-              return v === undefined ? [] : [[b.start, v]];
+              // A point is a number or absent: the response schema's serializer refuses NaN.
+              return v === undefined || !Number.isFinite(v) ? [] : [[b.start, v]];
             }),
             ...(found ? { exemplars: found.byGroup.get(groupKey(q.groupBy, g.tags)) ?? [] } : {}),
           }));
