@@ -5,7 +5,7 @@
  * and holds everything acknowledged before the backup began (the logs' unconsumed tail).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,11 +147,38 @@ async function services(api: string): Promise<string[]> {
 
 const BEFORE_TRACES = 60;
 
+const RULES = `groups:
+  - name: queues
+    interval: 5s
+    rules:
+      - alert: QueueDeep
+        vql: >-
+          SELECT service_name, last(value) FROM metrics
+          WHERE metric_name = 'queue_depth' AND timestamp > now() - 1h GROUP BY service_name
+        condition: '> 100'
+        for: 5s
+`;
+
+interface AlertJson {
+  rule: string;
+  state: string;
+  firedAt?: number;
+}
+
+async function alerts(api: string): Promise<AlertJson[]> {
+  return ((await (await fetch(`${api}/v1/alerts`)).json()) as { alerts: AlertJson[] }).alerts;
+}
+
 describe('vantage backup and restore', () => {
   it('backs up a running Vantage under ingestion and restores the same answers in every tier and for traces', async () => {
     // The worker writes every 3 s, so that at the backup a few seconds of acknowledged samples
     // and spans are in the logs only: the copy holds them only if it copies the logs' tail.
+    const rulesDir = join(dir, 'rules');
+    mkdirSync(rulesDir);
+    writeFileSync(join(rulesDir, 'queues.yml'), RULES);
     const original = await startVantageProcess(join(dir, 'original'), [
+      '--rules-dir',
+      rulesDir,
       '--worker-linger',
       '3s',
       '--worker-batch-max-messages',
@@ -162,6 +189,8 @@ describe('vantage backup and restore', () => {
     for (let i = 0; i < sent.length; i += 1000) {
       expect((await postMetrics(original.collector, sent.slice(i, i + 1000))).status).toBe(202);
     }
+    const deep = [{ service: 'jobs', name: 'queue_depth', value: 250, timestamp: Date.now() }];
+    expect((await postMetrics(original.collector, deep)).status).toBe(202);
     for (let n = 1; n <= BEFORE_TRACES; n++)
       expect(await postTrace(original.otlpHttp, 'before', n)).toBe(200);
     await eventually(
@@ -178,6 +207,16 @@ describe('vantage backup and restore', () => {
       30_000,
       'the traces stored',
     );
+
+    const [firing] = await eventually(
+      async () => {
+        const found = await alerts(original.api);
+        return found.some((a) => a.state === 'firing') ? found : undefined;
+      },
+      30_000,
+      'the alert to fire',
+    );
+    expect(firing?.firedAt).toBeGreaterThan(0);
 
     // Ingestion of samples and spans goes on during the backup, into other services.
     let ingesting = true;
@@ -242,7 +281,12 @@ describe('vantage backup and restore', () => {
     expect(notBackup.code).toBe(1);
     expect(notBackup.output).toContain('manifest.json');
 
-    const restored = await startVantageProcess(restoredDir);
+    const restored = await startVantageProcess(restoredDir, ['--rules-dir', rulesDir]);
+    // The alert state came with alerting.db: the alert is firing since the original's firing, not
+    // pending again as on a fresh install.
+    expect(await alerts(restored.api)).toEqual([
+      expect.objectContaining({ state: 'firing', firedAt: firing?.firedAt }),
+    ]);
     running.push(restored);
     // What the logs held beyond the stores is replayed on start: every sample and span
     // acknowledged before the backup began arrives, and never more than the original holds.
