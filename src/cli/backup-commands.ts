@@ -32,7 +32,9 @@ export function registerBackupCommands(program: Command): void {
         const to = resolve(opts.to);
         if (!(await isEmptyDir(to))) fail(`${to} is not empty; name a new directory`);
         if (!existsSync(opts.dataDir)) fail(`no data directory at ${opts.dataDir} (is --data-dir right?)`);
-        const manifest = await withBars('backing up', (p) => backupDataDir(opts.dataDir, to, p));
+        const manifest = await withBars('backing up', (p) => backupDataDir(opts.dataDir, to, p)).catch(
+          (err: Error) => fail(`backup failed: ${err.message} (${to} has no manifest.json: not a backup)`),
+        );
         const segments = manifest.logs.reduce((n, l) => n + l.segments.length, 0);
         console.log(
           `Backed up ${opts.dataDir} to ${to}: ${manifest.files.map((f) => f.name).join(', ')} and ` +
@@ -67,7 +69,9 @@ export function registerBackupCommands(program: Command): void {
         if (!(await isEmptyDir(opts.dataDir)) && opts.force !== true) {
           fail(`${opts.dataDir} is not empty; stop Vantage and pass --force to replace it`);
         }
-        await withBars('restoring', (p) => restoreDataDir(manifest, opts.from ?? '', opts.dataDir, p));
+        await withBars('restoring', (p) => restoreDataDir(manifest, opts.from ?? '', opts.dataDir, p)).catch(
+          (err: Error) => fail(`restore failed: ${err.message}`),
+        );
         console.log(
           `Restored ${opts.from} (Vantage ${manifest.vantageVersion}, ${manifest.createdAt}) to ${opts.dataDir}. ` +
             `Start Vantage with --data-dir ${opts.dataDir}.`,
