@@ -12,7 +12,13 @@ export { SegmentLog } from './embedded/segment-log.js';
 export type { SegmentLogOptions } from './embedded/segment-log.js';
 export { SegmentLogReader } from './embedded/segment-log-reader.js';
 export type { LogRecord } from './embedded/segment-log-reader.js';
-export { EMBEDDED_WORKER_GROUP, EmbeddedConsumer, EmbeddedProducer } from './embedded/embedded-bus.js';
+export {
+  EMBEDDED_WORKER_GROUP,
+  EmbeddedConsumer,
+  EmbeddedProducer,
+  committedPositionMeta,
+} from './embedded/embedded-bus.js';
+export { listSegments, segmentPath } from './embedded/log-files.js';
 export type { LogView } from './embedded/embedded-bus.js';
 export { KafkaProducer } from './kafka/kafka-producer.js';
 export { KafkaConsumer } from './kafka/kafka-consumer.js';

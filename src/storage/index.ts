@@ -2,7 +2,7 @@ export { SqliteStore } from './sqlite/sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite/sqlite-store.js';
 export { queryThreadOptions } from './sqlite/query-thread-settings.js';
 export { embeddedPaths } from './sqlite/data-dir-settings.js';
-export { backupSqliteStore, restoreSqliteStore } from './sqlite/sqlite-backup.js';
+export { STORE_TABLES, backupSqliteStore, restoreSqliteStore } from './sqlite/sqlite-backup.js';
 export type { BackupProgress } from './sqlite/sqlite-backup.js';
 export { connectClickHouse } from './clickhouse/clickhouse-connection.js';
 export type { ClickHouseConnectionOptions } from './clickhouse/clickhouse-connection.js';

@@ -27,6 +27,7 @@ export async function backupSqliteStore(
   source: string,
   destination: string,
   onProgress: (p: BackupProgress) => void = () => undefined,
+  requiredTables: readonly string[] = STORE_TABLES,
 ): Promise<BackupProgress> {
   if (!existsSync(source)) throw new Error(`no store at ${source}`);
   const db = new Database(source, { readonly: true, fileMustExist: true });
@@ -51,7 +52,7 @@ export async function backupSqliteStore(
         return step;
       },
     });
-    verifyStore(partial);
+    verifyStore(partial, requiredTables);
     renameSync(partial, destination);
     const done = { totalPages: last.totalPages, remainingPages: 0, restarts };
     onProgress(done);
@@ -73,8 +74,9 @@ export async function restoreSqliteStore(
   backup: string,
   storeFile: string,
   onProgress: (p: BackupProgress) => void = () => undefined,
+  requiredTables: readonly string[] = STORE_TABLES,
 ): Promise<void> {
-  verifyStore(backup);
+  verifyStore(backup, requiredTables);
   // A fresh data directory is the usual target.
   mkdirSync(dirname(storeFile), { recursive: true });
   const incoming = `${storeFile}.restoring`;
@@ -97,8 +99,11 @@ export async function restoreSqliteStore(
   renameSync(incoming, storeFile);
 }
 
-/** Refuses a file that is not a sound SQLite database holding Vantage's tables. */
-function verifyStore(file: string): void {
+/** Tables without which a file is not the metric store (the others name their own). */
+export const STORE_TABLES: readonly string[] = ['agg_1m', 'series', 'checkpoint'];
+
+/** Refuses a file that is not a sound SQLite database holding the tables a Vantage file has. */
+function verifyStore(file: string, requiredTables: readonly string[]): void {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const check = db.pragma('quick_check', { simple: true });
@@ -108,7 +113,7 @@ function verifyStore(file: string): void {
         (r) => r.name,
       ),
     );
-    for (const t of ['agg_1m', 'series', 'checkpoint']) {
+    for (const t of requiredTables) {
       if (!tables.has(t)) throw new Error(`${file} is not a Vantage store: it has no ${t} table`);
     }
   } finally {
