@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { EMBEDDED_WORKER_GROUP, committedPositionMeta, listSegments, segmentPath } from '../bus/index.js';
 import { STORE_TABLES, backupSqliteStore, embeddedPaths, restoreSqliteStore } from '../storage/index.js';
 import type { BackupProgress } from '../storage/index.js';
+import { alertingStateFile } from '../alerting/index.js';
 
 /**
  * `vantage backup --to DIR` and `vantage restore --from DIR`: every SQLite file of an embedded
@@ -15,12 +16,18 @@ export const MANIFEST = 'manifest.json';
 const FORMAT = 'vantage-data-dir-backup/1';
 const LOG_ID = 'log.id';
 
-/** The SQLite files of a data directory and the tables each must have to be what it claims. */
-const SQLITE_FILES: readonly { readonly name: string; readonly tables: readonly string[] }[] = [
-  { name: 'vantage.db', tables: STORE_TABLES },
-  { name: 'traces.db', tables: ['span'] },
-  { name: 'alerting.db', tables: ['active_alert'] },
-];
+/**
+ * The SQLite files of a data directory (named where their modules name them) and the tables each
+ * must have to be what it claims.
+ */
+function sqliteFiles(): readonly { readonly name: string; readonly tables: readonly string[] }[] {
+  const paths = embeddedPaths({ dataDir: '' });
+  return [
+    { name: basename(paths.storeFile), tables: STORE_TABLES },
+    { name: basename(paths.traceFile), tables: ['span'] },
+    { name: basename(alertingStateFile({ dataDir: '' })), tables: ['active_alert'] },
+  ];
+}
 
 export interface BackupManifest {
   readonly format: typeof FORMAT;
@@ -68,7 +75,7 @@ export async function backupDataDir(
       logs.push({ dir, committed, logId, linked });
     }
     const files = [];
-    for (const { name, tables } of SQLITE_FILES) {
+    for (const { name, tables } of sqliteFiles()) {
       const source = join(dataDir, name);
       if (!existsSync(source)) continue;
       await backupSqliteStore(source, join(to, name), (p) => onProgress(name, p), tables);
@@ -137,7 +144,7 @@ export async function restoreDataDir(
   onProgress: FileProgress,
 ): Promise<void> {
   await mkdir(dataDir, { recursive: true });
-  for (const { name, tables } of SQLITE_FILES) {
+  for (const { name, tables } of sqliteFiles()) {
     const target = join(dataDir, name);
     if (manifest.files.some((f) => f.name === name)) {
       await restoreSqliteStore(join(from, name), target, (p) => onProgress(name, p), tables);
