@@ -33,8 +33,11 @@ export async function startCollectorRole(config: RoleConfig, logger: Logger): Pr
     'kafka',
     logger,
     {
+      // An idle producer says nothing about the brokers: librdkafka connects when it has something
+      // to send, so the spans' producer, idle while only metrics come, would stay "down" after the
+      // brokers came back. It counts while it has messages waiting.
       bus: () =>
-        producer.connected && spanProducer.connected
+        producer.connected && (spanProducer.connected || spanProducer.inFlight === 0)
           ? undefined
           : `Kafka unreachable (${config.kafkaBrokers.join(',')})`,
     },
