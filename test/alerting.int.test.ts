@@ -126,7 +126,13 @@ describe('alerting in embedded Vantage', () => {
       30_000,
       'the alert to resolve',
     );
-    expect(vantage.output()).toContain('"msg":"alert resolved"');
+    // The state is saved before the alert is handed on (and logged), so the API can show it
+    // resolved a moment before the log line is written.
+    await eventually(
+      async () => (vantage.output().includes('"msg":"alert resolved"') ? true : undefined),
+      10_000,
+      'the log line of the resolution',
+    );
     const res = await fetch(`${vantage.api}/v1/alerts/history?rule=QueueDeep&from=now-1h`);
     const { entries } = (await res.json()) as { entries: { state: string }[] };
     expect(entries.map((e) => e.state)).toEqual(['resolved', 'firing', 'pending']);
