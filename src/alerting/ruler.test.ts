@@ -227,6 +227,65 @@ describe('Ruler on a real SQLite store and state file', () => {
     ]);
   });
 
+  it('brings a group put or deleted through another API into force on the leader', async () => {
+    const store = openStore();
+    await send(store, 'checkout', 900, now - 10_000);
+    const open = async (leader: boolean, sink: RecordingAlertSink) => {
+      const state = new SqliteAlertStateStore(join(dir, 'alerting.db'));
+      const ruler = new Ruler({
+        store,
+        state,
+        sink,
+        logger: captureLogger().logger,
+        limits: { maxRules: 100, maxInstancesPerRule: 100 },
+        retention: FOREVER,
+        clock: () => now,
+        tickMs: 3_600_000,
+        apiGroupsSyncMs: 10_000,
+        leadership: { isLeader: () => leader },
+      });
+      await ruler.start();
+      closers.push(async () => {
+        await ruler.stop();
+        await state.close();
+      });
+      return { ruler, state };
+    };
+    const leaderSink = new RecordingAlertSink();
+    const { ruler: leader, state } = await open(true, leaderSink);
+    const { ruler: other } = await open(false, new RecordingAlertSink());
+
+    await other.putApiGroup('payments', {
+      name: 'payments',
+      interval: '30s',
+      rules: [
+        {
+          alert: 'LatencyHigh',
+          vql: "SELECT service_name, max(value) FROM metrics WHERE metric_name = 'latency_ms' AND timestamp > now() - 3m GROUP BY service_name",
+          condition: '> 500',
+        },
+      ],
+    });
+    expect(leader.rules.get('payments')).toBeUndefined();
+    now += 10_000;
+    await leader.runDue();
+    expect(leader.rules.get('payments')?.source.kind).toBe('api');
+    expect((await state.activeAlerts('payments')).map((a) => a.state)).toEqual(['firing']);
+
+    await other.deleteApiGroup('payments');
+    now += 5_000;
+    await leader.runDue();
+    expect(leader.rules.get('payments')).toBeDefined(); // not read again before 10 s
+    now += 5_000;
+    await leader.runDue();
+    expect(leader.rules.get('payments')).toBeUndefined();
+    expect(await state.activeAlerts('payments')).toEqual([]);
+    expect(leaderSink.notifications().map((n) => [n.rule, n.state, n.at])).toEqual([
+      ['LatencyHigh', 'firing', T0 + 10_000],
+      ['LatencyHigh', 'resolved', T0 + 20_000],
+    ]);
+  });
+
   it("names a tags.<key> column's label <key>, and an aliased column by its alias", async () => {
     const store = openStore();
     await send(store, 'checkout', 900, now - 10_000, { endpoint: '/pay' });

@@ -33,6 +33,11 @@ export interface RulerOptions {
   readonly leadership?: Leadership;
   /** How often the scheduler looks for due groups; 1 s by default. */
   readonly tickMs?: number;
+  /**
+   * How often the API's groups are read again from the state store, which other processes share
+   * (distributed: a group put through one API must come into force on the leader); 10 s by default.
+   */
+  readonly apiGroupsSyncMs?: number;
 }
 
 /** Resolved alerts' history is kept this long (the design's retention); active alerts' forever. */
@@ -63,6 +68,11 @@ export class Ruler {
   private lastPrune = 0;
   /** Groups taken out of force whose alerts are still to resolve. */
   private readonly retired = new Set<string>();
+  /** The `updatedAt` of each API group in force, as stored: what a sync compares. */
+  private readonly apiVersions = new Map<string, number>();
+  private lastApiSync = 0;
+  /** Set while a sync reads the store; names this process changes meanwhile are left to it. */
+  private changedDuringSync: Set<string> | undefined;
 
   constructor(private readonly options: RulerOptions) {
     this.rules = new RuleSet(options.limits.maxRules);
@@ -71,16 +81,7 @@ export class Ruler {
 
   /** Loads the API's groups from the state store and starts the schedule. */
   async start(): Promise<void> {
-    for (const stored of await this.options.state.ruleGroups()) {
-      try {
-        this.rules.setApi(this.checkApiBody(stored.body));
-      } catch (err) {
-        this.options.logger.error(
-          { err, group: stored.name },
-          'a stored API rule group no longer loads; skipped',
-        );
-      }
-    }
+    await this.syncApiGroups();
     // Groups taken out of force while no ruler ran (a file deleted between restarts).
     for (const a of await this.options.state.activeAlerts())
       if (!this.rules.get(a.group)) this.retired.add(a.group);
@@ -106,14 +107,17 @@ export class Ruler {
       });
     const previous = this.rules.get(name);
     this.rules.setApi(group);
+    this.changedDuringSync?.add(name);
+    const updatedAt = this.clock();
     try {
-      await this.options.state.putRuleGroup({ name, body, updatedAt: this.clock() });
+      await this.options.state.putRuleGroup({ name, body, updatedAt });
     } catch (err) {
       // Not stored, so not in force: what a restart would load is what runs.
       if (previous) this.rules.setApi(previous);
       else this.rules.removeApi(name);
       throw err;
     }
+    this.apiVersions.set(name, updatedAt);
     this.retired.delete(name);
     this.updateGauges();
     return group;
@@ -151,6 +155,8 @@ export class Ruler {
       throw new VantageError('VTG_RULES_READ_ONLY', { params: { group: name, file: group.source.file } });
     this.rules.removeApi(name);
     this.retired.add(name);
+    this.apiVersions.delete(name);
+    this.changedDuringSync?.add(name);
     await this.options.state.deleteRuleGroup(name);
     this.updateGauges();
   }
@@ -185,7 +191,50 @@ export class Ruler {
     return this.running;
   }
 
+  /**
+   * Brings the API's groups in force in line with the state store, where another process (another
+   * `vantage api`) may have put or deleted one since. A group deleted elsewhere is retired here, so
+   * the leader resolves its alerts. A stored group that no longer loads is logged once and skipped.
+   */
+  async syncApiGroups(): Promise<void> {
+    this.lastApiSync = this.clock();
+    const changed = new Set<string>();
+    this.changedDuringSync = changed;
+    let stored;
+    try {
+      stored = await this.options.state.ruleGroups();
+    } finally {
+      this.changedDuringSync = undefined;
+    }
+    const names = new Set(stored.map((g) => g.name));
+    for (const { name, body, updatedAt } of stored) {
+      if (changed.has(name) || this.apiVersions.get(name) === updatedAt) continue;
+      this.apiVersions.set(name, updatedAt);
+      try {
+        const group = this.checkApiBody(body);
+        this.retireChanges(() => this.rules.setApi(group));
+      } catch (err) {
+        this.options.logger.error({ err, group: name }, 'a stored API rule group does not load; skipped');
+      }
+    }
+    for (const group of this.rules.all()) {
+      if (group.source.kind !== 'api' || names.has(group.name) || changed.has(group.name)) continue;
+      this.apiVersions.delete(group.name);
+      this.retireChanges(() => this.rules.removeApi(group.name));
+    }
+  }
+
   private async evaluateDue(): Promise<void> {
+    if (this.clock() - this.lastApiSync >= (this.options.apiGroupsSyncMs ?? 10_000)) {
+      try {
+        await this.syncApiGroups();
+      } catch (err) {
+        this.options.logger.error(
+          { err },
+          'the API rule groups could not be read again; the ones in force stay',
+        );
+      }
+    }
     const leader = this.options.leadership?.isLeader() ?? true;
     this.options.metrics?.isLeader.set(leader ? 1 : 0);
     if (!leader) {
