@@ -1,13 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, openPage } from '../support/browser.js';
-import type { OpenedPage } from '../support/browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dashboardSession } from '../support/dashboard-session.js';
 import { eventually, postMetrics } from '../support/http.js';
-import { REPO_ROOT, startVantageProcess } from '../support/vantage-process.js';
-import type { VantageProcess } from '../support/vantage-process.js';
+import { startVantageProcess } from '../support/vantage-process.js';
 
 /**
  * The Alerts view in Chromium against `vantage start` with a rules directory: a rule with no
@@ -29,33 +25,21 @@ const RULES = `groups:
         annotations: { summary: '{{ $labels.service_name }} holds {{ $value }} jobs' }
 `;
 
-let dir: string;
-let vantage: VantageProcess;
-let browser: Browser;
-let opened: OpenedPage[] = [];
+const session = dashboardSession({
+  name: 'e2e-alerts',
+  start: async (dir) => {
+    const rulesDir = join(dir, 'rules');
+    mkdirSync(rulesDir);
+    writeFileSync(join(rulesDir, 'queues.yml'), RULES);
+    return startVantageProcess(join(dir, 'data'), ['--rules-dir', rulesDir, '--worker-linger', '20ms']);
+  },
+});
+const open = (path: string) => session.open(path);
 
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000, interval: 100 });
 
-async function open(path: string): Promise<OpenedPage> {
-  const page = await openPage(browser, `${vantage.api}${path}`);
-  opened.push(page);
-  return page;
-}
-
 beforeAll(async () => {
-  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-    throw new Error('the dashboard is not built: run npm run build');
-  }
-  dir = mkdtempSync(join(tmpdir(), 'vantage-e2e-alerts-'));
-  const rulesDir = join(dir, 'rules');
-  mkdirSync(rulesDir);
-  writeFileSync(join(rulesDir, 'queues.yml'), RULES);
-  vantage = await startVantageProcess(join(dir, 'data'), [
-    '--rules-dir',
-    rulesDir,
-    '--worker-linger',
-    '20ms',
-  ]);
+  const { vantage } = session;
   // Minutes that are over, so that the charts draw them (the step in progress is left out).
   const at = Date.now() - 3 * 60_000;
   const res = await postMetrics(vantage.collector, [
@@ -73,22 +57,7 @@ beforeAll(async () => {
     30_000,
     'the alert to fire',
   );
-  browser = await launchChromium();
 }, 60_000);
-
-afterEach(async () => {
-  const errors = opened.flatMap((p) => p.errors);
-  await Promise.all(opened.map((p) => p.close()));
-  opened = [];
-  expect(errors, 'the browser console has no errors').toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  vantage?.child.kill('SIGTERM');
-  await vantage?.exited;
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('dashboard: alerts', () => {
   it('shows the firing alert, silences it through the form, and expires the silence', async () => {
@@ -117,7 +86,7 @@ describe('dashboard: alerts', () => {
     expect(silence[0]).toBe('active');
     expect(silence[1]).toBe('service_name="jobs", severity=~"pa.*"');
     expect(silence[5]).toBe('draining the queue');
-    const api = (await (await fetch(`${vantage.api}/v1/silences`)).json()) as {
+    const api = (await (await fetch(`${session.vantage.api}/v1/silences`)).json()) as {
       silences: { state: string; comment: string; endsAt: number }[];
     };
     expect(api.silences).toMatchObject([{ state: 'active', comment: 'draining the queue' }]);
@@ -191,7 +160,7 @@ describe('dashboard: alerts', () => {
     );
     await page.getByTestId('rule-save').click();
     await page.waitForURL(/group=queues-low/);
-    const saved = await fetch(`${vantage.api}/v1/rules/queues-low`);
+    const saved = await fetch(`${session.vantage.api}/v1/rules/queues-low`);
     expect(saved.status).toBe(200);
     expect(await saved.json()).toMatchObject({
       source: { kind: 'api' },

@@ -1,13 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, openPage } from '../support/browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openPage } from '../support/browser.js';
+import { dashboardSession } from '../support/dashboard-session.js';
 import { MINUTE, MINUTES, sendDashboardData, waitForChart } from '../support/dashboard-data.js';
 import { postMetrics } from '../support/http.js';
-import { REPO_ROOT, startVantageProcess } from '../support/vantage-process.js';
-import type { VantageProcess } from '../support/vantage-process.js';
+import { startVantageProcess } from '../support/vantage-process.js';
 
 /**
  * The dashboard on a server with API keys: the page itself loads without one, asks for it, sends
@@ -16,31 +12,19 @@ import type { VantageProcess } from '../support/vantage-process.js';
  */
 const KEY = 'e2e-dashboard-key-7c1f-long-enough-for-start-up';
 const auth = { authorization: `Bearer ${KEY}` };
-let dir: string;
-let vantage: VantageProcess;
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-    throw new Error('the dashboard is not built: run npm run build');
-  }
-  dir = mkdtempSync(join(tmpdir(), 'vantage-e2e-auth-'));
-  vantage = await startVantageProcess(dir, ['--worker-linger', '20ms', '--api-keys', KEY]);
-  await sendDashboardData(vantage.collector, vantage.api, auth);
-  browser = await launchChromium();
+const session = dashboardSession({
+  name: 'e2e-auth',
+  start: (dir) => startVantageProcess(dir, ['--worker-linger', '20ms', '--api-keys', KEY]),
 });
 
-afterAll(async () => {
-  await browser?.close();
-  vantage?.child.kill('SIGTERM');
-  await vantage?.exited;
-  rmSync(dir, { recursive: true, force: true });
+beforeAll(async () => {
+  await sendDashboardData(session.vantage.collector, session.vantage.api, auth);
 });
 
 describe('dashboard with API keys', () => {
   it('asks for the key, then shows the data and streams live with a ticket', async () => {
     // The 401s before the key is entered are expected; nothing else may be logged.
-    const opened = await openPage(browser, `${vantage.api}/`, { expectedErrors: [/401/] });
+    const opened = await openPage(session.browser, `${session.vantage.api}/`, { expectedErrors: [/401/] });
     const { page } = opened;
     const urls: string[] = [];
     const bearer: (string | undefined)[] = [];
@@ -67,7 +51,7 @@ describe('dashboard with API keys', () => {
     await page.locator(`${card} [data-testid="live-on"]`).waitFor({ timeout: 15_000 });
     const next = Math.floor(Date.now() / MINUTE) * MINUTE + MINUTE;
     const res = await postMetrics(
-      vantage.collector,
+      session.vantage.collector,
       [{ service: 'shop', name: 'queue_depth', value: 42, timestamp: next }],
       auth,
     );

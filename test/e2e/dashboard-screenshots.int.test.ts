@@ -1,17 +1,16 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, openPage } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openPage } from '../support/browser.js';
 import type { PageOptions } from '../support/browser.js';
+import { dashboardSession } from '../support/dashboard-session.js';
 import { eventually } from '../support/http.js';
 import { sendTraceData } from '../support/trace-data.js';
 import type { TraceData } from '../support/trace-data.js';
 import { CLI, REPO_ROOT, startVantageProcess } from '../support/vantage-process.js';
-import type { VantageProcess } from '../support/vantage-process.js';
 
 /**
  * Every view with the demo data (`vantage send-test-metrics`), in the light and dark themes and at
@@ -32,27 +31,21 @@ const DEMO_RULES = `groups:
         labels: { severity: warning }
         annotations: { summary: 'p99 {{ $value }} ms on {{ $labels.service_name }}' }
 `;
-let dir: string;
-let vantage: VantageProcess;
-let browser: Browser;
+const session = dashboardSession({
+  name: 'e2e-shots',
+  // A rule over the demo data, so that the Alerts view and the service charts have alerts to show.
+  start: async (dir) => {
+    const rulesDir = join(dir, 'rules');
+    mkdirSync(rulesDir);
+    writeFileSync(join(rulesDir, 'latency.yml'), DEMO_RULES);
+    return startVantageProcess(join(dir, 'data'), ['--rules-dir', rulesDir, '--worker-linger', '20ms']);
+  },
+});
 let traces: TraceData;
 
 beforeAll(async () => {
-  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-    throw new Error('the dashboard is not built: run npm run build');
-  }
   mkdirSync(OUT, { recursive: true });
-  dir = mkdtempSync(join(tmpdir(), 'vantage-e2e-shots-'));
-  // A rule over the demo data, so that the Alerts view and the service charts have alerts to show.
-  const rulesDir = join(dir, 'rules');
-  mkdirSync(rulesDir);
-  writeFileSync(join(rulesDir, 'latency.yml'), DEMO_RULES);
-  vantage = await startVantageProcess(join(dir, 'data'), [
-    '--rules-dir',
-    rulesDir,
-    '--worker-linger',
-    '20ms',
-  ]);
+  const { vantage } = session;
   await promisify(execFile)(process.execPath, [
     CLI,
     'send-test-metrics',
@@ -82,15 +75,7 @@ beforeAll(async () => {
     30_000,
     'the demo alert to fire',
   );
-  browser = await launchChromium();
 }, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  vantage?.child.kill('SIGTERM');
-  await vantage?.exited;
-  rmSync(dir, { recursive: true, force: true });
-});
 
 const p99ByService = encodeURIComponent(
   "SELECT time_bucket(1m) AS minute, service_name, p99(value)\nFROM metrics\nWHERE metric_name = 'http_request_duration_ms' AND timestamp > now() - 3h\nGROUP BY minute, service_name\nORDER BY minute",
@@ -179,7 +164,7 @@ const SHOTS: {
 describe('dashboard screenshots', () => {
   it.each(SHOTS)('$name', async ({ name, path: pathOf, ready, options, chart, act }) => {
     const path = typeof pathOf === 'function' ? pathOf() : pathOf;
-    const opened = await openPage(browser, `${vantage.api}${path}`, options);
+    const opened = await openPage(session.browser, `${session.vantage.api}${path}`, options);
     const { page } = opened;
     await page.locator(ready).first().waitFor({ timeout: 20_000 });
     await act?.(page);

@@ -1,59 +1,25 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, openPage } from '../support/browser.js';
-import type { OpenedPage, PageOptions } from '../support/browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PageOptions } from '../support/browser.js';
+import { dashboardSession } from '../support/dashboard-session.js';
 import { MINUTE, MINUTES, sendDashboardData, waitForChart } from '../support/dashboard-data.js';
 import type { DashboardData } from '../support/dashboard-data.js';
 import { postMetrics, timeseries } from '../support/http.js';
 import { formatTime } from '../../web/src/time/format.js';
-import { REPO_ROOT, startVantageProcess } from '../support/vantage-process.js';
-import type { VantageProcess } from '../support/vantage-process.js';
 
 /**
  * The dashboard in a real browser (Chromium) against `vantage start`: each view shows the numbers
  * that were sent, live mode appends a point without a reload, a bad query is marked where it is
  * wrong, and no page logs an error.
  */
-let dir: string;
-let vantage: VantageProcess;
-let browser: Browser;
+const session = dashboardSession({ name: 'e2e' });
+const open = (path: string, options?: PageOptions) => session.open(path, options);
 let data: DashboardData;
-let opened: OpenedPage[] = [];
 
 /** Waits for what the page shows to settle on the expected value. */
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
 
-async function open(path: string, options?: PageOptions): Promise<OpenedPage> {
-  const page = await openPage(browser, `${vantage.api}${path}`, options);
-  opened.push(page);
-  return page;
-}
-
 beforeAll(async () => {
-  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-    throw new Error('the dashboard is not built: run npm run build');
-  }
-  dir = mkdtempSync(join(tmpdir(), 'vantage-e2e-'));
-  vantage = await startVantageProcess(dir, ['--worker-linger', '20ms']);
-  data = await sendDashboardData(vantage.collector, vantage.api);
-  browser = await launchChromium();
-});
-
-afterEach(async () => {
-  const errors = opened.flatMap((p) => p.errors);
-  await Promise.all(opened.map((p) => p.close()));
-  opened = [];
-  expect(errors, 'the browser console has no errors').toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  vantage?.child.kill('SIGTERM');
-  await vantage?.exited;
-  rmSync(dir, { recursive: true, force: true });
+  data = await sendDashboardData(session.vantage.collector, session.vantage.api);
 });
 
 describe('dashboard: overview', () => {
@@ -78,7 +44,7 @@ describe('dashboard: overview', () => {
     expect(Number(await throughput.getAttribute('data-last'))).toBeCloseTo(2, 6); // 120 per minute
     expect(Number(await errorRate.getAttribute('data-last'))).toBeCloseTo(0.05, 6); // 6 of 120
     // p99 as the store computes it for the last minute (a sketch over its two latencies).
-    const [stored] = await timeseries(vantage.api, {
+    const [stored] = await timeseries(session.vantage.api, {
       service: 'shop',
       metric: 'http_request_duration_ms',
       agg: 'p99',
@@ -142,12 +108,12 @@ describe('dashboard: service view', () => {
     // So far this minute: 6 jobs and 12 requests, 0.1/s and 0.2/s were they drawn as a whole minute.
     sent.push(counter('jobs_total', current + 1000, 6));
     sent.push(counter('http_requests_total', current + 1000, 12, { route: '/a' }));
-    expect((await postMetrics(vantage.collector, sent)).status).toBe(202);
+    expect((await postMetrics(session.vantage.collector, sent)).status).toBe(202);
     // The store has the minute in progress (and the API answers it): the charts must not draw it.
     await expect
       .poll(
         async () => {
-          const [line] = await timeseries(vantage.api, {
+          const [line] = await timeseries(session.vantage.api, {
             service: 'shop',
             metric: 'jobs_total',
             agg: 'rate',
@@ -164,7 +130,7 @@ describe('dashboard: service view', () => {
     expect(lines[0]).toMatchObject({ points: MINUTES, last: [data.minute(MINUTES), 1], min: 1, max: 1 });
     expect(await page.locator(`${card} .card-foot`).textContent()).toContain(`to ${formatTime(current)}`);
 
-    await page.goto(`${vantage.api}/`);
+    await page.goto(`${session.vantage.api}/`);
     const throughput = page.locator('tr[data-service="shop"] [data-testid="sparkline"]').first();
     await throughput.waitFor();
     expect(await throughput.getAttribute('data-points')).toBe(String(MINUTES));
@@ -183,7 +149,7 @@ describe('dashboard: service view', () => {
     // An absolute window of minutes 5 to 10 (the end is exclusive).
     const from = new Date(data.minute(5)).toISOString();
     const to = new Date(data.minute(11)).toISOString();
-    await page.goto(`${vantage.api}/services/shop?from=${from}&to=${to}`);
+    await page.goto(`${session.vantage.api}/services/shop?from=${from}&to=${to}`);
     const window = await waitForChart(page, card, (s) => s[0]?.points === 6);
     expect(window[0]).toMatchObject({ first: [data.minute(5), 155], last: [data.minute(10), 160] });
     await poll(() => page.getByRole('button', { name: 'Custom' }).getAttribute('aria-pressed')).toBe('true');
@@ -217,7 +183,7 @@ describe('dashboard: service view', () => {
 
     // A sample in the next minute: a step the stream owns from its start (see LiveSeries).
     const next = Math.floor(Date.now() / MINUTE) * MINUTE + MINUTE;
-    const res = await postMetrics(vantage.collector, [
+    const res = await postMetrics(session.vantage.collector, [
       { service: 'shop', name: 'queue_depth', value: 777, timestamp: next + 1000 },
       { service: 'shop', name: 'queue_depth', value: 333, timestamp: next + 2000 },
     ]);
@@ -265,7 +231,7 @@ describe('dashboard: explore', () => {
 
     // The address alone brings the same answer back.
     const link = page.url();
-    const again = await open(link.slice(vantage.api.length));
+    const again = await open(link.slice(session.vantage.api.length));
     await again.page
       .locator('[data-testid="data-table"] tbody tr')
       .nth(2 * MINUTES - 1)
@@ -369,18 +335,18 @@ describe('dashboard: themes and widths', () => {
 
 describe('dashboard: serving', () => {
   it('serves hashed assets as immutable and the app for its own addresses, but JSON 404s for API paths', async () => {
-    const index = await fetch(`${vantage.api}/services/shop`);
+    const index = await fetch(`${session.vantage.api}/services/shop`);
     expect(index.headers.get('content-type')).toContain('text/html');
     expect(index.headers.get('cache-control')).toBe('no-cache');
     const html = await index.text();
     const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
     expect(asset).toBeDefined();
-    const js = await fetch(`${vantage.api}${asset}`);
+    const js = await fetch(`${session.vantage.api}${asset}`);
     expect(js.status).toBe(200);
     expect(js.headers.get('cache-control')).toContain('immutable');
-    const missing = await fetch(`${vantage.api}/v1/no-such-route`);
+    const missing = await fetch(`${session.vantage.api}/v1/no-such-route`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('VTG_HTTP_NOT_FOUND');
-    expect((await fetch(`${vantage.api}/assets/no-such-file.js`)).status).toBe(404);
+    expect((await fetch(`${session.vantage.api}/assets/no-such-file.js`)).status).toBe(404);
   });
 });

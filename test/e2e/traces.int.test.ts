@@ -1,14 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, openPage } from '../support/browser.js';
-import type { OpenedPage, PageOptions } from '../support/browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PageOptions } from '../support/browser.js';
+import { dashboardSession } from '../support/dashboard-session.js';
 import { sendTraceData } from '../support/trace-data.js';
 import type { TraceData } from '../support/trace-data.js';
-import { REPO_ROOT, startVantageProcess } from '../support/vantage-process.js';
-import type { VantageProcess } from '../support/vantage-process.js';
 
 /**
  * The dashboard's trace views in Chromium against `vantage start`, with spans sent over OTLP/HTTP
@@ -16,42 +10,14 @@ import type { VantageProcess } from '../support/vantage-process.js';
  * nests the spans and marks the critical path, a span's details show its error, the service map
  * counts the calls, and the metrics link to the trace and back.
  */
-let dir: string;
-let vantage: VantageProcess;
-let browser: Browser;
+const session = dashboardSession({ name: 'e2e-traces' });
+const open = (path: string, options?: PageOptions) => session.open(path, options);
 let data: TraceData;
-let opened: OpenedPage[] = [];
 
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
 
-async function open(path: string, options?: PageOptions): Promise<OpenedPage> {
-  const page = await openPage(browser, `${vantage.api}${path}`, options);
-  opened.push(page);
-  return page;
-}
-
 beforeAll(async () => {
-  if (!existsSync(join(REPO_ROOT, 'dist', 'web', 'index.html'))) {
-    throw new Error('the dashboard is not built: run npm run build');
-  }
-  dir = mkdtempSync(join(tmpdir(), 'vantage-e2e-traces-'));
-  vantage = await startVantageProcess(dir, ['--worker-linger', '20ms']);
-  data = await sendTraceData(vantage.otlpHttp, vantage.api);
-  browser = await launchChromium();
-});
-
-afterEach(async () => {
-  const errors = opened.flatMap((p) => p.errors);
-  await Promise.all(opened.map((p) => p.close()));
-  opened = [];
-  expect(errors, 'the browser console has no errors').toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  vantage?.child.kill('SIGTERM');
-  await vantage?.exited;
-  rmSync(dir, { recursive: true, force: true });
+  data = await sendTraceData(session.vantage.otlpHttp, session.vantage.api);
 });
 
 describe('dashboard: traces', () => {
@@ -75,7 +41,7 @@ describe('dashboard: traces', () => {
     expect(await links.first().getAttribute('data-trace-id')).toBe(data.checkout);
 
     // The address alone brings a search back: errors only.
-    await page.goto(`${vantage.api}/traces?status=error`);
+    await page.goto(`${session.vantage.api}/traces?status=error`);
     await poll(() => links.count()).toBe(1);
     expect(await links.first().getAttribute('data-trace-id')).toBe(data.checkout);
     expect(await page.getByLabel('Status').inputValue()).toBe('error');
