@@ -32,11 +32,19 @@ step "import direction between modules"
 npx depcruise src web/src --config .dependency-cruiser.cjs
 step "Vantage's own alerting rules (promtool check rules deploy/prometheus/rules/*.yml)"
 promtool check rules deploy/prometheus/rules/*.yml
-step "deploy/docker-compose.yml is a valid Compose file"
+step "deploy/docker-compose.yml, alone and with each override (docker-compose.*.yml), is a valid Compose file"
+# Without Docker, test/docker-compose.int.test.ts still checks the files against Vantage's settings.
+compose=()
 if command -v docker-compose >/dev/null 2>&1; then
-  docker-compose -f deploy/docker-compose.yml config -q
+  compose=(docker-compose)
 elif docker compose version >/dev/null 2>&1; then
-  docker compose -f deploy/docker-compose.yml config -q
+  compose=(docker compose)
+fi
+if [ ${#compose[@]} -gt 0 ]; then
+  "${compose[@]}" -f deploy/docker-compose.yml config -q
+  for override in deploy/docker-compose.*.yml; do
+    "${compose[@]}" -f deploy/docker-compose.yml -f "$override" config -q
+  done
 else
   echo "not checked: neither docker-compose nor the docker compose plugin is installed" >&2
 fi

@@ -4,19 +4,28 @@
  * every tier and every trace search as the original did for the data stored before the backup,
  * and holds everything acknowledged before the backup began (the logs' unconsumed tail).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, postMetrics, timeseries } from './support/http.js';
-import type { SeriesJson, TestMetric } from './support/http.js';
-import { CLI, NODE_FLAGS, startVantageProcess } from './support/vantage-process.js';
+import { eventually, postMetrics } from './support/http.js';
+import {
+  DAY,
+  MINUTE,
+  alerts,
+  hex,
+  metricHistory,
+  postTrace,
+  queueDeepRules,
+  runCli as cli,
+  tierAnswers,
+  total,
+  traceSearch,
+  traceServices as services,
+} from './support/restore-checks.js';
+import { startVantageProcess } from './support/vantage-process.js';
 import type { VantageProcess } from './support/vantage-process.js';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 const NOW = Date.now();
 /** Three days of history: every tier has several buckets. */
 const FROM = Math.floor((NOW - 3 * DAY) / DAY) * DAY;
@@ -36,138 +45,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs `vantage <args>` to the end: its exit code and output. */
-function cli(args: readonly string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...NODE_FLAGS, CLI, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.once('exit', (code) => resolve({ code, output }));
-  });
-}
-
-/** The history sent before the backup: 8 series, one sample every 10 minutes for three days. */
-function history(): TestMetric[] {
-  const out: TestMetric[] = [];
-  for (let t = FROM; t < NOW - MINUTE; t += 10 * MINUTE) {
-    for (let h = 0; h < 8; h++) {
-      out.push({
-        service: 'before',
-        name: 'latency_ms',
-        value: ((t / MINUTE) % 97) + h * 3,
-        timestamp: t,
-        tags: { host: `h${h}`, region: h % 2 === 0 ? 'eu' : 'us' },
-      });
-    }
-  }
-  return out;
-}
-
-const TIERS = [
-  { step: '1m', from: NOW - 6 * HOUR },
-  { step: '5m', from: NOW - DAY },
-  { step: '1h', from: FROM },
-  { step: '1d', from: FROM },
-];
-
-async function answers(api: string, service: string, agg: string): Promise<SeriesJson[][]> {
-  return Promise.all(
-    TIERS.map((t) =>
-      timeseries(api, {
-        service,
-        metric: 'latency_ms',
-        from: String(t.from),
-        to: String(NOW + HOUR),
-        step: t.step,
-        agg,
-        group_by: 'region',
-      }),
-    ),
-  );
-}
-
-function total(series: SeriesJson[]): number {
-  return series.flatMap((s) => s.points).reduce((n, [, v]) => n + v, 0);
-}
-
-const hex = (n: number, digits: number): string => n.toString(16).padStart(digits, '0');
-
-/** One trace of five spans, ending a second ago, for `service`; its trace id is `n`'s. */
-async function postTrace(otlpHttp: string, service: string, n: number): Promise<number> {
-  const start = BigInt(Date.now() - 1_000) * 1_000_000n;
-  const spans = Array.from({ length: 5 }, (_, i) => ({
-    traceId: hex(n, 32),
-    spanId: hex(n * 10 + i + 1, 16),
-    ...(i > 0 ? { parentSpanId: hex(n * 10 + 1, 16) } : {}),
-    name: i === 0 ? 'GET /checkout' : `step-${i}`,
-    startTimeUnixNano: String(start + BigInt(i) * 1_000_000n),
-    endTimeUnixNano: String(start + BigInt(i + 10) * 1_000_000n),
-  }));
-  const body = {
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-        scopeSpans: [{ spans }],
-      },
-    ],
-  };
-  const res = await fetch(`${otlpHttp}/v1/traces`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  await res.text();
-  return res.status;
-}
-
-interface JaegerAnswer {
-  data: { traceID: string; spans: unknown[] }[];
-}
-
-/** Jaeger's search over the last hour: whole traces of `service`, newest first. */
-async function traceSearch(api: string, service: string): Promise<JaegerAnswer> {
-  const end = Date.now() * 1000;
-  const params = new URLSearchParams({
-    service,
-    limit: '1000',
-    start: String(end - HOUR * 1000),
-    end: String(end),
-  });
-  const res = await fetch(`${api}/api/traces?${params.toString()}`);
-  if (!res.ok) throw new Error(`trace search ${res.status}: ${await res.text()}`);
-  return (await res.json()) as JaegerAnswer;
-}
-
-async function services(api: string): Promise<string[]> {
-  return ((await (await fetch(`${api}/api/services`)).json()) as { data: string[] }).data;
-}
+const history = (): ReturnType<typeof metricHistory> => metricHistory('before', FROM, NOW - MINUTE);
+const answers = (api: string, service: string, agg: string): ReturnType<typeof tierAnswers> =>
+  tierAnswers(api, service, agg, { from: FROM, now: NOW });
 
 const BEFORE_TRACES = 60;
-
-const RULES = `groups:
-  - name: queues
-    interval: 5s
-    rules:
-      - alert: QueueDeep
-        vql: >-
-          SELECT service_name, last(value) FROM metrics
-          WHERE metric_name = 'queue_depth' AND timestamp > now() - 1h GROUP BY service_name
-        condition: '> 100'
-        for: 5s
-`;
-
-interface AlertJson {
-  rule: string;
-  state: string;
-  firedAt?: number;
-}
-
-async function alerts(api: string): Promise<AlertJson[]> {
-  return ((await (await fetch(`${api}/v1/alerts`)).json()) as { alerts: AlertJson[] }).alerts;
-}
 
 describe('vantage backup and restore', () => {
   it('backs up a running Vantage under ingestion and restores the same answers in every tier and for traces', async () => {
@@ -175,7 +57,7 @@ describe('vantage backup and restore', () => {
     // and spans are in the logs only: the copy holds them only if it copies the logs' tail.
     const rulesDir = join(dir, 'rules');
     mkdirSync(rulesDir);
-    writeFileSync(join(rulesDir, 'queues.yml'), RULES);
+    writeFileSync(join(rulesDir, 'queues.yml'), queueDeepRules('1h'));
     const original = await startVantageProcess(join(dir, 'original'), [
       '--rules-dir',
       rulesDir,

@@ -268,15 +268,20 @@ def content_type_for(fmt: str) -> str:
 class Engine:
     """Owns the chDB session and hands out per-request connections."""
 
-    def __init__(self, data_dir: str, max_concurrency: int):
+    def __init__(self, data_dir: str, max_concurrency: int, config_file: str | None = None):
         import chdb  # imported here so --help works without the engine
         from chdb import session as chdb_session
 
         self._chdb = chdb
         self.data_dir = os.path.abspath(data_dir)
         os.makedirs(self.data_dir, exist_ok=True)
-        # Keeps the engine open on this path for the life of the process.
-        self._base = chdb_session.Session(self.data_dir)
+        # Keeps the engine open on this path for the life of the process. chDB passes the path's
+        # query parameters to the engine as startup arguments, and only the first connection
+        # starts the engine: server configuration (e.g. BACKUP's `backups.allowed_path`) goes here.
+        base_path = self.data_dir
+        if config_file:
+            base_path += "?config-file=" + os.path.abspath(config_file)
+        self._base = chdb_session.Session(base_path)
         self.version = str(getattr(chdb, "engine_version", "") or self._scalar("SELECT version()"))
         self.timezone = self._scalar("SELECT serverTimezone()")
         self._slots = threading.BoundedSemaphore(max_concurrency)
@@ -826,6 +831,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", required=True, help="chDB data path (created if missing; persists across restarts)")
     ap.add_argument("--user", default=os.environ.get("CHDB_HTTP_USER"), help="if set, require this user (default: accept any credentials)")
     ap.add_argument("--password", default=os.environ.get("CHDB_HTTP_PASSWORD", ""), help="password for --user")
+    ap.add_argument(
+        "--config-file",
+        help="ClickHouse server configuration (XML) given to the engine at startup, e.g. <backups>",
+    )
     ap.add_argument("--max-concurrency", type=int, default=8, help="queries executed at the same time")
     ap.add_argument("--pid-file", help="write the process id here once ready")
     ap.add_argument("--log-level", default=os.environ.get("CHDB_HTTP_LOG_LEVEL", "INFO"))
@@ -838,7 +847,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     t0 = time.monotonic()
     try:
-        engine = Engine(args.data_dir, args.max_concurrency)
+        engine = Engine(args.data_dir, args.max_concurrency, args.config_file)
     except Exception as exc:  # noqa: BLE001
         log.error("cannot open chDB at %s: %s", args.data_dir, exc)
         return 2

@@ -1,7 +1,12 @@
 /** Helpers for integration tests against the ClickHouse engine started by scripts/services.sh. */
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { startProcess } from './prometheus-process.js';
+import { VENV_PYTHON } from './prometheus-client-app.js';
+import { REPO_ROOT, freePort } from './vantage-process.js';
 
 export function clickHouseUrl(): string {
   const url = process.env.CLICKHOUSE_URL;
@@ -20,8 +25,53 @@ export function freshDatabaseName(prefix = 'vantage_test'): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
 }
 
-export function adminClient(): ClickHouseClient {
-  return createClient({ url: clickHouseUrl(), request_timeout: 120_000 });
+export function adminClient(url = clickHouseUrl()): ClickHouseClient {
+  return createClient({ url, request_timeout: 120_000 });
+}
+
+/** A ClickHouse engine of one test's own, and the directory its BACKUPs may write to. */
+export interface PrivateClickHouse {
+  readonly url: string;
+  readonly backups: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The chDB shim of scripts/services.sh, on a free port with its data in `dir`, configured to
+ * allow BACKUP to `File(...)` under `dir/backups` (ClickHouse's `backups.allowed_path`, a server
+ * setting the shared engine does not have).
+ */
+export async function startBackupClickHouse(dir: string): Promise<PrivateClickHouse> {
+  if (!existsSync(VENV_PYTHON)) {
+    throw new Error(`${VENV_PYTHON} is missing: run scripts/services.sh install (it installs chDB)`);
+  }
+  const backups = join(dir, 'backups');
+  mkdirSync(backups, { recursive: true });
+  const config = join(dir, 'config.xml');
+  writeFileSync(
+    config,
+    `<clickhouse><backups><allowed_path>${backups}/</allowed_path></backups></clickhouse>\n`,
+  );
+  const port = await freePort();
+  const shim = await startProcess(
+    VENV_PYTHON,
+    [
+      join(REPO_ROOT, 'test', 'support', 'chdb_http_server.py'),
+      '--port',
+      String(port),
+      '--data-dir',
+      join(dir, 'data'),
+      '--config-file',
+      config,
+      '--log-level',
+      'WARNING',
+    ],
+    `http://127.0.0.1:${port}`,
+    '/ping',
+    // As scripts/services.sh runs it: the engine's server time zone is what the stores expect.
+    { ...process.env, TZ: 'UTC' },
+  );
+  return { url: shim.url, backups, stop: () => shim.stop() };
 }
 
 export async function dropDatabase(client: ClickHouseClient, database: string): Promise<void> {

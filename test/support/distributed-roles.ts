@@ -19,8 +19,11 @@ export class DistributedRoles {
   worker: RoleProcess | undefined;
   api: RoleProcess | undefined;
   readonly collectors: RoleProcess[] = [];
+  /** The shared engine of scripts/services.sh unless the test brings its own. */
+  readonly clickhouseUrl: string;
 
-  constructor(name: string, extra: readonly string[] = []) {
+  constructor(name: string, extra: readonly string[] = [], options: { clickhouseUrl?: string } = {}) {
+    this.clickhouseUrl = options.clickhouseUrl ?? clickHouseUrl();
     this.topic = uniqueName(`vantage-${name}`);
     this.rulerTopic = uniqueName(`vantage-${name}-ruler`);
     this.database = freshDatabaseName(`vantage_${name}`);
@@ -34,7 +37,7 @@ export class DistributedRoles {
       '--ruler-topic',
       this.rulerTopic,
       '--clickhouse-url',
-      clickHouseUrl(),
+      this.clickhouseUrl,
       '--clickhouse-database',
       this.database,
       '--worker-linger',
@@ -66,7 +69,7 @@ export class DistributedRoles {
   async stop(): Promise<(number | string)[]> {
     const roles = [...this.collectors, this.worker, this.api].filter((p) => p !== undefined);
     const codes = await Promise.all(roles.map((p) => stopRole(p)));
-    const client = adminClient();
+    const client = adminClient(this.clickhouseUrl);
     try {
       await dropDatabase(client, this.database);
     } finally {

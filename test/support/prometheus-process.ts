@@ -26,8 +26,9 @@ export async function startProcess(
   args: string[],
   url: string,
   readyPath: string,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<ExternalProcess> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   // Keep the last 64 KiB: both log a line per event and a long test would hold them all.
   const keep = (d: Buffer): void => {
