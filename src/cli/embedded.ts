@@ -92,7 +92,11 @@ export async function startEmbedded(config: VantageConfig, logger: Logger): Prom
   // trace receivers publish to it) and a SQLite file of their own, migrated here before the worker
   // thread opens it.
   const spanLog = await SegmentLog.open({ dir: paths.spanLogDir });
-  const traces = new SqliteTraceStore({ path: paths.traceFile, retention: traceRetention(config) });
+  const traces = new SqliteTraceStore({
+    path: paths.traceFile,
+    retention: traceRetention(config),
+    ...queryThreadOptions(config),
+  });
   const worker = await startWorkerThread(config, log, spanLog, logger);
   // The collector and the API share one failed-attempt throttle; the worker thread has its own.
   const auth = new ProcessAuth(config);

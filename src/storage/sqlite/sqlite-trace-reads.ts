@@ -42,6 +42,47 @@ interface SummaryRow {
 
 const NS_PER_MS = 1_000_000n;
 
+/** A read of the trace store, as it is sent to a query thread (sqlite-trace-query-thread.ts). */
+export type TraceReadRequest =
+  | { readonly op: 'trace'; readonly traceId: string }
+  | { readonly op: 'search'; readonly query: TraceSearch }
+  | { readonly op: 'serviceCalls'; readonly from: number; readonly to: number }
+  | { readonly op: 'services' }
+  | { readonly op: 'operations'; readonly service: string };
+
+export interface TraceReadAnswers {
+  trace: Span[];
+  search: TraceSummary[];
+  serviceCalls: ServiceCall[];
+  services: string[];
+  operations: string[];
+}
+
+export type TraceReadAnswer<R extends TraceReadRequest> = TraceReadAnswers[R['op']];
+
+/** Reads by index (one trace, the listings) take milliseconds; search and the service map scan. */
+export function traceReadLane(request: TraceReadRequest): 'light' | 'heavy' {
+  return request.op === 'search' || request.op === 'serviceCalls' ? 'heavy' : 'light';
+}
+
+export function answerTraceRead<R extends TraceReadRequest>(
+  reads: SqliteTraceReads,
+  request: R,
+): TraceReadAnswer<R> {
+  switch (request.op) {
+    case 'trace':
+      return reads.trace(request.traceId) as TraceReadAnswer<R>;
+    case 'search':
+      return reads.search(request.query) as TraceReadAnswer<R>;
+    case 'serviceCalls':
+      return reads.serviceCalls(request.from, request.to) as TraceReadAnswer<R>;
+    case 'services':
+      return reads.services() as TraceReadAnswer<R>;
+    case 'operations':
+      return reads.operations(request.service) as TraceReadAnswer<R>;
+  }
+}
+
 /** A JSON path for one attribute key (keys with quotes or backslashes are refused by the API). */
 function attributePath(key: string): string {
   return `$."${key}"`;

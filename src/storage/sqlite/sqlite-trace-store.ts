@@ -6,9 +6,17 @@ import { rootKey, rootKeyLess, spanDurationNs, spanProblem, STATUS_CODE } from '
 import type * as contract from '../trace-store.js';
 import { openDatabase } from './sqlite-connection.js';
 import { SPAN_DEAD_LETTER_TABLE, SPAN_TABLE, TRACE_SUMMARY_TABLE, migrateTraces } from './trace-schema.js';
-import { SqliteTraceReads } from './sqlite-trace-reads.js';
+import { SqliteTraceReads, answerTraceRead, traceReadLane } from './sqlite-trace-reads.js';
+import type { TraceReadAnswer, TraceReadRequest } from './sqlite-trace-reads.js';
+import type { SqliteTraceQueryThreadData } from './sqlite-trace-query-thread.js';
+import { QueryThreadPool } from './query-thread-pool.js';
+import { DEFAULT_QUERY_QUEUE_MAX } from './sqlite-store.js';
+import type { SqliteStoreOptions } from './sqlite-store.js';
 
-export interface SqliteTraceStoreOptions {
+export interface SqliteTraceStoreOptions extends Pick<
+  SqliteStoreOptions,
+  'queryThreads' | 'queryQueueMax' | 'queryTimeoutMs'
+> {
   /** The trace file: `<data-dir>/traces.db` (trace-schema.ts says why not the metric file). */
   readonly path: string;
   readonly retention: contract.TraceRetention;
@@ -53,6 +61,9 @@ export class SqliteTraceStore implements contract.TraceStore {
   private readonly writer: Db;
   private readonly reader: Db;
   private readonly reads: SqliteTraceReads;
+  /** As the metric store's: the API's reads on threads of their own, when the options ask. */
+  private readonly queryThreads:
+    QueryThreadPool<TraceReadRequest, TraceReadAnswer<TraceReadRequest>> | undefined;
   private readonly insertSpan: Statement;
   private readonly readSummary: Statement;
   private readonly writeSummary: Statement;
@@ -90,6 +101,20 @@ export class SqliteTraceStore implements contract.TraceStore {
     this.trimDeadLetters = this.writer.prepare(
       `DELETE FROM ${SPAN_DEAD_LETTER_TABLE} WHERE id <= (SELECT max(id) FROM ${SPAN_DEAD_LETTER_TABLE}) - ?`,
     );
+    // Last, once the schema is migrated and nothing else can fail.
+    const threads = options.queryThreads ?? 0;
+    this.queryThreads =
+      threads > 0
+        ? new QueryThreadPool({
+            script: new URL('./sqlite-trace-query-thread.js', import.meta.url),
+            threads,
+            // One more for a trace by id and the listings, so they never wait behind searches.
+            reservedThreads: 1,
+            maxQueued: options.queryQueueMax ?? DEFAULT_QUERY_QUEUE_MAX,
+            ...(options.queryTimeoutMs !== undefined ? { queryTimeoutMs: options.queryTimeoutMs } : {}),
+            workerData: { path: options.path } satisfies SqliteTraceQueryThreadData,
+          })
+        : undefined;
   }
 
   async writeSpans(spans: readonly Span[]): Promise<contract.SpanWriteReport> {
@@ -125,23 +150,29 @@ export class SqliteTraceStore implements contract.TraceStore {
   }
 
   async trace(traceId: string): Promise<Span[]> {
-    return this.reads.trace(traceId);
+    return this.read({ op: 'trace', traceId });
   }
 
   async searchTraces(query: contract.TraceSearch): Promise<contract.TraceSummary[]> {
-    return this.reads.search(query);
+    return this.read({ op: 'search', query });
   }
 
   async serviceCalls(from: number, to: number): Promise<contract.ServiceCall[]> {
-    return this.reads.serviceCalls(from, to);
+    return this.read({ op: 'serviceCalls', from, to });
   }
 
   async traceServices(): Promise<string[]> {
-    return this.reads.services();
+    return this.read({ op: 'services' });
   }
 
   async operations(service: string): Promise<string[]> {
-    return this.reads.operations(service);
+    return this.read({ op: 'operations', service });
+  }
+
+  /** A read on a query thread when the store has them, else here on the reader connection. */
+  private async read<R extends TraceReadRequest>(request: R): Promise<TraceReadAnswer<R>> {
+    if (this.queryThreads === undefined) return answerTraceRead(this.reads, request);
+    return (await this.queryThreads.run(request, traceReadLane(request))) as TraceReadAnswer<R>;
   }
 
   /** Deletes in chunks, each its own transaction, so the worker's writes go on in between. */
@@ -169,7 +200,9 @@ export class SqliteTraceStore implements contract.TraceStore {
       .all(limit) as { at: number; traceId: string; spanId: string; reason: string }[];
   }
 
+  /** Lets running reads finish (refusing queued ones), then closes every connection. */
   async close(): Promise<void> {
+    await this.queryThreads?.close();
     this.reader.close();
     this.writer.close();
   }
