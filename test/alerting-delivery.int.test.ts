@@ -64,9 +64,14 @@ notifiers:
 ${extraNotifier}`;
 }
 
+/** Where the dashboard is reached: notifications link each alert to its rule's view there. */
+const EXTERNAL_URL = 'https://vantage.example:8443/';
+const RULE_LINK = 'https://vantage.example:8443/alerts?rule=QueueDeep';
+
 interface WebhookBody {
   status: string;
-  alerts: { status: string; labels: Record<string, string> }[];
+  externalURL: string;
+  alerts: { status: string; labels: Record<string, string>; generatorURL: string }[];
 }
 
 /** The webhook's notifications, each with its signature checked as a receiver must. */
@@ -78,6 +83,8 @@ function webhookStatuses(): string[] {
     expect(timingSafeEqual(Buffer.from(header as string), Buffer.from(expected))).toBe(true);
     const body = JSON.parse(r.body) as WebhookBody;
     expect(body.alerts.map((a) => a.labels['alertname'])).toEqual(['QueueDeep']);
+    expect(body.externalURL).toBe(EXTERNAL_URL);
+    expect(body.alerts.map((a) => a.generatorURL)).toEqual([RULE_LINK]);
     return body.status;
   });
 }
@@ -97,6 +104,7 @@ async function alertmanagerReceived(): Promise<{ firing: number; resolved: numbe
 
 interface AmAlert {
   labels: Record<string, string>;
+  generatorURL: string;
   endsAt: string;
   status: { state: string };
 }
@@ -131,6 +139,8 @@ async function start(): Promise<void> {
     rulesDir,
     '--worker-linger',
     '20ms',
+    '--external-url',
+    EXTERNAL_URL,
   ]);
 }
 async function stop(): Promise<void> {
@@ -201,6 +211,7 @@ describe('a file rule reaches a webhook, Alertmanager and an inbox (vantage star
     expect(am).toMatchObject({
       labels: { alertname: 'QueueDeep', service_name: 'jobs', severity: 'page' },
       status: { state: 'active' },
+      generatorURL: RULE_LINK,
     });
     expect(await received()).toEqual({
       webhook: ['firing'],

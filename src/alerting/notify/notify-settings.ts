@@ -18,6 +18,14 @@ export const NOTIFY_SETTINGS = {
     description:
       'Comma-separated Alertmanager URLs that receive every alert (POST /api/v2/alerts), with no rules-file notifier needed',
   },
+  externalUrl: {
+    flag: '--external-url',
+    env: 'VANTAGE_EXTERNAL_URL',
+    default: '',
+    schema: z.string().refine((v) => v === '' || isHttpUrl(v), { message: 'must be an http(s) URL' }),
+    description:
+      "The dashboard's URL as users reach it (behind a proxy, its public one); notifications link their alerts to it",
+  },
   alertMaxSilences: {
     flag: '--alert-max-silences',
     env: 'VANTAGE_ALERT_MAX_SILENCES',
@@ -43,18 +51,22 @@ export const NOTIFY_SETTINGS = {
 
 export interface NotifySettings {
   readonly alertmanagerUrls: readonly string[];
+  /** Where `generatorURL` and the webhook's `externalURL` point; '' leaves them empty. */
+  readonly externalUrl: string;
   readonly limits: NotifyLimits;
 }
 
 /** The notification side as the parsed settings describe it. */
 export function notifySettings(values: {
   readonly alertmanagerUrl: readonly string[];
+  readonly externalUrl: string;
   readonly alertMaxSilences: number;
   readonly alertMaxNotifiers: number;
   readonly alertNotifyQueueMax: number;
 }): NotifySettings {
   return {
     alertmanagerUrls: values.alertmanagerUrl,
+    externalUrl: values.externalUrl,
     limits: {
       maxSilences: values.alertMaxSilences,
       maxNotifiers: values.alertMaxNotifiers,

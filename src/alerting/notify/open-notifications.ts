@@ -18,7 +18,6 @@ export async function openEmbeddedNotifications(options: {
   readonly settings: NotifySettings;
   readonly registry: Registry;
   readonly logger: Logger;
-  readonly externalUrl?: string;
 }): Promise<NotificationService> {
   const store = new SqliteNotifyStore(alertingStateFile(options));
   const service = await NotificationService.open({
@@ -27,7 +26,7 @@ export async function openEmbeddedNotifications(options: {
     logger: options.logger.child({ component: 'notify' }),
     limits: options.settings.limits,
     alertmanagerUrls: options.settings.alertmanagerUrls,
-    externalUrl: options.externalUrl ?? '',
+    externalUrl: options.settings.externalUrl,
     closeStore: true,
   });
   service.start();
@@ -51,7 +50,6 @@ export async function openDistributedNotifications(options: {
   readonly settings: NotifySettings;
   readonly registry: Registry;
   readonly logger: Logger;
-  readonly externalUrl?: string;
 }): Promise<NotificationService | undefined> {
   const logger = options.logger.child({ component: 'notify' });
   let store: ClickHouseNotifyStore;
@@ -67,7 +65,7 @@ export async function openDistributedNotifications(options: {
     logger,
     limits: options.settings.limits,
     alertmanagerUrls: options.settings.alertmanagerUrls,
-    externalUrl: options.externalUrl ?? '',
+    externalUrl: options.settings.externalUrl,
     closeStore: true,
     reloadEveryMs: DISTRIBUTED_RELOAD_MS,
   });
