@@ -42,6 +42,7 @@ export type { RulerMetrics } from './ruler-metrics.js';
 export { Ruler } from './ruler.js';
 export type { Leadership, RulerOptions } from './ruler.js';
 export { RulesDirectory, loadRulesDirectory } from './rules-directory.js';
+export { RuleSet } from './rule-set.js';
 export type { RulesDirectoryLoad, RulesDirectoryOptions } from './rules-directory.js';
 export { formatProblem, parseRulesFile } from './rules-file.js';
 export type { LocatedProblem, RulesFileResult } from './rules-file.js';

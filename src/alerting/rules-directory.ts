@@ -78,7 +78,7 @@ export class RulesDirectory {
 
   /** The first load; a directory that cannot be read stops the start, as a bad setting does. */
   async start(): Promise<void> {
-    await this.load();
+    await this.loadOnce();
     this.watcher = watch(this.options.dir, () => {
       clearTimeout(this.debounce);
       this.debounce = setTimeout(() => void this.reload(), 200);
@@ -104,6 +104,18 @@ export class RulesDirectory {
         );
       });
     return this.loading;
+  }
+
+  /**
+   * Reads the directory once, with no watching: the start's first load, and `vantage rules check`,
+   * which so refuses what the ruler would (a group or notifier name two files share included).
+   * Throws when the directory cannot be read.
+   */
+  loadOnce(): Promise<void> {
+    const run = this.loading.then(() => this.load());
+    // Later loads wait for this one, not for its success.
+    this.loading = run.catch(() => undefined);
+    return run;
   }
 
   private async load(): Promise<void> {

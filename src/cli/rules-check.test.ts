@@ -55,4 +55,18 @@ describe('vantage rules check', () => {
     expect(err).toHaveLength(3);
     expect(out).toEqual(['1 file(s) passed: 1 group(s), 1 rule(s); 3 problem(s) found']);
   });
+
+  it('refuses what the ruler would across files: a group or notifier name two files share', async () => {
+    const notifier = '\nnotifiers:\n  - name: oncall\n    type: webhook\n    url: http://hooks.example/a\n';
+    writeFileSync(join(dir, 'a.yml'), GOOD + notifier);
+    writeFileSync(join(dir, 'b.yml'), GOOD.replace('name: g', 'name: h') + notifier);
+    writeFileSync(join(dir, 'c.yml'), GOOD);
+    const { code, err, out } = await check(dir);
+    expect(code).toBe(1);
+    expect(err).toEqual([
+      `${dir}/b.yml:9: notifiers[0].name: notifier oncall is declared by a.yml already`,
+      `${dir}/c.yml: name: The rules are refused: group g is already defined in a.yml`,
+    ]);
+    expect(out).toEqual(['1 file(s) passed: 1 group(s), 1 rule(s); 2 problem(s) found']);
+  });
 });
