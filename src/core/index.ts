@@ -1,6 +1,5 @@
 export {
   addSample,
-  aggregateKey,
   aggregateProblem,
   laterWins,
   mergeAggregate,
@@ -18,7 +17,7 @@ export {
 } from './aggregate-codec.js';
 export type { AggregateBatch, AggregateStats } from './aggregate-codec.js';
 export { AGGREGATIONS, clampedQuantile, isAggregation, quantileOf, stepValue } from './step-value.js';
-export type { Aggregation, QuantileSource, StepValueInput } from './step-value.js';
+export type { Aggregation } from './step-value.js';
 export type { MetricsResponse, ServicesResponse, TimeseriesResponse, TimeseriesSeries } from './api-types.js';
 export type { TimeseriesExemplar } from './api-types.js';
 export type { CompareResponse, CompareSide, HealthScoresResponse } from './api-types.js';
@@ -40,18 +39,11 @@ export type {
   TracesQuery,
   TracesResponse,
 } from './api-types.js';
-export {
-  DEFAULT_HEALTH_METRICS,
-  HEALTH_FORMULA,
-  HEALTH_FORMULA_TEXT,
-  scoreHealth,
-  worstFirst,
-} from './health-score.js';
-export type { HealthMeasurements, HealthMetricNames, HealthScore, HealthStatus } from './health-score.js';
+export { DEFAULT_HEALTH_METRICS, HEALTH_FORMULA_TEXT, scoreHealth, worstFirst } from './health-score.js';
+export type { HealthMeasurements, HealthMetricNames, HealthScore } from './health-score.js';
 export { mergeStepStats } from './step-stats.js';
 export type { StepStats } from './step-stats.js';
 export { isWelchUndefined, welchTTest } from './welch-t-test.js';
-export type { WelchTTest, WelchUndefined } from './welch-t-test.js';
 export { SEED_BACKOFF, abortableSleep, backoffDelay, retryWithBackoff } from './backoff.js';
 export type { BackoffPolicy, RetryGate, RetryHooks } from './backoff.js';
 export { ERRORS, VantageError, errorBody, formatMessage } from './errors.js';
@@ -60,18 +52,15 @@ export { MinuteAggregator } from './minute-aggregator.js';
 export { failed, ok, retryable } from './outcome.js';
 export type { Outcome } from './outcome.js';
 export { ProgressWatch } from './progress-watch.js';
-export type { PartitionPosition, ProgressState } from './progress-watch.js';
-export { QuantileSketch, SKETCH_RELATIVE_ACCURACY } from './quantile-sketch.js';
-export type { SketchBuckets } from './quantile-sketch.js';
+export type { PartitionPosition } from './progress-watch.js';
+export { QuantileSketch } from './quantile-sketch.js';
 export { DAY_MS, HOUR_MS, METRIC_TYPES, MINUTE_MS, floorTo } from './sample.js';
 export type { MetricType, Sample, Tags } from './sample.js';
 export { canonicalLabels, canonicalTags, seriesKey } from './series-key.js';
-export type { SeriesIdentity } from './series-key.js';
 export { TIERS, chooseTier } from './tiers.js';
 export type { Tier, TierRetention } from './tiers.js';
 export { formatDuration, parseDuration, parseRfc3339, parseTimePoint } from './time.js';
 export { TokenBucketLimiter } from './token-bucket.js';
-export type { TakeResult } from './token-bucket.js';
 export { METRIC_LIMITS } from './metric-limits.js';
 export { STREAM_CLOSE_CODES } from './stream-protocol.js';
 export type {
@@ -82,20 +71,10 @@ export type {
   StreamUnsubscribe,
 } from './stream-protocol.js';
 export { PointColumns } from './point-columns.js';
-export {
-  EXEMPLAR_ID_MAX_HEX,
-  EXEMPLARS_PER_SERIES_MINUTE,
-  exemplarKey,
-  exemplarOrder,
-  keepExemplar,
-  mergeSeriesExemplars,
-} from './exemplar.js';
+export { EXEMPLAR_ID_MAX_HEX, EXEMPLARS_PER_SERIES_MINUTE, exemplarOrder, keepExemplar } from './exemplar.js';
 export type { Exemplar, SeriesExemplars } from './exemplar.js';
 export type {
-  ExemplarEntry,
-  ExplicitHistogram,
   ExponentialHistogram,
-  HistogramEntry,
   HistogramPoint,
   PointRejection,
   PointSeries,
@@ -111,18 +90,14 @@ export {
 } from './protobuf-reader.js';
 export { ProtobufWriter } from './protobuf-writer.js';
 export {
-  NEW_SERIES_WINDOW_MS,
-  addReading,
   applyPartial,
   cumulativeKey,
   decodePosition,
   encodePosition,
   increaseAggregate,
-  newPartial,
 } from './cumulative.js';
-export type { CumulativePartial, CumulativePosition, CumulativeReading } from './cumulative.js';
+export type { CumulativePartial, CumulativePosition } from './cumulative.js';
 export { histogramDistribution } from './histogram.js';
-export type { Distribution } from './histogram.js';
 export {
   SPAN_KINDS,
   SPAN_LIMITS,

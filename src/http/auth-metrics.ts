@@ -1,28 +1,20 @@
-import { Counter, Gauge } from 'prom-client';
-import type { Registry } from 'prom-client';
+import { metricSet } from '../telemetry/index.js';
 import type { FailedAuthThrottle } from './failed-auth-throttle.js';
 
 /** Refused authentications of one role's servers (a registry holds one set). */
-export interface AuthMetrics {
-  readonly refusals: Counter<'code'>;
-}
+export type AuthMetrics = ReturnType<typeof createAuthMetrics>;
 
-export function createAuthMetrics(registry: Registry, throttle: FailedAuthThrottle): AuthMetrics {
-  const registers = [registry];
-  new Gauge({
-    name: 'vantage_auth_throttled_clients',
-    help: 'Client addresses with recent failed authentications being counted (at most 100,000)',
-    registers,
-    collect() {
-      this.set(throttle.trackedClients);
-    },
-  });
+export const createAuthMetrics = metricSet((m, throttle: FailedAuthThrottle) => {
+  m.readGauge(
+    'vantage_auth_throttled_clients',
+    'Client addresses with recent failed authentications being counted (at most 100,000)',
+    () => throttle.trackedClients,
+  );
   return {
-    refusals: new Counter({
-      name: 'vantage_auth_refusals_total',
-      help: 'Requests refused by authentication, by error code (VTG_AUTH_THROTTLED: throttled attempts)',
-      labelNames: ['code'],
-      registers,
-    }),
+    refusals: m.counter(
+      'vantage_auth_refusals_total',
+      'Requests refused by authentication, by error code (VTG_AUTH_THROTTLED: throttled attempts)',
+      ['code'],
+    ),
   };
-}
+});

@@ -1,11 +1,9 @@
 export { SqliteStore } from './sqlite/sqlite-store.js';
-export type { SqliteStoreOptions } from './sqlite/sqlite-store.js';
 export { queryThreadOptions } from './sqlite/query-thread-settings.js';
 export { embeddedPaths } from './sqlite/data-dir-settings.js';
 export { STORE_TABLES, backupSqliteStore, restoreSqliteStore } from './sqlite/sqlite-backup.js';
 export type { BackupProgress } from './sqlite/sqlite-backup.js';
 export { connectClickHouse } from './clickhouse/clickhouse-connection.js';
-export type { ClickHouseConnectionOptions } from './clickhouse/clickhouse-connection.js';
 export { clickHouseStoreOptions, clickHouseTraceStoreOptions } from './clickhouse/clickhouse-settings.js';
 export type {
   Bucket,
@@ -13,11 +11,9 @@ export type {
   BucketQuery,
   Checkpoint,
   DeadLetter,
-  DeadLetterQuery,
   DeadLetterRecord,
   ExemplarQuery,
   ExemplarRecord,
-  MetricPageRequest,
   MetricSummary,
   PageRequest,
   RetentionReport,
@@ -30,9 +26,7 @@ export type {
   WriteReport,
 } from './store.js';
 export { SqliteTraceStore } from './sqlite/sqlite-trace-store.js';
-export type { SqliteTraceStoreOptions } from './sqlite/sqlite-trace-store.js';
 export { ClickHouseTraceStore } from './clickhouse/clickhouse-trace-store.js';
-export type { ClickHouseTraceStoreOptions } from './clickhouse/clickhouse-trace-store.js';
 export type {
   ServiceCall,
   SpanWriteReport,
@@ -41,24 +35,14 @@ export type {
   TraceStore,
   TraceSummary,
 } from './trace-store.js';
-export {
-  ClickHouseStore,
-  ClickHouseStoreError,
-  DEFAULT_QUERY_LIMITS,
-} from './clickhouse/clickhouse-store.js';
-export type { ClickHouseQueryLimits, ClickHouseStoreOptions } from './clickhouse/clickhouse-store.js';
-export { DEFAULT_ANSWER_LIMITS } from './answer-limits.js';
-export type { AnswerLimits } from './answer-limits.js';
+export { ClickHouseStore } from './clickhouse/clickhouse-store.js';
 export { answerLimits } from './answer-limit-settings.js';
 export { tierRetention, traceRetention } from './retention-settings.js';
-export type { MigrationReport } from './clickhouse/migrator.js';
 export { SqliteOutbox } from './outbox/sqlite-outbox.js';
-export type { NewOutboxBatch, OutboxBatch, OutboxSize } from './outbox/sqlite-outbox.js';
+export type { OutboxSize } from './outbox/sqlite-outbox.js';
 export { OutboxReader } from './outbox/outbox-reader.js';
 export { SpanOutbox } from './outbox/span-outbox.js';
-export type { SpanOutboxBatch } from './outbox/span-outbox.js';
 export { OutboxMergedStore } from './outbox/outbox-merged-store.js';
-export type { BatchPresence, BatchScope } from './batch-presence.js';
 // The VQL compilers, for the benchmark and the docs test of VQL's examples.
 export { compileSqlite } from './sqlite/sqlite-compiler.js';
 export { compileClickHouse } from './clickhouse/clickhouse-compiler.js';

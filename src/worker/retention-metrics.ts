@@ -1,6 +1,6 @@
-import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { RetentionReport, TableSize } from '../storage/index.js';
+import { metricsOn } from '../telemetry/index.js';
 
 /**
  * What retention removed and how big the store is: the storage dashboard's numbers. The worker
@@ -14,48 +14,39 @@ export interface RetentionMetrics {
 }
 
 export function createRetentionMetrics(registry: Registry, store: string): RetentionMetrics {
-  const registers = [registry];
-  const runs = new Counter({
-    name: 'vantage_worker_retention_runs_total',
-    help: 'Retention runs by outcome (ok, failed)',
-    labelNames: ['outcome'],
-    registers,
-  });
-  const duration = new Histogram({
-    name: 'vantage_worker_retention_duration_seconds',
-    help: 'Time of one retention run',
-    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
-    registers,
-  });
-  const rowsDeleted = new Counter({
-    name: 'vantage_worker_retention_rows_deleted_total',
-    help: 'Aggregate rows removed by retention, per tier',
-    labelNames: ['tier'],
-    registers,
-  });
-  const seriesDeleted = new Counter({
-    name: 'vantage_worker_retention_series_deleted_total',
-    help: 'Series forgotten by retention (silent for longer than the longest retention)',
-    registers,
-  });
-  const diskBytes = new Gauge({
-    name: 'vantage_storage_disk_bytes',
-    help: "Bytes the store takes on disk (SQLite: the file and its WAL; ClickHouse: the database's active parts)",
-    labelNames: ['store'],
-    registers,
-  });
-  const tableRows = new Gauge({
-    name: 'vantage_storage_table_rows',
-    help: 'Rows per table, measured after each retention run (tier: 1m, 5m, 1h, 1d, or none)',
-    labelNames: ['store', 'table', 'tier'],
-    registers,
-  });
-  const tableBytes = new Gauge({
-    name: 'vantage_storage_table_bytes',
-    help: 'Bytes on disk per table with its indexes, measured after each retention run',
-    labelNames: ['store', 'table', 'tier'],
-    registers,
-  });
+  const m = metricsOn(registry);
+  const runs = m.counter('vantage_worker_retention_runs_total', 'Retention runs by outcome (ok, failed)', [
+    'outcome',
+  ]);
+  const duration = m.histogram(
+    'vantage_worker_retention_duration_seconds',
+    'Time of one retention run',
+    [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+  );
+  const rowsDeleted = m.counter(
+    'vantage_worker_retention_rows_deleted_total',
+    'Aggregate rows removed by retention, per tier',
+    ['tier'],
+  );
+  const seriesDeleted = m.counter(
+    'vantage_worker_retention_series_deleted_total',
+    'Series forgotten by retention (silent for longer than the longest retention)',
+  );
+  const diskBytes = m.gauge(
+    'vantage_storage_disk_bytes',
+    "Bytes the store takes on disk (SQLite: the file and its WAL; ClickHouse: the database's active parts)",
+    ['store'],
+  );
+  const tableRows = m.gauge(
+    'vantage_storage_table_rows',
+    'Rows per table, measured after each retention run (tier: 1m, 5m, 1h, 1d, or none)',
+    ['store', 'table', 'tier'],
+  );
+  const tableBytes = m.gauge(
+    'vantage_storage_table_bytes',
+    'Bytes on disk per table with its indexes, measured after each retention run',
+    ['store', 'table', 'tier'],
+  );
   // Every tier from the start, so a rate over them exists before retention first removes a row.
   for (const tier of ['1m', '5m', '1h', '1d']) rowsDeleted.inc({ tier }, 0);
   seriesDeleted.inc(0);
