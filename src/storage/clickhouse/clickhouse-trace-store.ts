@@ -3,6 +3,7 @@ import { SPAN_KINDS } from '../../core/index.js';
 import type { Span } from '../../core/index.js';
 import { spanDurationNs, spanProblem, STATUS_CODE } from '../trace-rules.js';
 import type * as contract from '../trace-store.js';
+import { TraceStoreOverReads } from '../trace-reads.js';
 import { ClickHouseStoreError } from './clickhouse-store.js';
 import { applyMigrations, syncTtl } from './migrator.js';
 import type { MigrationReport } from './migrator.js';
@@ -33,14 +34,15 @@ export interface ClickHouseTraceStoreOptions {
  * ReplacingMergeTree, and reads and the summary's aggregates ignore repeats until then, so a
  * batch replayed after a crash, cut differently or not, stores each span once.
  */
-export class ClickHouseTraceStore implements contract.TraceStore {
+export class ClickHouseTraceStore extends TraceStoreOverReads {
   readonly kind = 'clickhouse';
   private readonly client: ClickHouseClient;
   private readonly schema: SchemaOptions;
-  private readonly reads: ClickHouseTraceReads;
+  protected readonly reads: ClickHouseTraceReads;
   private readonly now: () => number;
 
   constructor(private readonly options: ClickHouseTraceStoreOptions) {
+    super();
     const { client, database } = connectClickHouse(options, 'vantage-traces');
     this.client = client;
     this.schema = {
@@ -92,26 +94,6 @@ export class ClickHouseTraceStore implements contract.TraceStore {
     if (letters.length > 0) await this.insert(SPAN_DEAD_LETTER_TABLE, letters);
     if (rows.length > 0) await this.insert(SPAN_TABLE, rows);
     return { stored: rows.length, deadLettered: letters.length };
-  }
-
-  async trace(traceId: string): Promise<Span[]> {
-    return this.reads.trace(traceId);
-  }
-
-  async searchTraces(query: contract.TraceSearch): Promise<contract.TraceSummary[]> {
-    return this.reads.search(query);
-  }
-
-  async serviceCalls(from: number, to: number): Promise<contract.ServiceCall[]> {
-    return this.reads.serviceCalls(from, to);
-  }
-
-  async traceServices(): Promise<string[]> {
-    return this.reads.services();
-  }
-
-  async operations(service: string): Promise<string[]> {
-    return this.reads.operations(service);
   }
 
   /**
