@@ -14,11 +14,14 @@ export interface TraceReads {
 }
 
 /**
- * The read half of TraceStore, the same for every store: each question goes to the store's
- * TraceReads. A store adds its writes and retention.
+ * What every trace store shares: the read half of TraceStore, each question going to the store's
+ * TraceReads, and the clock that dates its dead letters (`now`, Date.now unless a test gives one).
+ * A store adds its writes and retention.
  */
-export abstract class TraceStoreOverReads implements contract.TraceStore {
+export abstract class TraceStoreBase implements contract.TraceStore {
   protected abstract readonly reads: TraceReads;
+
+  protected constructor(protected readonly now: () => number = Date.now) {}
 
   abstract writeSpans(spans: readonly Span[]): Promise<contract.SpanWriteReport>;
   abstract applyTraceRetention(now: number): Promise<{ spansRemoved: number; summariesRemoved: number }>;

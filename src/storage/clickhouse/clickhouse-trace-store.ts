@@ -3,7 +3,7 @@ import { SPAN_KINDS } from '../../core/index.js';
 import type { Span } from '../../core/index.js';
 import { spanDurationNs, spanProblem, STATUS_CODE } from '../trace-rules.js';
 import type * as contract from '../trace-store.js';
-import { TraceStoreOverReads } from '../trace-reads.js';
+import { TraceStoreBase } from '../trace-reads.js';
 import { ClickHouseStoreError } from './clickhouse-store.js';
 import { applyMigrations, syncTtl } from './migrator.js';
 import type { MigrationReport } from './migrator.js';
@@ -34,15 +34,14 @@ export interface ClickHouseTraceStoreOptions {
  * ReplacingMergeTree, and reads and the summary's aggregates ignore repeats until then, so a
  * batch replayed after a crash, cut differently or not, stores each span once.
  */
-export class ClickHouseTraceStore extends TraceStoreOverReads {
+export class ClickHouseTraceStore extends TraceStoreBase {
   readonly kind = 'clickhouse';
   private readonly client: ClickHouseClient;
   private readonly schema: SchemaOptions;
   protected readonly reads: ClickHouseTraceReads;
-  private readonly now: () => number;
 
   constructor(private readonly options: ClickHouseTraceStoreOptions) {
-    super();
+    super(options.now);
     const { client, database } = connectClickHouse(options, 'vantage-traces');
     this.client = client;
     this.schema = {
@@ -64,7 +63,6 @@ export class ClickHouseTraceStore extends TraceStoreOverReads {
         return result.json();
       }),
     );
-    this.now = options.now ?? Date.now;
   }
 
   /**

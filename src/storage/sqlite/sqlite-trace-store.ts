@@ -4,7 +4,7 @@ import type { Span } from '../../core/index.js';
 import { DEAD_LETTER_LIMIT } from '../dead-letters.js';
 import { rootKey, rootKeyLess, spanDurationNs, spanProblem, STATUS_CODE } from '../trace-rules.js';
 import type * as contract from '../trace-store.js';
-import { TraceStoreOverReads } from '../trace-reads.js';
+import { TraceStoreBase } from '../trace-reads.js';
 import { openDatabase } from './sqlite-connection.js';
 import { SPAN_DEAD_LETTER_TABLE, SPAN_TABLE, TRACE_SUMMARY_TABLE, migrateTraces } from './trace-schema.js';
 import { SqliteTraceReads } from './sqlite-trace-reads.js';
@@ -49,7 +49,7 @@ interface SummaryDelta {
  * those are folded into their traces' summaries, so a replay changes nothing. The summary keeps
  * what the search lists; the span rows what a trace view shows.
  */
-export class SqliteTraceStore extends TraceStoreOverReads {
+export class SqliteTraceStore extends TraceStoreBase {
   readonly kind = 'sqlite';
   private readonly writer: Db;
   private readonly reader: Db;
@@ -60,15 +60,13 @@ export class SqliteTraceStore extends TraceStoreOverReads {
   private readonly touchOperation: Statement;
   private readonly insertDeadLetter: Statement;
   private readonly trimDeadLetters: Statement;
-  private readonly now: () => number;
 
   constructor(private readonly options: SqliteTraceStoreOptions) {
-    super();
+    super(options.now);
     this.writer = openDatabase(options.path);
     migrateTraces(this.writer);
     this.reader = openDatabase(options.path);
     this.reads = new SqliteTraceReads(this.reader);
-    this.now = options.now ?? Date.now;
     this.insertSpan = this.writer.prepare(
       `INSERT OR IGNORE INTO ${SPAN_TABLE} (trace_id, span_id, parent_span_id, service, name, kind, start_ns,
          duration_ns, status, status_message, attributes, events, links)
