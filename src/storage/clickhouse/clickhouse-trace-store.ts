@@ -3,7 +3,6 @@ import { SPAN_KINDS } from '../../core/index.js';
 import type { Span } from '../../core/index.js';
 import { spanDurationNs, spanProblem, STATUS_CODE } from '../trace-rules.js';
 import type * as contract from '../trace-store.js';
-import { TraceStoreBase } from '../trace-reads.js';
 import { ClickHouseStoreError } from './clickhouse-store.js';
 import { applyMigrations, syncTtl } from './migrator.js';
 import type { MigrationReport } from './migrator.js';
@@ -34,14 +33,14 @@ export interface ClickHouseTraceStoreOptions {
  * ReplacingMergeTree, and reads and the summary's aggregates ignore repeats until then, so a
  * batch replayed after a crash, cut differently or not, stores each span once.
  */
-export class ClickHouseTraceStore extends TraceStoreBase {
+export class ClickHouseTraceStore implements contract.TraceStore {
   readonly kind = 'clickhouse';
   private readonly client: ClickHouseClient;
   private readonly schema: SchemaOptions;
-  protected readonly reads: ClickHouseTraceReads;
+  private readonly reads: ClickHouseTraceReads;
+  private readonly now: () => number;
 
   constructor(private readonly options: ClickHouseTraceStoreOptions) {
-    super(options.now);
     const { client, database } = connectClickHouse(options, 'vantage-traces');
     this.client = client;
     this.schema = {
@@ -63,6 +62,7 @@ export class ClickHouseTraceStore extends TraceStoreBase {
         return result.json();
       }),
     );
+    this.now = options.now ?? Date.now;
   }
 
   /**
@@ -92,6 +92,26 @@ export class ClickHouseTraceStore extends TraceStoreBase {
     if (letters.length > 0) await this.insert(SPAN_DEAD_LETTER_TABLE, letters);
     if (rows.length > 0) await this.insert(SPAN_TABLE, rows);
     return { stored: rows.length, deadLettered: letters.length };
+  }
+
+  async trace(traceId: string): Promise<Span[]> {
+    return this.reads.trace(traceId);
+  }
+
+  async searchTraces(query: contract.TraceSearch): Promise<contract.TraceSummary[]> {
+    return this.reads.search(query);
+  }
+
+  async serviceCalls(from: number, to: number): Promise<contract.ServiceCall[]> {
+    return this.reads.serviceCalls(from, to);
+  }
+
+  async traceServices(): Promise<string[]> {
+    return this.reads.services();
+  }
+
+  async operations(service: string): Promise<string[]> {
+    return this.reads.operations(service);
   }
 
   /**

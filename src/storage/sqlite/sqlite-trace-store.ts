@@ -4,7 +4,6 @@ import type { Span } from '../../core/index.js';
 import { DEAD_LETTER_LIMIT } from '../dead-letters.js';
 import { rootKey, rootKeyLess, spanDurationNs, spanProblem, STATUS_CODE } from '../trace-rules.js';
 import type * as contract from '../trace-store.js';
-import { TraceStoreBase } from '../trace-reads.js';
 import { openDatabase } from './sqlite-connection.js';
 import { SPAN_DEAD_LETTER_TABLE, SPAN_TABLE, TRACE_SUMMARY_TABLE, migrateTraces } from './trace-schema.js';
 import { SqliteTraceReads } from './sqlite-trace-reads.js';
@@ -49,24 +48,25 @@ interface SummaryDelta {
  * those are folded into their traces' summaries, so a replay changes nothing. The summary keeps
  * what the search lists; the span rows what a trace view shows.
  */
-export class SqliteTraceStore extends TraceStoreBase {
+export class SqliteTraceStore implements contract.TraceStore {
   readonly kind = 'sqlite';
   private readonly writer: Db;
   private readonly reader: Db;
-  protected readonly reads: SqliteTraceReads;
+  private readonly reads: SqliteTraceReads;
   private readonly insertSpan: Statement;
   private readonly readSummary: Statement;
   private readonly writeSummary: Statement;
   private readonly touchOperation: Statement;
   private readonly insertDeadLetter: Statement;
   private readonly trimDeadLetters: Statement;
+  private readonly now: () => number;
 
   constructor(private readonly options: SqliteTraceStoreOptions) {
-    super(options.now);
     this.writer = openDatabase(options.path);
     migrateTraces(this.writer);
     this.reader = openDatabase(options.path);
     this.reads = new SqliteTraceReads(this.reader);
+    this.now = options.now ?? Date.now;
     this.insertSpan = this.writer.prepare(
       `INSERT OR IGNORE INTO ${SPAN_TABLE} (trace_id, span_id, parent_span_id, service, name, kind, start_ns,
          duration_ns, status, status_message, attributes, events, links)
@@ -122,6 +122,26 @@ export class SqliteTraceStore extends TraceStoreBase {
       throw new Error(`writing spans to SQLite failed: ${(err as Error).message}`, { cause: err });
     }
     return { stored, deadLettered };
+  }
+
+  async trace(traceId: string): Promise<Span[]> {
+    return this.reads.trace(traceId);
+  }
+
+  async searchTraces(query: contract.TraceSearch): Promise<contract.TraceSummary[]> {
+    return this.reads.search(query);
+  }
+
+  async serviceCalls(from: number, to: number): Promise<contract.ServiceCall[]> {
+    return this.reads.serviceCalls(from, to);
+  }
+
+  async traceServices(): Promise<string[]> {
+    return this.reads.services();
+  }
+
+  async operations(service: string): Promise<string[]> {
+    return this.reads.operations(service);
   }
 
   /** Deletes in chunks, each its own transaction, so the worker's writes go on in between. */
