@@ -30,19 +30,10 @@ export type RulesFileResult =
  * the file, the line and the field, from the YAML document's node ranges.
  */
 export function parseRulesFile(file: string, text: string, now: number): RulesFileResult {
-  if (Buffer.byteLength(text) > RULE_LIMITS.fileBytes)
-    return {
-      ok: false,
-      problems: [{ file, field: '', reason: `larger than ${RULE_LIMITS.fileBytes} bytes` }],
-    };
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) return { ok: false, problems: yamlProblems(file, doc.errors, lineCounter) };
-  const { document, problems } = checkRulesDocument(
-    doc.toJS({ maxAliasCount: 100 }),
-    { kind: 'file', file },
-    now,
-  );
+  const yaml = readYaml(file, text);
+  if (!yaml.ok) return yaml;
+  const { doc, lineCounter } = yaml;
+  const { document, problems } = checkRulesDocument(yaml.value, { kind: 'file', file }, now);
   if (document)
     return {
       ok: true,
@@ -66,6 +57,29 @@ export type RuleGroupTextResult =
  */
 export function parseRuleGroupText(text: string, now: number): RuleGroupTextResult {
   const file = 'group';
+  const yaml = readYaml(file, text);
+  if (!yaml.ok) return yaml;
+  const { doc, lineCounter } = yaml;
+  const { document, problems } = checkRulesDocument({ groups: [yaml.value] }, { kind: 'api' }, now);
+  const group = document?.groups[0];
+  if (group) return { ok: true, group };
+  // The text is one group: drop the document's `groups[0]` from each path.
+  const inGroup = problems.map((p) => ({ ...p, path: p.path.slice(2) }));
+  return { ok: false, problems: locate(file, text, doc.contents, lineCounter, inGroup) };
+}
+
+/** The text as a YAML document and its value, or what stops it being one (too large, not YAML). */
+function readYaml(
+  file: string,
+  text: string,
+):
+  | {
+      readonly ok: true;
+      readonly doc: ReturnType<typeof parseDocument>;
+      readonly lineCounter: LineCounter;
+      readonly value: unknown;
+    }
+  | { readonly ok: false; readonly problems: LocatedProblem[] } {
   if (Buffer.byteLength(text) > RULE_LIMITS.fileBytes)
     return {
       ok: false,
@@ -74,16 +88,7 @@ export function parseRuleGroupText(text: string, now: number): RuleGroupTextResu
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) return { ok: false, problems: yamlProblems(file, doc.errors, lineCounter) };
-  const { document, problems } = checkRulesDocument(
-    { groups: [doc.toJS({ maxAliasCount: 100 })] },
-    { kind: 'api' },
-    now,
-  );
-  const group = document?.groups[0];
-  if (group) return { ok: true, group };
-  // The text is one group: drop the document's `groups[0]` from each path.
-  const inGroup = problems.map((p) => ({ ...p, path: p.path.slice(2) }));
-  return { ok: false, problems: locate(file, text, doc.contents, lineCounter, inGroup) };
+  return { ok: true, doc, lineCounter, value: doc.toJS({ maxAliasCount: 100 }) as unknown };
 }
 
 function yamlProblems(

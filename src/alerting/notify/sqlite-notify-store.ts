@@ -1,14 +1,9 @@
-import Database from 'better-sqlite3';
-import type { Database as Db } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import { notifierConfigSchema } from '../alert.js';
 import type { NotifierConfig } from '../alert.js';
-import type { Matcher } from './matchers.js';
-import type {
-  NotificationLogEntry,
-  NotificationQuery,
-  NotificationRecord,
-  NotifyStore,
-} from './notify-store.js';
+import { openAlertingDatabase } from '../alerting-database.js';
+import * as row from './notify-rows.js';
+import type * as contract from './notify-store.js';
 import type { Silence } from './silence.js';
 
 /** How many notification records are kept: the newest, enough to show what failed and why. */
@@ -30,92 +25,62 @@ CREATE TABLE IF NOT EXISTS notify_notification (
 CREATE INDEX IF NOT EXISTS notify_notification_state ON notify_notification (state, seq);
 `;
 
-interface LogRow {
+/** `firing` and `resolved` as JSON text (ClickHouse has arrays). */
+interface SqliteLogRow {
   notifier: string;
   group_key: string;
   firing: string;
   resolved: string;
   sent_at: number;
 }
-interface SilenceRow {
-  id: string;
-  matchers: string;
-  starts_at: number;
-  ends_at: number;
-  created_by: string;
-  comment: string;
-  created_at: number;
-}
-interface NotificationRow {
-  id: string;
-  at: number;
-  notifier: string;
-  channel: string;
-  group_key: string;
-  status: 'firing' | 'resolved';
-  alerts: number;
-  state: 'sent' | 'failed';
-  attempts: number;
-  error: string | null;
-  code: string | null;
-}
 
 /** The notification side's state in SQLite (`<data-dir>/alerting.db` in embedded mode). */
-export class SqliteNotifyStore implements NotifyStore {
-  private readonly db: Db;
+export class SqliteNotifyStore implements contract.NotifyStore {
+  private readonly db: Database;
 
   constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    // FULL: a notification logged as sent must stay logged, or a restart would send it again.
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    this.db = openAlertingDatabase(path, SCHEMA);
   }
 
-  async notificationLog(): Promise<NotificationLogEntry[]> {
-    const rows = this.db.prepare('SELECT * FROM notify_log').all() as LogRow[];
-    return rows.map((r) => ({
-      notifier: r.notifier,
-      groupKey: r.group_key,
-      firing: JSON.parse(r.firing) as string[],
-      resolved: JSON.parse(r.resolved) as string[],
-      sentAt: r.sent_at,
-    }));
+  async notificationLog(): Promise<contract.NotificationLogEntry[]> {
+    const rows = this.db.prepare('SELECT * FROM notify_log').all() as SqliteLogRow[];
+    return rows.map((r) =>
+      row.logEntryFromRow({
+        ...r,
+        firing: JSON.parse(r.firing) as string[],
+        resolved: JSON.parse(r.resolved) as string[],
+      }),
+    );
   }
 
-  async saveNotificationLog(e: NotificationLogEntry): Promise<void> {
+  async saveNotificationLog(e: contract.NotificationLogEntry): Promise<void> {
+    const entry = row.logRow(e);
     this.db
       .prepare(
-        `INSERT INTO notify_log (notifier, group_key, firing, resolved, sent_at) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO notify_log (notifier, group_key, firing, resolved, sent_at)
+         VALUES (@notifier, @group_key, @firing, @resolved, @sent_at)
          ON CONFLICT (notifier, group_key) DO UPDATE SET firing = excluded.firing,
            resolved = excluded.resolved, sent_at = excluded.sent_at`,
       )
-      .run(e.notifier, e.groupKey, JSON.stringify(e.firing), JSON.stringify(e.resolved), e.sentAt);
+      .run({ ...entry, firing: JSON.stringify(entry.firing), resolved: JSON.stringify(entry.resolved) });
   }
 
   async silences(): Promise<Silence[]> {
-    const rows = this.db.prepare('SELECT * FROM notify_silence ORDER BY created_at').all() as SilenceRow[];
-    return rows.map((r) => ({
-      id: r.id,
-      matchers: JSON.parse(r.matchers) as Matcher[],
-      startsAt: r.starts_at,
-      endsAt: r.ends_at,
-      createdBy: r.created_by,
-      comment: r.comment,
-      createdAt: r.created_at,
-    }));
+    const rows = this.db
+      .prepare('SELECT * FROM notify_silence ORDER BY created_at')
+      .all() as row.SilenceRow[];
+    return rows.map(row.silenceFromRow);
   }
 
   async saveSilence(s: Silence): Promise<void> {
     this.db
       .prepare(
         `INSERT INTO notify_silence (id, matchers, starts_at, ends_at, created_by, comment, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
+         VALUES (@id, @matchers, @starts_at, @ends_at, @created_by, @comment, @created_at)
          ON CONFLICT (id) DO UPDATE SET matchers = excluded.matchers, starts_at = excluded.starts_at,
            ends_at = excluded.ends_at, created_by = excluded.created_by, comment = excluded.comment`,
       )
-      .run(s.id, JSON.stringify(s.matchers), s.startsAt, s.endsAt, s.createdBy, s.comment, s.createdAt);
+      .run(row.silenceRow(s));
   }
 
   async pruneSilences(before: number): Promise<void> {
@@ -142,31 +107,20 @@ export class SqliteNotifyStore implements NotifyStore {
     this.db.prepare('DELETE FROM notify_notifier WHERE name = ?').run(name);
   }
 
-  async recordNotification(r: NotificationRecord): Promise<void> {
+  async recordNotification(r: contract.NotificationRecord): Promise<void> {
     const insert = this.db.prepare(
       `INSERT INTO notify_notification (id, at, notifier, channel, group_key, status, alerts, state,
-         attempts, error, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         attempts, error, code)
+       VALUES (@id, @at, @notifier, @channel, @group_key, @status, @alerts, @state, @attempts, @error, @code)`,
     );
     const prune = this.db.prepare('DELETE FROM notify_notification WHERE seq <= ?');
     this.db.transaction(() => {
-      const { lastInsertRowid } = insert.run(
-        r.id,
-        r.at,
-        r.notifier,
-        r.channel,
-        r.groupKey,
-        r.status,
-        r.alerts,
-        r.state,
-        r.attempts,
-        r.error ?? null,
-        r.code ?? null,
-      );
+      const { lastInsertRowid } = insert.run(row.notificationRow(r, null));
       prune.run(Number(lastInsertRowid) - NOTIFICATION_RECORDS_KEPT);
     })();
   }
 
-  async notifications(q: NotificationQuery): Promise<NotificationRecord[]> {
+  async notifications(q: contract.NotificationQuery): Promise<contract.NotificationRecord[]> {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (q.state !== undefined) {
@@ -179,20 +133,8 @@ export class SqliteNotifyStore implements NotifyStore {
     }
     const sql = `SELECT * FROM notify_notification ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY seq DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, q.limit) as NotificationRow[];
-    return rows.map((r) => ({
-      id: r.id,
-      at: r.at,
-      notifier: r.notifier,
-      channel: r.channel,
-      groupKey: r.group_key,
-      status: r.status,
-      alerts: r.alerts,
-      state: r.state,
-      attempts: r.attempts,
-      ...(r.error !== null ? { error: r.error } : {}),
-      ...(r.code !== null ? { code: r.code } : {}),
-    }));
+    const rows = this.db.prepare(sql).all(...params, q.limit) as row.NotificationRow[];
+    return rows.map(row.notificationFromRow);
   }
 
   async close(): Promise<void> {

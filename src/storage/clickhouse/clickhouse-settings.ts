@@ -74,11 +74,7 @@ export function clickHouseStoreOptions(
   recordBatchTokens: boolean,
 ): ClickHouseStoreOptions {
   return {
-    url: values.clickhouseUrl,
-    username: values.clickhouseUser,
-    password: values.clickhousePassword,
-    database: values.clickhouseDatabase,
-    cluster: values.clickhouseCluster,
+    ...clickHouseServer(values),
     retention: tierRetention(values),
     answerLimits: answerLimits(values),
     recordBatchTokens,
@@ -90,11 +86,18 @@ export function clickHouseTraceStoreOptions(
   values: ParsedSettings<typeof CLICKHOUSE_SETTINGS> & Parameters<typeof traceRetention>[0],
 ): ClickHouseTraceStoreOptions {
   return {
+    ...clickHouseServer(values),
+    retention: traceRetention(values),
+  };
+}
+
+/** The server, its credentials, the database and the cluster: the same for every ClickHouse store. */
+function clickHouseServer(values: ParsedSettings<typeof CLICKHOUSE_SETTINGS>) {
+  return {
     url: values.clickhouseUrl,
     username: values.clickhouseUser,
     password: values.clickhousePassword,
     database: values.clickhouseDatabase,
     cluster: values.clickhouseCluster,
-    retention: traceRetention(values),
   };
 }

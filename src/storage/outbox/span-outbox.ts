@@ -1,6 +1,5 @@
-import { statSync } from 'node:fs';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { openDatabase } from '../sqlite/sqlite-connection.js';
+import { databaseBytesOnDisk, openDatabase } from '../sqlite/sqlite-connection.js';
 
 /** A span batch waiting in the outbox: the bus payload as it came (encodeSpanBatch). */
 export interface SpanOutboxBatch {
@@ -55,15 +54,7 @@ export class SpanOutbox {
   }
 
   bytesOnDisk(): number {
-    let total = 0;
-    for (const suffix of ['', '-wal']) {
-      try {
-        total += statSync(this.path + suffix).size;
-      } catch {
-        // A missing WAL is no bytes.
-      }
-    }
-    return total;
+    return databaseBytesOnDisk(this.path);
   }
 
   close(): void {

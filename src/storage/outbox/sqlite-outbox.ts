@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import type { Database, Statement } from 'better-sqlite3';
 import { QuantileSketch } from '../../core/index.js';
 import type { Aggregate } from '../../core/index.js';
@@ -6,6 +5,7 @@ import type { Checkpoint } from '../store.js';
 import { ENCODED_AGGREGATE_COLUMNS, migrateOutbox, openOutboxDatabase } from './outbox-schema.js';
 import type { EncodedAggregate } from './outbox-schema.js';
 import { aggregateValues } from '../sqlite/schema.js';
+import { databaseBytesOnDisk } from '../sqlite/sqlite-connection.js';
 
 /** A batch waiting in the outbox for ClickHouse. */
 export interface OutboxBatch {
@@ -214,15 +214,7 @@ export class SqliteOutbox {
 
   /** The file and its write-ahead log, in bytes. */
   bytesOnDisk(): number {
-    let bytes = 0;
-    for (const suffix of ['', '-wal']) {
-      try {
-        bytes += statSync(this.path + suffix).size;
-      } catch {
-        // No WAL file right after a checkpoint truncated it.
-      }
-    }
-    return bytes;
+    return databaseBytesOnDisk(this.path);
   }
 
   close(): void {

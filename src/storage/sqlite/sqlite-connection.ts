@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import { QuantileSketch, laterWins } from '../../core/index.js';
@@ -21,6 +22,22 @@ export function openDatabase(path: string, options: { readonly readonly?: boolea
   db.pragma('mmap_size = 1073741824');
   registerSketchFunctions(db);
   return db;
+}
+
+/**
+ * A database's bytes on disk: its file and its write-ahead log. A missing file counts as none (no
+ * WAL right after a checkpoint truncated it). The metric store's stats and the outboxes report it.
+ */
+export function databaseBytesOnDisk(path: string): number {
+  let bytes = 0;
+  for (const suffix of ['', '-wal']) {
+    try {
+      bytes += statSync(path + suffix).size;
+    } catch {
+      // Missing: no bytes.
+    }
+  }
+  return bytes;
 }
 
 /**
