@@ -4,6 +4,7 @@ export { embeddedPaths } from './sqlite/data-dir-settings.js';
 export { STORE_TABLES, backupSqliteStore, restoreSqliteStore } from './sqlite/sqlite-backup.js';
 export type { BackupProgress } from './sqlite/sqlite-backup.js';
 export { connectClickHouse } from './clickhouse/clickhouse-connection.js';
+export type { ClickHouseConnectionOptions } from './clickhouse/clickhouse-connection.js';
 export { clickHouseStoreOptions, clickHouseTraceStoreOptions } from './clickhouse/clickhouse-settings.js';
 export type {
   Bucket,
