@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { notificationRoutes } from '../alerting/index.js';
 import type { NotificationService } from '../alerting/index.js';
@@ -59,10 +59,9 @@ export interface ApiServerOptions {
 
 /** The query API's HTTP server. */
 export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
-  const clock = options.clock ?? Date.now;
-  const logger: FastifyBaseLogger = options.logger.child({ component: 'api' });
   const app = await buildHttpServer({
-    logger,
+    logger: options.logger,
+    component: 'api',
     http: options.http,
     openapi: {
       title: 'Vantage query API',
@@ -87,6 +86,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   // One plugin per route group, each with the options it needs: a new capability adds one. The
   // hooks above and the error handler are the root's, so they cover every plugin registered after.
   const { store, metrics } = options;
+  const clock = options.clock ?? Date.now;
   const answers = new CachedAnswers(options.queryCache, metrics, clock);
   const reads: StoreReadOptions = { store, metrics, clock, answers };
   const rangeReads: RangeReadOptions = {

@@ -143,6 +143,28 @@ describe("Jaeger's query API, driven as Grafana's Jaeger data source does", () =
     );
   });
 
+  it('takes tags as repeated tag=key:value pairs too, and names `tag` when one has no colon', async () => {
+    const query = new URLSearchParams({
+      service: 'checkout',
+      start: String(T0 * 1000),
+      end: String((T0 + 3_600_000) * 1000),
+      limit: '100',
+    });
+    query.append('tag', 'http.method:POST');
+    const found = await grafana<Envelope<JaegerTrace>>(`/api/traces?${query}`);
+    expect(found.status).toBe(200);
+    const expectedIds = new Set(
+      spans
+        .filter((s) => s.service === 'checkout' && s.attributes['http.method'] === 'POST')
+        .map((s) => s.traceId),
+    );
+    expect(expectedIds.size).toBeGreaterThan(0);
+    expect(new Set(found.body.data.map((t) => t.traceID))).toEqual(expectedIds);
+    const bad = await grafana<{ error: { code: string; field: string } }>('/api/traces?tag=nocolon');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'VTG_TRACE_INVALID_TAG', field: 'tag' });
+  });
+
   it('pads short ids, answers 404 with a code for unknown ones, refuses bad input', async () => {
     const unknown = await grafana<{ error: { code: string } }>('/api/traces/abc');
     expect(unknown.status).toBe(404);

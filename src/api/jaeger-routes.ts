@@ -5,7 +5,7 @@ import { VantageError } from '../core/index.js';
 import type { Span } from '../core/index.js';
 import type { TraceSearch, TraceStore } from '../storage/index.js';
 import { jaegerEnvelope, parseGoDuration, toJaegerTrace } from './jaeger-format.js';
-import { MAX_TRACE_SEARCH_LIMIT, checkTagKey, normalizeTraceId } from './trace-routes.js';
+import { MAX_TRACE_SEARCH_LIMIT, checkTagKey, normalizeTraceId, parseTags } from './trace-routes.js';
 
 /** Traces read from the store at once when a search returns whole traces. */
 const TRACE_READS_IN_FLIGHT = 8;
@@ -155,7 +155,7 @@ function searchOf(q: Static<typeof JaegerSearchQuery>, now: number): TraceSearch
       field: 'start',
     });
   }
-  const tags = { ...jsonTags(q.tags), ...pairTags(q.tag ?? []) };
+  const tags = { ...jsonTags(q.tags), ...parseTags(q.tag ?? [], 'tag') };
   const errorTag = tags['error'];
   delete tags['error'];
   const operation =
@@ -196,22 +196,6 @@ function jsonTags(text: string | undefined): Record<string, string> {
   for (const [key, value] of Object.entries(parsed)) {
     checkTagKey(key, text);
     out[key] = String(value);
-  }
-  return out;
-}
-
-function pairTags(list: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const text of list) {
-    const at = text.indexOf(':');
-    if (at <= 0) {
-      throw new VantageError('VTG_TRACE_INVALID_TAG', {
-        params: { value: text, reason: 'write it key:value' },
-        field: 'tag',
-      });
-    }
-    checkTagKey(text.slice(0, at), text);
-    out[text.slice(0, at)] = text.slice(at + 1);
   }
   return out;
 }

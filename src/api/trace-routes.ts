@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { parseTimePoint, spanDurationMs, spanStartMs, VantageError } from '../core/index.js';
-import type { TraceStore } from '../storage/index.js';
+import type { TraceSearch, TraceStore } from '../storage/index.js';
 
 /** Traces a search returns at most (the issue's bound: a page the waterfall list can show). */
 export const MAX_TRACE_SEARCH_LIMIT = 1_000;
@@ -77,22 +77,7 @@ export const traceRoutes: FastifyPluginAsync<TraceRouteOptions> = async (app, { 
         response: { 200: Type.Object({ traces: Type.Array(TraceSummaryItem) }) },
       },
     },
-    async (request) => {
-      const q = request.query;
-      const { from, to } = timeRange(q.from, q.to, clock());
-      const found = await traces.searchTraces({
-        from,
-        to,
-        limit: q.limit ?? 20,
-        ...(q.service !== undefined ? { service: q.service } : {}),
-        ...(q.operation !== undefined ? { operation: q.operation } : {}),
-        ...(q.min_duration !== undefined ? { minDurationMs: q.min_duration } : {}),
-        ...(q.max_duration !== undefined ? { maxDurationMs: q.max_duration } : {}),
-        ...(q.status !== undefined ? { status: q.status } : {}),
-        ...(q.tags !== undefined ? { tags: parseTags(q.tags) } : {}),
-      });
-      return { traces: found };
-    },
+    async (request) => ({ traces: await traces.searchTraces(searchOf(request.query, clock())) }),
   );
 
   app.get<{ Params: { traceId: string } }>(
@@ -160,6 +145,20 @@ export const traceRoutes: FastifyPluginAsync<TraceRouteOptions> = async (app, { 
   );
 };
 
+/** The search a `GET /v1/traces` query asks for (Jaeger's query has its own, in jaeger-routes.ts). */
+function searchOf(q: Static<typeof TraceSearchQuery>, now: number): TraceSearch {
+  return {
+    ...timeRange(q.from, q.to, now),
+    limit: q.limit ?? 20,
+    ...(q.service !== undefined ? { service: q.service } : {}),
+    ...(q.operation !== undefined ? { operation: q.operation } : {}),
+    ...(q.min_duration !== undefined ? { minDurationMs: q.min_duration } : {}),
+    ...(q.max_duration !== undefined ? { maxDurationMs: q.max_duration } : {}),
+    ...(q.status !== undefined ? { status: q.status } : {}),
+    ...(q.tags !== undefined ? { tags: parseTags(q.tags) } : {}),
+  };
+}
+
 /** [from, to) in epoch ms from the query's texts; default the last hour. */
 export function timeRange(
   fromText: string | undefined,
@@ -200,14 +199,18 @@ export function checkTagKey(key: string, shown: string): void {
   }
 }
 
-function parseTags(list: readonly string[]): Record<string, string> {
+/**
+ * `key:value` tags, as this API and Jaeger's (`tag=`) take them; `field` is the query parameter a
+ * refusal names.
+ */
+export function parseTags(list: readonly string[], field = 'tags'): Record<string, string> {
   const out: Record<string, string> = {};
   for (const text of list) {
     const at = text.indexOf(':');
     if (at <= 0) {
       throw new VantageError('VTG_TRACE_INVALID_TAG', {
         params: { value: text, reason: 'write it key:value' },
-        field: 'tags',
+        field,
       });
     }
     const key = text.slice(0, at);

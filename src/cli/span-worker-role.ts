@@ -3,10 +3,11 @@ import type { Registry } from 'prom-client';
 import { SEED_BACKOFF } from '../core/index.js';
 import type { RoleConfig, VantageConfig } from '../config/index.js';
 import type { BusConsumer } from '../bus/index.js';
-import type { SpanOutbox, TraceStore } from '../storage/index.js';
+import type { TraceStore } from '../storage/index.js';
 import { SpanWorker, createSpanWorkerMetrics, workerBatching } from '../worker/index.js';
+import type { SpanWorkerOptions } from '../worker/index.js';
 
-export interface SpanWorkerRoleOptions {
+export interface SpanWorkerRoleOptions extends Pick<SpanWorkerOptions, 'busName' | 'breaker' | 'fallback'> {
   readonly config: VantageConfig | RoleConfig;
   readonly logger: Logger;
   /** A consumer of the spans bus: the embedded spans log, or the Kafka spans topic. */
@@ -14,9 +15,6 @@ export interface SpanWorkerRoleOptions {
   readonly traces: TraceStore;
   /** The worker role's registry: span metrics beside the aggregate worker's, on the same port. */
   readonly registry: Registry;
-  readonly busName: string;
-  readonly breaker?: { readonly failureThreshold: number; readonly probeIntervalMs: number };
-  readonly fallback?: { readonly outbox: SpanOutbox; readonly maxBytes: number };
 }
 
 /**

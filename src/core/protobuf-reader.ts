@@ -59,6 +59,16 @@ export class ProtobufReader {
     return this.uint32();
   }
 
+  /**
+   * Refuses a field sent with another wire type than its declared type's: malformed, not misread.
+   * `tag` as `tag()` returned it.
+   */
+  expectWire(tag: number, wire: number): void {
+    if ((tag & 7) !== wire) {
+      throw new ProtobufError(`field ${tag >>> 3} has wire type ${tag & 7}, expected ${wire}`, this.at);
+    }
+  }
+
   /** A varint that fits in 32 bits (tags, lengths, enums, int32/uint32). */
   uint32(): number {
     let result = 0;
@@ -115,11 +125,8 @@ export class ProtobufReader {
 
   /** fixed64 as a double (exact below 2^53: nanosecond timestamps until the year 2255). */
   fixed64(): number {
-    this.need(8);
-    const lo = this.view.getUint32(this.at, true);
-    const hi = this.view.getUint32(this.at + 4, true);
-    this.at += 8;
-    return hi * TWO_32 + lo;
+    const lo = this.low32();
+    return this.view.getUint32(this.at - 4, true) * TWO_32 + lo;
   }
 
   /**
@@ -127,10 +134,8 @@ export class ProtobufReader {
    * (a double keeps them only to a quarter of a microsecond).
    */
   fixed64Decimal(): string {
-    this.need(8);
-    const lo = this.view.getUint32(this.at, true);
-    const hi = this.view.getUint32(this.at + 4, true);
-    this.at += 8;
+    const lo = this.low32();
+    const hi = this.view.getUint32(this.at - 4, true);
     // Below 2^53 a double is exact and far cheaper than a BigInt.
     if (hi < 0x200000) return String(hi * TWO_32 + lo);
     return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
@@ -138,11 +143,8 @@ export class ProtobufReader {
 
   /** sfixed64 as a double. */
   sfixed64(): number {
-    this.need(8);
-    const lo = this.view.getUint32(this.at, true);
-    const hi = this.view.getInt32(this.at + 4, true);
-    this.at += 8;
-    return hi * TWO_32 + lo;
+    const lo = this.low32();
+    return this.view.getInt32(this.at - 4, true) * TWO_32 + lo;
   }
 
   fixed32(): number {
@@ -165,6 +167,18 @@ export class ProtobufReader {
   message(): ProtobufReader {
     const { start, end } = this.delimited();
     return this.sub(start, end);
+  }
+
+  /** The embedded message of a field whose tag was just read; refuses another wire type. */
+  messageField(tag: number): ProtobufReader {
+    this.expectWire(tag, WIRE_LENGTH_DELIMITED);
+    return this.message();
+  }
+
+  /** The string of a field whose tag was just read; refuses another wire type. */
+  stringField(tag: number): string {
+    this.expectWire(tag, WIRE_LENGTH_DELIMITED);
+    return this.string();
   }
 
   string(): string {
@@ -246,6 +260,18 @@ export class ProtobufReader {
     for (let at = start; at < end; at += 8) {
       into.push(this.view.getUint32(at + 4, true) * TWO_32 + this.view.getUint32(at, true));
     }
+  }
+
+  /**
+   * The 64-bit fields' one bounds check: returns the low half and moves past all eight bytes; the
+   * caller reads the high half at `at - 4` as its type wants it (unsigned or signed), so that
+   * nothing is allocated per field.
+   */
+  private low32(): number {
+    this.need(8);
+    const lo = this.view.getUint32(this.at, true);
+    this.at += 8;
+    return lo;
   }
 
   private need(n: number): void {

@@ -13,6 +13,8 @@ import type { HttpServerSettings } from './server-options.js';
 export interface HttpServerBuild {
   /** Errors and slow clients are logged here; absent: the server logs nothing. */
   readonly logger?: FastifyBaseLogger;
+  /** The `component` every log line of this server carries (a child of `logger`); absent: none. */
+  readonly component?: string;
   readonly http: HttpServerSettings;
   /** Fastify options of this server alone (body limit, parsing). */
   readonly fastify?: Pick<FastifyServerOptions, 'bodyLimit' | 'onProtoPoisoning' | 'onConstructorPoisoning'>;
@@ -36,14 +38,15 @@ export interface HttpServerBuild {
  * grace, idle sockets ended, and coded error bodies. Routes are registered on what it returns.
  */
 export async function buildHttpServer(o: HttpServerBuild): Promise<FastifyInstance> {
+  const logger = o.component === undefined ? o.logger : o.logger?.child({ component: o.component });
   const app = Fastify({
-    ...(o.logger ? { loggerInstance: o.logger, logController: quietRequestLogs() } : { logger: false }),
+    ...(logger ? { loggerInstance: logger, logController: quietRequestLogs() } : { logger: false }),
     ...o.fastify,
-    ...httpServerOptions(o.http, o.logger),
+    ...httpServerOptions(o.http, logger),
   });
   if (o.openapi) await app.register(swagger, { openapi: openapiDocument(o.openapi) });
   registerGracefulClose(app, o.http.shutdownGraceMs);
-  registerIdleSocketTimeout(app, o.logger);
+  registerIdleSocketTimeout(app, logger);
   registerErrorHandling(app, o.mapFrameworkError, o.onError);
   return app;
 }

@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { VantageError } from '../core/index.js';
@@ -73,9 +73,9 @@ export function createCollectorIngest(
 /** The collector's HTTP server: POST /v1/metrics, POST /api/v1/write (remote_write), health, /metrics and the OpenAPI document. */
 export async function buildCollectorServer(options: CollectorServerOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? Date.now;
-  const logger: FastifyBaseLogger = options.logger.child({ component: 'collector' });
   const app = await buildHttpServer({
-    logger,
+    logger: options.logger,
+    component: 'collector',
     http: options.http,
     fastify: {
       bodyLimit: options.maxBodyBytes,

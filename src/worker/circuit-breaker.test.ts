@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker } from './circuit-breaker.js';
+import { BREAKER_STATE_VALUE, CircuitBreaker, workerBreaker } from './circuit-breaker.js';
 import type { CircuitBreakerState } from './circuit-breaker.js';
 
 function breaker(failureThreshold = 5, probeIntervalMs = 60_000) {
@@ -74,5 +74,27 @@ describe('CircuitBreaker', () => {
 
   it('refuses a threshold below one', () => {
     expect(() => new CircuitBreaker({ failureThreshold: 0, probeIntervalMs: 1 })).toThrow(/at least 1/);
+  });
+});
+
+describe('workerBreaker', () => {
+  it('keeps the gauge at the state before the worker hears of a change', () => {
+    const gauge: number[] = [];
+    const heard: [CircuitBreakerState, number | undefined][] = [];
+    const b = workerBreaker({ failureThreshold: 2, probeIntervalMs: 0 }, { set: (v) => gauge.push(v) }, (s) =>
+      heard.push([s, gauge[gauge.length - 1]]),
+    );
+    expect(gauge).toEqual([BREAKER_STATE_VALUE.closed]);
+    b.recordFailure();
+    b.recordFailure();
+    expect(b.state).toBe('open');
+    expect(heard).toEqual([['open', BREAKER_STATE_VALUE.open]]);
+  });
+
+  it('never opens without settings: failed writes are retried for ever', () => {
+    const b = workerBreaker(undefined, { set: () => undefined }, () => undefined);
+    for (let i = 0; i < 10_000; i++) b.recordFailure();
+    expect(b.state).toBe('closed');
+    expect(b.waitMs()).toBe(0);
   });
 });

@@ -19,6 +19,33 @@ export interface CircuitBreakerOptions {
   readonly onStateChange?: (state: CircuitBreakerState) => void;
 }
 
+/** A worker's breaker, as its settings give it (the seed: 5 failures, a probe every 60 s). */
+export interface WorkerBreakerSettings {
+  readonly failureThreshold: number;
+  readonly probeIntervalMs: number;
+}
+
+/**
+ * A worker's breaker: without settings it never opens (failed writes are retried for ever). Its
+ * state is set on `gauge` (the worker's `*_circuit_breaker_state`) before `onStateChange` hears of it.
+ */
+export function workerBreaker(
+  settings: WorkerBreakerSettings | undefined,
+  gauge: { set(value: number): void },
+  onStateChange: (state: CircuitBreakerState) => void,
+): CircuitBreaker {
+  const breaker = new CircuitBreaker({
+    failureThreshold: settings?.failureThreshold ?? Number.POSITIVE_INFINITY,
+    probeIntervalMs: settings?.probeIntervalMs ?? 0,
+    onStateChange: (state) => {
+      gauge.set(BREAKER_STATE_VALUE[state]);
+      onStateChange(state);
+    },
+  });
+  gauge.set(BREAKER_STATE_VALUE.closed);
+  return breaker;
+}
+
 /**
  * Protects the store from a worker hammering it while it is down (the seed: opens after 5
  * failures, tests the store every 60 s, closes when it recovers). Pure bookkeeping: the caller

@@ -3,8 +3,8 @@ import { abortableSleep, ok, retryWithBackoff, retryable } from '../core/index.j
 import type { Aggregate, BackoffPolicy, Outcome, SeriesExemplars } from '../core/index.js';
 import type { BusConsumer, BusMessage } from '../bus/index.js';
 import type { Checkpoint, DeadLetter, SavedPosition, Store, WriteReport } from '../storage/index.js';
-import { BREAKER_STATE_VALUE, CircuitBreaker } from './circuit-breaker.js';
-import type { CircuitBreakerState } from './circuit-breaker.js';
+import { workerBreaker } from './circuit-breaker.js';
+import type { CircuitBreaker, CircuitBreakerState, WorkerBreakerSettings } from './circuit-breaker.js';
 import { CumulativeState } from './cumulative-state.js';
 import { byPartition, decodeBatch } from './decoded-batch.js';
 import type { DecodedBatch } from './decoded-batch.js';
@@ -30,7 +30,7 @@ export interface PipelineWorkerOptions {
    * `probeIntervalMs` until a write succeeds. Without it, failed writes are retried with backoff
    * for ever.
    */
-  readonly breaker?: { readonly failureThreshold: number; readonly probeIntervalMs: number };
+  readonly breaker?: WorkerBreakerSettings;
   /**
    * For stores whose write is not atomic but deduplicated by its checkpoints (ClickHouse): record
    * each batch's last offset before writing it, so that a batch replayed after a crash ends at the
@@ -96,12 +96,9 @@ export class PipelineWorker {
     private readonly logger: Logger,
     private readonly options: PipelineWorkerOptions,
   ) {
-    this.breaker = new CircuitBreaker({
-      failureThreshold: options.breaker?.failureThreshold ?? Number.POSITIVE_INFINITY,
-      probeIntervalMs: options.breaker?.probeIntervalMs ?? 0,
-      onStateChange: (state) => this.breakerChanged(state),
-    });
-    this.metrics.breakerState.set(BREAKER_STATE_VALUE.closed);
+    this.breaker = workerBreaker(options.breaker, metrics.breakerState, (state) =>
+      this.breakerChanged(state),
+    );
     this.cumulative = new CumulativeState(store, metrics, logger);
     this.fallback =
       options.fallback && options.breaker
@@ -343,7 +340,6 @@ export class PipelineWorker {
   }
 
   private breakerChanged(state: CircuitBreakerState): void {
-    this.metrics.breakerState.set(BREAKER_STATE_VALUE[state]);
     if (state === 'open') {
       this.logger.error(
         {

@@ -10,8 +10,8 @@ import {
 import type { BackoffPolicy, Outcome, Span } from '../core/index.js';
 import type { BusConsumer, BusMessage } from '../bus/index.js';
 import type { SpanOutbox, TraceStore } from '../storage/index.js';
-import { BREAKER_STATE_VALUE, CircuitBreaker } from './circuit-breaker.js';
-import type { CircuitBreakerState } from './circuit-breaker.js';
+import { workerBreaker } from './circuit-breaker.js';
+import type { CircuitBreaker, CircuitBreakerState, WorkerBreakerSettings } from './circuit-breaker.js';
 import { byPartition } from './decoded-batch.js';
 import type { SpanWorkerMetrics } from './span-worker-metrics.js';
 
@@ -21,7 +21,7 @@ export interface SpanWorkerOptions {
   readonly lingerMs: number;
   readonly backoff: BackoffPolicy;
   /** As PipelineWorkerOptions.breaker: without it, failed writes are retried for ever. */
-  readonly breaker?: { readonly failureThreshold: number; readonly probeIntervalMs: number };
+  readonly breaker?: WorkerBreakerSettings;
   /**
    * With a breaker: while it is open, batches go to this outbox (durably, then the bus commit) and
    * are replayed into the store when it is back; past `maxBytes`, nothing more is consumed.
@@ -59,16 +59,10 @@ export class SpanWorker {
     private readonly logger: Logger,
     private readonly options: SpanWorkerOptions,
   ) {
-    this.breaker = new CircuitBreaker({
-      failureThreshold: options.breaker?.failureThreshold ?? Number.POSITIVE_INFINITY,
-      probeIntervalMs: options.breaker?.probeIntervalMs ?? 0,
-      onStateChange: (state) => {
-        this.metrics.breakerState.set(BREAKER_STATE_VALUE[state]);
-        if (state === 'open') this.logger.error('span store breaker open: probing the store');
-        else this.logger.warn({ state }, `span store breaker ${state}`);
-      },
+    this.breaker = workerBreaker(options.breaker, metrics.breakerState, (state) => {
+      if (state === 'open') this.logger.error('span store breaker open: probing the store');
+      else this.logger.warn({ state }, `span store breaker ${state}`);
     });
-    this.metrics.breakerState.set(BREAKER_STATE_VALUE.closed);
   }
 
   get problem(): string | undefined {

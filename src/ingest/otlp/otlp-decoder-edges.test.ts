@@ -7,7 +7,8 @@ import {
   WIRE_FIXED64,
   WIRE_VARINT,
 } from '../../core/index.js';
-import { OtlpJsonError, decodeMetricsJson } from './otlp-json-decoder.js';
+import { decodeMetricsJson } from './otlp-json-decoder.js';
+import { OtlpJsonError } from './otlp-json-fields.js';
 import { sanitizeMetricName, sanitizeTagKey } from './otlp-point-writer.js';
 import { decodeMetricsProtobuf } from './otlp-protobuf-decoder.js';
 

@@ -86,13 +86,13 @@ export class OtlpPointWriter {
 
   constructor(readonly columns: PointColumns) {}
 
-  /** Attributes as the wire gave them: keys unsanitized, values stringified. */
-  startResource(attributes: readonly string[]): void {
+  /** Attributes as the wire gave them: keys unsanitized, values as AnyValue read (made text here). */
+  startResource(attributes: readonly unknown[]): void {
     this.service = UNKNOWN_SERVICE;
     this.resourceLabels = [];
     for (let i = 0; i < attributes.length; i += 2) {
       const key = attributes[i] as string;
-      const value = attributes[i + 1] as string;
+      const value = attributeText(attributes[i + 1]);
       if (key === SERVICE_ATTRIBUTE) this.service = sanitizeService(value);
       else this.resourceLabels.push(key, value);
     }

@@ -1,7 +1,8 @@
-import { ProtobufReader, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from '../../core/index.js';
-import type { HistogramPoint, PointColumns, SeriesKind } from '../../core/index.js';
+import { WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from '../../core/index.js';
+import type { HistogramPoint, PointColumns, SeriesKind, ProtobufReader } from '../../core/index.js';
 import { OtlpPointWriter, histogramKind, sumKind } from './otlp-point-writer.js';
-import { count, expectWire, keyValue, optionalDouble, resourceScopes } from './otlp-protobuf-fields.js';
+import { METRICS_SIGNAL, readProtobufExport } from './otlp-envelope.js';
+import { count, keyValue, optionalDouble } from './otlp-protobuf-fields.js';
 
 /*
  * opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest, read straight into
@@ -16,43 +17,7 @@ import { count, expectWire, keyValue, optionalDouble, resourceScopes } from './o
 /** Decodes an ExportMetricsServiceRequest; throws ProtobufError on bytes that are not one. */
 export function decodeMetricsProtobuf(body: Uint8Array, columns: PointColumns): void {
   const writer = new OtlpPointWriter(columns);
-  const r = new ProtobufReader(body);
-  let resourceIndex = 0;
-  while (!r.done) {
-    const tag = r.tag();
-    if (tag >>> 3 === 1) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-      resourceMetrics(r.message(), writer, `resourceMetrics[${resourceIndex++}]`);
-    } else r.skip(tag & 7);
-  }
-}
-
-/** The fields of a message that hold messages of one number, as [start, end) pairs. */
-function ranges(r: ProtobufReader, field: number): number[] {
-  const out: number[] = [];
-  while (!r.done) {
-    const tag = r.tag();
-    if (tag >>> 3 === field) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-      const { start, end } = r.delimited();
-      out.push(start, end);
-    } else r.skip(tag & 7);
-  }
-  return out;
-}
-
-function resourceMetrics(r: ProtobufReader, writer: OtlpPointWriter, path: string): void {
-  const attributes: string[] = [];
-  const scopes = resourceScopes(r, (kv) => keyValue(kv, attributes, 0));
-  writer.startResource(attributes);
-  for (let s = 0; s < scopes.length; s += 2) {
-    // ScopeMetrics: metrics = 2. The scope (name, version) is not a tag: it names the library, not the series.
-    const metrics = ranges(r.sub(scopes[s] as number, scopes[s + 1] as number), 2);
-    for (let m = 0; m < metrics.length; m += 2) {
-      const at = `${path}.scopeMetrics[${s / 2}].metrics[${m / 2}]`;
-      metric(r.sub(metrics[m] as number, metrics[m + 1] as number), writer, at);
-    }
-  }
+  readProtobufExport(body, METRICS_SIGNAL, writer, (r, path) => metric(r, writer, path));
 }
 
 const DATA_FIELDS: Record<number, string> = {
@@ -72,10 +37,9 @@ function metric(r: ProtobufReader, writer: OtlpPointWriter, path: string): void 
     const tag = r.tag();
     const field = tag >>> 3;
     if (field === 1) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-      name = r.string();
+      name = r.stringField(tag);
     } else if (DATA_FIELDS[field] !== undefined) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
+      r.expectWire(tag, WIRE_LENGTH_DELIMITED);
       ({ start, end } = r.delimited());
       dataField = field;
     } else r.skip(tag & 7);
@@ -93,14 +57,14 @@ function metric(r: ProtobufReader, writer: OtlpPointWriter, path: string): void 
     const tag = data.tag();
     const field = tag >>> 3;
     if (field === 1) {
-      expectWire(data, tag, WIRE_LENGTH_DELIMITED);
+      data.expectWire(tag, WIRE_LENGTH_DELIMITED);
       const p = data.delimited();
       points.push(p.start, p.end);
     } else if (field === 2) {
-      expectWire(data, tag, WIRE_VARINT);
+      data.expectWire(tag, WIRE_VARINT);
       temporality = data.uint32();
     } else if (field === 3) {
-      expectWire(data, tag, WIRE_VARINT);
+      data.expectWire(tag, WIRE_VARINT);
       monotonic = data.uint32() !== 0;
     } else data.skip(tag & 7);
   }
@@ -143,20 +107,19 @@ class PointFields {
   ): boolean {
     const field = tag >>> 3;
     if (field === attributesField) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-      keyValue(r.message(), this.attributes, 0);
+      keyValue(r.messageField(tag), this.attributes, 0);
     } else if (field === 2) {
-      expectWire(r, tag, WIRE_FIXED64);
+      r.expectWire(tag, WIRE_FIXED64);
       this.startNs = r.fixed64();
     } else if (field === 3) {
-      expectWire(r, tag, WIRE_FIXED64);
+      r.expectWire(tag, WIRE_FIXED64);
       this.timeNs = r.fixed64();
     } else if (field === exemplarsField) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
+      r.expectWire(tag, WIRE_LENGTH_DELIMITED);
       const { start, end } = r.delimited();
       this.exemplars.push(start, end);
     } else if (field === flagsField) {
-      expectWire(r, tag, WIRE_VARINT);
+      r.expectWire(tag, WIRE_VARINT);
       this.flags = r.uint32();
     } else return false;
     return true;
@@ -177,10 +140,10 @@ function numberPoint(r: ProtobufReader, writer: OtlpPointWriter, kind: SeriesKin
     if (f.read(r, tag, 7, 5, 8)) continue;
     const field = tag >>> 3;
     if (field === 4) {
-      expectWire(r, tag, WIRE_FIXED64);
+      r.expectWire(tag, WIRE_FIXED64);
       value = r.double();
     } else if (field === 6) {
-      expectWire(r, tag, WIRE_FIXED64);
+      r.expectWire(tag, WIRE_FIXED64);
       value = r.sfixed64();
     } else r.skip(tag & 7);
   }
@@ -239,12 +202,11 @@ function exponentialPoint(r: ProtobufReader, writer: OtlpPointWriter, kind: Seri
     if (field === 4) n = count(r, tag);
     else if (field === 5) sum = optionalDouble(r, tag);
     else if (field === 6) {
-      expectWire(r, tag, WIRE_VARINT);
+      r.expectWire(tag, WIRE_VARINT);
       scale = r.sint64();
     } else if (field === 7) zeroCount = count(r, tag);
     else if (field === 8 || field === 9) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-      buckets(r.message(), field === 8 ? positive : negative);
+      buckets(r.messageField(tag), field === 8 ? positive : negative);
     } else if (field === 12) min = optionalDouble(r, tag);
     else if (field === 13) max = optionalDouble(r, tag);
     else if (field === 14) zeroThreshold = optionalDouble(r, tag);
@@ -274,7 +236,7 @@ function buckets(r: ProtobufReader, into: { offset: number; counts: number[] }):
     const tag = r.tag();
     const field = tag >>> 3;
     if (field === 1) {
-      expectWire(r, tag, WIRE_VARINT);
+      r.expectWire(tag, WIRE_VARINT);
       into.offset = r.sint64();
     } else if (field === 2) r.packedVarints(tag & 7, into.counts);
     else r.skip(tag & 7);
@@ -294,7 +256,7 @@ function summaryPoint(r: ProtobufReader, writer: OtlpPointWriter): void {
     if (field === 4) n = count(r, tag);
     else if (field === 5) sum = optionalDouble(r, tag);
     else if (field === 6) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
+      r.expectWire(tag, WIRE_LENGTH_DELIMITED);
       // ValueAtQuantile: quantile 1, value 2.
       const q = r.message();
       let quantile = 0;
@@ -321,14 +283,14 @@ function exemplar(r: ProtobufReader, writer: OtlpPointWriter, series: number): v
     const tag = r.tag();
     const field = tag >>> 3;
     if (field === 2) {
-      expectWire(r, tag, WIRE_FIXED64);
+      r.expectWire(tag, WIRE_FIXED64);
       timeNs = r.fixed64();
     } else if (field === 3) value = optionalDouble(r, tag);
     else if (field === 6) {
-      expectWire(r, tag, WIRE_FIXED64);
+      r.expectWire(tag, WIRE_FIXED64);
       value = r.sfixed64();
     } else if (field === 4 || field === 5) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
+      r.expectWire(tag, WIRE_LENGTH_DELIMITED);
       const id = Buffer.from(r.bytes()).toString('hex');
       if (field === 4) spanId = id;
       else traceId = id;

@@ -10,19 +10,13 @@ import { attributeText } from './otlp-point-writer.js';
 /** Attribute values nest (arrays, key-value lists); a bound keeps a hostile body from the stack's end. */
 const MAX_VALUE_DEPTH = 16;
 
-export function expectWire(r: ProtobufReader, tag: number, wire: number): void {
-  if ((tag & 7) !== wire) {
-    throw new ProtobufError(`field ${tag >>> 3} has wire type ${tag & 7}, expected ${wire}`, r.at);
-  }
-}
-
 /** A count: fixed64 today, a varint in OTLP before 0.9. */
 export function count(r: ProtobufReader, tag: number): number {
-  return (tag & 7) === WIRE_VARINT ? r.int64() : (expectWire(r, tag, WIRE_FIXED64), r.fixed64());
+  return (tag & 7) === WIRE_VARINT ? r.int64() : (r.expectWire(tag, WIRE_FIXED64), r.fixed64());
 }
 
 export function optionalDouble(r: ProtobufReader, tag: number): number {
-  expectWire(r, tag, WIRE_FIXED64);
+  r.expectWire(tag, WIRE_FIXED64);
   return r.double();
 }
 
@@ -39,11 +33,9 @@ export function keyAndValue(r: ProtobufReader, depth: number): [string, unknown]
     const tag = r.tag();
     const field = tag >>> 3;
     if (field === 1) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-      key = r.string();
+      key = r.stringField(tag);
     } else if (field === 2) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-      value = anyValue(r.message(), depth + 1);
+      value = anyValue(r.messageField(tag), depth + 1);
     } else r.skip(tag & 7);
   }
   return [key, value];
@@ -62,18 +54,17 @@ function anyValue(r: ProtobufReader, depth: number): unknown {
     const tag = r.tag();
     const field = tag >>> 3;
     if (field === 1) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-      value = r.string();
+      value = r.stringField(tag);
     } else if (field === 2) {
-      expectWire(r, tag, WIRE_VARINT);
+      r.expectWire(tag, WIRE_VARINT);
       value = r.uint32() !== 0;
     } else if (field === 3) {
-      expectWire(r, tag, WIRE_VARINT);
+      r.expectWire(tag, WIRE_VARINT);
       value = int64Value(r);
     } else if (field === 4) {
       value = optionalDouble(r, tag);
     } else if (field === 5 || field === 6) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
+      r.expectWire(tag, WIRE_LENGTH_DELIMITED);
       // ArrayValue and KeyValueList: values = 1.
       const list = r.message();
       const items: unknown[] = [];
@@ -85,8 +76,7 @@ function anyValue(r: ProtobufReader, depth: number): unknown {
           list.skip(t & 7);
           continue;
         }
-        expectWire(list, t, WIRE_LENGTH_DELIMITED);
-        if (field === 5) items.push(anyValue(list.message(), depth + 1));
+        if (field === 5) items.push(anyValue(list.messageField(t), depth + 1));
         else {
           const [k, v] = keyAndValue(list.message(), depth + 1);
           object[k] = v;
@@ -94,7 +84,7 @@ function anyValue(r: ProtobufReader, depth: number): unknown {
       }
       value = field === 5 ? items : object;
     } else if (field === 7) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
+      r.expectWire(tag, WIRE_LENGTH_DELIMITED);
       value = Buffer.from(r.bytes()).toString('base64');
     } else r.skip(tag & 7);
   }
@@ -113,34 +103,4 @@ function int64Value(r: ProtobufReader): number | string {
     shift += 7n;
   }
   return BigInt.asIntN(64, n).toString();
-}
-
-/**
- * The envelope every OTLP export shares: a Resource{Metrics,Spans} holds its resource (field 1,
- * whose attributes are field 1) and its scopes (field 2). The resource is read first wherever it
- * sits in the bytes, each attribute handed to `onAttribute`; the scopes come back as [start, end)
- * pairs for `r.sub`, so the caller reads them knowing the resource.
- */
-export function resourceScopes(r: ProtobufReader, onAttribute: (keyValue: ProtobufReader) => void): number[] {
-  const scopes: number[] = [];
-  while (!r.done) {
-    const tag = r.tag();
-    const field = tag >>> 3;
-    if (field === 1) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-      const resource = r.message();
-      while (!resource.done) {
-        const t = resource.tag();
-        if (t >>> 3 === 1) {
-          expectWire(resource, t, WIRE_LENGTH_DELIMITED);
-          onAttribute(resource.message());
-        } else resource.skip(t & 7);
-      }
-    } else if (field === 2) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-      const { start, end } = r.delimited();
-      scopes.push(start, end);
-    } else r.skip(tag & 7);
-  }
-  return scopes;
 }

@@ -1,4 +1,15 @@
-import { OtlpJsonError, anyValue, get, hexId, int64, list, object, text } from './otlp-json-decoder.js';
+import { TRACES_SIGNAL, readJsonExport } from './otlp-envelope.js';
+import {
+  OtlpJsonError,
+  asIs,
+  attributes,
+  enumeration,
+  get,
+  hexId,
+  list,
+  object,
+  text,
+} from './otlp-json-fields.js';
 import { OtlpSpanWriter } from './otlp-span-writer.js';
 import type { DecodedSpans, SpanWindow, WireSpan } from './otlp-span-writer.js';
 
@@ -9,15 +20,7 @@ import type { DecodedSpans, SpanWindow, WireSpan } from './otlp-span-writer.js';
  */
 export function decodeTracesJson(body: unknown, window: SpanWindow): DecodedSpans {
   const writer = new OtlpSpanWriter(window);
-  const request = object(body, '$');
-  if (request === undefined) throw new OtlpJsonError('the body must be an object', '$');
-  list(get(request, 'resourceSpans', 'resource_spans'), 'resourceSpans', (rs, path) => {
-    const resource = object(rs.resource, `${path}.resource`);
-    writer.startResource(attributes(resource?.attributes, `${path}.resource.attributes`));
-    list(get(rs, 'scopeSpans', 'scope_spans'), `${path}.scopeSpans`, (ss, scopePath) => {
-      list(ss.spans, `${scopePath}.spans`, (s, at) => writer.span(span(s, at), at));
-    });
-  });
+  readJsonExport(body, TRACES_SIGNAL, writer, (s, path) => writer.span(span(s, path), path));
   return writer.result;
 }
 
@@ -42,7 +45,7 @@ function span(s: Record<string, unknown>, path: string): WireSpan {
     events.push({
       timeUnixNano: nanos(get(e, 'timeUnixNano', 'time_unix_nano'), `${at}.timeUnixNano`),
       name: e.name === undefined ? '' : text(e.name, `${at}.name`),
-      attributes: attributes(e.attributes, `${at}.attributes`),
+      attributes: attributes(e.attributes, `${at}.attributes`, asIs),
     }),
   );
   const links: WireSpan['links'][number][] = [];
@@ -50,7 +53,7 @@ function span(s: Record<string, unknown>, path: string): WireSpan {
     links.push({
       traceId: hexId(get(l, 'traceId', 'trace_id'), `${at}.traceId`),
       spanId: hexId(get(l, 'spanId', 'span_id'), `${at}.spanId`),
-      attributes: attributes(l.attributes, `${at}.attributes`),
+      attributes: attributes(l.attributes, `${at}.attributes`, asIs),
     }),
   );
   return {
@@ -61,7 +64,7 @@ function span(s: Record<string, unknown>, path: string): WireSpan {
     kind: enumeration(s.kind, KIND_NAMES, `${path}.kind`),
     startUnixNano: nanos(get(s, 'startTimeUnixNano', 'start_time_unix_nano'), `${path}.startTimeUnixNano`),
     endUnixNano: nanos(get(s, 'endTimeUnixNano', 'end_time_unix_nano'), `${path}.endTimeUnixNano`),
-    attributes: attributes(s.attributes, `${path}.attributes`),
+    attributes: attributes(s.attributes, `${path}.attributes`, asIs),
     statusCode: status === undefined ? 0 : enumeration(status.code, STATUS_NAMES, `${path}.status.code`),
     statusMessage:
       status?.message === undefined || status.message === null
@@ -72,24 +75,10 @@ function span(s: Record<string, unknown>, path: string): WireSpan {
   };
 }
 
-/** `[key, value, ...]` with values as decoded (the writer flattens them). */
-function attributes(value: unknown, path: string): unknown[] {
-  const out: unknown[] = [];
-  list(value, path, (kv, at) => {
-    out.push(kv.key === undefined ? '' : text(kv.key, `${at}.key`), anyValue(kv.value, `${at}.value`, 0));
-  });
-  return out;
-}
-
 /** A uint64 of nanoseconds as exact decimal text: a string as sent, or a number (exact to 2^53). */
 function nanos(value: unknown, path: string): string {
   if (value === undefined || value === null) return '0';
   if (typeof value === 'string' && /^\d+$/.test(value)) return value;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return BigInt(value).toString();
   throw new OtlpJsonError('expected an unsigned integer (a number or decimal text)', path);
-}
-
-function enumeration(value: unknown, names: Record<string, number>, path: string): number {
-  if (typeof value === 'string' && value in names) return names[value] as number;
-  return int64(value, path);
 }

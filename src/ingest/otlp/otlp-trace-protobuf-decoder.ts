@@ -1,5 +1,7 @@
-import { ProtobufReader, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from '../../core/index.js';
-import { expectWire, keyAndValue, resourceScopes } from './otlp-protobuf-fields.js';
+import type { ProtobufReader } from '../../core/index.js';
+import { WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from '../../core/index.js';
+import { TRACES_SIGNAL, readProtobufExport } from './otlp-envelope.js';
+import { keyAndValue } from './otlp-protobuf-fields.js';
 import { OtlpSpanWriter } from './otlp-span-writer.js';
 import type { DecodedSpans, SpanWindow, WireEvent, WireLink, WireSpan } from './otlp-span-writer.js';
 
@@ -12,36 +14,8 @@ import type { DecodedSpans, SpanWindow, WireEvent, WireLink, WireSpan } from './
 /** Decodes an ExportTraceServiceRequest; throws ProtobufError on bytes that are not one. */
 export function decodeTracesProtobuf(body: Uint8Array, window: SpanWindow): DecodedSpans {
   const writer = new OtlpSpanWriter(window);
-  const r = new ProtobufReader(body);
-  let resourceIndex = 0;
-  while (!r.done) {
-    const tag = r.tag();
-    if (tag >>> 3 === 1) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-      resourceSpans(r.message(), writer, `resourceSpans[${resourceIndex++}]`);
-    } else r.skip(tag & 7);
-  }
+  readProtobufExport(body, TRACES_SIGNAL, writer, (r, path) => writer.span(span(r), path));
   return writer.result;
-}
-
-/** ResourceSpans: resource 1, scope_spans 2 (resourceScopes). */
-function resourceSpans(r: ProtobufReader, writer: OtlpSpanWriter, path: string): void {
-  const attributes: unknown[] = [];
-  const scopes = resourceScopes(r, (kv) => attributes.push(...keyAndValue(kv, 0)));
-  writer.startResource(attributes);
-  for (let s = 0; s < scopes.length; s += 2) {
-    // ScopeSpans: spans = 2. The scope names the library, not the span.
-    const scope = r.sub(scopes[s] as number, scopes[s + 1] as number);
-    let index = 0;
-    while (!scope.done) {
-      const tag = scope.tag();
-      if (tag >>> 3 === 2) {
-        expectWire(scope, tag, WIRE_LENGTH_DELIMITED);
-        const at = `${path}.scopeSpans[${s / 2}].spans[${index++}]`;
-        writer.span(span(scope.message()), at);
-      } else scope.skip(tag & 7);
-    }
-  }
 }
 
 /**
@@ -74,43 +48,37 @@ function span(r: ProtobufReader): WireSpan {
         parentSpanId = hex(r, tag);
         break;
       case 5:
-        expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-        name = r.string();
+        name = r.stringField(tag);
         break;
       case 6:
-        expectWire(r, tag, WIRE_VARINT);
+        r.expectWire(tag, WIRE_VARINT);
         kind = r.uint32();
         break;
       case 7:
-        expectWire(r, tag, WIRE_FIXED64);
+        r.expectWire(tag, WIRE_FIXED64);
         startUnixNano = r.fixed64Decimal();
         break;
       case 8:
-        expectWire(r, tag, WIRE_FIXED64);
+        r.expectWire(tag, WIRE_FIXED64);
         endUnixNano = r.fixed64Decimal();
         break;
       case 9:
-        expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-        attributes.push(...keyAndValue(r.message(), 0));
+        attributes.push(...keyAndValue(r.messageField(tag), 0));
         break;
       case 11:
-        expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-        events.push(event(r.message()));
+        events.push(event(r.messageField(tag)));
         break;
       case 13:
-        expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-        links.push(link(r.message()));
+        links.push(link(r.messageField(tag)));
         break;
       case 15: {
-        expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-        const status = r.message();
+        const status = r.messageField(tag);
         while (!status.done) {
           const t = status.tag();
           if (t >>> 3 === 2) {
-            expectWire(status, t, WIRE_LENGTH_DELIMITED);
-            statusMessage = status.string();
+            statusMessage = status.stringField(t);
           } else if (t >>> 3 === 3) {
-            expectWire(status, t, WIRE_VARINT);
+            status.expectWire(t, WIRE_VARINT);
             statusCode = status.uint32();
           } else status.skip(t & 7);
         }
@@ -145,14 +113,12 @@ function event(r: ProtobufReader): WireEvent {
     const tag = r.tag();
     const field = tag >>> 3;
     if (field === 1) {
-      expectWire(r, tag, WIRE_FIXED64);
+      r.expectWire(tag, WIRE_FIXED64);
       timeUnixNano = r.fixed64Decimal();
     } else if (field === 2) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-      name = r.string();
+      name = r.stringField(tag);
     } else if (field === 3) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-      attributes.push(...keyAndValue(r.message(), 0));
+      attributes.push(...keyAndValue(r.messageField(tag), 0));
     } else r.skip(tag & 7);
   }
   return { timeUnixNano, name, attributes };
@@ -169,8 +135,7 @@ function link(r: ProtobufReader): WireLink {
     if (field === 1) traceId = hex(r, tag);
     else if (field === 2) spanId = hex(r, tag);
     else if (field === 4) {
-      expectWire(r, tag, WIRE_LENGTH_DELIMITED);
-      attributes.push(...keyAndValue(r.message(), 0));
+      attributes.push(...keyAndValue(r.messageField(tag), 0));
     } else r.skip(tag & 7);
   }
   return { traceId, spanId, attributes };
@@ -180,7 +145,7 @@ const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2
 
 /** An id's bytes as lower-case hex: a table per byte, cheaper for 8 and 16 bytes than a Buffer each. */
 function hex(r: ProtobufReader, tag: number): string {
-  expectWire(r, tag, WIRE_LENGTH_DELIMITED);
+  r.expectWire(tag, WIRE_LENGTH_DELIMITED);
   const { start, end } = r.delimited();
   let out = '';
   for (let i = start; i < end; i++) out += HEX_BYTE[r.buf[i] as number] as string;

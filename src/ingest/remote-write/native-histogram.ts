@@ -1,4 +1,4 @@
-import { ProtobufError, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from '../../core/index.js';
+import { WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from '../../core/index.js';
 import type { HistogramPoint, ProtobufReader } from '../../core/index.js';
 
 /** Histogram.ResetHint: GAUGE marks a gauge histogram (its counts go up and down). */
@@ -77,8 +77,8 @@ export function readNativeHistogram(r: ProtobufReader): NativeHistogram {
     const field = tag >>> 3;
     // Fields 9, 10, 12, 13 and 16 are packed repeated: the reader takes either wire form.
     if (field <= 7 || field === 14 || field === 15) {
-      expectWire(r, wire, SCALAR_WIRE[field] as number);
-    } else if (field === 8 || field === 11) expectWire(r, wire, WIRE_LENGTH_DELIMITED);
+      r.expectWire(tag, SCALAR_WIRE[field] as number);
+    } else if (field === 8 || field === 11) r.expectWire(tag, WIRE_LENGTH_DELIMITED);
     switch (field) {
       case 1:
         count = r.int64();
@@ -224,9 +224,4 @@ function customBuckets(
   const counts = new Array<number>(bounds.length + 1).fill(0);
   for (let i = 0; i < pos.counts.length; i++) counts[pos.first + i] = pos.counts[i] as number;
   return { layout: 'explicit', count, sum, min: Number.NaN, max: Number.NaN, bounds, counts };
-}
-
-/** A scalar field sent with another wire type than its declared type's is malformed, not misread. */
-export function expectWire(r: ProtobufReader, wire: number, expected: number): void {
-  if (wire !== expected) throw new ProtobufError(`wire type ${wire} where ${expected} was expected`, r.at);
 }

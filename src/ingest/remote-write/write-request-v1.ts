@@ -1,6 +1,5 @@
 import { ProtobufReader, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from '../../core/index.js';
 import type { PointColumns, SeriesKind } from '../../core/index.js';
-import { expectWire } from './native-histogram.js';
 import { byteKey } from './label-cache.js';
 import type { LabelCache } from './label-cache.js';
 import { addExemplar, PROM_TYPE, prometheusKind, prometheusNames } from './prometheus-series.js';
@@ -39,7 +38,7 @@ export function decodeWriteRequestV1(
     const tag = r.tag();
     const field = tag >>> 3;
     if (field === WRITE_TIMESERIES || field === WRITE_METADATA) {
-      expectWire(r, tag & 7, WIRE_LENGTH_DELIMITED);
+      r.expectWire(tag, WIRE_LENGTH_DELIMITED);
       const end = enter(r);
       if (field === WRITE_TIMESERIES) series.push(r.at, end);
       else readMetadata(r, end, (types ??= new Map()));
@@ -101,7 +100,7 @@ function decodeSeries(
     const tag = r.tag();
     const field = tag >>> 3;
     if (field >= SERIES_LABELS && field <= SERIES_HISTOGRAMS) {
-      expectWire(r, tag & 7, WIRE_LENGTH_DELIMITED);
+      r.expectWire(tag, WIRE_LENGTH_DELIMITED);
       const fieldEnd = enter(r);
       if (field === SERIES_LABELS) {
         if (s.labelsFrom < 0) s.labelsFrom = tagAt;

@@ -6,7 +6,6 @@ import {
   WIRE_VARINT,
 } from '../../core/index.js';
 import type { PointColumns, SeriesKind } from '../../core/index.js';
-import { expectWire } from './native-histogram.js';
 import { addExemplar, PROM_TYPE, prometheusKind, prometheusNames } from './prometheus-series.js';
 import { addSeriesPoints } from './series-points.js';
 import { enter, leave, readString } from './wire.js';
@@ -38,10 +37,10 @@ export function decodeRequestV2(body: Uint8Array, columns: PointColumns): Decode
     const tag = r.tag();
     const field = tag >>> 3;
     if (field === REQUEST_SYMBOLS) {
-      expectWire(r, tag & 7, WIRE_LENGTH_DELIMITED);
+      r.expectWire(tag, WIRE_LENGTH_DELIMITED);
       symbols.push(readString(r));
     } else if (field === REQUEST_TIMESERIES) {
-      expectWire(r, tag & 7, WIRE_LENGTH_DELIMITED);
+      r.expectWire(tag, WIRE_LENGTH_DELIMITED);
       const end = enter(r);
       series.push(r.at, end);
       r.at = end;
@@ -83,7 +82,7 @@ class SeriesV2 {
         case SERIES_SAMPLES:
         case SERIES_HISTOGRAMS:
         case SERIES_EXEMPLARS: {
-          expectWire(r, wire, WIRE_LENGTH_DELIMITED);
+          r.expectWire(tag, WIRE_LENGTH_DELIMITED);
           const fieldEnd = enter(r);
           const field = tag >>> 3;
           const into =
@@ -97,7 +96,7 @@ class SeriesV2 {
           break;
         }
         case SERIES_METADATA: {
-          expectWire(r, wire, WIRE_LENGTH_DELIMITED);
+          r.expectWire(tag, WIRE_LENGTH_DELIMITED);
           const fieldEnd = enter(r);
           while (r.at < fieldEnd) {
             const t = r.tag();
@@ -108,7 +107,7 @@ class SeriesV2 {
           break;
         }
         case SERIES_CREATED:
-          expectWire(r, wire, WIRE_VARINT);
+          r.expectWire(tag, WIRE_VARINT);
           this.created = r.int64();
           break;
         default:
