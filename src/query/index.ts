@@ -41,7 +41,7 @@ export type {
   TimeRange,
   ValidatedQuery,
 } from './plan.js';
-export { planQuery } from './planner.js';
+export { planQuery, tagRollupKey } from './planner.js';
 export type { PlanOptions } from './planner.js';
 export { DEFAULT_VQL_LIMITS, validateVql } from './validator.js';
 export type { VqlLimits } from './validator.js';

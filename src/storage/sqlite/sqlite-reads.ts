@@ -1,6 +1,7 @@
 import type { Database as Db } from 'better-sqlite3';
 import { clampedQuantile, QuantileSketch } from '../../core/index.js';
 import type { MetricType } from '../../core/index.js';
+import { tagRollupKey } from '../../query/index.js';
 import type { LogicalPlan, VqlRow, VqlValue } from '../../query/index.js';
 import type {
   Bucket,
@@ -11,10 +12,11 @@ import type {
   PageRequest,
   ServiceSummary,
 } from '../store.js';
-import { rollupTable, tagRollupTable, tierTable } from './schema.js';
+import { TAG_ROLLUP_KEY_TABLE, rollupTable, tagRollupTable, tierTable } from './schema.js';
 import { TagRollupSelection, fillTempTable } from './tag-rollup-selection.js';
 import type { TagValueSelection } from './tag-rollup-selection.js';
-import { compileSqlite } from './sqlite-compiler.js';
+import { compileMetricSelection, compileSqlite, tagPath } from './sqlite-compiler.js';
+import type { CompiledSql } from './sqlite-compiler.js';
 import {
   DEFAULT_ANSWER_LIMITS,
   answerTooLarge,
@@ -281,7 +283,34 @@ export class SqliteReads {
   }
 
   vql(plan: LogicalPlan): { rows: VqlRow[]; sorted: boolean } {
-    const compiled = compileSqlite(plan);
+    // One snapshot: the rollup checked is the rollup read.
+    return this.db.transaction(() => {
+      const key = tagRollupKey(plan);
+      const rollup = key !== undefined && this.tagRollupHolds(plan, key);
+      return this.vqlRows(plan, compileSqlite(plan, rollup ? { tagRollupKey: key } : {}));
+    })();
+  }
+
+  /**
+   * Whether the rollup of `key` holds every series the plan reads: the key is open for each metric
+   * the plan's service and metric terms select, and every series of those metrics carries it.
+   */
+  private tagRollupHolds(plan: LogicalPlan, key: string): boolean {
+    const metrics = compileMetricSelection(plan);
+    const gaps = this.db
+      .prepare(
+        `SELECT (SELECT count(*) FROM (${metrics.sql}) x
+                   LEFT JOIN ${TAG_ROLLUP_KEY_TABLE} k ON k.metric_id = x.id AND k.tag_key = ?
+                 WHERE k.open IS NOT 1)
+              + (SELECT count(*) FROM series s
+                 WHERE s.metric_id IN (${metrics.sql}) AND json_type(s.tags, ?) IS NULL)`,
+      )
+      .pluck()
+      .get(...metrics.params, key, ...metrics.params, tagPath(key));
+    return gaps === 0;
+  }
+
+  private vqlRows(plan: LogicalPlan, compiled: CompiledSql): { rows: VqlRow[]; sorted: boolean } {
     const raw: Record<string, unknown>[] = [];
     // Rows are a plan's points, or its series when it has no time bucket; read one past the
     // limit, so that an answer over it is never held whole.
