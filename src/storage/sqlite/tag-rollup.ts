@@ -1,5 +1,5 @@
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { TIERS } from '../../core/index.js';
+import { TIERS, floorTo, mergeAggregate, rebucket } from '../../core/index.js';
 import type { Aggregate, Tier } from '../../core/index.js';
 import { SERIES_ID_CACHE_MAX } from './series-catalog.js';
 import { upsertRollup } from './metric-rollup.js';
@@ -25,6 +25,13 @@ interface SeriesIds {
   readonly seriesId: number;
 }
 
+/** A series' tags whose key is rolled up, and a string that names exactly that list. */
+interface Targets {
+  readonly metricId: number;
+  readonly pairs: readonly (readonly [string, string])[];
+  readonly combination: string;
+}
+
 /**
  * The writes and trims of the per tag value rollups (`tagRollupTable` in ./schema.ts), on the
  * writer connection, inside its write transactions.
@@ -39,7 +46,7 @@ export class TagRollup {
   private readonly upserts: Statement[];
   private readonly keyStates = new Map<number, Map<string, KeyState>>();
   /** Per series: the (key, value) pairs of its tags whose key is open. */
-  private readonly targets = new Map<number, readonly (readonly [string, string])[]>();
+  private readonly targets = new Map<number, Targets>();
   private readonly selectKeys: Statement;
   private readonly selectValues: Statement;
   private readonly insertKey: Statement;
@@ -73,19 +80,38 @@ export class TagRollup {
     );
   }
 
-  /** Adds stored aggregates into the rollups of their open keys, every tier. */
+  /**
+   * Adds stored aggregates into the rollups of their open keys, every tier. The aggregates of
+   * series with the same open values are merged first, once each, and only those few merges go
+   * into every key's rows: a series with three rolled-up keys costs the write one merge, not three.
+   */
   add(aggregates: readonly Aggregate[], ids: readonly SeriesIds[]): void {
     // Every new series first, so that a key closed by one of them is left out of the whole write.
     aggregates.forEach((a, i) => {
       const { metricId, seriesId } = ids[i] as SeriesIds;
       if (!this.targets.has(seriesId)) this.register(metricId, a.tags);
     });
-    const entries: RollupEntry[] = [];
+    const finest = (TIERS[0] as Tier).resolutionMs;
+    const combined = new Map<string, { targets: Targets; agg: Aggregate; copied: boolean }>();
     aggregates.forEach((agg, i) => {
       const { metricId, seriesId } = ids[i] as SeriesIds;
-      for (const [key, value] of this.targetsOf(metricId, seriesId, agg.tags))
-        entries.push({ key: [metricId, key, value], agg });
+      const targets = this.targetsOf(metricId, seriesId, agg.tags);
+      if (targets.pairs.length === 0) return;
+      const start = floorTo(agg.start, finest);
+      const id = `${targets.combination}\u0000${start}`;
+      const row = combined.get(id);
+      if (row === undefined) combined.set(id, { targets, agg, copied: false });
+      else {
+        // rebucket copies: the aggregates of the write are the tier rows' too.
+        if (!row.copied) row.agg = rebucket(row.agg, start);
+        row.copied = true;
+        mergeAggregate(row.agg, agg);
+      }
     });
+    const entries: RollupEntry[] = [];
+    for (const { targets, agg } of combined.values()) {
+      for (const [key, value] of targets.pairs) entries.push({ key: [targets.metricId, key, value], agg });
+    }
     if (entries.length > 0) upsertRollup(entries, this.upserts);
   }
 
@@ -115,17 +141,15 @@ export class TagRollup {
     this.targets.clear();
   }
 
-  private targetsOf(
-    metricId: number,
-    seriesId: number,
-    tags: string,
-  ): readonly (readonly [string, string])[] {
+  private targetsOf(metricId: number, seriesId: number, tags: string): Targets {
     let out = this.targets.get(seriesId);
     if (out === undefined) {
       const states = this.statesOf(metricId);
-      out = Object.entries(JSON.parse(tags) as Record<string, string>).filter(
+      const pairs = Object.entries(JSON.parse(tags) as Record<string, string>).filter(
         ([key]) => states.get(key)?.open === true,
       );
+      // JSON of the pairs: no two different lists of strings share it.
+      out = { metricId, pairs, combination: JSON.stringify([metricId, pairs]) };
       if (this.targets.size >= SERIES_ID_CACHE_MAX) this.targets.clear();
       this.targets.set(seriesId, out);
     }
