@@ -1,51 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { HOUR_MS, MINUTE_MS, TIERS, addSample, canonicalTags, newAggregate } from '../../core/index.js';
-import type { Aggregate, MetricType, TierRetention } from '../../core/index.js';
+import { HOUR_MS, TIERS } from '../../core/index.js';
 import { prepareVql } from '../../query/index.js';
 import type { VqlRow } from '../../query/index.js';
+import {
+  FOREVER,
+  T0,
+  TemporaryStores,
+  rollupDataArb,
+  writeRollupData,
+  rollupTestAggregate as aggregate,
+} from '../../../test/support/tag-rollup-fixtures.js';
 import { tagRollupTable } from './schema.js';
-import { SqliteStore } from './sqlite-store.js';
+import type { SqliteStore } from './sqlite-store.js';
 
-const T0 = Date.UTC(2024, 0, 1, 22, 30); // the data crosses an hour and a day boundary
 const NOW = T0 + 4 * HOUR_MS;
-const FOREVER: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
-
-let dir: string;
-const stores: SqliteStore[] = [];
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vantage-tag-rollup-vql-'));
-});
-
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close().catch(() => undefined);
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function openStore(path: string): SqliteStore {
-  const store = new SqliteStore({ path, retention: FOREVER });
-  stores.push(store);
-  return store;
-}
-
-/** Every series carries `all: '1'`, so a condition on it selects every series (see scanOf). */
-function aggregate(
-  tags: Record<string, string>,
-  type: MetricType,
-  minute: number,
-  values: readonly number[],
-  metric: string,
-): Aggregate {
-  const start = T0 + minute * MINUTE_MS;
-  const a = newAggregate('checkout', metric, type, canonicalTags({ all: '1', ...tags }), start);
-  values.forEach((v, k) => addSample(a, v, start + k * 1000));
-  return a;
-}
+const stores = new TemporaryStores('vantage-tag-rollup-vql-');
 
 interface QuerySpec {
   readonly key: 'region' | 'zone';
@@ -114,43 +85,17 @@ const querySpecArb: fc.Arbitrary<QuerySpec> = fc.record({
   ),
 });
 
-const dataArb = fc.record({
-  series: fc.array(
-    fc.record({
-      // Some series without region: then its rollup cannot answer, and the scan must.
-      tags: fc.record(
-        { region: fc.constantFrom('eu', 'us', 'ap', ''), zone: fc.constantFrom('a', 'b') },
-        { requiredKeys: ['zone'] },
-      ),
-      type: fc.constantFrom<MetricType>('gauge', 'counter'),
-    }),
-    { minLength: 1, maxLength: 8 },
-  ),
-  points: fc.array(
-    fc.record({
-      series: fc.nat(),
-      minute: fc.integer({ min: 0, max: 150 }),
-      values: fc.array(fc.integer({ min: -50, max: 1000 }), { minLength: 1, maxLength: 3 }),
-    }),
-    { minLength: 1, maxLength: 60 },
-  ),
-});
-
 describe('tag rollups answer VQL (SQLite)', () => {
   it('as the series rows do, for random data and queries over one tag key', async () => {
-    const store = openStore(join(dir, 'p.db'));
+    const store = stores.store();
     let run = 0;
     await fc.assert(
       fc.asyncProperty(
-        dataArb,
+        rollupDataArb,
         fc.array(querySpecArb, { minLength: 1, maxLength: 6 }),
         async (data, queries) => {
           const metric = `m${run++}`;
-          const aggs = data.points.map((p) => {
-            const s = data.series[p.series % data.series.length] as (typeof data.series)[number];
-            return aggregate(s.tags, s.type, p.minute, p.values, metric);
-          });
-          await store.write(aggs, []);
+          await writeRollupData(store, data, metric);
           for (const q of queries) {
             const vql = vqlOf(metric, q);
             expect(await answer(store, vql), vql).toEqual(await answer(store, vqlOf(metric, q, scanOf)));
@@ -162,8 +107,8 @@ describe('tag rollups answer VQL (SQLite)', () => {
   });
 
   it('is what a query grouped or filtered by the key reads, and only when every series has the key', async () => {
-    const path = join(dir, 'r.db');
-    const store = openStore(path);
+    const store = stores.store();
+    const path = stores.path();
     await store.write(
       ['eu', 'us', 'eu'].map((region, i) => aggregate({ region }, 'gauge', 0, [10 * (i + 1)], 'lat')),
       [],

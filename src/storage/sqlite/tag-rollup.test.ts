@@ -1,45 +1,28 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { HOUR_MS, MINUTE_MS, TIERS, addSample, canonicalTags, newAggregate } from '../../core/index.js';
-import type { Aggregate, MetricType, TierRetention } from '../../core/index.js';
+import { HOUR_MS, MINUTE_MS, TIERS } from '../../core/index.js';
+import type { Aggregate, MetricType } from '../../core/index.js';
 import type { BucketGroup, BucketQuery } from '../store.js';
 import { bucketQuery, tier } from '../../../test/support/fixtures.js';
 import { asSchema5 } from '../../../test/support/sqlite-schema.js';
+import {
+  T0,
+  TemporaryStores,
+  rollupDataArb,
+  rollupTestAggregate,
+  writeRollupData,
+} from '../../../test/support/tag-rollup-fixtures.js';
 import {
   TAG_ROLLUP_KEY_TABLE,
   TAG_ROLLUP_MAX_KEYS,
   TAG_ROLLUP_MAX_VALUES,
   tagRollupTable,
 } from './schema.js';
-import { SqliteStore } from './sqlite-store.js';
 
-const T0 = Date.UTC(2024, 0, 1, 22, 30); // the data crosses an hour and a day boundary
-const FOREVER: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
+const stores = new TemporaryStores('vantage-tag-rollup-');
 
-let dir: string;
-let files = 0;
-const stores: SqliteStore[] = [];
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vantage-tag-rollup-'));
-});
-
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close().catch(() => undefined);
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function openStore(path = join(dir, `v${files++}.db`), retention = FOREVER): SqliteStore {
-  const store = new SqliteStore({ path, retention });
-  stores.push(store);
-  return store;
-}
-
-/** A series: its tags (every one carries `all: '1'`, so a filter on it selects every series). */
+/** A series: its tags (every one also carries `all: '1'`) and type. */
 interface SeriesSpec {
   readonly tags: Record<string, string>;
   readonly type: MetricType;
@@ -51,10 +34,7 @@ function aggregate(
   values: readonly number[],
   metric = 'latency_ms',
 ): Aggregate {
-  const start = T0 + minute * MINUTE_MS;
-  const a = newAggregate('checkout', metric, s.type, canonicalTags({ all: '1', ...s.tags }), start);
-  values.forEach((v, k) => addSample(a, v, start + k * 1000));
-  return a;
+  return rollupTestAggregate(s.tags, s.type, minute, values, metric);
 }
 
 /**
@@ -76,36 +56,14 @@ function plain(groups: readonly BucketGroup[]): unknown {
   }));
 }
 
-function rowCount(store: SqliteStore, sql: string): number {
-  void store;
-  const db = new Database(join(dir, `v${files - 1}.db`), { readonly: true });
+function rowCount(sql: string): number {
+  const db = new Database(stores.path(), { readonly: true });
   try {
     return db.prepare(sql).pluck().get() as number;
   } finally {
     db.close();
   }
 }
-
-const seriesArb = fc.record({
-  tags: fc.record(
-    { region: fc.constantFrom('eu', 'us', 'ap', ''), zone: fc.constantFrom('a', 'b') },
-    { requiredKeys: ['zone'] },
-  ),
-  type: fc.constantFrom<MetricType>('gauge', 'counter'),
-});
-
-const dataArb = fc.record({
-  series: fc.array(seriesArb, { minLength: 1, maxLength: 8 }),
-  points: fc.array(
-    fc.record({
-      series: fc.nat(),
-      minute: fc.integer({ min: 0, max: 150 }),
-      values: fc.array(fc.integer({ min: -50, max: 1000 }), { minLength: 1, maxLength: 3 }),
-    }),
-    { minLength: 1, maxLength: 60 },
-  ),
-  batches: fc.integer({ min: 1, max: 4 }),
-});
 
 const queryArb = fc.record({
   tier: fc.constantFrom(...TIERS.map((t) => t.name)),
@@ -120,37 +78,37 @@ const queryArb = fc.record({
 describe('tag rollups (SQLite)', () => {
   it('answer a query over one tag key as the series rows do, for random data and queries', async () => {
     // One store; each run writes a metric of its own, so runs cost a write, not a new file.
-    const store = openStore();
+    const store = stores.store();
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(dataArb, fc.array(queryArb, { minLength: 1, maxLength: 6 }), async (data, queries) => {
-        const metric = `m${run++}`;
-        const aggs = data.points.map((p) =>
-          aggregate(data.series[p.series % data.series.length] as SeriesSpec, p.minute, p.values, metric),
-        );
-        const per = Math.ceil(aggs.length / data.batches);
-        for (let i = 0; i < aggs.length; i += per) await store.write(aggs.slice(i, i + per), []);
-        for (const spec of queries) {
-          const t = tier(spec.tier);
-          const q = bucketQuery(T0 - 2 * HOUR_MS, {
-            metric,
-            to: T0 + 4 * HOUR_MS,
-            tier: t,
-            stepMs: t.resolutionMs * spec.steps,
-            groupBy: spec.groupBy ? [spec.key] : [],
-            tagFilters: spec.filters.map((v) => [spec.key, v] as [string, string]),
-            needLast: spec.needLast,
-            needSketch: spec.needSketch,
-          });
-          expect(plain(await store.queryBuckets(q))).toEqual(plain(await store.queryBuckets(scanOf(q))));
-        }
-      }),
+      fc.asyncProperty(
+        rollupDataArb,
+        fc.array(queryArb, { minLength: 1, maxLength: 6 }),
+        async (data, queries) => {
+          const metric = `m${run++}`;
+          await writeRollupData(store, data, metric);
+          for (const spec of queries) {
+            const t = tier(spec.tier);
+            const q = bucketQuery(T0 - 2 * HOUR_MS, {
+              metric,
+              to: T0 + 4 * HOUR_MS,
+              tier: t,
+              stepMs: t.resolutionMs * spec.steps,
+              groupBy: spec.groupBy ? [spec.key] : [],
+              tagFilters: spec.filters.map((v) => [spec.key, v] as [string, string]),
+              needLast: spec.needLast,
+              needSketch: spec.needSketch,
+            });
+            expect(plain(await store.queryBuckets(q))).toEqual(plain(await store.queryBuckets(scanOf(q))));
+          }
+        },
+      ),
       { numRuns: 40 },
     );
   });
 
   it('are what a grouped or filtered panel reads', async () => {
-    const store = openStore();
+    const store = stores.store();
     const series: SeriesSpec[] = ['eu', 'us', 'eu'].map((region) => ({ tags: { region }, type: 'gauge' }));
     await store.write(
       series.map((s, i) => aggregate(s, 0, [10 * (i + 1)])),
@@ -163,7 +121,7 @@ describe('tag rollups (SQLite)', () => {
       ['us', 20],
     ]);
     // A rollup row changed behind the store's back shows in the answer: the panel read it.
-    const db = new Database(join(dir, `v${files - 1}.db`));
+    const db = new Database(stores.path());
     db.prepare(`UPDATE ${tagRollupTable('1m')} SET sum = sum + 1000 WHERE tag_value = 'us'`).run();
     db.close();
     const after = await store.queryBuckets(q);
@@ -181,7 +139,7 @@ describe('tag rollups (SQLite)', () => {
   });
 
   it('stop, for good, for a key that grows past the bound, and answers stay those of the scan', async () => {
-    const store = openStore();
+    const store = stores.store();
     const host = (i: number): SeriesSpec => ({
       tags: { host: `h${i}`, env: i % 2 ? 'prod' : 'dev' },
       type: 'gauge',
@@ -191,7 +149,7 @@ describe('tag rollups (SQLite)', () => {
       [],
     );
     const keys = (): unknown[] => {
-      const db = new Database(join(dir, `v${files - 1}.db`), { readonly: true });
+      const db = new Database(stores.path(), { readonly: true });
       try {
         return db.prepare(`SELECT tag_key, open FROM ${TAG_ROLLUP_KEY_TABLE} ORDER BY tag_key`).raw().all();
       } finally {
@@ -204,7 +162,7 @@ describe('tag rollups (SQLite)', () => {
       ['env', 1],
       ['host', 1],
     ]);
-    expect(rowCount(store, hostRows)).toBe(TAG_ROLLUP_MAX_VALUES);
+    expect(rowCount(hostRows)).toBe(TAG_ROLLUP_MAX_VALUES);
     // One more host, in a write with minutes of the old ones: host closes, its rows go.
     await store.write(
       [
@@ -219,10 +177,10 @@ describe('tag rollups (SQLite)', () => {
       ['env', 1],
       ['host', 0],
     ]);
-    expect(rowCount(store, hostRows)).toBe(0);
+    expect(rowCount(hostRows)).toBe(0);
     // Even a host seen before adds no row now.
     await store.write([aggregate(host(2), 3, [1])], []);
-    expect(rowCount(store, hostRows)).toBe(0);
+    expect(rowCount(hostRows)).toBe(0);
     for (const q of [
       bucketQuery(T0, { groupBy: ['host'] }),
       bucketQuery(T0, { tagFilters: [['host', 'h1']] }),
@@ -235,25 +193,25 @@ describe('tag rollups (SQLite)', () => {
     }
     // A reopened store keeps the decision.
     await store.close();
-    stores.splice(0);
-    const again = openStore(join(dir, `v${files - 1}.db`));
+    stores.forget();
+    const again = stores.store(stores.path());
     await again.write([aggregate(host(TAG_ROLLUP_MAX_VALUES + 1), 4, [1])], []);
     expect(keys()).toEqual([
       ['all', 1],
       ['env', 1],
       ['host', 0],
     ]);
-    expect(rowCount(again, hostRows)).toBe(0);
+    expect(rowCount(hostRows)).toBe(0);
   });
 
   it(`roll up at most ${TAG_ROLLUP_MAX_KEYS} keys of a metric, the first seen`, async () => {
-    const store = openStore();
+    const store = stores.store();
     const tags = (n: number): Record<string, string> =>
       Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
     await store.write([aggregate({ tags: tags(3), type: 'gauge' }, 0, [1])], []);
     await store.write([aggregate({ tags: tags(TAG_ROLLUP_MAX_KEYS + 4), type: 'gauge' }, 0, [2])], []);
     const keyCount = `SELECT count(*) FROM ${TAG_ROLLUP_KEY_TABLE}`;
-    expect(rowCount(store, keyCount)).toBe(TAG_ROLLUP_MAX_KEYS);
+    expect(rowCount(keyCount)).toBe(TAG_ROLLUP_MAX_KEYS);
     // 'all' and k0..k2 came first; the others wait for free places that never come.
     const q = bucketQuery(T0, { groupBy: [`k${TAG_ROLLUP_MAX_KEYS + 3}`] });
     expect(plain(await store.queryBuckets(q))).toEqual(plain(await store.queryBuckets(scanOf(q))));
@@ -261,7 +219,7 @@ describe('tag rollups (SQLite)', () => {
 
   it('are trimmed by retention with their tier, and forgotten with a silent metric', async () => {
     const retention = { '1m': 90 * MINUTE_MS, '5m': 90 * MINUTE_MS, '1h': 1e13, '1d': 1e13 };
-    const store = openStore(undefined, retention);
+    const store = stores.store(undefined, retention);
     const series: SeriesSpec[] = ['eu', 'us'].map((region) => ({ tags: { region }, type: 'gauge' }));
     for (let m = 0; m < 180; m += 30) {
       await store.write(
@@ -271,16 +229,16 @@ describe('tag rollups (SQLite)', () => {
     }
     await store.applyRetention(T0 + 180 * MINUTE_MS);
     // Two values (and the key 'all') of 90 minutes left in the minute tier.
-    expect(rowCount(store, `SELECT count(*) FROM ${tagRollupTable('1m')}`)).toBe(3 * 90);
-    expect(rowCount(store, `SELECT min(start) FROM ${tagRollupTable('5m')}`)).toBe(T0 + 90 * MINUTE_MS);
-    expect(rowCount(store, `SELECT count(*) FROM ${tagRollupTable('1h')}`)).toBeGreaterThan(0);
+    expect(rowCount(`SELECT count(*) FROM ${tagRollupTable('1m')}`)).toBe(3 * 90);
+    expect(rowCount(`SELECT min(start) FROM ${tagRollupTable('5m')}`)).toBe(T0 + 90 * MINUTE_MS);
+    expect(rowCount(`SELECT count(*) FROM ${tagRollupTable('1h')}`)).toBeGreaterThan(0);
     await store.applyRetention(T0 + 1e13 + DAY);
-    expect(rowCount(store, `SELECT count(*) FROM ${TAG_ROLLUP_KEY_TABLE}`)).toBe(0);
+    expect(rowCount(`SELECT count(*) FROM ${TAG_ROLLUP_KEY_TABLE}`)).toBe(0);
   });
 
   it('are filled from the tier rows when a store of schema 5 is opened', async () => {
-    const path = join(dir, 'migrated.db');
-    const first = openStore(path);
+    const path = stores.path('migrated.db');
+    const first = stores.store(path);
     const series: SeriesSpec[] = ['eu', 'us', 'ap', 'eu'].map((region, i) => ({
       tags: { region, host: `h${i}` },
       type: i === 3 ? 'counter' : 'gauge',
@@ -311,11 +269,11 @@ describe('tag rollups (SQLite)', () => {
     };
     const written = dump();
     await first.close();
-    stores.splice(0);
+    stores.forget();
     const db = new Database(path);
     asSchema5(db);
     db.close();
-    openStore(path);
+    stores.store(path);
     const migrated = dump();
     expect(migrated).toEqual(written);
     expect((migrated[1] as unknown[]).length).toBe(120 * 4 * 2);
