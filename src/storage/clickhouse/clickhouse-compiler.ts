@@ -1,4 +1,4 @@
-import { quantileOf } from '../../core/index.js';
+import { HOUR_MS, quantileOf } from '../../core/index.js';
 import type { Tier } from '../../core/index.js';
 import type {
   Filter,
@@ -169,9 +169,15 @@ export function compileClickHouse(
   };
 }
 
-/** The plan's reads: its pieces, or its one tier over its scan. */
+/**
+ * The plan's reads: its pieces once one of them reads the hourly or daily tier (then they read 12
+ * to 1,440 times fewer rows there), else its one tier over its scan: minute and 5-minute pieces
+ * save too little to pay for a UNION (over the last hour it was slower, docs/benchmarks.md).
+ */
 function pieces(plan: LogicalPlan): readonly ScanPiece[] {
-  return plan.pieces.length > 0 ? plan.pieces : [{ tier: plan.tier, ...plan.scan }];
+  return plan.pieces.some((p) => p.tier.resolutionMs >= HOUR_MS)
+    ? plan.pieces
+    : [{ tier: plan.tier, ...plan.scan }];
 }
 
 /** The columns a piece of a read in several tiers gives: the rollups' (last_at a tuple). */
