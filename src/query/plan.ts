@@ -1,7 +1,7 @@
 import type { Aggregation, Tier } from '../core/index.js';
 
 /**
- * The dialect-neutral meaning of a VQL query. Store compilers (SQLite now, ClickHouse later) turn it
+ * The dialect-neutral meaning of a VQL query. The stores' compilers (storage/sqlite, storage/clickhouse) turn it
  * into SQL; every value in it is data, to be bound as a parameter, never pasted into SQL text.
  */
 

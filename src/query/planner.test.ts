@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { prepareVql } from './vql.js';
+import { tagRollupKey } from './planner.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -72,5 +73,36 @@ describe('planQuery pieces', () => {
       retention: short,
     });
     expect(plan.pieces).toEqual([{ tier: plan.tier, ...plan.scan }]);
+  });
+});
+
+describe('tagRollupKey', () => {
+  const key = (vql: string): string | undefined =>
+    tagRollupKey(prepareVql(vql, { now: NOW, retention: FOREVER }));
+  const WHERE = "WHERE service_name = 'api' AND metric_name = 'latency_ms'";
+
+  it('names the one tag key that groups and conditions use besides service, metric and time', () => {
+    expect(key(`SELECT tags.region, avg(value), p95(value) FROM metrics ${WHERE} GROUP BY tags.region`)).toBe(
+      'region',
+    );
+    expect(
+      key(
+        `SELECT time_bucket(5m) AS t, service_name, max(value) FROM metrics ${WHERE} AND (tags.region = 'eu' OR NOT tags.region LIKE 'u%') GROUP BY t, service_name`,
+      ),
+    ).toBe('region');
+  });
+
+  it('is undefined for no tag, two tags, a type, or a rate', () => {
+    expect(key(`SELECT avg(value) FROM metrics ${WHERE}`)).toBeUndefined();
+    expect(
+      key(`SELECT tags.region, avg(value) FROM metrics ${WHERE} AND tags.env = 'prod' GROUP BY tags.region`),
+    ).toBeUndefined();
+    expect(
+      key(`SELECT tags.region, type, avg(value) FROM metrics ${WHERE} GROUP BY tags.region, type`),
+    ).toBeUndefined();
+    expect(
+      key(`SELECT tags.region, avg(value) FROM metrics ${WHERE} AND type = 'gauge' GROUP BY tags.region`),
+    ).toBeUndefined();
+    expect(key(`SELECT tags.region, rate(value) FROM metrics ${WHERE} GROUP BY tags.region`)).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import { MINUTE_MS, TIERS, chooseTier, floorTo } from '../core/index.js';
 import type { Tier, TierRetention } from '../core/index.js';
-import type { LogicalPlan, ScanPiece, ValidatedQuery } from './plan.js';
+import type { Filter, LogicalPlan, ScanPiece, ValidatedQuery } from './plan.js';
 
 export interface PlanOptions {
   /** Epoch ms; the same now the query was validated with. */
@@ -47,6 +47,40 @@ export function planQuery(query: ValidatedQuery, options: PlanOptions): LogicalP
     rateSeconds: (query.stepMs ?? to - from) / 1000,
     sortAfterQuery,
   };
+}
+
+/**
+ * The one tag key whose per-value rollup (a store's merge of the series that share a value) could
+ * answer the query, judged from its shape alone: its groups and conditions name that key and
+ * nothing but service, metric and time besides, and no aggregate needs a series' own type (rate
+ * reads counters and gauges apart). A store still checks its data: that the key is rolled up for
+ * every metric read, and that each of their series carries it (a missing tag reads as '', a value
+ * no rollup row holds). Undefined when no such key exists.
+ */
+export function tagRollupKey(query: ValidatedQuery): string | undefined {
+  if (query.aggregates.some((a) => a.fn === 'rate')) return undefined;
+  const keys = new Set<string>();
+  for (const { key } of query.groupKeys) {
+    if (key.kind === 'type') return undefined;
+    if (key.kind === 'tag') keys.add(key.key);
+  }
+  if (query.filter !== undefined && !filterTagKeys(query.filter, keys)) return undefined;
+  return keys.size === 1 ? [...keys][0] : undefined;
+}
+
+/** Adds the tag keys a filter tests to `keys`; false when it tests a series' type. */
+function filterTagKeys(f: Filter, keys: Set<string>): boolean {
+  switch (f.kind) {
+    case 'and':
+    case 'or':
+      return f.operands.every((o) => filterTagKeys(o, keys));
+    case 'not':
+      return filterTagKeys(f.operand, keys);
+    default:
+      if (f.field.kind === 'type') return false;
+      if (f.field.kind === 'tag') keys.add(f.field.key);
+      return true;
+  }
 }
 
 /**

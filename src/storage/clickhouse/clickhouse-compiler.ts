@@ -1,4 +1,4 @@
-import { quantileOf } from '../../core/index.js';
+import { HOUR_MS, quantileOf } from '../../core/index.js';
 import type { Tier } from '../../core/index.js';
 import type {
   Filter,
@@ -6,6 +6,7 @@ import type {
   GroupKey,
   LogicalPlan,
   PlanAggregate,
+  ScanPiece,
   SortKey,
 } from '../../query/index.js';
 import { TIER_TABLES } from './schema.js';
@@ -73,6 +74,7 @@ export const CLICKHOUSE_FUNCTIONS = [
   'argMax',
   'argMaxOrNull',
   'tupleElement',
+  'tuple',
   'sumMap',
   'if',
   'toFloat64',
@@ -121,6 +123,8 @@ export function compileClickHouse(
   const orNull = plan.groupKeys.length === 0 ? 'OrNull' : '';
   const columns: Record<string, ClickHouseColumn> = {};
   const select: string[] = [];
+  // The minute table alone keeps `last` as two columns; rollups and pieces as the tuple last_at.
+  const minuteRows = pieces(plan).length === 1 && (pieces(plan)[0] as ScanPiece).tier.name === '1m';
 
   for (const k of plan.groupKeys) {
     select.push(`${keySql(k.key, bind)} AS ${k.id}`);
@@ -134,7 +138,7 @@ export function compileClickHouse(
       sketch = true;
       continue;
     }
-    select.push(`${aggregateSql(a, plan, orNull, bind)} AS ${a.id}`);
+    select.push(`${aggregateSql(a, plan, orNull, bind, minuteRows)} AS ${a.id}`);
     columns[a.id] = { alias: a.id, kind: 'number' };
   }
   if (sketch) {
@@ -147,19 +151,7 @@ export function compileClickHouse(
     );
   }
 
-  // Bucket starts are whole minutes, so whole seconds compare exactly.
-  const seconds = (ms: number): number => Math.min(MAX_DATETIME_SECONDS, Math.max(0, Math.ceil(ms / 1000)));
-  const where = [
-    `timestamp >= toDateTime(${bind(seconds(plan.scan.from), 'UInt32')})`,
-    `timestamp < toDateTime(${bind(seconds(plan.scan.to), 'UInt32')})`,
-  ];
-  if (plan.filter) where.push(filterSql(plan.filter, bind));
-
-  const lines = [
-    `SELECT ${select.join(', ')}`,
-    `FROM ${tableName(plan.tier, options)}`,
-    `WHERE ${where.join(' AND ')}`,
-  ];
+  const lines = [`SELECT ${select.join(', ')}`, ...scanSql(plan, options, bind)];
   if (plan.groupKeys.length > 0) lines.push(`GROUP BY ${plan.groupKeys.map((k) => k.id).join(', ')}`);
   if (!plan.sortAfterQuery) {
     const order = orderSql(plan.orderBy, plan);
@@ -175,6 +167,58 @@ export function compileClickHouse(
       : undefined,
     sortedAndLimited: !plan.sortAfterQuery,
   };
+}
+
+/**
+ * The plan's reads: its pieces once one of them reads the hourly or daily tier (then they read 12
+ * to 1,440 times fewer rows there), else its one tier over its scan: minute and 5-minute pieces
+ * save too little to pay for a UNION (over the last hour it was slower, docs/benchmarks.md).
+ */
+function pieces(plan: LogicalPlan): readonly ScanPiece[] {
+  return plan.pieces.some((p) => p.tier.resolutionMs >= HOUR_MS)
+    ? plan.pieces
+    : [{ tier: plan.tier, ...plan.scan }];
+}
+
+/** The columns a piece of a read in several tiers gives: the rollups' (last_at a tuple). */
+const PIECE_COLUMNS = [
+  'service_name, metric_name, type, tags, timestamp, samples, value_sum, value_min, value_max',
+  'sketch_zero, sketch_pos, sketch_neg',
+];
+
+/**
+ * The openings of the sub-SELECTs of a read in several tiers, minute table then rollups: fixed
+ * text, so the fuzz test can tell them from anything a query could smuggle in.
+ */
+export const CLICKHOUSE_SUBQUERIES = [
+  `SELECT ${PIECE_COLUMNS[0]}, tuple(last_ts, value_last) AS last_at, ${PIECE_COLUMNS[1]} FROM`,
+  `SELECT ${PIECE_COLUMNS[0]}, last_at, ${PIECE_COLUMNS[1]} FROM`,
+] as const;
+
+/**
+ * FROM and WHERE of the plan: one tier table, or the union of its pieces, each read from the
+ * coarsest tier that holds it (the planner's pieces), the filter in each so that every piece reads
+ * its table by its sorting key.
+ */
+function scanSql(plan: LogicalPlan, options: ClickHouseCompileOptions, bind: Bind): string[] {
+  // Bucket starts are whole minutes, so whole seconds compare exactly.
+  const seconds = (ms: number): number => Math.min(MAX_DATETIME_SECONDS, Math.max(0, Math.ceil(ms / 1000)));
+  const where = (p: ScanPiece): string =>
+    [
+      `timestamp >= toDateTime(${bind(seconds(p.from), 'UInt32')})`,
+      `timestamp < toDateTime(${bind(seconds(p.to), 'UInt32')})`,
+      ...(plan.filter ? [filterSql(plan.filter, bind)] : []),
+    ].join(' AND ');
+  const all = pieces(plan);
+  if (all.length === 1) {
+    const piece = all[0] as ScanPiece;
+    return [`FROM ${tableName(piece.tier, options)}`, `WHERE ${where(piece)}`];
+  }
+  const arms = all.map((p) => {
+    const head = CLICKHOUSE_SUBQUERIES[p.tier.name === '1m' ? 0 : 1];
+    return `${head} ${tableName(p.tier, options)} WHERE ${where(p)}`;
+  });
+  return [`FROM (${arms.join(' UNION ALL ')})`];
 }
 
 function tableName(tier: Tier, options: ClickHouseCompileOptions): string {
@@ -199,7 +243,13 @@ function fieldSql(field: FilterField, bind: Bind): string {
   return field.kind === 'tag' ? `tags[${bind(field.key, 'String')}]` : FIELD_SQL[field.kind];
 }
 
-function aggregateSql(a: PlanAggregate, plan: LogicalPlan, orNull: string, bind: Bind): string {
+function aggregateSql(
+  a: PlanAggregate,
+  plan: LogicalPlan,
+  orNull: string,
+  bind: Bind,
+  minuteRows: boolean,
+): string {
   switch (a.fn) {
     case 'avg':
       return `sum${orNull}(value_sum) / sum${orNull}(samples)`;
@@ -213,7 +263,7 @@ function aggregateSql(a: PlanAggregate, plan: LogicalPlan, orNull: string, bind:
       return 'sum(samples)';
     case 'last':
       // The latest (time, value), ties to the larger value, as mergeAggregate and SQLite's last_by_time.
-      return plan.tier.name === '1m'
+      return minuteRows
         ? `argMax${orNull}(value_last, (last_ts, value_last))`
         : `argMax${orNull}(${LAST_VALUE_OF_ROLLUP}, last_at)`;
     case 'rate':

@@ -197,31 +197,48 @@ ORDER BY (source, partition)`;
 }
 
 /**
+ * A table of what a store set aside (aggregates here, spans in ./trace-schema.ts): when, the
+ * `columns` that say what and why, a plain MergeTree kept for a while (`clauses`: ORDER BY, TTL...).
+ */
+export function setAsideTable(
+  o: SchemaOptions,
+  name: string,
+  columns: readonly string[],
+  clauses: readonly string[],
+): string {
+  const t = storageTable(o, name);
+  return `CREATE TABLE IF NOT EXISTS ${o.database}.${t}${onCluster(o)} (
+  ${["at DateTime64(3, 'UTC')", ...columns].join(',\n  ')}
+) ENGINE = ${engine(o, '', t)}
+${clauses.join('\n')}`;
+}
+
+/**
  * Dead letters, numbers as text (they may be NaN or Infinity). Deduplicated like the data: a
  * replayed batch sets the same aggregates aside with the same token. Kept 90 days.
  */
 function deadLetterTable(o: SchemaOptions): string {
-  const t = storageTable(o, DEAD_LETTER_TABLE);
-  return `CREATE TABLE IF NOT EXISTS ${o.database}.${t}${onCluster(o)} (
-  at DateTime64(3, 'UTC'),
-  service_name String,
-  metric_name String,
-  type String,
-  tags String,
-  start Float64,
-  samples Float64,
-  value_sum String,
-  value_min String,
-  value_max String,
-  value_last String,
-  reason String,
-  source String,
-  partition Int32,
-  offset Int64
-) ENGINE = ${engine(o, '', t)}
-ORDER BY at
-TTL toDateTime(at) + INTERVAL 90 DAY
-SETTINGS ${dedupSetting(o)}`;
+  return setAsideTable(
+    o,
+    DEAD_LETTER_TABLE,
+    [
+      'service_name String',
+      'metric_name String',
+      'type String',
+      'tags String',
+      'start Float64',
+      'samples Float64',
+      'value_sum String',
+      'value_min String',
+      'value_max String',
+      'value_last String',
+      'reason String',
+      'source String',
+      'partition Int32',
+      'offset Int64',
+    ],
+    ['ORDER BY at', 'TTL toDateTime(at) + INTERVAL 90 DAY', `SETTINGS ${dedupSetting(o)}`],
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { TraceRetention } from '../trace-store.js';
-import { distributedTable, engine, onCluster, storageTable, ttlExpression } from './schema.js';
+import { distributedTable, engine, onCluster, setAsideTable, storageTable, ttlExpression } from './schema.js';
 import type { Migration, SchemaOptions } from './schema.js';
 
 export const SPAN_TABLE = 'spans';
@@ -107,17 +107,12 @@ GROUP BY svc, op`;
 }
 
 function deadLetterTable(o: SchemaOptions): string {
-  const t = storageTable(o, SPAN_DEAD_LETTER_TABLE);
-  return `CREATE TABLE IF NOT EXISTS ${o.database}.${t}${onCluster(o)} (
-  at DateTime64(3, 'UTC'),
-  trace_id String,
-  span_id String,
-  reason String,
-  span String CODEC(ZSTD(3))
-) ENGINE = ${engine(o, '', t)}
-PARTITION BY toYYYYMM(at)
-ORDER BY at
-TTL toDateTime(at) + toIntervalDay(30)`;
+  return setAsideTable(
+    o,
+    SPAN_DEAD_LETTER_TABLE,
+    ['trace_id String', 'span_id String', 'reason String', 'span String CODEC(ZSTD(3))'],
+    ['PARTITION BY toYYYYMM(at)', 'ORDER BY at', 'TTL toDateTime(at) + toIntervalDay(30)'],
+  );
 }
 
 export const TRACE_MIGRATIONS: readonly Migration[] = [

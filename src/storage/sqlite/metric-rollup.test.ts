@@ -7,6 +7,7 @@ import { DAY_MS, MINUTE_MS, TIERS, addSample, canonicalTags, newAggregate } from
 import type { Aggregate, MetricType, TierRetention } from '../../core/index.js';
 import { bucketQuery, seededRandom, tier } from '../../../test/support/fixtures.js';
 import { rollupTable, tierTable } from './schema.js';
+import { asSchema5 } from '../../../test/support/sqlite-schema.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const T0 = Date.UTC(2024, 0, 1, 23, 0); // an hour before a day boundary
@@ -146,8 +147,9 @@ describe('metric rollups (SQLite)', () => {
     await first.close();
     stores.splice(0);
     const before = rollupAgainstTiers();
-    // The file as schema 4 left it: no rollup tables.
+    // The file as schema 4 left it: no rollup tables (of schema 5 or 6).
     const db = new Database(path());
+    asSchema5(db);
     for (const t of TIERS) db.exec(`DROP TABLE ${rollupTable(t.name)}`);
     db.pragma('user_version = 4');
     db.close();

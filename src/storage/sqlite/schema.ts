@@ -7,7 +7,7 @@ export function tierTable(tier: string): string {
   return `agg_${tier}`;
 }
 
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 6;
 
 /** Aggregates set aside because they can never be stored (src/storage/dead-letters.ts). */
 export const DEAD_LETTER_TABLE = 'dead_letter';
@@ -28,6 +28,72 @@ export const AGGREGATE_VALUE_COLUMNS = `sum REAL NOT NULL,
   last REAL NOT NULL,
   last_ts INTEGER NOT NULL,
   sketch BLOB`;
+
+/** The key columns of a table of aggregates, in the order of its primary key. */
+interface AggregateKey {
+  /** Column declarations, e.g. `metric_id INTEGER NOT NULL`. */
+  readonly columns: readonly string[];
+  /** Primary key order, which is how the table is clustered. */
+  readonly primaryKey: readonly string[];
+}
+
+/** Tier rows: clustered by (metric, bucket start, series). */
+const TIER_KEY: AggregateKey = {
+  columns: ['metric_id INTEGER NOT NULL', 'start INTEGER NOT NULL', 'series_id INTEGER NOT NULL'],
+  primaryKey: ['metric_id', 'start', 'series_id'],
+};
+
+/** Metric rollup rows (rollupTable): one per metric and bucket. */
+const ROLLUP_KEY: AggregateKey = {
+  columns: ['metric_id INTEGER NOT NULL', 'start INTEGER NOT NULL'],
+  primaryKey: ['metric_id', 'start'],
+};
+
+/**
+ * Tag rollup rows (tagRollupTable): clustered by (metric, key, bucket start, value), so that a
+ * panel grouped by one key reads one contiguous run of its range, every value of a bucket together.
+ */
+const TAG_ROLLUP_KEY: AggregateKey = {
+  columns: [
+    'metric_id INTEGER NOT NULL',
+    'tag_key TEXT NOT NULL',
+    'tag_value TEXT NOT NULL',
+    'start INTEGER NOT NULL',
+  ],
+  primaryKey: ['metric_id', 'tag_key', 'start', 'tag_value'],
+};
+
+function createAggregateTable(db: Database, table: string, key: AggregateKey): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS ${table} (
+      ${key.columns.join(',\n      ')},
+      count REAL NOT NULL,
+      ${AGGREGATE_VALUE_COLUMNS},
+      PRIMARY KEY (${key.primaryKey.join(', ')})
+    ) WITHOUT ROWID;
+  `);
+}
+
+/**
+ * The upsert of an aggregate into a table of aggregates (tier rows and both rollups): counts and
+ * sums add, min/max compare, the later `last` wins (ties to the larger value, as `laterWins` in
+ * core/aggregate.ts), sketches merge. Its parameters: the key columns, then aggregateValues.
+ */
+export function mergeUpsertSql(table: string, keyColumns: readonly string[]): string {
+  const names = [...keyColumns, 'count', 'sum', 'min', 'max', 'last', 'last_ts', 'sketch'];
+  return `
+    INSERT INTO ${table} (${names.join(', ')})
+    VALUES (${names.map(() => '?').join(', ')})
+    ON CONFLICT DO UPDATE SET
+      count = count + excluded.count,
+      sum = sum + excluded.sum,
+      min = min(min, excluded.min),
+      max = max(max, excluded.max),
+      last = CASE WHEN excluded.last_ts > last_ts OR (excluded.last_ts = last_ts AND excluded.last > last)
+                  THEN excluded.last ELSE last END,
+      last_ts = max(last_ts, excluded.last_ts),
+      sketch = sketch_merge(sketch, excluded.sketch)`;
+}
 
 /** An aggregate's values for `count` and then AGGREGATE_VALUE_COLUMNS, in their order. */
 export function aggregateValues(
@@ -93,6 +159,7 @@ export function migrate(db: Database): void {
       ) WITHOUT ROWID;
     `);
     if (current < 5) createRollupTables(db);
+    if (current < 6) createTagRollupTables(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }
@@ -111,21 +178,92 @@ export function rollupTable(tier: Tier['name']): string {
 /** Creates the rollup tables and fills them from the tier rows already stored (schema version 5). */
 export function createRollupTables(db: Database): void {
   for (const tier of TIERS) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS ${rollupTable(tier.name)} (
-        metric_id INTEGER NOT NULL,
-        start INTEGER NOT NULL,
-        count REAL NOT NULL,
-        ${AGGREGATE_VALUE_COLUMNS},
-        PRIMARY KEY (metric_id, start)
-      ) WITHOUT ROWID;
-    `);
+    createAggregateTable(db, rollupTable(tier.name), ROLLUP_KEY);
     // last_by_time and sketch_union are the store's own SQL functions (sqlite-connection.ts).
     db.exec(`
       INSERT INTO ${rollupTable(tier.name)} (metric_id, start, count, sum, min, max, last, last_ts, sketch)
       SELECT metric_id, start, sum(count), sum(sum), min(min), max(max), last_by_time(last, last_ts),
              max(last_ts), sketch_union(sketch)
       FROM ${tierTable(tier.name)} GROUP BY metric_id, start
+    `);
+  }
+}
+
+/**
+ * Per tag value rollups: for a metric's tag key with few values, the series that carry each value
+ * merged per tier bucket, `tag_agg_<tier>(metric_id, tag_key, tag_value, start, ...)`. A panel
+ * grouped or filtered by that one key (`avg by region`, `region = 'eu'`) reads a row per value and
+ * bucket: about a thousand for a day at 5 minutes, not 288,000. Written in the transaction of the
+ * tier rows, trimmed with them by retention (src/storage/sqlite/tag-rollup.ts).
+ */
+export function tagRollupTable(tier: Tier['name']): string {
+  return `tag_agg_${tier}`;
+}
+
+/**
+ * Which keys of a metric are rolled up (`open` 1) or were and grew past TAG_ROLLUP_MAX_VALUES (0,
+ * for good: their rows are gone and reads scan the series). At most TAG_ROLLUP_MAX_KEYS a metric.
+ */
+export const TAG_ROLLUP_KEY_TABLE = 'tag_rollup_key';
+
+/** The values seen of each open key, to know when it passes TAG_ROLLUP_MAX_VALUES. */
+export const TAG_ROLLUP_VALUE_TABLE = 'tag_rollup_value';
+
+/**
+ * Values a key may have and still be rolled up. A rollup pays when a value holds many series:
+ * 64 values make 64 rows per bucket, which the read still merges in well under a millisecond per
+ * bucket of a day, while the write adds at most 64 upserts per key and bucket whatever the series.
+ * Keys such as region, zone, env, status or method fit; per-host or per-pod keys pass it at once.
+ */
+export const TAG_ROLLUP_MAX_VALUES = 64;
+
+/**
+ * Keys of one metric that get a rollup, the first ones seen (in key order when a store of schema 5
+ * is migrated). Each rolled key costs the write one merge per aggregate; past these, none.
+ */
+export const TAG_ROLLUP_MAX_KEYS = 8;
+
+/**
+ * Creates the tag rollup tables and fills them from the series and tier rows already stored
+ * (schema version 6): a key is rolled up when it is among its metric's first TAG_ROLLUP_MAX_KEYS
+ * and has at most TAG_ROLLUP_MAX_VALUES values.
+ */
+export function createTagRollupTables(db: Database): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS ${TAG_ROLLUP_KEY_TABLE} (
+      metric_id INTEGER NOT NULL,
+      tag_key TEXT NOT NULL,
+      open INTEGER NOT NULL,
+      PRIMARY KEY (metric_id, tag_key)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS ${TAG_ROLLUP_VALUE_TABLE} (
+      metric_id INTEGER NOT NULL,
+      tag_key TEXT NOT NULL,
+      tag_value TEXT NOT NULL,
+      PRIMARY KEY (metric_id, tag_key, tag_value)
+    ) WITHOUT ROWID;
+  `);
+  db.exec(`
+    INSERT INTO ${TAG_ROLLUP_KEY_TABLE} (metric_id, tag_key, open)
+    SELECT metric_id, key, n <= ${TAG_ROLLUP_MAX_VALUES} FROM (
+      SELECT s.metric_id, j.key, count(DISTINCT j.value) AS n,
+             row_number() OVER (PARTITION BY s.metric_id ORDER BY j.key) AS rank
+      FROM series s, json_each(s.tags) j GROUP BY s.metric_id, j.key)
+    WHERE rank <= ${TAG_ROLLUP_MAX_KEYS};
+    INSERT INTO ${TAG_ROLLUP_VALUE_TABLE} (metric_id, tag_key, tag_value)
+    SELECT DISTINCT s.metric_id, j.key, j.value FROM series s, json_each(s.tags) j
+    JOIN ${TAG_ROLLUP_KEY_TABLE} k ON k.metric_id = s.metric_id AND k.tag_key = j.key AND k.open = 1;
+  `);
+  for (const tier of TIERS) {
+    createAggregateTable(db, tagRollupTable(tier.name), TAG_ROLLUP_KEY);
+    db.exec(`
+      INSERT INTO ${tagRollupTable(tier.name)}
+        (metric_id, tag_key, tag_value, start, count, sum, min, max, last, last_ts, sketch)
+      SELECT a.metric_id, j.key, j.value, a.start, sum(a.count), sum(a.sum), min(a.min), max(a.max),
+             last_by_time(a.last, a.last_ts), max(a.last_ts), sketch_union(a.sketch)
+      FROM ${tierTable(tier.name)} a JOIN series s ON s.id = a.series_id, json_each(s.tags) j
+      JOIN ${TAG_ROLLUP_KEY_TABLE} k ON k.metric_id = a.metric_id AND k.tag_key = j.key AND k.open = 1
+      GROUP BY a.metric_id, j.key, a.start, j.value
     `);
   }
 }
@@ -155,16 +293,7 @@ function createVersion1(db: Database): void {
       ) WITHOUT ROWID;
     `);
     for (const tier of TIERS) {
-      db.exec(`
-        CREATE TABLE IF NOT EXISTS ${tierTable(tier.name)} (
-          metric_id INTEGER NOT NULL,
-          start INTEGER NOT NULL,
-          series_id INTEGER NOT NULL,
-          count REAL NOT NULL,
-          ${AGGREGATE_VALUE_COLUMNS},
-          PRIMARY KEY (metric_id, start, series_id)
-        ) WITHOUT ROWID;
-      `);
+      createAggregateTable(db, tierTable(tier.name), TIER_KEY);
     }
   }
 }

@@ -5,9 +5,10 @@ import type {
   GroupKey,
   LogicalPlan,
   PlanAggregate,
+  ScanPiece,
   SortKey,
 } from '../../query/index.js';
-import { tierTable } from './schema.js';
+import { tagRollupTable, tierTable } from './schema.js';
 
 /** A value bound to a `?` of the SQL text, in order. */
 export type SqlParam = string | number;
@@ -34,7 +35,12 @@ export interface CompiledSql {
 }
 
 /** Tables and SQL functions the compiled text may contain; the fuzz test checks it against this list. */
-export const SQLITE_TABLES = ['metric', 'series', ...TIERS.map((t) => tierTable(t.name))];
+export const SQLITE_TABLES = [
+  'metric',
+  'series',
+  ...TIERS.map((t) => tierTable(t.name)),
+  ...TIERS.map((t) => tagRollupTable(t.name)),
+];
 export const SQLITE_FUNCTIONS = [
   'sum',
   'total',
@@ -52,22 +58,41 @@ const FIELD_SQL: Readonly<Record<'service' | 'metric' | 'type', string>> = {
   type: 's.type',
 };
 
+export interface SqliteCompileOptions {
+  /**
+   * Read the per-value rollup of this tag key (tagRollupTable) instead of the series rows: only
+   * when `tagRollupKey(plan)` names it and the store has checked that the rollup holds every
+   * series the plan reads (sqlite-reads.ts).
+   */
+  readonly tagRollupKey?: string;
+}
+
+/** What the text being compiled binds its values with, and which rows it reads. */
+interface Context {
+  bind(v: SqlParam): string;
+  readonly rollupKey: string | undefined;
+}
+
 /**
  * Compiles a plan for the SQLite schema (./schema.ts). The text is assembled only
  * from fixed fragments, schema names and the plan's ids (k0, v1); every user value, tag keys
  * included, is a bound parameter.
  */
-export function compileSqlite(plan: LogicalPlan): CompiledSql {
+export function compileSqlite(plan: LogicalPlan, options: SqliteCompileOptions = {}): CompiledSql {
   const params: SqlParam[] = [];
-  const bind = (v: SqlParam): string => {
-    params.push(v);
-    return '?';
+  const ctx: Context = {
+    bind: (v: SqlParam): string => {
+      params.push(v);
+      return '?';
+    },
+    rollupKey: options.tagRollupKey,
   };
+  const bind = ctx.bind;
   const columns: Record<string, SqliteColumn> = {};
   const select: string[] = [];
 
   for (const k of plan.groupKeys) {
-    select.push(`${keySql(k.key, bind)} AS ${k.id}`);
+    select.push(`${keySql(k.key, ctx)} AS ${k.id}`);
     columns[k.id] = { alias: k.id, kind: 'value' };
   }
   let sketches = false;
@@ -80,15 +105,16 @@ export function compileSqlite(plan: LogicalPlan): CompiledSql {
   }
   if (sketches) select.push('min(a.min) AS qmin', 'max(a.max) AS qmax');
 
-  const from = scanSql(plan, bind);
+  const from = scanSql(plan, ctx);
   const where = [...from.where];
-  if (plan.filter) where.push(filterSql(plan.filter, bind));
+  if (plan.filter) where.push(filterSql(plan.filter, ctx));
 
   const lines = [
     `SELECT ${select.join(', ')}`,
     `FROM ${from.table} AS a`,
-    'JOIN series AS s ON s.id = a.series_id',
-    'JOIN metric AS m ON m.id = s.metric_id',
+    ...(ctx.rollupKey === undefined
+      ? ['JOIN series AS s ON s.id = a.series_id', 'JOIN metric AS m ON m.id = s.metric_id']
+      : ['JOIN metric AS m ON m.id = a.metric_id']),
     ...(where.length > 0 ? [`WHERE ${where.join(' AND ')}`] : []),
   ];
   if (plan.groupKeys.length > 0) lines.push(`GROUP BY ${plan.groupKeys.map((k) => k.id).join(', ')}`);
@@ -108,12 +134,18 @@ export function compileSqlite(plan: LogicalPlan): CompiledSql {
 
 /** The columns every tier table has, in their order (./schema.ts). */
 const TIER_COLUMNS = 'metric_id, start, series_id, count, sum, min, max, last, last_ts, sketch';
+/** The columns of a tag rollup a plan reads. */
+const TAG_ROLLUP_COLUMNS = 'metric_id, start, tag_value, count, sum, min, max, last, last_ts, sketch';
 
 /**
  * The openings of the sub-SELECTs the compiled text may hold besides its own: fixed text, so the
  * fuzz test can tell them from anything a query could smuggle in.
  */
-export const SQLITE_SUBQUERIES = ['SELECT m.id FROM metric AS m', `SELECT ${TIER_COLUMNS} FROM`] as const;
+export const SQLITE_SUBQUERIES = [
+  'SELECT m.id FROM metric AS m',
+  `SELECT ${TIER_COLUMNS} FROM`,
+  `SELECT ${TAG_ROLLUP_COLUMNS} FROM`,
+] as const;
 
 /**
  * The rows the plan reads, as a table (one tier table, or the union of its pieces) and the
@@ -122,27 +154,54 @@ export const SQLITE_SUBQUERIES = ['SELECT m.id FROM metric AS m', `SELECT ${TIER
  */
 function scanSql(
   plan: LogicalPlan,
-  bind: (v: SqlParam) => string,
+  ctx: Context,
 ): { readonly table: string; readonly where: readonly string[] } {
-  const metricFilter = metricOnlyConjuncts(plan.filter);
   const metrics = (): string => {
-    const where = metricFilter.map((f) => filterSql(f, bind));
-    return `(${SQLITE_SUBQUERIES[0]}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''})`;
+    const selection = compileMetricSelection(plan);
+    for (const p of selection.params) ctx.bind(p);
+    return `(${selection.sql})`;
   };
+  const rollup = ctx.rollupKey;
+  const table = (t: ScanPiece['tier']): string =>
+    rollup === undefined ? tierTable(t.name) : tagRollupTable(t.name);
   const pieces = plan.pieces.length > 0 ? plan.pieces : [{ tier: plan.tier, ...plan.scan }];
   if (pieces.length === 1) {
     const piece = pieces[0] as (typeof pieces)[number];
-    const inMetrics = `a.metric_id IN ${metrics()}`;
     return {
-      table: tierTable(piece.tier.name),
-      where: [inMetrics, `a.start >= ${bind(piece.from)}`, `a.start < ${bind(piece.to)}`],
+      table: table(piece.tier),
+      where: [
+        `a.metric_id IN ${metrics()}`,
+        ...(rollup === undefined ? [] : [`a.tag_key = ${ctx.bind(rollup)}`]),
+        `a.start >= ${ctx.bind(piece.from)}`,
+        `a.start < ${ctx.bind(piece.to)}`,
+      ],
     };
   }
-  const arms = pieces.map(
-    (p) =>
-      `${SQLITE_SUBQUERIES[1]} ${tierTable(p.tier.name)} WHERE metric_id IN ${metrics()} AND start >= ${bind(p.from)} AND start < ${bind(p.to)}`,
-  );
+  const arms = pieces.map((p) => {
+    const head = rollup === undefined ? SQLITE_SUBQUERIES[1] : SQLITE_SUBQUERIES[2];
+    // Bound in the order of the text: the metric ids' values come first.
+    const inMetrics = `metric_id IN ${metrics()}`;
+    const key = rollup === undefined ? '' : ` AND tag_key = ${ctx.bind(rollup)}`;
+    return `${head} ${table(p.tier)} WHERE ${inMetrics}${key} AND start >= ${ctx.bind(p.from)} AND start < ${ctx.bind(p.to)}`;
+  });
   return { table: `(${arms.join(' UNION ALL ')})`, where: [] };
+}
+
+/**
+ * The ids of the metrics a plan can read (its service and metric terms), as one SELECT: what a
+ * store checks before it lets a rollup answer the plan.
+ */
+export function compileMetricSelection(plan: LogicalPlan): { sql: string; params: SqlParam[] } {
+  const params: SqlParam[] = [];
+  const ctx: Context = {
+    bind: (v) => {
+      params.push(v);
+      return '?';
+    },
+    rollupKey: undefined,
+  };
+  const where = metricOnlyConjuncts(plan.filter).map((f) => filterSql(f, ctx));
+  return { sql: `${SQLITE_SUBQUERIES[0]}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`, params };
 }
 
 /**
@@ -167,15 +226,17 @@ function namesMetricsOnly(f: Filter): boolean {
   }
 }
 
-function keySql(key: GroupKey, bind: (v: SqlParam) => string): string {
-  if (key.kind === 'time_bucket') return `(a.start - a.start % ${bind(key.stepMs)})`;
-  return fieldSql(key, bind);
+function keySql(key: GroupKey, ctx: Context): string {
+  if (key.kind === 'time_bucket') return `(a.start - a.start % ${ctx.bind(key.stepMs)})`;
+  return fieldSql(key, ctx);
 }
 
-function fieldSql(field: FilterField, bind: (v: SqlParam) => string): string {
+function fieldSql(field: FilterField, ctx: Context): string {
   if (field.kind !== 'tag') return FIELD_SQL[field.kind];
+  // tagRollupKey(plan) names the plan's only tag key, so a rollup row's value is the one asked.
+  if (ctx.rollupKey !== undefined) return 'a.tag_value';
   // A missing tag reads as '', as in the store's own grouping.
-  return `ifnull(json_extract(s.tags, ${bind(tagPath(field.key))}), ${bind('')})`;
+  return `ifnull(json_extract(s.tags, ${ctx.bind(tagPath(field.key))}), ${ctx.bind('')})`;
 }
 
 /** The JSON path of a tag; the validator refuses keys with '"' or '\\', which a path cannot quote. */
@@ -205,27 +266,28 @@ function aggregateSql(a: PlanAggregate, plan: LogicalPlan, bind: (v: SqlParam) =
   }
 }
 
-function filterSql(f: Filter, bind: (v: SqlParam) => string): string {
+function filterSql(f: Filter, ctx: Context): string {
+  const bind = ctx.bind;
   switch (f.kind) {
     case 'and':
     case 'or':
-      return `(${f.operands.map((o) => filterSql(o, bind)).join(f.kind === 'and' ? ' AND ' : ' OR ')})`;
+      return `(${f.operands.map((o) => filterSql(o, ctx)).join(f.kind === 'and' ? ' AND ' : ' OR ')})`;
     case 'not':
-      return `NOT ${filterSql(f.operand, bind)}`;
+      return `NOT ${filterSql(f.operand, ctx)}`;
     case 'eq':
-      return `(${fieldSql(f.field, bind)} = ${bind(f.value)})`;
+      return `(${fieldSql(f.field, ctx)} = ${bind(f.value)})`;
     case 'ne':
-      return `(${fieldSql(f.field, bind)} != ${bind(f.value)})`;
+      return `(${fieldSql(f.field, ctx)} != ${bind(f.value)})`;
     case 'in':
     case 'not_in': {
-      const field = fieldSql(f.field, bind);
+      const field = fieldSql(f.field, ctx);
       const list = f.values.map((v) => bind(v)).join(', ');
       return `(${field} ${f.kind === 'in' ? 'IN' : 'NOT IN'} (${list}))`;
     }
     case 'like':
     case 'not_like':
       // GLOB, because SQLite's LIKE ignores case and VQL's (like ClickHouse's) does not.
-      return `(${fieldSql(f.field, bind)} ${f.kind === 'like' ? 'GLOB' : 'NOT GLOB'} ${bind(likeToGlob(f.pattern))})`;
+      return `(${fieldSql(f.field, ctx)} ${f.kind === 'like' ? 'GLOB' : 'NOT GLOB'} ${bind(likeToGlob(f.pattern))})`;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Database as Db } from 'better-sqlite3';
 import { clampedQuantile, QuantileSketch } from '../../core/index.js';
 import type { MetricType } from '../../core/index.js';
+import { tagRollupKey } from '../../query/index.js';
 import type { LogicalPlan, VqlRow, VqlValue } from '../../query/index.js';
 import type {
   Bucket,
@@ -11,8 +12,11 @@ import type {
   PageRequest,
   ServiceSummary,
 } from '../store.js';
-import { rollupTable, tierTable } from './schema.js';
-import { compileSqlite } from './sqlite-compiler.js';
+import { TAG_ROLLUP_KEY_TABLE, rollupTable, tagRollupTable, tierTable } from './schema.js';
+import { TagRollupSelection, fillTempTable } from './tag-rollup-selection.js';
+import type { TagValueSelection } from './tag-rollup-selection.js';
+import { compileMetricSelection, compileSqlite, tagPath } from './sqlite-compiler.js';
+import type { CompiledSql } from './sqlite-compiler.js';
 import {
   DEFAULT_ANSWER_LIMITS,
   answerTooLarge,
@@ -99,6 +103,9 @@ export class SqliteReads {
     this.db.exec(
       'CREATE TEMP TABLE IF NOT EXISTS query_selection (series_id INTEGER PRIMARY KEY, grp INTEGER NOT NULL)',
     );
+    this.db.exec(
+      'CREATE TEMP TABLE IF NOT EXISTS query_values (tag_value TEXT PRIMARY KEY, grp INTEGER NOT NULL)',
+    );
   }
 
   services(page: PageRequest): ServiceSummary[] {
@@ -148,6 +155,11 @@ export class SqliteReads {
   }
 
   buckets(q: BucketQuery): EncodedBucketGroup[] {
+    // One snapshot: the series, a tag key's rollup state and the rows read agree with each other.
+    return this.db.transaction(() => this.bucketsInSnapshot(q))();
+  }
+
+  private bucketsInSnapshot(q: BucketQuery): EncodedBucketGroup[] {
     const metric = this.db
       .prepare('SELECT id FROM metric WHERE service = ? AND name = ?')
       .get(q.service, q.metric) as { id: number } | undefined;
@@ -169,6 +181,7 @@ export class SqliteReads {
     const groups: { tags: Record<string, string>; types: Set<MetricType> }[] = [];
     const groupIndex = new Map<string, number>();
     const selection: [number, number][] = [];
+    const tagRollup = new TagRollupSelection(q);
     for (const s of series) {
       const tags = JSON.parse(s.tags) as Record<string, string>;
       if (!q.tagFilters.every(([k, v]) => tags[k] === v)) continue;
@@ -182,15 +195,15 @@ export class SqliteReads {
       }
       groups[g]?.types.add(s.type);
       selection.push([s.id, g]);
+      tagRollup.add(tags, g);
     }
     if (selection.length === 0) return [];
     checkBucketQuery(this.limits, q, selection.length, groups.length);
-    const rows = this.readBuckets(
-      q,
-      metric.id,
-      selection,
-      selection.length === series.length && groups.length === 1,
-    );
+    const rows = this.readBuckets(q, metric.id, {
+      series: selection,
+      everySeries: selection.length === series.length && groups.length === 1,
+      values: tagRollup.values(this.db, metric.id),
+    });
     const out: EncodedBucketGroup[] = groups.map((g) => ({
       tags: g.tags,
       type: g.types.size === 1 && g.types.has('counter') ? 'counter' : 'gauge',
@@ -203,8 +216,11 @@ export class SqliteReads {
   private readBuckets(
     q: BucketQuery,
     metricId: number,
-    selection: [number, number][],
-    everySeries: boolean,
+    selection: {
+      readonly series: readonly [number, number][];
+      readonly everySeries: boolean;
+      readonly values: TagValueSelection | undefined;
+    },
   ): { grp: number; bucket: EncodedBucket }[] {
     const table = tierTable(q.tier.name);
     const columns = [
@@ -219,18 +235,28 @@ export class SqliteReads {
     ].join(', ');
     // % works on integers (a bound JS number arrives as REAL, so / would not truncate).
     const bucket = '(a.start - a.start % @step)';
-    const params = { metric: metricId, from: q.from, to: q.to, step: q.stepMs };
+    const params: Record<string, number | string> = {
+      metric: metricId,
+      from: q.from,
+      to: q.to,
+      step: q.stepMs,
+    };
     let sql: string;
-    if (everySeries) {
+    const values = selection.values;
+    if (selection.everySeries) {
       // Every series of the metric: its rollup holds them merged, one row per bucket.
       sql = `SELECT 0, ${bucket} AS b, ${columns} FROM ${rollupTable(q.tier.name)} a
              WHERE a.metric_id = @metric AND a.start >= @from AND a.start < @to GROUP BY b ORDER BY b`;
+    } else if (values !== undefined) {
+      // The selected series are exactly those with these values of one rolled-up key.
+      fillTempTable(this.db, 'query_values', values.values);
+      Object.assign(params, { key: values.key });
+      sql = `SELECT v.grp, ${bucket} AS b, ${columns} FROM ${tagRollupTable(q.tier.name)} a
+             CROSS JOIN temp.query_values v ON v.tag_value = a.tag_value
+             WHERE a.metric_id = @metric AND a.tag_key = @key AND a.start >= @from AND a.start < @to
+             GROUP BY v.grp, b ORDER BY v.grp, b`;
     } else {
-      this.db.prepare('DELETE FROM temp.query_selection').run();
-      const insert = this.db.prepare('INSERT INTO temp.query_selection (series_id, grp) VALUES (?, ?)');
-      this.db.transaction(() => {
-        for (const [id, g] of selection) insert.run(id, g);
-      })();
+      fillTempTable(this.db, 'query_selection', selection.series);
       // CROSS JOIN keeps the aggregate table as the outer loop: one range scan of its B-tree.
       sql = `SELECT s.grp, ${bucket} AS b, ${columns} FROM ${table} a CROSS JOIN temp.query_selection s
              ON s.series_id = a.series_id
@@ -257,7 +283,34 @@ export class SqliteReads {
   }
 
   vql(plan: LogicalPlan): { rows: VqlRow[]; sorted: boolean } {
-    const compiled = compileSqlite(plan);
+    // One snapshot: the rollup checked is the rollup read.
+    return this.db.transaction(() => {
+      const key = tagRollupKey(plan);
+      const rollup = key !== undefined && this.tagRollupHolds(plan, key);
+      return this.vqlRows(plan, compileSqlite(plan, rollup ? { tagRollupKey: key } : {}));
+    })();
+  }
+
+  /**
+   * Whether the rollup of `key` holds every series the plan reads: the key is open for each metric
+   * the plan's service and metric terms select, and every series of those metrics carries it.
+   */
+  private tagRollupHolds(plan: LogicalPlan, key: string): boolean {
+    const metrics = compileMetricSelection(plan);
+    const gaps = this.db
+      .prepare(
+        `SELECT (SELECT count(*) FROM (${metrics.sql}) x
+                   LEFT JOIN ${TAG_ROLLUP_KEY_TABLE} k ON k.metric_id = x.id AND k.tag_key = ?
+                 WHERE k.open IS NOT 1)
+              + (SELECT count(*) FROM series s
+                 WHERE s.metric_id IN (${metrics.sql}) AND json_type(s.tags, ?) IS NULL)`,
+      )
+      .pluck()
+      .get(...metrics.params, key, ...metrics.params, tagPath(key));
+    return gaps === 0;
+  }
+
+  private vqlRows(plan: LogicalPlan, compiled: CompiledSql): { rows: VqlRow[]; sorted: boolean } {
     const raw: Record<string, unknown>[] = [];
     // Rows are a plan's points, or its series when it has no time bucket; read one past the
     // limit, so that an answer over it is never held whole.

@@ -13,11 +13,19 @@ import type { Aggregate, CumulativePosition, SeriesExemplars, TierRetention } fr
 import type { LogicalPlan, VqlRow } from '../../query/index.js';
 import type * as contract from '../store.js';
 import type { Checkpoint, DeadLetter, SavedPosition, WriteReport } from '../store.js';
-import { DEAD_LETTER_TABLE, POSITION_TABLE, aggregateValues, migrate, tierTable } from './schema.js';
+import {
+  DEAD_LETTER_TABLE,
+  POSITION_TABLE,
+  aggregateValues,
+  mergeUpsertSql,
+  migrate,
+  tierTable,
+} from './schema.js';
 import { isRecordError, readDeadLetters } from './dead-letter-table.js';
 import { ExemplarTable, readExemplars } from './exemplar-table.js';
 import { MetricRollup } from './metric-rollup.js';
 import { SeriesCatalog } from './series-catalog.js';
+import { TagRollup } from './tag-rollup.js';
 import { sqliteTableSizes } from './table-sizes.js';
 import { openDatabase } from './sqlite-connection.js';
 import { SqliteReads, answerRead, decodeBucketGroups } from './sqlite-reads.js';
@@ -63,6 +71,7 @@ export class SqliteStore implements contract.Store {
   private readonly queryThreads: QueryThreadPool<ReadRequest, ReadAnswer<ReadRequest>> | undefined;
   private readonly catalog: SeriesCatalog;
   private readonly rollup: MetricRollup;
+  private readonly tagRollup: TagRollup;
   private readonly exemplarTable: ExemplarTable;
   private readonly upserts: Statement[];
   private readonly touchMetric: Statement;
@@ -80,20 +89,10 @@ export class SqliteStore implements contract.Store {
     this.reads = new SqliteReads(this.reader, answerLimits);
     this.catalog = new SeriesCatalog(this.writer);
     this.rollup = new MetricRollup(this.writer);
+    this.tagRollup = new TagRollup(this.writer);
     this.exemplarTable = new ExemplarTable(this.writer, this.catalog);
     this.upserts = TIERS.map((t) =>
-      this.writer.prepare(`
-        INSERT INTO ${tierTable(t.name)} (metric_id, start, series_id, count, sum, min, max, last, last_ts, sketch)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT DO UPDATE SET
-          count = count + excluded.count,
-          sum = sum + excluded.sum,
-          min = min(min, excluded.min),
-          max = max(max, excluded.max),
-          last = CASE WHEN excluded.last_ts > last_ts OR (excluded.last_ts = last_ts AND excluded.last > last)
-                      THEN excluded.last ELSE last END,
-          last_ts = max(last_ts, excluded.last_ts),
-          sketch = sketch_merge(sketch, excluded.sketch)`),
+      this.writer.prepare(mergeUpsertSql(tierTable(t.name), ['metric_id', 'start', 'series_id'])),
     );
     this.touchMetric = this.writer.prepare('UPDATE metric SET last_seen = max(last_seen, ?) WHERE id = ?');
     this.insertDeadLetter = this.writer.prepare(
@@ -142,8 +141,7 @@ export class SqliteStore implements contract.Store {
       })();
       return { deadLetters: refused };
     } catch (err) {
-      // Ids the catalog handed out in the rolled-back transaction point at nothing now.
-      this.catalog.clear();
+      this.forgetUncommitted();
       if (!isRecordError(err)) throw err;
     }
     // One of the aggregates is refused: write each in a savepoint of its own and set aside those
@@ -154,7 +152,7 @@ export class SqliteStore implements contract.Store {
           try {
             this.writer.transaction(() => this.mergeIntoTiers([a]))();
           } catch (err) {
-            this.catalog.clear();
+            this.forgetUncommitted();
             if (!isRecordError(err)) throw err;
             refused.push({ aggregate: a, reason: failureReason(err) });
           }
@@ -162,10 +160,16 @@ export class SqliteStore implements contract.Store {
         this.finishWrite(refused, checkpoints, positions, exemplars);
       })();
     } catch (err) {
-      this.catalog.clear();
+      this.forgetUncommitted();
       throw err;
     }
     return { deadLetters: refused };
+  }
+
+  /** Ids and rollup states cached in a rolled-back transaction point at nothing now. */
+  private forgetUncommitted(): void {
+    this.catalog.clear();
+    this.tagRollup.clear();
   }
 
   /** Upserts aggregates into every tier; runs inside a write transaction. */
@@ -210,6 +214,7 @@ export class SqliteStore implements contract.Store {
       aggregates,
       ids.map((id) => id.metricId),
     );
+    this.tagRollup.add(aggregates, ids);
     for (const [metricId, ts] of lastSeen) this.touchMetric.run(ts, metricId);
   }
 
@@ -313,6 +318,7 @@ export class SqliteStore implements contract.Store {
       this.writer.transaction(() => {
         for (const id of metricIds) n += del.run(id, cutoff).changes;
         this.rollup.applyRetention(tier.name, metricIds, cutoff);
+        this.tagRollup.applyRetention(tier.name, cutoff);
       })();
       deletedRows[tier.name] = n;
     }
@@ -325,6 +331,7 @@ export class SqliteStore implements contract.Store {
     const longest = Math.max(...Object.values(this.options.retention));
     const stale = this.writer.transaction((cutoff: number) => {
       this.exemplarTable.forgetSilentMetrics(cutoff);
+      this.tagRollup.forgetSilentMetrics(cutoff);
       const gone = this.writer
         .prepare('DELETE FROM series WHERE metric_id IN (SELECT id FROM metric WHERE last_seen < ?)')
         .run(cutoff).changes;

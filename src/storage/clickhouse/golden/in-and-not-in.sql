@@ -1,10 +1,9 @@
 SELECT service_name AS k0, max(value_max) AS v0
-FROM vantage.metrics
-WHERE timestamp >= toDateTime({p0:UInt32}) AND timestamp < toDateTime({p1:UInt32}) AND ((service_name IN ({p2:String}, {p3:String})) AND (tags[{p4:String}] NOT IN ({p5:String}, {p6:String})))
+FROM (SELECT service_name, metric_name, type, tags, timestamp, samples, value_sum, value_min, value_max, tuple(last_ts, value_last) AS last_at, sketch_zero, sketch_pos, sketch_neg FROM vantage.metrics WHERE timestamp >= toDateTime({p0:UInt32}) AND timestamp < toDateTime({p1:UInt32}) AND ((service_name IN ({p2:String}, {p3:String})) AND (tags[{p4:String}] NOT IN ({p5:String}, {p6:String}))) UNION ALL SELECT service_name, metric_name, type, tags, timestamp, samples, value_sum, value_min, value_max, last_at, sketch_zero, sketch_pos, sketch_neg FROM vantage.metrics_5m WHERE timestamp >= toDateTime({p7:UInt32}) AND timestamp < toDateTime({p8:UInt32}) AND ((service_name IN ({p9:String}, {p10:String})) AND (tags[{p11:String}] NOT IN ({p12:String}, {p13:String}))) UNION ALL SELECT service_name, metric_name, type, tags, timestamp, samples, value_sum, value_min, value_max, last_at, sketch_zero, sketch_pos, sketch_neg FROM vantage.metrics_1h WHERE timestamp >= toDateTime({p14:UInt32}) AND timestamp < toDateTime({p15:UInt32}) AND ((service_name IN ({p16:String}, {p17:String})) AND (tags[{p18:String}] NOT IN ({p19:String}, {p20:String}))) UNION ALL SELECT service_name, metric_name, type, tags, timestamp, samples, value_sum, value_min, value_max, last_at, sketch_zero, sketch_pos, sketch_neg FROM vantage.metrics_5m WHERE timestamp >= toDateTime({p21:UInt32}) AND timestamp < toDateTime({p22:UInt32}) AND ((service_name IN ({p23:String}, {p24:String})) AND (tags[{p25:String}] NOT IN ({p26:String}, {p27:String}))))
 GROUP BY k0
 ORDER BY k0 ASC NULLS FIRST
-LIMIT {p7:UInt64}
+LIMIT {p28:UInt64}
 
 -- tier: 1m
 -- sorted and limited in SQL: true
--- params: {"p0":1795775640,"p1":1795782900,"p2":"billing","p3":"checkout","p4":"env","p5":"dev","p6":"test","p7":1000}
+-- params: {"p0":1795775640,"p1":1795775700,"p2":"billing","p3":"checkout","p4":"env","p5":"dev","p6":"test","p7":1795775700,"p8":1795777200,"p9":"billing","p10":"checkout","p11":"env","p12":"dev","p13":"test","p14":1795777200,"p15":1795780800,"p16":"billing","p17":"checkout","p18":"env","p19":"dev","p20":"test","p21":1795780800,"p22":1795782900,"p23":"billing","p24":"checkout","p25":"env","p26":"dev","p27":"test","p28":1000}

@@ -1,10 +1,9 @@
-SELECT type AS k0, argMax(value_last, (last_ts, value_last)) AS v0, min(value_min) AS v3, sum(sketch_zero) AS qzero, sumMap(sketch_pos) AS qpos, sumMap(sketch_neg) AS qneg, min(value_min) AS qmin, max(value_max) AS qmax
-FROM vantage.metrics
-WHERE timestamp >= toDateTime({p0:UInt32}) AND timestamp < toDateTime({p1:UInt32}) AND ((tags[{p2:String}] LIKE {p3:String}) AND (tags[{p4:String}] NOT LIKE {p5:String}))
+SELECT type AS k0, argMax(tupleElement(last_at, 2), last_at) AS v0, min(value_min) AS v3, sum(sketch_zero) AS qzero, sumMap(sketch_pos) AS qpos, sumMap(sketch_neg) AS qneg, min(value_min) AS qmin, max(value_max) AS qmax
+FROM (SELECT service_name, metric_name, type, tags, timestamp, samples, value_sum, value_min, value_max, tuple(last_ts, value_last) AS last_at, sketch_zero, sketch_pos, sketch_neg FROM vantage.metrics WHERE timestamp >= toDateTime({p0:UInt32}) AND timestamp < toDateTime({p1:UInt32}) AND ((tags[{p2:String}] LIKE {p3:String}) AND (tags[{p4:String}] NOT LIKE {p5:String})) UNION ALL SELECT service_name, metric_name, type, tags, timestamp, samples, value_sum, value_min, value_max, last_at, sketch_zero, sketch_pos, sketch_neg FROM vantage.metrics_5m WHERE timestamp >= toDateTime({p6:UInt32}) AND timestamp < toDateTime({p7:UInt32}) AND ((tags[{p8:String}] LIKE {p9:String}) AND (tags[{p10:String}] NOT LIKE {p11:String})) UNION ALL SELECT service_name, metric_name, type, tags, timestamp, samples, value_sum, value_min, value_max, last_at, sketch_zero, sketch_pos, sketch_neg FROM vantage.metrics_1h WHERE timestamp >= toDateTime({p12:UInt32}) AND timestamp < toDateTime({p13:UInt32}) AND ((tags[{p14:String}] LIKE {p15:String}) AND (tags[{p16:String}] NOT LIKE {p17:String})) UNION ALL SELECT service_name, metric_name, type, tags, timestamp, samples, value_sum, value_min, value_max, last_at, sketch_zero, sketch_pos, sketch_neg FROM vantage.metrics_5m WHERE timestamp >= toDateTime({p18:UInt32}) AND timestamp < toDateTime({p19:UInt32}) AND ((tags[{p20:String}] LIKE {p21:String}) AND (tags[{p22:String}] NOT LIKE {p23:String})))
 GROUP BY k0
 ORDER BY v0 DESC NULLS LAST, k0 ASC NULLS FIRST
-LIMIT {p6:UInt64}
+LIMIT {p24:UInt64}
 
 -- tier: 1m
 -- sorted and limited in SQL: true
--- params: {"p0":1795761240,"p1":1795782900,"p2":"path","p3":"C:\\\\temp\\%\\\\","p4":"path","p5":"%\\\\q_","p6":5}
+-- params: {"p0":1795761240,"p1":1795761300,"p2":"path","p3":"C:\\\\temp\\%\\\\","p4":"path","p5":"%\\\\q_","p6":1795761300,"p7":1795762800,"p8":"path","p9":"C:\\\\temp\\%\\\\","p10":"path","p11":"%\\\\q_","p12":1795762800,"p13":1795780800,"p14":"path","p15":"C:\\\\temp\\%\\\\","p16":"path","p17":"%\\\\q_","p18":1795780800,"p19":1795782900,"p20":"path","p21":"C:\\\\temp\\%\\\\","p22":"path","p23":"%\\\\q_","p24":5}
