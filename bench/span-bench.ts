@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSpanLog } from '../test/support/span-log.js';
+import { summarizeCpuProfiles } from './cpu-profile.js';
 import { send } from './remote-write-bench.js';
 import { DISTINCT_BODIES, buildSpanLoad } from './span-load.js';
 import type { SpanShape } from './span-load.js';
@@ -20,7 +21,12 @@ export async function spanSection(shape: SpanShape, log: (s: string) => void): P
     `spans: ${fmt(load.bodies.length)} bodies, ${fmt(spans)} spans (${fmt(load.bytes / 2 ** 20)} MiB) encoded in ${fmt((performance.now() - t0) / 1000)} s`,
   );
   const dir = mkdtempSync(join(tmpdir(), 'vantage-bench-spans-'));
-  const server = await startServer(dir);
+  // BENCH_SPAN_PROFILE=1: the server runs under `node --cpu-prof`; its busiest functions are logged.
+  const profileDir = process.env.BENCH_SPAN_PROFILE === '1' ? join(dir, 'profile') : undefined;
+  const server = await startServer(
+    dir,
+    profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+  );
   const load0 = loadavg();
   try {
     const headers = { 'content-type': 'application/x-protobuf' };
@@ -40,13 +46,18 @@ export async function spanSection(shape: SpanShape, log: (s: string) => void): P
       '',
       `Load: ${fmt(spans)} spans in traces of 10-50 spans over 5 services, 10 attributes per span (plus 2 of the resource), ${fmt(load.bytes / load.bodies.length / 1024)} KiB a body of about ${fmt(shape.batch)} spans, protobuf, ${DISTINCT_BODIES} distinct bodies pre-encoded and sent in turn, ${shape.connections} connections, to \`POST /v1/traces\`. Every span also counts in \`span_calls_total\` and \`span_duration_ms\`. Load average ${fmt(load0[0] ?? 0, 2)} before, ${fmt(load1[0] ?? 0, 2)} after.`,
       '',
-      '| spans/s acknowledged | CPU s | cores busy | errors | p99 ms | spans in the log / acknowledged |',
-      '|---|---|---|---|---|---|',
-      `| ${fmt(r.samples / r.seconds, 0)} | ${fmt(r.cpuSeconds)} | ${fmt(r.cpuSeconds / r.seconds, 2)} | ${r.errors} | ${fmt(r.p99Ms)} | ${fmt(inLog)} / ${fmt(r.samples)} |`,
+      '| spans/s acknowledged | CPU s | CPU µs per span | cores busy | errors | p99 ms | spans in the log / acknowledged |',
+      '|---|---|---|---|---|---|---|',
+      `| ${fmt(r.samples / r.seconds, 0)} | ${fmt(r.cpuSeconds)} | ${fmt((r.cpuSeconds * 1e6) / r.samples)} | ${fmt(r.cpuSeconds / r.seconds, 2)} | ${r.errors} | ${fmt(r.p99Ms)} | ${fmt(inLog)} / ${fmt(r.samples)} |`,
       '',
     ];
   } finally {
     await server.stop();
+    if (profileDir !== undefined)
+      for (const t of summarizeCpuProfiles(profileDir, 25)) {
+        log(`profile ${t.thread}: busy ${fmt(t.busyMs)} ms, idle ${fmt(t.idleMs)} ms`);
+        for (const f of t.top) log(`  ${fmt(f.selfMs).padStart(8)} ms  ${f.fn}  ${f.where}`);
+      }
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,7 +1,7 @@
 /**
  * A span as Vantage keeps it: what OTLP carries, flattened to what the stores index and the query
  * API returns. Every way in (OTLP/HTTP, OTLP/gRPC) produces these; the bus carries them in batches
- * (encodeSpanBatch); the worker writes them to a TraceStore.
+ * (encodeSpanBatch, src/core/span-batch.ts); the worker writes them to a TraceStore.
  */
 
 export type SpanKind = 'unspecified' | 'internal' | 'server' | 'client' | 'producer' | 'consumer';
@@ -72,23 +72,4 @@ export function spanStartMs(span: Span): number {
 export function spanDurationMs(span: Span): number {
   const ns = BigInt(span.endUnixNano) - BigInt(span.startUnixNano);
   return ns <= 0n ? 0 : Number(ns) / 1e6;
-}
-
-const SPAN_BATCH_VERSION = 1;
-
-/**
- * The bus payload of a span batch: a version byte, then JSON. JSON first because it is simple and
- * V8's is fast; the version byte lets a binary layout replace it without a flag day.
- */
-export function encodeSpanBatch(spans: readonly Span[]): Buffer {
-  const json = Buffer.from(JSON.stringify(spans));
-  const out = Buffer.allocUnsafe(json.length + 1);
-  out[0] = SPAN_BATCH_VERSION;
-  json.copy(out, 1);
-  return out;
-}
-
-export function decodeSpanBatch(payload: Buffer): Span[] {
-  if (payload[0] !== SPAN_BATCH_VERSION) throw new Error(`unknown span batch version ${payload[0]}`);
-  return JSON.parse(payload.toString('utf8', 1)) as Span[];
 }
