@@ -3,6 +3,12 @@ import type { Span } from '../src/core/index.js';
 import { decodeTracesProtobuf } from '../src/ingest/index.js';
 import { buildSpanLoad } from './span-load.js';
 
+/*
+ * The spans bus encoding, version 1 (JSON, as it was) against the current one, on the span bench's
+ * requests (bench/span-load.ts): process CPU per span to encode and to decode, and bytes per span,
+ * five rounds alternated (the machine is shared: read the spread). Run: `node --expose-gc
+ * .cache/bench-build/bench/span-codec-ab.js` after `npx tsc -p tsconfig.bench.json`.
+ */
 const cpu = (): number => {
   const u = process.cpuUsage();
   return u.user + u.system;

@@ -1,23 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { Span } from '../core/index.js';
+import { makeTrace } from '../../test/support/trace-fixtures.js';
 import { SPAN_CALLS_METRIC, SPAN_DURATION_METRIC, spanMetricColumns } from './span-metrics.js';
 
 const MINUTE = 1_765_000_020_000;
 const ns = (ms: number): string => (BigInt(ms) * 1_000_000n).toString();
+/** The root span of a fixture trace, made a server span of one operation at `startMs`. */
+const ROOT = makeTrace({ traceIndex: 0, startMs: MINUTE, spans: 2 })[0] as Span;
 const span = (spanId: string, startMs: number, durationMs: number, over: Partial<Span> = {}): Span => ({
-  traceId: '0af7651916cd43dd8448eb211c80319c',
+  ...ROOT,
   spanId,
-  parentSpanId: '',
-  service: 'checkout',
   name: 'GET /cart',
   kind: 'server',
   startUnixNano: ns(startMs),
   endUnixNano: ns(startMs + durationMs),
   status: 'unset',
-  statusMessage: '',
-  attributes: {},
-  events: [],
-  links: [],
   ...over,
 });
 
