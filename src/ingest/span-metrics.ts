@@ -1,4 +1,11 @@
-import { METRIC_LIMITS, PointColumns, SPAN_METRICS, SPAN_METRIC_TAGS } from '../core/index.js';
+import {
+  METRIC_LIMITS,
+  PointColumns,
+  SPAN_METRICS,
+  SPAN_METRIC_TAGS,
+  spanDurationMs,
+  spanStartMs,
+} from '../core/index.js';
 import type { Span } from '../core/index.js';
 import { sanitizeService } from './otlp/otlp-point-writer.js';
 
@@ -61,8 +68,9 @@ export function spanMetricColumns(spans: readonly Span[]): PointColumns {
       };
       series.set(key, s);
     }
-    const startMs = Number(BigInt(span.startUnixNano) / 1_000_000n);
-    const durationMs = Number(BigInt(span.endUnixNano) - BigInt(span.startUnixNano)) / 1e6;
+    const startMs = spanStartMs(span);
+    // Never negative: the span writer refuses an end before the start.
+    const durationMs = spanDurationMs(span);
     columns.addPoint(s.duration, startMs, durationMs);
     const minuteStart = startMs - (startMs % 60_000);
     const minuteKey = `${key}\u0000${minuteStart}`;
@@ -83,7 +91,7 @@ export function spanMetricColumns(spans: readonly Span[]): PointColumns {
   for (const m of minutes.values()) {
     columns.addPoint(m.calls, m.latestMs, m.spans);
     const span = m.best as Span;
-    const t = Number(BigInt(span.startUnixNano) / 1_000_000n);
+    const t = spanStartMs(span);
     columns.addExemplar(m.calls, t, 1, span.traceId, span.spanId);
     columns.addExemplar(m.duration, t, m.bestMs, span.traceId, span.spanId);
   }
