@@ -98,13 +98,7 @@ export {
 } from './cumulative.js';
 export type { CumulativePartial, CumulativePosition } from './cumulative.js';
 export { histogramDistribution } from './histogram.js';
-export {
-  SPAN_KINDS,
-  SPAN_LIMITS,
-  decodeSpanBatch,
-  encodeSpanBatch,
-  spanDurationMs,
-  spanStartMs,
-} from './span.js';
+export { SPAN_KINDS, SPAN_LIMITS, spanDurationMs, spanStartMs } from './span.js';
+export { decodeSpanBatch, encodeSpanBatch } from './span-batch.js';
 export type { Span, SpanAttributes, SpanEvent, SpanKind, SpanLink, SpanStatus } from './span.js';
 export { SPAN_METRICS, SPAN_METRIC_TAGS } from './span-metric-names.js';

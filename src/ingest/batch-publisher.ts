@@ -1,9 +1,13 @@
-import { cumulativeKey, encodeAggregateBatch, MinuteAggregator, VantageError } from '../core/index.js';
-import type { Aggregate, CumulativePartial, SeriesExemplars } from '../core/index.js';
+import { cumulativeKey, encodeAggregateBatch, MinuteAggregator } from '../core/index.js';
+import type { CumulativePartial } from '../core/index.js';
 import type { Sample } from '../core/index.js';
 import type { MinuteAggregator as Aggregator } from '../core/index.js';
 import type { BusProducer } from '../bus/index.js';
 import type { CollectorMetrics } from './collector-metrics.js';
+import { GroupCommit } from './group-commit.js';
+
+/** One flush of the aggregator: what MinuteAggregator.drain returns. */
+type Drained = ReturnType<Aggregator['drain']>;
 
 export interface BatchPublisherOptions {
   /** Samples held at once, waiting to be durable; past it, requests get 503. */
@@ -12,36 +16,41 @@ export interface BatchPublisherOptions {
   readonly timeoutMs: number;
 }
 
-interface Waiter {
-  readonly resolve: () => void;
-  readonly reject: (err: Error) => void;
-}
-
 /**
- * Pre-aggregates by minute and publishes with group commit: samples from every request that arrives
- * while a publish is in flight fold into one set of minute aggregates, published as one bus message
- * when the previous publish completes. Each request's promise resolves only when the message that
- * holds its samples is durable in the bus: that is when the collector may answer 202.
+ * Pre-aggregates by minute and publishes with group commit (GroupCommit): samples from every
+ * request that arrives while a publish is in flight fold into one set of minute aggregates,
+ * published as one bus message when the previous publish completes. Each request's promise
+ * resolves only when the message that holds its samples is durable in the bus: that is when the
+ * collector may answer 202.
  */
 export class BatchPublisher {
   private aggregator = new MinuteAggregator();
-  private waiters: Waiter[] = [];
-  private pendingSamples = 0;
-  private publishing = false;
-  private closed = false;
-  private idle: Promise<void> = Promise.resolve();
-  private markIdle: () => void = () => undefined;
+  private readonly commit: GroupCommit<Drained>;
 
   constructor(
     private readonly producer: BusProducer,
-    private readonly options: BatchPublisherOptions,
-    private readonly metrics: CollectorMetrics,
-    private readonly busName: string,
-  ) {}
+    options: BatchPublisherOptions,
+    metrics: CollectorMetrics,
+    busName: string,
+  ) {
+    this.commit = new GroupCommit<Drained>(
+      {
+        take: () => {
+          const batch = this.aggregator.drain();
+          return { batch, items: batch.samples };
+        },
+        publish: (batch) => this.publish(batch),
+      },
+      { maxPending: options.maxPendingSamples, timeoutMs: options.timeoutMs },
+      metrics,
+      busName,
+      (samples) => metrics.bufferSamples.set(samples),
+    );
+  }
 
   /** Samples accepted but not yet durable. */
   get pending(): number {
-    return this.pendingSamples;
+    return this.commit.pending;
   }
 
   submit(samples: readonly Sample[]): Promise<void> {
@@ -56,69 +65,12 @@ export class BatchPublisher {
    * all when the buffer cannot take `count` more.
    */
   submitWith(count: number, fold: (aggregator: Aggregator) => void): Promise<void> {
-    if (this.closed)
-      return Promise.reject(
-        new VantageError('VTG_SERVICE_UNAVAILABLE', { params: { reason: 'shutting down' }, retryAfter: 1 }),
-      );
-    if (this.pendingSamples + count > this.options.maxPendingSamples) {
-      this.metrics.bufferRejections.inc();
-      return Promise.reject(
-        new VantageError('VTG_INGEST_OVERLOADED', {
-          params: { pending: this.pendingSamples, retryAfter: 1 },
-          retryAfter: 1,
-        }),
-      );
-    }
-    fold(this.aggregator);
-    this.pendingSamples += count;
-    this.metrics.bufferSamples.set(this.pendingSamples);
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.publishing) this.startPublishing();
-    return done;
+    return this.commit.submit(count, () => fold(this.aggregator));
   }
 
   /** Publishes what is pending, then refuses new samples. */
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.idle;
-  }
-
-  private startPublishing(): void {
-    this.publishing = true;
-    this.idle = new Promise((resolve) => (this.markIdle = resolve));
-    // Let the requests already parsed in this turn of the event loop join the first message.
-    setImmediate(() => void this.publishLoop());
-  }
-
-  private async publishLoop(): Promise<void> {
-    while (this.waiters.length > 0) {
-      const { aggregates, cumulatives, exemplars, samples } = this.aggregator.drain();
-      const waiters = this.waiters;
-      this.waiters = [];
-      const stopTimer = this.metrics.publishDuration.startTimer({ bus: this.busName });
-      try {
-        await withTimeout(this.publish(aggregates, cumulatives, exemplars, samples), this.options.timeoutMs);
-        stopTimer();
-        this.metrics.publishedMessages.inc({ bus: this.busName });
-        for (const w of waiters) w.resolve();
-      } catch (cause) {
-        stopTimer();
-        this.metrics.publishFailures.inc({ bus: this.busName });
-        const reason = cause instanceof Error ? cause.message : String(cause);
-        const err = new VantageError('VTG_INGEST_BUS_UNAVAILABLE', {
-          params: { reason },
-          cause,
-          retryAfter: 1,
-        });
-        for (const w of waiters) w.reject(err);
-        this.refuseQueued(err);
-      } finally {
-        this.pendingSamples -= samples;
-        this.metrics.bufferSamples.set(this.pendingSamples);
-      }
-    }
-    this.publishing = false;
-    this.markIdle();
+  close(): Promise<void> {
+    return this.commit.close();
   }
 
   /**
@@ -126,18 +78,13 @@ export class BatchPublisher {
    * partitioned bus the cumulative partials go apart, one message per series shard under that
    * shard's key, so that each cumulative series reaches one worker in order (src/core/cumulative.ts).
    */
-  private async publish(
-    aggregates: Aggregate[],
-    cumulatives: CumulativePartial[],
-    exemplars: SeriesExemplars[],
-    samples: number,
-  ): Promise<void> {
+  private async publish({ aggregates, cumulatives, exemplars, samples }: Drained): Promise<number> {
     const createdAt = Date.now();
     if (!this.producer.partitioned || cumulatives.length === 0) {
       await this.producer.publish(
         encodeAggregateBatch({ samples, createdAt, aggregates, cumulatives, exemplars }),
       );
-      return;
+      return 1;
     }
     const shards = new Map<string, CumulativePartial[]>();
     for (const c of cumulatives) {
@@ -158,21 +105,8 @@ export class BatchPublisher {
       this.producer.publish(encodeAggregateBatch({ samples, createdAt, aggregates, exemplars })),
     );
     await Promise.all(publishes);
-  }
-
-  /**
-   * After a failed publish, the requests that queued behind it are refused too, unpublished. They
-   * arrived while the bus was failing; publishing them now would start a second full timeout, so a
-   * request could wait about twice `timeoutMs` before its 503. Refused unpublished, their samples
-   * are certainly not stored, and a client that retries loses nothing and duplicates nothing.
-   */
-  private refuseQueued(err: VantageError): void {
-    if (this.waiters.length === 0) return;
-    const { samples } = this.aggregator.drain();
-    const waiters = this.waiters;
-    this.waiters = [];
-    this.pendingSamples -= samples;
-    for (const w of waiters) w.reject(err);
+    // Counted as one flush, as before the shards went apart: the metric counts group commits.
+    return 1;
   }
 }
 
@@ -185,21 +119,4 @@ export function cumulativeShardKey(c: CumulativePartial): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return `cumulative-${(h >>> 0) % CUMULATIVE_SHARDS}`;
-}
-
-/** The bus's promise, or a rejection after `ms`: the one bound on how long a request waits for the bus. */
-export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no acknowledgement from the bus within ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
 }

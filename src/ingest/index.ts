@@ -16,5 +16,8 @@ export { OtlpGrpcServer } from './otlp/otlp-grpc-server.js';
 export { OtlpReceivers } from './otlp/otlp-receivers.js';
 export { otlpPorts } from './otlp/otlp-settings.js';
 export { SpanIngest, createSpanIngestMetrics } from './span-ingest.js';
-export { SpanPublisher } from './span-publisher.js';
+export { SPANS_PER_MESSAGE, SpanPublisher } from './span-publisher.js';
+// For bench/span-stages.ts, which times each stage of the span path alone.
+export { spanMetricColumns } from './span-metrics.js';
+export { decodeTracesProtobuf } from './otlp/otlp-trace-protobuf-decoder.js';
 export { spanPublisherOptions } from './span-settings.js';

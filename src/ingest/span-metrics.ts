@@ -1,4 +1,11 @@
-import { METRIC_LIMITS, PointColumns, SPAN_METRICS, SPAN_METRIC_TAGS } from '../core/index.js';
+import {
+  METRIC_LIMITS,
+  PointColumns,
+  SPAN_METRICS,
+  SPAN_METRIC_TAGS,
+  spanDurationMs,
+  spanStartMs,
+} from '../core/index.js';
 import type { Span } from '../core/index.js';
 import { sanitizeService } from './otlp/otlp-point-writer.js';
 
@@ -13,16 +20,22 @@ interface SeriesMinute {
   bestMs: number;
   bestFailed: boolean;
   minuteStart: number;
+  /** Spans of the series-minute, and the latest start among them (epoch ms). */
+  spans: number;
+  latestMs: number;
 }
 
 /**
  * A request's spans as points of two ordinary metrics of their services, for the collector's point
- * pipeline: `span_calls_total` (a delta counter, 1 per span) and `span_duration_ms` (a gauge, the
- * span's duration, so percentiles come from its sketch), tagged `operation` (the span's name),
- * `span_kind` and `status_code` (unset, ok, error), at the span's start. Each series-minute of the
- * request gets one exemplar on both metrics, linking to its slowest failed span, else its slowest:
- * the span worth opening from a chart. The exemplar rule (src/core/exemplar.ts) then keeps the
- * latest few per series-minute across requests.
+ * pipeline: `span_calls_total` (a delta counter: one point per series-minute of the request, its
+ * spans' count, at the latest start among them) and `span_duration_ms` (a gauge: one point per
+ * span, its duration at its start, so percentiles come from its sketch), tagged `operation` (the
+ * span's name), `span_kind` and `status_code` (unset, ok, error). Counting per series-minute, not
+ * per span, halves the points the pipeline validates and folds, and stores the same: the minute is
+ * the finest tier and a counter's rate is its sum (its `count`, the points, is what changes). Each
+ * series-minute of the request gets one exemplar on both metrics, linking to its slowest failed
+ * span, else its slowest: the span worth opening from a chart. The exemplar rule
+ * (src/core/exemplar.ts) then keeps the latest few per series-minute across requests.
  */
 export function spanMetricColumns(spans: readonly Span[]): PointColumns {
   const columns = new PointColumns();
@@ -50,20 +63,24 @@ export function spanMetricColumns(spans: readonly Span[]): PointColumns {
         bestMs: 0,
         bestFailed: false,
         minuteStart: 0,
+        spans: 0,
+        latestMs: 0,
       };
       series.set(key, s);
     }
-    const startMs = Number(BigInt(span.startUnixNano) / 1_000_000n);
-    const durationMs = Number(BigInt(span.endUnixNano) - BigInt(span.startUnixNano)) / 1e6;
-    columns.addPoint(s.calls, startMs, 1);
+    const startMs = spanStartMs(span);
+    // Never negative: the span writer refuses an end before the start.
+    const durationMs = spanDurationMs(span);
     columns.addPoint(s.duration, startMs, durationMs);
     const minuteStart = startMs - (startMs % 60_000);
     const minuteKey = `${key}\u0000${minuteStart}`;
     let m = minutes.get(minuteKey);
     if (m === undefined) {
-      m = { ...s, best: undefined, bestMs: -1, bestFailed: false, minuteStart };
+      m = { ...s, best: undefined, bestMs: -1, bestFailed: false, minuteStart, spans: 0, latestMs: startMs };
       minutes.set(minuteKey, m);
     }
+    m.spans++;
+    if (startMs > m.latestMs) m.latestMs = startMs;
     const failed = span.status === 'error';
     if ((failed && !m.bestFailed) || (failed === m.bestFailed && durationMs > m.bestMs)) {
       m.best = span;
@@ -72,8 +89,9 @@ export function spanMetricColumns(spans: readonly Span[]): PointColumns {
     }
   }
   for (const m of minutes.values()) {
+    columns.addPoint(m.calls, m.latestMs, m.spans);
     const span = m.best as Span;
-    const t = Number(BigInt(span.startUnixNano) / 1_000_000n);
+    const t = spanStartMs(span);
     columns.addExemplar(m.calls, t, 1, span.traceId, span.spanId);
     columns.addExemplar(m.duration, t, m.bestMs, span.traceId, span.spanId);
   }
