@@ -29,12 +29,15 @@ const GROUP = 'spans-worker';
 class Flaky implements TraceStore {
   down = false;
   failures = 0;
+  /** The spans of each write that reached the store. */
+  readonly writes: (readonly Span[])[] = [];
   constructor(private readonly inner: TraceStore) {}
   async writeSpans(spans: readonly Span[]) {
     if (this.down) {
       this.failures += 1;
       throw new Error('the store is away');
     }
+    this.writes.push(spans);
     return this.inner.writeSpans(spans);
   }
   trace = (id: string) => this.inner.trace(id);
@@ -45,8 +48,13 @@ class Flaky implements TraceStore {
   applyTraceRetention = (now: number) => this.inner.applyTraceRetention(now);
 }
 
-async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 10));
+/** Waits for `check`; a condition that never comes fails the test instead of hanging it. */
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 let dir: string;
@@ -204,5 +212,54 @@ describe('SpanWorker', () => {
     expect(await (await EmbeddedConsumer.open(log, GROUP)).poll(100, 0)).toEqual([]);
     expect(await storedSpans()).toBe(spans.length);
     outbox.close();
+  });
+
+  it('replays a backlog of small outbox batches in few writes, and writes new batches beside it', async () => {
+    const flaky = new Flaky(store);
+    const outbox = new SpanOutbox(join(dir, 'outbox.db'));
+    // A backlog as an outage leaves it, one small batch per poll and partition: two replays' worth.
+    const replayMaxSpans = 150;
+    const backlog = makeTraces(30, T0, 1000);
+    expect(backlog.length).toBeGreaterThan(replayMaxSpans);
+    expect(backlog.length).toBeLessThanOrEqual(2 * replayMaxSpans);
+    for (let i = 0; i < backlog.length; i += 10) {
+      const batch = backlog.slice(i, i + 10);
+      outbox.append(encodeSpanBatch(batch), batch.length);
+    }
+    const backlogBatches = outbox.batches;
+    // Within storedSpans()'s window, after the backlog's traces.
+    const fresh = makeTraces(6, T0 + 600_000, 1000, 7);
+    const freshIds = new Set(fresh.map((s) => s.traceId));
+    await publishInBatches(fresh, 20);
+    const worker = new SpanWorker(
+      await EmbeddedConsumer.open(log, GROUP),
+      flaky,
+      metrics,
+      pino({ level: 'silent' }),
+      {
+        ...OPTIONS,
+        breaker: { failureThreshold: 2, probeIntervalMs: 50 },
+        fallback: { outbox, maxBytes: 1e9 },
+        replayMaxSpans,
+      },
+    );
+    worker.start();
+    await until(() => outbox.batches === 0);
+    await until(async () => (await storedSpans()) === backlog.length + fresh.length);
+    await worker.stop();
+    outbox.close();
+    const isFresh = (w: readonly Span[]): boolean => w.some((s) => freshIds.has(s.traceId));
+    const replays = flaky.writes.filter((w) => !isFresh(w));
+    expect(replays.map((w) => w.length)).toEqual([
+      expect.any(Number),
+      backlog.length - (replays[0]?.length ?? 0),
+    ]);
+    expect(replays[0]?.length).toBeLessThanOrEqual(replayMaxSpans);
+    expect(replays.length).toBeLessThan(backlogBatches);
+    // The fresh spans went to the store between the two replays, not into the outbox behind them.
+    const firstFresh = flaky.writes.findIndex(isFresh);
+    expect(firstFresh).toBeGreaterThan(0);
+    expect(firstFresh).toBeLessThan(flaky.writes.indexOf(replays[1] ?? []));
+    expect(flaky.writes.filter(isFresh).flat()).toHaveLength(fresh.length);
   });
 });
