@@ -5,6 +5,13 @@ import { eventually } from './support/http.js';
 import { deleteTopics, kafkaBrokers, services, uniqueName } from './support/kafka.js';
 import { LoadClients, sleep, verdict, waitForDrain } from './support/conservation.js';
 import type { LoadFigures, Verdict } from './support/conservation.js';
+import {
+  breakerTransitions,
+  expectConservation,
+  metricValue,
+  printSummary,
+  readiness,
+} from './support/failure-checks.js';
 import { startRole, stopRole } from './support/role-process.js';
 import type { RoleProcess } from './support/role-process.js';
 
@@ -64,52 +71,8 @@ afterAll(async () => {
   expect(codes).toEqual(codes.map(() => 0));
 }, 120_000);
 
-async function metricValue(url: string, name: string): Promise<number | undefined> {
-  const text = await (await fetch(url)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
-
-async function readiness(url: string): Promise<{ status: number; checks: Record<string, string> }> {
-  const res = await fetch(`${url}/ready`);
-  const body = (await res.json()) as { checks: Record<string, string> };
-  return { status: res.status, checks: body.checks };
-}
-
-/** What every scenario asserts, naming the requests at fault. */
-function expectConservation(v: Verdict): void {
-  expect(v.lost, 'acknowledged requests lost').toEqual([]);
-  expect(v.duplicated, 'requests stored more than once').toEqual([]);
-  expect(v.refusedStored, 'requests refused with 503 yet stored').toEqual([]);
-  expect(v.unansweredPartial, 'unanswered requests stored in part').toEqual([]);
-  expect(v.storedSamples).toBe(v.ackedSamples);
-  expect(v.storedSum).toBe(v.ackedSum);
-}
-
 function summary(name: string, load: LoadFigures, v: Verdict, extra: Record<string, unknown>): void {
-  const figures = {
-    samplesAcknowledged: v.ackedSamples,
-    samplesStored: v.storedSamples,
-    requestsAcknowledged: v.ackedRequests,
-    httpAttempts: load.requests,
-    '503s': load.refused503,
-    '503sByCode': load.refusedBy,
-    unanswered: load.unanswered,
-    unansweredStoredWhole: v.unansweredStored,
-    unansweredNotStored: v.unansweredMissing,
-    ...extra,
-  };
-  console.log(`[distributed-failures] ${name}: ${JSON.stringify(figures)}`);
-}
-
-/** Transitions of the worker's breaker, from its log lines. */
-function breakerTransitions(output: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const line of output.split('\n')) {
-    const m = /"msg":"circuit breaker (open|half-open|closed)/.exec(line);
-    if (m?.[1]) out[m[1]] = (out[m[1]] ?? 0) + 1;
-  }
-  return out;
+  printSummary('distributed-failures', name, load, v, extra);
 }
 
 describe('distributed mode under failures', () => {
