@@ -78,6 +78,21 @@ async function storedSpans(): Promise<number> {
   return traces.reduce((n, t) => n + t.spanCount, 0);
 }
 
+/** A span worker of group `group` on the test's bus, started. */
+async function startWorker(
+  into: TraceStore,
+  options: Partial<SpanWorkerOptions> = {},
+  group = GROUP,
+): Promise<SpanWorker> {
+  const consumer = await EmbeddedConsumer.open(log, group);
+  const worker = new SpanWorker(consumer, into, metrics, pino({ level: 'silent' }), {
+    ...OPTIONS,
+    ...options,
+  });
+  worker.start();
+  return worker;
+}
+
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vantage-span-worker-'));
   log = await SegmentLog.open({ dir: join(dir, 'spans-bus') });
@@ -97,9 +112,7 @@ afterEach(async () => {
 describe('SpanWorker', () => {
   it('stores every span from the bus and commits after the write', async () => {
     const messages = await publishInBatches(spans, 37);
-    const consumer = await EmbeddedConsumer.open(log, GROUP);
-    const worker = new SpanWorker(consumer, store, metrics, pino({ level: 'silent' }), OPTIONS);
-    worker.start();
+    const worker = await startWorker(store);
     await until(async () => (await storedSpans()) === spans.length);
     await worker.stop();
     expect((await metrics.messagesConsumed.get()).values[0]?.value).toBe(messages);
@@ -110,25 +123,11 @@ describe('SpanWorker', () => {
 
   it('stores each span once when the bus is read again from the start (a crash before the commit)', async () => {
     await publishInBatches(spans, 50);
-    const first = new SpanWorker(
-      await EmbeddedConsumer.open(log, 'group-a'),
-      store,
-      metrics,
-      pino({ level: 'silent' }),
-      OPTIONS,
-    );
-    first.start();
+    const first = await startWorker(store, {}, 'group-a');
     await until(async () => (await storedSpans()) === spans.length);
     await first.stop();
     // Another group reads everything again, as a worker killed before its commit would.
-    const second = new SpanWorker(
-      await EmbeddedConsumer.open(log, 'group-b'),
-      store,
-      metrics,
-      pino({ level: 'silent' }),
-      OPTIONS,
-    );
-    second.start();
+    const second = await startWorker(store, {}, 'group-b');
     await until(
       async () =>
         (await metrics.messagesConsumed.get()).values[0]?.value === 2 * Math.ceil(spans.length / 50),
@@ -143,14 +142,7 @@ describe('SpanWorker', () => {
     await producer.publish(Buffer.from('not a span batch'));
     const bad = { ...spans[0]!, traceId: 'nope' };
     await producer.publish(encodeSpanBatch([bad, ...spans.slice(1, 10)]));
-    const worker = new SpanWorker(
-      await EmbeddedConsumer.open(log, GROUP),
-      store,
-      metrics,
-      pino({ level: 'silent' }),
-      OPTIONS,
-    );
-    worker.start();
+    const worker = await startWorker(store);
     await until(async () => (await metrics.spansStored.get()).values[0]?.value === 9);
     await worker.stop();
     expect((await metrics.decodeFailures.get()).values[0]?.value).toBe(1);
@@ -162,17 +154,9 @@ describe('SpanWorker', () => {
     const flaky = new Flaky(store);
     flaky.down = true;
     await publishInBatches(spans, 40);
-    const worker = new SpanWorker(
-      await EmbeddedConsumer.open(log, GROUP),
-      flaky,
-      metrics,
-      pino({ level: 'silent' }),
-      {
-        ...OPTIONS,
-        breaker: { failureThreshold: 3, probeIntervalMs: 20 },
-      },
-    );
-    worker.start();
+    const worker = await startWorker(flaky, {
+      breaker: { failureThreshold: 3, probeIntervalMs: 20 },
+    });
     await until(() => worker.breakerState === 'open');
     expect(worker.problem).toBe('the store is away');
     // Nothing was committed while the store was away.
@@ -190,18 +174,10 @@ describe('SpanWorker', () => {
     flaky.down = true;
     const outbox = new SpanOutbox(join(dir, 'outbox.db'));
     const messages = await publishInBatches(spans, 30);
-    const worker = new SpanWorker(
-      await EmbeddedConsumer.open(log, GROUP),
-      flaky,
-      metrics,
-      pino({ level: 'silent' }),
-      {
-        ...OPTIONS,
-        breaker: { failureThreshold: 2, probeIntervalMs: 50 },
-        fallback: { outbox, maxBytes: 1e9 },
-      },
-    );
-    worker.start();
+    const worker = await startWorker(flaky, {
+      breaker: { failureThreshold: 2, probeIntervalMs: 50 },
+      fallback: { outbox, maxBytes: 1e9 },
+    });
     await until(async () => (await metrics.messagesConsumed.get()).values[0]?.value === messages);
     // Consumed (and committed) into the outbox while the store was away.
     expect(outbox.batches).toBeGreaterThan(0);
@@ -231,19 +207,11 @@ describe('SpanWorker', () => {
     const fresh = makeTraces(6, T0 + 600_000, 1000, 7);
     const freshIds = new Set(fresh.map((s) => s.traceId));
     await publishInBatches(fresh, 20);
-    const worker = new SpanWorker(
-      await EmbeddedConsumer.open(log, GROUP),
-      flaky,
-      metrics,
-      pino({ level: 'silent' }),
-      {
-        ...OPTIONS,
-        breaker: { failureThreshold: 2, probeIntervalMs: 50 },
-        fallback: { outbox, maxBytes: 1e9 },
-        replayMaxSpans,
-      },
-    );
-    worker.start();
+    const worker = await startWorker(flaky, {
+      breaker: { failureThreshold: 2, probeIntervalMs: 50 },
+      fallback: { outbox, maxBytes: 1e9 },
+      replayMaxSpans,
+    });
     await until(() => outbox.batches === 0);
     await until(async () => (await storedSpans()) === backlog.length + fresh.length);
     await worker.stop();
