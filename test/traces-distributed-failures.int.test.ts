@@ -10,10 +10,15 @@ import { LoadClients, sleep, verdict, waitUntilStored } from './support/conserva
 import {
   breakerTransitions,
   expectConservation,
+  failureRoleFlags,
+  killCollectorRepeatedly,
+  killWorkerWhileWriting,
   metricValue,
+  outageWorkerFlags,
   printSummary,
   readiness,
 } from './support/failure-checks.js';
+import type { WorkerKill } from './support/failure-checks.js';
 import { PrivateKafka } from './support/private-kafka.js';
 import { startRole, stopRole } from './support/role-process.js';
 import type { RoleProcess } from './support/role-process.js';
@@ -42,28 +47,13 @@ const dir = mkdtempSync(join(tmpdir(), 'vantage-trfail-'));
 
 const SPANS_PER_REQUEST = 40;
 
-function roleFlags(kafka: readonly string[], db: string, group: string): string[] {
-  return [
-    '--kafka-brokers',
-    kafka.join(','),
-    '--kafka-topic',
-    topic,
-    '--kafka-spans-topic',
-    spansTopic,
-    '--kafka-group',
-    group,
-    '--clickhouse-database',
-    db,
-    '--rate-limit-per-minute',
-    '10000000',
-    '--worker-linger',
-    '50ms',
-    '--log-level',
-    'warn',
-  ];
-}
-
-const common = roleFlags(brokers, database, uniqueName('vantage-trfail-workers'));
+const common = failureRoleFlags({
+  brokers,
+  topic,
+  spansTopic,
+  group: uniqueName('vantage-trfail-workers'),
+  database,
+});
 let proxy: TcpProxy;
 let workerArgs: string[];
 let collectorArgs: string[];
@@ -74,19 +64,7 @@ let client: ClickHouseClient;
 beforeAll(async () => {
   const target = new URL(clickHouseUrl());
   proxy = await TcpProxy.start(target.hostname, Number(target.port));
-  workerArgs = [
-    ...common,
-    '--clickhouse-url',
-    proxy.url,
-    '--breaker-failures',
-    '3',
-    '--breaker-probe-interval',
-    '5s',
-    '--fallback',
-    'sqlite',
-    '--fallback-path',
-    join(dir, 'worker-outbox.db'),
-  ];
+  workerArgs = [...common, ...outageWorkerFlags(proxy.url, join(dir, 'worker-outbox.db'))];
   collectorArgs = [...common, '--clickhouse-url', clickHouseUrl()];
   // The worker first: it creates the topics and migrates the schema.
   worker = await startRole('worker', workerArgs);
@@ -179,29 +157,16 @@ describe('the distributed spans path under failures', () => {
       retry: false,
     });
     spans.load.start();
-    const kills: { takeoverMs: number; afterMs: number; spansWritten: number | undefined }[] = [];
+    let kills: WorkerKill[] = [];
     try {
-      for (let round = 0; round < 4; round++) {
-        // Each worker dies while it writes: once it stored its first span batch (a restarted one
-        // gets the partitions when the dead member's session expires), at a random point after.
-        const started = Date.now();
-        await eventually(
-          async () =>
-            ((await metricValue(worker.metrics, 'vantage_worker_spans_stored_total')) ?? 0) > 0
-              ? true
-              : undefined,
-          60_000,
-          'the worker to write its first span batch',
-        );
-        const takeoverMs = Date.now() - started;
-        const afterMs = Math.round(Math.random() * 2_000);
-        await sleep(afterMs);
-        const spansWritten = await metricValue(worker.metrics, 'vantage_worker_spans_stored_total');
-        worker.child.kill('SIGKILL');
-        expect(await worker.exited).toBe('SIGKILL');
-        kills.push({ takeoverMs, afterMs, spansWritten });
-        worker = await startRole('worker', workerArgs);
-      }
+      kills = await killWorkerWhileWriting(
+        {
+          current: () => worker,
+          restart: async () => (worker = await startRole('worker', workerArgs)),
+        },
+        'vantage_worker_spans_stored_total',
+        4,
+      );
       await sleep(3_000);
     } finally {
       await spans.load.stop();
@@ -218,16 +183,15 @@ describe('the distributed spans path under failures', () => {
       retry: false,
     });
     spans.load.start();
-    const kills: number[] = [];
+    let kills: number[] = [];
     try {
-      for (let round = 0; round < 3; round++) {
-        const delay = Math.round(500 + Math.random() * 2_500);
-        await sleep(delay);
-        kills.push(delay);
-        collector.child.kill('SIGKILL');
-        expect(await collector.exited).toBe('SIGKILL');
-        collector = await startRole('collector', collectorArgs);
-      }
+      kills = await killCollectorRepeatedly(
+        {
+          current: () => collector,
+          restart: async () => (collector = await startRole('collector', collectorArgs)),
+        },
+        3,
+      );
       await sleep(2_000);
     } finally {
       await spans.load.stop();
@@ -332,7 +296,13 @@ describe('the distributed spans path under failures', () => {
     beforeAll(async () => {
       kafka = await PrivateKafka.start();
       const flags = [
-        ...roleFlags(kafka.brokers, kafkaDatabase, uniqueName('vantage-trfail-kafka-workers')),
+        ...failureRoleFlags({
+          brokers: kafka.brokers,
+          topic,
+          spansTopic,
+          group: uniqueName('vantage-trfail-kafka-workers'),
+          database: kafkaDatabase,
+        }),
         '--clickhouse-url',
         clickHouseUrl(),
       ];

@@ -1,5 +1,8 @@
 import { expect } from 'vitest';
+import { sleep } from './conservation.js';
 import type { LoadFigures, Verdict } from './conservation.js';
+import { eventually } from './http.js';
+import type { RoleProcess } from './role-process.js';
 
 /**
  * What the distributed failure tests (samples and spans) read off the roles and assert, in one
@@ -72,4 +75,117 @@ export function printSummary(
     ...extra,
   };
   console.log(`[${test}] ${name}: ${JSON.stringify(figures)}`);
+}
+
+/** Where a failure test's roles find their bus and store, and what every one of them shares. */
+export interface FailureRoleTarget {
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  /** The workers' consumer group (spans: `<group>-spans`). */
+  readonly group: string;
+  readonly database: string;
+  readonly spansTopic?: string;
+}
+
+/**
+ * Flags every role of a failure test takes (ClickHouse's URL aside: the worker's may be a proxy's):
+ * no rate limit in the way of the load, a short linger, quiet logs.
+ */
+export function failureRoleFlags(t: FailureRoleTarget): string[] {
+  return [
+    '--kafka-brokers',
+    t.brokers.join(','),
+    '--kafka-topic',
+    t.topic,
+    ...(t.spansTopic === undefined ? [] : ['--kafka-spans-topic', t.spansTopic]),
+    '--kafka-group',
+    t.group,
+    '--clickhouse-database',
+    t.database,
+    '--rate-limit-per-minute',
+    '10000000',
+    '--worker-linger',
+    '50ms',
+    '--log-level',
+    'warn',
+  ];
+}
+
+/**
+ * A worker's flags for a ClickHouse outage at `clickHouseUrl` (a TcpProxy the test cuts): the
+ * breaker opens after three failed writes and probes every 5 s (a short outage test), and batches
+ * go to the SQLite fallback outbox at `outboxPath` while it is open.
+ */
+export function outageWorkerFlags(clickHouseUrl: string, outboxPath: string): string[] {
+  return [
+    '--clickhouse-url',
+    clickHouseUrl,
+    '--breaker-failures',
+    '3',
+    '--breaker-probe-interval',
+    '5s',
+    '--fallback',
+    'sqlite',
+    '--fallback-path',
+    outboxPath,
+  ];
+}
+
+/** A role a test kills: the process running now, and how to start the next one. */
+export interface KillableRole {
+  current(): RoleProcess;
+  restart(): Promise<RoleProcess>;
+}
+
+/** What one kill of a worker found: how long it took to write, when it died, what it had written. */
+export interface WorkerKill {
+  readonly takeoverMs: number;
+  readonly afterMs: number;
+  readonly written: number | undefined;
+}
+
+/**
+ * kill -9 of the worker `rounds` times, each while it writes: once it has stored its first batch
+ * (`storedMetric` above 0: the group gives a restarted worker its partitions when the dead
+ * member's session expires), at a random point of the batches that follow (up to 2 s).
+ */
+export async function killWorkerWhileWriting(
+  role: KillableRole,
+  storedMetric: string,
+  rounds: number,
+): Promise<WorkerKill[]> {
+  const kills: WorkerKill[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const started = Date.now();
+    await eventually(
+      async () => (((await metricValue(role.current().metrics, storedMetric)) ?? 0) > 0 ? true : undefined),
+      60_000,
+      'the worker to write its first batch',
+    );
+    const takeoverMs = Date.now() - started;
+    const afterMs = Math.round(Math.random() * 2_000);
+    await sleep(afterMs);
+    const written = await metricValue(role.current().metrics, storedMetric);
+    const worker = role.current();
+    worker.child.kill('SIGKILL');
+    expect(await worker.exited).toBe('SIGKILL');
+    kills.push({ takeoverMs, afterMs, written });
+    await role.restart();
+  }
+  return kills;
+}
+
+/** kill -9 of the collector `rounds` times, 0.5 to 3 s apart at random; the delays. */
+export async function killCollectorRepeatedly(role: KillableRole, rounds: number): Promise<number[]> {
+  const delays: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const delay = Math.round(500 + Math.random() * 2_500);
+    await sleep(delay);
+    delays.push(delay);
+    const collector = role.current();
+    collector.child.kill('SIGKILL');
+    expect(await collector.exited).toBe('SIGKILL');
+    await role.restart();
+  }
+  return delays;
 }
