@@ -19,6 +19,10 @@
 # .cache/services (configs, data, pid files, logs). See docs/services.md.
 #
 # Environment:
+#   VANTAGE_TEST_SERVICES_DIR           configs, data, pid files and logs (default .cache/services): a
+#                                       directory of its own (and ports of its own) is a private
+#                                       instance, which a failure test may stop without touching
+#                                       the shared one
 #   VANTAGE_TEST_KAFKA_PORT             broker port (default 19092)
 #   VANTAGE_TEST_KAFKA_CONTROLLER_PORT  KRaft controller port (default broker port + 1)
 #   VANTAGE_TEST_CLICKHOUSE_PORT        ClickHouse HTTP port (default 18123)
@@ -41,7 +45,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="$ROOT/.cache"
 KAFKA_HOME="$CACHE/kafka"
 VENV="$CACHE/venv"
-SVC="$CACHE/services"
+SVC="${VANTAGE_TEST_SERVICES_DIR:-$CACHE/services}"
 CHDB_REQUIREMENTS="$ROOT/test/support/chdb-requirements.txt"
 CHDB_SERVER="$ROOT/test/support/chdb_http_server.py"
 

@@ -5,6 +5,17 @@ import { eventually } from './support/http.js';
 import { deleteTopics, kafkaBrokers, services, uniqueName } from './support/kafka.js';
 import { LoadClients, sleep, verdict, waitForDrain } from './support/conservation.js';
 import type { LoadFigures, Verdict } from './support/conservation.js';
+import {
+  breakerTransitions,
+  expectConservation,
+  failureRoleFlags,
+  killCollectorRepeatedly,
+  killWorkerWhileWriting,
+  metricValue,
+  printSummary,
+  readiness,
+} from './support/failure-checks.js';
+import type { WorkerKill } from './support/failure-checks.js';
 import { startRole, stopRole } from './support/role-process.js';
 import type { RoleProcess } from './support/role-process.js';
 
@@ -19,22 +30,9 @@ const brokers = kafkaBrokers();
 const topic = uniqueName('vantage-fail');
 const database = freshDatabaseName('vantage_fail');
 const common = [
-  '--kafka-brokers',
-  brokers.join(','),
-  '--kafka-topic',
-  topic,
-  '--kafka-group',
-  uniqueName('vantage-fail-workers'),
+  ...failureRoleFlags({ brokers, topic, group: uniqueName('vantage-fail-workers'), database }),
   '--clickhouse-url',
   clickHouseUrl(),
-  '--clickhouse-database',
-  database,
-  '--rate-limit-per-minute',
-  '10000000',
-  '--worker-linger',
-  '50ms',
-  '--log-level',
-  'warn',
 ];
 // A short probe interval keeps the outage test near three minutes; the outage itself is 60 s.
 const workerArgs = [...common, '--breaker-probe-interval', '5s', '--breaker-failures', '3'];
@@ -64,52 +62,8 @@ afterAll(async () => {
   expect(codes).toEqual(codes.map(() => 0));
 }, 120_000);
 
-async function metricValue(url: string, name: string): Promise<number | undefined> {
-  const text = await (await fetch(url)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
-
-async function readiness(url: string): Promise<{ status: number; checks: Record<string, string> }> {
-  const res = await fetch(`${url}/ready`);
-  const body = (await res.json()) as { checks: Record<string, string> };
-  return { status: res.status, checks: body.checks };
-}
-
-/** What every scenario asserts, naming the requests at fault. */
-function expectConservation(v: Verdict): void {
-  expect(v.lost, 'acknowledged requests lost').toEqual([]);
-  expect(v.duplicated, 'requests stored more than once').toEqual([]);
-  expect(v.refusedStored, 'requests refused with 503 yet stored').toEqual([]);
-  expect(v.unansweredPartial, 'unanswered requests stored in part').toEqual([]);
-  expect(v.storedSamples).toBe(v.ackedSamples);
-  expect(v.storedSum).toBe(v.ackedSum);
-}
-
 function summary(name: string, load: LoadFigures, v: Verdict, extra: Record<string, unknown>): void {
-  const figures = {
-    samplesAcknowledged: v.ackedSamples,
-    samplesStored: v.storedSamples,
-    requestsAcknowledged: v.ackedRequests,
-    httpAttempts: load.requests,
-    '503s': load.refused503,
-    '503sByCode': load.refusedBy,
-    unanswered: load.unanswered,
-    unansweredStoredWhole: v.unansweredStored,
-    unansweredNotStored: v.unansweredMissing,
-    ...extra,
-  };
-  console.log(`[distributed-failures] ${name}: ${JSON.stringify(figures)}`);
-}
-
-/** Transitions of the worker's breaker, from its log lines. */
-function breakerTransitions(output: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const line of output.split('\n')) {
-    const m = /"msg":"circuit breaker (open|half-open|closed)/.exec(line);
-    if (m?.[1]) out[m[1]] = (out[m[1]] ?? 0) + 1;
-  }
-  return out;
+  printSummary('distributed-failures', name, load, v, extra);
 }
 
 describe('distributed mode under failures', () => {
@@ -122,30 +76,16 @@ describe('distributed mode under failures', () => {
       retry: false,
     });
     load.start();
-    const kills: { takeoverMs: number; afterMs: number; samplesWritten: number | undefined }[] = [];
+    let kills: WorkerKill[] = [];
     try {
-      for (let round = 0; round < 4; round++) {
-        // Each worker is killed while it writes: once it has stored its first batch (the group
-        // gives a restarted worker its partitions when the dead member's session expires), at a
-        // random point of the batches that follow (a batch every ~50-100 ms).
-        const started = Date.now();
-        await eventually(
-          async () =>
-            ((await metricValue(worker.metrics, 'vantage_worker_samples_stored_total')) ?? 0) > 0
-              ? true
-              : undefined,
-          60_000,
-          'the worker to write its first batch',
-        );
-        const takeoverMs = Date.now() - started;
-        const afterMs = Math.round(Math.random() * 2_000);
-        await sleep(afterMs);
-        const samplesWritten = await metricValue(worker.metrics, 'vantage_worker_samples_stored_total');
-        worker.child.kill('SIGKILL');
-        expect(await worker.exited).toBe('SIGKILL');
-        kills.push({ takeoverMs, afterMs, samplesWritten });
-        worker = await startRole('worker', workerArgs);
-      }
+      kills = await killWorkerWhileWriting(
+        {
+          current: () => worker,
+          restart: async () => (worker = await startRole('worker', workerArgs)),
+        },
+        'vantage_worker_samples_stored_total',
+        4,
+      );
       await sleep(3_000);
     } finally {
       await load.stop();
@@ -171,16 +111,15 @@ describe('distributed mode under failures', () => {
       retry: false,
     });
     load.start();
-    const kills: number[] = [];
+    let kills: number[] = [];
     try {
-      for (let round = 0; round < 3; round++) {
-        const delay = Math.round(500 + Math.random() * 2_500);
-        await sleep(delay);
-        kills.push(delay);
-        collector.child.kill('SIGKILL');
-        expect(await collector.exited).toBe('SIGKILL');
-        collector = await startRole('collector', common);
-      }
+      kills = await killCollectorRepeatedly(
+        {
+          current: () => collector,
+          restart: async () => (collector = await startRole('collector', common)),
+        },
+        3,
+      );
       await sleep(2_000);
     } finally {
       await load.stop();

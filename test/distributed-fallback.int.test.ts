@@ -13,6 +13,7 @@ import type { SentRequest, Verdict } from './support/conservation.js';
 import { startRole, stopRole } from './support/role-process.js';
 import type { RoleProcess } from './support/role-process.js';
 import { TcpProxy } from './support/tcp-proxy.js';
+import { failureRoleFlags, outageWorkerFlags } from './support/failure-checks.js';
 
 /**
  * Scenario 1 of test/distributed-failures.int.test.ts (ClickHouse unreachable under steady load)
@@ -33,22 +34,12 @@ const outboxPath = join(dir, 'worker-outbox.db');
 const OUTAGE_MS = 40_000;
 const METRIC = 'work_ms';
 
-const common = [
-  '--kafka-brokers',
-  brokers.join(','),
-  '--kafka-topic',
+const common = failureRoleFlags({
+  brokers,
   topic,
-  '--kafka-group',
-  uniqueName('vantage-fallback-workers'),
-  '--clickhouse-database',
+  group: uniqueName('vantage-fallback-workers'),
   database,
-  '--rate-limit-per-minute',
-  '10000000',
-  '--worker-linger',
-  '50ms',
-  '--log-level',
-  'warn',
-];
+});
 
 let proxy: TcpProxy;
 let worker: RoleProcess;
@@ -60,19 +51,7 @@ let workerArgs: string[];
 beforeAll(async () => {
   const target = new URL(clickHouseUrl());
   proxy = await TcpProxy.start(target.hostname, Number(target.port));
-  workerArgs = [
-    ...common,
-    '--clickhouse-url',
-    proxy.url,
-    '--breaker-failures',
-    '3',
-    '--breaker-probe-interval',
-    '5s',
-    '--fallback',
-    'sqlite',
-    '--fallback-path',
-    outboxPath,
-  ];
+  workerArgs = [...common, ...outageWorkerFlags(proxy.url, outboxPath)];
   worker = await startRole('worker', workerArgs);
   collector = await startRole('collector', common);
   api = await startRole('api', [

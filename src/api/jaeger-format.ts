@@ -57,20 +57,70 @@ function micros(nanoText: string): number {
   return Number(BigInt(nanoText) / 1000n);
 }
 
-/** One trace's spans (all of one trace id) as Jaeger's trace. */
+/**
+ * Namespaces of OpenTelemetry's resource semantic conventions: what describes the process that
+ * emitted a span rather than the span. Our spans keep the resource's attributes merged into the
+ * span's (src/core/span.ts), so these keys are how Jaeger's process tags are told apart again.
+ */
+const RESOURCE_NAMESPACES = [
+  'service.',
+  'telemetry.',
+  'host.',
+  'os.',
+  'process.',
+  'container.',
+  'k8s.',
+  'cloud.',
+  'deployment.',
+  'device.',
+  'webengine.',
+  'browser.',
+  'aws.ecs.',
+  'aws.eks.',
+  'aws.log.',
+  'gcp.',
+  'heroku.',
+];
+
+function isResourceKey(key: string): boolean {
+  return RESOURCE_NAMESPACES.some((ns) => key.startsWith(ns));
+}
+
+/** A span's attributes split into its process's (resource) and its own. */
+function splitAttributes(attributes: SpanAttributes): { process: SpanAttributes; own: SpanAttributes } {
+  const process: SpanAttributes = {};
+  const own: SpanAttributes = {};
+  for (const [key, value] of Object.entries(attributes)) {
+    if (isResourceKey(key)) process[key] = value;
+    else own[key] = value;
+  }
+  return { process, own };
+}
+
+/**
+ * One trace's spans (all of one trace id) as Jaeger's trace. A process is a service with its
+ * resource attributes (one per distinct set: two instances of a service are two processes, as
+ * Jaeger shows them); those attributes are the process's tags, not repeated on each span.
+ */
 export function toJaegerTrace(traceId: string, spans: readonly Span[]): JaegerTrace {
   const processes: JaegerTrace['processes'] = {};
   const processOf = new Map<string, string>();
-  for (const s of spans) {
-    if (processOf.has(s.service)) continue;
-    const id = `p${processOf.size + 1}`;
-    processOf.set(s.service, id);
-    processes[id] = { serviceName: s.service, tags: [] };
-  }
+  const split = spans.map((s) => {
+    const { process, own } = splitAttributes(s.attributes);
+    const tags = keyValues(process).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const key = JSON.stringify([s.service, tags]);
+    let id = processOf.get(key);
+    if (id === undefined) {
+      id = `p${processOf.size + 1}`;
+      processOf.set(key, id);
+      processes[id] = { serviceName: s.service, tags };
+    }
+    return { processID: id, own };
+  });
   return {
     traceID: traceId,
-    spans: spans.map((s) => {
-      const tags = keyValues(s.attributes);
+    spans: spans.map((s, i) => {
+      const tags = keyValues(split[i]?.own ?? s.attributes);
       if (s.kind !== 'unspecified') tags.push({ key: 'span.kind', type: 'string', value: s.kind });
       if (s.status !== 'unset')
         tags.push({ key: 'otel.status_code', type: 'string', value: s.status.toUpperCase() });
@@ -96,7 +146,7 @@ export function toJaegerTrace(traceId: string, spans: readonly Span[]): JaegerTr
           timestamp: micros(e.timeUnixNano),
           fields: [{ key: 'event', type: 'string' as const, value: e.name }, ...keyValues(e.attributes)],
         })),
-        processID: processOf.get(s.service) ?? 'p1',
+        processID: split[i]?.processID ?? 'p1',
         warnings: null,
         flags: 1,
       };

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Span } from '../core/index.js';
 import { ApiKeyVerifier } from '../http/index.js';
 import { SqliteTraceStore } from '../storage/index.js';
 import { EMPTY_STORE, testApiServer } from '../../test/support/test-api-server.js';
-import { makeTraces } from '../../test/support/trace-fixtures.js';
+import { makeTrace, makeTraces } from '../../test/support/trace-fixtures.js';
 import type { JaegerTrace } from './jaeger-format.js';
 import { parseGoDuration } from './jaeger-format.js';
 
@@ -111,6 +112,12 @@ describe("Jaeger's query API, driven as Grafana's Jaeger data source does", () =
       expect(j.operationName).toBe(s.name);
       expect(j.startTime).toBe(Number(BigInt(s.startUnixNano) / 1000n));
       expect(trace.processes[j.processID]?.serviceName).toBe(s.service);
+      // The resource's attributes are the process's tags, not the span's.
+      expect(trace.processes[j.processID]?.tags).toEqual([
+        { key: 'host.name', type: 'string', value: s.attributes['host.name'] },
+      ]);
+      expect(j.tags.map((t) => t.key)).not.toContain('host.name');
+      expect(j.tags).toContainEqual({ key: 'region', type: 'string', value: 'eu-west-1' });
       expect(j.references.filter((r) => r.refType === 'CHILD_OF').map((r) => r.spanID)).toEqual(
         s.parentSpanId === '' ? [] : [s.parentSpanId],
       );
@@ -163,6 +170,38 @@ describe("Jaeger's query API, driven as Grafana's Jaeger data source does", () =
     const bad = await grafana<{ error: { code: string; field: string } }>('/api/traces?tag=nocolon');
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ code: 'VTG_TRACE_INVALID_TAG', field: 'tag' });
+  });
+
+  it('gives each instance of a service a process of its own, tagged with its resource attributes', async () => {
+    // Two instances of each service in one trace: the resource says which (service.instance.id).
+    const trace = makeTrace({ traceIndex: 0, startMs: T0, spans: 8, seed: 5 }).map((s, i): Span => ({
+      ...s,
+      attributes: {
+        ...s.attributes,
+        'service.instance.id': `i-${i % 2}`,
+        'telemetry.sdk.language': 'nodejs',
+        'process.pid': 100 + (i % 2),
+      },
+    }));
+    await traces.writeSpans(trace);
+    const id = trace[0]!.traceId;
+    const opened = await grafana<Envelope<JaegerTrace>>(`/api/traces/${id}`);
+    const got = opened.body.data[0]!;
+    const instances = new Set(trace.map((s) => `${s.service} ${s.attributes['service.instance.id']}`));
+    expect(Object.keys(got.processes)).toHaveLength(instances.size);
+    for (const [i, s] of trace.entries()) {
+      const j = got.spans.find((x) => x.spanID === s.spanId)!;
+      expect(got.processes[j.processID]).toEqual({
+        serviceName: s.service,
+        tags: [
+          { key: 'host.name', type: 'string', value: s.attributes['host.name'] },
+          { key: 'process.pid', type: 'int64', value: 100 + (i % 2) },
+          { key: 'service.instance.id', type: 'string', value: `i-${i % 2}` },
+          { key: 'telemetry.sdk.language', type: 'string', value: 'nodejs' },
+        ],
+      });
+      expect(j.tags.some((t) => t.key.startsWith('service.') || t.key.startsWith('process.'))).toBe(false);
+    }
   });
 
   it('pads short ids, answers 404 with a code for unknown ones, refuses bad input', async () => {

@@ -29,12 +29,15 @@ const GROUP = 'spans-worker';
 class Flaky implements TraceStore {
   down = false;
   failures = 0;
+  /** The spans of each write that reached the store. */
+  readonly writes: (readonly Span[])[] = [];
   constructor(private readonly inner: TraceStore) {}
   async writeSpans(spans: readonly Span[]) {
     if (this.down) {
       this.failures += 1;
       throw new Error('the store is away');
     }
+    this.writes.push(spans);
     return this.inner.writeSpans(spans);
   }
   trace = (id: string) => this.inner.trace(id);
@@ -45,8 +48,13 @@ class Flaky implements TraceStore {
   applyTraceRetention = (now: number) => this.inner.applyTraceRetention(now);
 }
 
-async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 10));
+/** Waits for `check`; a condition that never comes fails the test instead of hanging it. */
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 let dir: string;
@@ -70,6 +78,21 @@ async function storedSpans(): Promise<number> {
   return traces.reduce((n, t) => n + t.spanCount, 0);
 }
 
+/** A span worker of group `group` on the test's bus, started. */
+async function startWorker(
+  into: TraceStore,
+  options: Partial<SpanWorkerOptions> = {},
+  group = GROUP,
+): Promise<SpanWorker> {
+  const consumer = await EmbeddedConsumer.open(log, group);
+  const worker = new SpanWorker(consumer, into, metrics, pino({ level: 'silent' }), {
+    ...OPTIONS,
+    ...options,
+  });
+  worker.start();
+  return worker;
+}
+
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vantage-span-worker-'));
   log = await SegmentLog.open({ dir: join(dir, 'spans-bus') });
@@ -89,9 +112,7 @@ afterEach(async () => {
 describe('SpanWorker', () => {
   it('stores every span from the bus and commits after the write', async () => {
     const messages = await publishInBatches(spans, 37);
-    const consumer = await EmbeddedConsumer.open(log, GROUP);
-    const worker = new SpanWorker(consumer, store, metrics, pino({ level: 'silent' }), OPTIONS);
-    worker.start();
+    const worker = await startWorker(store);
     await until(async () => (await storedSpans()) === spans.length);
     await worker.stop();
     expect((await metrics.messagesConsumed.get()).values[0]?.value).toBe(messages);
@@ -102,25 +123,11 @@ describe('SpanWorker', () => {
 
   it('stores each span once when the bus is read again from the start (a crash before the commit)', async () => {
     await publishInBatches(spans, 50);
-    const first = new SpanWorker(
-      await EmbeddedConsumer.open(log, 'group-a'),
-      store,
-      metrics,
-      pino({ level: 'silent' }),
-      OPTIONS,
-    );
-    first.start();
+    const first = await startWorker(store, {}, 'group-a');
     await until(async () => (await storedSpans()) === spans.length);
     await first.stop();
     // Another group reads everything again, as a worker killed before its commit would.
-    const second = new SpanWorker(
-      await EmbeddedConsumer.open(log, 'group-b'),
-      store,
-      metrics,
-      pino({ level: 'silent' }),
-      OPTIONS,
-    );
-    second.start();
+    const second = await startWorker(store, {}, 'group-b');
     await until(
       async () =>
         (await metrics.messagesConsumed.get()).values[0]?.value === 2 * Math.ceil(spans.length / 50),
@@ -135,14 +142,7 @@ describe('SpanWorker', () => {
     await producer.publish(Buffer.from('not a span batch'));
     const bad = { ...spans[0]!, traceId: 'nope' };
     await producer.publish(encodeSpanBatch([bad, ...spans.slice(1, 10)]));
-    const worker = new SpanWorker(
-      await EmbeddedConsumer.open(log, GROUP),
-      store,
-      metrics,
-      pino({ level: 'silent' }),
-      OPTIONS,
-    );
-    worker.start();
+    const worker = await startWorker(store);
     await until(async () => (await metrics.spansStored.get()).values[0]?.value === 9);
     await worker.stop();
     expect((await metrics.decodeFailures.get()).values[0]?.value).toBe(1);
@@ -154,17 +154,9 @@ describe('SpanWorker', () => {
     const flaky = new Flaky(store);
     flaky.down = true;
     await publishInBatches(spans, 40);
-    const worker = new SpanWorker(
-      await EmbeddedConsumer.open(log, GROUP),
-      flaky,
-      metrics,
-      pino({ level: 'silent' }),
-      {
-        ...OPTIONS,
-        breaker: { failureThreshold: 3, probeIntervalMs: 20 },
-      },
-    );
-    worker.start();
+    const worker = await startWorker(flaky, {
+      breaker: { failureThreshold: 3, probeIntervalMs: 20 },
+    });
     await until(() => worker.breakerState === 'open');
     expect(worker.problem).toBe('the store is away');
     // Nothing was committed while the store was away.
@@ -182,18 +174,10 @@ describe('SpanWorker', () => {
     flaky.down = true;
     const outbox = new SpanOutbox(join(dir, 'outbox.db'));
     const messages = await publishInBatches(spans, 30);
-    const worker = new SpanWorker(
-      await EmbeddedConsumer.open(log, GROUP),
-      flaky,
-      metrics,
-      pino({ level: 'silent' }),
-      {
-        ...OPTIONS,
-        breaker: { failureThreshold: 2, probeIntervalMs: 50 },
-        fallback: { outbox, maxBytes: 1e9 },
-      },
-    );
-    worker.start();
+    const worker = await startWorker(flaky, {
+      breaker: { failureThreshold: 2, probeIntervalMs: 50 },
+      fallback: { outbox, maxBytes: 1e9 },
+    });
     await until(async () => (await metrics.messagesConsumed.get()).values[0]?.value === messages);
     // Consumed (and committed) into the outbox while the store was away.
     expect(outbox.batches).toBeGreaterThan(0);
@@ -204,5 +188,46 @@ describe('SpanWorker', () => {
     expect(await (await EmbeddedConsumer.open(log, GROUP)).poll(100, 0)).toEqual([]);
     expect(await storedSpans()).toBe(spans.length);
     outbox.close();
+  });
+
+  it('replays a backlog of small outbox batches in few writes, and writes new batches beside it', async () => {
+    const flaky = new Flaky(store);
+    const outbox = new SpanOutbox(join(dir, 'outbox.db'));
+    // A backlog as an outage leaves it, one small batch per poll and partition: two replays' worth.
+    const replayMaxSpans = 150;
+    const backlog = makeTraces(30, T0, 1000);
+    expect(backlog.length).toBeGreaterThan(replayMaxSpans);
+    expect(backlog.length).toBeLessThanOrEqual(2 * replayMaxSpans);
+    for (let i = 0; i < backlog.length; i += 10) {
+      const batch = backlog.slice(i, i + 10);
+      outbox.append(encodeSpanBatch(batch), batch.length);
+    }
+    const backlogBatches = outbox.batches;
+    // Within storedSpans()'s window, after the backlog's traces.
+    const fresh = makeTraces(6, T0 + 600_000, 1000, 7);
+    const freshIds = new Set(fresh.map((s) => s.traceId));
+    await publishInBatches(fresh, 20);
+    const worker = await startWorker(flaky, {
+      breaker: { failureThreshold: 2, probeIntervalMs: 50 },
+      fallback: { outbox, maxBytes: 1e9 },
+      replayMaxSpans,
+    });
+    await until(() => outbox.batches === 0);
+    await until(async () => (await storedSpans()) === backlog.length + fresh.length);
+    await worker.stop();
+    outbox.close();
+    const isFresh = (w: readonly Span[]): boolean => w.some((s) => freshIds.has(s.traceId));
+    const replays = flaky.writes.filter((w) => !isFresh(w));
+    expect(replays.map((w) => w.length)).toEqual([
+      expect.any(Number),
+      backlog.length - (replays[0]?.length ?? 0),
+    ]);
+    expect(replays[0]?.length).toBeLessThanOrEqual(replayMaxSpans);
+    expect(replays.length).toBeLessThan(backlogBatches);
+    // The fresh spans went to the store between the two replays, not into the outbox behind them.
+    const firstFresh = flaky.writes.findIndex(isFresh);
+    expect(firstFresh).toBeGreaterThan(0);
+    expect(firstFresh).toBeLessThan(flaky.writes.indexOf(replays[1] ?? []));
+    expect(flaky.writes.filter(isFresh).flat()).toHaveLength(fresh.length);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Load with a series per request, and the check by conservation that the failure tests share:
  * every request carries its own tag value (`req`), so the store says per request whether it is
- * there whole, missing (loss) or more than once (duplication).
+ * there whole, missing (loss) or more than once (duplication). Samples by default; another kind of
+ * request (spans: test/support/span-conservation.ts) through `LoadOptions.request`.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { postMetrics } from './http.js';
@@ -19,6 +20,13 @@ export interface SentRequest {
   attempts: number;
 }
 
+/** One request of the load: what it carries (count, and a sum to compare exactly), and how to send it. */
+export interface LoadRequest {
+  readonly count: number;
+  readonly sum: number;
+  send(target: string): Promise<Response>;
+}
+
 export interface LoadOptions {
   readonly service: string;
   /** Concurrent clients, each sending one request at a time. */
@@ -28,12 +36,15 @@ export interface LoadOptions {
   readonly pauseMs: number;
   /** Retry a 503 with the same request after its Retry-After, as a well-behaved client does. */
   readonly retry: boolean;
+  /** Builds request `req` of `size` items (default: `size` samples to `/v1/metrics`). */
+  readonly request?: (req: string, size: number) => LoadRequest;
 }
 
 /** Figures a test prints: what the collector answered. */
 export interface LoadFigures {
   requests: number;
-  accepted202: number;
+  /** Answered 2xx: 202 from /v1/metrics, 200 from OTLP. */
+  accepted: number;
   refused503: number;
   /** 503 bodies by error code. */
   refusedBy: Record<string, number>;
@@ -50,14 +61,14 @@ export class LoadClients {
   readonly sent = new Map<string, SentRequest>();
   readonly figures: LoadFigures = {
     requests: 0,
-    accepted202: 0,
+    accepted: 0,
     refused503: 0,
     refusedBy: {},
     retryAfterMissing: 0,
     unanswered: 0,
     other: 0,
   };
-  /** Statuses other than 202 and 503, with their bodies: none is expected. */
+  /** Statuses other than 2xx and 503, with their bodies: none is expected. */
   readonly unexpected: string[] = [];
   private running = false;
   private loops: Promise<void>[] = [];
@@ -102,20 +113,17 @@ export class LoadClients {
     }
   }
 
-  private async sendOne(samples: number): Promise<void> {
+  private async sendOne(size: number): Promise<void> {
     const req = `r${this.next++}`;
     const now = Date.now();
-    const metrics: TestMetric[] = Array.from({ length: samples }, (_, i) => ({
-      service: this.options.service,
-      name: 'work_ms',
-      value: ((this.next * 7 + i) % 23) + 0.25,
-      timestamp: now - (i % 50),
-      tags: { req },
-    }));
+    const request = (this.options.request ?? ((r, n) => sampleRequest(this.options.service, r, n)))(
+      req,
+      size,
+    );
     const entry: SentRequest = {
       req,
-      count: metrics.length,
-      sum: metrics.reduce((a, m) => a + m.value, 0),
+      count: request.count,
+      sum: request.sum,
       sentAt: now,
       status: 'unanswered',
       attempts: 0,
@@ -127,11 +135,11 @@ export class LoadClients {
       let status: number | 'none' = 'none';
       let retryAfter = 1;
       try {
-        const res = await postMetrics(this.target(), metrics);
+        const res = await request.send(this.target());
         status = res.status;
         const body = await res.text();
-        if (res.status === 202) {
-          this.figures.accepted202 += 1;
+        if (res.ok) {
+          this.figures.accepted += 1;
           entry.status = 'acked';
         } else if (res.status === 503) {
           this.figures.refused503 += 1;
@@ -160,6 +168,24 @@ export class LoadClients {
       return;
     }
   }
+}
+
+/** `size` samples of one series of its own (tag `req`); values are multiples of 0.25. */
+function sampleRequest(service: string, req: string, size: number): LoadRequest {
+  const now = Date.now();
+  const seq = Number(req.slice(1));
+  const metrics: TestMetric[] = Array.from({ length: size }, (_, i) => ({
+    service,
+    name: 'work_ms',
+    value: ((seq * 7 + i) % 23) + 0.25,
+    timestamp: now - (i % 50),
+    tags: { req },
+  }));
+  return {
+    count: metrics.length,
+    sum: metrics.reduce((a, m) => a + m.value, 0),
+    send: (target) => postMetrics(target, metrics),
+  };
 }
 
 function errorCode(body: string): string {
@@ -270,12 +296,21 @@ export async function waitForDrain(
   sent: ReadonlyMap<string, SentRequest>,
   timeoutMs: number,
 ): Promise<{ stored: Map<string, { count: number; sum: number }>; drainMs: number }> {
+  return waitUntilStored(() => storedPerRequest(client, database, service), sent, timeoutMs);
+}
+
+/** waitForDrain over any reading of the stored figures per request. */
+export async function waitUntilStored(
+  read: () => Promise<Map<string, { count: number; sum: number }>>,
+  sent: ReadonlyMap<string, SentRequest>,
+  timeoutMs: number,
+): Promise<{ stored: Map<string, { count: number; sum: number }>; drainMs: number }> {
   const started = Date.now();
   const acked = [...sent.values()].filter((r) => r.status === 'acked');
   for (;;) {
     let stored = new Map<string, { count: number; sum: number }>();
     try {
-      stored = await storedPerRequest(client, database, service);
+      stored = await read();
     } catch {
       // ClickHouse just came back: ask again.
     }
@@ -284,7 +319,7 @@ export async function waitForDrain(
       // Whatever was still on its way (an unanswered request) has had its chance by now.
       if (done) {
         await sleep(2_000);
-        stored = await storedPerRequest(client, database, service);
+        stored = await read();
       }
       return { stored, drainMs: Date.now() - started };
     }

@@ -29,8 +29,14 @@ export function uniqueName(prefix: string): string {
 
 /** `scripts/services.sh stop kafka` / `start kafka`: the broker keeps its data. */
 export function services(...args: string[]): Promise<string> {
+  return servicesWith({}, ...args);
+}
+
+/** `scripts/services.sh` with variables of its own (a private instance's directory and ports). */
+export function servicesWith(env: Record<string, string>, ...args: string[]): Promise<string> {
+  const options = { timeout: 120_000, env: { ...process.env, ...env } };
   return new Promise((resolve, reject) => {
-    execFile('bash', [SERVICES_SH, ...args], { timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile('bash', [SERVICES_SH, ...args], options, (err, stdout, stderr) => {
       if (err) reject(new Error(`services.sh ${args.join(' ')} failed: ${stderr || err.message}`));
       else resolve(stdout);
     });

@@ -18,7 +18,7 @@ export interface SpanOutboxBatch {
 export class SpanOutbox {
   private readonly db: Db;
   private readonly insert: Statement;
-  private readonly first: Statement;
+  private readonly oldestRows: Statement;
   private readonly remove: Statement;
   private count: number;
 
@@ -30,7 +30,7 @@ export class SpanOutbox {
       payload BLOB NOT NULL
     )`);
     this.insert = this.db.prepare('INSERT INTO span_batch (spans, payload) VALUES (?, ?)');
-    this.first = this.db.prepare('SELECT id, spans, payload FROM span_batch ORDER BY id LIMIT 1');
+    this.oldestRows = this.db.prepare('SELECT id, spans, payload FROM span_batch ORDER BY id LIMIT ?');
     this.remove = this.db.prepare('DELETE FROM span_batch WHERE id = ?');
     this.count = (this.db.prepare('SELECT count(*) FROM span_batch').pluck().get() as number) ?? 0;
   }
@@ -41,12 +41,33 @@ export class SpanOutbox {
     this.count += 1;
   }
 
-  peek(): SpanOutboxBatch | undefined {
-    return this.first.get() as SpanOutboxBatch | undefined;
+  /**
+   * The oldest batches holding up to `maxSpans` spans together (always at least the oldest one,
+   * however large): a replay writes them in one insert, as a store takes few large writes far
+   * better than many small ones.
+   */
+  oldest(maxSpans: number): SpanOutboxBatch[] {
+    const out: SpanOutboxBatch[] = [];
+    let spans = 0;
+    // A batch is one poll of one partition, seldom more than a few hundred spans: 256 rows cover
+    // any budget a replay asks for.
+    for (const row of this.oldestRows.all(256) as SpanOutboxBatch[]) {
+      if (out.length > 0 && spans + row.spans > maxSpans) break;
+      out.push(row);
+      spans += row.spans;
+    }
+    return out;
   }
 
   delete(id: number): void {
     if (this.remove.run(id).changes > 0) this.count -= 1;
+  }
+
+  /** Deletes several batches in one transaction (one sync, not one per batch). */
+  deleteAll(ids: readonly number[]): void {
+    this.db.transaction(() => {
+      for (const id of ids) this.delete(id);
+    })();
   }
 
   get batches(): number {
