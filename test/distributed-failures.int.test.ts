@@ -216,7 +216,10 @@ describe('distributed mode under failures', () => {
     expectConservation(v);
   }, 300_000);
 
-  it('scenario 2: Kafka stopped: 503 with Retry-After, /ready down, a retrying client loses nothing', async () => {
+  it('scenario 2: Kafka stopped: 503 with Retry-After, /ready down, a retrying client loses nothing', async ({
+    onTestFailed,
+  }) => {
+    onTestFailed(() => console.log(`[distributed-failures] the collector's log:\n${collector.output()}`));
     const load = new LoadClients(() => collector.url, {
       service: 'fail-kafka',
       clients: 4,

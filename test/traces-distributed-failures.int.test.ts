@@ -306,7 +306,8 @@ describe('the distributed spans path under failures', () => {
         '--clickhouse-url',
         clickHouseUrl(),
       ];
-      kafkaWorker = await startRole('worker', flags);
+      // At info the worker logs its consumers' rebalances: what a failure below needs to be read.
+      kafkaWorker = await startRole('worker', [...flags, '--log-level', 'info']);
       kafkaCollector = await startRole('collector', flags);
     }, 120_000);
 
@@ -318,7 +319,12 @@ describe('the distributed spans path under failures', () => {
       expect(codes).toEqual(codes.map(() => 0));
     }, 120_000);
 
-    it('/v1/traces answers 503 with Retry-After (gRPC UNAVAILABLE), and retrying clients lose nothing', async () => {
+    it('/v1/traces answers 503 with Retry-After (gRPC UNAVAILABLE), and retrying clients lose nothing', async ({
+      onTestFailed,
+    }) => {
+      onTestFailed(() =>
+        console.log(`[traces-distributed-failures] the worker's log:\n${kafkaWorker?.output() ?? ''}`),
+      );
       const running = (): RoleProcess => {
         if (kafkaCollector === undefined || kafka === undefined) throw new Error('not started');
         return kafkaCollector;

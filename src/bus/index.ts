@@ -16,6 +16,7 @@ export {
 export { listSegments, segmentPath } from './embedded/log-files.js';
 export { KafkaProducer } from './kafka/kafka-producer.js';
 export { KafkaConsumer } from './kafka/kafka-consumer.js';
+export type { RebalanceEvent } from './kafka/kafka-consumer.js';
 export { KafkaLease } from './kafka/kafka-lease.js';
 export { ensureTopic } from './kafka/ensure-topic.js';
 export { requireKafkaClient } from './kafka/rdkafka.js';

@@ -7,6 +7,7 @@ import {
   kafkaSpansBusOptions,
   requireKafkaClient,
 } from '../bus/index.js';
+import type { RebalanceEvent } from '../bus/index.js';
 import { SpanOutbox } from '../storage/index.js';
 import { breakerOptions, createConsumerLagGauge } from '../worker/index.js';
 import type { PipelineWorker } from '../worker/index.js';
@@ -55,9 +56,9 @@ export async function startKafkaWorkerRole(config: RoleConfig, logger: Logger): 
   let worker: PipelineWorker | undefined;
   const consumer = await KafkaConsumer.connect(kafkaBusOptions(config, 'worker'), {
     onAssigned: async (partitions) => {
-      logger.info({ partitions }, 'partitions assigned');
       await worker?.onAssigned(partitions);
     },
+    onRebalance: logRebalance(logger, config.kafkaTopic),
   });
   const role = await startWorkerRole({
     config,
@@ -89,10 +90,10 @@ export async function startKafkaWorkerRole(config: RoleConfig, logger: Logger): 
   // Spans: a consumer group of their own on the spans topic (its members and rebalances are not
   // the aggregate workers'), into the trace tables; replays are harmless, the writes idempotent.
   const spansGroup = `${config.kafkaGroup}-spans`;
-  const spanConsumer = await KafkaConsumer.connect({
-    ...kafkaSpansBusOptions(config, 'worker'),
-    groupId: spansGroup,
-  });
+  const spanConsumer = await KafkaConsumer.connect(
+    { ...kafkaSpansBusOptions(config, 'worker'), groupId: spansGroup },
+    { onRebalance: logRebalance(logger, config.kafkaSpansTopic) },
+  );
   const spanOutbox = outbox ? new SpanOutbox(`${outbox.path}.spans`) : undefined;
   const spanWorker = startSpanWorker({
     config,
@@ -125,5 +126,19 @@ export async function startKafkaWorkerRole(config: RoleConfig, logger: Logger): 
       await traces.close();
       logger.info('worker stopped');
     },
+  };
+}
+
+/** A consumer's rebalances in the worker's log: which partitions it holds, and a refused assignment. */
+function logRebalance(logger: Logger, topic: string): (event: RebalanceEvent) => void {
+  return (event) => {
+    if (event.kind === 'assigned')
+      logger.info({ topic, partitions: event.partitions }, 'partitions assigned');
+    else if (event.kind === 'revoked') logger.info({ topic }, 'partitions revoked');
+    else
+      logger.error(
+        { topic, partitions: event.partitions, err: event.error },
+        'librdkafka refused the assignment; the next poll applies it again',
+      );
   };
 }

@@ -13,7 +13,17 @@ export interface KafkaConsumerHooks {
    * `seekAfter` for each: the store's position wins over the group's committed offset when ahead.
    */
   readonly onAssigned?: (partitions: readonly number[]) => Promise<void>;
+  /**
+   * Told of each rebalance this consumer takes part in (partitions given, or all taken back), and
+   * of an assignment librdkafka refused, which the next poll tries again: for the role's log.
+   */
+  readonly onRebalance?: (event: RebalanceEvent) => void;
 }
+
+export type RebalanceEvent =
+  | { readonly kind: 'assigned'; readonly partitions: readonly number[] }
+  | { readonly kind: 'revoked' }
+  | { readonly kind: 'assign-failed'; readonly partitions: readonly number[]; readonly error: unknown };
 
 /**
  * One member of the workers' consumer group on the topic. Offsets are committed only by
@@ -25,6 +35,12 @@ export class KafkaConsumer implements BusConsumer {
   private readonly positions = new PartitionPositions();
   private polling = false;
   private closed = false;
+  /**
+   * An assignment librdkafka refused inside the rebalance callback. Given up, the consumer would
+   * hold nothing while the group counts it as the partitions' owner, and nothing would be read
+   * until the next rebalance; the next poll applies it instead.
+   */
+  private unapplied: { topic: string; partition: number }[] | undefined;
 
   private constructor(
     private readonly client: RdConsumer,
@@ -79,6 +95,7 @@ export class KafkaConsumer implements BusConsumer {
     if (this.polling) throw new Error('Kafka consumer: poll() while a poll is in progress');
     this.polling = true;
     try {
+      if (this.unapplied !== undefined) this.applyAssignment(this.unapplied);
       await this.startAssigned();
       const fetched = await this.consume(Math.max(1, maxMessages), Math.max(0, maxWaitMs));
       const accepted = this.positions.accept(fetched.map(toBusMessage));
@@ -148,25 +165,41 @@ export class KafkaConsumer implements BusConsumer {
   }
 
   private rebalance(err: LibrdKafkaError, assignment: { topic: string; partition: number }[]): void {
+    if (err.code === kafkaLib.ERR.ERR__ASSIGN_PARTITIONS) {
+      this.applyAssignment(assignment);
+      return;
+    }
+    // Revoked, or an error: give everything back.
+    this.unapplied = undefined;
+    this.positions.revokeAll();
     try {
-      if (err.code === kafkaLib.ERR.ERR__ASSIGN_PARTITIONS) {
-        this.client.assign(assignment);
-        this.positions.assign(assignment.map((a) => a.partition));
-        // Nothing to ask and nowhere to seek: hand out from the committed offset right away.
-        if (!this.hooks.onAssigned) {
-          for (const p of this.positions.starting) {
-            if (!this.positions.hasTarget(p)) this.positions.started(p, undefined);
-          }
-        }
-      } else {
-        // Revoked, or an error: give everything back.
-        this.positions.revokeAll();
-        this.client.unassign();
-      }
+      this.client.unassign();
     } catch {
       // Only when disconnecting: the group is being left anyway.
-      this.positions.revokeAll();
     }
+    this.hooks.onRebalance?.({ kind: 'revoked' });
+  }
+
+  private applyAssignment(assignment: { topic: string; partition: number }[]): void {
+    const partitions = assignment.map((a) => a.partition);
+    try {
+      this.client.assign(assignment);
+    } catch (error) {
+      this.positions.revokeAll();
+      if (this.closed) return;
+      this.unapplied = assignment;
+      this.hooks.onRebalance?.({ kind: 'assign-failed', partitions, error });
+      return;
+    }
+    this.unapplied = undefined;
+    this.positions.assign(partitions);
+    // Nothing to ask and nowhere to seek: hand out from the committed offset right away.
+    if (!this.hooks.onAssigned) {
+      for (const p of this.positions.starting) {
+        if (!this.positions.hasTarget(p)) this.positions.started(p, undefined);
+      }
+    }
+    this.hooks.onRebalance?.({ kind: 'assigned', partitions });
   }
 
   /**
