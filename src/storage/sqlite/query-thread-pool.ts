@@ -275,3 +275,44 @@ function closedError(): VantageError {
     retryAfter: 1,
   });
 }
+
+/** How an embedded store reads through query threads (SqliteStore, SqliteTraceStore). */
+export interface StoreQueryThreadOptions {
+  /**
+   * Worker threads that run the query API's reads, each on a read-only connection of its own, so
+   * that a slow query never blocks the calling thread. 0 or absent: the reads run inline, on the
+   * store's reader connection.
+   */
+  readonly queryThreads?: number;
+  /** Reads that may wait while every query thread is busy; past it, VTG_QUERY_OVERLOADED. */
+  readonly queryQueueMax?: number;
+  /**
+   * The deadline of a read on a query thread: past it, VTG_QUERY_TIMEOUT and the thread is
+   * replaced. Inline reads (no query threads) cannot be interrupted and have none.
+   */
+  readonly queryTimeoutMs?: number;
+}
+
+/** Reads waiting for a query thread, unless the options say otherwise. */
+export const DEFAULT_QUERY_QUEUE_MAX = 256;
+
+/**
+ * A store's query threads as its options ask, or none (reads inline): `threads` for any read and
+ * one more for light ones (listings, a trace by id), so those never wait behind heavy queries.
+ */
+export function storeQueryThreads<Request, Answer>(
+  script: URL,
+  options: StoreQueryThreadOptions,
+  workerData: unknown,
+): QueryThreadPool<Request, Answer> | undefined {
+  const threads = options.queryThreads ?? 0;
+  if (threads <= 0) return undefined;
+  return new QueryThreadPool<Request, Answer>({
+    script,
+    threads,
+    reservedThreads: 1,
+    maxQueued: options.queryQueueMax ?? DEFAULT_QUERY_QUEUE_MAX,
+    ...(options.queryTimeoutMs !== undefined ? { queryTimeoutMs: options.queryTimeoutMs } : {}),
+    workerData,
+  });
+}

@@ -1,6 +1,6 @@
 import { durationSchema, wholeNumberSchema } from '../../config/setting-spec.js';
 import type { SettingSpec } from '../../config/setting-spec.js';
-import type { SqliteStoreOptions } from './sqlite-store.js';
+import type { StoreQueryThreadOptions } from './query-thread-pool.js';
 
 /**
  * The query threads of `vantage start` (docs/architecture.md, "Query threads"): better-sqlite3
@@ -39,7 +39,7 @@ export function queryThreadOptions(values: {
   readonly queryThreads: number;
   readonly queryQueueMax: number;
   readonly queryTimeout: number;
-}): Pick<SqliteStoreOptions, 'queryThreads' | 'queryQueueMax' | 'queryTimeoutMs'> {
+}): StoreQueryThreadOptions {
   return {
     queryThreads: values.queryThreads,
     queryQueueMax: values.queryQueueMax,

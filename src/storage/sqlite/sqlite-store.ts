@@ -30,33 +30,18 @@ import { sqliteTableSizes } from './table-sizes.js';
 import { openDatabase } from './sqlite-connection.js';
 import { SqliteReads, answerRead, decodeBucketGroups } from './sqlite-reads.js';
 import type { ReadAnswer, ReadRequest } from './sqlite-reads.js';
-import { QueryThreadPool } from './query-thread-pool.js';
+import { storeQueryThreads } from './query-thread-pool.js';
+import type { QueryThreadPool, StoreQueryThreadOptions } from './query-thread-pool.js';
 import type { SqliteQueryThreadData } from './sqlite-query-thread.js';
 import { DEFAULT_ANSWER_LIMITS } from '../answer-limits.js';
 import type { AnswerLimits } from '../answer-limits.js';
 
-export interface SqliteStoreOptions {
+export interface SqliteStoreOptions extends StoreQueryThreadOptions {
   readonly path: string;
   readonly retention: TierRetention;
-  /**
-   * Worker threads that run the query API's reads (services, metrics, queryBuckets, queryVql),
-   * each on a read-only connection of its own, so that a slow query never blocks the calling
-   * thread. 0 or absent: the reads run inline, on this thread's reader connection.
-   */
-  readonly queryThreads?: number;
-  /** Reads that may wait while every query thread is busy; past it, VTG_QUERY_OVERLOADED. */
-  readonly queryQueueMax?: number;
-  /**
-   * The deadline of a read on a query thread: past it, VTG_QUERY_TIMEOUT and the thread is
-   * replaced. Inline reads (no query threads) cannot be interrupted and have none.
-   */
-  readonly queryTimeoutMs?: number;
   /** Bounds of answers and of what one read may scan; default DEFAULT_ANSWER_LIMITS. */
   readonly answerLimits?: AnswerLimits;
 }
-
-/** Reads waiting for a query thread, unless the options say otherwise. */
-export const DEFAULT_QUERY_QUEUE_MAX = 256;
 
 /**
  * The embedded store: one SQLite file, written by the worker through one connection and read by
@@ -111,20 +96,10 @@ export class SqliteStore implements contract.Store {
     );
     this.readPosition = this.writer.prepare(`SELECT position FROM ${POSITION_TABLE} WHERE key = ?`).pluck();
     // Last, once the schema is migrated and nothing else can fail.
-    const threads = options.queryThreads ?? 0;
-    this.queryThreads =
-      threads > 0
-        ? new QueryThreadPool({
-            script: new URL('./sqlite-query-thread.js', import.meta.url),
-            threads,
-            // One more thread for listings, so /v1/services and /v1/metrics never wait behind
-            // heavy queries (a listing reads an index range: milliseconds).
-            reservedThreads: 1,
-            maxQueued: options.queryQueueMax ?? DEFAULT_QUERY_QUEUE_MAX,
-            ...(options.queryTimeoutMs !== undefined ? { queryTimeoutMs: options.queryTimeoutMs } : {}),
-            workerData: { path: options.path, answerLimits } satisfies SqliteQueryThreadData,
-          })
-        : undefined;
+    this.queryThreads = storeQueryThreads(new URL('./sqlite-query-thread.js', import.meta.url), options, {
+      path: options.path,
+      answerLimits,
+    } satisfies SqliteQueryThreadData);
   }
 
   async write(

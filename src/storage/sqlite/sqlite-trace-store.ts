@@ -9,14 +9,10 @@ import { SPAN_DEAD_LETTER_TABLE, SPAN_TABLE, TRACE_SUMMARY_TABLE, migrateTraces 
 import { SqliteTraceReads, answerTraceRead, traceReadLane } from './sqlite-trace-reads.js';
 import type { TraceReadAnswer, TraceReadRequest } from './sqlite-trace-reads.js';
 import type { SqliteTraceQueryThreadData } from './sqlite-trace-query-thread.js';
-import { QueryThreadPool } from './query-thread-pool.js';
-import { DEFAULT_QUERY_QUEUE_MAX } from './sqlite-store.js';
-import type { SqliteStoreOptions } from './sqlite-store.js';
+import { storeQueryThreads } from './query-thread-pool.js';
+import type { QueryThreadPool, StoreQueryThreadOptions } from './query-thread-pool.js';
 
-export interface SqliteTraceStoreOptions extends Pick<
-  SqliteStoreOptions,
-  'queryThreads' | 'queryQueueMax' | 'queryTimeoutMs'
-> {
+export interface SqliteTraceStoreOptions extends StoreQueryThreadOptions {
   /** The trace file: `<data-dir>/traces.db` (trace-schema.ts says why not the metric file). */
   readonly path: string;
   readonly retention: contract.TraceRetention;
@@ -102,19 +98,11 @@ export class SqliteTraceStore implements contract.TraceStore {
       `DELETE FROM ${SPAN_DEAD_LETTER_TABLE} WHERE id <= (SELECT max(id) FROM ${SPAN_DEAD_LETTER_TABLE}) - ?`,
     );
     // Last, once the schema is migrated and nothing else can fail.
-    const threads = options.queryThreads ?? 0;
-    this.queryThreads =
-      threads > 0
-        ? new QueryThreadPool({
-            script: new URL('./sqlite-trace-query-thread.js', import.meta.url),
-            threads,
-            // One more for a trace by id and the listings, so they never wait behind searches.
-            reservedThreads: 1,
-            maxQueued: options.queryQueueMax ?? DEFAULT_QUERY_QUEUE_MAX,
-            ...(options.queryTimeoutMs !== undefined ? { queryTimeoutMs: options.queryTimeoutMs } : {}),
-            workerData: { path: options.path } satisfies SqliteTraceQueryThreadData,
-          })
-        : undefined;
+    this.queryThreads = storeQueryThreads(
+      new URL('./sqlite-trace-query-thread.js', import.meta.url),
+      options,
+      { path: options.path } satisfies SqliteTraceQueryThreadData,
+    );
   }
 
   async writeSpans(spans: readonly Span[]): Promise<contract.SpanWriteReport> {
