@@ -200,7 +200,7 @@ describe('ClickHouseStore migrations', () => {
     const again = await store.migrate();
     expect(again).toEqual({ applied: [], ttlSet: [], ttlChanged: [] });
     const db = store.database;
-    expect(await scalar(admin(), `SELECT count() FROM ${db}.schema_migrations FINAL`)).toBe(6);
+    expect(await scalar(admin(), `SELECT count() FROM ${db}.schema_migrations FINAL`)).toBe(7);
     const tables = await admin().query({
       query: 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
       query_params: { db },
@@ -211,6 +211,14 @@ describe('ClickHouseStore migrations', () => {
       'cumulative_positions',
       'dead_letters',
       'exemplars',
+      'metric_agg_1d',
+      'metric_agg_1d_mv',
+      'metric_agg_1h',
+      'metric_agg_1h_mv',
+      'metric_agg_1m',
+      'metric_agg_1m_mv',
+      'metric_agg_5m',
+      'metric_agg_5m_mv',
       'metrics',
       'metrics_1d',
       'metrics_1d_mv',
@@ -238,7 +246,18 @@ describe('ClickHouseStore migrations', () => {
       '1d': 1095 * DAY_MS,
     });
     expect(firstMigration.get(store)).toMatchObject({
-      ttlSet: ['metrics', 'metrics_5m', 'metrics_1h', 'metrics_1d', 'exemplars', 'series'],
+      ttlSet: [
+        'metrics',
+        'metrics_5m',
+        'metrics_1h',
+        'metrics_1d',
+        'exemplars',
+        'series',
+        'metric_agg_1m',
+        'metric_agg_5m',
+        'metric_agg_1h',
+        'metric_agg_1d',
+      ],
       ttlChanged: [],
     });
     const db = store.database;
@@ -262,7 +281,7 @@ describe('ClickHouseStore migrations', () => {
     expect(await changed.migrate()).toEqual({
       applied: [],
       ttlSet: [],
-      ttlChanged: ['metrics', 'exemplars'],
+      ttlChanged: ['metrics', 'exemplars', 'metric_agg_1m'],
     });
     expect(await ttlOf('metrics')).toContain('TTL timestamp + toIntervalSecond(2592000)');
   });

@@ -40,6 +40,7 @@ import {
   storageTable,
 } from './schema.js';
 import type { SchemaOptions } from './schema.js';
+import { METRIC_ROLLUP_TABLES } from './metric-rollup-schema.js';
 import { isServerTimeout, toVqlRow } from './vql-rows.js';
 import { exemplarsSql, toExemplarRows } from './exemplar-rows.js';
 import type { StoredExemplar } from './exemplar-rows.js';
@@ -393,7 +394,11 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
     if (groupRows.length > limits.maxSeries) throw tooManySeries(limits.maxSeries);
     const series = groupRows.reduce((n, g) => n + Number(g.series), 0);
     checkBucketQuery(limits, q, series, groupRows.length);
-    const buckets = bucketQuerySql(this.table(TIER_TABLES[q.tier.name]), q);
+    // Over every series of the metric, its rollup holds them merged: one row per bucket.
+    const allSeries = q.tagFilters.length === 0 && q.groupBy.length === 0;
+    const buckets = allSeries
+      ? bucketQuerySql(this.table(METRIC_ROLLUP_TABLES[q.tier.name]), q, 'rollup')
+      : bucketQuerySql(this.table(TIER_TABLES[q.tier.name]), q, q.tier.name === '1m' ? 'minute' : 'rollup');
     // One row per point: the server stops at the limit (result_overflow_mode=throw).
     const bucketRows = await this.select<BucketRow>(buckets.sql, buckets.params, {
       max_result_rows: String(limits.maxPoints),
@@ -479,22 +484,10 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
   async applyRetention(now: number): Promise<contract.RetentionReport> {
     const deletedRows: Record<string, number> = {};
     for (const tier of TIERS) {
-      const table = storageTable(this.schema, TIER_TABLES[tier.name]);
       const cutoffSeconds = Math.floor((now - this.options.retention[tier.name]) / 1000);
-      const partitions = await this.select<{ partition_id: string; rows: string }>(
-        `SELECT partition_id, sum(rows) AS rows FROM system.parts
-         WHERE database = {db:String} AND table = {table:String} AND active
-         GROUP BY partition_id HAVING toUnixTimestamp(max(max_time)) < {cutoff:Int64}`,
-        { db: this.schema.database, table, cutoff: cutoffSeconds },
-      );
-      let n = 0;
-      for (const p of partitions) {
-        await this.wrap('retention', () =>
-          this.client.command({ query: dropPartitionStatement(this.schema, table, p.partition_id) }),
-        );
-        n += Number(p.rows);
-      }
-      deletedRows[tier.name] = n;
+      deletedRows[tier.name] = await this.dropPartitionsBefore(TIER_TABLES[tier.name], cutoffSeconds);
+      // The tier's per-metric rollup has the tier's partitions: the same ones go.
+      await this.dropPartitionsBefore(METRIC_ROLLUP_TABLES[tier.name], cutoffSeconds);
     }
     const longest = Math.max(...Object.values(this.options.retention));
     const cutoff = now - longest;
@@ -517,6 +510,25 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
       this.series.clear();
     }
     return { deletedRows, deletedSeries };
+  }
+
+  /** Drops every partition of a table wholly before the cutoff; returns the rows they held. */
+  private async dropPartitionsBefore(name: string, cutoffSeconds: number): Promise<number> {
+    const table = storageTable(this.schema, name);
+    const partitions = await this.select<{ partition_id: string; rows: string }>(
+      `SELECT partition_id, sum(rows) AS rows FROM system.parts
+       WHERE database = {db:String} AND table = {table:String} AND active
+       GROUP BY partition_id HAVING toUnixTimestamp(max(max_time)) < {cutoff:Int64}`,
+      { db: this.schema.database, table, cutoff: cutoffSeconds },
+    );
+    let n = 0;
+    for (const p of partitions) {
+      await this.wrap('retention', () =>
+        this.client.command({ query: dropPartitionStatement(this.schema, table, p.partition_id) }),
+      );
+      n += Number(p.rows);
+    }
+    return n;
   }
 
   async stats(): Promise<contract.StoreStats> {

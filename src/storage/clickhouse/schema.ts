@@ -72,7 +72,7 @@ export function engine(
   return `Replicated${kind}MergeTree(${[zkPath, "'{replica}'", args].filter((x) => x !== '').join(', ')})`;
 }
 
-function dedupSetting(o: SchemaOptions): string {
+export function dedupSetting(o: SchemaOptions): string {
   return o.cluster
     ? `replicated_deduplication_window = ${DEDUP_WINDOW}`
     : `non_replicated_deduplication_window = ${DEDUP_WINDOW}`;
@@ -130,7 +130,7 @@ ${ORDER_BY}
 SETTINGS ${dedupSetting(o)}`;
 }
 
-const BUCKET_FUNCTION: Readonly<Record<Exclude<Tier['name'], '1m'>, string>> = {
+export const BUCKET_FUNCTION: Readonly<Record<Exclude<Tier['name'], '1m'>, string>> = {
   '5m': 'toStartOfFiveMinutes',
   '1h': 'toStartOfHour',
   '1d': 'toStartOfDay',
