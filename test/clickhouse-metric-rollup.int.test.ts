@@ -24,7 +24,9 @@ import {
 import type { Aggregate, MetricType, Tags, Tier, TierRetention } from '../src/core/index.js';
 import { ClickHouseStore, SqliteStore } from '../src/storage/index.js';
 import type { Bucket, BucketQuery, Store } from '../src/storage/index.js';
+import { prepareVql, shapeVqlAnswer } from '../src/query/index.js';
 import { bucketQuerySql, toBucket } from '../src/storage/clickhouse/bucket-query.js';
+import { compileClickHouse } from '../src/storage/clickhouse/clickhouse-compiler.js';
 import type { BucketRow } from '../src/storage/clickhouse/bucket-query.js';
 import { METRIC_ROLLUP_TABLES } from '../src/storage/clickhouse/metric-rollup-schema.js';
 import { ALL_MIGRATIONS, runMigrations } from '../src/storage/clickhouse/migrator.js';
@@ -188,6 +190,31 @@ describe('ClickHouse per-metric rollups', () => {
     }
   });
 
+  it('answer VQL over every series as SqliteStore does', async () => {
+    const range = "timestamp >= '2024-01-01T00:00:00Z' AND timestamp < '2024-01-03T00:00:00Z'";
+    const queries = [
+      `SELECT time_bucket(1h), avg(value), last(value), p95(value), rate(value), count(*) FROM metrics WHERE service_name = 'checkout' AND metric_name = 'latency_ms' AND ${range} GROUP BY time_bucket(1h)`,
+      `SELECT type, metric_name, sum(value), min(value), max(value), last(value), rate(value) FROM metrics WHERE ${range} GROUP BY type, metric_name`,
+      "SELECT time_bucket(1m), sum(value), p50(value) FROM metrics WHERE metric_name = 'latency_ms' AND timestamp >= '2024-01-01T10:00:00Z' AND timestamp < '2024-01-01T12:00:00Z' GROUP BY time_bucket(1m)",
+      `SELECT time_bucket(1d), count(*), max(value) FROM metrics WHERE metric_name != 'requests' AND ${range} GROUP BY time_bucket(1d)`,
+    ];
+    const tiers = new Set<string>();
+    for (const vql of queries) {
+      const plan = prepareVql(vql, { now: T0 + 3 * DAY_MS, retention: FOREVER });
+      expect(compileClickHouse(plan).sql).toContain('metric_agg_');
+      tiers.add(plan.tier.name);
+      const [fromClickHouse, fromSqlite] = await Promise.all(
+        [ch, lite].map(async (store) => {
+          const { rows, sorted } = await store.queryVql(plan);
+          return shapeVqlAnswer(plan, rows, sorted);
+        }),
+      );
+      expect(fromSqlite?.rows.length).toBeGreaterThan(0);
+      expect(fromClickHouse, vql).toEqual(fromSqlite);
+    }
+    expect(tiers.size).toBeGreaterThan(1);
+  });
+
   it('are what the query reads', async () => {
     const q = allSeries(TIERS.find((t) => t.name === '1h') as Tier, { needSketch: false });
     const [answer] = await ch.queryBuckets(q);
@@ -218,6 +245,14 @@ describe('ClickHouse per-metric rollups', () => {
     expect(marked?.buckets[0]?.count).toBe((answer?.buckets[0]?.count ?? 0) + 1000);
     // The series rows do not hold it.
     expect((await seriesScan(q))[0]?.count).toBe(answer?.buckets[0]?.count);
+    // VQL over every series reads it too.
+    const plan = prepareVql(
+      "SELECT time_bucket(1h), count(*) FROM metrics WHERE metric_name = 'latency_ms' AND timestamp >= '2024-01-01T00:00:00Z' AND timestamp < '2024-01-01T01:00:00Z' GROUP BY time_bucket(1h)",
+      { now: T0 + 3 * DAY_MS, retention: FOREVER },
+    );
+    const { rows } = await ch.queryVql(plan);
+    const [row] = shapeVqlAnswer(plan, rows, true).rows;
+    expect(row?.[1]).toBe((answer?.buckets[0]?.count ?? 0) + 1000);
   });
 
   it('lose their partitions with their tier', async () => {
