@@ -32,7 +32,7 @@ import { METRIC_ROLLUP_TABLES } from '../src/storage/clickhouse/metric-rollup-sc
 import { ALL_MIGRATIONS, runMigrations } from '../src/storage/clickhouse/migrator.js';
 import { TIER_TABLES } from '../src/storage/clickhouse/schema.js';
 import { adminClient, clickHouseUrl, dropDatabase, freshDatabaseName, scalar } from './support/clickhouse.js';
-import { bucketQuery, seededRandom } from './support/fixtures.js';
+import { bucketQuery, comparableBucket, seededRandom } from './support/fixtures.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 const FOREVER: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
@@ -94,16 +94,7 @@ async function writeBoth(aggregates: readonly Aggregate[], offset: number): Prom
 }
 
 function comparable(b: Bucket): Record<string, unknown> {
-  return {
-    start: b.start,
-    count: b.count,
-    sum: b.sum,
-    min: b.min,
-    max: b.max,
-    last: b.last,
-    lastTimestamp: b.lastTimestamp,
-    sketch: b.sketch ? b.sketch.encode().toString('hex') : null,
-  };
+  return { ...comparableBucket(b), lastTimestamp: b.lastTimestamp };
 }
 
 function allSeries(t: Tier, overrides: Partial<BucketQuery> = {}): BucketQuery {

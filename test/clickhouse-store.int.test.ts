@@ -24,9 +24,9 @@ import {
 } from '../src/core/index.js';
 import type { Aggregate, MetricType, Tags, Tier, TierRetention } from '../src/core/index.js';
 import { ClickHouseStore, SqliteStore } from '../src/storage/index.js';
-import type { Bucket, BucketGroup, BucketQuery, Checkpoint, Store } from '../src/storage/index.js';
+import type { BucketGroup, BucketQuery, Checkpoint, Store } from '../src/storage/index.js';
 import { adminClient, clickHouseUrl, dropDatabase, freshDatabaseName, scalar } from './support/clickhouse.js';
-import { bucketQuery, seededRandom as rng, tier } from './support/fixtures.js';
+import { bucketQuery, comparableBucket, seededRandom as rng, tier } from './support/fixtures.js';
 import { TIER_TABLES } from '../src/storage/clickhouse/schema.js';
 
 /** A page large enough for every name these tests write. */
@@ -158,18 +158,6 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
     [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
   return out;
-}
-
-function comparableBucket(b: Bucket): Record<string, unknown> {
-  return {
-    start: b.start,
-    count: b.count,
-    sum: b.sum,
-    min: b.min,
-    max: b.max,
-    last: b.last,
-    sketch: b.sketch ? b.sketch.encode().toString('hex') : null,
-  };
 }
 
 function comparable(groups: readonly BucketGroup[]): unknown[] {

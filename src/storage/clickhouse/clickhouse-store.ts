@@ -36,11 +36,11 @@ import {
   TIER_TABLES,
   checkIdentifier,
   deleteSilentSeriesStatement,
-  dropPartitionStatement,
   storageTable,
 } from './schema.js';
 import type { SchemaOptions } from './schema.js';
 import { METRIC_ROLLUP_TABLES } from './metric-rollup-schema.js';
+import { dropPartitionsBefore } from './partition-retention.js';
 import { isServerTimeout, toVqlRow } from './vql-rows.js';
 import { exemplarsSql, toExemplarRows } from './exemplar-rows.js';
 import type { StoredExemplar } from './exemplar-rows.js';
@@ -484,10 +484,12 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
   async applyRetention(now: number): Promise<contract.RetentionReport> {
     const deletedRows: Record<string, number> = {};
     for (const tier of TIERS) {
-      const cutoffSeconds = Math.floor((now - this.options.retention[tier.name]) / 1000);
-      deletedRows[tier.name] = await this.dropPartitionsBefore(TIER_TABLES[tier.name], cutoffSeconds);
+      const cutoff = now - this.options.retention[tier.name];
+      const drop = (name: string): Promise<number> =>
+        this.wrap('retention', () => dropPartitionsBefore(this.client, this.schema, name, cutoff));
+      deletedRows[tier.name] = await drop(TIER_TABLES[tier.name]);
       // The tier's per-metric rollup has the tier's partitions: the same ones go.
-      await this.dropPartitionsBefore(METRIC_ROLLUP_TABLES[tier.name], cutoffSeconds);
+      await drop(METRIC_ROLLUP_TABLES[tier.name]);
     }
     const longest = Math.max(...Object.values(this.options.retention));
     const cutoff = now - longest;
@@ -510,25 +512,6 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
       this.series.clear();
     }
     return { deletedRows, deletedSeries };
-  }
-
-  /** Drops every partition of a table wholly before the cutoff; returns the rows they held. */
-  private async dropPartitionsBefore(name: string, cutoffSeconds: number): Promise<number> {
-    const table = storageTable(this.schema, name);
-    const partitions = await this.select<{ partition_id: string; rows: string }>(
-      `SELECT partition_id, sum(rows) AS rows FROM system.parts
-       WHERE database = {db:String} AND table = {table:String} AND active
-       GROUP BY partition_id HAVING toUnixTimestamp(max(max_time)) < {cutoff:Int64}`,
-      { db: this.schema.database, table, cutoff: cutoffSeconds },
-    );
-    let n = 0;
-    for (const p of partitions) {
-      await this.wrap('retention', () =>
-        this.client.command({ query: dropPartitionStatement(this.schema, table, p.partition_id) }),
-      );
-      n += Number(p.rows);
-    }
-    return n;
   }
 
   async stats(): Promise<contract.StoreStats> {

@@ -1,11 +1,13 @@
 import type { Tier, TierRetention } from '../../core/index.js';
 import {
   BUCKET_FUNCTION,
+  ROLLUP_AGGREGATE_COLUMNS,
   TIER_TABLES,
   dedupSetting,
   distributedTable,
   engine,
   onCluster,
+  rollupAggregates,
   storageTable,
   ttlExpression,
 } from './schema.js';
@@ -28,18 +30,6 @@ const TIER_NAMES = Object.keys(METRIC_ROLLUP_TABLES) as Tier['name'][];
 
 const KEY = 'service_name, metric_name, type, timestamp';
 
-/** The aggregate columns of a rollup row from rows whose latest value is `latest` (a (time, value) max). */
-function aggregateColumns(latest: string): string {
-  return `sum(samples) AS samples,
-  sum(value_sum) AS value_sum,
-  min(value_min) AS value_min,
-  max(value_max) AS value_max,
-  ${latest} AS last_at,
-  sum(sketch_zero) AS sketch_zero,
-  sumMap(sketch_pos) AS sketch_pos,
-  sumMap(sketch_neg) AS sketch_neg`;
-}
-
 /** The partitions of its tier, so that retention drops the same months (years) in both. */
 function rollupTable(o: SchemaOptions, tier: Tier['name']): string {
   const t = storageTable(o, METRIC_ROLLUP_TABLES[tier]);
@@ -49,14 +39,7 @@ function rollupTable(o: SchemaOptions, tier: Tier['name']): string {
   metric_name LowCardinality(String),
   type LowCardinality(String),
   timestamp DateTime('UTC') CODEC(DoubleDelta, ZSTD(1)),
-  samples SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
-  value_sum SimpleAggregateFunction(sum, Float64) CODEC(ZSTD(1)),
-  value_min SimpleAggregateFunction(min, Float64) CODEC(ZSTD(1)),
-  value_max SimpleAggregateFunction(max, Float64) CODEC(ZSTD(1)),
-  last_at SimpleAggregateFunction(max, Tuple(DateTime64(3, 'UTC'), Float64)) CODEC(ZSTD(1)),
-  sketch_zero SimpleAggregateFunction(sum, Float64) CODEC(ZSTD(1)),
-  sketch_pos SimpleAggregateFunction(sumMap, Map(Int32, Float64)) CODEC(ZSTD(1)),
-  sketch_neg SimpleAggregateFunction(sumMap, Map(Int32, Float64)) CODEC(ZSTD(1))
+  ${ROLLUP_AGGREGATE_COLUMNS}
 ) ENGINE = ${engine(o, 'Aggregating', t)}
 PARTITION BY ${partition}
 ORDER BY (${KEY})
@@ -67,7 +50,7 @@ SETTINGS ${dedupSetting(o)}`;
 function fromMinuteRows(o: SchemaOptions, tier: Tier['name'], source: string): string {
   const bucket = tier === '1m' ? 'timestamp' : `${BUCKET_FUNCTION[tier]}(timestamp)`;
   return `SELECT service_name, metric_name, type, ${bucket} AS timestamp,
-  ${aggregateColumns('max((last_ts, value_last))')}
+  ${rollupAggregates('max((last_ts, value_last))')}
 FROM ${o.database}.${source}
 GROUP BY ${KEY}`;
 }
@@ -95,7 +78,7 @@ function backfill(o: SchemaOptions, tier: Tier['name']): string[] {
     tier === '1m'
       ? fromMinuteRows(o, tier, TIER_TABLES['1m'])
       : `SELECT ${KEY},
-  ${aggregateColumns('max(last_at)')}
+  ${rollupAggregates('max(last_at)')}
 FROM ${o.database}.${TIER_TABLES[tier]}
 GROUP BY ${KEY}`;
   return [
