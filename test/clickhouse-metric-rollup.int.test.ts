@@ -1,8 +1,9 @@
 /**
  * The per-metric rollups of ClickHouse (migration 7, src/storage/clickhouse/metric-rollup-schema.ts)
- * on the real engine: a database written before the migration is backfilled, rows written after
- * reach the rollups through their views, and a bucket query over every series of a metric reads
- * the rollup and answers as the series rows (and SqliteStore) do.
+ * on the real engine: in a database migrated before its first row (two migrators at once), every
+ * row reaches the rollups through their views, and a query over every series of a metric reads
+ * the rollup and answers as the series rows (and SqliteStore) do. A database written before the
+ * migration reads its old range from the series rows, and the rollup from the recorded cutoff on.
  *
  *   eval "$(scripts/services.sh up)" && export KAFKA_BROKERS CLICKHOUSE_URL
  *   npx vitest run --project integration test/clickhouse-metric-rollup.int.test.ts
@@ -102,9 +103,9 @@ function allSeries(t: Tier, overrides: Partial<BucketQuery> = {}): BucketQuery {
 }
 
 /** The same query over the tier's series rows, as the store read before the rollups. */
-async function seriesScan(q: BucketQuery): Promise<Bucket[]> {
+async function seriesScan(q: BucketQuery, db = database): Promise<Bucket[]> {
   const sql = bucketQuerySql(
-    `${database}.${TIER_TABLES[q.tier.name]}`,
+    `${db}.${TIER_TABLES[q.tier.name]}`,
     q,
     q.tier.name === '1m' ? 'minute' : 'rollup',
   );
@@ -113,11 +114,11 @@ async function seriesScan(q: BucketQuery): Promise<Bucket[]> {
 }
 
 /** Samples per bucket start as the rollup table itself holds them. */
-async function rollupCounts(q: BucketQuery): Promise<Map<number, number>> {
+async function rollupCounts(q: BucketQuery, db = database): Promise<Map<number, number>> {
   const result = await admin.query({
     query: `SELECT intDiv(toUInt64(toUnixTimestamp(timestamp)) * 1000, {step:UInt64}) * {step:UInt64} AS b,
               sum(samples) AS n
-            FROM ${database}.${METRIC_ROLLUP_TABLES[q.tier.name]}
+            FROM ${db}.${METRIC_ROLLUP_TABLES[q.tier.name]}
             WHERE service_name = {service:String} AND metric_name = {metric:String}
             GROUP BY b ORDER BY b`,
     query_params: { step: q.stepMs, service: q.service, metric: q.metric },
@@ -126,20 +127,43 @@ async function rollupCounts(q: BucketQuery): Promise<Map<number, number>> {
   return new Map((await result.json<{ b: string; n: string }>()).map((r) => [Number(r.b), Number(r.n)]));
 }
 
+/** A row of 1,000 samples in the hourly rollup alone, at `at`: no series row holds it. */
+async function markRollup(db: string, at: number): Promise<void> {
+  await admin.insert({
+    table: `${db}.${METRIC_ROLLUP_TABLES['1h']}`,
+    values: [
+      {
+        service_name: 'checkout',
+        metric_name: 'latency_ms',
+        type: 'gauge',
+        timestamp: at / 1000,
+        samples: 1000,
+        value_sum: 0,
+        value_min: 0,
+        value_max: 0,
+        last_at: ['1970-01-01 00:00:00.000', 0],
+        sketch_zero: 0,
+        sketch_pos: {},
+        sketch_neg: {},
+      },
+    ],
+    format: 'JSONEachRow',
+  });
+}
+
 beforeAll(async () => {
   admin = adminClient();
   dir = mkdtempSync(join(tmpdir(), 'vantage-ch-rollup-'));
   database = freshDatabaseName();
-  // A database as the previous version left it, written to before the rollups existed.
-  const before = ALL_MIGRATIONS.filter((m) => m.version < ROLLUP_VERSION);
-  await runMigrations(admin, { database }, FOREVER, before);
+  // Migrated before its first row, by two migrators at once (workers migrate as they start).
+  await Promise.all([1, 2].map(() => runMigrations(admin, { database }, FOREVER)));
   ch = new ClickHouseStore({ url: clickHouseUrl(), database, retention: FOREVER });
   lite = new SqliteStore({ path: join(dir, 'lite.db'), retention: FOREVER });
   opened.push(ch, lite);
-  const old = SERIES.flatMap((s, i) => partials(s, 10 + i, T0, 1440));
+  const rows = SERIES.flatMap((s, i) => partials(s, 10 + i, T0, 1440));
   for (let i = 0; i < 3; i++)
     await writeBoth(
-      old.filter((_, j) => j % 3 === i),
+      rows.filter((_, j) => j % 3 === i),
       i + 1,
     );
 });
@@ -152,9 +176,17 @@ afterAll(async () => {
 });
 
 describe('ClickHouse per-metric rollups', () => {
-  it('are created and backfilled by migration 7, once', async () => {
-    expect((await ch.migrate()).applied).toEqual([ROLLUP_VERSION]);
+  it('hold every row of a database migrated before its first row', async () => {
     expect((await ch.migrate()).applied).toEqual([]);
+    // Each migrator recorded the epoch: no tier table held a row when its views existed.
+    const cutoffs = await admin.query({
+      query: `SELECT toUnixTimestamp(cutoff) AS s FROM ${database}.metric_rollup_cutoffs`,
+      format: 'JSONEachRow',
+    });
+    expect((await cutoffs.json<{ s: number }>()).map((r) => Number(r.s))).toEqual([0, 0]);
+    // Written later, overlapping the first day: the views carry it too.
+    const later = SERIES.flatMap((s, i) => partials(s, 50 + i, T0 + 600 * MINUTE_MS, 2 * 1440));
+    await writeBoth(later, 4);
     for (const t of TIERS) {
       const q = allSeries(t);
       const held = [...(await rollupCounts(q)).values()].reduce((a, b) => a + b, 0);
@@ -162,9 +194,6 @@ describe('ClickHouse per-metric rollups', () => {
       expect(held).toBeGreaterThan(0);
       expect(held).toBe(scanned);
     }
-    // Written after the migration: the views carry it, into buckets the backfill filled too.
-    const later = SERIES.flatMap((s, i) => partials(s, 50 + i, T0 + 600 * MINUTE_MS, 2 * 1440));
-    await writeBoth(later, 4);
   });
 
   it('answer a query over every series as the series rows and SqliteStore do', async () => {
@@ -192,7 +221,7 @@ describe('ClickHouse per-metric rollups', () => {
     const tiers = new Set<string>();
     for (const vql of queries) {
       const plan = prepareVql(vql, { now: T0 + 3 * DAY_MS, retention: FOREVER });
-      expect(compileClickHouse(plan).sql).toContain('metric_agg_');
+      expect(compileClickHouse(plan, { metricRollupsFrom: 0 }).sql).toContain('metric_agg_');
       tiers.add(plan.tier.name);
       const [fromClickHouse, fromSqlite] = await Promise.all(
         [ch, lite].map(async (store) => {
@@ -212,26 +241,7 @@ describe('ClickHouse per-metric rollups', () => {
     const held = await rollupCounts(q);
     expect(answer?.buckets.map((b) => [b.start, b.count])).toEqual([...held.entries()]);
     // A row in the rollup alone (no series row has it) shows in the answer.
-    await admin.insert({
-      table: `${database}.${METRIC_ROLLUP_TABLES['1h']}`,
-      values: [
-        {
-          service_name: 'checkout',
-          metric_name: 'latency_ms',
-          type: 'gauge',
-          timestamp: T0 / 1000,
-          samples: 1000,
-          value_sum: 0,
-          value_min: 0,
-          value_max: 0,
-          last_at: ['1970-01-01 00:00:00.000', 0],
-          sketch_zero: 0,
-          sketch_pos: {},
-          sketch_neg: {},
-        },
-      ],
-      format: 'JSONEachRow',
-    });
+    await markRollup(database, T0);
     const [marked] = await ch.queryBuckets(q);
     expect(marked?.buckets[0]?.count).toBe((answer?.buckets[0]?.count ?? 0) + 1000);
     // The series rows do not hold it.
@@ -244,6 +254,62 @@ describe('ClickHouse per-metric rollups', () => {
     const { rows } = await ch.queryVql(plan);
     const [row] = shapeVqlAnswer(plan, rows, true).rows;
     expect(row?.[1]).toBe((answer?.buckets[0]?.count ?? 0) + 1000);
+  });
+
+  it('serve a database written before migration 7 from its recorded cutoff on', async () => {
+    const upgraded = freshDatabaseName();
+    try {
+      // As the previous version left it: written to before the rollups existed.
+      const before = ALL_MIGRATIONS.filter((m) => m.version < ROLLUP_VERSION);
+      await runMigrations(admin, { database: upgraded }, FOREVER, before);
+      const store = new ClickHouseStore({ url: clickHouseUrl(), database: upgraded, retention: FOREVER });
+      opened.push(store);
+      const checkpoint = (offset: number) => [{ source: 'kafka:metrics-raw', partition: 0, offset }];
+      await store.write(
+        SERIES.flatMap((s, i) => partials(s, 10 + i, T0, 1440)),
+        checkpoint(1),
+      );
+      expect((await store.migrate()).applied).toEqual([ROLLUP_VERSION]);
+
+      // The cutoff is the start of a day at least a day ahead of the server's clock.
+      const cutoff = await scalar(
+        admin,
+        `SELECT toUnixTimestamp(min(cutoff)) * 1000 FROM ${upgraded}.metric_rollup_cutoffs`,
+      );
+      expect(cutoff % DAY_MS).toBe(0);
+      expect(cutoff).toBeGreaterThan(Date.now() + DAY_MS - 5 * MINUTE_MS);
+
+      // Before it, the series rows answer: a row in the rollup alone does not show.
+      const hour = TIERS.find((t) => t.name === '1h') as Tier;
+      const old = allSeries(hour, { needSketch: false });
+      const oldScan = await seriesScan(old, upgraded);
+      await markRollup(upgraded, T0);
+      const [oldAnswer] = await store.queryBuckets(old);
+      expect(oldAnswer?.buckets.map(comparable)).toEqual(oldScan.map(comparable));
+      const range = "timestamp >= '2024-01-01T00:00:00Z' AND timestamp < '2024-01-01T06:00:00Z'";
+      const oldPlan = prepareVql(
+        `SELECT time_bucket(1h), count(*) FROM metrics WHERE metric_name = 'latency_ms' AND ${range} GROUP BY time_bucket(1h)`,
+        { now: T0 + DAY_MS, retention: FOREVER },
+      );
+      const oldRows = shapeVqlAnswer(oldPlan, (await store.queryVql(oldPlan)).rows, true).rows;
+      expect(oldRows[0]?.[1]).toBe(oldScan[0]?.count);
+
+      // From it on, the rollup answers, and holds what the series rows hold.
+      await store.write(
+        SERIES.flatMap((s, i) => partials(s, 70 + i, cutoff, 600)),
+        checkpoint(2),
+      );
+      const fresh = bucketQuery(cutoff, { tier: hour, stepMs: hour.resolutionMs, needSketch: false });
+      const freshScan = await seriesScan(fresh, upgraded);
+      const [freshAnswer] = await store.queryBuckets(fresh);
+      expect(freshScan.length).toBeGreaterThan(0);
+      expect(freshAnswer?.buckets.map(comparable)).toEqual(freshScan.map(comparable));
+      await markRollup(upgraded, cutoff);
+      const [marked] = await store.queryBuckets(fresh);
+      expect(marked?.buckets[0]?.count).toBe((freshScan[0]?.count ?? 0) + 1000);
+    } finally {
+      await dropDatabase(admin, upgraded).catch(() => undefined);
+    }
   });
 
   it('lose their partitions with their tier', async () => {

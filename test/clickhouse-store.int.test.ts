@@ -207,6 +207,7 @@ describe('ClickHouseStore migrations', () => {
       'metric_agg_1m_mv',
       'metric_agg_5m',
       'metric_agg_5m_mv',
+      'metric_rollup_cutoffs',
       'metrics',
       'metrics_1d',
       'metrics_1d_mv',

@@ -61,6 +61,11 @@ export interface CompiledClickHouse {
 export interface ClickHouseCompileOptions {
   /** Database that holds the tables; the query is unqualified without it. */
   readonly database?: string;
+  /**
+   * Epoch ms from which the per-metric rollups are whole (metric-rollup-schema.ts, the cutoff);
+   * without it, or for a scan that starts before it, the tier tables are read.
+   */
+  readonly metricRollupsFrom?: number | undefined;
 }
 
 /** Tables and SQL functions the compiled text may contain; the fuzz test checks it against this list. */
@@ -124,7 +129,10 @@ export function compileClickHouse(
   const orNull = plan.groupKeys.length === 0 ? 'OrNull' : '';
   const columns: Record<string, ClickHouseColumn> = {};
   const select: string[] = [];
-  const perMetric = readsMetricRollup(plan);
+  const perMetric =
+    options.metricRollupsFrom !== undefined &&
+    plan.scan.from >= options.metricRollupsFrom &&
+    readsMetricRollup(plan);
   // The minute table alone keeps `last` as two columns; rollups and pieces as the tuple last_at.
   const minuteRows =
     !perMetric && pieces(plan).length === 1 && (pieces(plan)[0] as ScanPiece).tier.name === '1m';
@@ -176,8 +184,8 @@ export function compileClickHouse(
  * Whether the per-metric rollups (METRIC_ROLLUP_TABLES: a metric's series merged per service,
  * metric, type and bucket) answer the plan: no group or condition names a tag, so the plan never
  * tells one series from another of the same service, metric and type. Every aggregate is there,
- * rate included (the type is kept). Unlike SQLite's rollups they need no check of the data: the
- * views fill them from every minute row, and migration 7 filled them from the rows before it.
+ * rate included (the type is kept). Unlike SQLite's rollups they need no check of the data: from
+ * their cutoff on, the views fill them from every minute row.
  */
 function readsMetricRollup(plan: LogicalPlan): boolean {
   const namesTag = (f: Filter): boolean => {

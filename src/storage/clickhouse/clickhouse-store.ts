@@ -39,7 +39,8 @@ import {
   storageTable,
 } from './schema.js';
 import type { SchemaOptions } from './schema.js';
-import { METRIC_ROLLUP_TABLES } from './metric-rollup-schema.js';
+import { METRIC_ROLLUP_TABLES, rollupCutoffSql } from './metric-rollup-schema.js';
+import { RollupCutoff } from './rollup-cutoff.js';
 import { dropPartitionsBefore } from './partition-retention.js';
 import { isServerTimeout, toVqlRow } from './vql-rows.js';
 import { exemplarsSql, toExemplarRows } from './exemplar-rows.js';
@@ -136,6 +137,10 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
   private readonly answerLimits: AnswerLimits;
   private readonly series = new Map<string, SeriesInfo>();
   private checkpointVersion = 0;
+  private readonly rollupCutoff = new RollupCutoff(async () => {
+    const [row] = await this.select<{ cutoff: string; records: string }>(rollupCutoffSql(this.schema), {});
+    return row === undefined || Number(row.records) === 0 ? null : Number(row.cutoff);
+  });
 
   constructor(private readonly options: ClickHouseStoreOptions) {
     const { client, database } = connectClickHouse(options, 'vantage');
@@ -395,8 +400,10 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
     const series = groupRows.reduce((n, g) => n + Number(g.series), 0);
     checkBucketQuery(limits, q, series, groupRows.length);
     // Over every series of the metric, its rollup holds them merged: one row per bucket.
-    const allSeries = q.tagFilters.length === 0 && q.groupBy.length === 0;
-    const buckets = allSeries
+    const rollupsFrom = await this.rollupCutoff.current();
+    const perMetric =
+      q.tagFilters.length === 0 && q.groupBy.length === 0 && rollupsFrom !== null && q.from >= rollupsFrom;
+    const buckets = perMetric
       ? bucketQuerySql(this.table(METRIC_ROLLUP_TABLES[q.tier.name]), q, 'rollup')
       : bucketQuerySql(this.table(TIER_TABLES[q.tier.name]), q, q.tier.name === '1m' ? 'minute' : 'rollup');
     // One row per point: the server stops at the limit (result_overflow_mode=throw).
@@ -433,7 +440,10 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
    * network). Either way the caller gets VTG_QUERY_TIMEOUT.
    */
   async queryVql(plan: LogicalPlan): Promise<{ rows: VqlRow[]; sorted: boolean }> {
-    const compiled = compileClickHouse(plan, { database: this.schema.database });
+    const compiled = compileClickHouse(plan, {
+      database: this.schema.database,
+      metricRollupsFrom: (await this.rollupCutoff.current()) ?? undefined,
+    });
     // Rows are a plan's points, or its series when it has no time bucket.
     const rowsAreSeries = plan.stepMs === undefined;
     const rowLimit = {

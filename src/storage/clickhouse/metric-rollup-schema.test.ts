@@ -13,7 +13,7 @@ describe('the per-metric rollup migration', () => {
     expect(new Set(versions).size).toBe(versions.length);
   });
 
-  it('keys a table per tier by metric and bucket, fed from the minute table, then fills it from the tier', () => {
+  it('keys a table per tier by metric and bucket, fed from the minute table, then records its cutoff', () => {
     const statements = migration.statements({ database: 'vantage' });
     const table = statements.find((s) => s.includes('TABLE IF NOT EXISTS vantage.metric_agg_1h ('));
     expect(table).toContain('ORDER BY (service_name, metric_name, type, timestamp)');
@@ -25,32 +25,34 @@ describe('the per-metric rollup migration', () => {
     const view = statements.find((s) => s.includes('VIEW IF NOT EXISTS vantage.metric_agg_1h_mv'));
     expect(view).toContain('toStartOfHour(timestamp) AS timestamp');
     expect(view).toContain('FROM vantage.metrics\n');
-    // The backfill reads the tier's own rows (they outlive the minute rows), after emptying the
-    // rollup so that a second run does not count twice.
-    const truncate = statements.indexOf('TRUNCATE TABLE IF EXISTS vantage.metric_agg_1h');
-    const insert = statements.findIndex((s) => s.startsWith('INSERT INTO vantage.metric_agg_1h '));
-    expect(truncate).toBeGreaterThan(statements.indexOf(view as string));
-    expect(insert).toBe(truncate + 1);
-    expect(statements[insert]).toContain('FROM vantage.metrics_1h\n');
-    expect(statements[insert]).toContain('max(last_at) AS last_at');
-    const minute = statements.find((s) => s.startsWith('INSERT INTO vantage.metric_agg_1m '));
-    expect(minute).toContain('max((last_ts, value_last)) AS last_at');
+    // No backfill: nothing copies tier rows in (that would count rows twice under concurrent
+    // writers or migrators). The cutoff comes last, once every view exists.
+    expect(statements.filter((s) => s.startsWith('INSERT INTO vantage.metric_agg_'))).toEqual([]);
+    expect(statements.some((s) => s.startsWith('TRUNCATE'))).toBe(false);
+    const cutoff = statements.findIndex((s) => s.startsWith('INSERT INTO vantage.metric_rollup_cutoffs'));
+    expect(cutoff).toBe(statements.length - 1);
+    for (const tier of ['metrics', 'metrics_5m', 'metrics_1h', 'metrics_1d']) {
+      expect(statements[cutoff]).toContain(`(SELECT count() FROM vantage.${tier})`);
+    }
+    expect(statements[cutoff]).toContain("toStartOfDay(now('UTC')) + INTERVAL 2 DAY");
   });
 
-  it('on a cluster, writes local tables and backfills through the Distributed ones', () => {
+  it('on a cluster, writes local tables and records the cutoff through a Distributed one', () => {
     const statements = migration.statements({ database: 'vantage', cluster: 'prod' });
     expect(statements).toContainEqual(
       expect.stringContaining(
         'ENGINE = Distributed(prod, vantage, metric_agg_5m_local, cityHash64(service_name))',
       ),
     );
+    expect(statements).toContainEqual(
+      expect.stringContaining('ENGINE = Distributed(prod, vantage, metric_rollup_cutoffs_local, rand())'),
+    );
     expect(statements.find((s) => s.includes('metric_agg_5m_local_mv'))).toContain(
       'FROM vantage.metrics_local',
     );
-    expect(statements).toContain('TRUNCATE TABLE IF EXISTS vantage.metric_agg_5m_local ON CLUSTER prod');
-    expect(statements.find((s) => s.startsWith('INSERT INTO vantage.metric_agg_5m '))).toContain(
-      'FROM vantage.metrics_5m\n',
-    );
+    const last = statements[statements.length - 1];
+    expect(last).toContain('INSERT INTO vantage.metric_rollup_cutoffs (cutoff)');
+    expect(last).toContain('(SELECT count() FROM vantage.metrics_1h)');
   });
 
   it('keeps each rollup as long as its tier', () => {

@@ -67,24 +67,41 @@ ${fromMinuteRows(o, tier, storageTable(o, TIER_TABLES['1m']))}`;
 }
 
 /**
- * The rows stored before the view existed, from the tier's own rows (the minute rows may be gone
- * sooner than the tier's). Emptied first, so that a migration cut short and run again does not
- * count twice what the first run inserted; rows written while it runs may be counted twice or not
- * at all, so the upgrade runs with the workers stopped (docs/operations.md).
+ * Where the rollups start to be whole: buckets at or after a cutoff hold every minute row of
+ * their metric, buckets before it may hold part of them (a view sees only the inserts after it
+ * was created). Readers use a rollup only for a range that starts at or after the smallest cutoff
+ * recorded; before it they read the series rows, as before migration 7.
+ *
+ * There is no backfill: copying the tier rows in while workers write (they migrate at start, and
+ * the Helm chart migrates before the old workers stop) would count some rows twice, and two
+ * migrators would copy everything twice. Instead migration 7 records, after its views exist:
+ * - 0 (the epoch) when no tier table holds a row: every row yet to come passes through a view;
+ * - otherwise the start of the day after tomorrow (server time), which no stored minute can
+ *   reach: `--max-future-skew` is 10 minutes by default and must stay under a day for this to
+ *   hold (docs/operations.md).
+ * Each record is true on its own, so the smallest is: several migrators may each write one.
  */
-function backfill(o: SchemaOptions, tier: Tier['name']): string[] {
-  const rollup = METRIC_ROLLUP_TABLES[tier];
-  const select =
-    tier === '1m'
-      ? fromMinuteRows(o, tier, TIER_TABLES['1m'])
-      : `SELECT ${KEY},
-  ${rollupAggregates('max(last_at)')}
-FROM ${o.database}.${TIER_TABLES[tier]}
-GROUP BY ${KEY}`;
-  return [
-    `TRUNCATE TABLE IF EXISTS ${o.database}.${storageTable(o, rollup)}${onCluster(o)}`,
-    `INSERT INTO ${o.database}.${rollup} ${select}`,
-  ];
+export const ROLLUP_CUTOFF_TABLE = 'metric_rollup_cutoffs';
+
+function cutoffTable(o: SchemaOptions): string {
+  const t = storageTable(o, ROLLUP_CUTOFF_TABLE);
+  return `CREATE TABLE IF NOT EXISTS ${o.database}.${t}${onCluster(o)} (
+  cutoff DateTime('UTC'),
+  recorded_at DateTime('UTC') DEFAULT now()
+) ENGINE = ${engine(o, '', t)}
+ORDER BY cutoff`;
+}
+
+function recordCutoff(o: SchemaOptions): string {
+  const rows = TIER_NAMES.map((t) => `(SELECT count() FROM ${o.database}.${TIER_TABLES[t]})`).join(' + ');
+  return `INSERT INTO ${o.database}.${ROLLUP_CUTOFF_TABLE} (cutoff)
+SELECT if(${rows} = 0, toDateTime(0, 'UTC'), toStartOfDay(now('UTC')) + INTERVAL 2 DAY)`;
+}
+
+/** The smallest cutoff recorded, epoch ms; no row (no migration 7 yet) reads as null. */
+export function rollupCutoffSql(o: SchemaOptions): string {
+  return `SELECT toUnixTimestamp(min(cutoff)) * 1000 AS cutoff, count() AS records
+FROM ${o.database}.${ROLLUP_CUTOFF_TABLE}`;
 }
 
 export const METRIC_ROLLUP_MIGRATIONS: readonly Migration[] = [
@@ -93,13 +110,20 @@ export const METRIC_ROLLUP_MIGRATIONS: readonly Migration[] = [
     name: 'per-metric rollups',
     statements(o) {
       const distributed = o.cluster
-        ? TIER_NAMES.map((t) => distributedTable(o, METRIC_ROLLUP_TABLES[t], 'cityHash64(service_name)'))
+        ? [
+            ...TIER_NAMES.map((t) =>
+              distributedTable(o, METRIC_ROLLUP_TABLES[t], 'cityHash64(service_name)'),
+            ),
+            distributedTable(o, ROLLUP_CUTOFF_TABLE, 'rand()'),
+          ]
         : [];
       return [
         ...TIER_NAMES.map((t) => rollupTable(o, t)),
+        cutoffTable(o),
         ...distributed,
         ...TIER_NAMES.map((t) => rollupView(o, t)),
-        ...TIER_NAMES.flatMap((t) => backfill(o, t)),
+        // After the views: a row stored from now on reaches a rollup.
+        recordCutoff(o),
       ];
     },
   },
