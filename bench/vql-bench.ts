@@ -17,7 +17,7 @@ export interface VqlBenchRow {
 
 const COMPILERS: Record<'sqlite' | 'clickhouse', (plan: LogicalPlan) => unknown> = {
   sqlite: compileSqlite,
-  clickhouse: (plan) => compileClickHouse(plan, { database: 'vantage' }),
+  clickhouse: (plan) => compileClickHouse(plan, { database: 'vantage', metricRollupsFrom: 0 }),
 };
 
 /**

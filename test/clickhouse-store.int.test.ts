@@ -24,9 +24,9 @@ import {
 } from '../src/core/index.js';
 import type { Aggregate, MetricType, Tags, Tier, TierRetention } from '../src/core/index.js';
 import { ClickHouseStore, SqliteStore } from '../src/storage/index.js';
-import type { Bucket, BucketGroup, BucketQuery, Checkpoint, Store } from '../src/storage/index.js';
+import type { BucketGroup, BucketQuery, Checkpoint, Store } from '../src/storage/index.js';
 import { adminClient, clickHouseUrl, dropDatabase, freshDatabaseName, scalar } from './support/clickhouse.js';
-import { bucketQuery, seededRandom as rng, tier } from './support/fixtures.js';
+import { bucketQuery, comparableBucket, seededRandom as rng, tier } from './support/fixtures.js';
 import { TIER_TABLES } from '../src/storage/clickhouse/schema.js';
 
 /** A page large enough for every name these tests write. */
@@ -160,18 +160,6 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
-function comparableBucket(b: Bucket): Record<string, unknown> {
-  return {
-    start: b.start,
-    count: b.count,
-    sum: b.sum,
-    min: b.min,
-    max: b.max,
-    last: b.last,
-    sketch: b.sketch ? b.sketch.encode().toString('hex') : null,
-  };
-}
-
 function comparable(groups: readonly BucketGroup[]): unknown[] {
   return [...groups]
     .map((g) => ({ tags: g.tags, type: g.type, buckets: g.buckets.map(comparableBucket) }))
@@ -200,7 +188,7 @@ describe('ClickHouseStore migrations', () => {
     const again = await store.migrate();
     expect(again).toEqual({ applied: [], ttlSet: [], ttlChanged: [] });
     const db = store.database;
-    expect(await scalar(admin(), `SELECT count() FROM ${db}.schema_migrations FINAL`)).toBe(6);
+    expect(await scalar(admin(), `SELECT count() FROM ${db}.schema_migrations FINAL`)).toBe(7);
     const tables = await admin().query({
       query: 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
       query_params: { db },
@@ -211,6 +199,15 @@ describe('ClickHouseStore migrations', () => {
       'cumulative_positions',
       'dead_letters',
       'exemplars',
+      'metric_agg_1d',
+      'metric_agg_1d_mv',
+      'metric_agg_1h',
+      'metric_agg_1h_mv',
+      'metric_agg_1m',
+      'metric_agg_1m_mv',
+      'metric_agg_5m',
+      'metric_agg_5m_mv',
+      'metric_rollup_cutoffs',
       'metrics',
       'metrics_1d',
       'metrics_1d_mv',
@@ -238,7 +235,18 @@ describe('ClickHouseStore migrations', () => {
       '1d': 1095 * DAY_MS,
     });
     expect(firstMigration.get(store)).toMatchObject({
-      ttlSet: ['metrics', 'metrics_5m', 'metrics_1h', 'metrics_1d', 'exemplars', 'series'],
+      ttlSet: [
+        'metrics',
+        'metrics_5m',
+        'metrics_1h',
+        'metrics_1d',
+        'exemplars',
+        'series',
+        'metric_agg_1m',
+        'metric_agg_5m',
+        'metric_agg_1h',
+        'metric_agg_1d',
+      ],
       ttlChanged: [],
     });
     const db = store.database;
@@ -262,7 +270,7 @@ describe('ClickHouseStore migrations', () => {
     expect(await changed.migrate()).toEqual({
       applied: [],
       ttlSet: [],
-      ttlChanged: ['metrics', 'exemplars'],
+      ttlChanged: ['metrics', 'exemplars', 'metric_agg_1m'],
     });
     expect(await ttlOf('metrics')).toContain('TTL timestamp + toIntervalSecond(2592000)');
   });

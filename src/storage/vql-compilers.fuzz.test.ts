@@ -68,7 +68,7 @@ function check(text: string): Outcome {
     const compiled = compileSqlite(plan);
     sql = compiled.sql;
     params = compiled.params;
-    clickHouse = compileClickHouse(plan, { database: 'vantage' });
+    clickHouse = compileClickHouse(plan, { database: 'vantage', metricRollupsFrom: 0 });
   } catch (err) {
     if (!(err instanceof VqlError)) throw err;
     const at = positionAt(text, err.offset);

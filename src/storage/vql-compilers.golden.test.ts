@@ -28,7 +28,7 @@ const DIALECTS: readonly Dialect[] = [
   {
     name: 'ClickHouse',
     dir: 'clickhouse/golden',
-    compile: (plan) => compileClickHouse(plan, { database: 'vantage' }),
+    compile: (plan) => compileClickHouse(plan, { database: 'vantage', metricRollupsFrom: 0 }),
   },
 ];
 

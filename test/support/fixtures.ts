@@ -1,6 +1,6 @@
 import { DAY_MS, MINUTE_MS, TIERS } from '../../src/core/index.js';
 import type { Tier } from '../../src/core/index.js';
-import type { BucketQuery } from '../../src/storage/index.js';
+import type { Bucket, BucketQuery } from '../../src/storage/index.js';
 
 /** A seeded random source (mulberry32): a failing property test reproduces with its seed. */
 export function seededRandom(seed: number): () => number {
@@ -35,5 +35,18 @@ export function bucketQuery(from: number, overrides: Partial<BucketQuery> = {}):
     needLast: true,
     needSketch: true,
     ...overrides,
+  };
+}
+
+/** A bucket as plain values, its sketch as its encoded bytes: what two stores' answers compare by. */
+export function comparableBucket(b: Bucket): Record<string, unknown> {
+  return {
+    start: b.start,
+    count: b.count,
+    sum: b.sum,
+    min: b.min,
+    max: b.max,
+    last: b.last,
+    sketch: b.sketch ? b.sketch.encode().toString('hex') : null,
   };
 }

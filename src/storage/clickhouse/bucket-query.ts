@@ -62,8 +62,9 @@ FROM ${seriesTable} WHERE ${where} GROUP BY grp LIMIT {groupLimit:UInt32}`,
  * Merges every stored partial of the selected series into steps of the query: sums add, min/max
  * compare, the last value is the max of (time, value) (ties to the larger value, as
  * mergeAggregate), sketches add bucket counts with sumMap. Exact whatever the background merges did.
+ * `table` is a tier table or, with neither tag filter nor group, the tier's per-metric rollup.
  */
-export function bucketQuerySql(table: string, q: BucketQuery): ParameterizedSql {
+export function bucketQuerySql(table: string, q: BucketQuery, rows: 'minute' | 'rollup'): ParameterizedSql {
   const { where, group, params } = selection(q);
   const columns = [
     `${group} AS grp`,
@@ -74,7 +75,8 @@ export function bucketQuerySql(table: string, q: BucketQuery): ParameterizedSql 
     'max(value_max) AS hi',
   ];
   if (q.needLast) {
-    const latest = q.tier.name === '1m' ? 'max((last_ts, value_last))' : 'max(last_at)';
+    // The minute table keeps `last` as two columns; rollup rows as the tuple last_at.
+    const latest = rows === 'minute' ? 'max((last_ts, value_last))' : 'max(last_at)';
     columns.push(
       `tupleElement(${latest}, 2) AS last`,
       `toUnixTimestamp64Milli(tupleElement(${latest}, 1)) AS lastMs`,

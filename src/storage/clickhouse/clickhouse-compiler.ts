@@ -10,6 +10,7 @@ import type {
   SortKey,
 } from '../../query/index.js';
 import { TIER_TABLES } from './schema.js';
+import { METRIC_ROLLUP_TABLES } from './metric-rollup-schema.js';
 
 /**
  * The ClickHouse dialect of VQL, for the schema of ./schema.ts (whose TIER_TABLES it reads): one
@@ -60,10 +61,15 @@ export interface CompiledClickHouse {
 export interface ClickHouseCompileOptions {
   /** Database that holds the tables; the query is unqualified without it. */
   readonly database?: string;
+  /**
+   * Epoch ms from which the per-metric rollups are whole (metric-rollup-schema.ts, the cutoff);
+   * without it, or for a scan that starts before it, the tier tables are read.
+   */
+  readonly metricRollupsFrom?: number | undefined;
 }
 
 /** Tables and SQL functions the compiled text may contain; the fuzz test checks it against this list. */
-export const CLICKHOUSE_TABLES = Object.values(TIER_TABLES);
+export const CLICKHOUSE_TABLES = [...Object.values(TIER_TABLES), ...Object.values(METRIC_ROLLUP_TABLES)];
 export const CLICKHOUSE_FUNCTIONS = [
   'sum',
   'sumOrNull',
@@ -123,8 +129,13 @@ export function compileClickHouse(
   const orNull = plan.groupKeys.length === 0 ? 'OrNull' : '';
   const columns: Record<string, ClickHouseColumn> = {};
   const select: string[] = [];
+  const perMetric =
+    options.metricRollupsFrom !== undefined &&
+    plan.scan.from >= options.metricRollupsFrom &&
+    readsMetricRollup(plan);
   // The minute table alone keeps `last` as two columns; rollups and pieces as the tuple last_at.
-  const minuteRows = pieces(plan).length === 1 && (pieces(plan)[0] as ScanPiece).tier.name === '1m';
+  const minuteRows =
+    !perMetric && pieces(plan).length === 1 && (pieces(plan)[0] as ScanPiece).tier.name === '1m';
 
   for (const k of plan.groupKeys) {
     select.push(`${keySql(k.key, bind)} AS ${k.id}`);
@@ -151,7 +162,7 @@ export function compileClickHouse(
     );
   }
 
-  const lines = [`SELECT ${select.join(', ')}`, ...scanSql(plan, options, bind)];
+  const lines = [`SELECT ${select.join(', ')}`, ...scanSql(plan, { ...options, perMetric }, bind)];
   if (plan.groupKeys.length > 0) lines.push(`GROUP BY ${plan.groupKeys.map((k) => k.id).join(', ')}`);
   if (!plan.sortAfterQuery) {
     const order = orderSql(plan.orderBy, plan);
@@ -170,6 +181,30 @@ export function compileClickHouse(
 }
 
 /**
+ * Whether the per-metric rollups (METRIC_ROLLUP_TABLES: a metric's series merged per service,
+ * metric, type and bucket) answer the plan: no group or condition names a tag, so the plan never
+ * tells one series from another of the same service, metric and type. Every aggregate is there,
+ * rate included (the type is kept). Unlike SQLite's rollups they need no check of the data: from
+ * their cutoff on, the views fill them from every minute row.
+ */
+function readsMetricRollup(plan: LogicalPlan): boolean {
+  const namesTag = (f: Filter): boolean => {
+    switch (f.kind) {
+      case 'and':
+      case 'or':
+        return f.operands.some(namesTag);
+      case 'not':
+        return namesTag(f.operand);
+      default:
+        return f.field.kind === 'tag';
+    }
+  };
+  return (
+    !plan.groupKeys.some((k) => k.key.kind === 'tag') && (plan.filter === undefined || !namesTag(plan.filter))
+  );
+}
+
+/**
  * The plan's reads: its pieces once one of them reads the hourly or daily tier (then they read 12
  * to 1,440 times fewer rows there), else its one tier over its scan: minute and 5-minute pieces
  * save too little to pay for a UNION (over the last hour it was slower, docs/benchmarks.md).
@@ -181,26 +216,32 @@ function pieces(plan: LogicalPlan): readonly ScanPiece[] {
 }
 
 /** The columns a piece of a read in several tiers gives: the rollups' (last_at a tuple). */
-const PIECE_COLUMNS = [
-  'service_name, metric_name, type, tags, timestamp, samples, value_sum, value_min, value_max',
-  'sketch_zero, sketch_pos, sketch_neg',
-];
+const PIECE_IDENTITY = 'service_name, metric_name, type';
+const PIECE_VALUES = 'timestamp, samples, value_sum, value_min, value_max';
+const PIECE_SKETCH = 'sketch_zero, sketch_pos, sketch_neg';
 
 /**
- * The openings of the sub-SELECTs of a read in several tiers, minute table then rollups: fixed
- * text, so the fuzz test can tell them from anything a query could smuggle in.
+ * The openings of the sub-SELECTs of a read in several tiers, minute table, tier rollups, then
+ * per-metric rollups (no tags): fixed text, so the fuzz test can tell them from anything a query
+ * could smuggle in.
  */
 export const CLICKHOUSE_SUBQUERIES = [
-  `SELECT ${PIECE_COLUMNS[0]}, tuple(last_ts, value_last) AS last_at, ${PIECE_COLUMNS[1]} FROM`,
-  `SELECT ${PIECE_COLUMNS[0]}, last_at, ${PIECE_COLUMNS[1]} FROM`,
+  `SELECT ${PIECE_IDENTITY}, tags, ${PIECE_VALUES}, tuple(last_ts, value_last) AS last_at, ${PIECE_SKETCH} FROM`,
+  `SELECT ${PIECE_IDENTITY}, tags, ${PIECE_VALUES}, last_at, ${PIECE_SKETCH} FROM`,
+  `SELECT ${PIECE_IDENTITY}, ${PIECE_VALUES}, last_at, ${PIECE_SKETCH} FROM`,
 ] as const;
+
+interface ScanOptions extends ClickHouseCompileOptions {
+  /** Read the per-metric rollups instead of the tier tables (readsMetricRollup). */
+  readonly perMetric: boolean;
+}
 
 /**
  * FROM and WHERE of the plan: one tier table, or the union of its pieces, each read from the
  * coarsest tier that holds it (the planner's pieces), the filter in each so that every piece reads
  * its table by its sorting key.
  */
-function scanSql(plan: LogicalPlan, options: ClickHouseCompileOptions, bind: Bind): string[] {
+function scanSql(plan: LogicalPlan, options: ScanOptions, bind: Bind): string[] {
   // Bucket starts are whole minutes, so whole seconds compare exactly.
   const seconds = (ms: number): number => Math.min(MAX_DATETIME_SECONDS, Math.max(0, Math.ceil(ms / 1000)));
   const where = (p: ScanPiece): string =>
@@ -215,14 +256,14 @@ function scanSql(plan: LogicalPlan, options: ClickHouseCompileOptions, bind: Bin
     return [`FROM ${tableName(piece.tier, options)}`, `WHERE ${where(piece)}`];
   }
   const arms = all.map((p) => {
-    const head = CLICKHOUSE_SUBQUERIES[p.tier.name === '1m' ? 0 : 1];
+    const head = CLICKHOUSE_SUBQUERIES[options.perMetric ? 2 : p.tier.name === '1m' ? 0 : 1];
     return `${head} ${tableName(p.tier, options)} WHERE ${where(p)}`;
   });
   return [`FROM (${arms.join(' UNION ALL ')})`];
 }
 
-function tableName(tier: Tier, options: ClickHouseCompileOptions): string {
-  const table = TIER_TABLES[tier.name];
+function tableName(tier: Tier, options: ScanOptions): string {
+  const table = (options.perMetric ? METRIC_ROLLUP_TABLES : TIER_TABLES)[tier.name];
   if (options.database === undefined) return table;
   if (!IDENTIFIER.test(options.database)) {
     throw new RangeError(`ClickHouse database name must match ${IDENTIFIER.source}`);

@@ -36,10 +36,12 @@ import {
   TIER_TABLES,
   checkIdentifier,
   deleteSilentSeriesStatement,
-  dropPartitionStatement,
   storageTable,
 } from './schema.js';
 import type { SchemaOptions } from './schema.js';
+import { METRIC_ROLLUP_TABLES, rollupCutoffSql } from './metric-rollup-schema.js';
+import { RollupCutoff } from './rollup-cutoff.js';
+import { dropPartitionsBefore } from './partition-retention.js';
 import { isServerTimeout, toVqlRow } from './vql-rows.js';
 import { exemplarsSql, toExemplarRows } from './exemplar-rows.js';
 import type { StoredExemplar } from './exemplar-rows.js';
@@ -135,6 +137,10 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
   private readonly answerLimits: AnswerLimits;
   private readonly series = new Map<string, SeriesInfo>();
   private checkpointVersion = 0;
+  private readonly rollupCutoff = new RollupCutoff(async () => {
+    const [row] = await this.select<{ cutoff: string; records: string }>(rollupCutoffSql(this.schema), {});
+    return row === undefined || Number(row.records) === 0 ? null : Number(row.cutoff);
+  });
 
   constructor(private readonly options: ClickHouseStoreOptions) {
     const { client, database } = connectClickHouse(options, 'vantage');
@@ -393,7 +399,13 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
     if (groupRows.length > limits.maxSeries) throw tooManySeries(limits.maxSeries);
     const series = groupRows.reduce((n, g) => n + Number(g.series), 0);
     checkBucketQuery(limits, q, series, groupRows.length);
-    const buckets = bucketQuerySql(this.table(TIER_TABLES[q.tier.name]), q);
+    // Over every series of the metric, its rollup holds them merged: one row per bucket.
+    const rollupsFrom = await this.rollupCutoff.current();
+    const perMetric =
+      q.tagFilters.length === 0 && q.groupBy.length === 0 && rollupsFrom !== null && q.from >= rollupsFrom;
+    const buckets = perMetric
+      ? bucketQuerySql(this.table(METRIC_ROLLUP_TABLES[q.tier.name]), q, 'rollup')
+      : bucketQuerySql(this.table(TIER_TABLES[q.tier.name]), q, q.tier.name === '1m' ? 'minute' : 'rollup');
     // One row per point: the server stops at the limit (result_overflow_mode=throw).
     const bucketRows = await this.select<BucketRow>(buckets.sql, buckets.params, {
       max_result_rows: String(limits.maxPoints),
@@ -428,7 +440,10 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
    * network). Either way the caller gets VTG_QUERY_TIMEOUT.
    */
   async queryVql(plan: LogicalPlan): Promise<{ rows: VqlRow[]; sorted: boolean }> {
-    const compiled = compileClickHouse(plan, { database: this.schema.database });
+    const compiled = compileClickHouse(plan, {
+      database: this.schema.database,
+      metricRollupsFrom: (await this.rollupCutoff.current()) ?? undefined,
+    });
     // Rows are a plan's points, or its series when it has no time bucket.
     const rowsAreSeries = plan.stepMs === undefined;
     const rowLimit = {
@@ -479,22 +494,12 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
   async applyRetention(now: number): Promise<contract.RetentionReport> {
     const deletedRows: Record<string, number> = {};
     for (const tier of TIERS) {
-      const table = storageTable(this.schema, TIER_TABLES[tier.name]);
-      const cutoffSeconds = Math.floor((now - this.options.retention[tier.name]) / 1000);
-      const partitions = await this.select<{ partition_id: string; rows: string }>(
-        `SELECT partition_id, sum(rows) AS rows FROM system.parts
-         WHERE database = {db:String} AND table = {table:String} AND active
-         GROUP BY partition_id HAVING toUnixTimestamp(max(max_time)) < {cutoff:Int64}`,
-        { db: this.schema.database, table, cutoff: cutoffSeconds },
-      );
-      let n = 0;
-      for (const p of partitions) {
-        await this.wrap('retention', () =>
-          this.client.command({ query: dropPartitionStatement(this.schema, table, p.partition_id) }),
-        );
-        n += Number(p.rows);
-      }
-      deletedRows[tier.name] = n;
+      const cutoff = now - this.options.retention[tier.name];
+      const drop = (name: string): Promise<number> =>
+        this.wrap('retention', () => dropPartitionsBefore(this.client, this.schema, name, cutoff));
+      deletedRows[tier.name] = await drop(TIER_TABLES[tier.name]);
+      // The tier's per-metric rollup has the tier's partitions: the same ones go.
+      await drop(METRIC_ROLLUP_TABLES[tier.name]);
     }
     const longest = Math.max(...Object.values(this.options.retention));
     const cutoff = now - longest;

@@ -7,7 +7,8 @@ import { ClickHouseStoreError } from './clickhouse-store.js';
 import { applyMigrations, syncTtl } from './migrator.js';
 import type { MigrationReport } from './migrator.js';
 import { connectClickHouse } from './clickhouse-connection.js';
-import { checkIdentifier, dropPartitionStatement, storageTable } from './schema.js';
+import { checkIdentifier } from './schema.js';
+import { dropPartitionsBefore } from './partition-retention.js';
 import type { SchemaOptions } from './schema.js';
 import { SPAN_DEAD_LETTER_TABLE, SPAN_TABLE, TRACE_SUMMARY_TABLE, traceTtlTargets } from './trace-schema.js';
 import { ClickHouseTraceReads } from './clickhouse-trace-reads.js';
@@ -132,25 +133,7 @@ export class ClickHouseTraceStore implements contract.TraceStore {
   }
 
   private async dropBefore(name: string, cutoffMs: number): Promise<number> {
-    const table = storageTable(this.schema, name);
-    const partitions = await this.wrap('retention', async () => {
-      const result = await this.client.query({
-        query: `SELECT partition_id, sum(rows) AS rows FROM system.parts
-                WHERE database = {db:String} AND table = {table:String} AND active
-                GROUP BY partition_id HAVING toUnixTimestamp(max(max_time)) < {cutoff:Int64}`,
-        query_params: { db: this.schema.database, table, cutoff: Math.floor(cutoffMs / 1000) },
-        format: 'JSONEachRow',
-      });
-      return result.json<{ partition_id: string; rows: string }>();
-    });
-    let removed = 0;
-    for (const p of partitions) {
-      await this.wrap('retention', () =>
-        this.client.command({ query: dropPartitionStatement(this.schema, table, p.partition_id) }),
-      );
-      removed += Number(p.rows);
-    }
-    return removed;
+    return this.wrap('retention', () => dropPartitionsBefore(this.client, this.schema, name, cutoffMs));
   }
 
   private async insert(table: string, values: Record<string, unknown>[]): Promise<void> {

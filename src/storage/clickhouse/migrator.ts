@@ -11,9 +11,14 @@ import {
 } from './schema.js';
 import type { Migration, SchemaOptions } from './schema.js';
 import { TRACE_MIGRATIONS } from './trace-schema.js';
+import { METRIC_ROLLUP_MIGRATIONS, metricRollupTtlTargets } from './metric-rollup-schema.js';
 
 /** Every version, metrics' and traces', in one sequence (one schema_migrations table). */
-export const ALL_MIGRATIONS: readonly Migration[] = [...MIGRATIONS, ...TRACE_MIGRATIONS];
+export const ALL_MIGRATIONS: readonly Migration[] = [
+  ...MIGRATIONS,
+  ...TRACE_MIGRATIONS,
+  ...METRIC_ROLLUP_MIGRATIONS,
+];
 
 export interface MigrationReport {
   /** Versions applied by this run (empty when the schema was already current). */
@@ -36,7 +41,8 @@ export async function runMigrations(
   migrations: readonly Migration[] = ALL_MIGRATIONS,
 ): Promise<MigrationReport> {
   const applied = await applyMigrations(client, o, migrations);
-  return { applied, ...(await syncTtl(client, o, ttlTargets(o, retention))) };
+  const targets = [...ttlTargets(o, retention), ...metricRollupTtlTargets(o, retention)];
+  return { applied, ...(await syncTtl(client, o, targets)) };
 }
 
 /** Applies the versions not applied yet; returns those it applied. */
@@ -93,6 +99,8 @@ export async function syncTtl(
   );
   const report = { ttlSet: [] as string[], ttlChanged: [] as string[] };
   for (const { table, expression } of targets) {
+    // A table of a migration not applied (a run limited to older versions) has no TTL to set.
+    if (!engines.has(table)) continue;
     const current = currentTtl(engines.get(table) ?? '');
     if (current === expression) continue;
     await client.command({

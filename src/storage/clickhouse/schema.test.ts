@@ -106,7 +106,7 @@ describe('bucket query SQL', () => {
   };
 
   it('sends every user value as a parameter', () => {
-    const { sql, params } = bucketQuerySql('vantage.metrics_1h', q);
+    const { sql, params } = bucketQuerySql('vantage.metrics_1h', q, 'rollup');
     for (const value of [q.service, 'region', "eu'", 'host']) expect(sql).not.toContain(value);
     expect(params).toMatchObject({ service: "svc' --", fk0: 'region', fv0: "eu'", g0: 'host', step: 60_000 });
     expect(params).toMatchObject({ from: 120, to: 181 });
@@ -120,14 +120,29 @@ describe('bucket query SQL', () => {
   });
 
   it('reads last from (last_ts, value_last) in the minute table and sketches when asked', () => {
-    const { sql } = bucketQuerySql('vantage.metrics', {
-      ...q,
-      tier: tier('1m'),
-      needSketch: true,
-      groupBy: [],
-    });
+    const { sql } = bucketQuerySql(
+      'vantage.metrics',
+      {
+        ...q,
+        tier: tier('1m'),
+        needSketch: true,
+        groupBy: [],
+      },
+      'minute',
+    );
     expect(sql).toContain('max((last_ts, value_last))');
     expect(sql).toContain('sumMap(sketch_pos)');
     expect(sql).toContain("CAST([], 'Array(String)') AS grp");
+  });
+
+  it("reads a minute tier's per-metric rollup with last as the tuple last_at", () => {
+    const { sql } = bucketQuerySql(
+      'vantage.metric_agg_1m',
+      { ...q, tier: tier('1m'), tagFilters: [], groupBy: [] },
+      'rollup',
+    );
+    expect(sql).toContain('FROM vantage.metric_agg_1m');
+    expect(sql).toContain('max(last_at)');
+    expect(sql).not.toContain('tags');
   });
 });

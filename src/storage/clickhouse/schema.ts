@@ -72,7 +72,7 @@ export function engine(
   return `Replicated${kind}MergeTree(${[zkPath, "'{replica}'", args].filter((x) => x !== '').join(', ')})`;
 }
 
-function dedupSetting(o: SchemaOptions): string {
+export function dedupSetting(o: SchemaOptions): string {
   return o.cluster
     ? `replicated_deduplication_window = ${DEDUP_WINDOW}`
     : `non_replicated_deduplication_window = ${DEDUP_WINDOW}`;
@@ -111,26 +111,44 @@ ${ORDER_BY}
 SETTINGS ${dedupSetting(o)}`;
 }
 
-function rollupTable(o: SchemaOptions, tier: Exclude<Tier['name'], '1m'>): string {
-  const t = storageTable(o, TIER_TABLES[tier]);
-  const partition = tier === '1d' ? 'toYear(timestamp)' : 'toYYYYMM(timestamp)';
-  return `CREATE TABLE IF NOT EXISTS ${o.database}.${t}${onCluster(o)} (${IDENTITY_COLUMNS},
-  tags SimpleAggregateFunction(any, Map(String, String)) CODEC(ZSTD(3)),
-  samples SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+/** The aggregate columns of a table whose rows of one key merge (the tier and per-metric rollups). */
+export const ROLLUP_AGGREGATE_COLUMNS = `samples SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
   value_sum SimpleAggregateFunction(sum, Float64) CODEC(ZSTD(1)),
   value_min SimpleAggregateFunction(min, Float64) CODEC(ZSTD(1)),
   value_max SimpleAggregateFunction(max, Float64) CODEC(ZSTD(1)),
   last_at SimpleAggregateFunction(max, Tuple(DateTime64(3, 'UTC'), Float64)) CODEC(ZSTD(1)),
   sketch_zero SimpleAggregateFunction(sum, Float64) CODEC(ZSTD(1)),
   sketch_pos SimpleAggregateFunction(sumMap, Map(Int32, Float64)) CODEC(ZSTD(1)),
-  sketch_neg SimpleAggregateFunction(sumMap, Map(Int32, Float64)) CODEC(ZSTD(1))
+  sketch_neg SimpleAggregateFunction(sumMap, Map(Int32, Float64)) CODEC(ZSTD(1))`;
+
+/**
+ * Those columns merged from the rows of a GROUP BY, `latest` the rows' (time, value) max: the
+ * minute rows' `max((last_ts, value_last))`, a rollup's `max(last_at)`.
+ */
+export function rollupAggregates(latest: string): string {
+  return `sum(samples) AS samples,
+  sum(value_sum) AS value_sum,
+  min(value_min) AS value_min,
+  max(value_max) AS value_max,
+  ${latest} AS last_at,
+  sum(sketch_zero) AS sketch_zero,
+  sumMap(sketch_pos) AS sketch_pos,
+  sumMap(sketch_neg) AS sketch_neg`;
+}
+
+function rollupTable(o: SchemaOptions, tier: Exclude<Tier['name'], '1m'>): string {
+  const t = storageTable(o, TIER_TABLES[tier]);
+  const partition = tier === '1d' ? 'toYear(timestamp)' : 'toYYYYMM(timestamp)';
+  return `CREATE TABLE IF NOT EXISTS ${o.database}.${t}${onCluster(o)} (${IDENTITY_COLUMNS},
+  tags SimpleAggregateFunction(any, Map(String, String)) CODEC(ZSTD(3)),
+  ${ROLLUP_AGGREGATE_COLUMNS}
 ) ENGINE = ${engine(o, 'Aggregating', t)}
 PARTITION BY ${partition}
 ${ORDER_BY}
 SETTINGS ${dedupSetting(o)}`;
 }
 
-const BUCKET_FUNCTION: Readonly<Record<Exclude<Tier['name'], '1m'>, string>> = {
+export const BUCKET_FUNCTION: Readonly<Record<Exclude<Tier['name'], '1m'>, string>> = {
   '5m': 'toStartOfFiveMinutes',
   '1h': 'toStartOfHour',
   '1d': 'toStartOfDay',
@@ -145,14 +163,7 @@ TO ${o.database}.${target} AS
 SELECT service_name, metric_name, type, series_id,
   ${BUCKET_FUNCTION[tier]}(timestamp) AS timestamp,
   any(CAST(tags, 'Map(String, String)')) AS tags,
-  sum(samples) AS samples,
-  sum(value_sum) AS value_sum,
-  min(value_min) AS value_min,
-  max(value_max) AS value_max,
-  max((last_ts, value_last)) AS last_at,
-  sum(sketch_zero) AS sketch_zero,
-  sumMap(sketch_pos) AS sketch_pos,
-  sumMap(sketch_neg) AS sketch_neg
+  ${rollupAggregates('max((last_ts, value_last))')}
 FROM ${o.database}.${source}
 GROUP BY service_name, metric_name, type, series_id, timestamp`;
 }

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS, MINUTE_MS, addSample, canonicalTags, floorTo, newAggregate } from '../../core/index.js';
 import type { Aggregate, MetricType, TierRetention } from '../../core/index.js';
-import { bucketQuery, tier } from '../../../test/support/fixtures.js';
+import { bucketQuery, comparableBucket, tier } from '../../../test/support/fixtures.js';
 import { SqliteStore } from '../sqlite/sqlite-store.js';
 import type { BatchPresence, BatchScope } from '../batch-presence.js';
 import { dedupToken } from '../clickhouse/rows.js';
-import type { Bucket, BucketGroup, BucketQuery, Checkpoint } from '../store.js';
+import type { BucketGroup, BucketQuery, Checkpoint } from '../store.js';
 import { batchesInStore, mergeMetrics } from './outbox-merge.js';
 import { OutboxMergedStore } from './outbox-merged-store.js';
 import { OutboxReader } from './outbox-reader.js';
@@ -114,17 +114,8 @@ function aggregates(from: number, to: number, only?: (s: Series) => boolean): Ag
 }
 
 function comparable(groups: readonly BucketGroup[]): unknown[] {
-  const bucket = (b: Bucket): unknown => ({
-    start: b.start,
-    count: b.count,
-    sum: b.sum,
-    min: b.min,
-    max: b.max,
-    last: b.last,
-    sketch: b.sketch ? b.sketch.encode().toString('hex') : null,
-  });
   return [...groups]
-    .map((g) => ({ tags: g.tags, type: g.type, buckets: g.buckets.map(bucket) }))
+    .map((g) => ({ tags: g.tags, type: g.type, buckets: g.buckets.map(comparableBucket) }))
     .sort((a, b) => JSON.stringify(a.tags).localeCompare(JSON.stringify(b.tags)));
 }
 

@@ -15,9 +15,9 @@ import {
   rebucket,
 } from '../../core/index.js';
 import type { Aggregate, MetricType, Tags, Tier, TierRetention } from '../../core/index.js';
-import type { Bucket, BucketGroup, BucketQuery } from '../store.js';
+import type { BucketGroup, BucketQuery } from '../store.js';
 import { SqliteStore } from './sqlite-store.js';
-import { bucketQuery, seededRandom as rng, tier } from '../../../test/support/fixtures.js';
+import { bucketQuery, comparableBucket, seededRandom as rng, tier } from '../../../test/support/fixtures.js';
 
 /** A page large enough for every name these tests write. */
 const ALL = { limit: 100_000 };
@@ -86,18 +86,6 @@ function expectedBuckets(aggregates: readonly Aggregate[], stepMs: number): Aggr
     else byStart.set(start, rebucket(a, start));
   }
   return [...byStart.values()].sort((x, y) => x.start - y.start);
-}
-
-function comparableBucket(b: Bucket): Record<string, unknown> {
-  return {
-    start: b.start,
-    count: b.count,
-    sum: b.sum,
-    min: b.min,
-    max: b.max,
-    last: b.last,
-    sketch: b.sketch ? b.sketch.encode().toString('hex') : null,
-  };
 }
 
 function comparableAggregate(a: Aggregate): Record<string, unknown> {

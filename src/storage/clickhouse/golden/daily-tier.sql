@@ -1,5 +1,5 @@
 SELECT intDiv(toUnixTimestamp(timestamp), {p0:UInt64}) * {p1:UInt64} AS k0, sum(sketch_zero) AS qzero, sumMap(sketch_pos) AS qpos, sumMap(sketch_neg) AS qneg, min(value_min) AS qmin, max(value_max) AS qmax
-FROM vantage.metrics_1d
+FROM vantage.metric_agg_1d
 WHERE timestamp >= toDateTime({p2:UInt32}) AND timestamp < toDateTime({p3:UInt32}) AND (metric_name = {p4:String})
 GROUP BY k0
 ORDER BY k0 DESC NULLS LAST

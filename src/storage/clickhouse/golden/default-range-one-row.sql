@@ -1,5 +1,5 @@
-SELECT sumOrNull(value_sum) / sumOrNull(samples) AS v0, sumOrNull(value_sum) AS v1, minOrNull(value_min) AS v2, maxOrNull(value_max) AS v3, sum(samples) AS v4, argMaxOrNull(value_last, (last_ts, value_last)) AS v5
-FROM vantage.metrics
+SELECT sumOrNull(value_sum) / sumOrNull(samples) AS v0, sumOrNull(value_sum) AS v1, minOrNull(value_min) AS v2, maxOrNull(value_max) AS v3, sum(samples) AS v4, argMaxOrNull(tupleElement(last_at, 2), last_at) AS v5
+FROM vantage.metric_agg_1m
 WHERE timestamp >= toDateTime({p0:UInt32}) AND timestamp < toDateTime({p1:UInt32}) AND (metric_name = {p2:String})
 LIMIT {p3:UInt64}
 

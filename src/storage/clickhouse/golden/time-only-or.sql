@@ -1,5 +1,5 @@
 SELECT sum(samples) AS v0
-FROM vantage.metrics_1h
+FROM vantage.metric_agg_1h
 WHERE timestamp >= toDateTime({p0:UInt32}) AND timestamp < toDateTime({p1:UInt32})
 LIMIT {p2:UInt64}
 
