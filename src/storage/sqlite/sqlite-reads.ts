@@ -1,7 +1,7 @@
 import type { Database as Db } from 'better-sqlite3';
 import { clampedQuantile, QuantileSketch } from '../../core/index.js';
 import type { MetricType } from '../../core/index.js';
-import { tagRollupKey } from '../../query/index.js';
+import { readsEverySeries, tagRollupKey } from '../../query/index.js';
 import type { LogicalPlan, VqlRow, VqlValue } from '../../query/index.js';
 import type {
   Bucket,
@@ -16,7 +16,7 @@ import { TAG_ROLLUP_KEY_TABLE, rollupTable, tagRollupTable, tierTable } from './
 import { TagRollupSelection, fillTempTable } from './tag-rollup-selection.js';
 import type { TagValueSelection } from './tag-rollup-selection.js';
 import { compileMetricSelection, compileSqlite, tagPath } from './sqlite-compiler.js';
-import type { CompiledSql } from './sqlite-compiler.js';
+import type { CompiledSql, SqliteCompileOptions } from './sqlite-compiler.js';
 import {
   DEFAULT_ANSWER_LIMITS,
   answerTooLarge,
@@ -284,11 +284,18 @@ export class SqliteReads {
 
   vql(plan: LogicalPlan): { rows: VqlRow[]; sorted: boolean } {
     // One snapshot: the rollup checked is the rollup read.
-    return this.db.transaction(() => {
-      const key = tagRollupKey(plan);
-      const rollup = key !== undefined && this.tagRollupHolds(plan, key);
-      return this.vqlRows(plan, compileSqlite(plan, rollup ? { tagRollupKey: key } : {}));
-    })();
+    return this.db.transaction(() => this.vqlRows(plan, compileSqlite(plan, this.vqlRollup(plan))))();
+  }
+
+  /**
+   * The rollup that answers the plan exactly, if one does. A metric's rollup holds every one of
+   * its series (written with them, filled from them on migration), so the plan's shape decides;
+   * a tag key's holds only what tagRollupHolds checks.
+   */
+  private vqlRollup(plan: LogicalPlan): SqliteCompileOptions {
+    if (readsEverySeries(plan)) return { rollup: { kind: 'metric' } };
+    const key = tagRollupKey(plan);
+    return key !== undefined && this.tagRollupHolds(plan, key) ? { rollup: { kind: 'tag', key } } : {};
   }
 
   /**

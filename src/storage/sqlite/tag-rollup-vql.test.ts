@@ -12,7 +12,7 @@ import {
   writeRollupData,
   rollupTestAggregate as aggregate,
 } from '../../../test/support/tag-rollup-fixtures.js';
-import { tagRollupTable } from './schema.js';
+import { rollupTable, tagRollupTable } from './schema.js';
 import type { SqliteStore } from './sqlite-store.js';
 
 const NOW = T0 + 4 * HOUR_MS;
@@ -49,6 +49,8 @@ function vqlOf(metric: string, q: QuerySpec, extra = ''): string {
  * (`all`, which every series carries) reads the same series from the series rows.
  */
 const scanOf = " AND tags.all = '1'";
+/** For a question over every series: conditions on two keys that every series meets. */
+const everySeriesScanOf = " AND tags.all = '1' AND tags.zone IN ('a', 'b')";
 
 async function answer(store: SqliteStore, vql: string): Promise<string[]> {
   const { rows } = await store.queryVql(prepareVql(vql, { now: NOW, retention: FOREVER }));
@@ -60,7 +62,8 @@ const values = ['eu', 'us', 'ap', '', 'a', 'b'];
 const querySpecArb: fc.Arbitrary<QuerySpec> = fc.record({
   key: fc.constantFrom('region' as const, 'zone' as const),
   groupByKey: fc.boolean(),
-  bucket: fc.constantFrom(undefined, '1m', '5m', '1h'),
+  // 10m and 2h: buckets coarser than the tier they are read from.
+  bucket: fc.constantFrom(undefined, '1m', '5m', '10m', '1h', '2h'),
   aggregates: fc.subarray(
     [
       'avg(value)',
@@ -149,5 +152,114 @@ describe('tag rollups answer VQL (SQLite)', () => {
       ['eu', 40],
       ['us', 20],
     ]);
+  });
+});
+
+interface EverySeriesSpec {
+  readonly groups: readonly string[];
+  readonly bucket: string | undefined;
+  readonly aggregates: readonly string[];
+  /** False: every metric of the service, those of earlier runs too. */
+  readonly oneMetric: boolean;
+  readonly condition: string | undefined;
+}
+
+function everySeriesVql(metric: string, q: EverySeriesSpec, extra = ''): string {
+  const groups = [...q.groups, ...(q.bucket === undefined ? [] : [`time_bucket(${q.bucket})`])];
+  const where = [
+    "service_name = 'checkout'",
+    ...(q.oneMetric ? [`metric_name = '${metric}'`] : []),
+    'timestamp > now() - 6h',
+    ...(q.condition === undefined ? [] : [q.condition]),
+  ];
+  return [
+    `SELECT ${[...groups, ...q.aggregates].join(', ')} FROM metrics`,
+    `WHERE ${where.join(' AND ')}${extra}`,
+    ...(groups.length > 0 ? [`GROUP BY ${groups.join(', ')}`] : []),
+  ].join(' ');
+}
+
+const everySeriesSpecArb: fc.Arbitrary<EverySeriesSpec> = fc.record({
+  groups: fc.subarray(['service_name', 'metric_name']),
+  bucket: fc.constantFrom(undefined, '1m', '5m', '10m', '1h', '2h'),
+  aggregates: fc.subarray(
+    [
+      'avg(value)',
+      'sum(value)',
+      'min(value)',
+      'max(value)',
+      'count(*)',
+      'last(value)',
+      'p50(value)',
+      'p99(value)',
+    ],
+    { minLength: 1 },
+  ),
+  oneMetric: fc.boolean(),
+  condition: fc.option(
+    fc.constantFrom(
+      "metric_name LIKE 'm%'",
+      "NOT service_name = 'billing'",
+      "metric_name IN ('m0', 'm1', 'm2')",
+    ),
+    { nil: undefined },
+  ),
+});
+
+describe('metric rollups answer VQL (SQLite)', () => {
+  it('as the series rows do, for random data and queries over every series', async () => {
+    const store = stores.store();
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        rollupDataArb,
+        fc.array(everySeriesSpecArb, { minLength: 1, maxLength: 6 }),
+        async (data, queries) => {
+          const metric = `m${run++}`;
+          await writeRollupData(store, data, metric);
+          for (const q of queries) {
+            const vql = everySeriesVql(metric, q);
+            expect(await answer(store, vql), vql).toEqual(
+              await answer(store, everySeriesVql(metric, q, everySeriesScanOf)),
+            );
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('are what a query over every series reads, and only such a query', async () => {
+    const store = stores.store();
+    const path = stores.path();
+    await store.write(
+      ['gauge', 'gauge', 'counter'].map((type, i) =>
+        aggregate({ region: `r${i}` }, type as 'gauge' | 'counter', 0, [10 * (i + 1)], 'lat'),
+      ),
+      [],
+    );
+    const sums = async (select: string, extra = '', group = ''): Promise<unknown[]> =>
+      (
+        await answer(
+          store,
+          `SELECT ${select} FROM metrics WHERE metric_name = 'lat' AND timestamp > now() - 6h${extra}${group}`,
+        )
+      ).map((r) => Object.values(JSON.parse(r) as object));
+    expect(await sums('sum(value)')).toEqual([[60]]);
+    // A rollup row changed behind the store's back shows in the answer: the query read it.
+    const db = new Database(path);
+    for (const t of TIERS) db.prepare(`UPDATE ${rollupTable(t.name)} SET sum = sum + 1000`).run();
+    db.close();
+    expect(await sums('sum(value)')).toEqual([[1060]]);
+    expect(await sums('service_name, sum(value)', '', ' GROUP BY service_name')).toEqual([
+      ['checkout', 1060],
+    ]);
+    // A series' tags or type tell the series apart, which the metric's rollup does not.
+    expect(await sums('sum(value)', " AND tags.all = '1' AND tags.region != 'x'")).toEqual([[60]]);
+    expect(await sums('type, sum(value)', '', ' GROUP BY type')).toEqual([
+      ['counter', 30],
+      ['gauge', 30],
+    ]);
+    expect(await sums('rate(value)')).toEqual([[(30 + 2) / (6 * 3600)]]);
   });
 });

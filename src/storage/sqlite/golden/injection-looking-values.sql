@@ -1,5 +1,5 @@
 SELECT m.service AS k0, total(a.count) AS v0
-FROM (SELECT metric_id, start, series_id, count, sum, min, max, last, last_ts, sketch FROM agg_1m WHERE metric_id IN (SELECT m.id FROM metric AS m WHERE (m.service = ?) AND (m.name GLOB ?)) AND start >= ? AND start < ? UNION ALL SELECT metric_id, start, series_id, count, sum, min, max, last, last_ts, sketch FROM agg_5m WHERE metric_id IN (SELECT m.id FROM metric AS m WHERE (m.service = ?) AND (m.name GLOB ?)) AND start >= ? AND start < ?) AS a
+FROM (SELECT a.series_id AS series_id, sum(a.count) AS count FROM (SELECT metric_id, start, series_id, count FROM agg_1m WHERE metric_id IN (SELECT m.id FROM metric AS m WHERE (m.service = ?) AND (m.name GLOB ?)) AND start >= ? AND start < ? UNION ALL SELECT metric_id, start, series_id, count FROM agg_5m WHERE metric_id IN (SELECT m.id FROM metric AS m WHERE (m.service = ?) AND (m.name GLOB ?)) AND start >= ? AND start < ?) AS a GROUP BY a.series_id) AS a
 JOIN series AS s ON s.id = a.series_id
 JOIN metric AS m ON m.id = s.metric_id
 WHERE ((m.service = ?) AND (ifnull(json_extract(s.tags, ?), ?) = ?) AND (m.name GLOB ?))
