@@ -17,9 +17,8 @@ import {
   SQLITE_SUBQUERIES,
   SQLITE_TABLES,
   compileSqlite,
-  likeToGlob,
-  tagPath,
 } from './sqlite/sqlite-compiler.js';
+import { likeToGlob, tagPath } from './sqlite/sqlite-values.js';
 
 /**
  * Property-based fuzzing of the whole front end (parse, validate, plan, compile to SQLite and to

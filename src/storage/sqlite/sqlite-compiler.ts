@@ -10,6 +10,7 @@ import type {
   SortKey,
 } from '../../query/index.js';
 import { MERGED_VALUE_COLUMNS, rollupTable, tagRollupTable, tierTable } from './schema.js';
+import { likeToGlob, tagPath } from './sqlite-values.js';
 
 /** A value bound to a `?` of the SQL text, in order. */
 export type SqlParam = string | number;
@@ -119,7 +120,8 @@ export function compileSqlite(plan: LogicalPlan, options: SqliteCompileOptions =
 
   const from = ctx.perSeries ? perSeriesSql(plan, ctx) : scanSql(plan, ctx);
   const where = [...from.where];
-  if (plan.filter) where.push(filterSql(plan.filter, ctx));
+  // The series rows are selected by the filter in scanSql; a rollup's rows are tested here.
+  if (plan.filter && ctx.rollup !== undefined) where.push(filterSql(plan.filter, ctx));
 
   const lines = [
     `SELECT ${select.join(', ')}`,
@@ -184,6 +186,7 @@ function valueColumns(plan: LogicalPlan): ValueColumn[] {
  */
 export const SQLITE_SUBQUERIES = [
   'SELECT m.id FROM metric AS m',
+  'SELECT s.id FROM series AS s JOIN metric AS m ON m.id = s.metric_id WHERE s.metric_id IN',
   'SELECT a.series_id AS series_id',
   'SELECT metric_id, start',
 ] as const;
@@ -204,7 +207,7 @@ function perSeriesSql(
   );
   const merged = new Map(MERGED_VALUE_COLUMNS);
   const select = [
-    SQLITE_SUBQUERIES[1],
+    SQLITE_SUBQUERIES[2],
     ...buckets.map((b) => `${b.sql} AS ${b.id}`),
     ...valueColumns(plan).map((c) => `${merged.get(c) as string} AS ${c}`),
   ];
@@ -245,12 +248,13 @@ function scanSql(
         ...tagKey('a.'),
         `a.start >= ${ctx.bind(piece.from)}`,
         `a.start < ${ctx.bind(piece.to)}`,
+        ...seriesSelection(plan, ctx, metrics),
       ],
     };
   }
   // Each arm reads only the columns the query uses: a sketch blob is read only for a percentile.
   const keyColumns = rollup === undefined ? ['series_id'] : rollup.kind === 'tag' ? ['tag_value'] : [];
-  const head = [SQLITE_SUBQUERIES[2], ...keyColumns, ...valueColumns(plan)].join(', ');
+  const head = [SQLITE_SUBQUERIES[3], ...keyColumns, ...valueColumns(plan)].join(', ');
   const arms = pieces.map((p) => {
     // Bound in the order of the text: the metric ids' values come first.
     const conditions = [
@@ -261,7 +265,18 @@ function scanSql(
     ];
     return `${head} FROM ${table(p.tier)} WHERE ${conditions.join(' AND ')}`;
   });
-  return { table: `(${arms.join(' UNION ALL ')})`, where: [] };
+  return { table: `(${arms.join(' UNION ALL ')})`, where: seriesSelection(plan, ctx, metrics) };
+}
+
+/**
+ * The series rows' condition of a filter that tests more than service and metric names: the ids
+ * of the series it selects, found once per series in a sub-SELECT, so that a row costs an id
+ * lookup rather than a join and a tag read. Without such a filter the metric ids select exactly.
+ */
+function seriesSelection(plan: LogicalPlan, ctx: Context, metrics: () => string): string[] {
+  if (ctx.rollup !== undefined || plan.filter === undefined || namesMetricsOnly(plan.filter)) return [];
+  const inMetrics = metrics();
+  return [`a.series_id IN (${SQLITE_SUBQUERIES[1]} ${inMetrics} AND ${filterSql(plan.filter, ctx)})`];
 }
 
 /**
@@ -318,11 +333,6 @@ function fieldSql(field: FilterField, ctx: Context): string {
   return `ifnull(json_extract(s.tags, ${ctx.bind(tagPath(field.key))}), ${ctx.bind('')})`;
 }
 
-/** The JSON path of a tag; the validator refuses keys with '"' or '\\', which a path cannot quote. */
-export function tagPath(key: string): string {
-  return `$."${key}"`;
-}
-
 function aggregateSql(a: PlanAggregate, plan: LogicalPlan, bind: (v: SqlParam) => string): string {
   switch (a.fn) {
     case 'avg':
@@ -368,24 +378,6 @@ function filterSql(f: Filter, ctx: Context): string {
       // GLOB, because SQLite's LIKE ignores case and VQL's (like ClickHouse's) does not.
       return `(${fieldSql(f.field, ctx)} ${f.kind === 'like' ? 'GLOB' : 'NOT GLOB'} ${bind(likeToGlob(f.pattern))})`;
   }
-}
-
-/** A LIKE pattern (`%`, `_`, `\` escapes) as the GLOB pattern that matches the same strings. */
-export function likeToGlob(pattern: string): string {
-  let out = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
-    if (c === '\\' && i + 1 < pattern.length && '%_\\'.includes(pattern[i + 1] as string)) {
-      out += globLiteral(pattern[++i] as string);
-    } else if (c === '%') out += '*';
-    else if (c === '_') out += '?';
-    else out += globLiteral(c);
-  }
-  return out;
-}
-
-function globLiteral(c: string): string {
-  return c === '*' || c === '?' || c === '[' ? `[${c}]` : c;
 }
 
 function orderSql(orderBy: readonly SortKey[], plan: LogicalPlan): string {

@@ -15,7 +15,8 @@ import type {
 import { TAG_ROLLUP_KEY_TABLE, rollupTable, tagRollupTable, tierTable } from './schema.js';
 import { TagRollupSelection, fillTempTable } from './tag-rollup-selection.js';
 import type { TagValueSelection } from './tag-rollup-selection.js';
-import { compileMetricSelection, compileSqlite, tagPath } from './sqlite-compiler.js';
+import { compileMetricSelection, compileSqlite } from './sqlite-compiler.js';
+import { tagPath } from './sqlite-values.js';
 import type { CompiledSql, SqliteCompileOptions } from './sqlite-compiler.js';
 import {
   DEFAULT_ANSWER_LIMITS,

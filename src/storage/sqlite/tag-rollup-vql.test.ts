@@ -261,5 +261,7 @@ describe('metric rollups answer VQL (SQLite)', () => {
       ['gauge', 30],
     ]);
     expect(await sums('rate(value)')).toEqual([[(30 + 2) / (6 * 3600)]]);
+    expect(await sums('sum(value)', " AND type = 'counter'")).toEqual([[30]]);
+    expect(await sums('sum(value)', " AND NOT tags.region IN ('r0', 'r2')")).toEqual([[20]]);
   });
 });
