@@ -305,17 +305,18 @@ export class SqliteReads {
    */
   private tagRollupHolds(plan: LogicalPlan, key: string): boolean {
     const metrics = compileMetricSelection(plan);
-    const gaps = this.db
+    // EXISTS stops at the first gap, and a closed key (per-host tags) is found before any tags are read.
+    const gap = this.db
       .prepare(
-        `SELECT (SELECT count(*) FROM (${metrics.sql}) x
+        `SELECT EXISTS (SELECT 1 FROM (${metrics.sql}) x
                    LEFT JOIN ${TAG_ROLLUP_KEY_TABLE} k ON k.metric_id = x.id AND k.tag_key = ?
                  WHERE k.open IS NOT 1)
-              + (SELECT count(*) FROM series s
+             OR EXISTS (SELECT 1 FROM series s
                  WHERE s.metric_id IN (${metrics.sql}) AND json_type(s.tags, ?) IS NULL)`,
       )
       .pluck()
       .get(...metrics.params, key, ...metrics.params, tagPath(key));
-    return gaps === 0;
+    return gap === 0;
   }
 
   private vqlRows(plan: LogicalPlan, compiled: CompiledSql): { rows: VqlRow[]; sorted: boolean } {
