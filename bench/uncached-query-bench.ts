@@ -41,6 +41,15 @@ const EXTRA: readonly Question[] = [
     }),
   },
   {
+    // host has 1,000 values: no tag rollup, the series rows answer.
+    name: 'VQL: one host, 5 min steps',
+    method: 'POST',
+    path: '/v1/query',
+    body: JSON.stringify({
+      vql: `SELECT time_bucket(5m) AS t, avg(value) FROM metrics WHERE ${WHERE} AND tags.host = 'host-7' AND timestamp > now() - 24h GROUP BY t`,
+    }),
+  },
+  {
     name: 'VQL: avg by region, 5 min steps',
     method: 'POST',
     path: '/v1/query',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { prepareVql } from './vql.js';
-import { tagRollupKey } from './planner.js';
+import { readsEverySeries, tagRollupKey } from './planner.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -104,5 +104,27 @@ describe('tagRollupKey', () => {
       key(`SELECT tags.region, avg(value) FROM metrics ${WHERE} AND type = 'gauge' GROUP BY tags.region`),
     ).toBeUndefined();
     expect(key(`SELECT tags.region, rate(value) FROM metrics ${WHERE} GROUP BY tags.region`)).toBeUndefined();
+  });
+});
+
+describe('readsEverySeries', () => {
+  const every = (vql: string): boolean => readsEverySeries(prepareVql(vql, { now: NOW, retention: FOREVER }));
+  const WHERE = "WHERE service_name = 'api' AND metric_name LIKE 'latency%'";
+
+  it('holds when groups and conditions name only service, metric and time', () => {
+    expect(every(`SELECT avg(value), p99(value), last(value) FROM metrics ${WHERE}`)).toBe(true);
+    expect(
+      every(
+        `SELECT time_bucket(5m) AS t, service_name, metric_name, max(value) FROM metrics ${WHERE} GROUP BY t, service_name, metric_name`,
+      ),
+    ).toBe(true);
+  });
+
+  it('fails for a tag, a type or a rate', () => {
+    expect(every(`SELECT tags.region, avg(value) FROM metrics ${WHERE} GROUP BY tags.region`)).toBe(false);
+    expect(every(`SELECT avg(value) FROM metrics ${WHERE} AND NOT tags.env = 'dev'`)).toBe(false);
+    expect(every(`SELECT type, avg(value) FROM metrics ${WHERE} GROUP BY type`)).toBe(false);
+    expect(every(`SELECT avg(value) FROM metrics ${WHERE} AND type = 'gauge'`)).toBe(false);
+    expect(every(`SELECT rate(value) FROM metrics ${WHERE}`)).toBe(false);
   });
 });

@@ -58,6 +58,25 @@ export function planQuery(query: ValidatedQuery, options: PlanOptions): LogicalP
  * no rollup row holds). Undefined when no such key exists.
  */
 export function tagRollupKey(query: ValidatedQuery): string | undefined {
+  const keys = rollupTagKeys(query);
+  return keys?.size === 1 ? [...keys][0] : undefined;
+}
+
+/**
+ * Whether the query reads every series of the metrics it selects and nothing that tells them
+ * apart: its groups and conditions name only service, metric and time, and no aggregate needs a
+ * series' own type. A store's merge of all of a metric's series (its per-metric rollup) then
+ * answers it exactly, whatever the data: a metric's rollup holds each of its series.
+ */
+export function readsEverySeries(query: ValidatedQuery): boolean {
+  return rollupTagKeys(query)?.size === 0;
+}
+
+/**
+ * The tag keys the query's groups and conditions name, or undefined when it needs a series' type
+ * (a type group or condition, or rate): what decides which rollup, if any, can answer it.
+ */
+function rollupTagKeys(query: ValidatedQuery): Set<string> | undefined {
   if (query.aggregates.some((a) => a.fn === 'rate')) return undefined;
   const keys = new Set<string>();
   for (const { key } of query.groupKeys) {
@@ -65,7 +84,7 @@ export function tagRollupKey(query: ValidatedQuery): string | undefined {
     if (key.kind === 'tag') keys.add(key.key);
   }
   if (query.filter !== undefined && !filterTagKeys(query.filter, keys)) return undefined;
-  return keys.size === 1 ? [...keys][0] : undefined;
+  return keys;
 }
 
 /** Adds the tag keys a filter tests to `keys`; false when it tests a series' type. */

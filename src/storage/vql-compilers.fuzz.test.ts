@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parseRfc3339 } from '../core/index.js';
-import { VqlError, positionAt, prepareVql, tokenize } from '../query/index.js';
+import {
+  VqlError,
+  positionAt,
+  prepareVql,
+  readsEverySeries,
+  tagRollupKey,
+  tokenize,
+} from '../query/index.js';
 import { parseIntervalText } from '../query/time-value.js';
 import { VQL_EXAMPLES } from '../../test/support/vql-examples.js';
 import {
@@ -17,9 +24,9 @@ import {
   SQLITE_SUBQUERIES,
   SQLITE_TABLES,
   compileSqlite,
-  likeToGlob,
-  tagPath,
 } from './sqlite/sqlite-compiler.js';
+import type { CompiledSql } from './sqlite/sqlite-compiler.js';
+import { likeToGlob, tagPath } from './sqlite/sqlite-values.js';
 
 /**
  * Property-based fuzzing of the whole front end (parse, validate, plan, compile to SQLite and to
@@ -40,7 +47,7 @@ const SQL_WORDS = new Set([
   ...SQLITE_TABLES,
   ...SQLITE_FUNCTIONS,
   ...['a', 's', 'm', 'id', 'series_id', 'metric_id', 'start', 'count', 'sum', 'min', 'max', 'last'],
-  ...['last_ts', 'sketch', 'tags', 'type', 'service', 'name', 'qmin', 'qmax'],
+  ...['last_ts', 'sketch', 'tags', 'type', 'service', 'name', 'qmin', 'qmax', 'tag_key', 'tag_value'],
 ]);
 
 const CLICKHOUSE_WORDS = new Set([
@@ -63,12 +70,19 @@ function check(text: string): Outcome {
   let sql: string;
   let params: readonly (string | number)[];
   let clickHouse: { sql: string; params: Readonly<Record<string, string | number>> };
+  let rollups: CompiledSql[];
   try {
     const plan = prepareVql(text, { now: NOW });
     const compiled = compileSqlite(plan);
     sql = compiled.sql;
     params = compiled.params;
     clickHouse = compileClickHouse(plan, { database: 'vantage', metricRollupsFrom: 0 });
+    // The SQL a store runs when a rollup answers the plan, under the same checks.
+    const key = tagRollupKey(plan);
+    rollups = [
+      ...(readsEverySeries(plan) ? [compileSqlite(plan, { rollup: { kind: 'metric' } })] : []),
+      ...(key === undefined ? [] : [compileSqlite(plan, { rollup: { kind: 'tag', key } })]),
+    ];
   } catch (err) {
     if (!(err instanceof VqlError)) throw err;
     const at = positionAt(text, err.offset);
@@ -78,8 +92,10 @@ function check(text: string): Outcome {
     if (!err.message.endsWith(`at line ${err.line}, column ${err.column}`)) throw new Error(err.message);
     return { compiled: false };
   }
-  checkSql(sql, params);
-  checkLiteralsBound(text, params, [likeToGlob, tagPath]);
+  for (const c of [{ sql, params }, ...rollups]) {
+    checkSql(c.sql, c.params);
+    checkLiteralsBound(text, c.params, [likeToGlob, tagPath]);
+  }
   checkClickHouseSql(clickHouse.sql, clickHouse.params);
   checkLiteralsBound(text, Object.values(clickHouse.params), [likeToClickHouse]);
   return { compiled: true };

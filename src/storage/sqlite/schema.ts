@@ -29,6 +29,25 @@ export const AGGREGATE_VALUE_COLUMNS = `sum REAL NOT NULL,
   last_ts INTEGER NOT NULL,
   sketch BLOB`;
 
+/**
+ * How rows of aggregates (alias `a`) merge into one, per value column (`count`, then
+ * AGGREGATE_VALUE_COLUMNS), in the columns' order: what fills the rollups from the tier rows and
+ * what the VQL compiler merges a series' rows with. last_by_time and sketch_union are the store's
+ * own SQL functions (sqlite-connection.ts).
+ */
+export const MERGED_VALUE_COLUMNS = [
+  ['count', 'sum(a.count)'],
+  ['sum', 'sum(a.sum)'],
+  ['min', 'min(a.min)'],
+  ['max', 'max(a.max)'],
+  ['last', 'last_by_time(a.last, a.last_ts)'],
+  // The time of the value last_by_time picks: the latest one.
+  ['last_ts', 'max(a.last_ts)'],
+  ['sketch', 'sketch_union(a.sketch)'],
+] as const;
+
+const MERGED_VALUES_SQL = MERGED_VALUE_COLUMNS.map(([, sql]) => sql).join(', ');
+
 /** The key columns of a table of aggregates, in the order of its primary key. */
 interface AggregateKey {
   /** Column declarations, e.g. `metric_id INTEGER NOT NULL`. */
@@ -179,12 +198,10 @@ export function rollupTable(tier: Tier['name']): string {
 export function createRollupTables(db: Database): void {
   for (const tier of TIERS) {
     createAggregateTable(db, rollupTable(tier.name), ROLLUP_KEY);
-    // last_by_time and sketch_union are the store's own SQL functions (sqlite-connection.ts).
     db.exec(`
       INSERT INTO ${rollupTable(tier.name)} (metric_id, start, count, sum, min, max, last, last_ts, sketch)
-      SELECT metric_id, start, sum(count), sum(sum), min(min), max(max), last_by_time(last, last_ts),
-             max(last_ts), sketch_union(sketch)
-      FROM ${tierTable(tier.name)} GROUP BY metric_id, start
+      SELECT a.metric_id, a.start, ${MERGED_VALUES_SQL}
+      FROM ${tierTable(tier.name)} AS a GROUP BY a.metric_id, a.start
     `);
   }
 }
@@ -259,8 +276,7 @@ export function createTagRollupTables(db: Database): void {
     db.exec(`
       INSERT INTO ${tagRollupTable(tier.name)}
         (metric_id, tag_key, tag_value, start, count, sum, min, max, last, last_ts, sketch)
-      SELECT a.metric_id, j.key, j.value, a.start, sum(a.count), sum(a.sum), min(a.min), max(a.max),
-             last_by_time(a.last, a.last_ts), max(a.last_ts), sketch_union(a.sketch)
+      SELECT a.metric_id, j.key, j.value, a.start, ${MERGED_VALUES_SQL}
       FROM ${tierTable(tier.name)} a JOIN series s ON s.id = a.series_id, json_each(s.tags) j
       JOIN ${TAG_ROLLUP_KEY_TABLE} k ON k.metric_id = a.metric_id AND k.tag_key = j.key AND k.open = 1
       GROUP BY a.metric_id, j.key, a.start, j.value

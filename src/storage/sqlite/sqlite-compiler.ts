@@ -1,14 +1,16 @@
 import { TIERS, quantileOf } from '../../core/index.js';
+import type { Aggregation } from '../../core/index.js';
 import type {
   Filter,
   FilterField,
-  GroupKey,
   LogicalPlan,
   PlanAggregate,
+  PlanGroupKey,
   ScanPiece,
   SortKey,
 } from '../../query/index.js';
-import { tagRollupTable, tierTable } from './schema.js';
+import { MERGED_VALUE_COLUMNS, rollupTable, tagRollupTable, tierTable } from './schema.js';
+import { likeToGlob, tagPath } from './sqlite-values.js';
 
 /** A value bound to a `?` of the SQL text, in order. */
 export type SqlParam = string | number;
@@ -39,6 +41,7 @@ export const SQLITE_TABLES = [
   'metric',
   'series',
   ...TIERS.map((t) => tierTable(t.name)),
+  ...TIERS.map((t) => rollupTable(t.name)),
   ...TIERS.map((t) => tagRollupTable(t.name)),
 ];
 export const SQLITE_FUNCTIONS = [
@@ -58,19 +61,27 @@ const FIELD_SQL: Readonly<Record<'service' | 'metric' | 'type', string>> = {
   type: 's.type',
 };
 
+/**
+ * A rollup that merges the series rows a plan reads (./schema.ts): a metric's (`metric`), when
+ * `readsEverySeries(plan)`; a tag key's (`tag`), when `tagRollupKey(plan)` names it and the store
+ * has checked that the rollup holds every series the plan reads (sqlite-reads.ts).
+ */
+export type SqliteRollup = { readonly kind: 'metric' } | { readonly kind: 'tag'; readonly key: string };
+
 export interface SqliteCompileOptions {
-  /**
-   * Read the per-value rollup of this tag key (tagRollupTable) instead of the series rows: only
-   * when `tagRollupKey(plan)` names it and the store has checked that the rollup holds every
-   * series the plan reads (sqlite-reads.ts).
-   */
-  readonly tagRollupKey?: string;
+  /** Read this rollup instead of the series rows. */
+  readonly rollup?: SqliteRollup;
 }
 
 /** What the text being compiled binds its values with, and which rows it reads. */
 interface Context {
   bind(v: SqlParam): string;
-  readonly rollupKey: string | undefined;
+  readonly rollup: SqliteRollup | undefined;
+  /**
+   * True when the rows are first merged per series (and time bucket) in a sub-SELECT: the outer
+   * query then joins, filters and groups a row per series, not a row per series and tier bucket.
+   */
+  readonly perSeries: boolean;
 }
 
 /**
@@ -85,14 +96,16 @@ export function compileSqlite(plan: LogicalPlan, options: SqliteCompileOptions =
       params.push(v);
       return '?';
     },
-    rollupKey: options.tagRollupKey,
+    rollup: options.rollup,
+    perSeries: options.rollup === undefined && mergesPerSeries(plan),
   };
   const bind = ctx.bind;
   const columns: Record<string, SqliteColumn> = {};
   const select: string[] = [];
 
+  // Parameters bind in the order of the text: this SELECT, then its FROM, WHERE and LIMIT.
   for (const k of plan.groupKeys) {
-    select.push(`${keySql(k.key, ctx)} AS ${k.id}`);
+    select.push(`${keySql(k, ctx)} AS ${k.id}`);
     columns[k.id] = { alias: k.id, kind: 'value' };
   }
   let sketches = false;
@@ -105,14 +118,15 @@ export function compileSqlite(plan: LogicalPlan, options: SqliteCompileOptions =
   }
   if (sketches) select.push('min(a.min) AS qmin', 'max(a.max) AS qmax');
 
-  const from = scanSql(plan, ctx);
+  const from = ctx.perSeries ? perSeriesSql(plan, ctx) : scanSql(plan, ctx);
   const where = [...from.where];
-  if (plan.filter) where.push(filterSql(plan.filter, ctx));
+  // The series rows are selected by the filter in scanSql; a rollup's rows are tested here.
+  if (plan.filter && ctx.rollup !== undefined) where.push(filterSql(plan.filter, ctx));
 
   const lines = [
     `SELECT ${select.join(', ')}`,
     `FROM ${from.table} AS a`,
-    ...(ctx.rollupKey === undefined
+    ...(ctx.rollup === undefined
       ? ['JOIN series AS s ON s.id = a.series_id', 'JOIN metric AS m ON m.id = s.metric_id']
       : ['JOIN metric AS m ON m.id = a.metric_id']),
     ...(where.length > 0 ? [`WHERE ${where.join(' AND ')}`] : []),
@@ -132,10 +146,39 @@ export function compileSqlite(plan: LogicalPlan, options: SqliteCompileOptions =
   };
 }
 
-/** The columns every tier table has, in their order (./schema.ts). */
-const TIER_COLUMNS = 'metric_id, start, series_id, count, sum, min, max, last, last_ts, sketch';
-/** The columns of a tag rollup a plan reads. */
-const TAG_ROLLUP_COLUMNS = 'metric_id, start, tag_value, count, sum, min, max, last, last_ts, sketch';
+/**
+ * Whether the series rows are merged per series (and time bucket) before the join: when a series
+ * has several rows per group of the answer (no time bucket, or buckets coarser than the tier), so
+ * that each series' tags are read and tested once, not once per row. With one row per series and
+ * bucket the merge would only add a sort.
+ */
+function mergesPerSeries(plan: LogicalPlan): boolean {
+  return plan.stepMs === undefined || plan.stepMs > plan.tier.resolutionMs;
+}
+
+/** The value columns of a row of aggregates (AGGREGATE_VALUE_COLUMNS in ./schema.ts, count first). */
+type ValueColumn = 'count' | 'sum' | 'min' | 'max' | 'last' | 'last_ts' | 'sketch';
+
+/** What each aggregate reads of a row, so that a query reads no sketch it does not use. */
+const READS: Readonly<Record<Aggregation, readonly ValueColumn[]>> = {
+  avg: ['sum', 'count'],
+  sum: ['sum'],
+  min: ['min'],
+  max: ['max'],
+  count: ['count'],
+  last: ['last', 'last_ts'],
+  rate: ['sum', 'count'],
+  // With min and max: a percentile is clamped into its row's range.
+  p50: ['sketch', 'min', 'max'],
+  p90: ['sketch', 'min', 'max'],
+  p95: ['sketch', 'min', 'max'],
+  p99: ['sketch', 'min', 'max'],
+};
+
+function valueColumns(plan: LogicalPlan): ValueColumn[] {
+  const read = new Set(plan.aggregates.flatMap((a) => READS[a.fn]));
+  return MERGED_VALUE_COLUMNS.map(([c]) => c).filter((c) => read.has(c));
+}
 
 /**
  * The openings of the sub-SELECTs the compiled text may hold besides its own: fixed text, so the
@@ -143,14 +186,41 @@ const TAG_ROLLUP_COLUMNS = 'metric_id, start, tag_value, count, sum, min, max, l
  */
 export const SQLITE_SUBQUERIES = [
   'SELECT m.id FROM metric AS m',
-  `SELECT ${TIER_COLUMNS} FROM`,
-  `SELECT ${TAG_ROLLUP_COLUMNS} FROM`,
+  'SELECT s.id FROM series AS s JOIN metric AS m ON m.id = s.metric_id WHERE s.metric_id IN',
+  'SELECT a.series_id AS series_id',
+  'SELECT metric_id, start',
 ] as const;
 
 /**
- * The rows the plan reads, as a table (one tier table, or the union of its pieces) and the
- * conditions on it. Each piece reads its tier's B-tree by (metric_id, start): the metrics the
- * filter can name are looked up first, so no tier table is ever scanned whole.
+ * The series rows merged per series and time bucket (mergesPerSeries): the values each aggregate
+ * reads, merged as the rollups merge them, so that the outer aggregates read them as they would
+ * the rows themselves.
+ */
+function perSeriesSql(
+  plan: LogicalPlan,
+  ctx: Context,
+): { readonly table: string; readonly where: readonly string[] } {
+  const buckets = plan.groupKeys.flatMap((k) =>
+    k.key.kind === 'time_bucket'
+      ? [{ id: k.id, sql: `(a.start - a.start % ${ctx.bind(k.key.stepMs)})` }]
+      : [],
+  );
+  const merged = new Map(MERGED_VALUE_COLUMNS);
+  const select = [
+    SQLITE_SUBQUERIES[2],
+    ...buckets.map((b) => `${b.sql} AS ${b.id}`),
+    ...valueColumns(plan).map((c) => `${merged.get(c) as string} AS ${c}`),
+  ];
+  const rows = scanSql(plan, ctx);
+  const where = rows.where.length > 0 ? ` WHERE ${rows.where.join(' AND ')}` : '';
+  const group = ['a.series_id', ...buckets.map((b) => b.id)].join(', ');
+  return { table: `(${select.join(', ')} FROM ${rows.table} AS a${where} GROUP BY ${group})`, where: [] };
+}
+
+/**
+ * The rows the plan reads, as a table (one tier or rollup table, or the union of its pieces) and
+ * the conditions on it. Each piece reads its table's B-tree by (metric_id, start): the metrics
+ * the filter can name are looked up first, so no table is ever scanned whole.
  */
 function scanSql(
   plan: LogicalPlan,
@@ -161,9 +231,13 @@ function scanSql(
     for (const p of selection.params) ctx.bind(p);
     return `(${selection.sql})`;
   };
-  const rollup = ctx.rollupKey;
-  const table = (t: ScanPiece['tier']): string =>
-    rollup === undefined ? tierTable(t.name) : tagRollupTable(t.name);
+  const rollup = ctx.rollup;
+  const table = (t: ScanPiece['tier']): string => {
+    if (rollup === undefined) return tierTable(t.name);
+    return rollup.kind === 'metric' ? rollupTable(t.name) : tagRollupTable(t.name);
+  };
+  const tagKey = (prefix: string): string[] =>
+    rollup?.kind === 'tag' ? [`${prefix}tag_key = ${ctx.bind(rollup.key)}`] : [];
   const pieces = plan.pieces.length > 0 ? plan.pieces : [{ tier: plan.tier, ...plan.scan }];
   if (pieces.length === 1) {
     const piece = pieces[0] as (typeof pieces)[number];
@@ -171,20 +245,38 @@ function scanSql(
       table: table(piece.tier),
       where: [
         `a.metric_id IN ${metrics()}`,
-        ...(rollup === undefined ? [] : [`a.tag_key = ${ctx.bind(rollup)}`]),
+        ...tagKey('a.'),
         `a.start >= ${ctx.bind(piece.from)}`,
         `a.start < ${ctx.bind(piece.to)}`,
+        ...seriesSelection(plan, ctx, metrics),
       ],
     };
   }
+  // Each arm reads only the columns the query uses: a sketch blob is read only for a percentile.
+  const keyColumns = rollup === undefined ? ['series_id'] : rollup.kind === 'tag' ? ['tag_value'] : [];
+  const head = [SQLITE_SUBQUERIES[3], ...keyColumns, ...valueColumns(plan)].join(', ');
   const arms = pieces.map((p) => {
-    const head = rollup === undefined ? SQLITE_SUBQUERIES[1] : SQLITE_SUBQUERIES[2];
     // Bound in the order of the text: the metric ids' values come first.
-    const inMetrics = `metric_id IN ${metrics()}`;
-    const key = rollup === undefined ? '' : ` AND tag_key = ${ctx.bind(rollup)}`;
-    return `${head} ${table(p.tier)} WHERE ${inMetrics}${key} AND start >= ${ctx.bind(p.from)} AND start < ${ctx.bind(p.to)}`;
+    const conditions = [
+      `metric_id IN ${metrics()}`,
+      ...tagKey(''),
+      `start >= ${ctx.bind(p.from)}`,
+      `start < ${ctx.bind(p.to)}`,
+    ];
+    return `${head} FROM ${table(p.tier)} WHERE ${conditions.join(' AND ')}`;
   });
-  return { table: `(${arms.join(' UNION ALL ')})`, where: [] };
+  return { table: `(${arms.join(' UNION ALL ')})`, where: seriesSelection(plan, ctx, metrics) };
+}
+
+/**
+ * The series rows' condition of a filter that tests more than service and metric names: the ids
+ * of the series it selects, found once per series in a sub-SELECT, so that a row costs an id
+ * lookup rather than a join and a tag read. Without such a filter the metric ids select exactly.
+ */
+function seriesSelection(plan: LogicalPlan, ctx: Context, metrics: () => string): string[] {
+  if (ctx.rollup !== undefined || plan.filter === undefined || namesMetricsOnly(plan.filter)) return [];
+  const inMetrics = metrics();
+  return [`a.series_id IN (${SQLITE_SUBQUERIES[1]} ${inMetrics} AND ${filterSql(plan.filter, ctx)})`];
 }
 
 /**
@@ -198,7 +290,8 @@ export function compileMetricSelection(plan: LogicalPlan): { sql: string; params
       params.push(v);
       return '?';
     },
-    rollupKey: undefined,
+    rollup: undefined,
+    perSeries: false,
   };
   const where = metricOnlyConjuncts(plan.filter).map((f) => filterSql(f, ctx));
   return { sql: `${SQLITE_SUBQUERIES[0]}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`, params };
@@ -226,22 +319,18 @@ function namesMetricsOnly(f: Filter): boolean {
   }
 }
 
-function keySql(key: GroupKey, ctx: Context): string {
-  if (key.kind === 'time_bucket') return `(a.start - a.start % ${ctx.bind(key.stepMs)})`;
-  return fieldSql(key, ctx);
+function keySql({ id, key }: PlanGroupKey, ctx: Context): string {
+  if (key.kind !== 'time_bucket') return fieldSql(key, ctx);
+  // Merged per series, the rows already carry their bucket (perSeriesSql).
+  return ctx.perSeries ? `a.${id}` : `(a.start - a.start % ${ctx.bind(key.stepMs)})`;
 }
 
 function fieldSql(field: FilterField, ctx: Context): string {
   if (field.kind !== 'tag') return FIELD_SQL[field.kind];
   // tagRollupKey(plan) names the plan's only tag key, so a rollup row's value is the one asked.
-  if (ctx.rollupKey !== undefined) return 'a.tag_value';
+  if (ctx.rollup?.kind === 'tag') return 'a.tag_value';
   // A missing tag reads as '', as in the store's own grouping.
   return `ifnull(json_extract(s.tags, ${ctx.bind(tagPath(field.key))}), ${ctx.bind('')})`;
-}
-
-/** The JSON path of a tag; the validator refuses keys with '"' or '\\', which a path cannot quote. */
-export function tagPath(key: string): string {
-  return `$."${key}"`;
 }
 
 function aggregateSql(a: PlanAggregate, plan: LogicalPlan, bind: (v: SqlParam) => string): string {
@@ -289,24 +378,6 @@ function filterSql(f: Filter, ctx: Context): string {
       // GLOB, because SQLite's LIKE ignores case and VQL's (like ClickHouse's) does not.
       return `(${fieldSql(f.field, ctx)} ${f.kind === 'like' ? 'GLOB' : 'NOT GLOB'} ${bind(likeToGlob(f.pattern))})`;
   }
-}
-
-/** A LIKE pattern (`%`, `_`, `\` escapes) as the GLOB pattern that matches the same strings. */
-export function likeToGlob(pattern: string): string {
-  let out = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
-    if (c === '\\' && i + 1 < pattern.length && '%_\\'.includes(pattern[i + 1] as string)) {
-      out += globLiteral(pattern[++i] as string);
-    } else if (c === '%') out += '*';
-    else if (c === '_') out += '?';
-    else out += globLiteral(c);
-  }
-  return out;
-}
-
-function globLiteral(c: string): string {
-  return c === '*' || c === '?' || c === '[' ? `[${c}]` : c;
 }
 
 function orderSql(orderBy: readonly SortKey[], plan: LogicalPlan): string {

@@ -1,7 +1,7 @@
 import type { Database as Db } from 'better-sqlite3';
 import { clampedQuantile, QuantileSketch } from '../../core/index.js';
 import type { MetricType } from '../../core/index.js';
-import { tagRollupKey } from '../../query/index.js';
+import { readsEverySeries, tagRollupKey } from '../../query/index.js';
 import type { LogicalPlan, VqlRow, VqlValue } from '../../query/index.js';
 import type {
   Bucket,
@@ -15,8 +15,9 @@ import type {
 import { TAG_ROLLUP_KEY_TABLE, rollupTable, tagRollupTable, tierTable } from './schema.js';
 import { TagRollupSelection, fillTempTable } from './tag-rollup-selection.js';
 import type { TagValueSelection } from './tag-rollup-selection.js';
-import { compileMetricSelection, compileSqlite, tagPath } from './sqlite-compiler.js';
-import type { CompiledSql } from './sqlite-compiler.js';
+import { compileMetricSelection, compileSqlite } from './sqlite-compiler.js';
+import { tagPath } from './sqlite-values.js';
+import type { CompiledSql, SqliteCompileOptions } from './sqlite-compiler.js';
 import {
   DEFAULT_ANSWER_LIMITS,
   answerTooLarge,
@@ -284,11 +285,18 @@ export class SqliteReads {
 
   vql(plan: LogicalPlan): { rows: VqlRow[]; sorted: boolean } {
     // One snapshot: the rollup checked is the rollup read.
-    return this.db.transaction(() => {
-      const key = tagRollupKey(plan);
-      const rollup = key !== undefined && this.tagRollupHolds(plan, key);
-      return this.vqlRows(plan, compileSqlite(plan, rollup ? { tagRollupKey: key } : {}));
-    })();
+    return this.db.transaction(() => this.vqlRows(plan, compileSqlite(plan, this.vqlRollup(plan))))();
+  }
+
+  /**
+   * The rollup that answers the plan exactly, if one does. A metric's rollup holds every one of
+   * its series (written with them, filled from them on migration), so the plan's shape decides;
+   * a tag key's holds only what tagRollupHolds checks.
+   */
+  private vqlRollup(plan: LogicalPlan): SqliteCompileOptions {
+    if (readsEverySeries(plan)) return { rollup: { kind: 'metric' } };
+    const key = tagRollupKey(plan);
+    return key !== undefined && this.tagRollupHolds(plan, key) ? { rollup: { kind: 'tag', key } } : {};
   }
 
   /**
@@ -297,17 +305,18 @@ export class SqliteReads {
    */
   private tagRollupHolds(plan: LogicalPlan, key: string): boolean {
     const metrics = compileMetricSelection(plan);
-    const gaps = this.db
+    // EXISTS stops at the first gap, and a closed key (per-host tags) is found before any tags are read.
+    const gap = this.db
       .prepare(
-        `SELECT (SELECT count(*) FROM (${metrics.sql}) x
+        `SELECT EXISTS (SELECT 1 FROM (${metrics.sql}) x
                    LEFT JOIN ${TAG_ROLLUP_KEY_TABLE} k ON k.metric_id = x.id AND k.tag_key = ?
                  WHERE k.open IS NOT 1)
-              + (SELECT count(*) FROM series s
+             OR EXISTS (SELECT 1 FROM series s
                  WHERE s.metric_id IN (${metrics.sql}) AND json_type(s.tags, ?) IS NULL)`,
       )
       .pluck()
       .get(...metrics.params, key, ...metrics.params, tagPath(key));
-    return gaps === 0;
+    return gap === 0;
   }
 
   private vqlRows(plan: LogicalPlan, compiled: CompiledSql): { rows: VqlRow[]; sorted: boolean } {

@@ -1,12 +1,11 @@
 SELECT m.name AS k0, total(a.count) AS v0
-FROM (SELECT metric_id, start, series_id, count, sum, min, max, last, last_ts, sketch FROM agg_1m WHERE metric_id IN (SELECT m.id FROM metric AS m WHERE (m.name GLOB ?) AND (m.service NOT GLOB ?)) AND start >= ? AND start < ? UNION ALL SELECT metric_id, start, series_id, count, sum, min, max, last, last_ts, sketch FROM agg_5m WHERE metric_id IN (SELECT m.id FROM metric AS m WHERE (m.name GLOB ?) AND (m.service NOT GLOB ?)) AND start >= ? AND start < ?) AS a
+FROM (SELECT a.series_id AS series_id, sum(a.count) AS count FROM (SELECT metric_id, start, series_id, count FROM agg_1m WHERE metric_id IN (SELECT m.id FROM metric AS m WHERE (m.name GLOB ?) AND (m.service NOT GLOB ?)) AND start >= ? AND start < ? UNION ALL SELECT metric_id, start, series_id, count FROM agg_5m WHERE metric_id IN (SELECT m.id FROM metric AS m WHERE (m.name GLOB ?) AND (m.service NOT GLOB ?)) AND start >= ? AND start < ?) AS a GROUP BY a.series_id) AS a
 JOIN series AS s ON s.id = a.series_id
 JOIN metric AS m ON m.id = s.metric_id
-WHERE ((m.name GLOB ?) AND (m.service NOT GLOB ?))
 GROUP BY k0
 ORDER BY k0 ASC
 LIMIT ?
 
 -- tier: 1m
 -- sorted and limited in SQL: true
--- params: ["http_*","*[[]canary][*]",1795779240000,1795779300000,"http_*","*[[]canary][*]",1795779300000,1795782900000,"http_*","*[[]canary][*]",1000]
+-- params: ["http_*","*[[]canary][*]",1795779240000,1795779300000,"http_*","*[[]canary][*]",1795779300000,1795782900000,1000]
