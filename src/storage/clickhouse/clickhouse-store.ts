@@ -9,13 +9,14 @@ import type {
   SeriesExemplars,
   TierRetention,
 } from '../../core/index.js';
+import { tagRollupKey } from '../../query/index.js';
 import type { LogicalPlan, VqlRow } from '../../query/index.js';
 import type * as contract from '../store.js';
 import type { Checkpoint, DeadLetter, SavedPosition, WriteReport } from '../store.js';
 import type { BatchPresence, BatchScope } from '../batch-presence.js';
 import { runMigrations } from './migrator.js';
 import type { MigrationReport } from './migrator.js';
-import { compileClickHouse } from './clickhouse-compiler.js';
+import { compileClickHouse, seriesLackingKeySql } from './clickhouse-compiler.js';
 import { bucketQuerySql, groupTypesSql, toBucket } from './bucket-query.js';
 import type { BucketRow } from './bucket-query.js';
 import { dateTime64Text, dedupToken, seriesInfo, toMetricRow } from './rows.js';
@@ -453,6 +454,7 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
     const compiled = compileClickHouse(plan, {
       database: this.schema.database,
       metricRollupsFrom: (await this.rollupCutoff.current()) ?? undefined,
+      tagRollupKey: await this.vqlTagRollup(plan),
     });
     // Rows are a plan's points, or its series when it has no time bucket.
     const rowsAreSeries = plan.stepMs === undefined;
@@ -494,6 +496,20 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
       clearTimeout(timer);
     }
     return { rows: raw.map((r) => toVqlRow(r, compiled)), sorted: compiled.sortedAndLimited };
+  }
+
+  /**
+   * The tag key whose per-value rollup answers a VQL plan, if any: the plan's shape names it
+   * (tagRollupKey), it is rolled up from before the plan's range, and no series the plan's filter
+   * selects lacks it (the catalog says; such a series reads as '' and is in no rollup).
+   */
+  private async vqlTagRollup(plan: LogicalPlan): Promise<string | undefined> {
+    const key = tagRollupKey(plan);
+    const from = key === undefined ? undefined : (await this.tagCutoffs.current())?.get(key);
+    if (key === undefined || from === undefined || plan.scan.from < from) return undefined;
+    const check = seriesLackingKeySql(plan, key, this.schema.database);
+    const [lacking] = await this.select<{ n: string }>(check.sql, check.params);
+    return Number(lacking?.n ?? 1) === 0 ? key : undefined;
   }
 
   /**

@@ -3,6 +3,8 @@ import { DAY_MS, TIERS } from '../../core/index.js';
 import { bucketQuery } from '../../../test/support/fixtures.js';
 import { bucketQuerySql, groupTypesSql, singleTagKey } from './bucket-query.js';
 import { bucketSource } from './bucket-source.js';
+import { prepareVql, tagRollupKey } from '../../query/index.js';
+import { CLICKHOUSE_SUBQUERIES, compileClickHouse, seriesLackingKeySql } from './clickhouse-compiler.js';
 import { ALL_MIGRATIONS } from './migrator.js';
 import { TAG_ROLLUP_MIGRATIONS, recordTagKeySql, tagRollupTtlTargets } from './tag-rollup-schema.js';
 
@@ -132,5 +134,46 @@ describe('reading a per-tag-value rollup', () => {
       'countIf(NOT (mapContains(tags, {g0:String}))) AS lacking',
     );
     expect(groupTypesSql('v.series', q({}), 10).sql).toContain('toUInt64(0) AS lacking');
+  });
+});
+
+describe('VQL over a per-tag-value rollup', () => {
+  const NOW = Date.UTC(2024, 0, 4);
+  const FOREVER = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
+  // Starts mid-hour: read in pieces of the 5-minute, hourly and daily tiers.
+  const range = "timestamp >= '2024-01-01T00:30:00Z' AND timestamp < '2024-01-03T00:00:00Z'";
+
+  it('reads tag_value of the key, in every piece, when the store names the key', () => {
+    const plan = prepareVql(
+      `SELECT tags.region, avg(value), last(value), p95(value) FROM metrics WHERE metric_name = 'latency_ms' AND tags.region != 'eu' AND ${range} GROUP BY tags.region`,
+      { now: NOW, retention: FOREVER },
+    );
+    expect(tagRollupKey(plan)).toBe('region');
+    const compiled = compileClickHouse(plan, { database: 'v', tagRollupKey: 'region', metricRollupsFrom: 0 });
+    expect(compiled.sql).toContain('SELECT tag_value AS k0');
+    expect(compiled.sql.split('UNION ALL').length).toBeGreaterThan(2);
+    expect(compiled.sql.match(/ AND tag_key = \{p\d+:String\}/g)).toHaveLength(
+      compiled.sql.split('UNION ALL').length,
+    );
+    expect(compiled.sql).toContain('(tag_value != {p');
+    for (const t of ['5m', '1h', '1d']) expect(compiled.sql).toContain(`v.tag_agg_${t} WHERE`);
+    expect(compiled.sql).not.toContain('tags[');
+    expect(compiled.sql).not.toContain('metric_agg_');
+    expect(compiled.sql).toContain(CLICKHOUSE_SUBQUERIES[3]);
+    expect(Object.values(compiled.params)).toContain('region');
+    // Without the store's word, the series rows.
+    expect(compileClickHouse(plan, { database: 'v', metricRollupsFrom: 0 }).sql).not.toContain('tag_agg_');
+  });
+
+  it('asks the catalog for selected series lacking the key', () => {
+    const plan = prepareVql(
+      `SELECT time_bucket(1h), sum(value) FROM metrics WHERE tags.region = 'eu' AND ${range} GROUP BY time_bucket(1h)`,
+      { now: NOW, retention: FOREVER },
+    );
+    const check = seriesLackingKeySql(plan, 'region', 'v');
+    expect(check.sql).toBe(
+      'SELECT count() AS n FROM v.series WHERE NOT mapContains(tags, {p0:String}) AND (tags[{p1:String}] = {p2:String})',
+    );
+    expect(check.params).toEqual({ p0: 'region', p1: 'region', p2: 'eu' });
   });
 });
