@@ -8,49 +8,41 @@
  *   eval "$(scripts/services.sh up)" && export KAFKA_BROKERS CLICKHOUSE_URL
  *   npx vitest run --project integration test/clickhouse-metric-rollup.int.test.ts
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DAY_MS,
-  MINUTE_MS,
-  TIERS,
-  addSample,
-  canonicalTags,
-  floorTo,
-  newAggregate,
-} from '../src/core/index.js';
-import type { Aggregate, MetricType, Tags, Tier, TierRetention } from '../src/core/index.js';
-import { ClickHouseStore, SqliteStore } from '../src/storage/index.js';
+import { DAY_MS, MINUTE_MS, TIERS } from '../src/core/index.js';
+import type { Tier, TierRetention } from '../src/core/index.js';
+import { ClickHouseStore } from '../src/storage/index.js';
+import type { SqliteStore } from '../src/storage/index.js';
 import type { Bucket, BucketQuery, Store } from '../src/storage/index.js';
 import { prepareVql, shapeVqlAnswer } from '../src/query/index.js';
-import { bucketQuerySql, toBucket } from '../src/storage/clickhouse/bucket-query.js';
 import { compileClickHouse } from '../src/storage/clickhouse/clickhouse-compiler.js';
-import type { BucketRow } from '../src/storage/clickhouse/bucket-query.js';
 import { METRIC_ROLLUP_TABLES } from '../src/storage/clickhouse/metric-rollup-schema.js';
 import { ALL_MIGRATIONS, runMigrations } from '../src/storage/clickhouse/migrator.js';
 import { TIER_TABLES } from '../src/storage/clickhouse/schema.js';
-import { adminClient, clickHouseUrl, dropDatabase, freshDatabaseName, scalar } from './support/clickhouse.js';
-import { bucketQuery, comparableBucket, seededRandom } from './support/fixtures.js';
+import { clickHouseUrl, dropDatabase, freshDatabaseName, scalar } from './support/clickhouse.js';
+import { bucketQuery } from './support/fixtures.js';
+import {
+  comparable,
+  markRow,
+  openRollupPair,
+  partials,
+  seriesScan as scanSeries,
+  shortenMinuteRetention,
+} from './support/rollup-fixtures.js';
+import type { RollupPair, SeriesSpec } from './support/rollup-fixtures.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 const FOREVER: TierRetention = { '1m': 1e13, '5m': 1e13, '1h': 1e13, '1d': 1e13 };
 const ROLLUP_VERSION = 7;
 
+let pair: RollupPair;
 let admin: ClickHouseClient;
-let dir: string;
 let database: string;
 let ch: ClickHouseStore;
 let lite: SqliteStore;
-const opened: Store[] = [];
-
-interface SeriesSpec {
-  readonly name?: string;
-  readonly type?: MetricType;
-  readonly tags: Tags;
-}
+let opened: Store[];
+let writeBoth: RollupPair['writeBoth'];
 
 const SERIES: SeriesSpec[] = [
   { tags: { region: 'eu', host: 'a' } },
@@ -61,56 +53,13 @@ const SERIES: SeriesSpec[] = [
   { name: 'requests', type: 'counter', tags: { route: '/pay' } },
 ];
 
-/**
- * Two partials per series-minute every 7 minutes over two days from `from`: integer values
- * (negative, zero, positive) keep sums exact in any order, and equal last times for a tie or two.
- */
-function partials(spec: SeriesSpec, seed: number, from: number, minutes: number): Aggregate[] {
-  const random = seededRandom(seed);
-  const out: Aggregate[] = [];
-  for (let m = 0; m < minutes; m += 7) {
-    const start = from + m * MINUTE_MS;
-    for (let part = 0; part < 2; part++) {
-      const a = newAggregate(
-        'checkout',
-        spec.name ?? 'latency_ms',
-        spec.type ?? 'gauge',
-        canonicalTags(spec.tags),
-        floorTo(start, MINUTE_MS),
-      );
-      const n = 1 + Math.floor(random() * 4);
-      for (let i = 0; i < n; i++) {
-        addSample(a, Math.floor(random() * 1200) - 150, start + Math.floor(random() * 60) * 1000);
-      }
-      out.push(a);
-    }
-  }
-  return out;
-}
-
-async function writeBoth(aggregates: readonly Aggregate[], offset: number): Promise<void> {
-  const checkpoint = { source: 'kafka:metrics-raw', partition: 0, offset };
-  await ch.write(aggregates, [checkpoint]);
-  await lite.write(aggregates, [checkpoint]);
-}
-
-function comparable(b: Bucket): Record<string, unknown> {
-  return { ...comparableBucket(b), lastTimestamp: b.lastTimestamp };
-}
-
 function allSeries(t: Tier, overrides: Partial<BucketQuery> = {}): BucketQuery {
   return bucketQuery(T0, { tier: t, stepMs: Math.max(t.resolutionMs, 5 * MINUTE_MS), ...overrides });
 }
 
 /** The same query over the tier's series rows, as the store read before the rollups. */
-async function seriesScan(q: BucketQuery, db = database): Promise<Bucket[]> {
-  const sql = bucketQuerySql(
-    `${db}.${TIER_TABLES[q.tier.name]}`,
-    q,
-    q.tier.name === '1m' ? 'minute' : 'rollup',
-  );
-  const result = await admin.query({ query: sql.sql, query_params: sql.params, format: 'JSONEachRow' });
-  return (await result.json<BucketRow>()).map((row) => toBucket(row, q));
+function seriesScan(q: BucketQuery, db = database): Promise<Bucket[]> {
+  return scanSeries(admin, db, q);
 }
 
 /** Samples per bucket start as the rollup table itself holds them. */
@@ -131,49 +80,17 @@ async function rollupCounts(q: BucketQuery, db = database): Promise<Map<number, 
 async function markRollup(db: string, at: number): Promise<void> {
   await admin.insert({
     table: `${db}.${METRIC_ROLLUP_TABLES['1h']}`,
-    values: [
-      {
-        service_name: 'checkout',
-        metric_name: 'latency_ms',
-        type: 'gauge',
-        timestamp: at / 1000,
-        samples: 1000,
-        value_sum: 0,
-        value_min: 0,
-        value_max: 0,
-        last_at: ['1970-01-01 00:00:00.000', 0],
-        sketch_zero: 0,
-        sketch_pos: {},
-        sketch_neg: {},
-      },
-    ],
+    values: [markRow(at)],
     format: 'JSONEachRow',
   });
 }
 
 beforeAll(async () => {
-  admin = adminClient();
-  dir = mkdtempSync(join(tmpdir(), 'vantage-ch-rollup-'));
-  database = freshDatabaseName();
-  // Migrated before its first row, by two migrators at once (workers migrate as they start).
-  await Promise.all([1, 2].map(() => runMigrations(admin, { database }, FOREVER)));
-  ch = new ClickHouseStore({ url: clickHouseUrl(), database, retention: FOREVER });
-  lite = new SqliteStore({ path: join(dir, 'lite.db'), retention: FOREVER });
-  opened.push(ch, lite);
-  const rows = SERIES.flatMap((s, i) => partials(s, 10 + i, T0, 1440));
-  for (let i = 0; i < 3; i++)
-    await writeBoth(
-      rows.filter((_, j) => j % 3 === i),
-      i + 1,
-    );
+  pair = await openRollupPair(SERIES, T0, 1440);
+  ({ admin, database, ch, lite, opened, writeBoth } = pair);
 });
 
-afterAll(async () => {
-  for (const s of opened) await s.close().catch(() => undefined);
-  await dropDatabase(admin, database).catch(() => undefined);
-  await admin.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => pair.close());
 
 describe('ClickHouse per-metric rollups', () => {
   it('hold every row of a database migrated before its first row', async () => {
@@ -269,7 +186,8 @@ describe('ClickHouse per-metric rollups', () => {
         SERIES.flatMap((s, i) => partials(s, 10 + i, T0, 1440)),
         checkpoint(1),
       );
-      expect((await store.migrate()).applied).toEqual([ROLLUP_VERSION]);
+      const since7 = ALL_MIGRATIONS.filter((m) => m.version >= ROLLUP_VERSION).map((m) => m.version);
+      expect((await store.migrate()).applied).toEqual(since7);
 
       // The cutoff is the start of a day at least a day ahead of the server's clock.
       const cutoff = await scalar(
@@ -313,19 +231,10 @@ describe('ClickHouse per-metric rollups', () => {
   });
 
   it('lose their partitions with their tier', async () => {
-    const minuteShort = new ClickHouseStore({
-      url: clickHouseUrl(),
-      database,
-      retention: { ...FOREVER, '1m': 30 * DAY_MS },
-    });
-    opened.push(minuteShort);
-    const hourRows = await scalar(admin, `SELECT count() FROM ${database}.${METRIC_ROLLUP_TABLES['1h']}`);
-    const report = await minuteShort.applyRetention(Date.now());
+    const tables = [METRIC_ROLLUP_TABLES['1m'], TIER_TABLES['1m'], METRIC_ROLLUP_TABLES['1h']];
+    const { report, before, after } = await shortenMinuteRetention(pair, tables);
     expect(report.deletedRows['1m']).toBeGreaterThan(0);
-    expect(await scalar(admin, `SELECT count() FROM ${database}.${METRIC_ROLLUP_TABLES['1m']}`)).toBe(0);
-    expect(await scalar(admin, `SELECT count() FROM ${database}.${TIER_TABLES['1m']}`)).toBe(0);
-    expect(await scalar(admin, `SELECT count() FROM ${database}.${METRIC_ROLLUP_TABLES['1h']}`)).toBe(
-      hourRows,
-    );
+    expect(after).toEqual([0, 0, before[2]]);
+    expect(before[2]).toBeGreaterThan(0);
   });
 });

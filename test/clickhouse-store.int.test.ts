@@ -188,7 +188,7 @@ describe('ClickHouseStore migrations', () => {
     const again = await store.migrate();
     expect(again).toEqual({ applied: [], ttlSet: [], ttlChanged: [] });
     const db = store.database;
-    expect(await scalar(admin(), `SELECT count() FROM ${db}.schema_migrations FINAL`)).toBe(7);
+    expect(await scalar(admin(), `SELECT count() FROM ${db}.schema_migrations FINAL`)).toBe(8);
     const tables = await admin().query({
       query: 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
       query_params: { db },
@@ -222,6 +222,15 @@ describe('ClickHouseStore migrations', () => {
       'service_operations_mv',
       'span_dead_letters',
       'spans',
+      'tag_agg_1d',
+      'tag_agg_1d_mv',
+      'tag_agg_1h',
+      'tag_agg_1h_mv',
+      'tag_agg_1m',
+      'tag_agg_1m_mv',
+      'tag_agg_5m',
+      'tag_agg_5m_mv',
+      'tag_rollup_keys',
       'trace_summaries',
       'trace_summaries_mv',
     ]);
@@ -246,6 +255,10 @@ describe('ClickHouseStore migrations', () => {
         'metric_agg_5m',
         'metric_agg_1h',
         'metric_agg_1d',
+        'tag_agg_1m',
+        'tag_agg_5m',
+        'tag_agg_1h',
+        'tag_agg_1d',
       ],
       ttlChanged: [],
     });
@@ -270,7 +283,7 @@ describe('ClickHouseStore migrations', () => {
     expect(await changed.migrate()).toEqual({
       applied: [],
       ttlSet: [],
-      ttlChanged: ['metrics', 'exemplars', 'metric_agg_1m'],
+      ttlChanged: ['metrics', 'exemplars', 'metric_agg_1m', 'tag_agg_1m'],
     });
     expect(await ttlOf('metrics')).toContain('TTL timestamp + toIntervalSecond(2592000)');
   });

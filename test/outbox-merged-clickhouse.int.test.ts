@@ -271,11 +271,11 @@ describe('the batch-token migration', () => {
     await old.write(first, [{ source: SOURCE, partition: 0, offset: 1 }]);
 
     const store = openClickHouse(database, { recordBatchTokens: true });
-    // 2 adds the batch token; 3 (dead letters), 4 (positions), 5 (exemplars), 6 (traces) and 7
-    // (per-metric rollups) come along.
-    expect((await store.migrate()).applied).toEqual([2, 3, 4, 5, 6, 7]);
+    // 2 adds the batch token; 3 (dead letters), 4 (positions), 5 (exemplars), 6 (traces), 7
+    // (per-metric rollups) and 8 (per-tag-value rollups) come along.
+    expect((await store.migrate()).applied).toEqual([2, 3, 4, 5, 6, 7, 8]);
     expect((await store.migrate()).applied).toEqual([]);
-    expect(await scalar(admin, `SELECT count() FROM ${database}.schema_migrations FINAL`)).toBe(7);
+    expect(await scalar(admin, `SELECT count() FROM ${database}.schema_migrations FINAL`)).toBe(8);
     const column = await admin.query({
       query: `SELECT type, compression_codec FROM system.columns
               WHERE database = {db:String} AND table = 'metrics' AND name = 'batch_token'`,

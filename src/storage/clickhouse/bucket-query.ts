@@ -26,17 +26,38 @@ export interface BucketRow {
 const MAX_DATETIME_SECONDS = 4_294_967_295;
 
 /**
+ * The one tag key every tag filter and group_by key of `q` names, if there is one: what a
+ * per-tag-value rollup of that key (tag-rollup-schema.ts) could answer.
+ */
+export function singleTagKey(q: SeriesSelector): string | undefined {
+  const keys = new Set([...q.tagFilters.map(([k]) => k), ...q.groupBy]);
+  return keys.size === 1 ? [...keys][0] : undefined;
+}
+
+/**
  * The WHERE clause and group key shared by the type and bucket queries. A filter needs the key to
  * be present (SqliteStore compares with the tag's value, and a missing tag is not ''); a group_by
- * key a series lacks groups as '' (a missing key reads as '' from a Map).
+ * key a series lacks groups as '' (a missing key reads as '' from a Map). Over a per-tag-value
+ * rollup of `tagKey` (the only key `q` names), its rows of that key, with `tag_value` for the tag.
  */
-function selection(q: SeriesSelector): { where: string; group: string; params: Record<string, string> } {
+function selection(
+  q: SeriesSelector,
+  tagKey?: string,
+): { where: string; group: string; params: Record<string, string> } {
   const params: Record<string, string> = { service: q.service, metric: q.metric };
   const where = ['service_name = {service:String}', 'metric_name = {metric:String}'];
+  if (tagKey !== undefined) {
+    params.tagKey = tagKey;
+    where.push('tag_key = {tagKey:String}');
+  }
   q.tagFilters.forEach(([k, v], i) => {
     params[`fk${i}`] = k;
     params[`fv${i}`] = v;
-    where.push(`mapContains(tags, {fk${i}:String}) AND tags[{fk${i}:String}] = {fv${i}:String}`);
+    where.push(
+      tagKey === undefined
+        ? `mapContains(tags, {fk${i}:String}) AND tags[{fk${i}:String}] = {fv${i}:String}`
+        : `tag_value = {fv${i}:String}`,
+    );
   });
   q.groupBy.forEach((k, i) => {
     params[`g${i}`] = k;
@@ -44,15 +65,21 @@ function selection(q: SeriesSelector): { where: string; group: string; params: R
   const group =
     q.groupBy.length === 0
       ? "CAST([], 'Array(String)')"
-      : `[${q.groupBy.map((_, i) => `tags[{g${i}:String}]`).join(', ')}]`;
+      : `[${q.groupBy.map((_, i) => (tagKey === undefined ? `tags[{g${i}:String}]` : 'tag_value')).join(', ')}]`;
   return { where: where.join(' AND '), group, params };
 }
 
-/** The metric types within each group, from the series catalog (as SqliteStore decides a group's type). */
+/**
+ * The metric types within each group, from the series catalog (as SqliteStore decides a group's
+ * type), and how many of its rows lack a group_by key: such series are in no per-tag-value rollup.
+ */
 export function groupTypesSql(seriesTable: string, q: SeriesSelector, limit: number): ParameterizedSql {
   const { where, group, params } = selection(q);
+  const present = q.groupBy.map((_, i) => `mapContains(tags, {g${i}:String})`).join(' AND ');
+  const lacking = present === '' ? 'toUInt64(0)' : `countIf(NOT (${present}))`;
   return {
-    sql: `SELECT ${group} AS grp, groupUniqArray(type) AS types, uniqExact(type, series_id) AS series
+    sql: `SELECT ${group} AS grp, groupUniqArray(type) AS types, uniqExact(type, series_id) AS series,
+  ${lacking} AS lacking
 FROM ${seriesTable} WHERE ${where} GROUP BY grp LIMIT {groupLimit:UInt32}`,
     params: { ...params, groupLimit: limit },
   };
@@ -62,10 +89,16 @@ FROM ${seriesTable} WHERE ${where} GROUP BY grp LIMIT {groupLimit:UInt32}`,
  * Merges every stored partial of the selected series into steps of the query: sums add, min/max
  * compare, the last value is the max of (time, value) (ties to the larger value, as
  * mergeAggregate), sketches add bucket counts with sumMap. Exact whatever the background merges did.
- * `table` is a tier table or, with neither tag filter nor group, the tier's per-metric rollup.
+ * `table` is a tier table or, with neither tag filter nor group, the tier's per-metric rollup, or
+ * with `tagKey` the tier's per-tag-value rollup (the caller checked it holds every selected series).
  */
-export function bucketQuerySql(table: string, q: BucketQuery, rows: 'minute' | 'rollup'): ParameterizedSql {
-  const { where, group, params } = selection(q);
+export function bucketQuerySql(
+  table: string,
+  q: BucketQuery,
+  rows: 'minute' | 'rollup',
+  tagKey?: string,
+): ParameterizedSql {
+  const { where, group, params } = selection(q, tagKey);
   const columns = [
     `${group} AS grp`,
     'intDiv(toUInt64(toUnixTimestamp(timestamp)) * 1000, {step:UInt64}) * {step:UInt64} AS b',

@@ -11,6 +11,8 @@ import type {
 } from '../../query/index.js';
 import { TIER_TABLES } from './schema.js';
 import { METRIC_ROLLUP_TABLES } from './metric-rollup-schema.js';
+import { SERIES_TABLE } from './schema.js';
+import { TAG_ROLLUP_TABLES } from './tag-rollup-schema.js';
 
 /**
  * The ClickHouse dialect of VQL, for the schema of ./schema.ts (whose TIER_TABLES it reads): one
@@ -66,10 +68,20 @@ export interface ClickHouseCompileOptions {
    * without it, or for a scan that starts before it, the tier tables are read.
    */
   readonly metricRollupsFrom?: number | undefined;
+  /**
+   * Read the per-tag-value rollups of this key (tag-rollup-schema.ts): `tagRollupKey(plan)` names
+   * it, and the store checked that the plan's range starts at or after its cutoff and that no
+   * series the plan selects lacks it (seriesLackingKeySql).
+   */
+  readonly tagRollupKey?: string | undefined;
 }
 
 /** Tables and SQL functions the compiled text may contain; the fuzz test checks it against this list. */
-export const CLICKHOUSE_TABLES = [...Object.values(TIER_TABLES), ...Object.values(METRIC_ROLLUP_TABLES)];
+export const CLICKHOUSE_TABLES = [
+  ...Object.values(TIER_TABLES),
+  ...Object.values(METRIC_ROLLUP_TABLES),
+  ...Object.values(TAG_ROLLUP_TABLES),
+];
 export const CLICKHOUSE_FUNCTIONS = [
   'sum',
   'sumOrNull',
@@ -108,6 +120,17 @@ const MAX_DATETIME_SECONDS = 4_294_967_295;
 
 type Bind = (value: string | number, type: ParamType) => string;
 
+/** Parameters p0, p1... in the order the text binds them. */
+function binder(): { params: Record<string, string | number>; bind: Bind } {
+  const params: Record<string, string | number> = {};
+  const bind: Bind = (value, type) => {
+    const name = `p${Object.keys(params).length}`;
+    params[name] = value;
+    return `{${name}:${type}}`;
+  };
+  return { params, bind };
+}
+
 /**
  * Compiles a plan for the ClickHouse schema. The text is assembled only from fixed fragments,
  * schema names and the plan's ids (k0, v1); every user value, tag keys included, is a `{pN:Type}`
@@ -117,28 +140,27 @@ export function compileClickHouse(
   plan: LogicalPlan,
   options: ClickHouseCompileOptions = {},
 ): CompiledClickHouse {
-  const params: Record<string, string | number> = {};
-  const bind: Bind = (value, type) => {
-    const name = `p${Object.keys(params).length}`;
-    params[name] = value;
-    return `{${name}:${type}}`;
-  };
+  const { params, bind } = binder();
   // Without GROUP BY an empty selection still gives one row, in which SQL (and SQLite) says NULL
   // where plain ClickHouse aggregates say 0: the -OrNull forms answer as SQL does. With GROUP BY no
   // group is empty, and the plain forms are cheaper.
   const orNull = plan.groupKeys.length === 0 ? 'OrNull' : '';
   const columns: Record<string, ClickHouseColumn> = {};
   const select: string[] = [];
+  const tagKey = options.tagRollupKey;
   const perMetric =
+    tagKey === undefined &&
     options.metricRollupsFrom !== undefined &&
     plan.scan.from >= options.metricRollupsFrom &&
     readsMetricRollup(plan);
+  const rollup: Rollup = tagKey !== undefined ? 'tag' : perMetric ? 'metric' : undefined;
   // The minute table alone keeps `last` as two columns; rollups and pieces as the tuple last_at.
   const minuteRows =
-    !perMetric && pieces(plan).length === 1 && (pieces(plan)[0] as ScanPiece).tier.name === '1m';
+    rollup === undefined && pieces(plan).length === 1 && (pieces(plan)[0] as ScanPiece).tier.name === '1m';
+  const field = fieldReader(bind, tagKey !== undefined);
 
   for (const k of plan.groupKeys) {
-    select.push(`${keySql(k.key, bind)} AS ${k.id}`);
+    select.push(`${keySql(k.key, bind, field)} AS ${k.id}`);
     columns[k.id] = { alias: k.id, kind: k.key.kind === 'time_bucket' ? 'number' : 'text' };
   }
   let sketch = false;
@@ -162,7 +184,7 @@ export function compileClickHouse(
     );
   }
 
-  const lines = [`SELECT ${select.join(', ')}`, ...scanSql(plan, { ...options, perMetric }, bind)];
+  const lines = [`SELECT ${select.join(', ')}`, ...scanSql(plan, { ...options, rollup }, bind, field)];
   if (plan.groupKeys.length > 0) lines.push(`GROUP BY ${plan.groupKeys.map((k) => k.id).join(', ')}`);
   if (!plan.sortAfterQuery) {
     const order = orderSql(plan.orderBy, plan);
@@ -217,23 +239,40 @@ function pieces(plan: LogicalPlan): readonly ScanPiece[] {
 
 /** The columns a piece of a read in several tiers gives: the rollups' (last_at a tuple). */
 const PIECE_IDENTITY = 'service_name, metric_name, type';
+const PIECE_TAG = 'tag_key, tag_value';
 const PIECE_VALUES = 'timestamp, samples, value_sum, value_min, value_max';
 const PIECE_SKETCH = 'sketch_zero, sketch_pos, sketch_neg';
 
 /**
- * The openings of the sub-SELECTs of a read in several tiers, minute table, tier rollups, then
- * per-metric rollups (no tags): fixed text, so the fuzz test can tell them from anything a query
- * could smuggle in.
+ * The openings of the sub-SELECTs of a read in several tiers, minute table, tier rollups,
+ * per-metric rollups (no tags), then per-tag-value rollups: fixed text, so the fuzz test can tell
+ * them from anything a query could smuggle in.
  */
 export const CLICKHOUSE_SUBQUERIES = [
   `SELECT ${PIECE_IDENTITY}, tags, ${PIECE_VALUES}, tuple(last_ts, value_last) AS last_at, ${PIECE_SKETCH} FROM`,
   `SELECT ${PIECE_IDENTITY}, tags, ${PIECE_VALUES}, last_at, ${PIECE_SKETCH} FROM`,
   `SELECT ${PIECE_IDENTITY}, ${PIECE_VALUES}, last_at, ${PIECE_SKETCH} FROM`,
+  `SELECT ${PIECE_IDENTITY}, ${PIECE_TAG}, ${PIECE_VALUES}, last_at, ${PIECE_SKETCH} FROM`,
 ] as const;
 
+/** Which rollups a plan reads instead of the tier tables, if any. */
+type Rollup = 'metric' | 'tag' | undefined;
+
 interface ScanOptions extends ClickHouseCompileOptions {
-  /** Read the per-metric rollups instead of the tier tables (readsMetricRollup). */
-  readonly perMetric: boolean;
+  readonly rollup: Rollup;
+}
+
+/** How a field reads: over a per-tag-value rollup, its one tag is `tag_value`. */
+type FieldReader = (field: FilterField) => string;
+
+function fieldReader(bind: Bind, tagValue: boolean): FieldReader {
+  // A missing key reads as '' from a Map, as VQL wants a missing tag to read.
+  return (field) =>
+    field.kind !== 'tag'
+      ? FIELD_SQL[field.kind]
+      : tagValue
+        ? 'tag_value'
+        : `tags[${bind(field.key, 'String')}]`;
 }
 
 /**
@@ -241,14 +280,15 @@ interface ScanOptions extends ClickHouseCompileOptions {
  * coarsest tier that holds it (the planner's pieces), the filter in each so that every piece reads
  * its table by its sorting key.
  */
-function scanSql(plan: LogicalPlan, options: ScanOptions, bind: Bind): string[] {
+function scanSql(plan: LogicalPlan, options: ScanOptions, bind: Bind, field: FieldReader): string[] {
   // Bucket starts are whole minutes, so whole seconds compare exactly.
   const seconds = (ms: number): number => Math.min(MAX_DATETIME_SECONDS, Math.max(0, Math.ceil(ms / 1000)));
   const where = (p: ScanPiece): string =>
     [
       `timestamp >= toDateTime(${bind(seconds(p.from), 'UInt32')})`,
       `timestamp < toDateTime(${bind(seconds(p.to), 'UInt32')})`,
-      ...(plan.filter ? [filterSql(plan.filter, bind)] : []),
+      ...(options.tagRollupKey === undefined ? [] : [`tag_key = ${bind(options.tagRollupKey, 'String')}`]),
+      ...(plan.filter ? [filterSql(plan.filter, bind, field)] : []),
     ].join(' AND ');
   const all = pieces(plan);
   if (all.length === 1) {
@@ -256,14 +296,23 @@ function scanSql(plan: LogicalPlan, options: ScanOptions, bind: Bind): string[] 
     return [`FROM ${tableName(piece.tier, options)}`, `WHERE ${where(piece)}`];
   }
   const arms = all.map((p) => {
-    const head = CLICKHOUSE_SUBQUERIES[options.perMetric ? 2 : p.tier.name === '1m' ? 0 : 1];
+    const head =
+      CLICKHOUSE_SUBQUERIES[
+        options.rollup === 'tag' ? 3 : options.rollup === 'metric' ? 2 : p.tier.name === '1m' ? 0 : 1
+      ];
     return `${head} ${tableName(p.tier, options)} WHERE ${where(p)}`;
   });
   return [`FROM (${arms.join(' UNION ALL ')})`];
 }
 
 function tableName(tier: Tier, options: ScanOptions): string {
-  const table = (options.perMetric ? METRIC_ROLLUP_TABLES : TIER_TABLES)[tier.name];
+  const tables =
+    options.rollup === 'tag'
+      ? TAG_ROLLUP_TABLES
+      : options.rollup === 'metric'
+        ? METRIC_ROLLUP_TABLES
+        : TIER_TABLES;
+  const table = tables[tier.name];
   if (options.database === undefined) return table;
   if (!IDENTIFIER.test(options.database)) {
     throw new RangeError(`ClickHouse database name must match ${IDENTIFIER.source}`);
@@ -271,17 +320,12 @@ function tableName(tier: Tier, options: ScanOptions): string {
   return `${options.database}.${table}`;
 }
 
-function keySql(key: GroupKey, bind: Bind): string {
+function keySql(key: GroupKey, bind: Bind, field: FieldReader): string {
   if (key.kind === 'time_bucket') {
     // Epoch ms of the bucket start, from whole seconds: the step is whole minutes.
     return `intDiv(toUnixTimestamp(timestamp), ${bind(key.stepMs / 1000, 'UInt64')}) * ${bind(key.stepMs, 'UInt64')}`;
   }
-  return fieldSql(key, bind);
-}
-
-function fieldSql(field: FilterField, bind: Bind): string {
-  // A missing key reads as '' from a Map, as VQL wants a missing tag to read.
-  return field.kind === 'tag' ? `tags[${bind(field.key, 'String')}]` : FIELD_SQL[field.kind];
+  return field(key);
 }
 
 function aggregateSql(
@@ -315,27 +359,45 @@ function aggregateSql(
   }
 }
 
-function filterSql(f: Filter, bind: Bind): string {
+function filterSql(f: Filter, bind: Bind, fieldSql: FieldReader): string {
   switch (f.kind) {
     case 'and':
     case 'or':
-      return `(${f.operands.map((o) => filterSql(o, bind)).join(f.kind === 'and' ? ' AND ' : ' OR ')})`;
+      return `(${f.operands.map((o) => filterSql(o, bind, fieldSql)).join(f.kind === 'and' ? ' AND ' : ' OR ')})`;
     case 'not':
-      return `NOT ${filterSql(f.operand, bind)}`;
+      return `NOT ${filterSql(f.operand, bind, fieldSql)}`;
     case 'eq':
-      return `(${fieldSql(f.field, bind)} = ${bind(f.value, 'String')})`;
+      return `(${fieldSql(f.field)} = ${bind(f.value, 'String')})`;
     case 'ne':
-      return `(${fieldSql(f.field, bind)} != ${bind(f.value, 'String')})`;
+      return `(${fieldSql(f.field)} != ${bind(f.value, 'String')})`;
     case 'in':
     case 'not_in': {
-      const field = fieldSql(f.field, bind);
+      const field = fieldSql(f.field);
       const list = f.values.map((v) => bind(v, 'String')).join(', ');
       return `(${field} ${f.kind === 'in' ? 'IN' : 'NOT IN'} (${list}))`;
     }
     case 'like':
     case 'not_like':
-      return `(${fieldSql(f.field, bind)} ${f.kind === 'like' ? 'LIKE' : 'NOT LIKE'} ${bind(likeToClickHouse(f.pattern), 'String')})`;
+      return `(${fieldSql(f.field)} ${f.kind === 'like' ? 'LIKE' : 'NOT LIKE'} ${bind(likeToClickHouse(f.pattern), 'String')})`;
   }
+}
+
+/**
+ * How many series catalog rows the plan's filter selects that lack `key` (time aside: the catalog
+ * has none, and counting more series only makes a fallback likelier). Over the per-tag-value
+ * rollup of `key` those series would be missing: the store reads it only when none is found.
+ */
+export function seriesLackingKeySql(
+  plan: LogicalPlan,
+  key: string,
+  database: string,
+): { sql: string; params: Record<string, string | number> } {
+  if (!IDENTIFIER.test(database))
+    throw new RangeError(`ClickHouse database name must match ${IDENTIFIER.source}`);
+  const { params, bind } = binder();
+  const where = [`NOT mapContains(tags, ${bind(key, 'String')})`];
+  if (plan.filter) where.push(filterSql(plan.filter, bind, fieldReader(bind, false)));
+  return { sql: `SELECT count() AS n FROM ${database}.${SERIES_TABLE} WHERE ${where.join(' AND ')}`, params };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { isHttpUrl } from '../../config/setting-spec.js';
+import { METRIC_LIMITS } from '../../core/index.js';
+import { isHttpUrl, listSchema } from '../../config/setting-spec.js';
 import type { ParsedSettings, SettingSpec } from '../../config/setting-spec.js';
 import { answerLimits } from '../answer-limit-settings.js';
 import { tierRetention, traceRetention } from '../retention-settings.js';
@@ -10,6 +11,15 @@ import type { ClickHouseTraceStoreOptions } from './clickhouse-trace-store.js';
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const IDENTIFIER_MESSAGE = 'must be a plain identifier: letters, digits and _, not first a digit';
 const identifier = z.string().trim().regex(IDENTIFIER, IDENTIFIER_MESSAGE);
+
+/**
+ * Each rolled-up key adds about one rollup row per series carrying it and bucket, a write load
+ * like a tier's: a handful of keys, chosen, not every key.
+ */
+export const MAX_ROLLUP_TAGS = 16;
+
+const tagKey = (key: string): boolean =>
+  METRIC_LIMITS.tagKeyPattern.test(key) && key.length <= METRIC_LIMITS.tagKeyMaxLength;
 
 /** Empty text (an exported but empty variable) means none. */
 const optionalIdentifier = z
@@ -61,6 +71,19 @@ export const CLICKHOUSE_SETTINGS = {
     schema: optionalIdentifier,
     description: 'ClickHouse cluster: replicated, sharded tables and ON CLUSTER DDL (empty: one server)',
   },
+  rollupTags: {
+    flag: '--rollup-tags',
+    env: 'VANTAGE_ROLLUP_TAGS',
+    default: '',
+    schema: listSchema
+      .refine(
+        (keys) => keys.every(tagKey),
+        'each key must be a tag key such as region (letters, digits, _ . -)',
+      )
+      .refine((keys) => keys.length <= MAX_ROLLUP_TAGS, `at most ${MAX_ROLLUP_TAGS} keys`),
+    description:
+      'Comma-separated tag keys whose values ClickHouse rolls up, added when migrating (migrate, worker); never removed automatically (docs/operations.md)',
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 /**
@@ -78,6 +101,7 @@ export function clickHouseStoreOptions(
     retention: tierRetention(values),
     answerLimits: answerLimits(values),
     recordBatchTokens,
+    rollupTags: values.rollupTags,
   };
 }
 

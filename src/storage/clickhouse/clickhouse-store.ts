@@ -9,13 +9,14 @@ import type {
   SeriesExemplars,
   TierRetention,
 } from '../../core/index.js';
+import { tagRollupKey } from '../../query/index.js';
 import type { LogicalPlan, VqlRow } from '../../query/index.js';
 import type * as contract from '../store.js';
 import type { Checkpoint, DeadLetter, SavedPosition, WriteReport } from '../store.js';
 import type { BatchPresence, BatchScope } from '../batch-presence.js';
 import { runMigrations } from './migrator.js';
 import type { MigrationReport } from './migrator.js';
-import { compileClickHouse } from './clickhouse-compiler.js';
+import { compileClickHouse, seriesLackingKeySql } from './clickhouse-compiler.js';
 import { bucketQuerySql, groupTypesSql, toBucket } from './bucket-query.js';
 import type { BucketRow } from './bucket-query.js';
 import { dateTime64Text, dedupToken, seriesInfo, toMetricRow } from './rows.js';
@@ -40,6 +41,8 @@ import {
 } from './schema.js';
 import type { SchemaOptions } from './schema.js';
 import { METRIC_ROLLUP_TABLES, rollupCutoffSql } from './metric-rollup-schema.js';
+import { TAG_ROLLUP_TABLES, tagCutoffsSql } from './tag-rollup-schema.js';
+import { bucketSource } from './bucket-source.js';
 import { RollupCutoff } from './rollup-cutoff.js';
 import { dropPartitionsBefore } from './partition-retention.js';
 import { isServerTimeout, toVqlRow } from './vql-rows.js';
@@ -74,6 +77,8 @@ export interface ClickHouseStoreOptions {
    * stays empty and costs nothing; on, about 1-2 bytes per row (docs/benchmarks.md).
    */
   readonly recordBatchTokens?: boolean | undefined;
+  /** Tag keys migrate() starts rolling up per value (`--rollup-tags`, tag-rollup-schema.ts). */
+  readonly rollupTags?: readonly string[] | undefined;
 }
 
 export const DEFAULT_QUERY_LIMITS: ClickHouseQueryLimits = {
@@ -141,6 +146,10 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
     const [row] = await this.select<{ cutoff: string; records: string }>(rollupCutoffSql(this.schema), {});
     return row === undefined || Number(row.records) === 0 ? null : Number(row.cutoff);
   });
+  private readonly tagCutoffs = new RollupCutoff<ReadonlyMap<string, number>>(async () => {
+    const rows = await this.select<{ key: string; cutoff: string }>(tagCutoffsSql(this.schema));
+    return new Map(rows.map((r) => [r.key, Number(r.cutoff)]));
+  });
 
   constructor(private readonly options: ClickHouseStoreOptions) {
     const { client, database } = connectClickHouse(options, 'vantage');
@@ -172,7 +181,9 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
 
   /** Applies pending migrations and aligns TTLs with the retention settings. */
   async migrate(): Promise<MigrationReport> {
-    return this.wrap('migration', () => runMigrations(this.client, this.schema, this.options.retention));
+    return this.wrap('migration', () =>
+      runMigrations(this.client, this.schema, this.options.retention, undefined, this.options.rollupTags),
+    );
   }
 
   /**
@@ -391,21 +402,21 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
     // The groups first, from the series catalog, one past the limit: an answer over a limit is
     // refused before a point is read.
     const types = groupTypesSql(this.table(SERIES_TABLE), q, limits.maxSeries + 1);
-    const groupRows = await this.select<{ grp: string[]; types: MetricType[]; series: string }>(
-      types.sql,
-      types.params,
-    );
+    const groupRows = await this.select<{
+      grp: string[];
+      types: MetricType[];
+      series: string;
+      lacking: string;
+    }>(types.sql, types.params);
     if (groupRows.length === 0) return [];
     if (groupRows.length > limits.maxSeries) throw tooManySeries(limits.maxSeries);
     const series = groupRows.reduce((n, g) => n + Number(g.series), 0);
     checkBucketQuery(limits, q, series, groupRows.length);
-    // Over every series of the metric, its rollup holds them merged: one row per bucket.
-    const rollupsFrom = await this.rollupCutoff.current();
-    const perMetric =
-      q.tagFilters.length === 0 && q.groupBy.length === 0 && rollupsFrom !== null && q.from >= rollupsFrom;
-    const buckets = perMetric
-      ? bucketQuerySql(this.table(METRIC_ROLLUP_TABLES[q.tier.name]), q, 'rollup')
-      : bucketQuerySql(this.table(TIER_TABLES[q.tier.name]), q, q.tier.name === '1m' ? 'minute' : 'rollup');
+    // A rollup holds the selected series merged: one row per bucket (and tag value).
+    const [metricFrom, tagFrom] = await Promise.all([this.rollupCutoff.current(), this.tagCutoffs.current()]);
+    const lacking = groupRows.reduce((n, g) => n + Number(g.lacking), 0);
+    const source = bucketSource(q, { metricFrom, tagFrom }, lacking);
+    const buckets = bucketQuerySql(this.table(source.table), q, source.rows, source.tagKey);
     // One row per point: the server stops at the limit (result_overflow_mode=throw).
     const bucketRows = await this.select<BucketRow>(buckets.sql, buckets.params, {
       max_result_rows: String(limits.maxPoints),
@@ -443,6 +454,7 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
     const compiled = compileClickHouse(plan, {
       database: this.schema.database,
       metricRollupsFrom: (await this.rollupCutoff.current()) ?? undefined,
+      tagRollupKey: await this.vqlTagRollup(plan),
     });
     // Rows are a plan's points, or its series when it has no time bucket.
     const rowsAreSeries = plan.stepMs === undefined;
@@ -487,6 +499,20 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
   }
 
   /**
+   * The tag key whose per-value rollup answers a VQL plan, if any: the plan's shape names it
+   * (tagRollupKey), it is rolled up from before the plan's range, and no series the plan's filter
+   * selects lacks it (the catalog says; such a series reads as '' and is in no rollup).
+   */
+  private async vqlTagRollup(plan: LogicalPlan): Promise<string | undefined> {
+    const key = tagRollupKey(plan);
+    const from = key === undefined ? undefined : (await this.tagCutoffs.current())?.get(key);
+    if (key === undefined || from === undefined || plan.scan.from < from) return undefined;
+    const check = seriesLackingKeySql(plan, key, this.schema.database);
+    const [lacking] = await this.select<{ n: string }>(check.sql, check.params);
+    return Number(lacking?.n ?? 1) === 0 ? key : undefined;
+  }
+
+  /**
    * TTLs delete expired rows at merges. This drops, at once, every partition that lies wholly
    * before its tier's cutoff (a metadata operation, not a rewrite), and forgets series silent for
    * longer than the longest retention. Rows in partitions straddling the cutoff are left to TTL.
@@ -498,8 +524,9 @@ export class ClickHouseStore implements contract.Store, BatchPresence {
       const drop = (name: string): Promise<number> =>
         this.wrap('retention', () => dropPartitionsBefore(this.client, this.schema, name, cutoff));
       deletedRows[tier.name] = await drop(TIER_TABLES[tier.name]);
-      // The tier's per-metric rollup has the tier's partitions: the same ones go.
+      // The tier's rollups have the tier's partitions: the same ones go.
       await drop(METRIC_ROLLUP_TABLES[tier.name]);
+      await drop(TAG_ROLLUP_TABLES[tier.name]);
     }
     const longest = Math.max(...Object.values(this.options.retention));
     const cutoff = now - longest;

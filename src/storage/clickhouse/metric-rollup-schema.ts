@@ -26,45 +26,84 @@ export const METRIC_ROLLUP_TABLES: Readonly<Record<Tier['name'], string>> = {
   '1d': 'metric_agg_1d',
 };
 
-const TIER_NAMES = Object.keys(METRIC_ROLLUP_TABLES) as Tier['name'][];
+export const TIER_NAMES = Object.keys(METRIC_ROLLUP_TABLES) as Tier['name'][];
 
-const KEY = 'service_name, metric_name, type, timestamp';
+/**
+ * What a rollup of minute rows is keyed by: its tables, its key columns (before `timestamp`), and
+ * what picks and names the minute rows it merges (`rows`: an ARRAY JOIN, a WHERE), if anything.
+ */
+export interface RollupLayout {
+  readonly tables: Readonly<Record<Tier['name'], string>>;
+  readonly columns: string;
+  readonly key: string;
+  readonly rows?: (o: SchemaOptions) => string;
+}
+
+const METRIC_LAYOUT: RollupLayout = {
+  tables: METRIC_ROLLUP_TABLES,
+  columns: `service_name LowCardinality(String),
+  metric_name LowCardinality(String),
+  type LowCardinality(String),`,
+  key: 'service_name, metric_name, type',
+};
 
 /** The partitions of its tier, so that retention drops the same months (years) in both. */
-function rollupTable(o: SchemaOptions, tier: Tier['name']): string {
-  const t = storageTable(o, METRIC_ROLLUP_TABLES[tier]);
+export function rollupTable(o: SchemaOptions, layout: RollupLayout, tier: Tier['name']): string {
+  const t = storageTable(o, layout.tables[tier]);
   const partition = tier === '1d' ? 'toYear(timestamp)' : 'toYYYYMM(timestamp)';
   return `CREATE TABLE IF NOT EXISTS ${o.database}.${t}${onCluster(o)} (
-  service_name LowCardinality(String),
-  metric_name LowCardinality(String),
-  type LowCardinality(String),
+  ${layout.columns}
   timestamp DateTime('UTC') CODEC(DoubleDelta, ZSTD(1)),
   ${ROLLUP_AGGREGATE_COLUMNS}
 ) ENGINE = ${engine(o, 'Aggregating', t)}
 PARTITION BY ${partition}
-ORDER BY (${KEY})
+ORDER BY (${layout.key}, timestamp)
 SETTINGS ${dedupSetting(o)}`;
 }
 
-/** The minute rows of a block merged into `tier`'s buckets, per metric. */
-function fromMinuteRows(o: SchemaOptions, tier: Tier['name'], source: string): string {
+/** The minute rows of a block merged into `tier`'s buckets, per key. */
+function fromMinuteRows(o: SchemaOptions, layout: RollupLayout, tier: Tier['name'], source: string): string {
   const bucket = tier === '1m' ? 'timestamp' : `${BUCKET_FUNCTION[tier]}(timestamp)`;
-  return `SELECT service_name, metric_name, type, ${bucket} AS timestamp,
+  const rows = layout.rows ? `\n${layout.rows(o)}` : '';
+  return `SELECT ${layout.key}, ${bucket} AS timestamp,
   ${rollupAggregates('max((last_ts, value_last))')}
-FROM ${o.database}.${source}
-GROUP BY ${KEY}`;
+FROM ${o.database}.${source}${rows}
+GROUP BY ${layout.key}, timestamp`;
 }
 
 /**
  * Fed, like the tier tables, from each insert block into the minute table (not from the tier
  * tables: a view on a view's target sees nothing), so a rollup row exists once its minute rows do.
  */
-function rollupView(o: SchemaOptions, tier: Tier['name']): string {
-  const target = storageTable(o, METRIC_ROLLUP_TABLES[tier]);
+export function rollupView(o: SchemaOptions, layout: RollupLayout, tier: Tier['name']): string {
+  const target = storageTable(o, layout.tables[tier]);
   return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${o.database}.${target}_mv${onCluster(o)}
 TO ${o.database}.${target} AS
-${fromMinuteRows(o, tier, storageTable(o, TIER_TABLES['1m']))}`;
+${fromMinuteRows(o, layout, tier, storageTable(o, TIER_TABLES['1m']))}`;
 }
+
+/** A layout's tables, then on a cluster their Distributed tables, then the views that feed them. */
+export function rollupStatements(
+  o: SchemaOptions,
+  layout: RollupLayout,
+  extraTables: readonly string[],
+): string[] {
+  const tables = TIER_NAMES.map((t) => layout.tables[t]);
+  return [
+    ...TIER_NAMES.map((t) => rollupTable(o, layout, t)),
+    ...extraTables,
+    ...(o.cluster ? tables.map((t) => distributedTable(o, t, 'cityHash64(service_name)')) : []),
+    ...TIER_NAMES.map((t) => rollupView(o, layout, t)),
+  ];
+}
+
+/** Whether any tier table holds a row: the SQL condition a cutoff is chosen by. */
+export function tiersHoldRows(o: SchemaOptions): string {
+  return TIER_NAMES.map((t) => `(SELECT count() FROM ${o.database}.${TIER_TABLES[t]})`).join(' + ') + ' > 0';
+}
+
+/** The start of the day after tomorrow on the server's clock: no stored minute reaches it. */
+export const SAFE_FUTURE_CUTOFF = "toStartOfDay(now('UTC')) + INTERVAL 2 DAY";
 
 /**
  * Where the rollups start to be whole: buckets at or after a cutoff hold every minute row of
@@ -93,9 +132,8 @@ ORDER BY cutoff`;
 }
 
 function recordCutoff(o: SchemaOptions): string {
-  const rows = TIER_NAMES.map((t) => `(SELECT count() FROM ${o.database}.${TIER_TABLES[t]})`).join(' + ');
   return `INSERT INTO ${o.database}.${ROLLUP_CUTOFF_TABLE} (cutoff)
-SELECT if(${rows} = 0, toDateTime(0, 'UTC'), toStartOfDay(now('UTC')) + INTERVAL 2 DAY)`;
+SELECT if(${tiersHoldRows(o)}, ${SAFE_FUTURE_CUTOFF}, toDateTime(0, 'UTC'))`;
 }
 
 /** The smallest cutoff recorded, epoch ms; no row (no migration 7 yet) reads as null. */
@@ -109,19 +147,12 @@ export const METRIC_ROLLUP_MIGRATIONS: readonly Migration[] = [
     version: 7,
     name: 'per-metric rollups',
     statements(o) {
-      const distributed = o.cluster
-        ? [
-            ...TIER_NAMES.map((t) =>
-              distributedTable(o, METRIC_ROLLUP_TABLES[t], 'cityHash64(service_name)'),
-            ),
-            distributedTable(o, ROLLUP_CUTOFF_TABLE, 'rand()'),
-          ]
-        : [];
-      return [
-        ...TIER_NAMES.map((t) => rollupTable(o, t)),
+      const cutoffs = [
         cutoffTable(o),
-        ...distributed,
-        ...TIER_NAMES.map((t) => rollupView(o, t)),
+        ...(o.cluster ? [distributedTable(o, ROLLUP_CUTOFF_TABLE, 'rand()')] : []),
+      ];
+      return [
+        ...rollupStatements(o, METRIC_LAYOUT, cutoffs),
         // After the views: a row stored from now on reaches a rollup.
         recordCutoff(o),
       ];
@@ -133,9 +164,10 @@ export const METRIC_ROLLUP_MIGRATIONS: readonly Migration[] = [
 export function metricRollupTtlTargets(
   o: SchemaOptions,
   retention: TierRetention,
+  tables: Readonly<Record<Tier['name'], string>> = METRIC_ROLLUP_TABLES,
 ): { table: string; expression: string | null }[] {
   return TIER_NAMES.map((tier) => ({
-    table: storageTable(o, METRIC_ROLLUP_TABLES[tier]),
+    table: storageTable(o, tables[tier]),
     expression: ttlExpression('timestamp', retention[tier]),
   }));
 }

@@ -12,12 +12,19 @@ import {
 import type { Migration, SchemaOptions } from './schema.js';
 import { TRACE_MIGRATIONS } from './trace-schema.js';
 import { METRIC_ROLLUP_MIGRATIONS, metricRollupTtlTargets } from './metric-rollup-schema.js';
+import {
+  TAG_ROLLUP_MIGRATIONS,
+  listedTagKeysSql,
+  recordTagKeySql,
+  tagRollupTtlTargets,
+} from './tag-rollup-schema.js';
 
 /** Every version, metrics' and traces', in one sequence (one schema_migrations table). */
 export const ALL_MIGRATIONS: readonly Migration[] = [
   ...MIGRATIONS,
   ...TRACE_MIGRATIONS,
   ...METRIC_ROLLUP_MIGRATIONS,
+  ...TAG_ROLLUP_MIGRATIONS,
 ];
 
 export interface MigrationReport {
@@ -27,6 +34,8 @@ export interface MigrationReport {
   readonly ttlSet: string[];
   /** Tables whose TTL differed from the retention settings and was changed (or removed). */
   readonly ttlChanged: string[];
+  /** Tag keys this run started rolling up (`--rollup-tags` keys not listed before), if any. */
+  readonly rollupTagsAdded?: string[];
 }
 
 /**
@@ -39,10 +48,45 @@ export async function runMigrations(
   o: SchemaOptions,
   retention: TierRetention,
   migrations: readonly Migration[] = ALL_MIGRATIONS,
+  rollupTags: readonly string[] = [],
 ): Promise<MigrationReport> {
   const applied = await applyMigrations(client, o, migrations);
-  const targets = [...ttlTargets(o, retention), ...metricRollupTtlTargets(o, retention)];
-  return { applied, ...(await syncTtl(client, o, targets)) };
+  const targets = [
+    ...ttlTargets(o, retention),
+    ...metricRollupTtlTargets(o, retention),
+    ...tagRollupTtlTargets(o, retention),
+  ];
+  const ttl = await syncTtl(client, o, targets);
+  // A run limited to older versions has no key table to record in.
+  const tagTable = migrations.some((m) => TAG_ROLLUP_MIGRATIONS.includes(m));
+  const rollupTagsAdded = tagTable ? await addRollupTags(client, o, rollupTags) : [];
+  return { applied, ...ttl, ...(rollupTagsAdded.length > 0 ? { rollupTagsAdded } : {}) };
+}
+
+/**
+ * Records each key not listed yet (tag-rollup-schema.ts, recordTagKeySql). Never removes one: a
+ * key dropped from the setting keeps its rollup until an operator deletes its rows.
+ */
+export async function addRollupTags(
+  client: ClickHouseClient,
+  o: SchemaOptions,
+  keys: readonly string[],
+): Promise<string[]> {
+  if (keys.length === 0) return [];
+  const result = await client.query({ query: listedTagKeysSql(o), format: 'JSONEachRow' });
+  const listed = new Set((await result.json<{ tag_key: string }>()).map((r) => r.tag_key));
+  const added = [...new Set(keys)].filter((k) => !listed.has(k));
+  const settings = o.cluster ? { distributed_foreground_insert: 1 } : {};
+  for (const key of added) {
+    for (const whole of ['future', 'if-empty'] as const) {
+      await client.command({
+        query: recordTagKeySql(o, whole),
+        query_params: { key },
+        clickhouse_settings: settings,
+      });
+    }
+  }
+  return added;
 }
 
 /** Applies the versions not applied yet; returns those it applied. */
