@@ -1,6 +1,6 @@
 import { MINUTE_MS, TIERS, chooseTier, floorTo } from '../core/index.js';
 import type { Tier, TierRetention } from '../core/index.js';
-import type { Filter, LogicalPlan, ScanPiece, ValidatedQuery } from './plan.js';
+import type { Filter, FilterField, LogicalPlan, ScanPiece, ValidatedQuery } from './plan.js';
 
 export interface PlanOptions {
   /** Epoch ms; the same now the query was validated with. */
@@ -89,16 +89,23 @@ function rollupTagKeys(query: ValidatedQuery): Set<string> | undefined {
 
 /** Adds the tag keys a filter tests to `keys`; false when it tests a series' type. */
 function filterTagKeys(f: Filter, keys: Set<string>): boolean {
+  for (const field of filterFields(f)) {
+    if (field.kind === 'type') return false;
+    if (field.kind === 'tag') keys.add(field.key);
+  }
+  return true;
+}
+
+/** Every field a filter's conditions test, in the order written: what decides where it can run. */
+export function filterFields(f: Filter): FilterField[] {
   switch (f.kind) {
     case 'and':
     case 'or':
-      return f.operands.every((o) => filterTagKeys(o, keys));
+      return f.operands.flatMap(filterFields);
     case 'not':
-      return filterTagKeys(f.operand, keys);
+      return filterFields(f.operand);
     default:
-      if (f.field.kind === 'type') return false;
-      if (f.field.kind === 'tag') keys.add(f.field.key);
-      return true;
+      return [f.field];
   }
 }
 

@@ -9,6 +9,7 @@ import type {
   ScanPiece,
   SortKey,
 } from '../../query/index.js';
+import { filterFields } from '../../query/index.js';
 import { TIER_TABLES } from './schema.js';
 import { METRIC_ROLLUP_TABLES } from './metric-rollup-schema.js';
 import { SERIES_TABLE } from './schema.js';
@@ -210,19 +211,9 @@ export function compileClickHouse(
  * their cutoff on, the views fill them from every minute row.
  */
 function readsMetricRollup(plan: LogicalPlan): boolean {
-  const namesTag = (f: Filter): boolean => {
-    switch (f.kind) {
-      case 'and':
-      case 'or':
-        return f.operands.some(namesTag);
-      case 'not':
-        return namesTag(f.operand);
-      default:
-        return f.field.kind === 'tag';
-    }
-  };
   return (
-    !plan.groupKeys.some((k) => k.key.kind === 'tag') && (plan.filter === undefined || !namesTag(plan.filter))
+    !plan.groupKeys.some((k) => k.key.kind === 'tag') &&
+    (plan.filter === undefined || !filterFields(plan.filter).some((field) => field.kind === 'tag'))
   );
 }
 

@@ -9,6 +9,7 @@ import type {
   ScanPiece,
   SortKey,
 } from '../../query/index.js';
+import { filterFields } from '../../query/index.js';
 import { MERGED_VALUE_COLUMNS, rollupTable, tagRollupTable, tierTable } from './schema.js';
 import { likeToGlob, tagPath } from './sqlite-values.js';
 
@@ -308,15 +309,7 @@ function metricOnlyConjuncts(f: Filter | undefined): Filter[] {
 }
 
 function namesMetricsOnly(f: Filter): boolean {
-  switch (f.kind) {
-    case 'and':
-    case 'or':
-      return f.operands.every(namesMetricsOnly);
-    case 'not':
-      return namesMetricsOnly(f.operand);
-    default:
-      return f.field.kind === 'service' || f.field.kind === 'metric';
-  }
+  return filterFields(f).every((field) => field.kind === 'service' || field.kind === 'metric');
 }
 
 function keySql({ id, key }: PlanGroupKey, ctx: Context): string {
