@@ -303,12 +303,16 @@ function tableName(tier: Tier, options: ScanOptions): string {
       : options.rollup === 'metric'
         ? METRIC_ROLLUP_TABLES
         : TIER_TABLES;
-  const table = tables[tier.name];
-  if (options.database === undefined) return table;
-  if (!IDENTIFIER.test(options.database)) {
+  return qualified(options.database, tables[tier.name]);
+}
+
+/** `database.table`, the database checked: a name cannot travel as a query parameter. */
+function qualified(database: string | undefined, table: string): string {
+  if (database === undefined) return table;
+  if (!IDENTIFIER.test(database)) {
     throw new RangeError(`ClickHouse database name must match ${IDENTIFIER.source}`);
   }
-  return `${options.database}.${table}`;
+  return `${database}.${table}`;
 }
 
 function keySql(key: GroupKey, bind: Bind, field: FieldReader): string {
@@ -383,12 +387,13 @@ export function seriesLackingKeySql(
   key: string,
   database: string,
 ): { sql: string; params: Record<string, string | number> } {
-  if (!IDENTIFIER.test(database))
-    throw new RangeError(`ClickHouse database name must match ${IDENTIFIER.source}`);
   const { params, bind } = binder();
   const where = [`NOT mapContains(tags, ${bind(key, 'String')})`];
   if (plan.filter) where.push(filterSql(plan.filter, bind, fieldReader(bind, false)));
-  return { sql: `SELECT count() AS n FROM ${database}.${SERIES_TABLE} WHERE ${where.join(' AND ')}`, params };
+  return {
+    sql: `SELECT count() AS n FROM ${qualified(database, SERIES_TABLE)} WHERE ${where.join(' AND ')}`,
+    params,
+  };
 }
 
 /**
